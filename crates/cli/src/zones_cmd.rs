@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use serde_json::{Value, json};
+use serde_json::Value;
 use truceline_zones::ZoneEngine;
 use truceline_zones::display::export_geojson;
 
@@ -65,6 +65,15 @@ impl ZonesCommand {
     }
 }
 
+/// One output line, fields in the order SPEC section 1 lists them.
+#[derive(serde::Serialize)]
+struct Classified<'a> {
+    id: Value,
+    control: Option<&'a str>,
+    distance_to_line_m: f64,
+    zones: Vec<&'a str>,
+}
+
 /// Reads one point; the error names the field and what is expected.
 fn parse_point(line: &str) -> Result<(Value, f64, f64), String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
@@ -113,7 +122,12 @@ fn classify(
                 let d = (c.distance_to_line_m * 1000.0).round() / 1000.0;
                 serde_json::to_writer(
                     &mut w,
-                    &json!({"id": id, "control": control, "distance_to_line_m": d, "zones": zones}),
+                    &Classified {
+                        id,
+                        control,
+                        distance_to_line_m: d,
+                        zones,
+                    },
                 )?;
                 writeln!(w)?;
             }
