@@ -7,6 +7,7 @@
 //! Writes N random points (little-endian f64 lon, lat pairs) to POINTS.f64 if it does not exist,
 //! classifies them, and prints one JSON object of figures on standard output. Results
 //! (control index or -1, distance, zone bits) go to POINTS.f64.ours for the peer to compare.
+//! With NO_ACCURACY set it prints only points per second and skips the slow reference check.
 
 use std::io::Write;
 use std::path::Path;
