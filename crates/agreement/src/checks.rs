@@ -126,8 +126,18 @@ pub(crate) fn check(a: &Agreement, ptrs: &GeometryPointers, diags: &mut Vec<Diag
         }
     }
 
-    // The line of contact must not cross itself.
     let (line_file, line_ptrs) = &ptrs.line;
+    for (li, l) in a.line_of_contact.geometry.0.iter().enumerate() {
+        if l.0.windows(2).all(|w| w[0] == w[1]) {
+            out.json(
+                line_file,
+                line_ptrs[li].clone(),
+                "this line has no length (all its positions are the same); expected at least two distinct positions".into(),
+            );
+        }
+    }
+
+    // The line of contact must not cross itself.
     let lines: Vec<&LineString> = a.line_of_contact.geometry.0.iter().collect();
     if let Some(x) = first_crossing(&lines, false) {
         out.json(

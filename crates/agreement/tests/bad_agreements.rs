@@ -503,3 +503,67 @@ fn the_illustrative_donbas_agreement_is_valid() {
         assert!(a.zone(z).is_some(), "zone {z}");
     }
 }
+
+#[test]
+fn a_line_without_length() {
+    let f = with_file(
+        "line.geojson",
+        r#"{"type":"LineString","coordinates":[[38,48],[38,48]]}"#,
+    );
+    refused(
+        TOML,
+        &f,
+        "line.geojson#/coordinates",
+        "this line has no length",
+    );
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any text at all as the agreement: an answer, never a panic.
+        #[test]
+        fn any_toml_text(text in "\\PC{0,400}") {
+            let _ = check(&text, &files());
+        }
+
+        /// The valid agreement with one line replaced by anything.
+        #[test]
+        fn any_line_of_the_toml(line in 0usize..40, text in "\\PC{0,60}") {
+            let mut lines: Vec<String> = TOML.lines().map(str::to_string).collect();
+            let i = line % lines.len();
+            lines[i] = text;
+            let _ = check(&lines.join("\n"), &files());
+        }
+
+        /// A geometry file cut short or with one character changed.
+        #[test]
+        fn any_damage_to_a_geometry_file(which in 0usize..4, at in 0usize..200, ch in prop::char::any(), cut in prop::bool::ANY) {
+            let (name, text) = [("a.geojson", A), ("b.geojson", B), ("line.geojson", LINE), ("square.geojson", SQUARE)][which];
+            let mut chars: Vec<char> = text.chars().collect();
+            let i = at % chars.len();
+            if cut { chars.truncate(i) } else { chars[i] = ch }
+            let damaged: String = chars.into_iter().collect();
+            let _ = check(TOML, &with_file(name, &damaged));
+        }
+
+        /// Any JSON value in place of any number of a geometry.
+        #[test]
+        fn any_value_for_a_coordinate(nth in 0usize..20, v in prop_oneof![
+            Just("null".to_string()), Just("\"x\"".to_string()), Just("[]".to_string()), Just("{}".to_string()),
+            Just("1e400".to_string()), Just("-0".to_string()), Just("[1,2,3,4]".to_string()),
+            any::<f64>().prop_filter("finite", |x| x.is_finite()).prop_map(|x| x.to_string()),
+        ]) {
+            let mut count = 0;
+            let damaged: String = A.split(',').map(|part| {
+                count += 1;
+                if count == nth + 1 { part.replacen(|c: char| c.is_ascii_digit(), &v, 1) } else { part.to_string() }
+            }).collect::<Vec<_>>().join(",");
+            let _ = check(TOML, &with_file("a.geojson", &damaged));
+        }
+    }
+}

@@ -19,6 +19,8 @@ pub const MAX_ZONES: usize = 64;
 pub enum EngineError {
     #[error("the agreement has {0} zones and weapon classes; at most {MAX_ZONES} are supported")]
     TooManyZones(usize),
+    #[error("the line of contact has no positions")]
+    EmptyLine,
 }
 
 /// What a zone is, for callers that need more than its id.
@@ -102,6 +104,9 @@ impl ZoneEngine {
         }
         if zones.len() > MAX_ZONES {
             return Err(EngineError::TooManyZones(zones.len()));
+        }
+        if a.line_of_contact.geometry.0.iter().all(|l| l.0.is_empty()) {
+            return Err(EngineError::EmptyLine);
         }
         Ok(ZoneEngine {
             line: LineIndex::new(&a.line_of_contact.geometry),

@@ -205,8 +205,11 @@ impl LineIndex {
                     prev = next;
                 }
             }
-            if ls.0.len() == 1 {
-                let p = Ecef::from_degrees(ls.0[0].x, ls.0[0].y);
+            // A part with no length still has a place: index it as a point.
+            if ls.0.windows(2).all(|w| w[0] == w[1])
+                && let Some(first) = ls.0.first()
+            {
+                let p = Ecef::from_degrees(first.x, first.y);
                 segments.push(Segment {
                     a: [p.x, p.y, p.z],
                     d: [0.0; 3],
