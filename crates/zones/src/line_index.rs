@@ -22,6 +22,7 @@
 //! assert!((nearest.distance_m - 7_461.9).abs() < 1.0, "{}", nearest.distance_m);
 //! ```
 
+use arrayvec::ArrayVec;
 use geo::MultiLineString;
 
 use crate::ellipsoid::{Ecef, geodesic_from_chord};
@@ -152,6 +153,40 @@ impl SeedGrid {
             Some(r as usize * self.cols + c as usize)
         } else {
             None
+        }
+    }
+}
+
+/// The search stack: capsules still to visit with their lower bounds. A fixed capacity keeps
+/// it on the stack without zeroing 192 entries per query (a tenth of classify time when it was a
+/// plain array); overflowing it panics rather than silently dropping a branch.
+type Stack = ArrayVec<(f64, u32, u32), { 24 * FANOUT }>;
+
+/// Pushes the given capsules of one level that may hold a piece nearer than `best_d` onto the
+/// search stack, nearest on top.
+#[inline(always)]
+fn push(
+    caps: &[Capsule],
+    level: usize,
+    nodes: impl Iterator<Item = usize>,
+    q: [f64; 3],
+    best_d: f64,
+    stack: &mut Stack,
+) {
+    let start = stack.len();
+    for i in nodes {
+        let c = &caps[i];
+        // lb = axis distance − r < best_d, without a square root for the rejected.
+        let a2 = c.axis_dist2(q);
+        let reach = best_d + c.r;
+        if a2 < reach * reach {
+            let lb = a2.sqrt() - c.r;
+            // Insertion sort, farthest deepest, so the nearest is popped first.
+            let mut j = stack.len();
+            while j > start && stack[j - 1].0 < lb {
+                j -= 1;
+            }
+            stack.insert(j, (lb, level as u32, i as u32));
         }
     }
 }
@@ -361,34 +396,8 @@ impl LineIndex {
         // Depth-first, nearest child first. The stack holds capsules still to visit with their
         // lower bounds: at most the start nodes (8·FANOUT) plus FANOUT for each level below them,
         // and a tree of 16 levels would index 8^16 pieces.
-        let mut stack = [(0.0f64, 0u32, 0u32); 24 * FANOUT];
-        let mut sp = 0;
+        let mut stack = Stack::new();
         let top = self.levels.len() - 1;
-        let caps_at = |level: usize, i: usize| &self.levels[level][i];
-        let push = |level: usize,
-                    nodes: &mut dyn Iterator<Item = usize>,
-                    best_d: f64,
-                    stack: &mut [(f64, u32, u32)],
-                    sp: &mut usize| {
-            let start = *sp;
-            for i in nodes {
-                let c = caps_at(level, i);
-                // lb = axis distance − r < best_d, without a square root for the rejected.
-                let a2 = c.axis_dist2(q);
-                let reach = best_d + c.r;
-                if a2 < reach * reach {
-                    let lb = a2.sqrt() - c.r;
-                    // Insertion sort, farthest deepest, so the nearest is popped first.
-                    let mut j = *sp;
-                    while j > start && stack[j - 1].0 < lb {
-                        stack[j] = stack[j - 1];
-                        j -= 1;
-                    }
-                    stack[j] = (lb, level as u32, i as u32);
-                    *sp += 1;
-                }
-            }
-        };
         let seeded = cell.and_then(|k| {
             let nodes = &self.seeds.nodes
                 [self.seeds.offsets[k] as usize..self.seeds.offsets[k + 1] as usize];
@@ -401,25 +410,16 @@ impl LineIndex {
                 let piece = self.seeds.piece[k] as usize;
                 let (t, d2) = self.segments[piece].closest(q);
                 (best, best_seg, best_t, best_d) = (d2, piece, t, d2.sqrt());
-                push(
-                    self.seeds.level,
-                    &mut nodes.iter().map(|&n| n as usize),
-                    best_d,
-                    &mut stack,
-                    &mut sp,
-                );
+                let level = self.seeds.level;
+                let nodes = nodes.iter().map(|&n| n as usize);
+                push(&self.levels[level], level, nodes, q, best_d, &mut stack);
             }
-            None => push(
-                top,
-                &mut (0..self.levels[top].len()),
-                best_d,
-                &mut stack,
-                &mut sp,
-            ),
+            None => {
+                let caps = &self.levels[top];
+                push(caps, top, 0..caps.len(), q, best_d, &mut stack)
+            }
         }
-        while sp > 0 {
-            sp -= 1;
-            let (lb, level, node) = stack[sp];
+        while let Some((lb, level, node)) = stack.pop() {
             if lb >= best_d {
                 continue;
             }
@@ -436,8 +436,9 @@ impl LineIndex {
                 }
                 best_d = best.sqrt();
             } else {
-                let end = (first + FANOUT).min(self.levels[level - 1].len());
-                push(level - 1, &mut (first..end), best_d, &mut stack, &mut sp);
+                let caps = &self.levels[level - 1];
+                let end = (first + FANOUT).min(caps.len());
+                push(caps, level - 1, first..end, q, best_d, &mut stack);
             }
         }
         let s = &self.segments[best_seg];
