@@ -1,6 +1,10 @@
 //! `truceline`: the command line of the Truceline ceasefire-monitoring system.
 
 mod agreement_cmd;
+mod demo_cmd;
+mod import_cmd;
+mod serve_cmd;
+mod simulate_cmd;
 mod zones_cmd;
 
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
@@ -32,6 +36,16 @@ enum Command {
     /// Classify points against an agreement's zones, or export the zones for a map.
     #[command(subcommand)]
     Zones(zones_cmd::ZonesCommand),
+    /// Run the live demonstration: the illustrative agreement, an embedded store and a simulated
+    /// scenario fed in at an accelerated clock, served over HTTP.
+    Demo(demo_cmd::DemoArgs),
+    /// Serve the HTTP API for an agreement from a data directory.
+    Serve(serve_cmd::ServeArgs),
+    /// Draw a synthetic scenario: ground-truth events and the observations a monitor network
+    /// would make of them.
+    Simulate(simulate_cmd::SimulateArgs),
+    /// Import observations (NDJSON, GeoJSON or CSV) into a data directory or a running server.
+    Import(import_cmd::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +53,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Agreement(c) => c.run(),
         Command::Zones(c) => c.run(),
+        Command::Demo(c) => c.run(),
+        Command::Serve(c) => c.run(),
+        Command::Simulate(c) => c.run(),
+        Command::Import(c) => c.run(),
     };
     match result {
         Ok(code) => code,
@@ -64,6 +82,101 @@ impl truceline_agreement::Files for DirFiles {
     }
 }
 
+/// Reads like [`DirFiles`] and keeps what it read, so an agreement can be stored with every file
+/// it was built from.
+pub(crate) struct RecordingFiles {
+    inner: DirFiles,
+    pub read: std::cell::RefCell<Vec<(String, String)>>,
+}
+
+impl truceline_agreement::Files for RecordingFiles {
+    fn read(&self, path: &str) -> Result<String, String> {
+        let text = self.inner.read(path)?;
+        self.read
+            .borrow_mut()
+            .push((path.to_string(), text.clone()));
+        Ok(text)
+    }
+    fn display_name(&self, path: &str) -> String {
+        self.inner.display_name(path)
+    }
+}
+
+/// Loads a valid agreement with every file it was built from, ready to store.
+pub(crate) fn agreement_with_files(
+    file: &Path,
+) -> anyhow::Result<(
+    truceline_agreement::Agreement,
+    truceline_store::StoredAgreement,
+)> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read agreement file {}", file.display()))?;
+    let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let files = RecordingFiles {
+        inner: DirFiles { base },
+        read: Default::default(),
+    };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "agreement.toml".into());
+    let agreement = truceline_agreement::load(&file.display().to_string(), &text, &files)
+        .map_err(|d| invalid_agreement(file, &d))?;
+    let mut all = vec![(name.clone(), text)];
+    all.extend(files.read.into_inner());
+    let stored = truceline_store::StoredAgreement {
+        version: 0,
+        agreement_id: agreement.id.clone(),
+        toml_name: name,
+        files: all,
+    };
+    Ok((agreement, stored))
+}
+
+/// Rebuilds an agreement from the files a store holds.
+pub(crate) fn agreement_from_stored(
+    s: &truceline_store::StoredAgreement,
+) -> anyhow::Result<truceline_agreement::Agreement> {
+    let files = truceline_agreement::MemoryFiles(s.files.iter().cloned().collect());
+    let toml = files
+        .0
+        .get(&s.toml_name)
+        .with_context(|| format!("the stored agreement lacks its file {}", s.toml_name))?;
+    truceline_agreement::load(&s.toml_name, toml, &files)
+        .map_err(|d| invalid_agreement(Path::new(&s.toml_name), &d))
+}
+
+fn invalid_agreement(file: &Path, d: &truceline_agreement::Diagnostics) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the agreement {} is not valid (run `truceline agreement check {}`): {}",
+        file.display(),
+        file.display(),
+        d.iter().next().map(|d| d.to_string()).unwrap_or_default()
+    )
+}
+
+/// The party and weapon ids observations may name under an agreement.
+pub(crate) fn vocabulary(a: &truceline_agreement::Agreement) -> truceline_observation::Vocabulary {
+    truceline_observation::Vocabulary::new(
+        a.parties.iter().map(|p| p.id.clone()),
+        a.weapon_classes.iter().map(|w| w.id.clone()),
+    )
+}
+
+/// Structured logs on standard error; `RUST_LOG` filters (default `info`), `json` for machines.
+pub(crate) fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
 /// Loads and checks an agreement from disk (or standard input with `-`, geometry then relative to
 /// the working directory). `Err` holds every located problem, one a line.
 pub(crate) fn load_agreement(
@@ -86,14 +199,7 @@ pub(crate) fn load_agreement(
 
 /// Loads an agreement that must be valid; its problems become one error.
 pub(crate) fn require_agreement(file: &Path) -> anyhow::Result<truceline_agreement::Agreement> {
-    load_agreement(file)?.map_err(|d| {
-        anyhow::anyhow!(
-            "the agreement {} is not valid (run `truceline agreement check {}`): {}",
-            file.display(),
-            file.display(),
-            d.iter().next().map(|d| d.to_string()).unwrap_or_default()
-        )
-    })
+    load_agreement(file)?.map_err(|d| invalid_agreement(file, &d))
 }
 
 pub(crate) fn open_in(path: Option<&Path>) -> anyhow::Result<Box<dyn BufRead>> {

@@ -1,0 +1,526 @@
+//! `truceline import`: bulk observations from files into a data directory or a running server.
+//!
+//! Every record is tried; a bad one is refused on its own (with its file, line and field) and the
+//! rest of its batch still goes in, so one typo in a day's log does not hold back the day.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Map, Value, json};
+use truceline_observation::{Vocabulary, parse_value};
+use truceline_store::{NewObservation, ObservationStore, Outcome, SqliteStore, StoreError};
+
+#[derive(Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["server", "data"]))]
+pub struct ImportArgs {
+    /// Files to import (`-` for NDJSON on standard input).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// A running server, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    server: Option<String>,
+    /// A data directory (a server may be running on it: SQLite serialises the writers).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// The agreement to check weapon and party ids against with --data (stored there as a new
+    /// version if it differs; default: the one stored there).
+    #[arg(long)]
+    agreement: Option<PathBuf>,
+    /// Input format (default: from the file extension).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Observations per request or transaction.
+    #[arg(long, default_value_t = 5000)]
+    batch: usize,
+    /// Write every refused record with its reason here (NDJSON).
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Ndjson,
+    Geojson,
+    Csv,
+}
+
+/// One input record: where it came from and its JSON.
+struct Record {
+    place: String,
+    value: Value,
+    bytes: u64,
+}
+
+#[derive(Default)]
+struct Tally {
+    accepted: u64,
+    duplicates: u64,
+    refused: Vec<(String, String, Value)>,
+}
+
+impl ImportArgs {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        anyhow::ensure!(self.batch >= 1, "--batch: expected at least 1");
+        let total: u64 = self
+            .files
+            .iter()
+            .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+            .sum();
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
+            )
+            .expect("valid template"),
+        );
+        let mut tally = Tally::default();
+        let mut sink: Box<Sink> = match (&self.server, &self.data) {
+            (Some(url), _) => {
+                let url = format!("{}/api/v1/observations", url.trim_end_matches('/'));
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                Box::new(move |batch, t| send_to_server(&agent, &url, batch, t))
+            }
+            (None, Some(dir)) => {
+                let store = SqliteStore::open(dir)
+                    .with_context(|| format!("cannot open the store in {}", dir.display()))?;
+                let agreement = match &self.agreement {
+                    Some(f) => {
+                        // Stored as a version, so the directory says what its records
+                        // were checked against.
+                        let (agreement, stored) = crate::agreement_with_files(f)?;
+                        store.put_agreement(stored)?;
+                        agreement
+                    }
+                    None => {
+                        let stored = store.latest_agreement()?.with_context(|| {
+                            format!(
+                                "{} holds no agreement yet; pass --agreement FILE",
+                                dir.display()
+                            )
+                        })?;
+                        crate::agreement_from_stored(&stored)?
+                    }
+                };
+                let vocab = crate::vocabulary(&agreement);
+                Box::new(move |batch, t| store_locally(&store, &vocab, batch, t))
+            }
+            (None, None) => bail!("give --server URL or --data DIR"),
+        };
+        for file in &self.files {
+            let format = match self.format {
+                Some(f) => f,
+                None => guess_format(file)?,
+            };
+            let mut batch = Vec::with_capacity(self.batch);
+            let mut flush = |batch: &mut Vec<Record>, t: &mut Tally| -> anyhow::Result<()> {
+                let bytes: u64 = batch.iter().map(|r| r.bytes).sum();
+                sink(std::mem::take(batch), t)?;
+                bar.inc(bytes);
+                bar.set_message(format!("{} accepted", t.accepted + t.duplicates));
+                Ok(())
+            };
+            read_records(file, format, &mut |r: Result<Record, (String, String)>| {
+                match r {
+                    Ok(r) => batch.push(r),
+                    Err((place, why)) => tally.refused.push((place, why, Value::Null)),
+                }
+                if batch.len() >= self.batch {
+                    flush(&mut batch, &mut tally)?;
+                }
+                Ok(())
+            })?;
+            flush(&mut batch, &mut tally)?;
+        }
+        bar.finish_and_clear();
+        report(&tally, self.rejects.as_deref())?;
+        Ok(if tally.refused.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    }
+}
+
+fn guess_format(file: &Path) -> anyhow::Result<Format> {
+    if file == Path::new("-") {
+        return Ok(Format::Ndjson);
+    }
+    let ext = file
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    Ok(match ext.as_str() {
+        "ndjson" | "jsonl" | "json" => Format::Ndjson,
+        "geojson" => Format::Geojson,
+        "csv" => Format::Csv,
+        _ => bail!(
+            "{}: cannot tell the format from the extension {ext:?}; expected .ndjson, .jsonl, .geojson or .csv, or pass --format",
+            file.display()
+        ),
+    })
+}
+
+/// Where a batch of records goes: a store or a server.
+type Sink = dyn FnMut(Vec<Record>, &mut Tally) -> anyhow::Result<()>;
+
+type Emit<'a> = dyn FnMut(Result<Record, (String, String)>) -> anyhow::Result<()> + 'a;
+
+fn read_records(file: &Path, format: Format, emit: &mut Emit) -> anyhow::Result<()> {
+    let name = file.display().to_string();
+    let input = crate::open_in(Some(file))?;
+    match format {
+        Format::Ndjson => {
+            for (i, line) in input.lines().enumerate() {
+                let line = line.with_context(|| format!("reading {name}"))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let place = format!("{name}:{}", i + 1);
+                let bytes = line.len() as u64 + 1;
+                emit(match serde_json::from_str::<Value>(&line) {
+                    Ok(value) => Ok(Record {
+                        place,
+                        value,
+                        bytes,
+                    }),
+                    Err(e) => Err((place, format!("not valid JSON: {e}"))),
+                })?;
+            }
+        }
+        Format::Geojson => {
+            let mut text = String::new();
+            let mut input = input;
+            input
+                .read_to_string(&mut text)
+                .with_context(|| format!("reading {name}"))?;
+            let doc: Value =
+                serde_json::from_str(&text).with_context(|| format!("{name}: not valid JSON"))?;
+            let features = match (&doc["type"], doc["features"].as_array()) {
+                (Value::String(t), Some(f)) if t == "FeatureCollection" => f,
+                _ => bail!("{name}: expected a GeoJSON FeatureCollection with \"features\""),
+            };
+            let each = text.len() as u64 / features.len().max(1) as u64;
+            for (i, f) in features.iter().enumerate() {
+                let place = format!("{name}#/features/{i}");
+                emit(
+                    feature_to_observation(f)
+                        .map(|value| Record {
+                            place: place.clone(),
+                            value,
+                            bytes: each,
+                        })
+                        .map_err(|why| (place, why)),
+                )?;
+            }
+        }
+        Format::Csv => {
+            let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+            let headers = rdr
+                .headers()
+                .with_context(|| format!("{name}: cannot read the header row"))?
+                .clone();
+            for h in headers.iter() {
+                if !CSV_COLUMNS.contains(&h) {
+                    bail!(
+                        "{name}: unknown column {h:?}; expected columns from: {}",
+                        CSV_COLUMNS.join(", ")
+                    );
+                }
+            }
+            for (i, row) in rdr.records().enumerate() {
+                // Row numbers count the header as line 1, as a spreadsheet shows them.
+                let place = format!("{name}:{}", i + 2);
+                let row = match row {
+                    Ok(r) => r,
+                    Err(e) => {
+                        emit(Err((place, format!("cannot read the row: {e}"))))?;
+                        continue;
+                    }
+                };
+                let bytes = row.as_slice().len() as u64 + row.len() as u64;
+                let value = csv_to_observation(&headers, &row);
+                emit(Ok(Record {
+                    place,
+                    value,
+                    bytes,
+                }))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The columns a CSV file may have; nested fields are flattened with a suffix.
+const CSV_COLUMNS: [&str; 20] = [
+    "id",
+    "observer",
+    "source",
+    "time",
+    "time_end",
+    "kind",
+    "subtype",
+    "count",
+    "bearing_deg",
+    "bearing_sigma_deg",
+    "distance_min_m",
+    "distance_max_m",
+    "observer_lon",
+    "observer_lat",
+    "lon",
+    "lat",
+    "uncertainty_m",
+    "weapon",
+    "party",
+    "notes",
+];
+
+fn csv_to_observation(headers: &csv::StringRecord, row: &csv::StringRecord) -> Value {
+    let mut m = Map::new();
+    let mut nested: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+    for (h, cell) in headers.iter().zip(row.iter()) {
+        let cell = cell.trim();
+        if cell.is_empty() {
+            continue;
+        }
+        // A number where one is expected; otherwise the text itself, so that the check names the
+        // field and shows what was there.
+        let num = || {
+            cell.parse::<f64>()
+                .ok()
+                .and_then(|x| serde_json::Number::from_f64(x).map(Value::Number))
+                .unwrap_or_else(|| Value::String(cell.to_string()))
+        };
+        match h {
+            "count" => {
+                m.insert(
+                    h.into(),
+                    cell.parse::<u64>()
+                        .map(Value::from)
+                        .unwrap_or_else(|_| num()),
+                );
+            }
+            "bearing_deg" | "bearing_sigma_deg" => {
+                m.insert(h.into(), num());
+            }
+            "distance_min_m" => {
+                nested
+                    .entry("distance_m")
+                    .or_default()
+                    .insert("min".into(), num());
+            }
+            "distance_max_m" => {
+                nested
+                    .entry("distance_m")
+                    .or_default()
+                    .insert("max".into(), num());
+            }
+            "observer_lon" => {
+                nested
+                    .entry("observer_position")
+                    .or_default()
+                    .insert("lon".into(), num());
+            }
+            "observer_lat" => {
+                nested
+                    .entry("observer_position")
+                    .or_default()
+                    .insert("lat".into(), num());
+            }
+            "lon" | "lat" | "uncertainty_m" => {
+                nested
+                    .entry("location")
+                    .or_default()
+                    .insert(h.into(), num());
+            }
+            _ => {
+                m.insert(h.into(), Value::String(cell.to_string()));
+            }
+        }
+    }
+    for (k, v) in nested {
+        m.insert(k.into(), Value::Object(v));
+    }
+    Value::Object(m)
+}
+
+/// A GeoJSON Feature: the observation's fields in `properties`, its `location` as a Point
+/// geometry with `uncertainty_m` among the properties.
+fn feature_to_observation(f: &Value) -> Result<Value, String> {
+    if f["type"] != "Feature" {
+        return Err("expected a GeoJSON Feature".into());
+    }
+    let mut props = match &f["properties"] {
+        Value::Object(p) => p.clone(),
+        Value::Null => Map::new(),
+        _ => return Err("`properties`: expected an object of observation fields".into()),
+    };
+    if !props.contains_key("id") {
+        match &f["id"] {
+            Value::String(s) => {
+                props.insert("id".into(), json!(s));
+            }
+            Value::Number(n) => {
+                props.insert("id".into(), json!(n.to_string()));
+            }
+            _ => {}
+        }
+    }
+    match &f["geometry"] {
+        Value::Null => {}
+        g if g["type"] == "Point" => {
+            let c = g["coordinates"]
+                .as_array()
+                .filter(|c| c.len() >= 2)
+                .ok_or("`geometry.coordinates`: expected [longitude, latitude]".to_string())?;
+            let mut loc = Map::new();
+            loc.insert("lon".into(), c[0].clone());
+            loc.insert("lat".into(), c[1].clone());
+            if let Some(u) = props.remove("uncertainty_m") {
+                loc.insert("uncertainty_m".into(), u);
+            }
+            props.insert("location".into(), Value::Object(loc));
+        }
+        _ => return Err("`geometry`: expected a Point (the event's location) or null".into()),
+    }
+    Ok(Value::Object(props))
+}
+
+fn store_locally(
+    store: &SqliteStore,
+    vocab: &Vocabulary,
+    batch: Vec<Record>,
+    t: &mut Tally,
+) -> anyhow::Result<()> {
+    let mut good: Vec<(Record, NewObservation)> = Vec::with_capacity(batch.len());
+    for r in batch {
+        match parse_value(r.value.clone(), vocab) {
+            Ok(o) => {
+                let n = NewObservation::from(&o);
+                good.push((r, n));
+            }
+            Err(e) => t.refused.push((r.place, e.to_string(), r.value)),
+        }
+    }
+    while !good.is_empty() {
+        let rows: Vec<NewObservation> = good.iter().map(|(_, n)| n.clone()).collect();
+        match store.submit_blocking(rows) {
+            Ok(outcomes) => {
+                for o in outcomes {
+                    match o {
+                        Outcome::Accepted { .. } => t.accepted += 1,
+                        Outcome::Duplicate { .. } => t.duplicates += 1,
+                    }
+                }
+                break;
+            }
+            Err(StoreError::Conflict { index, id }) => {
+                let (r, _) = good.remove(index);
+                t.refused.push((
+                    r.place,
+                    format!("field `id`: {id:?} is already stored with other content; the stored one is unchanged"),
+                    r.value,
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+fn send_to_server(
+    agent: &ureq::Agent,
+    url: &str,
+    mut batch: Vec<Record>,
+    t: &mut Tally,
+) -> anyhow::Result<()> {
+    while !batch.is_empty() {
+        let mut body = Vec::new();
+        for r in &batch {
+            serde_json::to_writer(&mut body, &r.value)?;
+            body.push(b'\n');
+        }
+        let mut resp = agent
+            .post(url)
+            .header("Content-Type", "application/x-ndjson")
+            .send(&body[..])
+            .with_context(|| format!("cannot reach {url}"))?;
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        match status {
+            200 => {
+                t.accepted += answer["accepted"].as_u64().unwrap_or(0);
+                t.duplicates += answer["duplicates"].as_u64().unwrap_or(0);
+                return Ok(());
+            }
+            400 | 409 if answer["error"]["line"].as_u64().is_some() => {
+                // The server names the first bad line: set it aside and send the rest again.
+                let line = answer["error"]["line"].as_u64().unwrap_or(1) as usize;
+                let idx = line.saturating_sub(1).min(batch.len() - 1);
+                let r = batch.remove(idx);
+                let msg = answer["error"]["message"].as_str().unwrap_or("refused");
+                let msg = msg
+                    .split_once(": ")
+                    .map(|(_, rest)| rest)
+                    .unwrap_or(msg)
+                    .trim_end_matches("; nothing of this request was written")
+                    .trim_end_matches(" and nothing of this request was written");
+                t.refused.push((r.place, msg.to_string(), r.value));
+            }
+            413 if batch.len() > 1 => {
+                let rest = batch.split_off(batch.len() / 2);
+                send_to_server(agent, url, batch, t)?;
+                batch = rest;
+            }
+            _ => bail!("{url} answered {status}: {text}"),
+        }
+    }
+    Ok(())
+}
+
+fn report(t: &Tally, rejects: Option<&Path>) -> anyhow::Result<()> {
+    eprintln!(
+        "accepted {} new, {} already stored, refused {}",
+        t.accepted,
+        t.duplicates,
+        t.refused.len()
+    );
+    if !t.refused.is_empty() {
+        // Grouped by field, so a systematic problem (a wrong column, a unit) shows as one line.
+        let mut by_field: BTreeMap<String, Vec<&(String, String, Value)>> = BTreeMap::new();
+        for r in &t.refused {
+            let field =
+                r.1.strip_prefix("field `")
+                    .and_then(|s| s.split_once('`'))
+                    .map(|(f, _)| f.to_string())
+                    .unwrap_or_else(|| "(record)".into());
+            by_field.entry(field).or_default().push(r);
+        }
+        for (field, rs) in &by_field {
+            eprintln!("  {} refused for {field}:", rs.len());
+            for (place, why, _) in rs.iter().take(3) {
+                eprintln!("    {place}: {why}");
+            }
+        }
+    }
+    if let Some(path) = rejects {
+        let mut out = crate::open_out(Some(path))?;
+        for (place, why, value) in &t.refused {
+            serde_json::to_writer(
+                &mut out,
+                &json!({"place": place, "reason": why, "record": value}),
+            )?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! `truceline serve`: the HTTP API over a data directory.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use truceline_server::{AgreementInfo, AppState, Metrics};
+use truceline_store::{ObservationStore, SqliteStore, StoredAgreement};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The agreement to judge observations against (stored in the data directory as a new
+    /// version when it differs from the one there).
+    #[arg(long)]
+    agreement: PathBuf,
+    /// Data directory of the embedded store (created if missing).
+    #[arg(long, conflicts_with = "store", default_value = "truceline-data")]
+    data: PathBuf,
+    /// A store by URL instead: `sqlite:///path/to/dir` (a server database is not supported yet).
+    #[arg(long)]
+    store: Option<String>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Largest request body accepted, bytes; larger ones get 413.
+    #[arg(long, default_value_t = truceline_server::DEFAULT_MAX_BODY)]
+    max_body: usize,
+    /// Write logs as JSON lines.
+    #[arg(long)]
+    log_json: bool,
+}
+
+impl ServeArgs {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        crate::init_logging(self.log_json);
+        let dir = match &self.store {
+            None => self.data.clone(),
+            Some(url) => match url.strip_prefix("sqlite://") {
+                Some(path) => PathBuf::from(path),
+                None => bail!(
+                    "--store {url:?}: only sqlite:///path/to/dir is supported; a server database comes later"
+                ),
+            },
+        };
+        let (agreement, stored) = crate::agreement_with_files(&self.agreement)?;
+        let server = Server::start(&dir, &agreement, stored, self.max_body, None)?;
+        server.run(self.listen, std::future::pending())?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// A store opened for an agreement, ready to serve.
+pub struct Server {
+    pub store: Arc<SqliteStore>,
+    pub state: Arc<AppState>,
+}
+
+impl Server {
+    pub fn start(
+        dir: &Path,
+        agreement: &truceline_agreement::Agreement,
+        stored: StoredAgreement,
+        max_body: usize,
+        banner: Option<String>,
+    ) -> anyhow::Result<Server> {
+        let metrics = Arc::new(Metrics::default());
+        let m = metrics.clone();
+        let store = Arc::new(
+            SqliteStore::open_with(dir, Arc::new(move |s| m.record_commit(s)))
+                .with_context(|| format!("cannot open the store in {}", dir.display()))?,
+        );
+        let version = store.put_agreement(stored)?;
+        tracing::info!(
+            data = %dir.display(),
+            agreement = %agreement.id,
+            agreement_version = version,
+            "store open"
+        );
+        let state = Arc::new(AppState {
+            store: store.clone(),
+            vocab: crate::vocabulary(agreement),
+            metrics,
+            agreement: AgreementInfo {
+                id: agreement.id.clone(),
+                title: agreement.title.clone(),
+                illustrative: agreement.illustrative,
+                notice: agreement.notice.clone(),
+            },
+            max_body,
+            started: Instant::now(),
+            banner,
+        });
+        Ok(Server { store, state })
+    }
+
+    /// Serves until Ctrl-C, SIGTERM or `stop`, finishes the requests in flight, then closes the
+    /// store after its last commit.
+    pub fn run(
+        self,
+        listen: SocketAddr,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            tracing::info!(address = %listen, "serving; open http://{listen}/");
+            let shutdown = async move {
+                tokio::select! {
+                    _ = truceline_server::shutdown_signal() => {}
+                    _ = stop => {}
+                }
+            };
+            truceline_server::serve(listener, self.state.clone(), shutdown)
+                .await
+                .context("server failed")
+        })?;
+        self.store.close();
+        tracing::info!("stopped; every acknowledged observation is committed");
+        Ok(())
+    }
+}

@@ -1,0 +1,572 @@
+//! Strict reading of one observation from JSON.
+//!
+//! The walk is by hand rather than through `serde` derive so that every refusal names its field
+//! and says what is expected in words a monitor can act on ("expected a number from 0 to 360,
+//! found 400"), and so that unknown fields are refused rather than silently dropped: a field the
+//! sender thinks it sent and we ignored is a lost fact.
+
+use serde_json::{Map, Value};
+
+use crate::*;
+
+/// Fields an observation may carry, in the order messages list them.
+const FIELDS: [&str; 19] = [
+    "id",
+    "observer",
+    "source",
+    "time",
+    "time_end",
+    "observer_position",
+    "kind",
+    "subtype",
+    "count",
+    "bearing_deg",
+    "bearing_sigma_deg",
+    "distance_m",
+    "location",
+    "weapon",
+    "party",
+    "notes",
+    "media",
+    "key_id",
+    "signature",
+];
+
+/// Reads and checks one observation from its JSON text.
+pub fn parse(json: &[u8], vocab: &Vocabulary) -> Result<Observation, FieldError> {
+    let value: Value = serde_json::from_slice(json).map_err(|e| {
+        FieldError::new(
+            "",
+            format!("not valid JSON ({e}); expected one JSON object per observation"),
+        )
+    })?;
+    parse_value(value, vocab)
+}
+
+/// Checks one observation already parsed as JSON.
+pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, FieldError> {
+    let Value::Object(map) = &value else {
+        return Err(FieldError::new(
+            "",
+            format!("expected a JSON object, found {}", describe(&value)),
+        ));
+    };
+    for key in map.keys() {
+        if !FIELDS.contains(&key.as_str()) {
+            return Err(FieldError::new(
+                key.as_str(),
+                format!("unknown field; expected one of: {}", FIELDS.join(", ")),
+            ));
+        }
+    }
+    let o = Fields(map);
+    let id = o.id("id")?.ok_or_else(|| missing("id"))?;
+    let observer = o.id("observer")?.ok_or_else(|| missing("observer"))?;
+    let source = o.name(
+        "source",
+        Source::from_name,
+        names(Source::ALL, Source::as_str),
+    )?;
+    let time = o.time("time")?.ok_or_else(|| missing("time"))?;
+    let time_end = o.time("time_end")?;
+    let kind = o
+        .name("kind", Kind::from_name, names(Kind::ALL, Kind::as_str))?
+        .ok_or_else(|| missing("kind"))?;
+    let subtype = o.name(
+        "subtype",
+        Subtype::from_name,
+        names(Subtype::ALL, Subtype::as_str),
+    )?;
+    if subtype.is_some() && kind != Kind::Explosion {
+        return Err(FieldError::new(
+            "subtype",
+            format!(
+                "a subtype is given only for kind \"explosion\"; this observation's kind is \"{}\"",
+                kind.as_str()
+            ),
+        ));
+    }
+    let count = match map.get("count") {
+        None => 1,
+        Some(v) => match v.as_u64() {
+            Some(n) if (1..=MAX_COUNT as u64).contains(&n) => n as u32,
+            _ => {
+                return Err(FieldError::new(
+                    "count",
+                    format!(
+                        "expected a whole number from 1 to {MAX_COUNT}, found {}",
+                        describe(v)
+                    ),
+                ));
+            }
+        },
+    };
+    if let Some(end) = time_end {
+        let window = end.as_second() - time.as_second();
+        if end <= time {
+            return Err(FieldError::new(
+                "time_end",
+                format!("expected a time after `time` ({time}), found {end}"),
+            ));
+        }
+        if window > MAX_WINDOW_S {
+            return Err(FieldError::new(
+                "time_end",
+                format!("the window from `time` is {window} s; expected at most 24 hours"),
+            ));
+        }
+    }
+    let observer_position = o.lonlat("observer_position")?;
+    let bearing_deg = o.number("bearing_deg", 0.0, 360.0, true, "degrees from true north")?;
+    let bearing_sigma_deg = o.number("bearing_sigma_deg", 0.0, 180.0, false, "degrees")?;
+    let bearing = match (bearing_deg, bearing_sigma_deg) {
+        (Some(deg), Some(sigma_deg)) => Some(Bearing { deg, sigma_deg }),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(FieldError::new(
+                "bearing_sigma_deg",
+                "required with `bearing_deg`: the bearing's 1-sigma error in degrees, above 0",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(FieldError::new(
+                "bearing_deg",
+                "required with `bearing_sigma_deg`: the bearing from the observer, 0 to 360 degrees",
+            ));
+        }
+    };
+    let distance_m = o.distance("distance_m")?;
+    if observer_position.is_none() {
+        let needed_by = if bearing.is_some() {
+            Some("bearing_deg")
+        } else if distance_m.is_some() {
+            Some("distance_m")
+        } else {
+            None
+        };
+        if let Some(f) = needed_by {
+            return Err(FieldError::new(
+                "observer_position",
+                format!("required with `{f}`: where the observer was, as {{\"lon\", \"lat\"}}"),
+            ));
+        }
+    }
+    let location = o.location("location")?;
+    if location.is_none() && observer_position.is_none() {
+        return Err(FieldError::new(
+            "location",
+            "an observation must say where: give `location` {\"lon\", \"lat\", \"uncertainty_m\"} \
+             for an event sensed directly, or `observer_position` {\"lon\", \"lat\"}",
+        ));
+    }
+    let weapon = o.member("weapon", &vocab.weapons, "weapon class")?;
+    let party = o.member("party", &vocab.parties, "party")?;
+    let notes = o.text("notes", MAX_NOTES_LEN)?;
+    let media = o.media("media")?;
+    let key_id = o.id("key_id")?;
+    let sig = o.signature("signature")?;
+    let signature = match (key_id, sig) {
+        (Some(key_id), Some(signature)) => Some(Signature { key_id, signature }),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(FieldError::new(
+                "signature",
+                "required with `key_id`: base64 of the 64-byte Ed25519 signature",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(FieldError::new(
+                "key_id",
+                "required with `signature`: the id of the key that signed",
+            ));
+        }
+    };
+    let canonical = serde_jcs::to_vec(&value).map_err(|e| {
+        FieldError::new(
+            "",
+            format!("cannot be put in canonical form ({e}); expected finite numbers"),
+        )
+    })?;
+    Ok(Observation {
+        id,
+        observer,
+        source,
+        time,
+        time_end,
+        observer_position,
+        kind,
+        subtype,
+        count,
+        bearing,
+        distance_m,
+        location,
+        weapon,
+        party,
+        notes,
+        media,
+        signature,
+        canonical,
+    })
+}
+
+fn missing(field: &str) -> FieldError {
+    FieldError::new(field, "required field is missing")
+}
+
+fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
+    all.iter().map(|&t| name(t)).collect::<Vec<_>>().join(", ")
+}
+
+/// A short description of a value for messages: its type, and the value itself when short.
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("{b}"),
+        Value::Number(n) => format!("{n}"),
+        Value::String(s) if s.chars().count() <= 40 => format!("the string {s:?}"),
+        Value::String(s) => format!("a string of {} characters", s.chars().count()),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn sub(parent: &str, field: &str) -> String {
+    format!("{parent}.{field}")
+}
+
+struct Fields<'a>(&'a Map<String, Value>);
+
+impl Fields<'_> {
+    fn string(&self, f: &str) -> Result<Option<&str>, FieldError> {
+        match self.0.get(f) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => Err(FieldError::new(
+                f,
+                format!("expected a string, found {}", describe(v)),
+            )),
+        }
+    }
+
+    /// Ids appear in URLs and file names: a bounded set of characters that need no escaping.
+    fn id(&self, f: &str) -> Result<Option<String>, FieldError> {
+        let Some(s) = self.string(f)? else {
+            return Ok(None);
+        };
+        let ok = !s.is_empty()
+            && s.len() <= MAX_ID_LEN
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._:~-".contains(&b));
+        if !ok {
+            return Err(FieldError::new(
+                f,
+                format!(
+                    "expected 1 to {MAX_ID_LEN} characters from A-Z a-z 0-9 . _ : ~ -, found {}",
+                    describe(&Value::String(s.to_string()))
+                ),
+            ));
+        }
+        Ok(Some(s.to_string()))
+    }
+
+    fn name<T>(
+        &self,
+        f: &str,
+        from: fn(&str) -> Option<T>,
+        expected: String,
+    ) -> Result<Option<T>, FieldError> {
+        let Some(s) = self.string(f)? else {
+            return Ok(None);
+        };
+        from(s).map(Some).ok_or_else(|| {
+            FieldError::new(
+                f,
+                format!("unknown value {s:?}; expected one of: {expected}"),
+            )
+        })
+    }
+
+    fn time(&self, f: &str) -> Result<Option<jiff::Timestamp>, FieldError> {
+        let Some(s) = self.string(f)? else {
+            return Ok(None);
+        };
+        let t: jiff::Timestamp = s.parse().map_err(|_| {
+            FieldError::new(
+                f,
+                format!(
+                    "expected an RFC 3339 time with its offset, such as \"2026-11-24T10:00:00Z\", found {s:?}"
+                ),
+            )
+        })?;
+        // Plausible years only: a typo such as 0026 or 2206 is an error, not a fact.
+        let year = t.to_zoned(jiff::tz::TimeZone::UTC).year();
+        if !(1990..=2100).contains(&year) {
+            return Err(FieldError::new(
+                f,
+                format!("expected a time between 1990 and 2100, found {s:?}"),
+            ));
+        }
+        Ok(Some(t))
+    }
+
+    /// A finite number in `[lo, hi]` (or `(lo, hi]` when `lo_inclusive` is false).
+    fn number(
+        &self,
+        f: &str,
+        lo: f64,
+        hi: f64,
+        lo_inclusive: bool,
+        unit: &str,
+    ) -> Result<Option<f64>, FieldError> {
+        number_in(self.0, f, f, lo, hi, lo_inclusive, unit)
+    }
+
+    fn object(&self, f: &str) -> Result<Option<&Map<String, Value>>, FieldError> {
+        match self.0.get(f) {
+            None => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m)),
+            Some(v) => Err(FieldError::new(
+                f,
+                format!("expected an object, found {}", describe(v)),
+            )),
+        }
+    }
+
+    fn lonlat(&self, f: &str) -> Result<Option<LonLat>, FieldError> {
+        let Some(m) = self.object(f)? else {
+            return Ok(None);
+        };
+        only_keys(m, f, &["lon", "lat"])?;
+        let (lon, lat) = lon_lat(m, f)?;
+        Ok(Some(LonLat { lon, lat }))
+    }
+
+    fn location(&self, f: &str) -> Result<Option<Location>, FieldError> {
+        let Some(m) = self.object(f)? else {
+            return Ok(None);
+        };
+        only_keys(m, f, &["lon", "lat", "uncertainty_m"])?;
+        let (lon, lat) = lon_lat(m, f)?;
+        let uncertainty_m = number_in(
+            m,
+            "uncertainty_m",
+            &sub(f, "uncertainty_m"),
+            0.0,
+            MAX_UNCERTAINTY_M,
+            false,
+            "metres",
+        )?
+        .ok_or_else(|| missing(&sub(f, "uncertainty_m")))?;
+        Ok(Some(Location {
+            lon,
+            lat,
+            uncertainty_m,
+        }))
+    }
+
+    fn distance(&self, f: &str) -> Result<Option<DistanceRange>, FieldError> {
+        let Some(m) = self.object(f)? else {
+            return Ok(None);
+        };
+        only_keys(m, f, &["min", "max"])?;
+        let get = |k: &str| {
+            number_in(m, k, &sub(f, k), 0.0, MAX_DISTANCE_M, true, "metres")?
+                .ok_or_else(|| missing(&sub(f, k)))
+        };
+        let (min, max) = (get("min")?, get("max")?);
+        if max <= 0.0 || max < min {
+            return Err(FieldError::new(
+                sub(f, "max"),
+                format!("expected a distance above 0 and at least `min` ({min}), found {max}"),
+            ));
+        }
+        Ok(Some(DistanceRange { min, max }))
+    }
+
+    fn member(
+        &self,
+        f: &str,
+        set: &std::collections::BTreeSet<String>,
+        what: &str,
+    ) -> Result<Option<String>, FieldError> {
+        let Some(s) = self.string(f)? else {
+            return Ok(None);
+        };
+        if !set.contains(s) {
+            let known: Vec<&str> = set.iter().map(String::as_str).collect();
+            return Err(FieldError::new(
+                f,
+                format!(
+                    "unknown {what} {s:?}; expected one of the agreement's: {}",
+                    known.join(", ")
+                ),
+            ));
+        }
+        Ok(Some(s.to_string()))
+    }
+
+    fn text(&self, f: &str, max: usize) -> Result<Option<String>, FieldError> {
+        let Some(s) = self.string(f)? else {
+            return Ok(None);
+        };
+        let n = s.chars().count();
+        if n > max {
+            return Err(FieldError::new(
+                f,
+                format!("expected at most {max} characters, found {n}"),
+            ));
+        }
+        Ok(Some(s.to_string()))
+    }
+
+    fn media(&self, f: &str) -> Result<Vec<Media>, FieldError> {
+        let items = match self.0.get(f) {
+            None => return Ok(Vec::new()),
+            Some(Value::Array(a)) => a,
+            Some(v) => {
+                return Err(FieldError::new(
+                    f,
+                    format!(
+                        "expected an array of {{\"sha256\", \"mime\"}}, found {}",
+                        describe(v)
+                    ),
+                ));
+            }
+        };
+        if items.len() > MAX_MEDIA {
+            return Err(FieldError::new(
+                f,
+                format!("expected at most {MAX_MEDIA} items, found {}", items.len()),
+            ));
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let path = format!("{f}[{i}]");
+                let Value::Object(m) = v else {
+                    return Err(FieldError::new(
+                        &path,
+                        format!(
+                            "expected an object {{\"sha256\", \"mime\"}}, found {}",
+                            describe(v)
+                        ),
+                    ));
+                };
+                only_keys(m, &path, &["sha256", "mime"])?;
+                let inner = Fields(m);
+                let named = |e: FieldError| FieldError::new(sub(&path, &e.field), e.message);
+                let sha256 = inner.string("sha256").map_err(named)?;
+                let sha256 = sha256.ok_or_else(|| missing(&sub(&path, "sha256")))?;
+                if sha256.len() != 64
+                    || !sha256
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                {
+                    return Err(FieldError::new(
+                        sub(&path, "sha256"),
+                        "expected 64 lower-case hexadecimal digits (a SHA-256 digest)",
+                    ));
+                }
+                let mime = inner.string("mime").map_err(named)?;
+                let mime = mime.ok_or_else(|| missing(&sub(&path, "mime")))?;
+                let valid = mime.len() <= 100
+                    && mime.split_once('/').is_some_and(|(a, b)| {
+                        !a.is_empty()
+                            && !b.is_empty()
+                            && mime
+                                .bytes()
+                                .all(|c| c.is_ascii_alphanumeric() || b"/.+-_".contains(&c))
+                    });
+                if !valid {
+                    return Err(FieldError::new(
+                        sub(&path, "mime"),
+                        format!(
+                            "expected a media type such as \"image/jpeg\", found {}",
+                            describe(&Value::String(mime.to_string()))
+                        ),
+                    ));
+                }
+                Ok(Media {
+                    sha256: sha256.to_string(),
+                    mime: mime.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    fn signature(&self, f: &str) -> Result<Option<String>, FieldError> {
+        let Some(s) = self.string(f)? else {
+            return Ok(None);
+        };
+        // 64 bytes in standard base64 with padding are 88 characters ending in "==".
+        let ok = s.len() == 88
+            && s.ends_with("==")
+            && s[..86]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+        if !ok {
+            return Err(FieldError::new(
+                f,
+                "expected base64 of a 64-byte Ed25519 signature (88 characters)",
+            ));
+        }
+        Ok(Some(s.to_string()))
+    }
+}
+
+fn only_keys(m: &Map<String, Value>, parent: &str, keys: &[&str]) -> Result<(), FieldError> {
+    for k in m.keys() {
+        if !keys.contains(&k.as_str()) {
+            return Err(FieldError::new(
+                sub(parent, k),
+                format!("unknown field; expected only: {}", keys.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn lon_lat(m: &Map<String, Value>, parent: &str) -> Result<(f64, f64), FieldError> {
+    let lon = number_in(
+        m,
+        "lon",
+        &sub(parent, "lon"),
+        -180.0,
+        180.0,
+        true,
+        "degrees",
+    )?
+    .ok_or_else(|| missing(&sub(parent, "lon")))?;
+    let lat = number_in(m, "lat", &sub(parent, "lat"), -90.0, 90.0, true, "degrees")?
+        .ok_or_else(|| missing(&sub(parent, "lat")))?;
+    Ok((lon, lat))
+}
+
+fn number_in(
+    m: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    lo: f64,
+    hi: f64,
+    lo_inclusive: bool,
+    unit: &str,
+) -> Result<Option<f64>, FieldError> {
+    let Some(v) = m.get(key) else {
+        return Ok(None);
+    };
+    let range = if lo_inclusive {
+        format!("from {lo} to {hi} {unit}")
+    } else {
+        format!("above {lo} and at most {hi} {unit}")
+    };
+    let x = v
+        .as_f64()
+        .filter(|x| x.is_finite() && *x <= hi && if lo_inclusive { *x >= lo } else { *x > lo });
+    x.map(Some).ok_or_else(|| {
+        FieldError::new(
+            path,
+            format!("expected a number {range}, found {}", describe(v)),
+        )
+    })
+}

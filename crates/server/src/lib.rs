@@ -1,0 +1,476 @@
+//! The HTTP API (SPEC 3): observations in, stored records out, health and metrics.
+//!
+//! A request of observations is all or nothing: every line is checked before anything is
+//! written, a bad line refuses the whole request naming the line and the field, and the store
+//! writes a request under its own savepoint so a conflict leaves nothing behind. A request is
+//! answered only after its group commit is durable.
+
+pub mod metrics;
+mod page;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use truceline_observation::{FieldError, Observation, Vocabulary, parse};
+use truceline_store::{NewObservation, ObservationStore, Outcome, StoreError, StoredObservation};
+
+pub use metrics::Metrics;
+
+/// Default largest request body, bytes.
+pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
+/// Most observations a query returns per page.
+pub const MAX_PAGE: usize = 1000;
+
+/// What the dashboard shows about the agreement in force.
+#[derive(Debug, Clone, Default)]
+pub struct AgreementInfo {
+    pub id: String,
+    pub title: String,
+    pub illustrative: bool,
+    pub notice: Option<String>,
+}
+
+/// Shared by every request.
+pub struct AppState {
+    pub store: Arc<dyn ObservationStore>,
+    pub vocab: Vocabulary,
+    pub metrics: Arc<Metrics>,
+    pub agreement: AgreementInfo,
+    pub max_body: usize,
+    pub started: Instant,
+    /// A note for the dashboard (the demo says what it is feeding).
+    pub banner: Option<String>,
+}
+
+/// The router of every endpoint.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(page::home))
+        .route(
+            "/api/v1/observations",
+            get(list_observations).post(post_observations),
+        )
+        .route("/api/v1/observations/{id}", get(get_observation))
+        .route("/api/v1/summary", get(summary))
+        .route("/api/v1/healthz", get(healthz))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Bodies are read and limited by the handler so that the 413 says what the limit is.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+/// An API error: `{"error": {"code", "message", "field", "line"}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+    line: Option<usize>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            line: None,
+        }
+    }
+    fn field(mut self, f: impl Into<String>) -> ApiError {
+        self.field = Some(f.into());
+        self
+    }
+    fn store(e: StoreError) -> ApiError {
+        tracing::error!(error = %e, "store failure");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            format!("{e}; nothing of this request was written, send it again"),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {
+            "code": self.code,
+            "message": self.message,
+            "field": self.field,
+            "line": self.line,
+        }});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// Reads one observation per non-empty line (or the whole body as one JSON object), checking
+/// each. The first bad line refuses them all.
+pub fn parse_body(
+    body: &[u8],
+    single: bool,
+    vocab: &Vocabulary,
+) -> Result<Vec<Observation>, (usize, FieldError)> {
+    if single {
+        return parse(body, vocab).map(|o| vec![o]).map_err(|e| (1, e));
+    }
+    let mut out = Vec::new();
+    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        out.push(parse(line, vocab).map_err(|e| (i + 1, e))?);
+    }
+    Ok(out)
+}
+
+async fn post_observations(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes: Bytes = match axum::body::to_bytes(body, st.max_body).await {
+        Ok(b) => b,
+        Err(_) => {
+            st.metrics.refuse("too_large", 0);
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!(
+                    "the request body is over {} bytes; send the observations in smaller requests",
+                    st.max_body
+                ),
+            ));
+        }
+    };
+    // `application/json` is one object (it may span lines); anything else is NDJSON.
+    let single = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.split(';')
+                .next()
+                .is_some_and(|m| m.trim() == "application/json")
+        });
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    let parsed = if bytes.len() > 256 * 1024 {
+        // Large batches are parsed off the async workers so small requests keep flowing.
+        let st2 = st.clone();
+        tokio::task::spawn_blocking(move || parse_body(&bytes, single, &st2.vocab))
+            .await
+            .map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?
+    } else {
+        parse_body(&bytes, single, &st.vocab)
+    };
+    let observations = match parsed {
+        Ok(o) if o.is_empty() => {
+            st.metrics.refuse("invalid", 0);
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "empty",
+                "the request holds no observations; expected one JSON object, or one per line",
+            ));
+        }
+        Ok(o) => o,
+        Err((line, e)) => {
+            st.metrics.refuse("invalid", lines);
+            tracing::info!(line, field = %e.field, message = %e.message, "observation refused");
+            let mut err = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_observation",
+                format!("line {line}: {e}; nothing of this request was written"),
+            )
+            .field(e.field);
+            err.line = Some(line);
+            return Err(err);
+        }
+    };
+    let batch: Vec<NewObservation> = observations.iter().map(NewObservation::from).collect();
+    let outcomes = match st.store.submit(batch).await {
+        Ok(Ok(o)) => o,
+        Ok(Err(StoreError::Conflict { index, id })) => {
+            st.metrics.refuse("conflict", observations.len());
+            let mut err = ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!(
+                    "line {}: observation {id:?} is already stored with other content; the stored one is unchanged and nothing of this request was written",
+                    index + 1
+                ),
+            )
+            .field("id");
+            err.line = Some(index + 1);
+            return Err(err);
+        }
+        Ok(Err(e)) => {
+            st.metrics.refuse("store", observations.len());
+            return Err(ApiError::store(e));
+        }
+        Err(_) => {
+            st.metrics.refuse("store", observations.len());
+            return Err(ApiError::store(StoreError::Closed));
+        }
+    };
+    let accepted = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Accepted { .. }))
+        .count();
+    st.metrics.count("accepted", accepted);
+    st.metrics.count("duplicate", outcomes.len() - accepted);
+    let results: Vec<Value> = observations
+        .iter()
+        .zip(&outcomes)
+        .enumerate()
+        .map(|(i, (o, r))| {
+            json!({
+                "line": i + 1,
+                "id": o.id,
+                "status": if matches!(r, Outcome::Accepted { .. }) { "accepted" } else { "duplicate" },
+                "log_index": r.log_index(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "accepted": accepted,
+        "duplicates": outcomes.len() - accepted,
+        "results": results,
+    }))
+    .into_response())
+}
+
+fn envelope(o: &StoredObservation) -> Value {
+    let observation: Value = serde_json::from_slice(&o.body).unwrap_or(Value::Null);
+    let received = jiff::Timestamp::from_millisecond(o.received_ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    json!({"log_index": o.log_index, "received_at": received, "observation": observation})
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+        .map_err(ApiError::store)
+}
+
+async fn get_observation(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let store = st.store.clone();
+    let key = id.clone();
+    match blocking(move || store.get(&key)).await? {
+        Some(o) => Ok(Json(envelope(&o))),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no observation has id {id:?}"),
+        )
+        .field("id")),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ListParams {
+    bbox: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    observer: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+fn bad_param(field: &str, message: String) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+        format!("`{field}`: {message}"),
+    )
+    .field(field)
+}
+
+fn parse_time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
+    v.as_deref()
+        .map(|s| {
+            s.parse::<jiff::Timestamp>()
+                .map(|t| t.as_millisecond())
+                .map_err(|_| {
+                    bad_param(
+                        field,
+                        format!(
+                            "expected an RFC 3339 time such as 2026-11-24T10:00:00Z, found {s:?}"
+                        ),
+                    )
+                })
+        })
+        .transpose()
+}
+
+impl ListParams {
+    fn query(&self) -> Result<truceline_store::Query, ApiError> {
+        let bbox = match &self.bbox {
+            None => None,
+            Some(s) => {
+                let v: Vec<f64> = s.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+                let ok = v.len() == 4
+                    && (-180.0..=180.0).contains(&v[0])
+                    && (-180.0..=180.0).contains(&v[2])
+                    && (-90.0..=90.0).contains(&v[1])
+                    && (-90.0..=90.0).contains(&v[3])
+                    && v[0] <= v[2]
+                    && v[1] <= v[3];
+                if !ok {
+                    return Err(bad_param(
+                        "bbox",
+                        format!(
+                            "expected west,south,east,north in degrees with west <= east and south <= north, found {s:?}"
+                        ),
+                    ));
+                }
+                Some([v[0], v[1], v[2], v[3]])
+            }
+        };
+        let limit = match &self.limit {
+            None => 100,
+            Some(s) => match s.parse::<usize>() {
+                Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+                _ => {
+                    return Err(bad_param(
+                        "limit",
+                        format!("expected a whole number from 1 to {MAX_PAGE}, found {s:?}"),
+                    ));
+                }
+            },
+        };
+        let after = match &self.cursor {
+            None => None,
+            Some(s) => Some(s.parse::<u64>().map_err(|_| {
+                bad_param(
+                    "cursor",
+                    format!("expected the `next_cursor` of a previous page, found {s:?}"),
+                )
+            })?),
+        };
+        Ok(truceline_store::Query {
+            bbox,
+            from_ms: parse_time("from", &self.from)?,
+            to_ms: parse_time("to", &self.to)?,
+            observer: self.observer.clone(),
+            limit,
+            after,
+        })
+    }
+}
+
+async fn list_observations(
+    State(st): State<Arc<AppState>>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    let q = params.query()?;
+    let store = st.store.clone();
+    let page = blocking(move || store.query(&q)).await?;
+    let items: Vec<Value> = page.items.iter().map(envelope).collect();
+    Ok(Json(json!({
+        "observations": items,
+        "next_cursor": page.next.map(|n| n.to_string()),
+    })))
+}
+
+async fn summary(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
+    let store = st.store.clone();
+    let c = blocking(move || store.counts()).await?;
+    let latest = c
+        .latest_time_ms
+        .and_then(|t| jiff::Timestamp::from_millisecond(t).ok())
+        .map(|t| t.to_string());
+    let by_kind: serde_json::Map<String, Value> =
+        c.by_kind.into_iter().map(|(k, n)| (k, json!(n))).collect();
+    Ok(Json(json!({
+        "agreement": {
+            "id": st.agreement.id,
+            "title": st.agreement.title,
+            "illustrative": st.agreement.illustrative,
+            "notice": st.agreement.notice,
+        },
+        "observations": c.observations,
+        "observers": c.observers,
+        "by_kind": by_kind,
+        "latest_observation_time": latest,
+        "uptime_s": st.started.elapsed().as_secs(),
+        "banner": st.banner,
+    })))
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+async fn metrics(State(st): State<Arc<AppState>>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        st.metrics.render(),
+    )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such endpoint; see SPEC section 3",
+    )
+}
+
+/// Serves until `shutdown` resolves, then finishes every request in flight (each answered only
+/// once durable) before returning.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

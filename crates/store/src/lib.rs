@@ -1,0 +1,212 @@
+//! Durable storage of what Truceline accepts.
+//!
+//! [`ObservationStore`] is the contract the server and the command line use; [`SqliteStore`] is
+//! the embedded implementation, the zero-configuration default: one SQLite file in WAL mode in
+//! the data directory, schema versioned by [`migrations`].
+//!
+//! **Durability.** A write is acknowledged only after its transaction has committed with
+//! `synchronous = FULL`, i.e. after the write-ahead log is on disk. To keep that from costing a
+//! disk flush per request, every write goes to one writer thread that takes all the requests that
+//! queued while the previous commit was flushing and commits them together (group commit). Each
+//! request runs under its own savepoint inside the shared transaction, so a request that is
+//! refused (an id re-sent with other content) leaves no trace and does not affect the others.
+//!
+//! ```
+//! use truceline_store::{NewObservation, ObservationStore, Outcome, SqliteStore};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = SqliteStore::open(dir.path()).unwrap();
+//! let obs = NewObservation {
+//!     id: "op3-0001".into(), observer: "op3".into(), time_ms: 1_700_000_000_000,
+//!     lon: 37.8, lat: 48.1, kind: "explosion".into(), body: br#"{"id":"op3-0001"}"#.to_vec(),
+//! };
+//! let first = store.submit_blocking(vec![obs.clone()]).unwrap();
+//! assert_eq!(first, vec![Outcome::Accepted { log_index: 0 }]);
+//! // The same id with the same content again is a no-op.
+//! let again = store.submit_blocking(vec![obs]).unwrap();
+//! assert_eq!(again, vec![Outcome::Duplicate { log_index: 0 }]);
+//! ```
+
+pub mod migrations;
+mod sqlite;
+
+use std::time::Duration;
+
+pub use sqlite::SqliteStore;
+
+/// Name of the database file in a data directory.
+pub const DB_FILE: &str = "truceline.db";
+
+/// An accepted observation ready to store: the columns it is indexed by and its canonical body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewObservation {
+    pub id: String,
+    pub observer: String,
+    /// `time`, in milliseconds since the Unix epoch.
+    pub time_ms: i64,
+    /// The position it is indexed by (the event's location, else the observer's).
+    pub lon: f64,
+    pub lat: f64,
+    pub kind: String,
+    /// The observation in RFC 8785 canonical JSON, exactly as it will be served and logged.
+    pub body: Vec<u8>,
+}
+
+impl From<&truceline_observation::Observation> for NewObservation {
+    fn from(o: &truceline_observation::Observation) -> Self {
+        let p = o.position();
+        NewObservation {
+            id: o.id.clone(),
+            observer: o.observer.clone(),
+            time_ms: o.time.as_millisecond(),
+            lon: p.lon,
+            lat: p.lat,
+            kind: o.kind.as_str().to_string(),
+            body: o.canonical.clone(),
+        }
+    }
+}
+
+/// What became of one observation of an acknowledged request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Newly stored at this position of the append-only record sequence.
+    Accepted { log_index: u64 },
+    /// Already stored with the same content: nothing was written.
+    Duplicate { log_index: u64 },
+}
+
+impl Outcome {
+    pub fn log_index(self) -> u64 {
+        match self {
+            Outcome::Accepted { log_index } | Outcome::Duplicate { log_index } => log_index,
+        }
+    }
+}
+
+/// A stored observation as served back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredObservation {
+    pub log_index: u64,
+    /// When the store committed it, in milliseconds since the Unix epoch.
+    pub received_ms: i64,
+    pub body: Vec<u8>,
+}
+
+/// A filter over stored observations, in record order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Query {
+    /// West, south, east, north, in degrees; inclusive.
+    pub bbox: Option<[f64; 4]>,
+    /// `time` at or after, in milliseconds.
+    pub from_ms: Option<i64>,
+    /// `time` before, in milliseconds.
+    pub to_ms: Option<i64>,
+    pub observer: Option<String>,
+    pub limit: usize,
+    /// Resume after this log index (the cursor of the previous page).
+    pub after: Option<u64>,
+}
+
+/// One page of a query and the cursor of the next, if there may be more.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub items: Vec<StoredObservation>,
+    pub next: Option<u64>,
+}
+
+/// Totals for a dashboard.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    pub observations: u64,
+    pub observers: u64,
+    /// Observations by kind, most first.
+    pub by_kind: Vec<(String, u64)>,
+    /// The latest observation `time`, in milliseconds.
+    pub latest_time_ms: Option<i64>,
+}
+
+/// An agreement version as stored: its files, so that the data directory says which agreement
+/// its records were accepted under.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAgreement {
+    pub version: u64,
+    pub agreement_id: String,
+    pub toml_name: String,
+    /// (name, text) of the TOML file and every geometry file it names.
+    pub files: Vec<(String, String)>,
+}
+
+/// What a consistency check of the whole store found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckReport {
+    pub observations: u64,
+}
+
+/// Timing of one group commit, for metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct CommitStats {
+    /// From the start of the transaction to the end of the commit's flush.
+    pub latency: Duration,
+    /// Requests that shared the commit.
+    pub requests: usize,
+    /// Observations written (new ones only).
+    pub rows: usize,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The id is stored with other content; the stored one is unchanged and nothing of the
+    /// request was written.
+    #[error("observation {id:?} is already stored with other content; the stored one is unchanged")]
+    Conflict {
+        /// Position of the refused observation in the submitted batch.
+        index: usize,
+        id: String,
+    },
+    #[error("the store is closed")]
+    Closed,
+    #[error(
+        "the store's schema is version {found}, newer than this program knows ({known}); use a newer truceline"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("the store is inconsistent: {0}")]
+    Inconsistent(String),
+    #[error("cannot create data directory {path}: {source}")]
+    Dir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// A request's result, delivered when its commit is durable.
+pub type Pending = tokio::sync::oneshot::Receiver<Result<Vec<Outcome>, StoreError>>;
+
+/// The storage contract. An implementation for a server database (PostgreSQL) keeps the same
+/// guarantees: acknowledged means durable; a refused request leaves nothing behind.
+pub trait ObservationStore: Send + Sync {
+    /// Queues a request; the receiver yields once it is durable (or refused).
+    fn submit(&self, batch: Vec<NewObservation>) -> Pending;
+
+    /// [`submit`](Self::submit) and wait.
+    fn submit_blocking(&self, batch: Vec<NewObservation>) -> Result<Vec<Outcome>, StoreError> {
+        self.submit(batch)
+            .blocking_recv()
+            .unwrap_or(Err(StoreError::Closed))
+    }
+
+    fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError>;
+    fn query(&self, q: &Query) -> Result<Page, StoreError>;
+    fn counts(&self) -> Result<Counts, StoreError>;
+
+    /// Stores an agreement version unless it is the same as the latest; returns its version.
+    fn put_agreement(&self, a: StoredAgreement) -> Result<u64, StoreError>;
+    fn latest_agreement(&self) -> Result<Option<StoredAgreement>, StoreError>;
+
+    /// Checks the whole store: the database's own integrity, an unbroken record sequence, and
+    /// every body being the canonical observation its columns describe.
+    fn check(&self) -> Result<CheckReport, StoreError>;
+}

@@ -1,0 +1,57 @@
+//! Versioned schema migrations, tracked in SQLite's `user_version`.
+//!
+//! Each entry upgrades the schema by one version and runs in its own transaction with the
+//! version bump, so a crash mid-migration leaves the previous version intact. Entries are never
+//! edited once released; a change is a new entry.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// Migration `i` takes the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: observations in record order, and agreement versions.
+    "CREATE TABLE observations (
+         seq INTEGER PRIMARY KEY,          -- log index + 1; never reused
+         id TEXT NOT NULL UNIQUE,
+         observer TEXT NOT NULL,
+         time_ms INTEGER NOT NULL,
+         lon REAL NOT NULL,
+         lat REAL NOT NULL,
+         kind TEXT NOT NULL,
+         received_ms INTEGER NOT NULL,
+         body BLOB NOT NULL                -- RFC 8785 canonical JSON, as accepted
+     );
+     CREATE INDEX observations_time ON observations(time_ms);
+     CREATE INDEX observations_observer ON observations(observer, time_ms);
+     CREATE TABLE agreements (
+         version INTEGER PRIMARY KEY,
+         agreement_id TEXT NOT NULL,
+         toml_name TEXT NOT NULL,
+         files TEXT NOT NULL,              -- JSON array of [name, text]
+         stored_ms INTEGER NOT NULL
+     );",
+];
+
+/// The schema version this program writes.
+pub fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Brings the database up to [`latest`], refusing one written by a newer program.
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > latest() {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            known: latest(),
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

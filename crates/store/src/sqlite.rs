@@ -1,0 +1,478 @@
+//! The embedded store: SQLite in WAL mode, one writer thread with group commit, a small pool of
+//! reader connections.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use tokio::sync::oneshot;
+
+use crate::*;
+
+/// Most observations one group commit takes before it flushes; bounds a commit's latency.
+const MAX_GROUP_ROWS: usize = 50_000;
+/// Readers kept open for reuse.
+const MAX_IDLE_READERS: usize = 8;
+
+type Reply = oneshot::Sender<Result<Vec<Outcome>, StoreError>>;
+
+enum Job {
+    Observations(Vec<NewObservation>, Reply),
+    Agreement(StoredAgreement, oneshot::Sender<Result<u64, StoreError>>),
+}
+
+/// The embedded SQLite store of one data directory.
+pub struct SqliteStore {
+    path: std::path::PathBuf,
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+type CommitHook = Arc<dyn Fn(CommitStats) + Send + Sync>;
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir`, migrating its schema.
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(dir, Arc::new(|_| {}))
+    }
+
+    /// As [`open`](Self::open), calling `on_commit` after every group commit.
+    pub fn open_with(dir: &Path, on_commit: CommitHook) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let path = dir.join(DB_FILE);
+        let mut conn = Connection::open(&path)?;
+        // WAL lets readers run beside the writer; FULL flushes the log at every commit, which
+        // is what makes an acknowledgement mean durable (NORMAL would survive a process crash
+        // but not a power cut).
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        migrations::migrate(&mut conn)?;
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || writer_loop(conn, rx, on_commit))
+            .map_err(|source| StoreError::Dir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(Some(tx)),
+            thread: Mutex::new(Some(thread)),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Stops taking writes, finishes every queued one, and waits for the writer to exit.
+    pub fn close(&self) {
+        self.writer.lock().unwrap().take();
+        if let Some(t) = self.thread.lock().unwrap().take() {
+            let _ = t.join();
+        }
+    }
+
+    fn send(&self, job: Job) -> Result<(), Job> {
+        match &*self.writer.lock().unwrap() {
+            Some(tx) => tx.send(job).map_err(|e| e.0),
+            None => Err(job),
+        }
+    }
+
+    fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.readers.lock().unwrap().pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(30))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        let mut idle = self.readers.lock().unwrap();
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        out
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, on_commit: CommitHook) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        let mut rows = job_rows(&jobs[0]);
+        // Everything that queued while the last commit flushed shares this one.
+        while rows < MAX_GROUP_ROWS {
+            match rx.try_recv() {
+                Ok(j) => {
+                    rows += job_rows(&j);
+                    jobs.push(j);
+                }
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        match commit_group(&mut conn, &jobs) {
+            Ok((results, written)) => {
+                on_commit(CommitStats {
+                    latency: started.elapsed(),
+                    requests: jobs.len(),
+                    rows: written,
+                });
+                for (job, result) in jobs.into_iter().zip(results) {
+                    match (job, result) {
+                        (Job::Observations(_, reply), JobResult::Observations(r)) => {
+                            let _ = reply.send(r);
+                        }
+                        (Job::Agreement(_, reply), JobResult::Agreement(r)) => {
+                            let _ = reply.send(r);
+                        }
+                        _ => unreachable!("results are in job order"),
+                    }
+                }
+            }
+            Err(e) => {
+                // Nothing of the group is durable: every request hears so.
+                let msg = e.to_string();
+                for job in jobs {
+                    let err = || StoreError::Inconsistent(format!("commit failed: {msg}"));
+                    match job {
+                        Job::Observations(_, reply) => {
+                            let _ = reply.send(Err(err()));
+                        }
+                        Job::Agreement(_, reply) => {
+                            let _ = reply.send(Err(err()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn job_rows(j: &Job) -> usize {
+    match j {
+        Job::Observations(b, _) => b.len(),
+        Job::Agreement(..) => 1,
+    }
+}
+
+enum JobResult {
+    Observations(Result<Vec<Outcome>, StoreError>),
+    Agreement(Result<u64, StoreError>),
+}
+
+fn commit_group(
+    conn: &mut Connection,
+    jobs: &[Job],
+) -> Result<(Vec<JobResult>, usize), rusqlite::Error> {
+    let received = now_ms();
+    let mut tx = conn.transaction()?;
+    let mut results = Vec::with_capacity(jobs.len());
+    let mut written = 0;
+    for job in jobs {
+        let mut sp = tx.savepoint()?;
+        let result = match job {
+            Job::Observations(batch, _) => {
+                let r = insert_batch(&sp, batch, received);
+                if let Ok(outcomes) = &r {
+                    written += outcomes
+                        .iter()
+                        .filter(|o| matches!(o, Outcome::Accepted { .. }))
+                        .count();
+                }
+                JobResult::Observations(r)
+            }
+            Job::Agreement(a, _) => JobResult::Agreement(insert_agreement(&sp, a, received)),
+        };
+        let ok = match &result {
+            JobResult::Observations(r) => r.is_ok(),
+            JobResult::Agreement(r) => r.is_ok(),
+        };
+        if ok {
+            sp.commit()?;
+        } else {
+            sp.rollback()?;
+            drop(sp);
+        }
+        results.push(result);
+    }
+    tx.set_drop_behavior(rusqlite::DropBehavior::Rollback);
+    tx.commit()?;
+    Ok((results, written))
+}
+
+fn insert_batch(
+    conn: &Connection,
+    batch: &[NewObservation],
+    received: i64,
+) -> Result<Vec<Outcome>, StoreError> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO observations (id, observer, time_ms, lon, lat, kind, received_ms, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING",
+    )?;
+    let mut existing = conn.prepare_cached("SELECT seq, body FROM observations WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(batch.len());
+    for (index, o) in batch.iter().enumerate() {
+        let n = insert.execute(params![
+            o.id, o.observer, o.time_ms, o.lon, o.lat, o.kind, received, o.body
+        ])?;
+        if n == 1 {
+            out.push(Outcome::Accepted {
+                log_index: conn.last_insert_rowid() as u64 - 1,
+            });
+        } else {
+            let (seq, body): (i64, Vec<u8>) =
+                existing.query_row([&o.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            if body != o.body {
+                return Err(StoreError::Conflict {
+                    index,
+                    id: o.id.clone(),
+                });
+            }
+            out.push(Outcome::Duplicate {
+                log_index: seq as u64 - 1,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn insert_agreement(
+    conn: &Connection,
+    a: &StoredAgreement,
+    stored: i64,
+) -> Result<u64, StoreError> {
+    let files = serde_json::to_string(&a.files).expect("strings serialise");
+    let latest: Option<(i64, String, String, String)> = conn
+        .query_row(
+            "SELECT version, agreement_id, toml_name, files FROM agreements
+             ORDER BY version DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    if let Some((v, id, name, f)) = &latest
+        && *id == a.agreement_id
+        && *name == a.toml_name
+        && *f == files
+    {
+        return Ok(*v as u64);
+    }
+    conn.execute(
+        "INSERT INTO agreements (agreement_id, toml_name, files, stored_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![a.agreement_id, a.toml_name, files, stored],
+    )?;
+    Ok(conn.last_insert_rowid() as u64)
+}
+
+fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<StoredObservation> {
+    Ok(StoredObservation {
+        log_index: r.get::<_, i64>(0)? as u64 - 1,
+        received_ms: r.get(1)?,
+        body: r.get(2)?,
+    })
+}
+
+impl ObservationStore for SqliteStore {
+    fn submit(&self, batch: Vec<NewObservation>) -> Pending {
+        let (reply, rx) = oneshot::channel();
+        if let Err(Job::Observations(_, reply)) = self.send(Job::Observations(batch, reply)) {
+            let _ = reply.send(Err(StoreError::Closed));
+        }
+        rx
+    }
+
+    fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError> {
+        self.with_reader(|c| {
+            Ok(
+                c.prepare_cached("SELECT seq, received_ms, body FROM observations WHERE id = ?1")?
+                    .query_row([id], stored_row)
+                    .optional()?,
+            )
+        })
+    }
+
+    fn query(&self, q: &Query) -> Result<Page, StoreError> {
+        let mut sql = String::from("SELECT seq, received_ms, body FROM observations WHERE seq > ?");
+        // `after` is a log index, and seq is index + 1: resume at seq > index + 1.
+        let after_seq = q.after.map_or(0, |i| i as i64 + 1);
+        let mut args: Vec<rusqlite::types::Value> = vec![after_seq.into()];
+        if let Some([w, s, e, n]) = q.bbox {
+            sql.push_str(" AND lon >= ? AND lon <= ? AND lat >= ? AND lat <= ?");
+            args.extend([w.into(), e.into(), s.into(), n.into()]);
+        }
+        if let Some(from) = q.from_ms {
+            sql.push_str(" AND time_ms >= ?");
+            args.push(from.into());
+        }
+        if let Some(to) = q.to_ms {
+            sql.push_str(" AND time_ms < ?");
+            args.push(to.into());
+        }
+        if let Some(obs) = &q.observer {
+            sql.push_str(" AND observer = ?");
+            args.push(obs.clone().into());
+        }
+        let limit = q.limit.max(1);
+        sql.push_str(" ORDER BY seq LIMIT ?");
+        args.push((limit as i64 + 1).into());
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut items: Vec<StoredObservation> = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), stored_row)?
+                .collect::<Result<_, _>>()?;
+            let next = if items.len() > limit {
+                items.truncate(limit);
+                items.last().map(|o| o.log_index)
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
+    }
+
+    fn counts(&self) -> Result<Counts, StoreError> {
+        self.with_reader(|c| {
+            let (observations, latest_time_ms): (i64, Option<i64>) = c.query_row(
+                "SELECT count(*), max(time_ms) FROM observations",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let observers: i64 = c.query_row(
+                "SELECT count(*) FROM (SELECT DISTINCT observer FROM observations)",
+                [],
+                |r| r.get(0),
+            )?;
+            let by_kind = c
+                .prepare_cached(
+                    "SELECT kind, count(*) AS n FROM observations GROUP BY kind ORDER BY n DESC, kind",
+                )?
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?
+                .collect::<Result<_, _>>()?;
+            Ok(Counts {
+                observations: observations as u64,
+                observers: observers as u64,
+                by_kind,
+                latest_time_ms,
+            })
+        })
+    }
+
+    fn put_agreement(&self, a: StoredAgreement) -> Result<u64, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        if let Err(Job::Agreement(_, reply)) = self.send(Job::Agreement(a, reply)) {
+            let _ = reply.send(Err(StoreError::Closed));
+        }
+        rx.blocking_recv().unwrap_or(Err(StoreError::Closed))
+    }
+
+    fn latest_agreement(&self) -> Result<Option<StoredAgreement>, StoreError> {
+        self.with_reader(|c| {
+            let row: Option<(i64, String, String, String)> = c
+                .query_row(
+                    "SELECT version, agreement_id, toml_name, files FROM agreements
+                     ORDER BY version DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            row.map(|(version, agreement_id, toml_name, files)| {
+                let files = serde_json::from_str(&files).map_err(|e| {
+                    StoreError::Inconsistent(format!("agreement version {version}: {e}"))
+                })?;
+                Ok(StoredAgreement {
+                    version: version as u64,
+                    agreement_id,
+                    toml_name,
+                    files,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn check(&self) -> Result<CheckReport, StoreError> {
+        self.with_reader(|c| {
+            let integrity: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            if integrity != "ok" {
+                return Err(StoreError::Inconsistent(format!(
+                    "SQLite integrity check: {integrity}"
+                )));
+            }
+            let mut stmt = c.prepare(
+                "SELECT seq, id, observer, time_ms, kind, body FROM observations ORDER BY seq",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut expected = 1i64;
+            while let Some(r) = rows.next()? {
+                let seq: i64 = r.get(0)?;
+                let id: String = r.get(1)?;
+                if seq != expected {
+                    return Err(StoreError::Inconsistent(format!(
+                        "record {} is missing (next stored is {}, id {id:?})",
+                        expected - 1,
+                        seq - 1
+                    )));
+                }
+                // A body edited outside the program may come back as text; judge its bytes.
+                let body: Vec<u8> = r
+                    .get_ref(5)?
+                    .as_bytes()
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default();
+                let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+                    StoreError::Inconsistent(format!(
+                        "record {} ({id:?}): body is not JSON: {e}",
+                        seq - 1
+                    ))
+                })?;
+                let canonical = serde_jcs::to_vec(&value).unwrap_or_default();
+                let same = |k: &str, v: &str| value.get(k).and_then(|x| x.as_str()) == Some(v);
+                let kind: String = r.get(4)?;
+                let observer: String = r.get(2)?;
+                if canonical != body
+                    || !same("id", &id)
+                    || !same("observer", &observer)
+                    || !same("kind", &kind)
+                {
+                    return Err(StoreError::Inconsistent(format!(
+                        "record {} ({id:?}): body does not match its columns or is not canonical",
+                        seq - 1
+                    )));
+                }
+                expected += 1;
+            }
+            Ok(CheckReport {
+                observations: (expected - 1) as u64,
+            })
+        })
+    }
+}
