@@ -621,6 +621,51 @@ fn simulate_is_deterministic_and_physical() {
         }
     }
     assert!(checked > 1000);
+
+    // Bearings: the error against the true bearing, divided by the stated sigma, has a
+    // standard deviation of about 1 for each kind of sensor.
+    let mut z: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for e in &truth {
+        let ep = (
+            e["location"]["lon"].as_f64().unwrap(),
+            e["location"]["lat"].as_f64().unwrap(),
+        );
+        for id in e["observations"].as_array().unwrap() {
+            let o = by_id[id.as_str().unwrap()];
+            let Some(b) = o["bearing_deg"].as_f64() else {
+                continue;
+            };
+            let op = (
+                o["observer_position"]["lon"].as_f64().unwrap(),
+                o["observer_position"]["lat"].as_f64().unwrap(),
+            );
+            if haversine(ep, op) < 500.0 {
+                continue; // too close for a spherical bearing to stand for the ellipsoidal one
+            }
+            let err = (b - initial_bearing(op, ep) + 540.0).rem_euclid(360.0) - 180.0;
+            let sigma = o["bearing_sigma_deg"].as_f64().unwrap();
+            z.entry(o["source"].as_str().unwrap().to_string())
+                .or_default()
+                .push(err / sigma);
+        }
+    }
+    for (source, zs) in &z {
+        let sd = (zs.iter().map(|x| x * x).sum::<f64>() / zs.len() as f64).sqrt();
+        assert!(
+            zs.len() < 50 || (0.85..1.2).contains(&sd),
+            "{source}: {} bearings, sd {sd:.2} sigmas",
+            zs.len()
+        );
+    }
+    assert!(z.len() >= 3, "{:?}", z.keys().collect::<Vec<_>>());
+}
+
+fn initial_bearing(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, la2) = (a.1.to_radians(), b.1.to_radians());
+    let dl = (b.0 - a.0).to_radians();
+    let y = dl.sin() * la2.cos();
+    let x = la1.cos() * la2.sin() - la1.sin() * la2.cos() * dl.cos();
+    y.atan2(x).to_degrees().rem_euclid(360.0)
 }
 
 #[test]

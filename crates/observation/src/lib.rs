@@ -26,6 +26,7 @@
 //! assert!(err.message.contains("0 to 360"));
 //! ```
 
+pub mod canonical;
 mod parse;
 
 use std::collections::BTreeSet;

@@ -62,21 +62,13 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
     let o = Fields(map);
     let id = o.id("id")?.ok_or_else(|| missing("id"))?;
     let observer = o.id("observer")?.ok_or_else(|| missing("observer"))?;
-    let source = o.name(
-        "source",
-        Source::from_name,
-        names(Source::ALL, Source::as_str),
-    )?;
+    let source = o.name("source", Source::from_name, Source::ALL, Source::as_str)?;
     let time = o.time("time")?.ok_or_else(|| missing("time"))?;
     let time_end = o.time("time_end")?;
     let kind = o
-        .name("kind", Kind::from_name, names(Kind::ALL, Kind::as_str))?
+        .name("kind", Kind::from_name, Kind::ALL, Kind::as_str)?
         .ok_or_else(|| missing("kind"))?;
-    let subtype = o.name(
-        "subtype",
-        Subtype::from_name,
-        names(Subtype::ALL, Subtype::as_str),
-    )?;
+    let subtype = o.name("subtype", Subtype::from_name, Subtype::ALL, Subtype::as_str)?;
     if subtype.is_some() && kind != Kind::Explosion {
         return Err(FieldError::new(
             "subtype",
@@ -181,7 +173,7 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
             ));
         }
     };
-    let canonical = serde_jcs::to_vec(&value).map_err(|e| {
+    let canonical = crate::canonical::to_vec(&value).map_err(|e| {
         FieldError::new(
             "",
             format!("cannot be put in canonical form ({e}); expected finite numbers"),
@@ -269,16 +261,18 @@ impl Fields<'_> {
         Ok(Some(s.to_string()))
     }
 
-    fn name<T>(
+    fn name<T: Copy>(
         &self,
         f: &str,
         from: fn(&str) -> Option<T>,
-        expected: String,
+        all: &[T],
+        as_str: fn(T) -> &'static str,
     ) -> Result<Option<T>, FieldError> {
         let Some(s) = self.string(f)? else {
             return Ok(None);
         };
         from(s).map(Some).ok_or_else(|| {
+            let expected = names(all, as_str);
             FieldError::new(
                 f,
                 format!("unknown value {s:?}; expected one of: {expected}"),
@@ -318,7 +312,7 @@ impl Fields<'_> {
         lo_inclusive: bool,
         unit: &str,
     ) -> Result<Option<f64>, FieldError> {
-        number_in(self.0, f, f, lo, hi, lo_inclusive, unit)
+        number_in(self.0, f, "", lo, hi, lo_inclusive, unit)
     }
 
     fn object(&self, f: &str) -> Result<Option<&Map<String, Value>>, FieldError> {
@@ -350,7 +344,7 @@ impl Fields<'_> {
         let uncertainty_m = number_in(
             m,
             "uncertainty_m",
-            &sub(f, "uncertainty_m"),
+            f,
             0.0,
             MAX_UNCERTAINTY_M,
             false,
@@ -370,7 +364,7 @@ impl Fields<'_> {
         };
         only_keys(m, f, &["min", "max"])?;
         let get = |k: &str| {
-            number_in(m, k, &sub(f, k), 0.0, MAX_DISTANCE_M, true, "metres")?
+            number_in(m, k, f, 0.0, MAX_DISTANCE_M, true, "metres")?
                 .ok_or_else(|| missing(&sub(f, k)))
         };
         let (min, max) = (get("min")?, get("max")?);
@@ -528,25 +522,20 @@ fn only_keys(m: &Map<String, Value>, parent: &str, keys: &[&str]) -> Result<(), 
 }
 
 fn lon_lat(m: &Map<String, Value>, parent: &str) -> Result<(f64, f64), FieldError> {
-    let lon = number_in(
-        m,
-        "lon",
-        &sub(parent, "lon"),
-        -180.0,
-        180.0,
-        true,
-        "degrees",
-    )?
-    .ok_or_else(|| missing(&sub(parent, "lon")))?;
-    let lat = number_in(m, "lat", &sub(parent, "lat"), -90.0, 90.0, true, "degrees")?
+    let lon = number_in(m, "lon", parent, -180.0, 180.0, true, "degrees")?
+        .ok_or_else(|| missing(&sub(parent, "lon")))?;
+    let lat = number_in(m, "lat", parent, -90.0, 90.0, true, "degrees")?
         .ok_or_else(|| missing(&sub(parent, "lat")))?;
     Ok((lon, lat))
 }
 
+/// A finite number in `[lo, hi]` (or `(lo, hi]` when `lo_inclusive` is false) at `key` of `m`,
+/// whose path is `parent.key` (or `key` at the top level). Messages are built only on error:
+/// this runs for every number of every observation.
 fn number_in(
     m: &Map<String, Value>,
     key: &str,
-    path: &str,
+    parent: &str,
     lo: f64,
     hi: f64,
     lo_inclusive: bool,
@@ -555,15 +544,20 @@ fn number_in(
     let Some(v) = m.get(key) else {
         return Ok(None);
     };
-    let range = if lo_inclusive {
-        format!("from {lo} to {hi} {unit}")
-    } else {
-        format!("above {lo} and at most {hi} {unit}")
-    };
     let x = v
         .as_f64()
         .filter(|x| x.is_finite() && *x <= hi && if lo_inclusive { *x >= lo } else { *x > lo });
     x.map(Some).ok_or_else(|| {
+        let range = if lo_inclusive {
+            format!("from {lo} to {hi} {unit}")
+        } else {
+            format!("above {lo} and at most {hi} {unit}")
+        };
+        let path = if parent.is_empty() {
+            key.to_string()
+        } else {
+            sub(parent, key)
+        };
         FieldError::new(
             path,
             format!("expected a number {range}, found {}", describe(v)),

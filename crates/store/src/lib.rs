@@ -32,7 +32,7 @@ mod sqlite;
 
 use std::time::Duration;
 
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, configure_writer};
 
 /// Name of the database file in a data directory.
 pub const DB_FILE: &str = "truceline.db";

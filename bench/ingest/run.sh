@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# bench/ingest: observations into the release server over loopback HTTP, in one run:
+#   (a) batch NDJSON ingest, observations/s, durable (acknowledged after the group commit)
+#   (b) one observation a request from 64 concurrent clients: requests/s, p50 and p99 latency
+#   (c) the same rows straight into SQLite in one transaction (the embedded limit)
+# and the ratios. Usage: bench/ingest/run.sh [N] [SECONDS]   (default 300,000 observations, 10 s)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${1:-300000}
+SECS=${2:-10}
+work=$(mktemp -d /tmp/truceline-bench-ingest.XXXXXX)
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+
+command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
+cargo build --quiet --release -p truceline --bins --example ingest_bench
+bin=target/release/truceline
+bench=target/release/examples/ingest_bench
+$bench gen "$N" "$work/obs.ndjson"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_server() {
+  RUST_LOG=warn $bin serve --agreement examples/donbas/agreement.toml --data "$1" \
+    --listen 127.0.0.1:$port --max-body 67108864 &
+  server=$!
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/api/v1/healthz >/dev/null && return; sleep 0.1; done
+  echo "server did not start" >&2; exit 1
+}
+
+echo "(a) batch: $N observations in NDJSON requests of 10,000 over 2 connections..." >&2
+start_server "$work/a"
+batch=$($bench batch http://127.0.0.1:$port "$work/obs.ndjson" 10000 2)
+kill $server; wait $server 2>/dev/null || true
+
+echo "(b) single: 64 concurrent connections (wrk) for $SECS s..." >&2
+start_server "$work/b"
+wrk -t2 -c64 -d"${SECS}s" --latency -s bench/ingest/single.lua http://127.0.0.1:$port > "$work/wrk.txt"
+single=$(python3 - "$work/wrk.txt" <<'PY'
+import json, re, sys
+t = open(sys.argv[1]).read()
+def ms(label):
+    v, unit = re.search(label + r"\s+([\d.]+)(us|ms|s)\b", t).groups()
+    return float(v) * {"us": 1e-3, "ms": 1, "s": 1e3}[unit]
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+print(json.dumps({"per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1)),
+                  "p50_ms": ms("50%"), "p99_ms": ms("99%"), "max_ms": ms("Latency\s+[\d.]+\w+\s+[\d.]+\w+"),
+                  "errors": int(bad.group(1)) if bad else 0}))
+PY
+)
+commits=$(curl -s http://127.0.0.1:$port/metrics | awk '/^truceline_commit_requests_(sum|count)/{print $2}' | paste -sd' ')
+kill $server; wait $server 2>/dev/null || true
+
+echo "(c) raw: the same $N rows straight into SQLite in one transaction..." >&2
+raw=$($bench raw "$work/c" "$work/obs.ndjson")
+
+python3 - "$batch" "$single" "$raw" "$commits" <<'PY'
+import json, sys
+b, s, r = (json.loads(x) for x in sys.argv[1:4])
+csum, ccount = (float(x) for x in sys.argv[4].split())
+print(f"{'':44} {'figure':>14}  {'ratio':>8}")
+print(f"{'(c) SQLite, one transaction (embedded limit)':44} {r['per_s']:>11,.0f}/s  {1:>8.2f}")
+print(f"{'(a) HTTP batch NDJSON, durable':44} {b['per_s']:>11,.0f}/s  {b['per_s']/r['per_s']:>8.2f}   of (c)")
+print(f"{'(b) HTTP single, 64 connections':44} {s['per_s']:>11,.0f}/s  {s['per_s']/b['per_s']:>8.2f}   of (a)")
+print(f"{'    latency p50 / p99 / max':44} {s['p50_ms']:.2f} / {s['p99_ms']:.2f} / {s['max_ms']:.1f} ms")
+print(f"{'    non-200 responses':44} {s['errors']:>14}")
+print(f"{'    requests per group commit (mean)':44} {csum/ccount:>14.1f}")
+print()
+ok = lambda c: "met" if c else "NOT met"
+print(f"goals: batch >= 100,000/s {ok(b['per_s'] >= 1e5)}; batch >= 50 % of raw {ok(b['per_s'] >= 0.5*r['per_s'])}; "
+      f"single >= 10,000/s {ok(s['per_s'] >= 1e4)}; p99 <= 20 ms {ok(s['p99_ms'] <= 20)}")
+PY
