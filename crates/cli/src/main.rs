@@ -2,6 +2,7 @@
 
 mod agreement_cmd;
 mod demo_cmd;
+mod fuse_cmd;
 mod import_cmd;
 mod serve_cmd;
 mod simulate_cmd;
@@ -46,6 +47,8 @@ enum Command {
     Simulate(simulate_cmd::SimulateArgs),
     /// Import observations (NDJSON, GeoJSON or CSV) into a data directory or a running server.
     Import(import_cmd::ImportArgs),
+    /// Fuse observations into incidents: one event, one incident, located with its error ellipse.
+    Fuse(fuse_cmd::FuseArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Serve(c) => c.run(),
         Command::Simulate(c) => c.run(),
         Command::Import(c) => c.run(),
+        Command::Fuse(c) => c.run(),
     };
     match result {
         Ok(code) => code,

@@ -66,7 +66,7 @@ impl Default for Params {
             post_spacing_km: 15.0,
             clock_error_s: 2.0,
             false_alarm_rate: 0.03,
-            fire_missions_per_hour: 60.0,
+            fire_missions_per_hour: 66.0,
             small_arms_exchanges_per_hour: 30.0,
             weapon_sightings_per_hour: 12.0,
         }
@@ -639,6 +639,7 @@ impl<'a> Network<'a> {
                 return None;
             }
             return Some(Report {
+                undetermined: false,
                 time: e.time,
                 bearing: None,
                 distance: None,
@@ -678,7 +679,14 @@ impl<'a> Network<'a> {
             let hi = (est * 1.6 / 100.0).ceil() * 100.0;
             (lo, hi.max(lo + 100.0))
         });
+        // Posts and patrols by ear cannot always tell a launch from an impact.
+        let undetermined = match o.kind {
+            SensorKind::Post | SensorKind::Patrol => rng.random_bool(0.25),
+            SensorKind::Acoustic => rng.random_bool(0.1),
+            _ => false,
+        };
         Some(Report {
+            undetermined,
             time,
             bearing: Some((bearing, sigma)),
             distance,
@@ -728,6 +736,7 @@ impl<'a> Network<'a> {
         }
         let (kind, subtype) = match (o.kind, e.kind, e.subtype) {
             (SensorKind::Camera, "explosion", Some("outgoing")) => ("muzzle_flash", None),
+            (_, "explosion", Some(_)) if r.undetermined => ("explosion", Some("undetermined")),
             (_, "explosion", Some(s)) => ("explosion", Some(s)),
             (_, k, _) => (k, None),
         };
@@ -766,18 +775,21 @@ impl<'a> Network<'a> {
         let o = &self.observers[oi];
         let t = start + jiff::SignedDuration::from_secs_f64(rng.random_range(0.0..span_s));
         let d = rng.random_range(1_000.0..10_000.0);
+        // A false alarm looks like a real report: the same kinds and subtypes.
+        let explosion = rng.random_bool(0.7);
+        let subtype = if rng.random_bool(0.5) {
+            "outgoing"
+        } else {
+            "impact"
+        };
         let fake = Event {
             truth: TruthEvent {
                 id: String::new(),
                 time: t,
                 location: direct(&self.g, o.position, rng.random_range(0.0..360.0), d),
-                kind: if rng.random_bool(0.7) {
-                    "explosion"
-                } else {
-                    "burst"
-                },
-                subtype: None,
-                weapon: None,
+                kind: if explosion { "explosion" } else { "burst" },
+                subtype: explosion.then_some(subtype),
+                weapon: (!explosion).then(|| "small_arms".to_string()),
                 party: None,
                 count: 1,
                 observations: Vec::new(),
@@ -797,19 +809,22 @@ impl<'a> Network<'a> {
             )
         });
         let report = Report {
+            undetermined: matches!(o.kind, SensorKind::Post | SensorKind::Patrol)
+                && rng.random_bool(0.25),
             time: t,
             bearing: Some((az, sigma)),
             distance,
         };
-        let mut v = self.observation_json(&new_id(oi), o, o.position, &report, &fake);
-        if v["kind"] == "explosion" {
-            v["subtype"] = json!("undetermined");
-        }
-        (t, v)
+        (
+            t,
+            self.observation_json(&new_id(oi), o, o.position, &report, &fake),
+        )
     }
 }
 
 struct Report {
+    /// The observer could not tell an outgoing round from an impact.
+    undetermined: bool,
     time: jiff::Timestamp,
     bearing: Option<(f64, f64)>,
     distance: Option<(f64, f64)>,

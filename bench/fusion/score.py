@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Scores incidents against the ground truth by SPEC 2.5.
+
+score.py OBSERVATIONS TRUTH INCIDENTS  ->  one JSON object of figures on standard output.
+
+Written apart from the fusion code (standard library only, spherical geometry) so that it checks
+the engine rather than repeats it.
+
+- count error: (events the incidents stand for - real events seen) / real events seen. An
+  incident stands for one event, or for `count` events when it is a window (`time_end`).
+- clustering: B-cubed precision, recall and F1 over observations. An observation's true cluster
+  is the first event that lists it (a windowed observation is listed by several); a false alarm
+  is a cluster of its own.
+- location: for events seen on two or more bearings or located directly, the distance from the
+  incident holding most of its observations to the true place, next to the Cramer-Rao bound
+  from the same observations' geometry and stated sigmas (bearings; ranges read as a normal of
+  mean the midpoint and sigma a quarter of the width; locations with uncertainty_m as a 95 %
+  radius). Per event: error / sqrt(trace of the bound).
+- attribution: the share of incidents attributed, and the share of those whose party is the
+  party that fired (or holds the weapon) in the event most of its observations belong to.
+- naive peer: one entry per observation, as the OSCE counted.
+"""
+import json, math, sys
+from collections import Counter, defaultdict
+
+R = 6371008.8
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+def en(a, b):
+    """East, north metres from a to b (lon, lat degrees), local tangent plane."""
+    lat = math.radians((a[1] + b[1]) / 2)
+    return (math.radians(b[0] - a[0]) * R * math.cos(lat), math.radians(b[1] - a[1]) * R)
+
+def dist(a, b):
+    e, n = en(a, b)
+    return math.hypot(e, n)
+
+def pct(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    return xs[min(len(xs) - 1, int(p * len(xs)))]
+
+def main(obs_path, truth_path, inc_path):
+    obs = {o["id"]: o for o in load(obs_path)}
+    truth = load(truth_path)
+    incs = load(inc_path)
+    seen = [e for e in truth if e["observations"]]
+    claimed = sum(i["count"] if i.get("time_end") else 1 for i in incs)
+    count_error = (claimed - len(seen)) / len(seen)
+    naive_error = (len(obs) - len(seen)) / len(seen)
+
+    true_of = {}
+    for e in truth:
+        for oid in e["observations"]:
+            true_of.setdefault(oid, e["id"])
+    for oid in obs:
+        true_of.setdefault(oid, "false:" + oid)
+    pred_of = {}
+    for i in incs:
+        for oid in i["observations"]:
+            pred_of[oid] = i["id"]
+    missing = [o for o in obs if o not in pred_of]
+    for oid in missing:
+        pred_of[oid] = "unassigned:" + oid
+    tsize = Counter(true_of.values())
+    psize = Counter(pred_of.values())
+    both = Counter((true_of[o], pred_of[o]) for o in obs)
+    prec = sum(both[(true_of[o], pred_of[o])] / psize[pred_of[o]] for o in obs) / len(obs)
+    rec = sum(both[(true_of[o], pred_of[o])] / tsize[true_of[o]] for o in obs) / len(obs)
+    f1 = 2 * prec * rec / (prec + rec)
+
+    by_id = {i["id"]: i for i in incs}
+    errors, bounds, ratios = [], [], []
+    for e in seen:
+        mine = [obs[o] for o in e["observations"] if o in obs]
+        bearings = [o for o in mine if "bearing_deg" in o]
+        located = [o for o in mine if "location" in o]
+        if len(bearings) < 2 and not located:
+            continue
+        if any(o.get("time_end") for o in mine):
+            continue  # windowed reports stand for many events; no single place to score
+        votes = Counter(pred_of[o["id"]] for o in mine)
+        inc = by_id.get(votes.most_common(1)[0][0])
+        if inc is None:
+            continue
+        x = (e["location"]["lon"], e["location"]["lat"])
+        info = [[0.0, 0.0], [0.0, 0.0]]
+        for o in mine:
+            if "bearing_deg" in o:
+                p = (o["observer_position"]["lon"], o["observer_position"]["lat"])
+                ex, nx = en(p, x)
+                d2 = ex * ex + nx * nx
+                s = math.radians(o["bearing_sigma_deg"])
+                g = (nx / d2 / s, -ex / d2 / s)
+                for a in range(2):
+                    for b in range(2):
+                        info[a][b] += g[a] * g[b]
+            if "distance_m" in o and "observer_position" in o:
+                p = (o["observer_position"]["lon"], o["observer_position"]["lat"])
+                ex, nx = en(p, x)
+                d = math.hypot(ex, nx)
+                s = max(50.0, (o["distance_m"]["max"] - o["distance_m"]["min"]) / 4)
+                g = (ex / d / s, nx / d / s)
+                for a in range(2):
+                    for b in range(2):
+                        info[a][b] += g[a] * g[b]
+            if "location" in o:
+                s = max(1.0, o["location"]["uncertainty_m"] / 2.45)
+                info[0][0] += 1 / s / s
+                info[1][1] += 1 / s / s
+        det = info[0][0] * info[1][1] - info[0][1] * info[1][0]
+        if det <= 0:
+            continue
+        trace_crb = (info[0][0] + info[1][1]) / det
+        err = dist((inc["location"]["lon"], inc["location"]["lat"]), x)
+        errors.append(err)
+        bounds.append(math.sqrt(trace_crb))
+        ratios.append(err / math.sqrt(trace_crb))
+
+    party_of = {e["id"]: e.get("party") for e in truth}
+    attributed = right = 0
+    for i in incs:
+        p = (i.get("attribution") or {}).get("party")
+        if not p:
+            continue
+        attributed += 1
+        votes = Counter(true_of[o] for o in i["observations"])
+        t = votes.most_common(1)[0][0]
+        right += party_of.get(t) == p
+
+    out = {
+        "real_events": len(truth),
+        "events_seen": len(seen),
+        "observations": len(obs),
+        "observers": len({o["observer"] for o in obs.values()}),
+        "incidents": len(incs),
+        "events_claimed": claimed,
+        "count_error": count_error,
+        "naive_count_error": naive_error,
+        "bcubed_precision": prec,
+        "bcubed_recall": rec,
+        "bcubed_f1": f1,
+        "unassigned_observations": len(missing),
+        "located_events_scored": len(errors),
+        "location_error_median_m": pct(errors, 0.5),
+        "location_error_p90_m": pct(errors, 0.9),
+        "location_error_rms_m": math.sqrt(sum(x * x for x in errors) / len(errors)) if errors else float("nan"),
+        "crb_median_m": pct(bounds, 0.5),
+        "error_over_bound_median": pct(ratios, 0.5),
+        "error_over_bound_p90": pct(ratios, 0.9),
+        "attributed_share": attributed / len(incs),
+        "attribution_precision": right / attributed if attributed else float("nan"),
+    }
+    print(json.dumps(out))
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])

@@ -1,0 +1,981 @@
+//! Fusion: the observations of one event become one incident, located with an honest error
+//! ellipse and counted once (SPEC 2.4).
+//!
+//! [`fuse`] takes checked observations in any order and returns incidents and the observations
+//! it set aside, each with a reason. It does no I/O. The same input gives the same output
+//! whatever its order: observations are processed sorted by (time heard, id).
+//!
+//! **Association** ([`associate`]) goes through the observations in the order they were sensed
+//! and puts each into the open incident it fits best, or opens one. An observation fits when:
+//! its kind is compatible (an outgoing explosion heard by a post and the muzzle flash a camera saw
+//! are one event; an outgoing round and an impact are not); its observer is not already in the
+//! incident (an observer does not report one event twice: this is what keeps the rounds of a
+//! salvo apart); its bearing, taken as a ray from the observer, passes the incident's estimated
+//! position within 3 sigmas of its stated error and the position's own uncertainty (or crosses
+//! the incident's single ray ahead of both observers); its distance range contains the position;
+//! and the event time it implies — heard time minus the sound's travel at 343 m/s, or the seen
+//! time for light — agrees with the incident's within twice the observers' clock error. Of the
+//! incidents it fits, it joins the one with the smallest normalised residual.
+//!
+//! **Counts over a window.** An observation with `count` and `time_end` ("12 bursts between
+//! 14:02 and 14:09, south-east") stands for several events. Windowed observations of the same
+//! kind whose windows overlap (allowing for the clock error and sound delay) and whose bearings
+//! agree on a place are one incident whose count is the **largest** of their counts, not the
+//! sum: each observer counted the same exchange, and the largest count is the best lower bound on
+//! how many events there were. Single observations of the same kind within the window and area
+//! are folded into it; the count becomes the largest number any one observer reported.
+//!
+//! **Localisation** is in [`locate`].
+
+pub mod local;
+pub mod locate;
+
+use std::collections::HashMap;
+
+use truceline_observation::{Kind, Observation, Source, Subtype};
+
+use crate::local::{angle_diff, azimuth_distance};
+use crate::locate::{Ellipse, Measurement, intersect, locate, range_mean_sigma};
+
+/// The tunable figures of association; the defaults suit monitors with clocks within ±2 s.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub speed_of_sound: f64,
+    /// The largest error of one observer's clock, seconds.
+    pub clock_error_s: f64,
+    /// Farthest an event is sensed from, metres.
+    pub max_range_m: f64,
+    /// Residual gate, in sigmas.
+    pub gate: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            speed_of_sound: 343.0,
+            clock_error_s: 2.0,
+            max_range_m: 30_000.0,
+            gate: 3.0,
+        }
+    }
+}
+
+impl Config {
+    /// How long after its event time an incident can still gain observations.
+    pub fn window_s(&self) -> f64 {
+        self.max_range_m / self.speed_of_sound + 2.0 * self.clock_error_s + 1.0
+    }
+    /// Largest gap between two observers' estimates of one event's time.
+    fn time_gate_s(&self) -> f64 {
+        2.0 * self.clock_error_s + 0.5
+    }
+}
+
+/// What sort of event an observation reports, for deciding which can be one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// A weapon fired: an outgoing explosion, a muzzle flash.
+    Launch,
+    /// A round landed: an impact or airburst.
+    Impact,
+    /// An explosion the observer could not place at either end.
+    Explosion,
+    SmallArms,
+    Weapon,
+    Other(Kind),
+}
+
+impl Class {
+    fn of(o: &Observation) -> Class {
+        match o.kind {
+            Kind::Explosion => match o.subtype {
+                Some(Subtype::Outgoing) => Class::Launch,
+                Some(Subtype::Impact | Subtype::Airburst) => Class::Impact,
+                _ => Class::Explosion,
+            },
+            Kind::MuzzleFlash => Class::Launch,
+            Kind::Burst | Kind::Shot => Class::SmallArms,
+            Kind::Weapon => Class::Weapon,
+            k => Class::Other(k),
+        }
+    }
+
+    /// The class of one event both could be, if any.
+    fn meet(self, other: Class) -> Option<Class> {
+        use Class::*;
+        match (self, other) {
+            (a, b) if a == b => Some(a),
+            (Explosion, x @ (Launch | Impact)) | (x @ (Launch | Impact), Explosion) => Some(x),
+            _ => None,
+        }
+    }
+
+    pub fn is_fire(self) -> bool {
+        matches!(
+            self,
+            Class::Launch | Class::Impact | Class::Explosion | Class::SmallArms
+        )
+    }
+}
+
+/// An observation as fusion uses it.
+#[derive(Debug, Clone)]
+struct Obs {
+    /// Index into the caller's slice.
+    index: usize,
+    observer: usize,
+    /// When it was sensed, seconds since the Unix epoch.
+    t: f64,
+    /// End of its window, for counted observations.
+    t_end: Option<f64>,
+    /// Travels at the speed of sound (heard) rather than light (seen).
+    sound: bool,
+    class: Class,
+    count: u32,
+    pos: Option<(f64, f64)>,
+    bearing: Option<(f64, f64)>,
+    range: Option<(f64, f64)>,
+    point: Option<((f64, f64), f64)>,
+}
+
+/// Each observer's clock error as estimated from the data, seconds (subtracted from its times).
+pub type ClockOffsets = HashMap<String, f64>;
+
+fn prepare(obs: &[Observation], clocks: &ClockOffsets) -> Vec<Obs> {
+    let mut observers: HashMap<&str, usize> = HashMap::new();
+    let mut out: Vec<Obs> = obs
+        .iter()
+        .enumerate()
+        .map(|(index, o)| {
+            let n = observers.len();
+            let observer = *observers.entry(o.observer.as_str()).or_insert(n);
+            let sound = !matches!(
+                o.kind,
+                Kind::MuzzleFlash | Kind::Illumination | Kind::Weapon
+            ) && !matches!(
+                o.source,
+                Some(Source::Camera | Source::Uav | Source::Satellite)
+            );
+            let secs = |t: jiff::Timestamp| t.as_millisecond() as f64 / 1000.0;
+            Obs {
+                index,
+                observer,
+                t: secs(o.time) - clocks.get(&o.observer).copied().unwrap_or(0.0),
+                t_end: o.time_end.filter(|_| o.count > 1).map(secs),
+                sound,
+                class: Class::of(o),
+                count: o.count,
+                pos: o.observer_position.map(|p| (p.lon, p.lat)),
+                bearing: o.bearing.map(|b| (b.deg, b.sigma_deg)),
+                range: o.distance_m.map(|r| (r.min, r.max)),
+                // `uncertainty_m` is read as a 95 % radius.
+                point: o
+                    .location
+                    .map(|l| ((l.lon, l.lat), (l.uncertainty_m / 2.45).max(1.0))),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.t.total_cmp(&b.t)
+            .then_with(|| obs[a.index].id.cmp(&obs[b.index].id))
+    });
+    out
+}
+
+impl Obs {
+    fn measurements(&self, out: &mut Vec<Measurement>) {
+        if let (Some(from), Some((deg, sigma_deg))) = (self.pos, self.bearing) {
+            out.push(Measurement::Bearing {
+                from,
+                deg,
+                sigma_deg,
+            });
+        }
+        if let (Some(from), Some((min, max))) = (self.pos, self.range) {
+            out.push(Measurement::Range { from, min, max });
+        }
+        if let Some((at, sigma_m)) = self.point {
+            out.push(Measurement::Point { at, sigma_m });
+        }
+    }
+
+    /// The event time this observation implies if the event was at `at`.
+    fn event_time(&self, at: (f64, f64), c: &Config) -> f64 {
+        match (self.sound, self.pos) {
+            (true, Some(p)) => self.t - azimuth_distance(p, at).1 / c.speed_of_sound,
+            _ => self.t,
+        }
+    }
+}
+
+/// Where an open incident is thought to be.
+#[derive(Debug, Clone)]
+enum Whereabouts {
+    /// Located, with the covariance of east and north.
+    Fix {
+        at: (f64, f64),
+        cov: [[f64; 2]; 2],
+    },
+    /// Only a direction from one observer.
+    Ray {
+        from: (f64, f64),
+        deg: f64,
+        sigma_deg: f64,
+    },
+    /// Only near an observer.
+    Near {
+        observer_at: (f64, f64),
+    },
+    Nowhere,
+}
+
+/// An episode being gathered: observations of one place over a short time, possibly several
+/// events (the rounds of a salvo), split into events when it closes.
+#[derive(Debug, Clone)]
+struct Open {
+    members: Vec<usize>,
+    class: Class,
+    whereabouts: Whereabouts,
+    /// Earliest and latest event time the members imply, seconds.
+    t_min: f64,
+    t_max: f64,
+    windowed: bool,
+}
+
+/// Longest pause between two rounds of one fire mission, seconds.
+const MAX_ROUND_GAP_S: f64 = 12.0;
+
+impl Open {
+    fn new(o: &Obs, idx: usize, c: &Config, all: &[Obs]) -> Open {
+        let mut h = Open {
+            members: vec![idx],
+            class: o.class,
+            whereabouts: Whereabouts::Nowhere,
+            t_min: o.t,
+            t_max: o.t,
+            windowed: o.t_end.is_some(),
+        };
+        h.refresh(all, c);
+        h
+    }
+
+    /// Re-locates from the members and re-estimates the span of event times.
+    fn refresh(&mut self, all: &[Obs], c: &Config) {
+        let mut ms = Vec::new();
+        for &m in &self.members {
+            all[m].measurements(&mut ms);
+        }
+        // Start from where the episode was: one more observation moves it little.
+        let fix = match &self.whereabouts {
+            Whereabouts::Fix { at, .. } => crate::locate::locate_iter(&ms, *at, c.max_range_m, 4)
+                .or_else(|| locate(&ms, c.max_range_m)),
+            _ => locate(&ms, c.max_range_m),
+        };
+        self.whereabouts = match fix {
+            Some(fix) => Whereabouts::Fix {
+                at: fix.position,
+                cov: fix.cov,
+            },
+            None => {
+                let first = &all[self.members[0]];
+                match (first.pos, first.bearing) {
+                    (Some(from), Some((deg, sigma_deg))) => Whereabouts::Ray {
+                        from,
+                        deg,
+                        sigma_deg,
+                    },
+                    (Some(p), None) => Whereabouts::Near { observer_at: p },
+                    _ => Whereabouts::Nowhere,
+                }
+            }
+        };
+        let times = self.members.iter().map(|&m| match &self.whereabouts {
+            Whereabouts::Fix { at, .. } => all[m].event_time(*at, c),
+            // Unlocated: the time sensed, an upper bound on the event's.
+            _ => all[m].t,
+        });
+        (self.t_min, self.t_max) = times.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
+            (a.min(t), b.max(t))
+        });
+    }
+
+    /// How far `t` lies outside the episode's span of event times, seconds.
+    fn outside(&self, t: f64) -> f64 {
+        if t < self.t_min {
+            self.t_min - t
+        } else if t > self.t_max + MAX_ROUND_GAP_S {
+            t - self.t_max - MAX_ROUND_GAP_S
+        } else {
+            0.0
+        }
+    }
+
+    /// How well `o` fits, as a sum of squared normalised residuals, or `None` if it does not.
+    fn fit(&self, o: &Obs, all: &[Obs], c: &Config) -> Option<f64> {
+        if self.windowed != o.t_end.is_some() {
+            return None;
+        }
+        self.class.meet(o.class)?;
+        let gate_t = c.time_gate_s();
+        match &self.whereabouts {
+            Whereabouts::Fix { at, cov } => {
+                let pos_sigma = (0.5 * (cov[0][0] + cov[1][1])).max(0.0).sqrt();
+                let mut score = 0.0;
+                if let Some(p) = o.pos {
+                    let (az, d) = azimuth_distance(p, *at);
+                    if d > c.max_range_m + 3.0 * pos_sigma {
+                        return None;
+                    }
+                    if let Some((deg, sigma)) = o.bearing {
+                        let ang = (pos_sigma / d.max(1.0)).atan().to_degrees();
+                        let r = angle_diff(deg, az) / sigma.hypot(ang);
+                        if r.abs() > c.gate {
+                            return None;
+                        }
+                        score += r * r;
+                    }
+                    if let Some((min, max)) = o.range {
+                        let (mean, s) = range_mean_sigma(min, max);
+                        let r = (d - mean) / s.hypot(pos_sigma);
+                        if r.abs() > c.gate {
+                            return None;
+                        }
+                        score += r * r;
+                    }
+                }
+                if let Some((q, s)) = o.point {
+                    let d = azimuth_distance(q, *at).1;
+                    let r = d / s.hypot(pos_sigma);
+                    if r > c.gate {
+                        return None;
+                    }
+                    score += r * r;
+                }
+                if self.windowed {
+                    return self.window_overlaps(o, all, c).then_some(score);
+                }
+                // Where the place is uncertain, so is the sound's travel time to each observer.
+                let slack = 2.0 * pos_sigma / c.speed_of_sound;
+                let dt = self.outside(o.event_time(*at, c));
+                if dt > gate_t + slack {
+                    return None;
+                }
+                Some(score + dt * dt / ((gate_t / 2.0).powi(2) + slack * slack))
+            }
+            Whereabouts::Ray {
+                from,
+                deg,
+                sigma_deg,
+            } => {
+                let first = &all[self.members[0]];
+                // The same observer again, the same way: more of the same episode (a salvo).
+                if o.observer == first.observer {
+                    let (d2, s2) = o.bearing?;
+                    let r = angle_diff(d2, *deg) / sigma_deg.hypot(s2);
+                    let dt = self.outside(o.t);
+                    return (r.abs() <= c.gate && dt <= 0.5).then_some(r * r + 1.0);
+                }
+                // A ray from (nearly) the same place: observers side by side (a camera at a
+                // post) cannot cross their bearings; they agree if their bearings do and the
+                // sound came after the light, no later than from the farthest reach.
+                if let (Some(p), Some((d2, s2))) = (o.pos, o.bearing)
+                    && azimuth_distance(*from, p).1 < COLOCATED_M
+                {
+                    let r = angle_diff(d2, *deg) / sigma_deg.hypot(s2);
+                    let span = c.max_range_m / c.speed_of_sound + c.time_gate_s();
+                    let dt = o.t - self.t_min;
+                    return (r.abs() <= c.gate && dt > -span && dt < span + MAX_ROUND_GAP_S)
+                        .then_some(r * r + 1.0);
+                }
+                // A second ray: the crossing is where the event was, if the times agree there.
+                let (cross, cross_sigma) = match (o.pos, o.bearing, o.point) {
+                    (Some(p), Some((d2, s2)), _) => {
+                        let (x, s, t) = intersect(*from, *deg, p, d2, c.max_range_m)?;
+                        let cut = angle_diff(*deg, d2).to_radians().sin().abs().max(0.05);
+                        let e = (s * sigma_deg.to_radians()).hypot(t * s2.to_radians()) / cut;
+                        (x, e)
+                    }
+                    (_, _, Some((q, sq))) => {
+                        let (az, _) = azimuth_distance(*from, q);
+                        if angle_diff(az, *deg).abs() > c.gate * sigma_deg {
+                            return None;
+                        }
+                        (q, sq)
+                    }
+                    _ => return None,
+                };
+                if let (Some(p), Some((min, max))) = (o.pos, o.range) {
+                    let d = azimuth_distance(p, cross).1;
+                    let (mean, s) = range_mean_sigma(min, max);
+                    if ((d - mean) / s).abs() > c.gate {
+                        return None;
+                    }
+                }
+                if self.windowed {
+                    return self.window_overlaps(o, all, c).then_some(1.0);
+                }
+                let (lo, hi) = self
+                    .members
+                    .iter()
+                    .map(|&m| all[m].event_time(cross, c))
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
+                        (a.min(t), b.max(t))
+                    });
+                let t = o.event_time(cross, c);
+                let dt = if t < lo {
+                    lo - t
+                } else if t > hi + MAX_ROUND_GAP_S {
+                    t - hi - MAX_ROUND_GAP_S
+                } else {
+                    0.0
+                };
+                let slack = 2.0 * cross_sigma.min(c.max_range_m) / c.speed_of_sound;
+                if dt > gate_t + slack {
+                    return None;
+                }
+                // A crossing is fitted exactly by two rays; charge for the freedom it had.
+                Some(1.0 + dt * dt / ((gate_t / 2.0).powi(2) + slack * slack))
+            }
+            Whereabouts::Near { observer_at } => {
+                let p = o.pos.or(o.point.map(|p| p.0))?;
+                let d = azimuth_distance(*observer_at, p).1;
+                if d > 2.0 * c.max_range_m {
+                    return None;
+                }
+                let dt = self.outside(o.t);
+                (dt <= gate_t + d / c.speed_of_sound).then_some(4.0 + (dt / (gate_t / 2.0)).powi(2))
+            }
+            Whereabouts::Nowhere => None,
+        }
+    }
+
+    /// For windowed incidents: whether `o`'s window overlaps any member's, allowing for clock
+    /// error and sound delay.
+    fn window_overlaps(&self, o: &Obs, all: &[Obs], c: &Config) -> bool {
+        let slack = c.time_gate_s() + c.max_range_m / c.speed_of_sound;
+        let (s, e) = (o.t, o.t_end.unwrap_or(o.t));
+        self.members.iter().any(|&m| {
+            let (s2, e2) = (all[m].t, all[m].t_end.unwrap_or(all[m].t));
+            s <= e2 + slack && s2 <= e + slack
+        })
+    }
+
+    /// The last time an observation could still join.
+    fn closes_at(&self, all: &[Obs], c: &Config) -> f64 {
+        let end = self
+            .members
+            .iter()
+            .map(|&m| all[m].t_end.unwrap_or(all[m].t))
+            .fold(self.t_max + MAX_ROUND_GAP_S, f64::max);
+        end + c.window_s()
+    }
+
+    /// Splits a closed episode into events. An observer reports one event once, so an episode
+    /// in which every observer appears once is one event. Otherwise it is a salvo: each
+    /// observer's reports are the rounds it heard, in order, shifted by its own clock error and
+    /// the sound's travel from one common place. Each observer's sequence is aligned to the
+    /// rounds found so far by the shift (within the clock gate) that pairs the most reports
+    /// within 0.9 s; what pairs joins a round, what does not starts one.
+    fn split(self, all: &[Obs], c: &Config) -> Vec<Vec<usize>> {
+        let mut by_observer: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for &m in &self.members {
+            by_observer.entry(all[m].observer).or_default().push(m);
+        }
+        if self.windowed || by_observer.values().all(|v| v.len() == 1) {
+            return vec![self.members];
+        }
+        let at = match &self.whereabouts {
+            Whereabouts::Fix { at, .. } => Some(*at),
+            _ => None,
+        };
+        let tau = |m: usize| match at {
+            Some(x) => all[m].event_time(x, c),
+            None => all[m].t,
+        };
+        let mut seqs: Vec<Vec<(f64, usize)>> = by_observer
+            .into_values()
+            .map(|v| {
+                let mut s: Vec<(f64, usize)> = v.into_iter().map(|m| (tau(m), m)).collect();
+                s.sort_by(|a, b| a.0.total_cmp(&b.0));
+                s
+            })
+            .collect();
+        // The longest sequence first: it saw the most rounds.
+        seqs.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].1.cmp(&b[0].1)));
+        const TOL: f64 = 1.7;
+        let gate = c.time_gate_s();
+        let mut rounds: Vec<(f64, Vec<usize>)> =
+            seqs[0].iter().map(|&(t, m)| (t, vec![m])).collect();
+        for seq in &seqs[1..] {
+            let mut best: Option<(usize, f64, f64)> = None; // (matches, cost, shift)
+            let mut shifts: Vec<f64> = vec![0.0];
+            for r in &rounds {
+                for &(t, _) in seq {
+                    let d = r.0 - t;
+                    if d.abs() <= gate {
+                        shifts.push(d);
+                    }
+                }
+            }
+            for &d in &shifts {
+                let (n, cost, _) = pair(&rounds, seq, d, TOL);
+                let better = match best {
+                    None => true,
+                    Some((bn, bc, bd)) => {
+                        n > bn
+                            || (n == bn
+                                && (cost < bc - 1e-9 || (cost <= bc + 1e-9 && d.abs() < bd.abs())))
+                    }
+                };
+                if better {
+                    best = Some((n, cost, d));
+                }
+            }
+            let d = best.map_or(0.0, |b| b.2);
+            let (_, _, pairs) = pair(&rounds, seq, d, TOL);
+            for (k, &(t, m)) in seq.iter().enumerate() {
+                match pairs[k] {
+                    Some(r) => rounds[r].1.push(m),
+                    None => rounds.push((t + d, vec![m])),
+                }
+            }
+            rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        rounds.into_iter().map(|(_, m)| m).collect()
+    }
+}
+
+/// Whether every observation of `b`, added one by one, fits `a`.
+fn all_fit(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
+    let mut trial = a.clone();
+    b.members.iter().all(|&m| {
+        let ok = trial.fit(&all[m], all, c).is_some();
+        if ok {
+            trial.members.push(m);
+            trial.class = trial.class.meet(all[m].class).unwrap_or(trial.class);
+            trial.refresh(all, c);
+        }
+        ok
+    })
+}
+
+fn same_place_and_time(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
+    if a.windowed != b.windowed || a.class.meet(b.class).is_none() {
+        return false;
+    }
+    let Whereabouts::Fix { at, cov } = &a.whereabouts else {
+        return false;
+    };
+    let sa = (0.5 * (cov[0][0] + cov[1][1])).sqrt();
+    let place_ok = match &b.whereabouts {
+        Whereabouts::Fix { at: bt, cov: bc } => {
+            let sb = (0.5 * (bc[0][0] + bc[1][1])).sqrt();
+            azimuth_distance(*at, *bt).1 <= c.gate * sa.hypot(sb) + SALVO_SPREAD_M
+        }
+        Whereabouts::Ray {
+            from,
+            deg,
+            sigma_deg,
+        } => {
+            let (az, d) = azimuth_distance(*from, *at);
+            let ang = ((sa + SALVO_SPREAD_M) / d.max(1.0)).atan().to_degrees();
+            d <= c.max_range_m && angle_diff(az, *deg).abs() <= c.gate * sigma_deg.hypot(ang)
+        }
+        _ => false,
+    };
+    if !place_ok || a.windowed {
+        return place_ok && a.windowed;
+    }
+    let slack = c.time_gate_s() + 2.0 * (sa + SALVO_SPREAD_M) / c.speed_of_sound;
+    b.members.iter().all(|&m| {
+        let t = all[m].event_time(*at, c);
+        t >= a.t_min - slack && t <= a.t_max + MAX_ROUND_GAP_S + slack
+    })
+}
+
+/// Observers closer than this see an event along the same line; their bearings do not cross.
+const COLOCATED_M: f64 = 1000.0;
+
+/// How far apart the rounds of one fire mission land, metres.
+const SALVO_SPREAD_M: f64 = 300.0;
+
+/// Pairs a sequence, shifted by `d`, one to one with rounds within `tol`, in time order; returns
+/// the number paired, the summed absolute residual, and each report's round.
+fn pair(
+    rounds: &[(f64, Vec<usize>)],
+    seq: &[(f64, usize)],
+    d: f64,
+    tol: f64,
+) -> (usize, f64, Vec<Option<usize>>) {
+    let mut out = vec![None; seq.len()];
+    let mut used = vec![false; rounds.len()];
+    let (mut n, mut cost) = (0, 0.0);
+    for (k, &(t, _)) in seq.iter().enumerate() {
+        let t = t + d;
+        let best = rounds
+            .iter()
+            .enumerate()
+            .filter(|(r, _)| !used[*r])
+            .map(|(r, x)| (r, (x.0 - t).abs()))
+            .filter(|x| x.1 <= tol)
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((r, e)) = best {
+            used[r] = true;
+            out[k] = Some(r);
+            n += 1;
+            cost += e;
+        }
+    }
+    (n, cost, out)
+}
+
+/// The groups of observations (indices into the caller's slice) that are one event each, in
+/// order of their first observation.
+pub fn associate(obs: &[Observation], c: &Config, clocks: &ClockOffsets) -> Vec<Vec<usize>> {
+    let all = prepare(obs, clocks);
+    let mut open: Vec<Open> = Vec::new();
+    let mut closed: Vec<Open> = Vec::new();
+    for (i, o) in all.iter().enumerate() {
+        // Close what can no longer grow.
+        let mut k = 0;
+        while k < open.len() {
+            if open[k].closes_at(&all, c) < o.t {
+                closed.push(open.swap_remove(k));
+            } else {
+                k += 1;
+            }
+        }
+        let best = open
+            .iter()
+            .enumerate()
+            .filter_map(|(k, h)| h.fit(o, &all, c).map(|s| (k, s)))
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        match best {
+            Some((k, _)) => {
+                let h = &mut open[k];
+                h.members.push(i);
+                h.class = h.class.meet(o.class).unwrap_or(h.class);
+                h.refresh(&all, c);
+            }
+            None => open.push(Open::new(o, i, c, &all)),
+        }
+    }
+    closed.extend(open);
+    let episodes = merge(closed, &all, c);
+    let mut groups: Vec<Vec<usize>> = episodes
+        .into_iter()
+        .flat_map(|h| h.split(&all, c))
+        .map(|g| {
+            let mut g: Vec<usize> = g.iter().map(|&m| all[m].index).collect();
+            g.sort_unstable();
+            g
+        })
+        .collect();
+    groups.sort_by_key(|g| (g.iter().map(|&i| obs[i].time).min(), g[0]));
+    groups
+}
+
+/// Joins episodes that the order of arrival kept apart: a camera's flash seen before anyone
+/// heard the bang opens an episode of its own, and the bang's observers another. A smaller
+/// episode joins a larger one of a compatible class when their places agree within the gate
+/// (for an unlocated one: its ray passes the other's place) and the event times its members
+/// imply there fall within the other's span.
+fn merge(mut eps: Vec<Open>, all: &[Obs], c: &Config) -> Vec<Open> {
+    eps.sort_by(|a, b| {
+        a.t_min
+            .total_cmp(&b.t_min)
+            .then(a.members[0].cmp(&b.members[0]))
+    });
+    let reach = c.window_s() + MAX_ROUND_GAP_S;
+    let mut alive = vec![true; eps.len()];
+    // Largest first, so that fragments gather into the best-located episode.
+    let mut order: Vec<usize> = (0..eps.len()).collect();
+    order.sort_by(|&a, &b| {
+        eps[b]
+            .members
+            .len()
+            .cmp(&eps[a].members.len())
+            .then(a.cmp(&b))
+    });
+    for &i in &order {
+        if !alive[i] {
+            continue;
+        }
+        // Episodes that start near this one in time, in either direction.
+        let lo = eps.partition_point(|e| e.t_min < eps[i].t_min - reach);
+        let mut j = lo;
+        while j < eps.len() && eps[j].t_min <= eps[i].t_max + reach {
+            if j != i
+                && alive[j]
+                && eps[j].members.len() <= eps[i].members.len()
+                && (same_place_and_time(&eps[i], &eps[j], all, c)
+                    || all_fit(&eps[i], &eps[j], all, c))
+            {
+                let absorbed = std::mem::take(&mut eps[j].members);
+                let e = &mut eps[i];
+                for m in absorbed {
+                    e.class = e.class.meet(all[m].class).unwrap_or(e.class);
+                    e.members.push(m);
+                }
+                e.refresh(all, c);
+                alive[j] = false;
+            }
+            j += 1;
+        }
+    }
+    eps.into_iter()
+        .zip(alive)
+        .filter_map(|(e, a)| a.then_some(e))
+        .collect()
+}
+
+/// How an incident was located.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// From two or more bearings, or a bearing and a direct location, or several locations.
+    Fix,
+    /// A direct location (UAV, crater) alone.
+    Direct,
+    /// One bearing with a distance range: the event is somewhere in that wedge.
+    Wedge,
+    /// No position can be derived; the location given is the observer's.
+    ObserverOnly,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Fix => "fix",
+            Basis::Direct => "direct",
+            Basis::Wedge => "wedge",
+            Basis::ObserverOnly => "observer_only",
+        }
+    }
+}
+
+/// An incident before assessment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    pub id: String,
+    pub class: Class,
+    pub kind: Kind,
+    pub subtype: Option<Subtype>,
+    pub time: jiff::Timestamp,
+    pub time_end: Option<jiff::Timestamp>,
+    pub location: (f64, f64),
+    /// Covariance of east and north in m², where located.
+    pub cov: Option<[[f64; 2]; 2]>,
+    pub ellipse: Option<Ellipse>,
+    pub basis: Basis,
+    pub count: u32,
+    pub weapon: Option<String>,
+    /// Indices into the input.
+    pub observations: Vec<usize>,
+}
+
+/// Fuses observations into incidents, in two passes. The first associates with the clock
+/// gate wide enough for any observer's stated clock error, and from the well-located incidents
+/// it yields estimates each observer's clock error (the median of how far its times fall from
+/// the others'); the second associates again on corrected clocks with a tight gate, which is
+/// what tells apart the rounds of a salvo a few seconds apart.
+pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
+    let first = associate(obs, c, &ClockOffsets::new());
+    let mut clocks = estimate_clocks(obs, &first, c, &ClockOffsets::new());
+    let tight = Config {
+        clock_error_s: CALIBRATED_CLOCK_ERROR_S.min(c.clock_error_s),
+        ..c.clone()
+    };
+    // Once more on the corrected clocks: the second estimate rests on cleaner incidents.
+    let second = associate(obs, &tight, &clocks);
+    clocks = estimate_clocks(obs, &second, c, &clocks);
+    let incidents = associate(obs, &tight, &clocks)
+        .into_iter()
+        .map(|g| incident(obs, g, &tight, &clocks))
+        .collect();
+    Fusion { incidents, clocks }
+}
+
+/// What is left of a clock's error once estimated, seconds: the reporting jitter and what the
+/// estimate itself missed.
+pub const CALIBRATED_CLOCK_ERROR_S: f64 = 0.75;
+
+/// The result of fusion.
+#[derive(Debug, Clone)]
+pub struct Fusion {
+    pub incidents: Vec<Incident>,
+    /// The clock errors fusion estimated and corrected, by observer.
+    pub clocks: ClockOffsets,
+}
+
+/// Estimates each observer's clock error from incidents located by three or more observers:
+/// an observer's residual in one is how far the event time its report implies falls from the
+/// mean of the others'. The median over at least five incidents is its clock error relative to
+/// the network; with fewer, none is estimated.
+pub fn estimate_clocks(
+    obs: &[Observation],
+    groups: &[Vec<usize>],
+    c: &Config,
+    prior: &ClockOffsets,
+) -> ClockOffsets {
+    let mut residuals: HashMap<&str, Vec<f64>> = HashMap::new();
+    for g in groups {
+        if g.len() < 3 {
+            continue;
+        }
+        let members: Vec<Obs> = g
+            .iter()
+            .map(|&i| {
+                let mut p = prepare(std::slice::from_ref(&obs[i]), prior).remove(0);
+                p.index = i;
+                p
+            })
+            .collect();
+        let mut ms = Vec::new();
+        for p in &members {
+            p.measurements(&mut ms);
+        }
+        let Some(fix) = locate(&ms, c.max_range_m) else {
+            continue;
+        };
+        let taus: Vec<f64> = members
+            .iter()
+            .map(|p| p.event_time(fix.position, c))
+            .collect();
+        let sum: f64 = taus.iter().sum();
+        let n = taus.len() as f64;
+        for (p, t) in members.iter().zip(&taus) {
+            let others = (sum - t) / (n - 1.0);
+            residuals
+                .entry(obs[p.index].observer.as_str())
+                .or_default()
+                .push(t - others);
+        }
+    }
+    residuals
+        .into_iter()
+        .filter(|(_, r)| r.len() >= 5)
+        .map(|(o, mut r)| {
+            r.sort_by(f64::total_cmp);
+            // Relative to the mean of the others, an observer's residual overstates its own
+            // error by the others' average: scaled back by (n−1)/n it is near enough.
+            let prior = prior.get(o).copied().unwrap_or(0.0);
+            (o.to_string(), prior + r[r.len() / 2])
+        })
+        .collect()
+}
+
+fn incident(
+    obs: &[Observation],
+    members: Vec<usize>,
+    c: &Config,
+    clocks: &ClockOffsets,
+) -> Incident {
+    let prepared: Vec<Obs> = members
+        .iter()
+        .map(|&i| {
+            let mut p = prepare(std::slice::from_ref(&obs[i]), clocks).remove(0);
+            p.index = i;
+            p
+        })
+        .collect();
+    let mut ms = Vec::new();
+    for p in &prepared {
+        p.measurements(&mut ms);
+    }
+    let bearings = ms
+        .iter()
+        .filter(|m| matches!(m, Measurement::Bearing { .. }))
+        .count();
+    let points = ms
+        .iter()
+        .filter(|m| matches!(m, Measurement::Point { .. }))
+        .count();
+    let fix = locate(&ms, c.max_range_m);
+    let basis = match (&fix, bearings, points) {
+        (None, _, _) => Basis::ObserverOnly,
+        (Some(_), b, p) if b + p >= 2 => Basis::Fix,
+        (Some(_), 0, _) => Basis::Direct,
+        (Some(_), _, _) => Basis::Wedge,
+    };
+    let location = match &fix {
+        Some(f) => f.position,
+        None => prepared
+            .iter()
+            .find_map(|p| p.pos.or(p.point.map(|q| q.0)))
+            .unwrap_or((0.0, 0.0)),
+    };
+    let class = prepared
+        .iter()
+        .map(|p| p.class)
+        .reduce(|a, b| a.meet(b).unwrap_or(a))
+        .expect("an incident has members");
+    let times: Vec<f64> = prepared
+        .iter()
+        .map(|p| match fix {
+            Some(_) => p.event_time(location, c),
+            None => p.t,
+        })
+        .collect();
+    let t = times.iter().sum::<f64>() / times.len() as f64;
+    let t_end = prepared
+        .iter()
+        .filter_map(|p| p.t_end)
+        .fold(None, |m: Option<f64>, e| Some(m.map_or(e, |m| m.max(e))));
+    let count = if t_end.is_some() {
+        prepared.iter().map(|p| p.count).max().unwrap_or(1)
+    } else {
+        1
+    };
+    let mut weapons: Vec<&str> = members
+        .iter()
+        .filter_map(|&i| obs[i].weapon.as_deref())
+        .filter(|w| *w != "unknown")
+        .collect();
+    weapons.sort_unstable();
+    let weapon = most_common(&weapons).map(str::to_string);
+    let (kind, subtype) = match class {
+        Class::Launch => (Kind::Explosion, Some(Subtype::Outgoing)),
+        Class::Impact => (Kind::Explosion, Some(Subtype::Impact)),
+        Class::Explosion => (Kind::Explosion, Some(Subtype::Undetermined)),
+        Class::SmallArms => {
+            let shots = members.iter().all(|&i| obs[i].kind == Kind::Shot);
+            (if shots { Kind::Shot } else { Kind::Burst }, None)
+        }
+        Class::Weapon => (Kind::Weapon, None),
+        Class::Other(k) => (k, None),
+    };
+    let ts = |s: f64| jiff::Timestamp::from_millisecond((s * 1000.0).round() as i64).unwrap();
+    let first = members
+        .iter()
+        .map(|&i| obs[i].id.as_str())
+        .min()
+        .unwrap_or("");
+    Incident {
+        id: format!("inc-{first}"),
+        class,
+        kind,
+        subtype,
+        time: ts(t),
+        time_end: t_end.map(ts),
+        location,
+        cov: fix.map(|f| f.cov),
+        ellipse: fix.map(|f| f.ellipse),
+        basis,
+        count,
+        weapon,
+        observations: members,
+    }
+}
+
+fn most_common<'a>(sorted: &[&'a str]) -> Option<&'a str> {
+    let mut best: Option<(&str, usize)> = None;
+    let mut i = 0;
+    while i < sorted.len() {
+        let j = sorted[i..].iter().take_while(|w| **w == sorted[i]).count();
+        if best.is_none_or(|(_, n)| j > n) {
+            best = Some((sorted[i], j));
+        }
+        i += j;
+    }
+    best.map(|(w, _)| w)
+}

@@ -1,0 +1,350 @@
+//! Localisation: where an event was, from the bearings, distance ranges and direct locations of
+//! the observations that sensed it, with its covariance.
+//!
+//! Weighted non-linear least squares (Gauss–Newton with step halving) in a tangent plane at the
+//! current estimate, re-centred every iteration so that the plane is exact where it matters.
+//! Robust: residuals past 2.5 sigmas are down-weighted (Huber), so one wild bearing cannot drag
+//! the solution. Bounded: a step never takes the estimate behind an observer that gave a
+//! bearing, nor beyond the farthest distance anything is sensed from.
+//!
+//! ```
+//! use truceline_fusion::locate::{locate, Measurement};
+//! use truceline_fusion::local::azimuth_distance;
+//! let event = (37.90, 48.10);
+//! let a = (37.80, 48.05);
+//! let b = (38.00, 48.05);
+//! let m = [
+//!     Measurement::Bearing { from: a, deg: azimuth_distance(a, event).0, sigma_deg: 2.0 },
+//!     Measurement::Bearing { from: b, deg: azimuth_distance(b, event).0, sigma_deg: 2.0 },
+//! ];
+//! let fix = locate(&m, 30_000.0).unwrap();
+//! assert!(azimuth_distance(fix.position, event).1 < 1.0);
+//! assert!(fix.ellipse.major > fix.ellipse.minor);
+//! ```
+
+use crate::local::{Plane, angle_diff, azimuth_distance};
+
+/// One piece of evidence about where an event was.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Measurement {
+    /// Direction from an observer, degrees from true north, with its 1-sigma error.
+    Bearing {
+        from: (f64, f64),
+        deg: f64,
+        sigma_deg: f64,
+    },
+    /// Distance from an observer, as the stated range.
+    Range {
+        from: (f64, f64),
+        min: f64,
+        max: f64,
+    },
+    /// A position sensed directly, with its 1-sigma error in metres.
+    Point { at: (f64, f64), sigma_m: f64 },
+}
+
+/// A 95 % error ellipse: semi-axes in metres, azimuth of the major axis in degrees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ellipse {
+    pub major: f64,
+    pub minor: f64,
+    pub azimuth_deg: f64,
+}
+
+/// The solution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fix {
+    pub position: (f64, f64),
+    /// Covariance of east and north, m².
+    pub cov: [[f64; 2]; 2],
+    pub ellipse: Ellipse,
+}
+
+/// The chi-square quantile of 2 degrees of freedom at 95 %.
+const CHI2_95: f64 = 5.991_464_547_107_979;
+
+/// A stated range [min, max] is read as a normal of mean the midpoint and sigma a quarter of
+/// the width: the range brackets the monitor's judgement with about 95 % confidence.
+pub fn range_mean_sigma(min: f64, max: f64) -> (f64, f64) {
+    (0.5 * (min + max), (0.25 * (max - min)).max(50.0))
+}
+
+/// Residual and gradient (east, north) of one measurement at `x` in `plane`, in sigmas.
+fn residual(m: &Measurement, plane: &Plane, x: [f64; 2]) -> (f64, [f64; 2]) {
+    let here = plane.to_lonlat(x);
+    match *m {
+        Measurement::Bearing {
+            from,
+            deg,
+            sigma_deg,
+        } => {
+            let (az, d) = azimuth_distance(from, here);
+            let d = d.max(1.0);
+            let s = sigma_deg.to_radians();
+            let r = angle_diff(az, deg).to_radians() / s;
+            // d(az)/dx: perpendicular to the line of sight, 1/d.
+            let azr = az.to_radians();
+            (r, [azr.cos() / (d * s), -azr.sin() / (d * s)])
+        }
+        Measurement::Range { from, min, max } => {
+            let (az, d) = azimuth_distance(from, here);
+            let (mean, s) = range_mean_sigma(min, max);
+            let azr = az.to_radians();
+            ((d - mean) / s, [azr.sin() / s, azr.cos() / s])
+        }
+        // A point gives two residuals; `normal_equations` and `information` take it apart.
+        Measurement::Point { .. } => (0.0, [0.0, 0.0]),
+    }
+}
+
+/// Information matrix (JᵀWJ) of the measurements at `x`, unweighted by robustness: the
+/// Cramér–Rao bound's inverse when `x` is the true position.
+pub fn information(ms: &[Measurement], at: (f64, f64)) -> [[f64; 2]; 2] {
+    let plane = Plane::new(at);
+    let mut info = [[0.0; 2]; 2];
+    for m in ms {
+        match m {
+            Measurement::Point { sigma_m, .. } => {
+                let w = 1.0 / sigma_m.max(1.0).powi(2);
+                info[0][0] += w;
+                info[1][1] += w;
+            }
+            _ => {
+                let (_, g) = residual(m, &plane, [0.0, 0.0]);
+                for i in 0..2 {
+                    for j in 0..2 {
+                        info[i][j] += g[i] * g[j];
+                    }
+                }
+            }
+        }
+    }
+    info
+}
+
+/// Inverse of a 2×2 symmetric matrix, if it is well conditioned.
+pub fn invert(m: [[f64; 2]; 2]) -> Option<[[f64; 2]; 2]> {
+    let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+    let scale = m[0][0].abs().max(m[1][1].abs());
+    if !(det.is_finite() && det > 1e-12 * scale * scale) {
+        return None;
+    }
+    Some([
+        [m[1][1] / det, -m[0][1] / det],
+        [-m[1][0] / det, m[0][0] / det],
+    ])
+}
+
+/// The 95 % ellipse of a covariance of east and north.
+pub fn ellipse(cov: [[f64; 2]; 2]) -> Ellipse {
+    let (a, b, c) = (cov[0][0], cov[0][1], cov[1][1]);
+    let mean = 0.5 * (a + c);
+    let diff = (0.25 * (a - c) * (a - c) + b * b).sqrt();
+    let (l1, l2) = (mean + diff, (mean - diff).max(0.0));
+    // Major axis direction in east/north, as an azimuth from north.
+    let theta = 0.5 * (2.0 * b).atan2(a - c); // angle from east
+    let azimuth = (90.0 - theta.to_degrees()).rem_euclid(180.0);
+    Ellipse {
+        major: (CHI2_95 * l1).sqrt(),
+        minor: (CHI2_95 * l2).sqrt(),
+        azimuth_deg: azimuth,
+    }
+}
+
+/// Solves for the position from `start`, or `None` when the measurements do not fix one (a
+/// single bearing without a range, parallel bearings).
+pub fn locate_from(ms: &[Measurement], start: (f64, f64), max_range_m: f64) -> Option<Fix> {
+    locate_iter(ms, start, max_range_m, 12)
+}
+
+/// As [`locate_from`], with at most `iterations` Gauss–Newton steps (a warm start needs few).
+pub fn locate_iter(
+    ms: &[Measurement],
+    start: (f64, f64),
+    max_range_m: f64,
+    iterations: usize,
+) -> Option<Fix> {
+    let mut at = start;
+    for _ in 0..iterations {
+        let plane = Plane::new(at);
+        let (h, g, cost) = normal_equations(ms, &plane, [0.0, 0.0]);
+        let hinv = invert(h)?;
+        let mut step = [
+            -(hinv[0][0] * g[0] + hinv[0][1] * g[1]),
+            -(hinv[1][0] * g[0] + hinv[1][1] * g[1]),
+        ];
+        // Step halving: accept only steps that lower the robust cost and stay in bounds.
+        let mut accepted = false;
+        for _ in 0..8 {
+            let cand = plane.to_lonlat(step);
+            if in_bounds(ms, cand, max_range_m) {
+                let (_, _, c2) = normal_equations(ms, &Plane::new(cand), [0.0, 0.0]);
+                if c2 <= cost + 1e-9 {
+                    at = cand;
+                    accepted = true;
+                    break;
+                }
+            }
+            step = [step[0] * 0.5, step[1] * 0.5];
+        }
+        if !accepted || step[0].hypot(step[1]) < 0.05 {
+            break;
+        }
+    }
+    let plane = Plane::new(at);
+    let (h, _, _) = normal_equations(ms, &plane, [0.0, 0.0]);
+    let cov = invert(h)?;
+    Some(Fix {
+        position: at,
+        cov,
+        ellipse: ellipse(cov),
+    })
+}
+
+/// Solves from a starting point found from the measurements themselves.
+pub fn locate(ms: &[Measurement], max_range_m: f64) -> Option<Fix> {
+    locate_from(ms, initial_guess(ms, max_range_m)?, max_range_m)
+}
+
+/// A start: a direct location if there is one; else the best crossing of two bearings; else a
+/// bearing's midpoint of its range.
+pub fn initial_guess(ms: &[Measurement], max_range_m: f64) -> Option<(f64, f64)> {
+    if let Some(Measurement::Point { at, .. }) = ms
+        .iter()
+        .filter(|m| matches!(m, Measurement::Point { .. }))
+        .min_by(|a, b| sigma_of(a).total_cmp(&sigma_of(b)))
+    {
+        return Some(*at);
+    }
+    let bearings: Vec<(&(f64, f64), f64, f64)> = ms
+        .iter()
+        .filter_map(|m| match m {
+            Measurement::Bearing {
+                from,
+                deg,
+                sigma_deg,
+            } => Some((from, *deg, *sigma_deg)),
+            _ => None,
+        })
+        .collect();
+    let mut best: Option<((f64, f64), f64)> = None;
+    for i in 0..bearings.len() {
+        for j in i + 1..bearings.len() {
+            let (a, b) = (bearings[i], bearings[j]);
+            if let Some((p, _, _)) = intersect(*a.0, a.1, *b.0, b.1, max_range_m) {
+                let cut = angle_diff(a.1, b.1).to_radians().sin().abs();
+                let quality = cut / (a.2 * b.2);
+                if best.is_none_or(|(_, q)| quality > q) {
+                    best = Some((p, quality));
+                }
+            }
+        }
+    }
+    if let Some((p, _)) = best {
+        return Some(p);
+    }
+    for m in ms {
+        if let Measurement::Bearing { from, deg, .. } = m {
+            for r in ms {
+                if let Measurement::Range {
+                    from: f2, min, max, ..
+                } = r
+                    && f2 == from
+                {
+                    let (mean, _) = range_mean_sigma(*min, *max);
+                    return Some(crate::local::offset(*from, *deg, mean));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn sigma_of(m: &Measurement) -> f64 {
+    match m {
+        Measurement::Point { sigma_m, .. } => *sigma_m,
+        _ => f64::INFINITY,
+    }
+}
+
+/// Where two rays from `a` and `b` cross, ahead of both and within `max_range_m`, with the
+/// distances along each.
+pub fn intersect(
+    a: (f64, f64),
+    az_a: f64,
+    b: (f64, f64),
+    az_b: f64,
+    max_range_m: f64,
+) -> Option<((f64, f64), f64, f64)> {
+    let plane = Plane::new(a);
+    let pb = plane.to_xy(b);
+    let (ta, tb) = (az_a.to_radians(), az_b.to_radians());
+    let (da, db) = ([ta.sin(), ta.cos()], [tb.sin(), tb.cos()]);
+    // a + s·da = pb + t·db
+    let det = da[0] * (-db[1]) - da[1] * (-db[0]);
+    if det.abs() < 1e-6 {
+        return None;
+    }
+    let s = (pb[0] * (-db[1]) - pb[1] * (-db[0])) / det;
+    let t = (da[0] * pb[1] - da[1] * pb[0]) / det;
+    if s <= 0.0 || t <= 0.0 || s > max_range_m || t > max_range_m {
+        return None;
+    }
+    Some((plane.to_lonlat([s * da[0], s * da[1]]), s, t))
+}
+
+fn in_bounds(ms: &[Measurement], at: (f64, f64), max_range_m: f64) -> bool {
+    ms.iter().all(|m| match m {
+        Measurement::Bearing { from, deg, .. } => {
+            let (az, d) = azimuth_distance(*from, at);
+            d <= max_range_m && angle_diff(az, *deg).abs() < 90.0
+        }
+        _ => true,
+    })
+}
+
+/// Huber weight for a residual in sigmas.
+fn huber(r: f64) -> f64 {
+    const K: f64 = 2.5;
+    if r.abs() <= K { 1.0 } else { K / r.abs() }
+}
+
+/// The robust normal equations at `x`: JᵀWJ, JᵀWr and the robust cost.
+fn normal_equations(
+    ms: &[Measurement],
+    plane: &Plane,
+    x: [f64; 2],
+) -> ([[f64; 2]; 2], [f64; 2], f64) {
+    let mut h = [[0.0; 2]; 2];
+    let mut g = [0.0; 2];
+    let mut cost = 0.0;
+    let mut add = |r: f64, j: [f64; 2]| {
+        let w = huber(r);
+        cost += if r.abs() <= 2.5 {
+            0.5 * r * r
+        } else {
+            2.5 * r.abs() - 0.5 * 2.5 * 2.5
+        };
+        for a in 0..2 {
+            g[a] += w * j[a] * r;
+            for b in 0..2 {
+                h[a][b] += w * j[a] * j[b];
+            }
+        }
+    };
+    for m in ms {
+        match m {
+            Measurement::Point { at, sigma_m } => {
+                let p = plane.to_xy(*at);
+                let s = sigma_m.max(1.0);
+                add((x[0] - p[0]) / s, [1.0 / s, 0.0]);
+                add((x[1] - p[1]) / s, [0.0, 1.0 / s]);
+            }
+            _ => {
+                let (r, j) = residual(m, plane, x);
+                add(r, j);
+            }
+        }
+    }
+    (h, g, cost)
+}
