@@ -318,13 +318,20 @@ impl<'a> Network<'a> {
                     // Posts log an exchange of fire as one line: "12 bursts, 14:02–14:09, SE".
                     (Some(x), SensorKind::Post) => {
                         if let Some(&idx) = windows.get(&(oi, x)) {
-                            let (_, v) = &mut observations[idx];
+                            let (start, v) = &mut observations[idx];
                             let count = v["count"].as_u64().unwrap_or(1) + 1;
                             v["count"] = json!(count);
-                            let end = report
-                                .time
-                                .checked_add(jiff::SignedDuration::from_secs(1))
-                                .unwrap();
+                            // Bursts are heard out of order when they came from different
+                            // places: the window runs from the first heard to the last.
+                            let end = v["time_end"]
+                                .as_str()
+                                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                                .unwrap_or(*start)
+                                .max(report.time + jiff::SignedDuration::from_secs(1));
+                            if report.time < *start {
+                                *start = report.time;
+                                v["time"] = json!(ts(report.time));
+                            }
                             v["time_end"] = json!(ts(end));
                             let id = v["id"].as_str().unwrap().to_string();
                             ev.truth.observations.push(id);
