@@ -666,12 +666,22 @@ pub fn associate(obs: &[Observation], c: &Config, clocks: &ClockOffsets) -> Vec<
         .into_iter()
         .flat_map(|h| h.split(&all, c))
         .map(|g| {
+            // In (time, id) order, not input order: the same incidents from any ordering,
+            // down to the last bit of their computed positions.
             let mut g: Vec<usize> = g.iter().map(|&m| all[m].index).collect();
-            g.sort_unstable();
+            g.sort_by(|&a, &b| {
+                obs[a]
+                    .time
+                    .cmp(&obs[b].time)
+                    .then_with(|| obs[a].id.cmp(&obs[b].id))
+            });
             g
         })
         .collect();
-    groups.sort_by_key(|g| (g.iter().map(|&i| obs[i].time).min(), g[0]));
+    groups.sort_by(|a, b| {
+        let (x, y) = (&obs[a[0]], &obs[b[0]]);
+        x.time.cmp(&y.time).then_with(|| x.id.cmp(&y.id))
+    });
     groups
 }
 

@@ -1,0 +1,190 @@
+//! `truceline fuse` end to end: every observation in exactly one incident, the incident format
+//! of SPEC 2.4, the same incidents whatever the input order, and the agreement's rules applied.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("truceline")
+}
+
+fn agreement() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/donbas/agreement.toml")
+}
+
+fn fuse(input: &Path) -> Vec<Value> {
+    let out = Command::new(bin())
+        .args(["fuse", "--agreement"])
+        .arg(agreement())
+        .arg("--in")
+        .arg(input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_simulated_scenario_fuses_into_incidents_whatever_the_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (obs, truth) = (
+        dir.path().join("obs.ndjson"),
+        dir.path().join("truth.ndjson"),
+    );
+    let st = Command::new(bin())
+        .args(["simulate", "--agreement"])
+        .arg(agreement())
+        .args(["--seed", "11", "--hours", "2", "--observations"])
+        .arg(&obs)
+        .arg("--truth")
+        .arg(&truth)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let lines: Vec<String> = std::fs::read_to_string(&obs)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let incidents = fuse(&obs);
+
+    // Every observation is in exactly one incident.
+    let mut seen: Vec<&str> = incidents
+        .iter()
+        .flat_map(|i| {
+            i["observations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+        })
+        .collect();
+    seen.sort_unstable();
+    let n = seen.len();
+    seen.dedup();
+    assert_eq!(seen.len(), n, "an observation in two incidents");
+    assert_eq!(n, lines.len(), "every observation is in an incident");
+    // Far fewer incidents than observations: events seen by several are counted once.
+    assert!(
+        incidents.len() * 2 < lines.len(),
+        "{} incidents of {} observations",
+        incidents.len(),
+        lines.len()
+    );
+
+    // The SPEC 2.4 fields.
+    for i in &incidents {
+        for k in [
+            "id",
+            "kind",
+            "time",
+            "location",
+            "count",
+            "control",
+            "attribution",
+            "violations",
+            "observations",
+        ] {
+            assert!(i.get(k).is_some(), "{k} missing from {i}");
+        }
+        let a = &i["attribution"];
+        let c = a["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c));
+        assert!(!a["basis"].as_str().unwrap().is_empty());
+        if a["party"].is_null() {
+            assert_eq!(c, 0.0);
+        }
+        if let Some(e) = i["error_ellipse_m"].as_object() {
+            assert!(e["major"].as_f64().unwrap() >= e["minor"].as_f64().unwrap());
+        }
+    }
+    // Fire after the agreement took effect is a ceasefire violation; some of it is attributed,
+    // and weapons are seen inside their withdrawal zones.
+    let rules: Vec<&str> = incidents
+        .iter()
+        .flat_map(|i| {
+            i["violations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["rule"].as_str().unwrap())
+        })
+        .collect();
+    assert!(
+        rules.contains(&"ceasefire") && rules.contains(&"withdrawal"),
+        "{rules:?}"
+    );
+    assert!(
+        incidents
+            .iter()
+            .any(|i| i["attribution"]["party"].is_string())
+    );
+
+    // Reversed input, the same incidents.
+    let rev = dir.path().join("rev.ndjson");
+    let mut r = lines.clone();
+    r.reverse();
+    std::fs::write(&rev, r.join("\n") + "\n").unwrap();
+    let key = |v: &[Value]| {
+        let mut k: Vec<String> = v
+            .iter()
+            .map(|i| format!("{}{}{}", i["id"], i["location"], i["observations"]))
+            .collect();
+        k.sort();
+        k
+    };
+    let (a, b) = (key(&fuse(&rev)), key(&incidents));
+    assert!(
+        a == b,
+        "reversed input gave {} incidents, {} differ",
+        a.len(),
+        a.iter().filter(|k| !b.contains(k)).count()
+    );
+}
+
+#[test]
+fn weapons_are_judged_against_their_withdrawal_zones_and_allegations_do_not_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("obs.ndjson");
+    let lines = [
+        // MLRS 13 km from the line on ground "ua" holds: inside its 35 km zone.
+        r#"{"id":"w1","observer":"uav1","source":"uav","time":"2026-11-24T10:00:00Z","kind":"weapon","weapon":"mlrs","location":{"lon":37.55,"lat":48.15,"uncertainty_m":30}}"#,
+        // MLRS 56 km from the line: beyond its zone, no violation.
+        r#"{"id":"w2","observer":"uav1","source":"uav","time":"2026-11-24T11:00:00Z","kind":"weapon","weapon":"mlrs","location":{"lon":37.10,"lat":48.40,"uncertainty_m":30}}"#,
+        // A party's allegation of shelling, alone.
+        r#"{"id":"p1","observer":"ru-liaison","source":"party","time":"2026-11-24T12:00:00Z","kind":"explosion","subtype":"outgoing","location":{"lon":37.80,"lat":48.02,"uncertainty_m":500}}"#,
+    ];
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let inc = fuse(&input);
+    let by = |id: &str| {
+        inc.iter()
+            .find(|i| i["observations"][0] == id)
+            .unwrap()
+            .clone()
+    };
+    let w1 = by("w1");
+    assert_eq!(w1["control"], "ua");
+    assert_eq!(w1["violations"][0]["rule"], "withdrawal");
+    assert_eq!(w1["violations"][0]["zone"], "withdrawal:mlrs");
+    assert_eq!(w1["violations"][0]["party"], "ua");
+    assert_eq!(by("w2")["violations"].as_array().unwrap().len(), 0);
+    let p1 = by("p1");
+    assert!(p1["attribution"]["party"].is_null());
+    assert!(
+        p1["attribution"]["basis"]
+            .as_str()
+            .unwrap()
+            .contains("allegation")
+    );
+    assert_eq!(p1["violations"][0]["rule"], "ceasefire");
+}

@@ -1,0 +1,279 @@
+//! Fusion on hand-made events: one event seen by several observers is one incident located where
+//! it happened; the rounds of a salvo stay apart; a flash and its bang are one event; launches
+//! and impacts are not; the result does not depend on the input's order.
+
+use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
+use truceline_fusion::{Basis, Config, fuse};
+use truceline_observation::{Observation, Vocabulary, parse};
+
+fn vocab() -> Vocabulary {
+    Vocabulary::new(["a", "b"], ["mlrs"])
+}
+
+/// What an observer at `at` reports of an event at `ev` at time `t` (seconds after 10:00),
+/// with its clock `clock` seconds off and its bearing `err` degrees off.
+#[allow(clippy::too_many_arguments)]
+fn heard(
+    id: &str,
+    observer: &str,
+    source: &str,
+    at: (f64, f64),
+    ev: (f64, f64),
+    t: f64,
+    clock: f64,
+    err: f64,
+    sigma: f64,
+    kind: &str,
+    subtype: Option<&str>,
+) -> Observation {
+    let (s, az, _, _): (f64, f64, f64, f64) = Geodesic::wgs84().inverse(at.1, at.0, ev.1, ev.0);
+    let light = source == "camera";
+    let heard = t + clock + if light { 0.0 } else { s / 343.0 };
+    let time =
+        jiff::Timestamp::from_millisecond(1_795_600_800_000 + (heard * 1000.0) as i64).unwrap();
+    let sub = subtype
+        .map(|s| format!(r#","subtype":"{s}""#))
+        .unwrap_or_default();
+    let json = format!(
+        r#"{{"id":"{id}","observer":"{observer}","source":"{source}","time":"{time}","kind":"{kind}"{sub},
+            "observer_position":{{"lon":{},"lat":{}}},"bearing_deg":{},"bearing_sigma_deg":{sigma}}}"#,
+        at.0,
+        at.1,
+        (az + err).rem_euclid(360.0)
+    );
+    parse(json.as_bytes(), &vocab()).unwrap()
+}
+
+fn dest(from: (f64, f64), az: f64, d: f64) -> (f64, f64) {
+    let (lat, lon): (f64, f64) = Geodesic::wgs84().direct(from.1, from.0, az, d);
+    (lon, lat)
+}
+
+const EVENT: (f64, f64) = (37.9, 48.1);
+
+fn observers() -> Vec<(&'static str, &'static str, (f64, f64), f64)> {
+    vec![
+        ("op1", "post", dest(EVENT, 200.0, 6000.0), 1.5),
+        ("ac1", "acoustic", dest(EVENT, 110.0, 9000.0), -1.2),
+        ("ac2", "acoustic", dest(EVENT, 300.0, 7000.0), 0.4),
+        ("op2", "post", dest(EVENT, 20.0, 5000.0), -0.7),
+    ]
+}
+
+#[test]
+fn one_event_seen_by_four_is_one_incident_located_where_it_was() {
+    let errs = [2.0, -1.5, 1.0, -3.0];
+    let obs: Vec<Observation> = observers()
+        .iter()
+        .zip(errs)
+        .enumerate()
+        .map(|(k, ((o, src, at, clock), e))| {
+            let sigma = if *src == "post" { 5.0 } else { 2.0 };
+            heard(
+                &format!("x{k}"),
+                o,
+                src,
+                *at,
+                EVENT,
+                0.0,
+                *clock,
+                e * sigma / 2.0,
+                sigma,
+                "explosion",
+                Some("impact"),
+            )
+        })
+        .collect();
+    let f = fuse(&obs, &Config::default());
+    assert_eq!(f.incidents.len(), 1, "{:?}", f.incidents);
+    let inc = &f.incidents[0];
+    assert_eq!(inc.basis, Basis::Fix);
+    assert_eq!(inc.observations.len(), 4);
+    let (d, _, _, _): (f64, f64, f64, f64) =
+        Geodesic::wgs84().inverse(inc.location.1, inc.location.0, EVENT.1, EVENT.0);
+    let e = inc.ellipse.unwrap();
+    assert!(
+        d < e.major,
+        "located {d:.0} m off, outside its 95 % ellipse of {:.0} m",
+        e.major
+    );
+    assert!(e.major < 1000.0 && e.minor > 10.0, "{e:?}");
+}
+
+#[test]
+fn a_salvo_stays_as_many_incidents_as_rounds() {
+    // Four rounds 3, 5 and 4 seconds apart, landing within 150 m of each other.
+    let rounds = [(0.0, 0.0), (3.0, 120.0), (8.0, 240.0), (12.0, 60.0)];
+    let mut obs = Vec::new();
+    for (r, (t, az)) in rounds.iter().enumerate() {
+        let at = dest(EVENT, *az, 100.0);
+        for (k, (o, src, pos, clock)) in observers().iter().enumerate() {
+            // Each observer misses one round in four, differently.
+            if (r + k) % 4 == 3 {
+                continue;
+            }
+            let sigma = if *src == "post" { 5.0 } else { 2.0 };
+            let err = ((r * 7 + k * 3) % 5) as f64 * 0.4 - 0.8;
+            obs.push(heard(
+                &format!("{o}-{r}"),
+                o,
+                src,
+                *pos,
+                at,
+                *t,
+                *clock,
+                err,
+                sigma,
+                "explosion",
+                Some("impact"),
+            ));
+        }
+    }
+    let f = fuse(&obs, &Config::default());
+    // No incident holds two reports of one observer, and no two rounds are counted as one.
+    for inc in &f.incidents {
+        let mut who: Vec<&str> = inc
+            .observations
+            .iter()
+            .map(|&i| obs[i].observer.as_str())
+            .collect();
+        who.sort_unstable();
+        let n = who.len();
+        who.dedup();
+        assert_eq!(who.len(), n, "an observer twice in one incident");
+    }
+    assert!(
+        f.incidents.len() >= 4 && f.incidents.len() <= 5,
+        "{} incidents for 4 rounds",
+        f.incidents.len()
+    );
+}
+
+#[test]
+fn a_flash_and_its_bang_are_one_event_but_a_launch_and_an_impact_are_not() {
+    let cam = dest(EVENT, 200.0, 6050.0);
+    let obs = vec![
+        heard(
+            "f1",
+            "cam1",
+            "camera",
+            cam,
+            EVENT,
+            0.0,
+            0.3,
+            0.5,
+            1.0,
+            "muzzle_flash",
+            None,
+        ),
+        heard(
+            "b1",
+            "op1",
+            "post",
+            dest(EVENT, 200.0, 6000.0),
+            EVENT,
+            0.0,
+            1.0,
+            -2.0,
+            5.0,
+            "explosion",
+            Some("outgoing"),
+        ),
+        heard(
+            "b2",
+            "ac1",
+            "acoustic",
+            dest(EVENT, 110.0, 9000.0),
+            EVENT,
+            0.0,
+            -1.0,
+            1.0,
+            2.0,
+            "explosion",
+            Some("outgoing"),
+        ),
+        // The same place, later: an impact of another round, heard by the same post.
+        heard(
+            "i1",
+            "op2",
+            "post",
+            dest(EVENT, 20.0, 5000.0),
+            EVENT,
+            1.0,
+            0.0,
+            1.0,
+            5.0,
+            "explosion",
+            Some("impact"),
+        ),
+    ];
+    let f = fuse(&obs, &Config::default());
+    let groups: Vec<Vec<&str>> = f
+        .incidents
+        .iter()
+        .map(|i| i.observations.iter().map(|&k| obs[k].id.as_str()).collect())
+        .collect();
+    assert!(groups.contains(&vec!["f1", "b1", "b2"]), "{groups:?}");
+    assert!(groups.contains(&vec!["i1"]), "{groups:?}");
+}
+
+#[test]
+fn the_order_of_the_input_does_not_matter() {
+    let mut obs = Vec::new();
+    for (r, t) in [0.0, 4.0, 30.0, 31.0].iter().enumerate() {
+        let at = dest(EVENT, r as f64 * 90.0, 500.0 * r as f64);
+        for (k, (o, src, pos, clock)) in observers().iter().enumerate() {
+            let sigma = if *src == "post" { 5.0 } else { 2.0 };
+            obs.push(heard(
+                &format!("{o}-{r}"),
+                o,
+                src,
+                *pos,
+                at,
+                *t,
+                *clock,
+                (k as f64 - 1.5) * 0.5,
+                sigma,
+                "explosion",
+                None,
+            ));
+        }
+    }
+    let ids = |obs: &[Observation]| {
+        let mut g: Vec<Vec<String>> = fuse(obs, &Config::default())
+            .incidents
+            .iter()
+            .map(|i| {
+                let mut v: Vec<String> =
+                    i.observations.iter().map(|&k| obs[k].id.clone()).collect();
+                v.sort();
+                v
+            })
+            .collect();
+        g.sort();
+        g
+    };
+    let forward = ids(&obs);
+    obs.reverse();
+    assert_eq!(ids(&obs), forward);
+    obs.rotate_left(5);
+    assert_eq!(ids(&obs), forward);
+}
+
+#[test]
+fn a_single_bearing_with_a_range_is_a_wedge() {
+    let json = r#"{"id":"w1","observer":"op1","source":"post","time":"2026-11-24T10:00:00Z","kind":"explosion",
+        "observer_position":{"lon":37.8,"lat":48.0},"bearing_deg":45,"bearing_sigma_deg":5,"distance_m":{"min":2000,"max":6000}}"#;
+    let obs = vec![parse(json.as_bytes(), &vocab()).unwrap()];
+    let f = fuse(&obs, &Config::default());
+    assert_eq!(f.incidents.len(), 1);
+    let inc = &f.incidents[0];
+    assert_eq!(inc.basis, Basis::Wedge);
+    let e = inc.ellipse.unwrap();
+    // Long along the bearing (the range), narrow across it (the bearing's error at 4 km).
+    assert!(
+        truceline_fusion::local::angle_diff(e.azimuth_deg, 45.0).abs() < 5.0,
+        "{e:?}"
+    );
+    assert!(e.major > 1500.0 && e.minor < 1000.0, "{e:?}");
+}
