@@ -309,3 +309,61 @@ impl<'a> Assessor<'a> {
         }
     }
 }
+
+/// Fuses observations, judges the incidents and writes each as SPEC 2.4 JSON, in incident
+/// order: what `truceline fuse` prints and the server serves, one code path for both.
+pub fn fuse_and_assess(
+    agreement: &Agreement,
+    engine: &ZoneEngine,
+    obs: &[Observation],
+    config: &truceline_fusion::Config,
+) -> Vec<serde_json::Value> {
+    let fusion = truceline_fusion::fuse(obs, config);
+    let assessments = Assessor::new(agreement, engine).assess_all(&fusion.incidents, obs);
+    fusion
+        .incidents
+        .iter()
+        .zip(&assessments)
+        .map(|(inc, a)| incident_json(inc, a, obs))
+        .collect()
+}
+
+/// An incident and its assessment as SPEC 2.4 JSON.
+pub fn incident_json(inc: &Incident, a: &Assessment, obs: &[Observation]) -> serde_json::Value {
+    use serde_json::json;
+    let round = |x: f64, digits: i32| {
+        let k = 10f64.powi(digits);
+        (x * k).round() / k
+    };
+    let violations: Vec<serde_json::Value> = a
+        .violations
+        .iter()
+        .map(|v| json!({"rule": v.rule, "party": v.party, "zone": v.zone}))
+        .collect();
+    let ids: Vec<&str> = inc
+        .observations
+        .iter()
+        .map(|&i| obs[i].id.as_str())
+        .collect();
+    json!({
+        "id": inc.id,
+        "kind": inc.kind.as_str(),
+        "subtype": inc.subtype.map(|s| s.as_str()),
+        "time": inc.time.to_string(),
+        "time_end": inc.time_end.map(|t| t.to_string()),
+        "location": {"lon": round(inc.location.0, 6), "lat": round(inc.location.1, 6)},
+        "location_basis": inc.basis.as_str(),
+        "error_ellipse_m": inc.ellipse.map(|e| json!({
+            "major": round(e.major, 1), "minor": round(e.minor, 1), "azimuth_deg": round(e.azimuth_deg, 1)})),
+        "count": inc.count,
+        "weapon": inc.weapon,
+        "control": a.control,
+        "attribution": {
+            "party": a.attribution.party,
+            "confidence": round(a.attribution.confidence, 3),
+            "basis": a.attribution.basis,
+        },
+        "violations": violations,
+        "observations": ids,
+    })
+}

@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use serde_json::{Value, json};
-use truceline_fusion::{Config, fuse};
+use truceline_fusion::Config;
 
 #[derive(Args)]
 pub struct FuseArgs {
@@ -47,45 +46,11 @@ impl FuseArgs {
             ..Config::default()
         };
         let t = std::time::Instant::now();
-        let fusion = fuse(&obs, &config);
-        let incidents = &fusion.incidents;
+        let incidents = truceline_assess::fuse_and_assess(&agreement, &engine, &obs, &config);
         let secs = t.elapsed().as_secs_f64();
-        let assessor = truceline_assess::Assessor::new(&agreement, &engine);
-        let assessments = assessor.assess_all(incidents, &obs);
         let mut out = crate::open_out(self.out.as_deref())?;
-        for (inc, a) in incidents.iter().zip(&assessments) {
-            let violations: Vec<Value> = a
-                .violations
-                .iter()
-                .map(|v| json!({"rule": v.rule, "party": v.party, "zone": v.zone}))
-                .collect();
-            let ids: Vec<&str> = inc
-                .observations
-                .iter()
-                .map(|&i| obs[i].id.as_str())
-                .collect();
-            let v: Value = json!({
-                "id": inc.id,
-                "kind": inc.kind.as_str(),
-                "subtype": inc.subtype.map(|s| s.as_str()),
-                "time": inc.time.to_string(),
-                "time_end": inc.time_end.map(|t| t.to_string()),
-                "location": {"lon": round(inc.location.0, 6), "lat": round(inc.location.1, 6)},
-                "location_basis": inc.basis.as_str(),
-                "error_ellipse_m": inc.ellipse.map(|e| json!({
-                    "major": round(e.major, 1), "minor": round(e.minor, 1), "azimuth_deg": round(e.azimuth_deg, 1)})),
-                "count": inc.count,
-                "weapon": inc.weapon,
-                "control": a.control,
-                "attribution": {
-                    "party": a.attribution.party,
-                    "confidence": round(a.attribution.confidence, 3),
-                    "basis": a.attribution.basis,
-                },
-                "violations": violations,
-                "observations": ids,
-            });
-            serde_json::to_writer(&mut out, &v)?;
+        for v in &incidents {
+            serde_json::to_writer(&mut out, v)?;
             out.write_all(b"\n")?;
         }
         out.flush()?;
@@ -98,9 +63,4 @@ impl FuseArgs {
         );
         Ok(ExitCode::SUCCESS)
     }
-}
-
-fn round(x: f64, digits: i32) -> f64 {
-    let k = 10f64.powi(digits);
-    (x * k).round() / k
 }

@@ -57,6 +57,8 @@ impl ServeArgs {
 pub struct Server {
     pub store: Arc<SqliteStore>,
     pub state: Arc<AppState>,
+    fusion: std::thread::JoinHandle<()>,
+    stop_fusion: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Server {
@@ -80,6 +82,14 @@ impl Server {
             agreement_version = version,
             "store open"
         );
+        let fusion = Arc::new(truceline_server::online::OnlineFusion::new(
+            agreement.clone(),
+            truceline_zones::ZoneEngine::new(agreement)?,
+            crate::vocabulary(agreement),
+        ));
+        let stop_fusion = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let fusion_thread =
+            truceline_server::online::spawn(fusion.clone(), store.clone(), stop_fusion.clone())?;
         let state = Arc::new(AppState {
             store: store.clone(),
             vocab: crate::vocabulary(agreement),
@@ -93,8 +103,15 @@ impl Server {
             max_body,
             started: Instant::now(),
             banner,
+            fusion,
+            closing: tokio::sync::watch::channel(false).0,
         });
-        Ok(Server { store, state })
+        Ok(Server {
+            store,
+            state,
+            fusion: fusion_thread,
+            stop_fusion,
+        })
     }
 
     /// Serves until Ctrl-C, SIGTERM or `stop`, finishes the requests in flight, then closes the
@@ -123,6 +140,9 @@ impl Server {
                 .await
                 .context("server failed")
         })?;
+        self.stop_fusion
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.fusion.join();
         self.store.close();
         tracing::info!("stopped; every acknowledged observation is committed");
         Ok(())

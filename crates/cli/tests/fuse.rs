@@ -188,3 +188,151 @@ fn weapons_are_judged_against_their_withdrawal_zones_and_allegations_do_not_attr
     );
     assert_eq!(p1["violations"][0]["rule"], "ceasefire");
 }
+
+/// The server fuses as observations arrive, in any order, and publishes what `truceline fuse`
+/// gives for the same observations; new incidents come down the event stream.
+#[test]
+fn the_server_publishes_the_batch_incidents_whatever_the_arrival_order() {
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let (obs, truth) = (
+        dir.path().join("obs.ndjson"),
+        dir.path().join("truth.ndjson"),
+    );
+    let st = Command::new(bin())
+        .args(["simulate", "--agreement"])
+        .arg(agreement())
+        .args(["--seed", "12", "--hours", "1", "--observations"])
+        .arg(&obs)
+        .arg("--truth")
+        .arg(&truth)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let batch = fuse(&obs);
+    let lines: Vec<String> = std::fs::read_to_string(&obs)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(bin())
+        .args(["serve", "--agreement"])
+        .arg(agreement())
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while agent.get(format!("{base}/api/v1/healthz")).call().is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A listener on the event stream.
+    let stream_url = format!("{base}/api/v1/stream");
+    let listener = std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(90)))
+            .build()
+            .into();
+        let mut r = agent.get(&stream_url).call().unwrap();
+        let reader = std::io::BufReader::new(r.body_mut().as_reader());
+        reader
+            .lines()
+            .map_while(Result::ok)
+            .any(|l| l == "event: incident")
+    });
+    // Arrival order: last half first, each half backwards, in batches.
+    let mut order: Vec<&String> = lines[lines.len() / 2..].iter().rev().collect();
+    order.extend(lines[..lines.len() / 2].iter().rev());
+    for chunk in order.chunks(400) {
+        let body: String = chunk.iter().map(|l| format!("{l}\n")).collect();
+        let r = agent
+            .post(format!("{base}/api/v1/observations"))
+            .header("Content-Type", "application/x-ndjson")
+            .send(&body)
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    // Wait until the server has fused everything it holds.
+    let get_all = || -> (Vec<Value>, Value) {
+        let mut all = Vec::new();
+        let mut url = format!("{base}/api/v1/incidents?limit=1000");
+        loop {
+            let mut r = agent.get(&url).call().unwrap();
+            let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+            all.extend(v["incidents"].as_array().unwrap().iter().cloned());
+            match v["next_cursor"].as_str() {
+                Some(c) => url = format!("{base}/api/v1/incidents?limit=1000&cursor={c}"),
+                None => return (all, v["fusion"].clone()),
+            }
+        }
+    };
+    let expected_watermark = lines
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|v| {
+            v["time_end"]
+                .as_str()
+                .or(v["time"].as_str())
+                .unwrap()
+                .parse::<jiff::Timestamp>()
+                .unwrap()
+        })
+        .max()
+        .unwrap();
+    let (online, meta) = loop {
+        let (all, meta) = get_all();
+        let w = meta["watermark"]
+            .as_str()
+            .map(|w| w.parse::<jiff::Timestamp>().unwrap());
+        if w == Some(expected_watermark) {
+            break (all, meta);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "online fusion did not catch up: {meta}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert!(
+        listener.join().unwrap(),
+        "no incident came down the event stream"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Every published incident is the batch incident of the same id, field for field.
+    let batch_by_id: std::collections::HashMap<&str, &Value> = batch
+        .iter()
+        .map(|i| (i["id"].as_str().unwrap(), i))
+        .collect();
+    assert!(!online.is_empty());
+    for inc in &online {
+        let id = inc["id"].as_str().unwrap();
+        assert_eq!(
+            Some(&inc),
+            batch_by_id.get(id).copied().as_ref(),
+            "incident {id} differs"
+        );
+    }
+    // And what is not yet published is only what is still within its window.
+    assert_eq!(
+        online.len() + meta["pending"].as_u64().unwrap() as usize,
+        batch.len()
+    );
+}

@@ -635,6 +635,9 @@ fn simulate_is_deterministic_and_physical() {
             let Some(b) = o["bearing_deg"].as_f64() else {
                 continue;
             };
+            if o.get("time_end").is_some() {
+                continue; // a window's bearing is to the exchange, not to each burst
+            }
             let op = (
                 o["observer_position"]["lon"].as_f64().unwrap(),
                 o["observer_position"]["lat"].as_f64().unwrap(),

@@ -6,6 +6,7 @@
 //! answered only after its group commit is durable.
 
 pub mod metrics;
+pub mod online;
 mod page;
 
 use std::sync::Arc;
@@ -48,6 +49,9 @@ pub struct AppState {
     pub started: Instant,
     /// A note for the dashboard (the demo says what it is feeding).
     pub banner: Option<String>,
+    pub fusion: Arc<online::OnlineFusion>,
+    /// Set when the server begins to shut down, so that event streams end and let it.
+    pub closing: tokio::sync::watch::Sender<bool>,
 }
 
 /// The router of every endpoint.
@@ -59,6 +63,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(list_observations).post(post_observations),
         )
         .route("/api/v1/observations/{id}", get(get_observation))
+        .route("/api/v1/incidents", get(list_incidents))
+        .route("/api/v1/incidents/{id}", get(get_incident))
+        .route("/api/v1/violations", get(list_violations))
+        .route("/api/v1/stream", get(stream))
         .route("/api/v1/summary", get(summary))
         .route("/api/v1/healthz", get(healthz))
         .route("/healthz", get(healthz))
@@ -418,6 +426,214 @@ async fn summary(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiErro
     })))
 }
 
+#[derive(Debug, Deserialize)]
+struct IncidentParams {
+    bbox: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    kind: Option<String>,
+    party: Option<String>,
+    rule: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+impl IncidentParams {
+    /// The filters shared with observations, reusing their checks.
+    fn common(&self) -> Result<truceline_store::Query, ApiError> {
+        ListParams {
+            bbox: self.bbox.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            observer: None,
+            limit: self.limit.clone(),
+            cursor: None,
+        }
+        .query()
+    }
+
+    fn matches(&self, q: &truceline_store::Query, inc: &Value) -> bool {
+        let (lon, lat) = (
+            inc["location"]["lon"].as_f64().unwrap_or(f64::NAN),
+            inc["location"]["lat"].as_f64().unwrap_or(f64::NAN),
+        );
+        let t = inc["time"]
+            .as_str()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.as_millisecond());
+        q.bbox
+            .is_none_or(|[w, s, e, n]| lon >= w && lon <= e && lat >= s && lat <= n)
+            && q.from_ms.is_none_or(|f| t.is_some_and(|t| t >= f))
+            && q.to_ms.is_none_or(|to| t.is_some_and(|t| t < to))
+            && self.kind.as_deref().is_none_or(|k| inc["kind"] == k)
+            && self
+                .party
+                .as_deref()
+                .is_none_or(|p| inc["attribution"]["party"] == p)
+    }
+}
+
+/// A page of published incidents after `cursor` (an incident id), filtered.
+fn page_of<T>(
+    st: &AppState,
+    p: &IncidentParams,
+    each: impl Fn(&Value) -> Vec<T>,
+) -> Result<(Vec<T>, Option<String>, Value), ApiError> {
+    let q = p.common()?;
+    let published = st.fusion.state.read().unwrap();
+    let start = match &p.cursor {
+        None => 0,
+        Some(c) => match published.by_id.get(c) {
+            Some(&k) => k + 1,
+            None => {
+                return Err(bad_param(
+                    "cursor",
+                    format!(
+                        "no published incident {c:?}; the list changed, start again without a cursor"
+                    ),
+                ));
+            }
+        },
+    };
+    let mut out = Vec::new();
+    let mut last: Option<&str> = None;
+    let mut next = None;
+    for inc in &published.incidents[start.min(published.incidents.len())..] {
+        if !p.matches(&q, inc) {
+            continue;
+        }
+        let items = each(inc);
+        if items.is_empty() {
+            continue;
+        }
+        if out.len() >= q.limit {
+            // More remain: the cursor names the last incident of this page.
+            next = last.map(str::to_string);
+            break;
+        }
+        out.extend(items);
+        last = inc["id"].as_str();
+    }
+    let meta = json!({
+        "watermark": published.watermark_ms.and_then(|t| jiff::Timestamp::from_millisecond(t).ok()).map(|t| t.to_string()),
+        "pending": published.pending,
+        "window_s": truceline_fusion::Config::default().window_s(),
+    });
+    Ok((out, next, meta))
+}
+
+async fn list_incidents(
+    State(st): State<Arc<AppState>>,
+    Query(p): Query<IncidentParams>,
+) -> Result<Json<Value>, ApiError> {
+    let (items, next, meta) = page_of(&st, &p, |i| vec![i.clone()])?;
+    Ok(Json(
+        json!({"incidents": items, "next_cursor": next, "fusion": meta}),
+    ))
+}
+
+async fn list_violations(
+    State(st): State<Arc<AppState>>,
+    Query(p): Query<IncidentParams>,
+) -> Result<Json<Value>, ApiError> {
+    let rule = p.rule.clone();
+    let (items, next, meta) = page_of(&st, &p, |i| {
+        i["violations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|v| rule.as_deref().is_none_or(|r| v["rule"] == r))
+            .map(|v| {
+                json!({
+                    "incident": i["id"], "time": i["time"], "location": i["location"],
+                    "kind": i["kind"], "rule": v["rule"], "party": v["party"], "zone": v["zone"],
+                })
+            })
+            .collect()
+    })?;
+    Ok(Json(
+        json!({"violations": items, "next_cursor": next, "fusion": meta}),
+    ))
+}
+
+async fn get_incident(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let inc = {
+        let published = st.fusion.state.read().unwrap();
+        published
+            .by_id
+            .get(&id)
+            .map(|&k| published.incidents[k].clone())
+    };
+    let Some(mut inc) = inc else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no published incident has id {id:?}"),
+        )
+        .field("id"));
+    };
+    let ids: Vec<String> = inc["observations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let store = st.store.clone();
+    let stored = blocking(move || {
+        ids.iter()
+            .map(|id| store.get(id))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
+    inc["observation_records"] = Value::Array(stored.iter().flatten().map(envelope).collect());
+    // Inclusion proofs arrive with the evidence log.
+    inc["proof"] = Value::Null;
+    Ok(Json(inc))
+}
+
+async fn stream(
+    State(st): State<Arc<AppState>>,
+) -> axum::response::Sse<
+    impl sse_stream::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+> {
+    let rx = st.fusion.events.subscribe();
+    let s = sse_stream::from_broadcast(rx, st.closing.subscribe());
+    axum::response::Sse::new(s).keep_alive(axum::response::sse::KeepAlive::default())
+}
+
+/// Server-sent events from a broadcast channel: each new or changed incident as one `incident`
+/// event; a listener that falls behind is told how many it missed.
+mod sse_stream {
+    use axum::response::sse::Event;
+    pub use futures_util::Stream;
+    use tokio::sync::broadcast;
+
+    pub fn from_broadcast(
+        rx: broadcast::Receiver<String>,
+        closing: tokio::sync::watch::Receiver<bool>,
+    ) -> impl Stream<Item = Result<Event, std::convert::Infallible>> {
+        futures_util::stream::unfold((rx, closing), |(mut rx, mut closing)| async move {
+            if *closing.borrow() {
+                return None;
+            }
+            let event = tokio::select! {
+                r = rx.recv() => match r {
+                    Ok(data) => Event::default().event("incident").data(data),
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        Event::default().event("lagged").data(n.to_string())
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = closing.changed() => return None,
+            };
+            Some((Ok(event), (rx, closing)))
+        })
+    }
+}
+
 async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
 }
@@ -447,6 +663,12 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let st = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Event streams never end on their own; closing them lets the shutdown finish.
+        let _ = st.closing.send(true);
+    };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
