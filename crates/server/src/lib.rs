@@ -410,7 +410,19 @@ async fn summary(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiErro
         .map(|t| t.to_string());
     let by_kind: serde_json::Map<String, Value> =
         c.by_kind.into_iter().map(|(k, n)| (k, json!(n))).collect();
+    let (incidents, violations, pending) = {
+        let p = st.fusion.state.read().unwrap();
+        let v: usize = p
+            .incidents
+            .iter()
+            .map(|i| i["violations"].as_array().map_or(0, Vec::len))
+            .sum();
+        (p.incidents.len(), v, p.pending)
+    };
     Ok(Json(json!({
+        "incidents": incidents,
+        "incidents_pending": pending,
+        "violations": violations,
         "agreement": {
             "id": st.agreement.id,
             "title": st.agreement.title,

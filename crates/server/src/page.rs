@@ -28,9 +28,11 @@ pub(crate) const HOME: &str = r#"<!doctype html>
 <p class="notice" id="notice" hidden></p>
 <p class="muted" id="banner" hidden></p>
 <p><span class="big" id="total">–</span> observations from <span id="observers">–</span> observers</p>
+<p><span class="big" id="incidents">–</span> incidents (<span id="pending">–</span> still open), <span id="violations">–</span> violations</p>
 <p class="muted">Latest observation time: <span id="latest">–</span></p>
 <table id="kinds"></table>
 <p class="muted">API: <a href="/api/v1/observations?limit=20">/api/v1/observations</a> ·
+<a href="/api/v1/incidents?limit=20">/api/v1/incidents</a> · <a href="/api/v1/violations?limit=20">/api/v1/violations</a> ·
 <a href="/api/v1/summary">/api/v1/summary</a> · <a href="/metrics">/metrics</a></p>
 <script>
 async function refresh() {
@@ -45,6 +47,9 @@ async function refresh() {
     document.getElementById('total').textContent = s.observations.toLocaleString('en');
     document.getElementById('observers').textContent = s.observers;
     document.getElementById('latest').textContent = s.latest_observation_time || '–';
+    document.getElementById('incidents').textContent = s.incidents.toLocaleString('en');
+    document.getElementById('pending').textContent = s.incidents_pending;
+    document.getElementById('violations').textContent = s.violations.toLocaleString('en');
     const t = document.getElementById('kinds');
     t.replaceChildren(...Object.entries(s.by_kind).map(([k, v]) => {
       const tr = document.createElement('tr');
