@@ -41,7 +41,9 @@ import json, sys
 rows = [r.split("|", 2) for r in sys.argv[1:]]
 cols = [("events seen", "events_seen", "{:,}"), ("observers", "observers", "{}"),
         ("observations", "observations", "{:,}"), ("incidents", "incidents", "{:,}"),
-        ("count error", "count_error", "{:+.1%}"), ("naive count error", "naive_count_error", "{:+.0%}"),
+        ("count error", "count_error", "{:+.1%}"),
+        ("  of it false alarms", "false_alarm_incidents_share", "{:+.1%}"),
+        ("naive count error", "naive_count_error", "{:+.0%}"),
         ("B-cubed P", "bcubed_precision", "{:.3f}"), ("B-cubed R", "bcubed_recall", "{:.3f}"),
         ("B-cubed F1", "bcubed_f1", "{:.3f}"), ("located events", "located_events_scored", "{:,}"),
         ("error median m", "location_error_median_m", "{:.0f}"), ("error p90 m", "location_error_p90_m", "{:.0f}"),

@@ -132,6 +132,10 @@ def main(obs_path, truth_path, inc_path):
         t = votes.most_common(1)[0][0]
         right += party_of.get(t) == p
 
+    # Diagnostic: incidents made only of false alarms, which nothing in a single report can
+    # tell from a real event heard by one observer.
+    false_only = sum(1 for i in incs if all(true_of[o].startswith("false:") for o in i["observations"]))
+
     out = {
         "real_events": len(truth),
         "events_seen": len(seen),
@@ -141,6 +145,7 @@ def main(obs_path, truth_path, inc_path):
         "events_claimed": claimed,
         "count_error": count_error,
         "naive_count_error": naive_error,
+        "false_alarm_incidents_share": false_only / len(seen),
         "bcubed_precision": prec,
         "bcubed_recall": rec,
         "bcubed_f1": f1,

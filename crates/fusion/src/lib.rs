@@ -54,7 +54,7 @@ impl Default for Config {
         Config {
             speed_of_sound: 343.0,
             clock_error_s: 2.0,
-            max_range_m: 30_000.0,
+            max_range_m: 50_000.0,
             gate: 3.0,
         }
     }
@@ -267,7 +267,7 @@ impl Open {
         }
         // Start from where the episode was: one more observation moves it little.
         let fix = match &self.whereabouts {
-            Whereabouts::Fix { at, .. } => crate::locate::locate_iter(&ms, *at, c.max_range_m, 4)
+            Whereabouts::Fix { at, .. } => crate::locate::locate_iter(&ms, *at, c.max_range_m, 1)
                 .or_else(|| locate(&ms, c.max_range_m)),
             _ => locate(&ms, c.max_range_m),
         };
@@ -540,6 +540,33 @@ impl Open {
                 }
             }
             rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        // A report that paired with nothing is more likely a round its observer heard late or
+        // early than a round nobody else heard: it joins the nearest round that lacks its
+        // observer, if one is within twice the pairing tolerance.
+        let observer_of = |m: usize| all[m].observer;
+        let mut k = 0;
+        while k < rounds.len() {
+            if rounds[k].1.len() == 1 && rounds.len() > 1 {
+                let (t, m) = (rounds[k].0, rounds[k].1[0]);
+                let target = rounds
+                    .iter()
+                    .enumerate()
+                    .filter(|(r, x)| {
+                        *r != k
+                            && x.1.len() > 1
+                            && (x.0 - t).abs() <= 2.0 * TOL
+                            && x.1.iter().all(|&q| observer_of(q) != observer_of(m))
+                    })
+                    .min_by(|a, b| (a.1.0 - t).abs().total_cmp(&(b.1.0 - t).abs()))
+                    .map(|(r, _)| r);
+                if let Some(r) = target {
+                    rounds[r].1.push(m);
+                    rounds.remove(k);
+                    continue;
+                }
+            }
+            k += 1;
         }
         rounds.into_iter().map(|(_, m)| m).collect()
     }
