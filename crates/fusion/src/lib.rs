@@ -586,8 +586,14 @@ fn all_fit(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
     })
 }
 
+/// Whether `b`, single reports of small-arms fire, can fold into the window `a`.
+fn folds_into(a: &Open, b: &Open) -> bool {
+    a.windowed && !b.windowed && a.class == Class::SmallArms && b.class == Class::SmallArms
+}
+
 fn same_place_and_time(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
-    if a.windowed != b.windowed || a.class.meet(b.class).is_none() {
+    let folding = folds_into(a, b);
+    if (a.windowed != b.windowed && !folding) || a.class.meet(b.class).is_none() {
         return false;
     }
     let Whereabouts::Fix { at, cov } = &a.whereabouts else {
@@ -610,8 +616,23 @@ fn same_place_and_time(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
         }
         _ => false,
     };
-    if !place_ok || a.windowed {
-        return place_ok && a.windowed;
+    if !place_ok {
+        return false;
+    }
+    if a.windowed {
+        // Windows: some report of `b` falls within a window of `a`, allowing for the clock
+        // error and the sound's travel.
+        let slack = c.time_gate_s() + c.max_range_m / c.speed_of_sound;
+        return b
+            .members
+            .iter()
+            .any(|&m| a.window_overlaps(&all[m], all, c))
+            || b.members.iter().any(|&m| {
+                let t = all[m].t;
+                a.members.iter().any(|&w| {
+                    t >= all[w].t - slack && t <= all[w].t_end.unwrap_or(all[w].t) + slack
+                })
+            });
     }
     let slack = c.time_gate_s() + 2.0 * (sa + SALVO_SPREAD_M) / c.speed_of_sound;
     b.members.iter().all(|&m| {
@@ -741,10 +762,10 @@ fn merge(mut eps: Vec<Open>, all: &[Obs], c: &Config) -> Vec<Open> {
         // Episodes that start near this one in time, in either direction.
         let lo = eps.partition_point(|e| e.t_min < eps[i].t_min - reach);
         let mut j = lo;
-        while j < eps.len() && eps[j].t_min <= eps[i].t_max + reach {
+        while j < eps.len() && eps[j].t_min <= eps[i].closes_at(all, c) {
             if j != i
                 && alive[j]
-                && eps[j].members.len() <= eps[i].members.len()
+                && (eps[j].members.len() <= eps[i].members.len() || folds_into(&eps[i], &eps[j]))
                 && (same_place_and_time(&eps[i], &eps[j], all, c)
                     || all_fit(&eps[i], &eps[j], all, c))
             {
@@ -958,8 +979,21 @@ fn incident(
         .iter()
         .filter_map(|p| p.t_end)
         .fold(None, |m: Option<f64>, e| Some(m.map_or(e, |m| m.max(e))));
+    // A window counts the largest number any one observer reported: its own count, or the
+    // single reports it gave of the same exchange (see the crate documentation).
     let count = if t_end.is_some() {
-        prepared.iter().map(|p| p.count).max().unwrap_or(1)
+        let windowed = prepared
+            .iter()
+            .filter(|p| p.t_end.is_some())
+            .map(|p| p.count)
+            .max();
+        let mut singles: HashMap<usize, u32> = HashMap::new();
+        for p in prepared.iter().filter(|p| p.t_end.is_none()) {
+            *singles.entry(p.observer).or_default() += 1;
+        }
+        windowed
+            .unwrap_or(1)
+            .max(singles.values().copied().max().unwrap_or(0))
     } else {
         1
     };
