@@ -294,14 +294,7 @@ fn insert_agreement(
     stored: i64,
 ) -> Result<u64, StoreError> {
     let files = serde_json::to_string(&a.files).expect("strings serialise");
-    let latest: Option<(i64, String, String, String)> = conn
-        .query_row(
-            "SELECT version, agreement_id, toml_name, files FROM agreements
-             ORDER BY version DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
+    let latest = latest_agreement_row(conn)?;
     if let Some((v, id, name, f)) = &latest
         && *id == a.agreement_id
         && *name == a.toml_name
@@ -314,6 +307,17 @@ fn insert_agreement(
         params![a.agreement_id, a.toml_name, files, stored],
     )?;
     Ok(conn.last_insert_rowid() as u64)
+}
+
+/// The latest agreement version: (version, agreement id, TOML file name, files as JSON).
+fn latest_agreement_row(c: &Connection) -> rusqlite::Result<Option<(i64, String, String, String)>> {
+    c.query_row(
+        "SELECT version, agreement_id, toml_name, files FROM agreements
+         ORDER BY version DESC LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .optional()
 }
 
 fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<StoredObservation> {
@@ -419,26 +423,19 @@ impl ObservationStore for SqliteStore {
 
     fn latest_agreement(&self) -> Result<Option<StoredAgreement>, StoreError> {
         self.with_reader(|c| {
-            let row: Option<(i64, String, String, String)> = c
-                .query_row(
-                    "SELECT version, agreement_id, toml_name, files FROM agreements
-                     ORDER BY version DESC LIMIT 1",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            row.map(|(version, agreement_id, toml_name, files)| {
-                let files = serde_json::from_str(&files).map_err(|e| {
-                    StoreError::Inconsistent(format!("agreement version {version}: {e}"))
-                })?;
-                Ok(StoredAgreement {
-                    version: version as u64,
-                    agreement_id,
-                    toml_name,
-                    files,
+            latest_agreement_row(c)?
+                .map(|(version, agreement_id, toml_name, files)| {
+                    let files = serde_json::from_str(&files).map_err(|e| {
+                        StoreError::Inconsistent(format!("agreement version {version}: {e}"))
+                    })?;
+                    Ok(StoredAgreement {
+                        version: version as u64,
+                        agreement_id,
+                        toml_name,
+                        files,
+                    })
                 })
-            })
-            .transpose()
+                .transpose()
         })
     }
 
