@@ -111,6 +111,7 @@ impl DemoArgs {
             stored,
             truceline_server::DEFAULT_MAX_BODY,
             Some(banner),
+            None,
         )?;
         eprintln!(
             "Truceline demo: http://{} (data in {}); Ctrl-C to stop",

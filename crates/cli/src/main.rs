@@ -4,6 +4,7 @@ mod agreement_cmd;
 mod demo_cmd;
 mod fuse_cmd;
 mod import_cmd;
+mod log_cmd;
 mod serve_cmd;
 mod simulate_cmd;
 mod zones_cmd;
@@ -49,6 +50,16 @@ enum Command {
     Import(import_cmd::ImportArgs),
     /// Fuse observations into incidents: one event, one incident, located with its error ellipse.
     Fuse(fuse_cmd::FuseArgs),
+    /// The evidence log: read its signed checkpoint, prove a record or the log's growth, verify
+    /// a whole store.
+    #[command(subcommand)]
+    Log(log_cmd::LogCommand),
+    /// Keys that sign observations or cosign checkpoints: generate them, register them.
+    #[command(subcommand)]
+    Keys(log_cmd::KeysCommand),
+    /// Act as a witness: check the log's new checkpoint is consistent with the last one seen,
+    /// and only then cosign it.
+    Witness(log_cmd::WitnessArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +72,9 @@ fn main() -> ExitCode {
         Command::Simulate(c) => c.run(),
         Command::Import(c) => c.run(),
         Command::Fuse(c) => c.run(),
+        Command::Log(c) => c.run(),
+        Command::Keys(c) => c.run(),
+        Command::Witness(c) => c.run(),
     };
     match result {
         Ok(code) => code,

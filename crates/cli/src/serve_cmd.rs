@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, bytes; larger ones get 413.
     #[arg(long, default_value_t = truceline_server::DEFAULT_MAX_BODY)]
     max_body: usize,
+    /// The log's signing key (a signed-note private key); by default `log.key` in the data
+    /// directory, generated on first start.
+    #[arg(long)]
+    log_key: Option<PathBuf>,
     /// Write logs as JSON lines.
     #[arg(long)]
     log_json: bool,
@@ -47,7 +51,14 @@ impl ServeArgs {
             },
         };
         let (agreement, stored) = crate::agreement_with_files(&self.agreement)?;
-        let server = Server::start(&dir, &agreement, stored, self.max_body, None)?;
+        let server = Server::start(
+            &dir,
+            &agreement,
+            stored,
+            self.max_body,
+            None,
+            self.log_key.as_deref(),
+        )?;
         server.run(self.listen, std::future::pending())?;
         Ok(ExitCode::SUCCESS)
     }
@@ -68,7 +79,9 @@ impl Server {
         stored: StoredAgreement,
         max_body: usize,
         banner: Option<String>,
+        log_key: Option<&Path>,
     ) -> anyhow::Result<Server> {
+        let signer = truceline_server::evidence::log_signer(dir, log_key)?;
         let metrics = Arc::new(Metrics::default());
         let m = metrics.clone();
         let store = Arc::new(
@@ -105,7 +118,14 @@ impl Server {
             banner,
             fusion,
             closing: tokio::sync::watch::channel(false).0,
+            log: Arc::new(truceline_server::evidence::LogState::new(
+                signer,
+                truceline_server::evidence::KeyRegistry::open(dir),
+                store.as_ref(),
+            )),
         });
+        // The first checkpoint is there before the first request: a witness never waits.
+        state.log.checkpoint_now(store.as_ref())?;
         Ok(Server {
             store,
             state,
@@ -130,6 +150,7 @@ impl Server {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(address = %listen, "serving; open http://{listen}/");
+            tokio::spawn(truceline_server::evidence::checkpoints(self.state.clone()));
             let shutdown = async move {
                 tokio::select! {
                     _ = truceline_server::shutdown_signal() => {}
@@ -143,6 +164,10 @@ impl Server {
         self.stop_fusion
             .store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = self.fusion.join();
+        // The last records acknowledged are covered by a checkpoint before the store closes.
+        if let Err(e) = self.state.log.checkpoint_now(self.store.as_ref()) {
+            tracing::warn!(error = %e, "no final checkpoint");
+        }
         self.store.close();
         tracing::info!("stopped; every acknowledged observation is committed");
         Ok(())

@@ -264,3 +264,19 @@ impl FieldError {
         }
     }
 }
+
+/// What a signed observation's signature covers: its canonical form without `key_id` and
+/// `signature` (SPEC 2.2). `canonical` is an accepted observation's canonical form.
+///
+/// ```
+/// let c = br#"{"id":"a","key_id":"k","signature":"x","time":"t"}"#;
+/// assert_eq!(truceline_observation::signed_payload(c), br#"{"id":"a","time":"t"}"#);
+/// ```
+pub fn signed_payload(canonical: &[u8]) -> Vec<u8> {
+    let Ok(serde_json::Value::Object(mut m)) = serde_json::from_slice(canonical) else {
+        return canonical.to_vec();
+    };
+    m.remove("key_id");
+    m.remove("signature");
+    canonical::to_vec(&serde_json::Value::Object(m)).unwrap_or_default()
+}

@@ -5,6 +5,7 @@
 //! writes a request under its own savepoint so a conflict leaves nothing behind. A request is
 //! answered only after its group commit is durable.
 
+pub mod evidence;
 pub mod metrics;
 pub mod online;
 mod page;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub fusion: Arc<online::OnlineFusion>,
     /// Set when the server begins to shut down, so that event streams end and let it.
     pub closing: tokio::sync::watch::Sender<bool>,
+    /// The evidence log's key, checkpoints and the registry of verifier keys.
+    pub log: Arc<evidence::LogState>,
 }
 
 /// The router of every endpoint.
@@ -68,6 +71,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/violations", get(list_violations))
         .route("/api/v1/stream", get(stream))
         .route("/api/v1/summary", get(summary))
+        .route("/api/v1/log/key", get(evidence::key))
+        .route("/api/v1/log/checkpoint", get(evidence::get_checkpoint))
+        .route("/api/v1/log/proof/inclusion", get(evidence::inclusion))
+        .route("/api/v1/log/proof/consistency", get(evidence::consistency))
+        .route("/api/v1/log/entries", get(evidence::entries))
+        .route("/api/v1/log/cosignature", axum::routing::post(evidence::cosign))
         .route("/api/v1/healthz", get(healthz))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -208,6 +217,18 @@ async fn post_observations(
             return Err(err);
         }
     };
+    if let Err((line, e)) = check_signatures(&observations, &st.log.keys) {
+        st.metrics.refuse("signature", lines);
+        tracing::info!(line, field = %e.field, message = %e.message, "observation refused");
+        let mut err = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_signature",
+            format!("line {line}: {e}; nothing of this request was written"),
+        )
+        .field(e.field);
+        err.line = Some(line);
+        return Err(err);
+    }
     let batch: Vec<NewObservation> = observations.iter().map(NewObservation::from).collect();
     let outcomes = match st.store.submit(batch).await {
         Ok(Ok(o)) => o,
@@ -261,12 +282,42 @@ async fn post_observations(
     .into_response())
 }
 
+/// Checks every signed observation against the key registry: the signature covers the
+/// observation's canonical form without `key_id` and `signature`.
+fn check_signatures(
+    observations: &[Observation],
+    keys: &evidence::KeyRegistry,
+) -> Result<(), (usize, FieldError)> {
+    for (i, o) in observations.iter().enumerate() {
+        let Some(sig) = &o.signature else { continue };
+        let line = i + 1;
+        let key = keys.get(&sig.key_id).filter(|k| k.algorithm() == truceline_log::note::Algorithm::Ed25519).ok_or_else(|| {
+            (line, FieldError::new(
+                "key_id",
+                format!("no monitor key named {:?} is registered; add its verifier key with `truceline keys add`", sig.key_id),
+            ))
+        })?;
+        let payload = truceline_observation::signed_payload(&o.canonical);
+        let raw = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig.signature)
+            .unwrap_or_default();
+        if !key.verify_bytes(&payload, &raw) {
+            return Err((line, FieldError::new(
+                "signature",
+                format!("does not verify with key {:?} over the canonical form of the other fields", sig.key_id),
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn envelope(o: &StoredObservation) -> Value {
     let observation: Value = serde_json::from_slice(&o.body).unwrap_or(Value::Null);
     let received = jiff::Timestamp::from_millisecond(o.received_ms)
         .map(|t| t.to_string())
         .unwrap_or_default();
-    json!({"log_index": o.log_index, "received_at": received, "observation": observation})
+    // A stored signature was verified when the observation was accepted.
+    let signed = observation.get("signature").is_some();
+    json!({"log_index": o.log_index, "received_at": received, "signed": signed, "observation": observation})
 }
 
 async fn blocking<T: Send + 'static>(

@@ -27,12 +27,17 @@
 //! assert_eq!(again, vec![Outcome::Duplicate { log_index: 0 }]);
 //! ```
 
+mod log;
 pub mod migrations;
 mod sqlite;
+mod verify;
 
 use std::time::Duration;
 
+pub use log::{AGREEMENT, OBSERVATION};
 pub use sqlite::{SqliteStore, configure_writer};
+pub use truceline_log::Hash;
+pub use verify::{LogProblem, LogReport};
 
 /// Name of the database file in a data directory.
 pub const DB_FILE: &str = "truceline.db";
@@ -88,6 +93,8 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredObservation {
     pub log_index: u64,
+    /// Its place in the record sequence: the cursor a page resumes after.
+    pub position: u64,
     /// When the store committed it, in milliseconds since the Unix epoch.
     pub received_ms: i64,
     pub body: Vec<u8>,
@@ -104,7 +111,7 @@ pub struct Query {
     pub to_ms: Option<i64>,
     pub observer: Option<String>,
     pub limit: usize,
-    /// Resume after this log index (the cursor of the previous page).
+    /// Resume after this position (the cursor of the previous page).
     pub after: Option<u64>,
 }
 
@@ -178,6 +185,8 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    OutOfRange(String),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -209,4 +218,26 @@ pub trait ObservationStore: Send + Sync {
     /// Checks the whole store: the database's own integrity, an unbroken record sequence, and
     /// every body being the canonical observation its columns describe.
     fn check(&self) -> Result<CheckReport, StoreError>;
+
+    /// The log's committed size and root hash.
+    fn log_head(&self) -> (u64, Hash);
+    /// The root hash of the log when it had `size` leaves.
+    fn log_root(&self, size: u64) -> Result<Hash, StoreError>;
+    /// RFC 9162 inclusion proof of leaf `index` in the log of `size` leaves.
+    fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError>;
+    /// RFC 9162 consistency proof between the log of `from` leaves and of `to` leaves.
+    fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError>;
+    /// The exact bytes of leaves `start..end`.
+    fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Keeps a signed checkpoint (replacing the one of the same size: cosignatures added).
+    fn put_checkpoint(&self, size: u64, note: String) -> Result<(), StoreError>;
+    /// The signed checkpoint issued at `size`, if one was.
+    fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError>;
+    /// The signed checkpoint of the largest size, if any.
+    fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError>;
+    /// Recomputes the log from the stored records and reports the first that differs.
+    fn verify_log(
+        &self,
+        key: Option<&truceline_log::note::Verifier>,
+    ) -> Result<LogReport, StoreError>;
 }

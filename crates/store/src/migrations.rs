@@ -31,6 +31,21 @@ pub const MIGRATIONS: &[&str] = &[
          files TEXT NOT NULL,              -- JSON array of [name, text]
          stored_ms INTEGER NOT NULL
      );",
+    // 2: the evidence log, one row per leaf, and the checkpoints signed over it. Records
+    // accepted before it are logged by `log::backfill` in the same transaction.
+    "ALTER TABLE observations ADD COLUMN log_index INTEGER;
+     ALTER TABLE agreements ADD COLUMN log_index INTEGER;
+     CREATE TABLE log (
+         idx INTEGER PRIMARY KEY,          -- leaf index
+         kind TEXT NOT NULL,               -- observation | agreement
+         record INTEGER NOT NULL,          -- the record's rowid in its table
+         hashes BLOB NOT NULL              -- leaf hash, then the subtree hashes it completes
+     );
+     CREATE TABLE checkpoints (
+         size INTEGER PRIMARY KEY,
+         note TEXT NOT NULL,               -- the C2SP signed note, with cosignatures
+         issued_ms INTEGER NOT NULL
+     );",
 ];
 
 /// The schema version this program writes.
@@ -50,6 +65,9 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if i + 1 == 2 {
+            crate::log::backfill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }

@@ -10,6 +10,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
+use truceline_log::Frontier;
+
 use crate::*;
 
 /// Most observations one group commit takes before it flushes; bounds a commit's latency.
@@ -22,7 +24,11 @@ type Reply = oneshot::Sender<Result<Vec<Outcome>, StoreError>>;
 enum Job {
     Observations(Vec<NewObservation>, Reply),
     Agreement(StoredAgreement, oneshot::Sender<Result<u64, StoreError>>),
+    Checkpoint(u64, String, oneshot::Sender<Result<u64, StoreError>>),
 }
+
+/// The log's committed size and root, as the writer last left them.
+type Head = Arc<Mutex<(u64, Hash)>>;
 
 /// The embedded SQLite store of one data directory.
 pub struct SqliteStore {
@@ -30,6 +36,7 @@ pub struct SqliteStore {
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
+    head: Head,
 }
 
 type CommitHook = Arc<dyn Fn(CommitStats) + Send + Sync>;
@@ -50,10 +57,14 @@ impl SqliteStore {
         let mut conn = Connection::open(&path)?;
         configure_writer(&conn)?;
         migrations::migrate(&mut conn)?;
+        let size = crate::log::size(&conn)?;
+        let frontier = Frontier::restore(size, &crate::log::Nodes(&conn))?;
+        let head: Head = Arc::new(Mutex::new((size, frontier.root())));
         let (tx, rx) = mpsc::channel();
+        let writer_head = head.clone();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || writer_loop(conn, rx, on_commit))
+            .spawn(move || writer_loop(conn, rx, on_commit, frontier, writer_head))
             .map_err(|source| StoreError::Dir {
                 path: dir.display().to_string(),
                 source,
@@ -63,6 +74,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(tx)),
             thread: Mutex::new(Some(thread)),
             readers: Mutex::new(Vec::new()),
+            head,
         })
     }
 
@@ -137,7 +149,13 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, on_commit: CommitHook) {
+fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    on_commit: CommitHook,
+    mut frontier: Frontier,
+    head: Head,
+) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         let mut rows = job_rows(&jobs[0]);
@@ -152,8 +170,10 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, on_commit: CommitH
             }
         }
         let started = Instant::now();
-        match commit_group(&mut conn, &jobs) {
+        let before = frontier.clone();
+        match commit_group(&mut conn, &jobs, &mut frontier) {
             Ok((results, written)) => {
+                *head.lock().unwrap() = (frontier.size(), frontier.root());
                 on_commit(CommitStats {
                     latency: started.elapsed(),
                     requests: jobs.len(),
@@ -164,7 +184,8 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, on_commit: CommitH
                         (Job::Observations(_, reply), JobResult::Observations(r)) => {
                             let _ = reply.send(r);
                         }
-                        (Job::Agreement(_, reply), JobResult::Agreement(r)) => {
+                        (Job::Agreement(_, reply), JobResult::Agreement(r))
+                        | (Job::Checkpoint(_, _, reply), JobResult::Agreement(r)) => {
                             let _ = reply.send(r);
                         }
                         _ => unreachable!("results are in job order"),
@@ -172,7 +193,9 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, on_commit: CommitH
                 }
             }
             Err(e) => {
-                // Nothing of the group is durable: every request hears so.
+                // Nothing of the group is durable: every request hears so, and the log's edge
+                // goes back to where the database is.
+                frontier = before;
                 let msg = e.to_string();
                 for job in jobs {
                     let err = || StoreError::Inconsistent(format!("commit failed: {msg}"));
@@ -180,7 +203,7 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, on_commit: CommitH
                         Job::Observations(_, reply) => {
                             let _ = reply.send(Err(err()));
                         }
-                        Job::Agreement(_, reply) => {
+                        Job::Agreement(_, reply) | Job::Checkpoint(_, _, reply) => {
                             let _ = reply.send(Err(err()));
                         }
                     }
@@ -193,7 +216,7 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, on_commit: CommitH
 fn job_rows(j: &Job) -> usize {
     match j {
         Job::Observations(b, _) => b.len(),
-        Job::Agreement(..) => 1,
+        Job::Agreement(..) | Job::Checkpoint(..) => 1,
     }
 }
 
@@ -205,6 +228,7 @@ enum JobResult {
 fn commit_group(
     conn: &mut Connection,
     jobs: &[Job],
+    frontier: &mut Frontier,
 ) -> Result<(Vec<JobResult>, usize), rusqlite::Error> {
     let received = now_ms();
     let mut tx = conn.transaction()?;
@@ -216,20 +240,36 @@ fn commit_group(
             // journal every page they touch, which for many small requests a commit costs
             // more than the inserts.
             Job::Observations(batch, _) if batch.len() == 1 => {
-                JobResult::Observations(insert_batch(&tx, batch, received))
+                JobResult::Observations(insert_batch(&tx, batch, received, frontier))
             }
             Job::Observations(batch, _) => {
                 let sp = tx.savepoint()?;
-                let r = insert_batch(&sp, batch, received);
+                let mark = frontier.clone();
+                let r = insert_batch(&sp, batch, received, frontier);
+                if r.is_err() {
+                    *frontier = mark;
+                }
                 finish(sp, r.is_ok())?;
                 JobResult::Observations(r)
             }
             Job::Agreement(a, _) => {
                 let sp = tx.savepoint()?;
-                let r = insert_agreement(&sp, a, received);
+                let mark = frontier.clone();
+                let r = insert_agreement(&sp, a, received, frontier);
+                if r.is_err() {
+                    *frontier = mark;
+                }
                 finish(sp, r.is_ok())?;
                 JobResult::Agreement(r)
             }
+            Job::Checkpoint(size, note, _) => JobResult::Agreement(
+                tx.execute(
+                    "INSERT OR REPLACE INTO checkpoints (size, note, issued_ms) VALUES (?1, ?2, ?3)",
+                    params![*size as i64, note, received],
+                )
+                .map(|_| *size)
+                .map_err(StoreError::from),
+            ),
         };
         if let JobResult::Observations(Ok(outcomes)) = &result {
             written += outcomes
@@ -256,23 +296,26 @@ fn insert_batch(
     conn: &Connection,
     batch: &[NewObservation],
     received: i64,
+    frontier: &mut Frontier,
 ) -> Result<Vec<Outcome>, StoreError> {
     let mut insert = conn.prepare_cached(
-        "INSERT INTO observations (id, observer, time_ms, lon, lat, kind, received_ms, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING",
+        "INSERT INTO observations (id, observer, time_ms, lon, lat, kind, received_ms, body, log_index)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING",
     )?;
-    let mut existing = conn.prepare_cached("SELECT seq, body FROM observations WHERE id = ?1")?;
+    let mut existing =
+        conn.prepare_cached("SELECT log_index, body FROM observations WHERE id = ?1")?;
     let mut out = Vec::with_capacity(batch.len());
     for (index, o) in batch.iter().enumerate() {
+        let next = frontier.size() as i64;
         let n = insert.execute(params![
-            o.id, o.observer, o.time_ms, o.lon, o.lat, o.kind, received, o.body
+            o.id, o.observer, o.time_ms, o.lon, o.lat, o.kind, received, o.body, next
         ])?;
         if n == 1 {
-            out.push(Outcome::Accepted {
-                log_index: conn.last_insert_rowid() as u64 - 1,
-            });
+            let seq = conn.last_insert_rowid();
+            let log_index = crate::log::append(conn, frontier, OBSERVATION, seq, &o.body)?;
+            out.push(Outcome::Accepted { log_index });
         } else {
-            let (seq, body): (i64, Vec<u8>) =
+            let (log_index, body): (i64, Vec<u8>) =
                 existing.query_row([&o.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             if body != o.body {
                 return Err(StoreError::Conflict {
@@ -281,7 +324,7 @@ fn insert_batch(
                 });
             }
             out.push(Outcome::Duplicate {
-                log_index: seq as u64 - 1,
+                log_index: log_index as u64,
             });
         }
     }
@@ -292,6 +335,7 @@ fn insert_agreement(
     conn: &Connection,
     a: &StoredAgreement,
     stored: i64,
+    frontier: &mut Frontier,
 ) -> Result<u64, StoreError> {
     let files = serde_json::to_string(&a.files).expect("strings serialise");
     let latest = latest_agreement_row(conn)?;
@@ -306,7 +350,14 @@ fn insert_agreement(
         "INSERT INTO agreements (agreement_id, toml_name, files, stored_ms) VALUES (?1, ?2, ?3, ?4)",
         params![a.agreement_id, a.toml_name, files, stored],
     )?;
-    Ok(conn.last_insert_rowid() as u64)
+    let version = conn.last_insert_rowid();
+    let record = crate::log::agreement_record(version, &a.agreement_id, &a.toml_name, &files)?;
+    let idx = crate::log::append(conn, frontier, AGREEMENT, version, &record)?;
+    conn.execute(
+        "UPDATE agreements SET log_index = ?1 WHERE version = ?2",
+        params![idx as i64, version],
+    )?;
+    Ok(version as u64)
 }
 
 /// The latest agreement version: (version, agreement id, TOML file name, files as JSON).
@@ -322,9 +373,10 @@ fn latest_agreement_row(c: &Connection) -> rusqlite::Result<Option<(i64, String,
 
 fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<StoredObservation> {
     Ok(StoredObservation {
-        log_index: r.get::<_, i64>(0)? as u64 - 1,
+        position: r.get::<_, i64>(0)? as u64,
         received_ms: r.get(1)?,
         body: r.get(2)?,
+        log_index: r.get::<_, i64>(3)? as u64,
     })
 }
 
@@ -340,7 +392,9 @@ impl ObservationStore for SqliteStore {
     fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError> {
         self.with_reader(|c| {
             Ok(
-                c.prepare_cached("SELECT seq, received_ms, body FROM observations WHERE id = ?1")?
+                c.prepare_cached(
+                    "SELECT seq, received_ms, body, log_index FROM observations WHERE id = ?1",
+                )?
                     .query_row([id], stored_row)
                     .optional()?,
             )
@@ -348,10 +402,11 @@ impl ObservationStore for SqliteStore {
     }
 
     fn query(&self, q: &Query) -> Result<Page, StoreError> {
-        let mut sql = String::from("SELECT seq, received_ms, body FROM observations WHERE seq > ?");
-        // `after` is a log index, and seq is index + 1: resume at seq > index + 1.
-        let after_seq = q.after.map_or(0, |i| i as i64 + 1);
-        let mut args: Vec<rusqlite::types::Value> = vec![after_seq.into()];
+        let mut sql = String::from(
+            "SELECT seq, received_ms, body, log_index FROM observations WHERE seq > ?",
+        );
+        let after = q.after.map_or(0, |p| p as i64);
+        let mut args: Vec<rusqlite::types::Value> = vec![after.into()];
         if let Some([w, s, e, n]) = q.bbox {
             sql.push_str(" AND lon >= ? AND lon <= ? AND lat >= ? AND lat <= ?");
             args.extend([w.into(), e.into(), s.into(), n.into()]);
@@ -378,7 +433,7 @@ impl ObservationStore for SqliteStore {
                 .collect::<Result<_, _>>()?;
             let next = if items.len() > limit {
                 items.truncate(limit);
-                items.last().map(|o| o.log_index)
+                items.last().map(|o| o.position)
             } else {
                 None
             };
@@ -439,6 +494,88 @@ impl ObservationStore for SqliteStore {
         })
     }
 
+    fn log_head(&self) -> (u64, Hash) {
+        *self.head.lock().unwrap()
+    }
+
+    fn log_root(&self, size: u64) -> Result<Hash, StoreError> {
+        self.log_root_impl(size)
+    }
+
+    fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+        self.known_size(size)?;
+        self.with_reader(|c| {
+            truceline_log::inclusion_proof(index, size, &crate::log::Nodes(c)).map_err(proof_error)
+        })
+    }
+
+    fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError> {
+        self.known_size(to)?;
+        self.with_reader(|c| {
+            truceline_log::consistency_proof(from, to, &crate::log::Nodes(c)).map_err(proof_error)
+        })
+    }
+
+    fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.known_size(end)?;
+        if start > end {
+            return Err(StoreError::OutOfRange(format!(
+                "start {start} is after end {end}"
+            )));
+        }
+        self.with_reader(|c| {
+            let rows: Vec<(String, i64)> = c
+                .prepare_cached("SELECT kind, record FROM log WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?
+                .query_map(params![start as i64, end as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            rows.into_iter()
+                .map(|(kind, record)| {
+                    let bytes = crate::log::record_bytes(c, &kind, record)?.ok_or_else(|| {
+                        StoreError::Inconsistent(format!("the {kind} of log row {record} is missing"))
+                    })?;
+                    Ok(truceline_log::leaf_bytes(&kind, &bytes))
+                })
+                .collect()
+        })
+    }
+
+    fn put_checkpoint(&self, size: u64, note: String) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        if let Err(Job::Checkpoint(_, _, reply)) = self.send(Job::Checkpoint(size, note, reply)) {
+            let _ = reply.send(Err(StoreError::Closed));
+        }
+        rx.blocking_recv().unwrap_or(Err(StoreError::Closed)).map(|_| ())
+    }
+
+    fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError> {
+        self.with_reader(|c| {
+            Ok(c.query_row(
+                "SELECT note FROM checkpoints WHERE size = ?1",
+                [size as i64],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError> {
+        self.with_reader(|c| {
+            Ok(c.query_row(
+                "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
+            .optional()?)
+        })
+    }
+
+    fn verify_log(
+        &self,
+        key: Option<&truceline_log::note::Verifier>,
+    ) -> Result<LogReport, StoreError> {
+        self.with_reader(|c| crate::verify::verify(c, key))
+    }
+
     fn check(&self) -> Result<CheckReport, StoreError> {
         self.with_reader(|c| {
             let integrity: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
@@ -493,6 +630,39 @@ impl ObservationStore for SqliteStore {
             Ok(CheckReport {
                 observations: (expected - 1) as u64,
             })
+        })
+    }
+}
+
+impl SqliteStore {
+    fn known_size(&self, size: u64) -> Result<(), StoreError> {
+        let head = self.head.lock().unwrap().0;
+        if size > head {
+            return Err(StoreError::OutOfRange(format!(
+                "the log has {head} leaves; size {size} is beyond it"
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn proof_error(e: truceline_log::ProofError<StoreError>) -> StoreError {
+    match e {
+        truceline_log::ProofError::Read(e) => e,
+        other => StoreError::OutOfRange(other.to_string()),
+    }
+}
+
+impl SqliteStore {
+    /// The log methods of [`ObservationStore`], here so the trait impl stays readable.
+    fn log_root_impl(&self, size: u64) -> Result<Hash, StoreError> {
+        self.known_size(size)?;
+        let head = *self.head.lock().unwrap();
+        if size == head.0 {
+            return Ok(head.1);
+        }
+        self.with_reader(|c| {
+            truceline_log::subtree_root(size, &crate::log::Nodes(c)).map_err(proof_error)
         })
     }
 }

@@ -1,0 +1,192 @@
+//! `log verify`: the whole log recomputed from the records it logs.
+//!
+//! Every leaf is rebuilt from its record, hashed, and the tree grown again from those hashes;
+//! the first leaf whose record is gone or differs, the first stored subtree hash that differs,
+//! any record without a leaf, and any signed checkpoint the recomputed tree does not match is
+//! reported by position, so a party can see what was altered rather than only that something was.
+
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+use truceline_log::checkpoint;
+use truceline_log::note::Verifier;
+use truceline_log::{Frontier, Hash, leaf_bytes, leaf_hash};
+
+use crate::StoreError;
+use crate::log::record_bytes;
+
+/// What `verify_log` found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogReport {
+    /// Leaves checked.
+    pub size: u64,
+    /// The recomputed root.
+    pub root: Hash,
+    /// Signed checkpoints matched against the recomputed tree.
+    pub checkpoints: u64,
+    /// The first discrepancy, if any.
+    pub problem: Option<LogProblem>,
+}
+
+/// The first thing in a store that does not match its log.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LogProblem {
+    #[error("leaf {index} is missing from the log (the next stored leaf is {next})")]
+    LeafMissing { index: u64, next: u64 },
+    #[error("leaf {index}: the {kind} it logs (row {record}) is missing from the store")]
+    RecordMissing { index: u64, kind: String, record: i64 },
+    #[error("leaf {index}: the {kind} {id} differs from what was logged{}", moved.map(|m| format!(" (it is the record logged at leaf {m}: records were reordered)")).unwrap_or_default())]
+    ContentChanged {
+        index: u64,
+        kind: String,
+        /// The record's id as it now reads, where it has one.
+        id: String,
+        /// The leaf whose logged hash the record now matches, if any.
+        moved: Option<u64>,
+    },
+    #[error("leaf {index}: the stored hashes of the subtrees it completes differ from the recomputed tree")]
+    TreeChanged { index: u64 },
+    #[error("observation {id:?} (row {record}) is in the store but has no leaf in the log")]
+    NotLogged { record: i64, id: String },
+    #[error("the signed checkpoint at size {size} does not match the recomputed tree{why}")]
+    CheckpointDiffers { size: u64, why: String },
+}
+
+struct Row {
+    idx: u64,
+    kind: String,
+    record: i64,
+    hashes: Vec<u8>,
+}
+
+fn read_rows(c: &Connection, mut f: impl FnMut(Row) -> Result<bool, StoreError>) -> Result<(), StoreError> {
+    let mut stmt = c.prepare("SELECT idx, kind, record, hashes FROM log ORDER BY idx")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let row = Row {
+            idx: r.get::<_, i64>(0)? as u64,
+            kind: r.get(1)?,
+            record: r.get(2)?,
+            hashes: r.get(3)?,
+        };
+        if !f(row)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn record_id(bytes: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| {
+            v.get("id")
+                .or_else(|| v.get("agreement_id"))
+                .map(|x| x.to_string())
+        })
+        .unwrap_or_else(|| "(unreadable)".into())
+}
+
+pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport, StoreError> {
+    // Signed checkpoints by size, opened with the log's key when it is given.
+    let mut checkpoints: Vec<(u64, Option<Hash>, String)> = Vec::new();
+    for r in c
+        .prepare("SELECT size, note FROM checkpoints ORDER BY size")?
+        .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)))?
+    {
+        let (size, note) = r?;
+        let parsed = match key {
+            Some(k) => checkpoint::open(&note, k).map(|s| s.checkpoint).map_err(|e| e.to_string()),
+            None => truceline_log::note::open(&note)
+                .map_err(|e| e.to_string())
+                .and_then(|n| checkpoint::Checkpoint::parse(&n.text).map_err(|e| e.to_string())),
+        };
+        match parsed {
+            Ok(cp) if cp.size == size => checkpoints.push((size, Some(cp.root), String::new())),
+            Ok(cp) => checkpoints.push((size, None, format!(": it says size {}", cp.size))),
+            Err(e) => checkpoints.push((size, None, format!(": {e}"))),
+        }
+    }
+    let mut next_cp = 0;
+    let mut frontier = Frontier::default();
+    let mut problem = None;
+    let mut checked = 0;
+    let mut check_cps = |frontier: &Frontier, problem: &mut Option<LogProblem>| {
+        while next_cp < checkpoints.len() && checkpoints[next_cp].0 == frontier.size() {
+            let (size, root, why) = &checkpoints[next_cp];
+            if problem.is_none() && *root != Some(frontier.root()) {
+                *problem = Some(LogProblem::CheckpointDiffers {
+                    size: *size,
+                    why: why.clone(),
+                });
+            }
+            next_cp += 1;
+            checked += 1;
+        }
+    };
+    check_cps(&frontier, &mut problem);
+    let mut changed: Option<(u64, String, String, Hash)> = None;
+    read_rows(c, |row| {
+        if row.idx != frontier.size() {
+            problem = Some(LogProblem::LeafMissing { index: frontier.size(), next: row.idx });
+            return Ok(false);
+        }
+        let Some(bytes) = record_bytes(c, &row.kind, row.record)? else {
+            problem = Some(LogProblem::RecordMissing { index: row.idx, kind: row.kind, record: row.record });
+            return Ok(false);
+        };
+        let leaf = leaf_hash(&leaf_bytes(&row.kind, &bytes));
+        if row.hashes.get(..32) != Some(&leaf[..]) {
+            changed = Some((row.idx, row.kind, record_id(&bytes), leaf));
+            return Ok(false);
+        }
+        let mut ok = true;
+        for (i, h) in frontier.append(leaf).enumerate() {
+            ok &= row.hashes.get(i * 32..(i + 1) * 32) == Some(&h[..]);
+        }
+        if !ok || row.hashes.len() % 32 != 0 {
+            problem = Some(LogProblem::TreeChanged { index: row.idx });
+            return Ok(false);
+        }
+        check_cps(&frontier, &mut problem);
+        Ok(problem.is_none())
+    })?;
+    if let Some((index, kind, id, leaf)) = changed {
+        // Which leaf logged the record now found here, if any: a swap names both places.
+        let mut logged: HashMap<Hash, u64> = HashMap::new();
+        read_rows(c, |row| {
+            if let Ok(h) = Hash::try_from(&row.hashes[..32.min(row.hashes.len())]) {
+                logged.insert(h, row.idx);
+            }
+            Ok(true)
+        })?;
+        let moved = logged.get(&leaf).copied();
+        problem = Some(LogProblem::ContentChanged { index, kind, id, moved });
+    }
+    if problem.is_none() {
+        if let Some((size, ..)) = checkpoints.get(next_cp) {
+            problem = Some(LogProblem::CheckpointDiffers {
+                size: *size,
+                why: format!(": the log has only {} leaves; records were removed", frontier.size()),
+            });
+        }
+    }
+    if problem.is_none() {
+        let orphan: Option<(i64, String)> = rusqlite::OptionalExtension::optional(c.query_row(
+            "SELECT seq, id FROM observations o WHERE NOT EXISTS
+               (SELECT 1 FROM log WHERE idx = o.log_index AND kind = 'observation' AND record = o.seq)
+             LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        ))?;
+        if let Some((record, id)) = orphan {
+            problem = Some(LogProblem::NotLogged { record, id });
+        }
+    }
+    Ok(LogReport {
+        size: frontier.size(),
+        root: frontier.root(),
+        checkpoints: checked,
+        problem,
+    })
+}

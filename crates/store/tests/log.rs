@@ -1,0 +1,167 @@
+//! The evidence log as the store keeps it: a leaf per accepted record in the same commit, proofs
+//! that verify, nothing logged for what was refused, old stores migrated, and tampering caught.
+
+use truceline_log::{leaf_bytes, leaf_hash, root_of_leaves, verify_consistency, verify_inclusion};
+use truceline_store::*;
+
+fn obs(id: &str, observer: &str) -> NewObservation {
+    NewObservation {
+        id: id.into(),
+        observer: observer.into(),
+        time_ms: 1_000,
+        lon: 37.0,
+        lat: 48.0,
+        kind: "explosion".into(),
+        body: format!(r#"{{"id":"{id}","kind":"explosion","observer":"{observer}"}}"#).into_bytes(),
+    }
+}
+
+fn leaves(store: &SqliteStore) -> Vec<truceline_log::Hash> {
+    let (size, _) = store.log_head();
+    store.log_entries(0, size).unwrap().iter().map(|b| leaf_hash(b)).collect()
+}
+
+#[test]
+fn every_accepted_record_is_a_leaf_and_proofs_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let batch: Vec<_> = (0..20).map(|i| obs(&format!("o{i}"), "op1")).collect();
+    store.submit_blocking(batch.clone()).unwrap();
+    let agreement = StoredAgreement {
+        version: 0,
+        agreement_id: "demo".into(),
+        toml_name: "a.toml".into(),
+        files: vec![("a.toml".into(), "id = \"demo\"\n".into())],
+    };
+    store.put_agreement(agreement).unwrap();
+    // A refused request (a conflict on its second line) logs nothing.
+    let mut clash = obs("o3", "op1");
+    clash.body = br#"{"id":"o3","kind":"explosion","observer":"op9"}"#.to_vec();
+    assert!(store.submit_blocking(vec![obs("new", "op2"), clash]).is_err());
+    let r = store.submit_blocking(vec![obs("o20", "op1")]).unwrap();
+    assert_eq!(r, vec![Outcome::Accepted { log_index: 21 }]);
+    // A duplicate reports the index it was logged at.
+    assert_eq!(
+        store.submit_blocking(vec![obs("o5", "op1")]).unwrap(),
+        vec![Outcome::Duplicate { log_index: 5 }]
+    );
+    assert_eq!(store.get("o20").unwrap().unwrap().log_index, 21);
+
+    let entries = store.log_entries(0, 22).unwrap();
+    assert_eq!(entries[0], leaf_bytes("observation", &batch[0].body));
+    assert!(entries[20].starts_with(br#"{"agreement":{"agreement_id":"demo","#));
+    let l = leaves(&store);
+    let (size, root) = store.log_head();
+    assert_eq!((size, root), (22, root_of_leaves(&l)));
+    for i in 0..size {
+        let p = store.inclusion_proof(i, size).unwrap();
+        verify_inclusion(i, size, &l[i as usize], &p, &root).unwrap();
+    }
+    for from in 1..=size {
+        let old = store.log_root(from).unwrap();
+        assert_eq!(old, root_of_leaves(&l[..from as usize]));
+        let p = store.consistency_proof(from, size).unwrap();
+        verify_consistency(from, size, &old, &root, &p).unwrap();
+    }
+    assert!(matches!(store.inclusion_proof(3, 23), Err(StoreError::OutOfRange(_))));
+    assert!(matches!(store.log_entries(0, 23), Err(StoreError::OutOfRange(_))));
+    let report = store.verify_log(None).unwrap();
+    assert_eq!((report.size, report.root, report.problem), (22, root, None));
+
+    // Reopened, the log carries on from where it was.
+    drop(store);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.log_head(), (size, root));
+    store.submit_blocking(vec![obs("o21", "op1")]).unwrap();
+    let (size2, root2) = store.log_head();
+    assert_eq!(size2, 23);
+    let p = store.consistency_proof(size, size2).unwrap();
+    verify_consistency(size, size2, &root, &root2, &p).unwrap();
+}
+
+#[test]
+fn a_store_written_before_the_log_is_logged_on_upgrade_with_its_indexes_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut c = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+        let tx = c.transaction().unwrap();
+        tx.execute_batch(migrations::MIGRATIONS[0]).unwrap();
+        for (i, o) in (0..5).map(|i| obs(&format!("old{i}"), "op1")).enumerate() {
+            tx.execute(
+                "INSERT INTO observations (id, observer, time_ms, lon, lat, kind, received_ms, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![o.id, o.observer, o.time_ms + i as i64, o.lon, o.lat, o.kind, 0, o.body],
+            )
+            .unwrap();
+        }
+        tx.pragma_update(None, "user_version", 1).unwrap();
+        tx.commit().unwrap();
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.get("old3").unwrap().unwrap().log_index, 3);
+    assert_eq!(store.log_head().0, 5);
+    assert_eq!(store.verify_log(None).unwrap().problem, None);
+    assert_eq!(
+        store.submit_blocking(vec![obs("new", "op1")]).unwrap(),
+        vec![Outcome::Accepted { log_index: 5 }]
+    );
+}
+
+/// A store of ten observations and a checkpoint note over it, then `tamper` applied directly to
+/// the database file, as someone with disk access would.
+fn tampered(tamper: &str) -> LogProblem {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    for i in 0..10 {
+        store.submit_blocking(vec![obs(&format!("o{i}"), "op1")]).unwrap();
+    }
+    assert_eq!(store.verify_log(None).unwrap().problem, None);
+    drop(store);
+    let c = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    c.execute_batch(tamper).unwrap();
+    drop(c);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    store.verify_log(None).unwrap().problem.expect("tampering is caught")
+}
+
+#[test]
+fn a_changed_byte_is_named() {
+    let p = tampered("UPDATE observations SET body = replace(body, 'op1', 'op2') WHERE id = 'o4'");
+    assert_eq!(
+        p,
+        LogProblem::ContentChanged { index: 4, kind: "observation".into(), id: "\"o4\"".into(), moved: None }
+    );
+    assert!(p.to_string().contains("leaf 4"), "{p}");
+}
+
+#[test]
+fn a_deleted_record_is_named() {
+    let p = tampered("DELETE FROM observations WHERE id = 'o6'");
+    assert!(matches!(p, LogProblem::RecordMissing { index: 6, .. }), "{p:?}");
+    // Deleting its leaf too leaves a gap in the log.
+    let p = tampered("DELETE FROM observations WHERE id = 'o6'; DELETE FROM log WHERE idx = 6");
+    assert_eq!(p, LogProblem::LeafMissing { index: 6, next: 7 });
+}
+
+#[test]
+fn swapped_records_are_named() {
+    let p = tampered(
+        "UPDATE observations SET body = CASE id WHEN 'o2' THEN (SELECT body FROM observations WHERE id = 'o7')
+                                               ELSE (SELECT body FROM observations WHERE id = 'o2') END
+         WHERE id IN ('o2', 'o7')",
+    );
+    assert_eq!(
+        p,
+        LogProblem::ContentChanged { index: 2, kind: "observation".into(), id: "\"o7\"".into(), moved: Some(7) }
+    );
+    assert!(p.to_string().contains("reordered"), "{p}");
+}
+
+#[test]
+fn an_unlogged_record_is_named() {
+    let p = tampered(
+        "INSERT INTO observations (id, observer, time_ms, lon, lat, kind, received_ms, body, log_index)
+         VALUES ('added', 'op1', 0, 37, 48, 'explosion', 0, '{}', NULL)",
+    );
+    assert!(matches!(p, LogProblem::NotLogged { ref id, .. } if id == "added"), "{p:?}");
+}
