@@ -79,6 +79,7 @@ impl ImportArgs {
             .expect("valid template"),
         );
         let mut tally = Tally::default();
+        let mut local: Option<(std::sync::Arc<SqliteStore>, PathBuf)> = None;
         let mut sink: Box<Sink> = match (&self.server, &self.data) {
             (Some(url), _) => {
                 let url = format!("{}/api/v1/observations", url.trim_end_matches('/'));
@@ -89,8 +90,11 @@ impl ImportArgs {
                 Box::new(move |batch, t| send_to_server(&agent, &url, batch, t))
             }
             (None, Some(dir)) => {
-                let store = SqliteStore::open(dir)
-                    .with_context(|| format!("cannot open the store in {}", dir.display()))?;
+                let store = std::sync::Arc::new(
+                    SqliteStore::open(dir)
+                        .with_context(|| format!("cannot open the store in {}", dir.display()))?,
+                );
+                local = Some((store.clone(), dir.clone()));
                 let agreement = match &self.agreement {
                     Some(f) => {
                         // Stored as a version, so the directory says what its records
@@ -140,6 +144,19 @@ impl ImportArgs {
             flush(&mut batch, &mut tally)?;
         }
         bar.finish_and_clear();
+        drop(sink);
+        if let Some((store, dir)) = local {
+            // What was imported is covered by a signed checkpoint before the command returns,
+            // as a server would within a second.
+            let signer = truceline_server::evidence::log_signer(&dir, None)?;
+            let log = truceline_server::evidence::LogState::new(
+                signer,
+                truceline_server::evidence::KeyRegistry::open(&dir),
+                store.as_ref(),
+            );
+            log.checkpoint_now(store.as_ref())?;
+            store.close();
+        }
         report(&tally, self.rejects.as_deref())?;
         Ok(if tally.refused.is_empty() {
             ExitCode::SUCCESS

@@ -46,7 +46,11 @@ impl KeysCommand {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         match self {
             KeysCommand::Generate { name, witness, out } => {
-                let alg = if witness { Algorithm::Cosignature } else { Algorithm::Ed25519 };
+                let alg = if witness {
+                    Algorithm::Cosignature
+                } else {
+                    Algorithm::Ed25519
+                };
                 let signer = evidence::generate_key(&name, alg).with_context(|| "--name")?;
                 std::fs::create_dir_all(&out)?;
                 let file = name.replace('/', "_");
@@ -54,7 +58,11 @@ impl KeysCommand {
                 evidence::write_private_key(&key, &signer)?;
                 let public = out.join(format!("{file}.pub"));
                 std::fs::write(&public, format!("{}\n", signer.verifier().encode()))?;
-                eprintln!("private key: {} (keep it secret)\nverifier key: {}", key.display(), public.display());
+                eprintln!(
+                    "private key: {} (keep it secret)\nverifier key: {}",
+                    key.display(),
+                    public.display()
+                );
                 println!("{}", signer.verifier().encode());
             }
             KeysCommand::Add { data, files } => {
@@ -125,11 +133,17 @@ enum Source {
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
 }
 
 fn http_get(agent: &ureq::Agent, url: &str) -> anyhow::Result<String> {
-    let mut resp = agent.get(url).call().with_context(|| format!("cannot reach {url}"))?;
+    let mut resp = agent
+        .get(url)
+        .call()
+        .with_context(|| format!("cannot reach {url}"))?;
     let status = resp.status().as_u16();
     let text = resp.body_mut().read_to_string().unwrap_or_default();
     if status != 200 {
@@ -164,7 +178,8 @@ impl Source {
                 base: format!("{}/api/v1/log", url.trim_end_matches('/')),
             },
             (None, Some(dir)) => Source::Data(
-                SqliteStore::open(dir).with_context(|| format!("cannot open the store in {}", dir.display()))?,
+                SqliteStore::open(dir)
+                    .with_context(|| format!("cannot open the store in {}", dir.display()))?,
                 dir.clone(),
             ),
             (None, None) => bail!("give --server URL or --data DIR"),
@@ -173,14 +188,16 @@ impl Source {
 
     fn key(&self, given: Option<&Path>) -> anyhow::Result<Verifier> {
         let text = match (given, self) {
-            (Some(f), _) => std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?,
+            (Some(f), _) => std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read {}", f.display()))?,
             (None, Source::Server { agent, base }) => http_get(agent, &format!("{base}/key"))?,
             (None, Source::Data(_, dir)) => {
                 let f = dir.join(LOG_PUB_FILE);
-                std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?
+                std::fs::read_to_string(&f)
+                    .with_context(|| format!("cannot read {}", f.display()))?
             }
         };
-        Ok(Verifier::parse(&text).context("the log's verifier key")?)
+        Verifier::parse(&text).context("the log's verifier key")
     }
 
     fn checkpoint(&self, size: Option<u64>, key: &Verifier) -> anyhow::Result<SignedCheckpoint> {
@@ -198,7 +215,7 @@ impl Source {
             }
             .ok_or_else(|| anyhow!("the store holds no such checkpoint"))?,
         };
-        Ok(checkpoint::open(&note, key).context("the checkpoint")?)
+        checkpoint::open(&note, key).context("the checkpoint")
     }
 
     fn inclusion(&self, index: u64, size: u64) -> anyhow::Result<Vec<Hash>> {
@@ -242,7 +259,9 @@ impl Source {
             Source::Server { agent, base } => {
                 let url = base.replace("/api/v1/log", &format!("/api/v1/observations/{id}"));
                 let v: Value = serde_json::from_str(&http_get(agent, &url)?)?;
-                v["log_index"].as_u64().ok_or_else(|| anyhow!("no log index for {id:?}"))
+                v["log_index"]
+                    .as_u64()
+                    .ok_or_else(|| anyhow!("no log index for {id:?}"))
             }
             Source::Data(store, _) => Ok(store
                 .get(id)?
@@ -262,7 +281,12 @@ impl LogCommand {
                 print!("{}", cp.to_note());
                 eprintln!("signature verified with {}", key.encode());
             }
-            LogCommand::Prove { source, index, id, from } => {
+            LogCommand::Prove {
+                source,
+                index,
+                id,
+                from,
+            } => {
                 let src = Source::open(&source)?;
                 let key = src.key(source.log_key.as_deref())?;
                 let cp = src.checkpoint(None, &key)?;
@@ -272,12 +296,17 @@ impl LogCommand {
                     let proof = src.consistency(from, size)?;
                     verify_consistency(from, size, &old.checkpoint.root, &root, &proof)
                         .with_context(|| format!("the log at size {size} is not consistent with its checkpoint at size {from}"))?;
-                    println!("{}", json!({
-                        "from": from, "to": size,
-                        "hashes": proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
-                        "verified": true,
-                    }));
-                    eprintln!("consistent: the log of {size} leaves extends its signed checkpoint of {from}");
+                    println!(
+                        "{}",
+                        json!({
+                            "from": from, "to": size,
+                            "hashes": proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
+                            "verified": true,
+                        })
+                    );
+                    eprintln!(
+                        "consistent: the log of {size} leaves extends its signed checkpoint of {from}"
+                    );
                 } else {
                     let index = match (index, &id) {
                         (Some(i), _) => i,
@@ -286,15 +315,19 @@ impl LogCommand {
                     };
                     let leaf = src.entry(index)?;
                     let proof = src.inclusion(index, size)?;
-                    verify_inclusion(index, size, &leaf_hash(&leaf), &proof, &root)
-                        .with_context(|| format!("leaf {index} is not proved in the checkpoint of size {size}"))?;
-                    println!("{}", json!({
-                        "index": index, "size": size,
-                        "leaf": String::from_utf8_lossy(&leaf),
-                        "hashes": proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
-                        "checkpoint": cp.to_note(),
-                        "verified": true,
-                    }));
+                    verify_inclusion(index, size, &leaf_hash(&leaf), &proof, &root).with_context(
+                        || format!("leaf {index} is not proved in the checkpoint of size {size}"),
+                    )?;
+                    println!(
+                        "{}",
+                        json!({
+                            "index": index, "size": size,
+                            "leaf": String::from_utf8_lossy(&leaf),
+                            "hashes": proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
+                            "checkpoint": cp.to_note(),
+                            "verified": true,
+                        })
+                    );
                     eprintln!("included: leaf {index} is in the signed checkpoint of size {size}");
                 }
             }
@@ -349,11 +382,15 @@ pub struct WitnessArgs {
 impl WitnessArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let signer = truceline_log::note::Signer::parse(
-            &std::fs::read_to_string(&self.key).with_context(|| format!("cannot read {}", self.key.display()))?,
+            &std::fs::read_to_string(&self.key)
+                .with_context(|| format!("cannot read {}", self.key.display()))?,
         )
         .with_context(|| self.key.display().to_string())?;
         if signer.verifier().algorithm() != Algorithm::Cosignature {
-            bail!("{}: not a witness key; make one with `truceline keys generate --witness`", self.key.display());
+            bail!(
+                "{}: not a witness key; make one with `truceline keys generate --witness`",
+                self.key.display()
+            );
         }
         loop {
             match self.round(&signer) {
@@ -374,9 +411,12 @@ impl WitnessArgs {
         let agent = agent();
         let base = format!("{}/api/v1/log", self.log.trim_end_matches('/'));
         let state: Value = match std::fs::read_to_string(&self.state) {
-            Ok(t) => serde_json::from_str(&t).with_context(|| format!("{}: not a witness state file", self.state.display()))?,
+            Ok(t) => serde_json::from_str(&t)
+                .with_context(|| format!("{}: not a witness state file", self.state.display()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", self.state.display())),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot read {}", self.state.display()));
+            }
         };
         let served_key = http_get(&agent, &format!("{base}/key"))?;
         let pinned = match (&self.log_key, state["log_key"].as_str()) {
@@ -386,7 +426,11 @@ impl WitnessArgs {
         };
         let key = Verifier::parse(&pinned).context("the log's verifier key")?;
         if Verifier::parse(&served_key).ok().as_ref() != Some(&key) {
-            bail!("the log now serves another key ({}) than the one this witness follows ({})", served_key.trim(), key.encode());
+            bail!(
+                "the log now serves another key ({}) than the one this witness follows ({})",
+                served_key.trim(),
+                key.encode()
+            );
         }
         let note = http_get(&agent, &format!("{base}/checkpoint"))?;
         let cp = checkpoint::open(&note, &key).context("the log's checkpoint")?;
@@ -406,14 +450,19 @@ impl WitnessArgs {
                 B64.encode(old_root)
             )),
             (Some(old), Some(old_root)) if old > 0 && old < size => {
-                let proof = http_get(&agent, &format!("{base}/proof/consistency?from={old}&to={size}"))
-                    .and_then(|t| hashes(&serde_json::from_str(&t)?));
+                let proof = http_get(
+                    &agent,
+                    &format!("{base}/proof/consistency?from={old}&to={size}"),
+                )
+                .and_then(|t| hashes(&serde_json::from_str(&t)?));
                 match proof.map(|p| verify_consistency(old, size, &old_root, &root, &p)) {
                     Ok(Ok(())) => None,
                     Ok(Err(e)) => Some(format!(
                         "the log rewrote its history: its checkpoint at size {size} is not consistent with the checkpoint at size {old} this witness cosigned ({e})"
                     )),
-                    Err(e) => Some(format!("no consistency proof from size {old} to {size}: {e:#}")),
+                    Err(e) => Some(format!(
+                        "no consistency proof from size {old} to {size}: {e:#}"
+                    )),
                 }
             }
             _ => None,
@@ -451,7 +500,10 @@ impl WitnessArgs {
                 "cosigned {} at size {size}: consistent with size {old} cosigned before",
                 cp.checkpoint.origin
             ),
-            _ => format!("cosigned {} at size {size} (first checkpoint seen)", cp.checkpoint.origin),
+            _ => format!(
+                "cosigned {} at size {size} (first checkpoint seen)",
+                cp.checkpoint.origin
+            ),
         })
     }
 }

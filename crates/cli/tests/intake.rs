@@ -2,8 +2,8 @@
 //! the demo, and a crash under load.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,100 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use truceline_store::{ObservationStore, SqliteStore};
 
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("truceline")
-}
-
-fn agreement() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/donbas/agreement.toml")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
-/// A server process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn wait_ready(base: &str, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(r) = agent().get(format!("{base}/api/v1/healthz")).call()
-            && r.status() == 200
-        {
-            return;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("server exited early: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("server at {base} did not become ready");
-}
-
-fn serve(data: &Path, extra: &[&str]) -> Server {
-    let port = free_port();
-    let mut child = Command::new(bin())
-        .args(["serve", "--agreement"])
-        .arg(agreement())
-        .arg("--data")
-        .arg(data)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_ready(&base, &mut child);
-    Server { child, base }
-}
-
-fn post(base: &str, body: &str, content_type: &str) -> (u16, Value) {
-    let mut r = agent()
-        .post(format!("{base}/api/v1/observations"))
-        .header("Content-Type", content_type)
-        .send(body)
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.body_mut().read_to_string().unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-fn get(base: &str, path: &str) -> (u16, Value) {
-    let mut r = agent().get(format!("{base}{path}")).call().unwrap();
-    let status = r.status().as_u16();
-    let text = r.body_mut().read_to_string().unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
+mod common;
+use common::*;
 
 fn observation(id: &str, bearing: f64) -> Value {
     json!({"id": id, "observer": "op7", "source": "post", "time": "2026-11-24T10:00:00Z",
@@ -124,7 +32,7 @@ fn http_api_accepts_refuses_and_serves() {
     assert_eq!(st, 200, "{v}");
     assert_eq!(
         v["results"][0],
-        json!({"line": 1, "id": "a-1", "status": "accepted", "log_index": 0})
+        json!({"line": 1, "id": "a-1", "status": "accepted", "log_index": 1})
     );
 
     // Re-sent as it was: a no-op.
@@ -142,7 +50,7 @@ fn http_api_accepts_refuses_and_serves() {
     assert_eq!(v["error"]["field"], "id");
     let (_, stored) = get(&s.base, "/api/v1/observations/a-1");
     assert_eq!(stored["observation"]["bearing_deg"], 200);
-    assert_eq!(stored["log_index"], 0);
+    assert_eq!(stored["log_index"], 1, "leaf 0 logs the agreement");
 
     // NDJSON with a bad second line: 400 naming line and field, and nothing written.
     let body = format!(
@@ -178,7 +86,7 @@ fn http_api_accepts_refuses_and_serves() {
     let (st, v) = post(&s.base, &body, "application/x-ndjson");
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["results"][1]["line"], 2);
-    assert_eq!(v["results"][1]["log_index"], 2);
+    assert_eq!(v["results"][1]["log_index"], 3);
 
     // Over the size limit: 413 with the limit named.
     let big: String = (0..40)
@@ -351,6 +259,14 @@ fn crash_under_load_loses_nothing_acknowledged() {
         .check()
         .expect("the store is consistent after a crash");
     assert!(report.observations as usize >= acked.len());
+    // Every record has its leaf and every leaf its record: they were committed together.
+    let log = store.verify_log(None).unwrap();
+    assert_eq!(log.problem, None);
+    assert_eq!(
+        log.size,
+        report.observations + 1,
+        "the observations and the agreement"
+    );
 }
 
 #[test]

@@ -42,31 +42,51 @@ pub enum CheckpointError {
 impl Checkpoint {
     /// The note text (three lines, each ending in a newline).
     pub fn text(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        )
     }
 
     /// Reads the note text; extension lines after the third are allowed and ignored.
     pub fn parse(text: &str) -> Result<Checkpoint, CheckpointError> {
         let bad = |why: &str| CheckpointError::Malformed(why.into());
         let mut lines = text.split('\n');
-        let origin = lines.next().filter(|o| !o.is_empty()).ok_or_else(|| bad("no origin line"))?;
+        let origin = lines
+            .next()
+            .filter(|o| !o.is_empty())
+            .ok_or_else(|| bad("no origin line"))?;
         let size = lines.next().ok_or_else(|| bad("no tree size line"))?;
-        if size.is_empty() || (size.starts_with('0') && size != "0") || !size.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad("the tree size is not a decimal number without leading zeros"));
+        if size.is_empty()
+            || (size.starts_with('0') && size != "0")
+            || !size.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(bad(
+                "the tree size is not a decimal number without leading zeros",
+            ));
         }
-        let size = size.parse().map_err(|_| bad("the tree size is too large"))?;
+        let size = size
+            .parse()
+            .map_err(|_| bad("the tree size is too large"))?;
         let root = lines.next().ok_or_else(|| bad("no root hash line"))?;
         let root: Hash = B64
             .decode(root)
             .ok()
             .and_then(|r| r.try_into().ok())
             .ok_or_else(|| bad("the root hash is not base64 of 32 bytes"))?;
-        Ok(Checkpoint { origin: origin.into(), size, root })
+        Ok(Checkpoint {
+            origin: origin.into(),
+            size,
+            root,
+        })
     }
 
     /// The checkpoint signed by the log.
     pub fn sign(&self, log: &Signer) -> String {
-        log.sign_note(&self.text()).expect("a checkpoint's text is a valid note text")
+        log.sign_note(&self.text())
+            .expect("a checkpoint's text is a valid note text")
     }
 }
 
@@ -98,7 +118,11 @@ impl SignedCheckpoint {
     }
 
     /// Adds cosignature lines not already present that `witness` verifies; returns how many.
-    pub fn add_cosignatures(&mut self, lines: &str, witness: &Verifier) -> Result<usize, CheckpointError> {
+    pub fn add_cosignatures(
+        &mut self,
+        lines: &str,
+        witness: &Verifier,
+    ) -> Result<usize, CheckpointError> {
         let theirs = note::open(&format!("{}\n{lines}", self.note.text))?;
         theirs.verify(witness)?;
         let mut added = 0;
@@ -127,7 +151,11 @@ mod tests {
     fn signed_checkpoints_open_only_with_the_log_key() {
         let log = Signer::from_seed("mission.example/log", Algorithm::Ed25519, [9; 32]).unwrap();
         let other = Signer::from_seed("mission.example/log", Algorithm::Ed25519, [8; 32]).unwrap();
-        let c = Checkpoint { origin: "mission.example/log".into(), size: 12, root: [5; 32] };
+        let c = Checkpoint {
+            origin: "mission.example/log".into(),
+            size: 12,
+            root: [5; 32],
+        };
         let signed = c.sign(&log);
         assert_eq!(open(&signed, &log.verifier()).unwrap().checkpoint, c);
         assert!(open(&signed, &other.verifier()).is_err());
@@ -139,7 +167,11 @@ mod tests {
     fn witnesses_add_cosignatures() {
         let log = Signer::from_seed("l", Algorithm::Ed25519, [9; 32]).unwrap();
         let w = Signer::from_seed("w", Algorithm::Cosignature, [7; 32]).unwrap();
-        let c = Checkpoint { origin: "l".into(), size: 3, root: [1; 32] };
+        let c = Checkpoint {
+            origin: "l".into(),
+            size: 3,
+            root: [1; 32],
+        };
         let mut sc = open(&c.sign(&log), &log.verifier()).unwrap();
         let line = sc.cosign(&w, 42);
         assert_eq!(sc.add_cosignatures(&line, &w.verifier()).unwrap(), 1);
@@ -149,7 +181,10 @@ mod tests {
         // A cosignature of another checkpoint does not attach.
         let c2 = Checkpoint { size: 4, ..c };
         let sc2 = open(&c2.sign(&log), &log.verifier()).unwrap();
-        assert!(sc.add_cosignatures(&sc2.cosign(&w, 43), &w.verifier()).is_err());
+        assert!(
+            sc.add_cosignatures(&sc2.cosign(&w, 43), &w.verifier())
+                .is_err()
+        );
     }
 
     #[test]

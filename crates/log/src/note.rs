@@ -56,9 +56,13 @@ impl Algorithm {
 pub enum NoteError {
     #[error("key name {0:?}: expected a non-empty name without spaces or `+`")]
     BadName(String),
-    #[error("verifier key: expected `<name>+<8 hex digits>+<base64 of the algorithm byte and 32-byte key>`: {0}")]
+    #[error(
+        "verifier key: expected `<name>+<8 hex digits>+<base64 of the algorithm byte and 32-byte key>`: {0}"
+    )]
     BadVerifierKey(String),
-    #[error("private key: expected `PRIVATE+KEY+<name>+<8 hex digits>+<base64 of the algorithm byte and 32-byte seed>`: {0}")]
+    #[error(
+        "private key: expected `PRIVATE+KEY+<name>+<8 hex digits>+<base64 of the algorithm byte and 32-byte seed>`: {0}"
+    )]
     BadPrivateKey(String),
     #[error("note: {0}")]
     Malformed(String),
@@ -117,7 +121,8 @@ impl Signer {
             .trim()
             .strip_prefix("PRIVATE+KEY+")
             .ok_or_else(|| bad("it does not start with PRIVATE+KEY+"))?;
-        let (name, id_hex, b64) = split3(rest).ok_or_else(|| bad("expected three `+`-separated parts after the prefix"))?;
+        let (name, id_hex, b64) = split3(rest)
+            .ok_or_else(|| bad("expected three `+`-separated parts after the prefix"))?;
         let raw = B64.decode(b64).map_err(|e| bad(&format!("base64: {e}")))?;
         if raw.len() != 33 {
             return Err(bad("the key is not one algorithm byte and 32 bytes"));
@@ -134,7 +139,12 @@ impl Signer {
     pub fn encode(&self) -> String {
         let mut raw = vec![self.alg.byte()];
         raw.extend_from_slice(&self.key.to_bytes());
-        format!("PRIVATE+KEY+{}+{}+{}", self.name, hex4(&self.id), B64.encode(raw))
+        format!(
+            "PRIVATE+KEY+{}+{}+{}",
+            self.name,
+            hex4(&self.id),
+            B64.encode(raw)
+        )
     }
 
     pub fn name(&self) -> &str {
@@ -212,7 +222,8 @@ impl Verifier {
     /// Reads `<name>+<id>+<base64>`.
     pub fn parse(text: &str) -> Result<Verifier, NoteError> {
         let bad = |why: &str| NoteError::BadVerifierKey(why.into());
-        let (name, id_hex, b64) = split3(text.trim()).ok_or_else(|| bad("expected three `+`-separated parts"))?;
+        let (name, id_hex, b64) =
+            split3(text.trim()).ok_or_else(|| bad("expected three `+`-separated parts"))?;
         check_name(name)?;
         let raw = B64.decode(b64).map_err(|e| bad(&format!("base64: {e}")))?;
         if raw.len() != 33 {
@@ -330,7 +341,10 @@ pub fn open(note: &str) -> Result<Note, NoteError> {
     if signatures.is_empty() {
         return Err(bad("no signatures"));
     }
-    Ok(Note { text: text.into(), signatures })
+    Ok(Note {
+        text: text.into(),
+        signatures,
+    })
 }
 
 impl Note {
@@ -372,7 +386,10 @@ mod tests {
         let signer = Signer::parse(skey).unwrap();
         assert_eq!(signer.encode(), skey);
         assert_eq!(signer.sign_note(&n.text).unwrap(), note);
-        assert!(Verifier::parse("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").is_err());
+        assert!(
+            Verifier::parse("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+                .is_err()
+        );
     }
 
     #[test]
@@ -380,7 +397,10 @@ mod tests {
         let s = Signer::from_seed("w.example/1", Algorithm::Cosignature, [3; 32]).unwrap();
         let back = Signer::parse(&s.encode()).unwrap();
         assert_eq!(back.verifier(), s.verifier());
-        assert_eq!(Verifier::parse(&s.verifier().encode()).unwrap(), s.verifier());
+        assert_eq!(
+            Verifier::parse(&s.verifier().encode()).unwrap(),
+            s.verifier()
+        );
         assert!(Signer::from_seed("has space", Algorithm::Ed25519, [0; 32]).is_err());
     }
 
@@ -391,7 +411,12 @@ mod tests {
         let text = "log\n5\nAAAA\n";
         let mut note = open(&log.sign_note(text).unwrap()).unwrap();
         let line = w.signature_line(text, 1_700_000_000);
-        note.signatures.push(open(&format!("{text}\n{line}")).unwrap().signatures.remove(0));
+        note.signatures.push(
+            open(&format!("{text}\n{line}"))
+                .unwrap()
+                .signatures
+                .remove(0),
+        );
         let back = open(&note.assemble()).unwrap();
         assert_eq!(back.verify(&log.verifier()).unwrap(), 0);
         assert_eq!(back.verify(&w.verifier()).unwrap(), 1_700_000_000);

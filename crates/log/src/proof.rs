@@ -44,7 +44,9 @@ impl HashReader for Vec<Hash> {
 pub enum ProofError<E> {
     #[error("leaf {index} is not in a tree of {size} leaves")]
     IndexOutOfRange { index: u64, size: u64 },
-    #[error("a tree of {from} leaves cannot be proved consistent with one of {to}: expected 0 < from <= to")]
+    #[error(
+        "a tree of {from} leaves cannot be proved consistent with one of {to}: expected 0 < from <= to"
+    )]
     BadRange { from: u64, to: u64 },
     #[error("stored hash {index} is missing")]
     Missing { index: u64 },
@@ -240,18 +242,26 @@ mod tests {
                 let other = leaves[((m + 1) % size) as usize];
                 if size > 1 {
                     assert!(verify_inclusion(m, size, &other, &p, &root).is_err());
-                    assert!(verify_inclusion((m + 1) % size, size, &leaves[m as usize], &p, &root).is_err());
+                    assert!(
+                        verify_inclusion((m + 1) % size, size, &leaves[m as usize], &p, &root)
+                            .is_err()
+                    );
                 }
             }
             for from in 1..=size {
                 let p = consistency_proof(from, size, &stored).unwrap();
-                assert_eq!(p, rfc_subproof(from as usize, &leaves[..size as usize], true));
+                assert_eq!(
+                    p,
+                    rfc_subproof(from as usize, &leaves[..size as usize], true)
+                );
                 let old = root_of_leaves(&leaves[..from as usize]);
                 verify_consistency(from, size, &old, &root, &p).unwrap();
                 if from < size {
                     let mut forged = leaves[..size as usize].to_vec();
                     forged[(from - 1) as usize] = leaf_hash(b"rewritten");
-                    assert!(verify_consistency(from, size, &old, &root_of_leaves(&forged), &p).is_err());
+                    assert!(
+                        verify_consistency(from, size, &old, &root_of_leaves(&forged), &p).is_err()
+                    );
                 }
             }
         }
@@ -260,10 +270,22 @@ mod tests {
     #[test]
     fn out_of_range_requests_are_refused() {
         let (_, stored) = build(5);
-        assert!(matches!(inclusion_proof(5, 5, &stored), Err(ProofError::IndexOutOfRange { .. })));
-        assert!(matches!(consistency_proof(0, 5, &stored), Err(ProofError::BadRange { .. })));
-        assert!(matches!(consistency_proof(6, 5, &stored), Err(ProofError::BadRange { .. })));
-        assert!(matches!(inclusion_proof(0, 6, &stored), Err(ProofError::Read(ProofError::Missing { .. }))));
+        assert!(matches!(
+            inclusion_proof(5, 5, &stored),
+            Err(ProofError::IndexOutOfRange { .. })
+        ));
+        assert!(matches!(
+            consistency_proof(0, 5, &stored),
+            Err(ProofError::BadRange { .. })
+        ));
+        assert!(matches!(
+            consistency_proof(6, 5, &stored),
+            Err(ProofError::BadRange { .. })
+        ));
+        assert!(matches!(
+            inclusion_proof(0, 6, &stored),
+            Err(ProofError::Read(ProofError::Missing { .. }))
+        ));
     }
 
     proptest! {

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
@@ -35,15 +35,24 @@ pub const MAX_ENTRIES: u64 = 1000;
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: {source}")]
-    Key { path: String, source: truceline_log::note::NoteError },
+    Key {
+        path: String,
+        source: truceline_log::note::NoteError,
+    },
     #[error("{path}: expected a log signing key (Ed25519, 0x01), found a cosigning key")]
     WrongAlgorithm { path: String },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
-    move |source| KeyError::Io { path: path.display().to_string(), source }
+    move |source| KeyError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Writes a private key readable by its owner only.
@@ -66,23 +75,35 @@ pub fn generate_key(name: &str, alg: Algorithm) -> Result<Signer, truceline_log:
 /// The log's signing key: `given`, else the data directory's, else a new one generated there
 /// (named `truceline.local/log-<8 hex digits>`, the checkpoints' origin).
 pub fn log_signer(dir: &Path, given: Option<&Path>) -> Result<Signer, KeyError> {
-    let path = given.map(Path::to_path_buf).unwrap_or_else(|| dir.join(LOG_KEY_FILE));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let path = given
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.join(LOG_KEY_FILE));
     let signer = if path.exists() || given.is_some() {
         let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-        Signer::parse(&text).map_err(|source| KeyError::Key { path: path.display().to_string(), source })?
+        Signer::parse(&text).map_err(|source| KeyError::Key {
+            path: path.display().to_string(),
+            source,
+        })?
     } else {
         let tag: u32 = rand::random();
-        let signer = generate_key(&format!("truceline.local/log-{tag:08x}"), Algorithm::Ed25519)
-            .expect("the generated name is valid");
+        let signer = generate_key(
+            &format!("truceline.local/log-{tag:08x}"),
+            Algorithm::Ed25519,
+        )
+        .expect("the generated name is valid");
         write_private_key(&path, &signer)?;
         tracing::info!(key = %path.display(), origin = signer.name(), "generated the log's signing key");
         signer
     };
     if signer.verifier().algorithm() != Algorithm::Ed25519 {
-        return Err(KeyError::WrongAlgorithm { path: path.display().to_string() });
+        return Err(KeyError::WrongAlgorithm {
+            path: path.display().to_string(),
+        });
     }
     let pub_path = dir.join(LOG_PUB_FILE);
-    std::fs::write(&pub_path, format!("{}\n", signer.verifier().encode())).map_err(io(&pub_path))?;
+    std::fs::write(&pub_path, format!("{}\n", signer.verifier().encode()))
+        .map_err(io(&pub_path))?;
     Ok(signer)
 }
 
@@ -95,7 +116,10 @@ pub struct KeyRegistry {
 
 impl KeyRegistry {
     pub fn open(data: &Path) -> KeyRegistry {
-        let r = KeyRegistry { dir: data.join(KEYS_DIR), keys: RwLock::default() };
+        let r = KeyRegistry {
+            dir: data.join(KEYS_DIR),
+            keys: RwLock::default(),
+        };
         r.reload();
         r
     }
@@ -110,7 +134,9 @@ impl KeyRegistry {
                         Ok(Ok(v)) => {
                             keys.insert(v.name().to_string(), v);
                         }
-                        Ok(Err(e)) => tracing::warn!(file = %p.display(), error = %e, "key not loaded"),
+                        Ok(Err(e)) => {
+                            tracing::warn!(file = %p.display(), error = %e, "key not loaded")
+                        }
                         Err(e) => tracing::warn!(file = %p.display(), error = %e, "key not loaded"),
                     }
                 }
@@ -155,16 +181,33 @@ impl LogState {
             .ok()
             .flatten()
             .and_then(|(_, note)| checkpoint::open(&note, &signer.verifier()).ok());
-        LogState { signer, keys, latest: RwLock::new(latest) }
+        LogState {
+            signer,
+            keys,
+            latest: RwLock::new(latest),
+        }
     }
 
     /// Signs and stores a checkpoint if the log has grown since the last one; blocking.
-    pub fn checkpoint_now(&self, store: &dyn ObservationStore) -> Result<bool, truceline_store::StoreError> {
+    pub fn checkpoint_now(
+        &self,
+        store: &dyn ObservationStore,
+    ) -> Result<bool, truceline_store::StoreError> {
         let (size, root) = store.log_head();
-        if self.latest.read().unwrap().as_ref().is_some_and(|c| c.checkpoint.size >= size) {
+        if self
+            .latest
+            .read()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|c| c.checkpoint.size >= size)
+        {
             return Ok(false);
         }
-        let cp = Checkpoint { origin: self.signer.name().into(), size, root };
+        let cp = Checkpoint {
+            origin: self.signer.name().into(),
+            size,
+            root,
+        };
         let note = cp.sign(&self.signer);
         // Stored before it is served: a served checkpoint can always be proved against later.
         store.put_checkpoint(size, note.clone())?;
@@ -223,7 +266,12 @@ fn number(field: &'static str, v: &Option<String>) -> Result<Option<u64>, ApiErr
 
 /// The size proofs default to: the latest checkpoint's, so a proof checks against a signed root.
 fn checkpoint_size(st: &AppState) -> u64 {
-    st.log.latest.read().unwrap().as_ref().map_or(0, |c| c.checkpoint.size)
+    st.log
+        .latest
+        .read()
+        .unwrap()
+        .as_ref()
+        .map_or(0, |c| c.checkpoint.size)
 }
 
 pub async fn key(State(st): State<Arc<AppState>>) -> Response {
@@ -281,7 +329,9 @@ pub async fn inclusion(
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
         .map_err(|e| out_of_range("index", e))?;
-    Ok(Json(json!({"index": index, "size": size, "hashes": b64_list(&hashes)})))
+    Ok(Json(
+        json!({"index": index, "size": size, "hashes": b64_list(&hashes)}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -302,7 +352,9 @@ pub async fn consistency(
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
         .map_err(|e| out_of_range("from", e))?;
-    Ok(Json(json!({"from": from, "to": to, "hashes": b64_list(&hashes)})))
+    Ok(Json(
+        json!({"from": from, "to": to, "hashes": b64_list(&hashes)}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -317,21 +369,29 @@ pub async fn entries(
 ) -> Result<Json<Value>, ApiError> {
     let start = number("start", &p.start)?.unwrap_or(0);
     let size = st.store.log_head().0;
-    let end = number("end", &p.end)?.unwrap_or(size).min(start.saturating_add(MAX_ENTRIES));
+    let end = number("end", &p.end)?
+        .unwrap_or(size)
+        .min(start.saturating_add(MAX_ENTRIES));
     let store = st.store.clone();
     let leaves = tokio::task::spawn_blocking(move || store.log_entries(start, end))
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
         .map_err(|e| out_of_range("end", e))?;
     let list: Vec<String> = leaves.iter().map(|l| B64.encode(l)).collect();
-    Ok(Json(json!({"start": start, "end": start + list.len() as u64, "entries": list})))
+    Ok(Json(
+        json!({"start": start, "end": start + list.len() as u64, "entries": list}),
+    ))
 }
 
 /// `POST /log/cosignature`: a witness's cosigned checkpoint (the note with its cosignature
 /// line). Kept when the checkpoint is one this log issued and the cosignature verifies with a
 /// witness key in the registry.
-pub async fn cosign(State(st): State<Arc<AppState>>, body: String) -> Result<Json<Value>, ApiError> {
-    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cosignature", m).field("body");
+pub async fn cosign(
+    State(st): State<Arc<AppState>>,
+    body: String,
+) -> Result<Json<Value>, ApiError> {
+    let bad =
+        |m: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cosignature", m).field("body");
     let theirs = checkpoint::open(&body, &st.log.signer.verifier())
         .map_err(|e| bad(format!("not a checkpoint signed by this log: {e}")))?;
     let size = theirs.checkpoint.size;
@@ -340,20 +400,33 @@ pub async fn cosign(State(st): State<Arc<AppState>>, body: String) -> Result<Jso
     let Some(ours) = ours else {
         return Err(bad(format!("this log issued no checkpoint at size {size}")));
     };
-    let mut ours = checkpoint::open(&ours, &st.log.signer.verifier()).map_err(|e| {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-    })?;
+    let mut ours = checkpoint::open(&ours, &st.log.signer.verifier())
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     if ours.note.text != theirs.note.text {
-        return Err(bad(format!("the checkpoint at size {size} is not the one this log issued")));
+        return Err(bad(format!(
+            "the checkpoint at size {size} is not the one this log issued"
+        )));
     }
-    let lines: String = theirs.note.signatures.iter().map(|s| s.line.as_str()).collect();
+    let lines: String = theirs
+        .note
+        .signatures
+        .iter()
+        .map(|s| s.line.as_str())
+        .collect();
     let mut added = Vec::new();
     for w in st.log.keys.witnesses() {
         if ours.add_cosignatures(&lines, &w).is_ok_and(|n| n > 0) {
             added.push(w.name().to_string());
         }
     }
-    if added.is_empty() && !st.log.keys.witnesses().iter().any(|w| ours.note.verify(w).is_ok()) {
+    if added.is_empty()
+        && !st
+            .log
+            .keys
+            .witnesses()
+            .iter()
+            .any(|w| ours.note.verify(w).is_ok())
+    {
         return Err(bad(
             "no cosignature verifies with a registered witness key; register it with `truceline keys add`".into(),
         ));
@@ -369,5 +442,7 @@ pub async fn cosign(State(st): State<Arc<AppState>>, body: String) -> Result<Jso
         }
     }
     tracing::info!(size, witnesses = ?added, "cosignature kept");
-    Ok(Json(json!({"size": size, "added": added, "checkpoint": note})))
+    Ok(Json(
+        json!({"size": size, "added": added, "checkpoint": note}),
+    ))
 }

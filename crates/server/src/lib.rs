@@ -76,7 +76,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/log/proof/inclusion", get(evidence::inclusion))
         .route("/api/v1/log/proof/consistency", get(evidence::consistency))
         .route("/api/v1/log/entries", get(evidence::entries))
-        .route("/api/v1/log/cosignature", axum::routing::post(evidence::cosign))
+        .route(
+            "/api/v1/log/cosignature",
+            axum::routing::post(evidence::cosign),
+        )
         .route("/api/v1/healthz", get(healthz))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -298,13 +301,20 @@ fn check_signatures(
             ))
         })?;
         let payload = truceline_observation::signed_payload(&o.canonical);
-        let raw = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig.signature)
-            .unwrap_or_default();
+        let raw =
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig.signature)
+                .unwrap_or_default();
         if !key.verify_bytes(&payload, &raw) {
-            return Err((line, FieldError::new(
-                "signature",
-                format!("does not verify with key {:?} over the canonical form of the other fields", sig.key_id),
-            )));
+            return Err((
+                line,
+                FieldError::new(
+                    "signature",
+                    format!(
+                        "does not verify with key {:?} over the canonical form of the other fields",
+                        sig.key_id
+                    ),
+                ),
+            ));
         }
     }
     Ok(())
@@ -644,16 +654,45 @@ async fn get_incident(
         .flatten()
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect();
+    // Each observation's inclusion proof in the latest signed checkpoint, with the leaf's exact
+    // bytes, so a reader can check the incident's evidence against the log without trusting us.
+    let checkpoint = st.log.latest.read().unwrap().clone();
     let store = st.store.clone();
-    let stored = blocking(move || {
-        ids.iter()
+    let size = checkpoint.as_ref().map_or(0, |c| c.checkpoint.size);
+    let (stored, proofs) = blocking(move || {
+        let stored = ids
+            .iter()
             .map(|id| store.get(id))
-            .collect::<Result<Vec<_>, _>>()
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut proofs = Vec::new();
+        for o in stored.iter().flatten() {
+            if o.log_index < size {
+                let hashes = store.inclusion_proof(o.log_index, size)?;
+                let leaf = truceline_log::leaf_bytes(truceline_store::OBSERVATION, &o.body);
+                proofs.push((o.log_index, leaf, hashes));
+            }
+        }
+        Ok((stored, proofs))
     })
     .await?;
     inc["observation_records"] = Value::Array(stored.iter().flatten().map(envelope).collect());
-    // Inclusion proofs arrive with the evidence log.
-    inc["proof"] = Value::Null;
+    inc["proof"] = match checkpoint {
+        None => Value::Null,
+        Some(c) => {
+            use base64::Engine;
+            let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+            json!({
+                "checkpoint": c.to_note(),
+                "size": size,
+                "log_key": st.log.signer.verifier().encode(),
+                "leaves": proofs.iter().map(|(index, leaf, hashes)| json!({
+                    "index": index,
+                    "leaf": b64(leaf),
+                    "hashes": hashes.iter().map(|h| b64(h)).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        }
+    };
     Ok(Json(inc))
 }
 

@@ -55,11 +55,12 @@ impl HashReader for Nodes<'_> {
                 let h: Option<Vec<u8>> = stmt
                     .query_row(params![leaf as i64, level as i64 * 32 + 1], |r| r.get(0))
                     .optional()?;
-                h.and_then(|h| Hash::try_from(h.as_slice()).ok()).ok_or_else(|| {
-                    StoreError::Inconsistent(format!(
-                        "log row {leaf} lacks the hash of the subtree at level {level}"
-                    ))
-                })
+                h.and_then(|h| Hash::try_from(h.as_slice()).ok())
+                    .ok_or_else(|| {
+                        StoreError::Inconsistent(format!(
+                            "log row {leaf} lacks the hash of the subtree at level {level}"
+                        ))
+                    })
             })
             .collect()
     }
@@ -76,7 +77,10 @@ pub(crate) fn record_bytes(
             .prepare_cached("SELECT body FROM observations WHERE seq = ?1")?
             .query_row([record], |r| {
                 // A body edited outside the program may come back as text; judge its bytes.
-                Ok(r.get_ref(0)?.as_bytes().map(<[u8]>::to_vec).unwrap_or_default())
+                Ok(r.get_ref(0)?
+                    .as_bytes()
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default())
             })
             .optional()?),
         AGREEMENT => conn
@@ -84,7 +88,12 @@ pub(crate) fn record_bytes(
                 "SELECT version, agreement_id, toml_name, files FROM agreements WHERE version = ?1",
             )?
             .query_row([record], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
             })
             .optional()?
             .map(|(v, id, name, files)| agreement_record(v, &id, &name, &files))
@@ -125,7 +134,10 @@ pub(crate) fn backfill(conn: &Connection) -> Result<(), StoreError> {
         .collect::<Result<_, _>>()?;
     for (seq, body) in obs {
         let idx = append(conn, &mut frontier, OBSERVATION, seq, &body)?;
-        conn.execute("UPDATE observations SET log_index = ?1 WHERE seq = ?2", params![idx as i64, seq])?;
+        conn.execute(
+            "UPDATE observations SET log_index = ?1 WHERE seq = ?2",
+            params![idx as i64, seq],
+        )?;
     }
     let agreements: Vec<(i64, String, String, String)> = conn
         .prepare("SELECT version, agreement_id, toml_name, files FROM agreements ORDER BY version")?
@@ -134,7 +146,10 @@ pub(crate) fn backfill(conn: &Connection) -> Result<(), StoreError> {
     for (v, id, name, files) in agreements {
         let rec = agreement_record(v, &id, &name, &files)?;
         let idx = append(conn, &mut frontier, AGREEMENT, v, &rec)?;
-        conn.execute("UPDATE agreements SET log_index = ?1 WHERE version = ?2", params![idx as i64, v])?;
+        conn.execute(
+            "UPDATE agreements SET log_index = ?1 WHERE version = ?2",
+            params![idx as i64, v],
+        )?;
     }
     Ok(())
 }

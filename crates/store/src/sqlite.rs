@@ -391,13 +391,11 @@ impl ObservationStore for SqliteStore {
 
     fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError> {
         self.with_reader(|c| {
-            Ok(
-                c.prepare_cached(
-                    "SELECT seq, received_ms, body, log_index FROM observations WHERE id = ?1",
-                )?
-                    .query_row([id], stored_row)
-                    .optional()?,
-            )
+            Ok(c.prepare_cached(
+                "SELECT seq, received_ms, body, log_index FROM observations WHERE id = ?1",
+            )?
+            .query_row([id], stored_row)
+            .optional()?)
         })
     }
 
@@ -525,13 +523,19 @@ impl ObservationStore for SqliteStore {
         }
         self.with_reader(|c| {
             let rows: Vec<(String, i64)> = c
-                .prepare_cached("SELECT kind, record FROM log WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")?
-                .query_map(params![start as i64, end as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .prepare_cached(
+                    "SELECT kind, record FROM log WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+                )?
+                .query_map(params![start as i64, end as i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
                 .collect::<Result<_, _>>()?;
             rows.into_iter()
                 .map(|(kind, record)| {
                     let bytes = crate::log::record_bytes(c, &kind, record)?.ok_or_else(|| {
-                        StoreError::Inconsistent(format!("the {kind} of log row {record} is missing"))
+                        StoreError::Inconsistent(format!(
+                            "the {kind} of log row {record} is missing"
+                        ))
                     })?;
                     Ok(truceline_log::leaf_bytes(&kind, &bytes))
                 })
@@ -544,7 +548,9 @@ impl ObservationStore for SqliteStore {
         if let Err(Job::Checkpoint(_, _, reply)) = self.send(Job::Checkpoint(size, note, reply)) {
             let _ = reply.send(Err(StoreError::Closed));
         }
-        rx.blocking_recv().unwrap_or(Err(StoreError::Closed)).map(|_| ())
+        rx.blocking_recv()
+            .unwrap_or(Err(StoreError::Closed))
+            .map(|_| ())
     }
 
     fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError> {

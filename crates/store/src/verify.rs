@@ -34,7 +34,11 @@ pub enum LogProblem {
     #[error("leaf {index} is missing from the log (the next stored leaf is {next})")]
     LeafMissing { index: u64, next: u64 },
     #[error("leaf {index}: the {kind} it logs (row {record}) is missing from the store")]
-    RecordMissing { index: u64, kind: String, record: i64 },
+    RecordMissing {
+        index: u64,
+        kind: String,
+        record: i64,
+    },
     #[error("leaf {index}: the {kind} {id} differs from what was logged{}", moved.map(|m| format!(" (it is the record logged at leaf {m}: records were reordered)")).unwrap_or_default())]
     ContentChanged {
         index: u64,
@@ -44,7 +48,9 @@ pub enum LogProblem {
         /// The leaf whose logged hash the record now matches, if any.
         moved: Option<u64>,
     },
-    #[error("leaf {index}: the stored hashes of the subtrees it completes differ from the recomputed tree")]
+    #[error(
+        "leaf {index}: the stored hashes of the subtrees it completes differ from the recomputed tree"
+    )]
     TreeChanged { index: u64 },
     #[error("observation {id:?} (row {record}) is in the store but has no leaf in the log")]
     NotLogged { record: i64, id: String },
@@ -59,7 +65,10 @@ struct Row {
     hashes: Vec<u8>,
 }
 
-fn read_rows(c: &Connection, mut f: impl FnMut(Row) -> Result<bool, StoreError>) -> Result<(), StoreError> {
+fn read_rows(
+    c: &Connection,
+    mut f: impl FnMut(Row) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
     let mut stmt = c.prepare("SELECT idx, kind, record, hashes FROM log ORDER BY idx")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -92,11 +101,15 @@ pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport
     let mut checkpoints: Vec<(u64, Option<Hash>, String)> = Vec::new();
     for r in c
         .prepare("SELECT size, note FROM checkpoints ORDER BY size")?
-        .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)))?
+        .query_map([], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+        })?
     {
         let (size, note) = r?;
         let parsed = match key {
-            Some(k) => checkpoint::open(&note, k).map(|s| s.checkpoint).map_err(|e| e.to_string()),
+            Some(k) => checkpoint::open(&note, k)
+                .map(|s| s.checkpoint)
+                .map_err(|e| e.to_string()),
             None => truceline_log::note::open(&note)
                 .map_err(|e| e.to_string())
                 .and_then(|n| checkpoint::Checkpoint::parse(&n.text).map_err(|e| e.to_string())),
@@ -128,11 +141,18 @@ pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport
     let mut changed: Option<(u64, String, String, Hash)> = None;
     read_rows(c, |row| {
         if row.idx != frontier.size() {
-            problem = Some(LogProblem::LeafMissing { index: frontier.size(), next: row.idx });
+            problem = Some(LogProblem::LeafMissing {
+                index: frontier.size(),
+                next: row.idx,
+            });
             return Ok(false);
         }
         let Some(bytes) = record_bytes(c, &row.kind, row.record)? else {
-            problem = Some(LogProblem::RecordMissing { index: row.idx, kind: row.kind, record: row.record });
+            problem = Some(LogProblem::RecordMissing {
+                index: row.idx,
+                kind: row.kind,
+                record: row.record,
+            });
             return Ok(false);
         };
         let leaf = leaf_hash(&leaf_bytes(&row.kind, &bytes));
@@ -161,15 +181,23 @@ pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport
             Ok(true)
         })?;
         let moved = logged.get(&leaf).copied();
-        problem = Some(LogProblem::ContentChanged { index, kind, id, moved });
+        problem = Some(LogProblem::ContentChanged {
+            index,
+            kind,
+            id,
+            moved,
+        });
     }
-    if problem.is_none() {
-        if let Some((size, ..)) = checkpoints.get(next_cp) {
-            problem = Some(LogProblem::CheckpointDiffers {
-                size: *size,
-                why: format!(": the log has only {} leaves; records were removed", frontier.size()),
-            });
-        }
+    if problem.is_none()
+        && let Some((size, ..)) = checkpoints.get(next_cp)
+    {
+        problem = Some(LogProblem::CheckpointDiffers {
+            size: *size,
+            why: format!(
+                ": the log has only {} leaves; records were removed",
+                frontier.size()
+            ),
+        });
     }
     if problem.is_none() {
         let orphan: Option<(i64, String)> = rusqlite::OptionalExtension::optional(c.query_row(

@@ -18,7 +18,12 @@ fn obs(id: &str, observer: &str) -> NewObservation {
 
 fn leaves(store: &SqliteStore) -> Vec<truceline_log::Hash> {
     let (size, _) = store.log_head();
-    store.log_entries(0, size).unwrap().iter().map(|b| leaf_hash(b)).collect()
+    store
+        .log_entries(0, size)
+        .unwrap()
+        .iter()
+        .map(|b| leaf_hash(b))
+        .collect()
 }
 
 #[test]
@@ -37,7 +42,11 @@ fn every_accepted_record_is_a_leaf_and_proofs_verify() {
     // A refused request (a conflict on its second line) logs nothing.
     let mut clash = obs("o3", "op1");
     clash.body = br#"{"id":"o3","kind":"explosion","observer":"op9"}"#.to_vec();
-    assert!(store.submit_blocking(vec![obs("new", "op2"), clash]).is_err());
+    assert!(
+        store
+            .submit_blocking(vec![obs("new", "op2"), clash])
+            .is_err()
+    );
     let r = store.submit_blocking(vec![obs("o20", "op1")]).unwrap();
     assert_eq!(r, vec![Outcome::Accepted { log_index: 21 }]);
     // A duplicate reports the index it was logged at.
@@ -63,8 +72,14 @@ fn every_accepted_record_is_a_leaf_and_proofs_verify() {
         let p = store.consistency_proof(from, size).unwrap();
         verify_consistency(from, size, &old, &root, &p).unwrap();
     }
-    assert!(matches!(store.inclusion_proof(3, 23), Err(StoreError::OutOfRange(_))));
-    assert!(matches!(store.log_entries(0, 23), Err(StoreError::OutOfRange(_))));
+    assert!(matches!(
+        store.inclusion_proof(3, 23),
+        Err(StoreError::OutOfRange(_))
+    ));
+    assert!(matches!(
+        store.log_entries(0, 23),
+        Err(StoreError::OutOfRange(_))
+    ));
     let report = store.verify_log(None).unwrap();
     assert_eq!((report.size, report.root, report.problem), (22, root, None));
 
@@ -113,7 +128,9 @@ fn tampered(tamper: &str) -> LogProblem {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     for i in 0..10 {
-        store.submit_blocking(vec![obs(&format!("o{i}"), "op1")]).unwrap();
+        store
+            .submit_blocking(vec![obs(&format!("o{i}"), "op1")])
+            .unwrap();
     }
     assert_eq!(store.verify_log(None).unwrap().problem, None);
     drop(store);
@@ -121,7 +138,11 @@ fn tampered(tamper: &str) -> LogProblem {
     c.execute_batch(tamper).unwrap();
     drop(c);
     let store = SqliteStore::open(dir.path()).unwrap();
-    store.verify_log(None).unwrap().problem.expect("tampering is caught")
+    store
+        .verify_log(None)
+        .unwrap()
+        .problem
+        .expect("tampering is caught")
 }
 
 #[test]
@@ -129,7 +150,12 @@ fn a_changed_byte_is_named() {
     let p = tampered("UPDATE observations SET body = replace(body, 'op1', 'op2') WHERE id = 'o4'");
     assert_eq!(
         p,
-        LogProblem::ContentChanged { index: 4, kind: "observation".into(), id: "\"o4\"".into(), moved: None }
+        LogProblem::ContentChanged {
+            index: 4,
+            kind: "observation".into(),
+            id: "\"o4\"".into(),
+            moved: None
+        }
     );
     assert!(p.to_string().contains("leaf 4"), "{p}");
 }
@@ -137,7 +163,10 @@ fn a_changed_byte_is_named() {
 #[test]
 fn a_deleted_record_is_named() {
     let p = tampered("DELETE FROM observations WHERE id = 'o6'");
-    assert!(matches!(p, LogProblem::RecordMissing { index: 6, .. }), "{p:?}");
+    assert!(
+        matches!(p, LogProblem::RecordMissing { index: 6, .. }),
+        "{p:?}"
+    );
     // Deleting its leaf too leaves a gap in the log.
     let p = tampered("DELETE FROM observations WHERE id = 'o6'; DELETE FROM log WHERE idx = 6");
     assert_eq!(p, LogProblem::LeafMissing { index: 6, next: 7 });
@@ -152,7 +181,12 @@ fn swapped_records_are_named() {
     );
     assert_eq!(
         p,
-        LogProblem::ContentChanged { index: 2, kind: "observation".into(), id: "\"o7\"".into(), moved: Some(7) }
+        LogProblem::ContentChanged {
+            index: 2,
+            kind: "observation".into(),
+            id: "\"o7\"".into(),
+            moved: Some(7)
+        }
     );
     assert!(p.to_string().contains("reordered"), "{p}");
 }
@@ -163,5 +197,8 @@ fn an_unlogged_record_is_named() {
         "INSERT INTO observations (id, observer, time_ms, lon, lat, kind, received_ms, body, log_index)
          VALUES ('added', 'op1', 0, 37, 48, 'explosion', 0, '{}', NULL)",
     );
-    assert!(matches!(p, LogProblem::NotLogged { ref id, .. } if id == "added"), "{p:?}");
+    assert!(
+        matches!(p, LogProblem::NotLogged { ref id, .. } if id == "added"),
+        "{p:?}"
+    );
 }

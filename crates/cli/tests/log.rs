@@ -1,0 +1,372 @@
+//! The evidence log end to end, against the real binary: an independent verifier (Python, from
+//! the RFC text) checks what the server serves; a witness cosigns a growing log and refuses a
+//! forked one; signed observations are checked; `log verify` names tampering.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use common::*;
+use serde_json::{Value, json};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).output().unwrap()
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn verifier() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../verifier/truceline_verify.py")
+}
+
+fn obs(id: &str, observer: &str, bearing: f64) -> Value {
+    json!({"id": id, "observer": observer, "source": "post", "time": "2026-11-24T10:00:00Z",
+           "kind": "explosion", "subtype": "impact", "observer_position": {"lon": 37.75, "lat": 48.05},
+           "bearing_deg": bearing, "bearing_sigma_deg": 5, "distance_m": {"min": 2000, "max": 5000}})
+}
+
+/// Signs an observation as a device would: Ed25519 over the canonical form of the other fields.
+fn sign(mut o: Value, key_file: &Path, key_id: &str) -> Value {
+    let signer =
+        truceline_log::note::Signer::parse(&std::fs::read_to_string(key_file).unwrap()).unwrap();
+    let payload = truceline_observation::canonical::to_vec(&o).unwrap();
+    o["key_id"] = json!(key_id);
+    o["signature"] = json!(B64.encode(signer.sign_bytes(&payload)));
+    o
+}
+
+/// Waits until the served checkpoint covers the whole log; returns its size.
+fn settled_checkpoint(base: &str) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, entries) = get(base, "/api/v1/log/entries?start=0&end=0");
+        let mut r = agent()
+            .get(format!("{base}/api/v1/log/checkpoint"))
+            .call()
+            .unwrap();
+        let note = r.body_mut().read_to_string().unwrap();
+        let size: u64 = note.lines().nth(1).unwrap().parse().unwrap();
+        let (_, head) = get(base, &format!("/api/v1/log/entries?start={size}"));
+        if head["entries"].as_array().is_some_and(|e| e.is_empty()) && entries.is_object() {
+            return size;
+        }
+        assert!(Instant::now() < deadline, "no checkpoint covering the log");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn python_verify(base: &str, extra: &[&str]) -> Value {
+    let out = Command::new("python3")
+        .arg(verifier())
+        .arg(base)
+        .args(extra)
+        .output()
+        .expect("python3 (installed by scripts/deps.sh)");
+    serde_json::from_str(&ok(out)).unwrap()
+}
+
+fn witness(base: &str, key: &Path, state: &Path) -> Output {
+    run(&[
+        "witness",
+        "--log",
+        base,
+        "--key",
+        s(key),
+        "--state",
+        s(state),
+    ])
+}
+
+#[test]
+fn verifier_witness_and_signatures_against_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let keys = dir.path().join("keys");
+    ok(run(&[
+        "keys",
+        "generate",
+        "--name",
+        "op7-tablet",
+        "--out",
+        s(&keys),
+    ]));
+    ok(run(&[
+        "keys",
+        "generate",
+        "--name",
+        "witness.party-a/1",
+        "--witness",
+        "--out",
+        s(&keys),
+    ]));
+    ok(run(&[
+        "keys",
+        "add",
+        "--data",
+        s(&data),
+        s(&keys.join("op7-tablet.pub")),
+        s(&keys.join("witness.party-a_1.pub")),
+    ]));
+    let server = serve(&data, &[]);
+    let base = server.base.clone();
+
+    // Unsigned: accepted and marked so. Signed with a registered key: accepted and marked.
+    let (st, _) = post(
+        &base,
+        &obs("u1", "op7", 10.0).to_string(),
+        "application/json",
+    );
+    assert_eq!(st, 200);
+    let signed = sign(
+        obs("s1", "op7", 20.0),
+        &keys.join("op7-tablet.key"),
+        "op7-tablet",
+    );
+    let (st, v) = post(&base, &signed.to_string(), "application/json");
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(get(&base, "/api/v1/observations/u1").1["signed"], false);
+    let (_, s1) = get(&base, "/api/v1/observations/s1");
+    assert_eq!(s1["signed"], true);
+    assert!(s1["log_index"].as_u64().is_some());
+    // A signature over other content, and an unknown key, are refused naming the field.
+    let mut forged = signed.clone();
+    forged["id"] = json!("s2");
+    let (st, v) = post(&base, &forged.to_string(), "application/json");
+    assert_eq!(
+        (st, v["error"]["field"].as_str()),
+        (400, Some("signature")),
+        "{v}"
+    );
+    let mut unknown = sign(
+        obs("s3", "op7", 30.0),
+        &keys.join("op7-tablet.key"),
+        "op7-tablet",
+    );
+    unknown["key_id"] = json!("nobody");
+    let (st, v) = post(&base, &unknown.to_string(), "application/json");
+    assert_eq!(
+        (st, v["error"]["field"].as_str()),
+        (400, Some("key_id")),
+        "{v}"
+    );
+    assert_eq!(get(&base, "/api/v1/observations/s2").0, 404);
+
+    // A simulated hour through the API.
+    let sim = dir.path().join("obs.ndjson");
+    ok(run(&[
+        "simulate",
+        "--agreement",
+        s(&agreement()),
+        "--seed",
+        "5",
+        "--hours",
+        "1",
+        "--observations",
+        s(&sim),
+        "--truth",
+        s(&dir.path().join("truth.ndjson")),
+    ]));
+    ok(run(&["import", s(&sim), "--server", &base]));
+    let size = settled_checkpoint(&base);
+    assert!(size > 500, "{size}");
+
+    // A witness cosigns; the independent verifier checks everything and the cosignature.
+    let wkey = keys.join("witness.party-a_1.key");
+    let wpub = std::fs::read_to_string(keys.join("witness.party-a_1.pub")).unwrap();
+    let state = dir.path().join("witness-state.json");
+    let out = ok(witness(&base, &wkey, &state));
+    assert!(out.contains(&format!("at size {size}")), "{out}");
+    let report = python_verify(&base, &["--witness", wpub.trim()]);
+    assert_eq!(report["size"], size);
+    assert!(report["cosigned_by"]["witness.party-a/1"].as_u64().unwrap() > 1_700_000_000);
+    assert!(report["inclusion_proofs"].as_u64().unwrap() >= 10);
+
+    // `log prove` checks a record and the log's growth against the signed checkpoint.
+    let proved: Value =
+        serde_json::from_str(&ok(run(&["log", "prove", "--server", &base, "--id", "s1"]))).unwrap();
+    assert_eq!(proved["verified"], true);
+    assert!(
+        proved["leaf"]
+            .as_str()
+            .unwrap()
+            .starts_with(r#"{"observation":{"#)
+    );
+
+    // An incident carries its observations' inclusion proofs in the signed checkpoint.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let id = loop {
+        let (_, page) = get(&base, "/api/v1/incidents?limit=1");
+        if let Some(id) = page["incidents"][0]["id"].as_str() {
+            break id.to_string();
+        }
+        assert!(Instant::now() < deadline, "no incident published");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let (_, inc) = get(&base, &format!("/api/v1/incidents/{id}"));
+    let proof = &inc["proof"];
+    let key = truceline_log::note::Verifier::parse(proof["log_key"].as_str().unwrap()).unwrap();
+    let cp = truceline_log::checkpoint::open(proof["checkpoint"].as_str().unwrap(), &key).unwrap();
+    let leaves = proof["leaves"].as_array().unwrap();
+    assert_eq!(leaves.len(), inc["observations"].as_array().unwrap().len());
+    for l in leaves {
+        let leaf = B64.decode(l["leaf"].as_str().unwrap()).unwrap();
+        let hashes: Vec<truceline_log::Hash> = l["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| B64.decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
+            .collect();
+        truceline_log::verify_inclusion(
+            l["index"].as_u64().unwrap(),
+            cp.checkpoint.size,
+            &truceline_log::leaf_hash(&leaf),
+            &hashes,
+            &cp.checkpoint.root,
+        )
+        .unwrap();
+    }
+
+    // The log grows; the witness checks consistency and cosigns again.
+    for i in 0..5 {
+        post(
+            &base,
+            &obs(&format!("late{i}"), "op8", 40.0).to_string(),
+            "application/json",
+        );
+    }
+    let grown = settled_checkpoint(&base);
+    assert_eq!(grown, size + 5);
+    let out = ok(witness(&base, &wkey, &state));
+    assert!(
+        out.contains(&format!("consistent with size {size}")),
+        "{out}"
+    );
+    ok(run(&[
+        "log",
+        "prove",
+        "--server",
+        &base,
+        "--from",
+        &size.to_string(),
+    ]));
+    drop(server);
+
+    // The same key over another history: a fork. The witness refuses it.
+    let fork = dir.path().join("fork");
+    let server = serve(&fork, &["--log-key", s(&data.join("log.key"))]);
+    for i in 0..(grown + 10) {
+        post(
+            &server.base,
+            &obs(&format!("other{i}"), "op9", 50.0).to_string(),
+            "application/json",
+        );
+    }
+    let forked = settled_checkpoint(&server.base);
+    assert!(forked > grown);
+    let out = witness(&server.base, &wkey, &state);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("rewrote its history") && err.contains("not cosigning"),
+        "{err}"
+    );
+    // And the fork's checkpoint carries no cosignature from it.
+    let mut r = agent()
+        .get(format!("{}/api/v1/log/checkpoint", server.base))
+        .call()
+        .unwrap();
+    assert!(
+        !r.body_mut()
+            .read_to_string()
+            .unwrap()
+            .contains("witness.party-a/1")
+    );
+}
+
+/// A data directory of a simulated hour with a checkpoint, and `tamper` applied to a copy.
+fn tampered(tamper: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sim = dir.path().join("obs.ndjson");
+    ok(run(&[
+        "simulate",
+        "--agreement",
+        s(&agreement()),
+        "--seed",
+        "6",
+        "--hours",
+        "1",
+        "--observations",
+        s(&sim),
+        "--truth",
+        s(&dir.path().join("truth.ndjson")),
+    ]));
+    ok(run(&[
+        "import",
+        s(&sim),
+        "--data",
+        s(&data),
+        "--agreement",
+        s(&agreement()),
+    ]));
+    let clean = ok(run(&["log", "verify", "--data", s(&data)]));
+    assert!(
+        clean.contains(", 1 signed checkpoint(s) matched"),
+        "{clean}"
+    );
+    let c = rusqlite::Connection::open(data.join("truceline.db")).unwrap();
+    c.execute_batch(tamper).unwrap();
+    drop(c);
+    let out = run(&["log", "verify", "--data", s(&data)]);
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn log_verify_names_a_changed_deleted_or_swapped_record() {
+    let (code, err) = tampered(
+        "UPDATE observations SET body = CAST(replace(CAST(body AS TEXT), '\"observer\":\"', '\"observer\":\"x') AS BLOB)
+         WHERE seq = 41",
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("leaf 41:") && err.contains("differs from what was logged"),
+        "{err}"
+    );
+
+    let (code, err) = tampered("DELETE FROM observations WHERE seq = 100");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("leaf 100:") && err.contains("missing"),
+        "{err}"
+    );
+
+    let (code, err) = tampered(
+        "UPDATE observations SET body = CASE seq WHEN 10 THEN (SELECT body FROM observations WHERE seq = 20)
+                                               ELSE (SELECT body FROM observations WHERE seq = 10) END
+         WHERE seq IN (10, 20)",
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("leaf 10:") && err.contains("leaf 20") && err.contains("reordered"),
+        "{err}"
+    );
+}

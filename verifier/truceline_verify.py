@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""An independent verifier of a Truceline evidence log.
+
+Written from the texts of RFC 9162 (sections 2.1.1, 2.1.3.2, 2.1.4.2), C2SP signed-note,
+tlog-checkpoint and tlog-cosignature, sharing no code with the log it checks. Needs only the
+standard library, `hashlib`, and `cryptography` for Ed25519.
+
+    truceline_verify.py URL [--log-key VKEY] [--witness VKEY ...] [--samples N]
+
+Fetches the log's key, its signed checkpoint and every leaf; recomputes the root from the
+leaves; checks inclusion proofs for sampled leaves and consistency proofs from sampled earlier
+sizes against the signed root; checks each given witness's cosignature. Exits 0 when everything
+holds and 1 with the first failure otherwise.
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import random
+import struct
+import sys
+import urllib.request
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+
+class VerifyError(Exception):
+    pass
+
+
+# ---- RFC 9162 2.1.1: the Merkle tree hash --------------------------------------------------
+
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def mth(leaves):
+    """MTH over leaf hashes, by the recursive definition (iteratively, by the same split)."""
+    n = len(leaves)
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return node_hash(mth(leaves[:k]), mth(leaves[k:]))
+
+
+def roots_of_prefixes(leaves, sizes):
+    """MTH of leaves[:s] for each s, computed with a stack of complete subtrees."""
+    wanted = set(sizes)
+    out = {}
+    stack = []  # (height, hash)
+    for i, leaf in enumerate(leaves):
+        h, height = leaf, 0
+        while stack and stack[-1][0] == height:
+            h = node_hash(stack.pop()[1], h)
+            height += 1
+        stack.append((height, h))
+        if i + 1 in wanted:
+            r = stack[-1][1]
+            for _, left in reversed(stack[:-1]):
+                r = node_hash(left, r)
+            out[i + 1] = r
+    return out
+
+
+# ---- RFC 9162 2.1.3.2: verifying an inclusion proof ----------------------------------------
+
+def verify_inclusion(index, size, leaf, proof, root):
+    if index >= size:
+        raise VerifyError(f"leaf {index} is beyond tree size {size}")
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            raise VerifyError("inclusion proof too long")
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise VerifyError("inclusion proof too short")
+    if r != root:
+        raise VerifyError(f"inclusion proof of leaf {index} does not lead to the root")
+
+
+# ---- RFC 9162 2.1.4.2: verifying a consistency proof ---------------------------------------
+
+def verify_consistency(first, second, first_hash, second_hash, proof):
+    if first == second:
+        if proof or first_hash != second_hash:
+            raise VerifyError("equal sizes need an empty proof and equal roots")
+        return
+    if first == 0 or first > second:
+        raise VerifyError(f"bad sizes {first}, {second}")
+    if not proof:
+        raise VerifyError("empty consistency proof")
+    if first & (first - 1) == 0:
+        proof = [first_hash] + list(proof)
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            raise VerifyError("consistency proof too long")
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise VerifyError("consistency proof too short")
+    if fr != first_hash:
+        raise VerifyError(f"consistency proof does not lead to the root at size {first}")
+    if sr != second_hash:
+        raise VerifyError(f"consistency proof does not lead to the root at size {second}")
+
+
+# ---- C2SP signed-note, tlog-checkpoint, tlog-cosignature -----------------------------------
+
+def parse_vkey(vkey: str):
+    name, key_id_hex, b64 = vkey.strip().split("+", 2)
+    raw = base64.b64decode(b64, validate=True)
+    if len(raw) != 33:
+        raise VerifyError("verifier key is not an algorithm byte and 32 bytes")
+    alg, pub = raw[0], raw[1:]
+    key_id = hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + pub).digest()[:4]
+    if key_id.hex() != key_id_hex:
+        raise VerifyError(f"verifier key id of {name} does not match its key")
+    return name, alg, key_id, Ed25519PublicKey.from_public_bytes(pub)
+
+
+def open_note(note: str):
+    """Splits a signed note into its text and (name, key id, signature bytes) lines."""
+    i = note.rfind("\n\n")
+    if i < 0:
+        raise VerifyError("no blank line before the signatures")
+    text, sigs = note[: i + 1], note[i + 2 :]
+    lines = []
+    for line in sigs.splitlines():
+        if not line.startswith("\u2014 "):
+            raise VerifyError("signature line does not start with an em dash")
+        name, b64 = line[2:].split(" ", 1)
+        raw = base64.b64decode(b64, validate=True)
+        lines.append((name, raw[:4], raw[4:]))
+    return text, lines
+
+
+def check_signature(text, lines, vkey):
+    """Returns the cosignature time (0 for a plain signature) of the matching line."""
+    name, alg, key_id, pub = parse_vkey(vkey)
+    for n, kid, sig in lines:
+        if n != name or kid != key_id:
+            continue
+        try:
+            if alg == 0x01:
+                pub.verify(sig, text.encode())
+                return 0
+            if alg == 0x04 and len(sig) == 72:
+                (t,) = struct.unpack(">Q", sig[:8])
+                pub.verify(sig[8:], f"cosignature/v1\ntime {t}\n".encode() + text.encode())
+                return t
+        except InvalidSignature:
+            pass
+    raise VerifyError(f"no valid signature by {name}")
+
+
+def parse_checkpoint(text: str):
+    lines = text.split("\n")
+    origin, size, root = lines[0], int(lines[1]), base64.b64decode(lines[2], validate=True)
+    if len(root) != 32 or str(size) != lines[1]:
+        raise VerifyError("malformed checkpoint")
+    return origin, size, root
+
+
+# ---- talking to the log --------------------------------------------------------------------
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as r:
+        return r.read()
+
+
+def fetch_json(url: str):
+    return json.loads(fetch(url))
+
+
+def b64s(values):
+    return [base64.b64decode(v, validate=True) for v in values]
+
+
+def verify_log(base, log_key=None, witnesses=(), samples=20, seed=1):
+    api = base.rstrip("/") + "/api/v1/log"
+    served_key = fetch(api + "/key").decode().strip()
+    log_key = (log_key or served_key).strip()
+    if log_key != served_key:
+        raise VerifyError("the log serves another key than the one given")
+    note = fetch(api + "/checkpoint").decode()
+    text, sig_lines = open_note(note)
+    check_signature(text, sig_lines, log_key)
+    origin, size, root = parse_checkpoint(text)
+    if origin != parse_vkey(log_key)[0]:
+        raise VerifyError("the checkpoint's origin is not the key's name")
+    cosigned = {}
+    for w in witnesses:
+        cosigned[parse_vkey(w)[0]] = check_signature(text, sig_lines, w)
+
+    leaves = []
+    while len(leaves) < size:
+        page = fetch_json(f"{api}/entries?start={len(leaves)}&end={size}")
+        got = b64s(page["entries"])
+        if not got:
+            raise VerifyError(f"the log returned no entries from {len(leaves)}")
+        for data in got:
+            json.loads(data)  # every leaf is JSON
+            leaves.append(leaf_hash(data))
+    rng = random.Random(seed)
+    sizes = sorted({1, size} | {rng.randint(1, size) for _ in range(samples)}) if size else []
+    roots = roots_of_prefixes(leaves, sizes)
+    if size and roots[size] != root:
+        raise VerifyError("the root recomputed from the entries is not the signed root")
+
+    indexes = sorted({0, size - 1} | {rng.randrange(size) for _ in range(samples)}) if size else []
+    for i in indexes:
+        p = fetch_json(f"{api}/proof/inclusion?index={i}&size={size}")
+        verify_inclusion(i, size, leaves[i], b64s(p["hashes"]), root)
+    for m in sizes:
+        if m == size:
+            continue
+        p = fetch_json(f"{api}/proof/consistency?from={m}&to={size}")
+        verify_consistency(m, size, roots[m], root, b64s(p["hashes"]))
+    return {
+        "origin": origin,
+        "size": size,
+        "root": base64.b64encode(root).decode(),
+        "inclusion_proofs": len(indexes),
+        "consistency_proofs": len([m for m in sizes if m != size]),
+        "cosigned_by": cosigned,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("url")
+    ap.add_argument("--log-key")
+    ap.add_argument("--witness", action="append", default=[])
+    ap.add_argument("--samples", type=int, default=20)
+    a = ap.parse_args()
+    try:
+        print(json.dumps(verify_log(a.url, a.log_key, a.witness, a.samples), indent=1))
+    except (VerifyError, ValueError, KeyError) as e:
+        print(f"verification failed: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
