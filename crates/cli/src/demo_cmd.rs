@@ -112,6 +112,7 @@ impl DemoArgs {
             truceline_server::DEFAULT_MAX_BODY,
             Some(banner),
             None,
+            true,
         )?;
         eprintln!(
             "Truceline demo: http://{} (data in {}); Ctrl-C to stop",

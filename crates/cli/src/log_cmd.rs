@@ -332,14 +332,16 @@ impl LogCommand {
                 }
             }
             LogCommand::Verify { data } => {
-                let store = SqliteStore::open(&data)
-                    .with_context(|| format!("cannot open the store in {}", data.display()))?;
+                if !data.join(truceline_store::DB_FILE).exists() {
+                    bail!("{}: no store here", data.display());
+                }
                 let key = std::fs::read_to_string(data.join(LOG_PUB_FILE))
                     .ok()
                     .map(|t| Verifier::parse(&t))
                     .transpose()
                     .context("the data directory's log.pub")?;
-                let r = store.verify_log(key.as_ref())?;
+                let r = truceline_store::verify_log_at(&data, key.as_ref())
+                    .with_context(|| format!("cannot verify the store in {}", data.display()))?;
                 match r.problem {
                     None => {
                         println!(

@@ -33,6 +33,10 @@ pub struct ServeArgs {
     /// directory, generated on first start.
     #[arg(long)]
     log_key: Option<PathBuf>,
+    /// Serve records and the evidence log only, without fusing incidents (a mirror, or a
+    /// server being bulk-loaded).
+    #[arg(long)]
+    no_fusion: bool,
     /// Write logs as JSON lines.
     #[arg(long)]
     log_json: bool,
@@ -58,6 +62,7 @@ impl ServeArgs {
             self.max_body,
             None,
             self.log_key.as_deref(),
+            !self.no_fusion,
         )?;
         server.run(self.listen, std::future::pending())?;
         Ok(ExitCode::SUCCESS)
@@ -68,7 +73,7 @@ impl ServeArgs {
 pub struct Server {
     pub store: Arc<SqliteStore>,
     pub state: Arc<AppState>,
-    fusion: std::thread::JoinHandle<()>,
+    fusion: Option<std::thread::JoinHandle<()>>,
     stop_fusion: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -80,6 +85,7 @@ impl Server {
         max_body: usize,
         banner: Option<String>,
         log_key: Option<&Path>,
+        online_fusion: bool,
     ) -> anyhow::Result<Server> {
         let signer = truceline_server::evidence::log_signer(dir, log_key)?;
         let metrics = Arc::new(Metrics::default());
@@ -101,8 +107,16 @@ impl Server {
             crate::vocabulary(agreement),
         ));
         let stop_fusion = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let fusion_thread =
-            truceline_server::online::spawn(fusion.clone(), store.clone(), stop_fusion.clone())?;
+        let fusion_thread = if online_fusion {
+            Some(truceline_server::online::spawn(
+                fusion.clone(),
+                store.clone(),
+                stop_fusion.clone(),
+            )?)
+        } else {
+            tracing::info!("online fusion is off: no incidents are published");
+            None
+        };
         let state = Arc::new(AppState {
             store: store.clone(),
             vocab: crate::vocabulary(agreement),
@@ -163,7 +177,9 @@ impl Server {
         })?;
         self.stop_fusion
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        let _ = self.fusion.join();
+        if let Some(f) = self.fusion {
+            let _ = f.join();
+        }
         // The last records acknowledged are covered by a checkpoint before the store closes.
         if let Err(e) = self.state.log.checkpoint_now(self.store.as_ref()) {
             tracing::warn!(error = %e, "no final checkpoint");

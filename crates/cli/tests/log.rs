@@ -348,16 +348,13 @@ fn log_verify_names_a_changed_deleted_or_swapped_record() {
     );
     assert_eq!(code, 1);
     assert!(
-        err.contains("leaf 41:") && err.contains("differs from what was logged"),
+        err.contains("leaf 40:") && err.contains("differs from what was logged"),
         "{err}"
     );
 
     let (code, err) = tampered("DELETE FROM observations WHERE seq = 100");
     assert_eq!(code, 1);
-    assert!(
-        err.contains("leaf 100:") && err.contains("missing"),
-        "{err}"
-    );
+    assert!(err.contains("leaf 99 is missing"), "{err}");
 
     let (code, err) = tampered(
         "UPDATE observations SET body = CASE seq WHEN 10 THEN (SELECT body FROM observations WHERE seq = 20)
@@ -366,7 +363,7 @@ fn log_verify_names_a_changed_deleted_or_swapped_record() {
     );
     assert_eq!(code, 1);
     assert!(
-        err.contains("leaf 10:") && err.contains("leaf 20") && err.contains("reordered"),
+        err.contains("leaf 9:") && err.contains("leaf 19") && err.contains("reordered"),
         "{err}"
     );
 }

@@ -94,6 +94,17 @@ impl Frontier {
         out.into_iter()
     }
 
+    /// The complete subtrees of the edge as (level, position, hash), largest first: the nodes a
+    /// proof at this size needs for the subtrees that run to its end.
+    pub fn nodes(&self) -> impl Iterator<Item = (u32, u64, Hash)> + '_ {
+        let mut start = 0u64;
+        self.edge.iter().map(move |&(level, h)| {
+            let n = start >> level;
+            start += 1 << level;
+            (level, n, h)
+        })
+    }
+
     /// The root hash: the edge folded from the right, as RFC 6962's MTH splits.
     pub fn root(&self) -> Hash {
         let mut it = self.edge.iter().rev();
@@ -168,6 +179,9 @@ mod tests {
             }
             let back = Frontier::restore(i + 1, &stored).unwrap();
             assert_eq!(back, f);
+            for (level, n, h) in f.nodes() {
+                assert_eq!(stored[stored_index(level, n) as usize], h);
+            }
         }
     }
 }

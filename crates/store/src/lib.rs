@@ -37,7 +37,7 @@ use std::time::Duration;
 pub use log::{AGREEMENT, OBSERVATION};
 pub use sqlite::{SqliteStore, configure_writer};
 pub use truceline_log::Hash;
-pub use verify::{LogProblem, LogReport};
+pub use verify::{LogProblem, LogReport, verify_log_at};
 
 /// Name of the database file in a data directory.
 pub const DB_FILE: &str = "truceline.db";

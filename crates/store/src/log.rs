@@ -1,8 +1,10 @@
-//! The evidence log's tables: one row per leaf, holding the leaf's hash and the hashes of the
-//! subtrees it completes, written in the same transaction as the record it logs.
+//! The evidence log's storage. Each leaf's row holds the leaf's hash followed by the hashes of
+//! the subtrees it completes; an observation's leaf is the observation's own row (log index
+//! `seq - 1`), any other record's leaf is a row of `log_records`. Both are written in the
+//! transaction that stores the record.
 //!
-//! A complete subtree's hash is stored in the row of its last leaf, so any proof node is one
-//! rowid lookup and a 32-byte slice, and appending never updates an earlier row.
+//! A complete subtree's hash is in the row of its last leaf, so any proof node is a rowid lookup
+//! and a 32-byte slice, and appending never updates an earlier row.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use truceline_log::{Frontier, Hash, HashReader, leaf_bytes, leaf_hash};
@@ -13,8 +15,18 @@ use crate::StoreError;
 pub const OBSERVATION: &str = "observation";
 pub const AGREEMENT: &str = "agreement";
 
-/// Appends one record's leaf: its hash and the subtree hashes it completes, in one row.
-pub(crate) fn append(
+/// Appends a record's leaf to `frontier`; returns the row's hashes.
+pub(crate) fn leaf_row(frontier: &mut Frontier, kind: &str, canonical: &[u8]) -> Vec<u8> {
+    let leaf = leaf_hash(&leaf_bytes(kind, canonical));
+    let mut blob = Vec::with_capacity(64);
+    for h in frontier.append(leaf) {
+        blob.extend_from_slice(&h);
+    }
+    blob
+}
+
+/// Appends the leaf of a record kept outside `observations`.
+pub(crate) fn append_record(
     conn: &Connection,
     frontier: &mut Frontier,
     kind: &str,
@@ -22,43 +34,156 @@ pub(crate) fn append(
     canonical: &[u8],
 ) -> rusqlite::Result<u64> {
     let idx = frontier.size();
-    let leaf = leaf_hash(&leaf_bytes(kind, canonical));
-    let mut blob = Vec::with_capacity(64);
-    for h in frontier.append(leaf) {
-        blob.extend_from_slice(&h);
-    }
-    conn.prepare_cached("INSERT INTO log (idx, kind, record, hashes) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![idx as i64, kind, record, blob])?;
+    let blob = leaf_row(frontier, kind, canonical);
+    conn.prepare_cached(
+        "INSERT INTO log_records (idx, kind, record, hashes) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![idx as i64, kind, record, blob])?;
     Ok(idx)
 }
 
 /// The log's size: one more than its last leaf.
 pub(crate) fn size(conn: &Connection) -> rusqlite::Result<u64> {
-    let last: Option<i64> = conn.query_row("SELECT max(idx) FROM log", [], |r| r.get(0))?;
-    Ok(last.map_or(0, |l| l as u64 + 1))
+    let (obs, other): (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT (SELECT max(seq) - 1 FROM observations), (SELECT max(idx) FROM log_records)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(obs.max(other).map_or(0, |l| l as u64 + 1))
 }
 
 /// Reads node hashes through one connection.
 pub(crate) struct Nodes<'a>(pub &'a Connection);
 
+/// Subtrees this high are few (one per 1,024 leaves) and every proof crosses them: kept in
+/// memory once read. Node hashes never change, so the cache is never stale.
+const CACHED_LEVEL: u32 = 10;
+
+/// Node hashes kept in memory for proofs: high subtrees, and the edges of the sizes recently
+/// proved against (the subtrees that run to a tree's end, which every proof at that size needs).
+#[derive(Default)]
+pub(crate) struct NodeCache {
+    high: std::sync::RwLock<std::collections::HashMap<(u32, u64), Hash>>,
+    edges: std::sync::Mutex<Vec<Frontier>>,
+}
+
+/// A reader through the cache, for proofs at `size`.
+pub(crate) struct Cached<'a> {
+    pub conn: &'a Connection,
+    pub cache: &'a NodeCache,
+    pub edge: Option<Frontier>,
+}
+
+impl NodeCache {
+    /// The edge of the tree of `size` leaves, rebuilt (through the cache) if not recent.
+    pub fn edge(&self, conn: &Connection, size: u64) -> Result<Frontier, StoreError> {
+        if let Some(f) = self.edges.lock().unwrap().iter().find(|f| f.size() == size) {
+            return Ok(f.clone());
+        }
+        let f = Frontier::restore(
+            size,
+            &Cached {
+                conn,
+                cache: self,
+                edge: None,
+            },
+        )?;
+        let mut edges = self.edges.lock().unwrap();
+        if edges.len() >= 8 {
+            edges.remove(0);
+        }
+        edges.push(f.clone());
+        Ok(f)
+    }
+}
+
+impl HashReader for Cached<'_> {
+    type Error = StoreError;
+    fn read_nodes(&self, nodes: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
+        let mut out: Vec<Option<Hash>> = vec![None; nodes.len()];
+        {
+            let high = self.cache.high.read().unwrap();
+            for (o, &(level, n)) in out.iter_mut().zip(nodes) {
+                *o = self
+                    .edge
+                    .as_ref()
+                    .and_then(|e| e.nodes().find(|&(l, m, _)| (l, m) == (level, n)))
+                    .map(|(.., h)| h)
+                    .or_else(|| high.get(&(level, n)).copied());
+            }
+        }
+        let missing: Vec<(u32, u64)> = nodes
+            .iter()
+            .zip(&out)
+            .filter(|(_, o)| o.is_none())
+            .map(|(n, _)| *n)
+            .collect();
+        if !missing.is_empty() {
+            let read = Nodes(self.conn).read_nodes(&missing)?;
+            let mut high = self.cache.high.write().unwrap();
+            let mut read = missing.iter().zip(read);
+            for o in out.iter_mut().filter(|o| o.is_none()) {
+                let (&(level, n), h) = read.next().expect("one read per missing node");
+                if level >= CACHED_LEVEL {
+                    high.insert((level, n), h);
+                }
+                *o = Some(h);
+            }
+        }
+        Ok(out.into_iter().map(|h| h.expect("filled")).collect())
+    }
+}
+
 impl HashReader for Nodes<'_> {
     type Error = StoreError;
     fn read_nodes(&self, nodes: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
-        let mut stmt = self
+        // Node (level, n) was completed by its last leaf, at offset `level` in that row. All the
+        // rows a proof needs come back from one statement: a statement per node cost more than
+        // the reads themselves.
+        let rows: Vec<u64> = nodes.iter().map(|&(l, n)| ((n + 1) << l) - 1).collect();
+        let seqs: Vec<u64> = rows.iter().map(|r| r + 1).collect();
+        let mut found: Vec<(u64, Vec<u8>)> = self
             .0
-            .prepare_cached("SELECT substr(hashes, ?2, 32) FROM log WHERE idx = ?1")?;
+            .prepare_cached(
+                "SELECT seq - 1, hashes FROM observations WHERE seq IN (SELECT value FROM json_each(?1))",
+            )?
+            .query_map([serde_json::to_string(&seqs).expect("numbers")], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default()))
+            })?
+            .collect::<Result<_, _>>()?;
+        if found.len() < rows.len() {
+            // Leaves of other records are rare (agreement versions): looked for only when needed.
+            let rest: Vec<u64> = rows
+                .iter()
+                .filter(|r| !found.iter().any(|f| f.0 == **r))
+                .copied()
+                .collect();
+            let more = self
+                .0
+                .prepare_cached("SELECT idx, hashes FROM log_records WHERE idx IN (SELECT value FROM json_each(?1))")?
+                .query_map([serde_json::to_string(&rest).expect("numbers")], |r| {
+                    Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            found.extend(more);
+        }
+        found.sort_unstable_by_key(|f| f.0);
         nodes
             .iter()
-            .map(|&(level, n)| {
-                // Node (level, n) was completed by its last leaf, at offset `level` in that row.
-                let leaf = ((n + 1) << level) - 1;
-                let h: Option<Vec<u8>> = stmt
-                    .query_row(params![leaf as i64, level as i64 * 32 + 1], |r| r.get(0))
-                    .optional()?;
-                h.and_then(|h| Hash::try_from(h.as_slice()).ok())
+            .zip(&rows)
+            .map(|(&(level, _), &leaf)| {
+                found
+                    .binary_search_by_key(&leaf, |f| f.0)
+                    .ok()
+                    .and_then(|i| {
+                        found[i]
+                            .1
+                            .get(level as usize * 32..level as usize * 32 + 32)
+                    })
+                    .and_then(|h| Hash::try_from(h).ok())
                     .ok_or_else(|| {
                         StoreError::Inconsistent(format!(
-                            "log row {leaf} lacks the hash of the subtree at level {level}"
+                            "leaf {leaf} lacks the hash of the subtree at level {level}"
                         ))
                     })
             })
@@ -66,23 +191,104 @@ impl HashReader for Nodes<'_> {
     }
 }
 
-/// The exact bytes of leaf `idx`, rebuilt from the record it logs.
+/// One leaf as stored: its index, what it logs, the record's bytes (None if the record is
+/// gone) and the stored hashes.
+pub(crate) struct Leaf {
+    pub idx: u64,
+    pub kind: String,
+    pub record: i64,
+    pub bytes: Option<Vec<u8>>,
+    pub hashes: Vec<u8>,
+}
+
+/// Calls `f` with every leaf in `[start, end)` in index order, merging observations' rows with
+/// `log_records`; stops when `f` returns false.
+pub(crate) fn scan(
+    c: &Connection,
+    start: u64,
+    end: u64,
+    mut f: impl FnMut(Leaf) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    // A body edited outside the program may come back as text; judge its bytes.
+    let bytes = |r: &rusqlite::Row, i| -> rusqlite::Result<Vec<u8>> {
+        Ok(r.get_ref(i)?
+            .as_bytes()
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default())
+    };
+    let mut obs = c.prepare_cached(
+        "SELECT seq, body, hashes FROM observations WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+    )?;
+    let mut obs = obs.query(params![start as i64, end as i64])?;
+    let mut other = c.prepare_cached(
+        "SELECT idx, kind, record, hashes FROM log_records WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+    )?;
+    let others: Vec<(i64, String, i64, Vec<u8>)> = other
+        .query_map(params![start as i64, end as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut others = others.into_iter().peekable();
+    let mut next_obs = obs
+        .next()?
+        .map(|r| -> rusqlite::Result<Leaf> {
+            let seq: i64 = r.get(0)?;
+            Ok(Leaf {
+                idx: seq as u64 - 1,
+                kind: OBSERVATION.into(),
+                record: seq,
+                bytes: Some(bytes(r, 1)?),
+                hashes: r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default(),
+            })
+        })
+        .transpose()?;
+    loop {
+        let take_other = match (&next_obs, others.peek()) {
+            (None, None) => return Ok(()),
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (Some(o), Some(x)) => (x.0 as u64) < o.idx,
+        };
+        let leaf = if take_other {
+            let (idx, kind, record, hashes) = others.next().expect("peeked");
+            let bytes = record_bytes(c, &kind, record)?;
+            Leaf {
+                idx: idx as u64,
+                kind,
+                record,
+                bytes,
+                hashes,
+            }
+        } else {
+            let leaf = next_obs.take().expect("present");
+            next_obs = obs
+                .next()?
+                .map(|r| -> rusqlite::Result<Leaf> {
+                    let seq: i64 = r.get(0)?;
+                    Ok(Leaf {
+                        idx: seq as u64 - 1,
+                        kind: OBSERVATION.into(),
+                        record: seq,
+                        bytes: Some(bytes(r, 1)?),
+                        hashes: r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default(),
+                    })
+                })
+                .transpose()?;
+            leaf
+        };
+        if !f(leaf)? {
+            return Ok(());
+        }
+    }
+}
+
+/// The canonical bytes of a record kept outside `observations`.
 pub(crate) fn record_bytes(
     conn: &Connection,
     kind: &str,
     record: i64,
 ) -> Result<Option<Vec<u8>>, StoreError> {
     match kind {
-        OBSERVATION => Ok(conn
-            .prepare_cached("SELECT body FROM observations WHERE seq = ?1")?
-            .query_row([record], |r| {
-                // A body edited outside the program may come back as text; judge its bytes.
-                Ok(r.get_ref(0)?
-                    .as_bytes()
-                    .map(<[u8]>::to_vec)
-                    .unwrap_or_default())
-            })
-            .optional()?),
         AGREEMENT => conn
             .prepare_cached(
                 "SELECT version, agreement_id, toml_name, files FROM agreements WHERE version = ?1",
@@ -99,7 +305,7 @@ pub(crate) fn record_bytes(
             .map(|(v, id, name, files)| agreement_record(v, &id, &name, &files))
             .transpose(),
         other => Err(StoreError::Inconsistent(format!(
-            "log row of unknown kind {other:?}"
+            "log record of unknown kind {other:?}"
         ))),
     }
 }
@@ -124,8 +330,8 @@ pub(crate) fn agreement_record(
         .map_err(|e| StoreError::Inconsistent(format!("agreement version {version}: {e}")))
 }
 
-/// Fills the log of a store written before it had one: every observation in record order (so
-/// each keeps the index it was acknowledged with), then every agreement version.
+/// Fills the log of a store written before it had one: every observation in record order (each
+/// keeps the index it was acknowledged with, seq - 1), then every agreement version.
 pub(crate) fn backfill(conn: &Connection) -> Result<(), StoreError> {
     let mut frontier = Frontier::default();
     let obs: Vec<(i64, Vec<u8>)> = conn
@@ -133,10 +339,17 @@ pub(crate) fn backfill(conn: &Connection) -> Result<(), StoreError> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (seq, body) in obs {
-        let idx = append(conn, &mut frontier, OBSERVATION, seq, &body)?;
+        if seq as u64 != frontier.size() + 1 {
+            return Err(StoreError::Inconsistent(format!(
+                "record {} is missing (next stored is {}); the store cannot be logged",
+                frontier.size(),
+                seq - 1
+            )));
+        }
+        let blob = leaf_row(&mut frontier, OBSERVATION, &body);
         conn.execute(
-            "UPDATE observations SET log_index = ?1 WHERE seq = ?2",
-            params![idx as i64, seq],
+            "UPDATE observations SET hashes = ?1 WHERE seq = ?2",
+            params![blob, seq],
         )?;
     }
     let agreements: Vec<(i64, String, String, String)> = conn
@@ -145,7 +358,7 @@ pub(crate) fn backfill(conn: &Connection) -> Result<(), StoreError> {
         .collect::<Result<_, _>>()?;
     for (v, id, name, files) in agreements {
         let rec = agreement_record(v, &id, &name, &files)?;
-        let idx = append(conn, &mut frontier, AGREEMENT, v, &rec)?;
+        let idx = append_record(conn, &mut frontier, AGREEMENT, v, &rec)?;
         conn.execute(
             "UPDATE agreements SET log_index = ?1 WHERE version = ?2",
             params![idx as i64, v],

@@ -31,13 +31,16 @@ pub const MIGRATIONS: &[&str] = &[
          files TEXT NOT NULL,              -- JSON array of [name, text]
          stored_ms INTEGER NOT NULL
      );",
-    // 2: the evidence log, one row per leaf, and the checkpoints signed over it. Records
-    // accepted before it are logged by `log::backfill` in the same transaction.
-    "ALTER TABLE observations ADD COLUMN log_index INTEGER;
+    // 2: the evidence log. An observation's leaf is its row: its log index is seq - 1 and its
+    // hashes (leaf, then the subtrees it completes) sit beside it, so logging costs no extra
+    // row. Leaves of other records (agreement versions, later decisions and reports) are rows of
+    // `log_records`. Records accepted before the log are logged by `log::backfill` in the same
+    // transaction, each observation keeping the index it was acknowledged with.
+    "ALTER TABLE observations ADD COLUMN hashes BLOB;
      ALTER TABLE agreements ADD COLUMN log_index INTEGER;
-     CREATE TABLE log (
+     CREATE TABLE log_records (
          idx INTEGER PRIMARY KEY,          -- leaf index
-         kind TEXT NOT NULL,               -- observation | agreement
+         kind TEXT NOT NULL,               -- agreement (decision, report to come)
          record INTEGER NOT NULL,          -- the record's rowid in its table
          hashes BLOB NOT NULL              -- leaf hash, then the subtree hashes it completes
      );

@@ -37,6 +37,7 @@ pub struct SqliteStore {
     thread: Mutex<Option<JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
     head: Head,
+    nodes: crate::log::NodeCache,
 }
 
 type CommitHook = Arc<dyn Fn(CommitStats) + Send + Sync>;
@@ -58,7 +59,13 @@ impl SqliteStore {
         configure_writer(&conn)?;
         migrations::migrate(&mut conn)?;
         let size = crate::log::size(&conn)?;
-        let frontier = Frontier::restore(size, &crate::log::Nodes(&conn))?;
+        let frontier = Frontier::restore(size, &crate::log::Nodes(&conn)).map_err(|e| {
+            StoreError::Inconsistent(format!(
+                "the evidence log cannot be resumed ({e}); the store was changed outside the program: \
+                 `truceline log verify --data {}` names what differs",
+                dir.display()
+            ))
+        })?;
         let head: Head = Arc::new(Mutex::new((size, frontier.root())));
         let (tx, rx) = mpsc::channel();
         let writer_head = head.clone();
@@ -75,6 +82,7 @@ impl SqliteStore {
             thread: Mutex::new(Some(thread)),
             readers: Mutex::new(Vec::new()),
             head,
+            nodes: Default::default(),
         })
     }
 
@@ -298,24 +306,34 @@ fn insert_batch(
     received: i64,
     frontier: &mut Frontier,
 ) -> Result<Vec<Outcome>, StoreError> {
+    // The row is the leaf: its rowid is the log index + 1 and its hashes go in with it.
     let mut insert = conn.prepare_cached(
-        "INSERT INTO observations (id, observer, time_ms, lon, lat, kind, received_ms, body, log_index)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING",
+        "INSERT INTO observations (seq, id, observer, time_ms, lon, lat, kind, received_ms, body, hashes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO NOTHING",
     )?;
-    let mut existing =
-        conn.prepare_cached("SELECT log_index, body FROM observations WHERE id = ?1")?;
+    let mut existing = conn.prepare_cached("SELECT seq, body FROM observations WHERE id = ?1")?;
     let mut out = Vec::with_capacity(batch.len());
     for (index, o) in batch.iter().enumerate() {
-        let next = frontier.size() as i64;
+        let mark = frontier.clone();
+        let log_index = frontier.size();
+        let hashes = crate::log::leaf_row(frontier, OBSERVATION, &o.body);
         let n = insert.execute(params![
-            o.id, o.observer, o.time_ms, o.lon, o.lat, o.kind, received, o.body, next
+            log_index as i64 + 1,
+            o.id,
+            o.observer,
+            o.time_ms,
+            o.lon,
+            o.lat,
+            o.kind,
+            received,
+            o.body,
+            hashes
         ])?;
         if n == 1 {
-            let seq = conn.last_insert_rowid();
-            let log_index = crate::log::append(conn, frontier, OBSERVATION, seq, &o.body)?;
             out.push(Outcome::Accepted { log_index });
         } else {
-            let (log_index, body): (i64, Vec<u8>) =
+            *frontier = mark;
+            let (seq, body): (i64, Vec<u8>) =
                 existing.query_row([&o.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             if body != o.body {
                 return Err(StoreError::Conflict {
@@ -324,7 +342,7 @@ fn insert_batch(
                 });
             }
             out.push(Outcome::Duplicate {
-                log_index: log_index as u64,
+                log_index: seq as u64 - 1,
             });
         }
     }
@@ -352,7 +370,7 @@ fn insert_agreement(
     )?;
     let version = conn.last_insert_rowid();
     let record = crate::log::agreement_record(version, &a.agreement_id, &a.toml_name, &files)?;
-    let idx = crate::log::append(conn, frontier, AGREEMENT, version, &record)?;
+    let idx = crate::log::append_record(conn, frontier, AGREEMENT, version, &record)?;
     conn.execute(
         "UPDATE agreements SET log_index = ?1 WHERE version = ?2",
         params![idx as i64, version],
@@ -372,11 +390,12 @@ fn latest_agreement_row(c: &Connection) -> rusqlite::Result<Option<(i64, String,
 }
 
 fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<StoredObservation> {
+    let seq = r.get::<_, i64>(0)? as u64;
     Ok(StoredObservation {
-        position: r.get::<_, i64>(0)? as u64,
+        position: seq,
         received_ms: r.get(1)?,
         body: r.get(2)?,
-        log_index: r.get::<_, i64>(3)? as u64,
+        log_index: seq - 1,
     })
 }
 
@@ -391,18 +410,16 @@ impl ObservationStore for SqliteStore {
 
     fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError> {
         self.with_reader(|c| {
-            Ok(c.prepare_cached(
-                "SELECT seq, received_ms, body, log_index FROM observations WHERE id = ?1",
-            )?
-            .query_row([id], stored_row)
-            .optional()?)
+            Ok(
+                c.prepare_cached("SELECT seq, received_ms, body FROM observations WHERE id = ?1")?
+                    .query_row([id], stored_row)
+                    .optional()?,
+            )
         })
     }
 
     fn query(&self, q: &Query) -> Result<Page, StoreError> {
-        let mut sql = String::from(
-            "SELECT seq, received_ms, body, log_index FROM observations WHERE seq > ?",
-        );
+        let mut sql = String::from("SELECT seq, received_ms, body FROM observations WHERE seq > ?");
         let after = q.after.map_or(0, |p| p as i64);
         let mut args: Vec<rusqlite::types::Value> = vec![after.into()];
         if let Some([w, s, e, n]) = q.bbox {
@@ -503,14 +520,16 @@ impl ObservationStore for SqliteStore {
     fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
         self.known_size(size)?;
         self.with_reader(|c| {
-            truceline_log::inclusion_proof(index, size, &crate::log::Nodes(c)).map_err(proof_error)
+            let r = self.cached(c, size)?;
+            truceline_log::inclusion_proof(index, size, &r).map_err(proof_error)
         })
     }
 
     fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError> {
         self.known_size(to)?;
         self.with_reader(|c| {
-            truceline_log::consistency_proof(from, to, &crate::log::Nodes(c)).map_err(proof_error)
+            let r = self.cached(c, to)?;
+            truceline_log::consistency_proof(from, to, &r).map_err(proof_error)
         })
     }
 
@@ -522,24 +541,30 @@ impl ObservationStore for SqliteStore {
             )));
         }
         self.with_reader(|c| {
-            let rows: Vec<(String, i64)> = c
-                .prepare_cached(
-                    "SELECT kind, record FROM log WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
-                )?
-                .query_map(params![start as i64, end as i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect::<Result<_, _>>()?;
-            rows.into_iter()
-                .map(|(kind, record)| {
-                    let bytes = crate::log::record_bytes(c, &kind, record)?.ok_or_else(|| {
-                        StoreError::Inconsistent(format!(
-                            "the {kind} of log row {record} is missing"
-                        ))
-                    })?;
-                    Ok(truceline_log::leaf_bytes(&kind, &bytes))
-                })
-                .collect()
+            let mut out = Vec::with_capacity((end - start) as usize);
+            crate::log::scan(c, start, end, |leaf| {
+                if leaf.idx != start + out.len() as u64 {
+                    return Err(StoreError::Inconsistent(format!(
+                        "leaf {} is missing",
+                        start + out.len() as u64
+                    )));
+                }
+                let bytes = leaf.bytes.ok_or_else(|| {
+                    StoreError::Inconsistent(format!(
+                        "the {} of leaf {} is missing",
+                        leaf.kind, leaf.idx
+                    ))
+                })?;
+                out.push(truceline_log::leaf_bytes(&leaf.kind, &bytes));
+                Ok(true)
+            })?;
+            if out.len() as u64 != end - start {
+                return Err(StoreError::Inconsistent(format!(
+                    "leaf {} is missing",
+                    start + out.len() as u64
+                )));
+            }
+            Ok(out)
         })
     }
 
@@ -593,11 +618,20 @@ impl ObservationStore for SqliteStore {
             let mut stmt = c.prepare(
                 "SELECT seq, id, observer, time_ms, kind, body FROM observations ORDER BY seq",
             )?;
+            // Leaves of other records fill the gaps between observations' rows.
+            let others: std::collections::HashSet<i64> = c
+                .prepare("SELECT idx FROM log_records")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             let mut rows = stmt.query([])?;
             let mut expected = 1i64;
+            let mut count = 0u64;
             while let Some(r) = rows.next()? {
                 let seq: i64 = r.get(0)?;
                 let id: String = r.get(1)?;
+                while seq > expected && others.contains(&(expected - 1)) {
+                    expected += 1;
+                }
                 if seq != expected {
                     return Err(StoreError::Inconsistent(format!(
                         "record {} is missing (next stored is {}, id {id:?})",
@@ -632,15 +666,29 @@ impl ObservationStore for SqliteStore {
                     )));
                 }
                 expected += 1;
+                count += 1;
             }
             Ok(CheckReport {
-                observations: (expected - 1) as u64,
+                observations: count,
             })
         })
     }
 }
 
 impl SqliteStore {
+    /// A reader for proofs at `size`, through the node cache.
+    fn cached<'a>(
+        &'a self,
+        c: &'a Connection,
+        size: u64,
+    ) -> Result<crate::log::Cached<'a>, StoreError> {
+        Ok(crate::log::Cached {
+            conn: c,
+            cache: &self.nodes,
+            edge: (size > 0).then(|| self.nodes.edge(c, size)).transpose()?,
+        })
+    }
+
     fn known_size(&self, size: u64) -> Result<(), StoreError> {
         let head = self.head.lock().unwrap().0;
         if size > head {
@@ -668,7 +716,8 @@ impl SqliteStore {
             return Ok(head.1);
         }
         self.with_reader(|c| {
-            truceline_log::subtree_root(size, &crate::log::Nodes(c)).map_err(proof_error)
+            let r = self.cached(c, size)?;
+            truceline_log::subtree_root(size, &r).map_err(proof_error)
         })
     }
 }

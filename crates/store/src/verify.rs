@@ -13,7 +13,7 @@ use truceline_log::note::Verifier;
 use truceline_log::{Frontier, Hash, leaf_bytes, leaf_hash};
 
 use crate::StoreError;
-use crate::log::record_bytes;
+use crate::log::{Leaf, scan};
 
 /// What `verify_log` found.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,7 +31,9 @@ pub struct LogReport {
 /// The first thing in a store that does not match its log.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LogProblem {
-    #[error("leaf {index} is missing from the log (the next stored leaf is {next})")]
+    #[error(
+        "leaf {index} is missing: its record was deleted or its leaf removed (the next stored leaf is {next})"
+    )]
     LeafMissing { index: u64, next: u64 },
     #[error("leaf {index}: the {kind} it logs (row {record}) is missing from the store")]
     RecordMissing {
@@ -52,37 +54,10 @@ pub enum LogProblem {
         "leaf {index}: the stored hashes of the subtrees it completes differ from the recomputed tree"
     )]
     TreeChanged { index: u64 },
-    #[error("observation {id:?} (row {record}) is in the store but has no leaf in the log")]
+    #[error("observation {id} (row {record}) is in the store but was never logged")]
     NotLogged { record: i64, id: String },
     #[error("the signed checkpoint at size {size} does not match the recomputed tree{why}")]
     CheckpointDiffers { size: u64, why: String },
-}
-
-struct Row {
-    idx: u64,
-    kind: String,
-    record: i64,
-    hashes: Vec<u8>,
-}
-
-fn read_rows(
-    c: &Connection,
-    mut f: impl FnMut(Row) -> Result<bool, StoreError>,
-) -> Result<(), StoreError> {
-    let mut stmt = c.prepare("SELECT idx, kind, record, hashes FROM log ORDER BY idx")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let row = Row {
-            idx: r.get::<_, i64>(0)? as u64,
-            kind: r.get(1)?,
-            record: r.get(2)?,
-            hashes: r.get(3)?,
-        };
-        if !f(row)? {
-            break;
-        }
-    }
-    Ok(())
 }
 
 fn record_id(bytes: &[u8]) -> String {
@@ -94,6 +69,27 @@ fn record_id(bytes: &[u8]) -> String {
                 .map(|x| x.to_string())
         })
         .unwrap_or_else(|| "(unreadable)".into())
+}
+
+/// Verifies the log of the store in `dir` through a read-only connection, without opening the
+/// store for writing: a store whose log no longer matches its records cannot be appended to, but
+/// must still say what is wrong.
+pub fn verify_log_at(
+    dir: &std::path::Path,
+    key: Option<&Verifier>,
+) -> Result<LogReport, StoreError> {
+    let c = Connection::open_with_flags(
+        dir.join(crate::DB_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version != crate::migrations::latest() {
+        return Err(StoreError::Inconsistent(format!(
+            "the store's schema is version {version}; open it once with this program (e.g. `truceline import` or `serve`) to bring it to {}",
+            crate::migrations::latest()
+        )));
+    }
+    verify(&c, key)
 }
 
 pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport, StoreError> {
@@ -139,48 +135,55 @@ pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport
     };
     check_cps(&frontier, &mut problem);
     let mut changed: Option<(u64, String, String, Hash)> = None;
-    read_rows(c, |row| {
-        if row.idx != frontier.size() {
+    scan(c, 0, u64::MAX >> 2, |leaf: Leaf| {
+        if leaf.idx != frontier.size() {
             problem = Some(LogProblem::LeafMissing {
                 index: frontier.size(),
-                next: row.idx,
+                next: leaf.idx,
             });
             return Ok(false);
         }
-        let Some(bytes) = record_bytes(c, &row.kind, row.record)? else {
+        if leaf.hashes.is_empty() && leaf.kind == crate::log::OBSERVATION {
+            problem = Some(LogProblem::NotLogged {
+                record: leaf.record,
+                id: leaf.bytes.as_deref().map(record_id).unwrap_or_default(),
+            });
+            return Ok(false);
+        }
+        let Some(bytes) = leaf.bytes else {
             problem = Some(LogProblem::RecordMissing {
-                index: row.idx,
-                kind: row.kind,
-                record: row.record,
+                index: leaf.idx,
+                kind: leaf.kind,
+                record: leaf.record,
             });
             return Ok(false);
         };
-        let leaf = leaf_hash(&leaf_bytes(&row.kind, &bytes));
-        if row.hashes.get(..32) != Some(&leaf[..]) {
-            changed = Some((row.idx, row.kind, record_id(&bytes), leaf));
+        let hash = leaf_hash(&leaf_bytes(&leaf.kind, &bytes));
+        if leaf.hashes.get(..32) != Some(&hash[..]) {
+            changed = Some((leaf.idx, leaf.kind, record_id(&bytes), hash));
             return Ok(false);
         }
         let mut ok = true;
-        for (i, h) in frontier.append(leaf).enumerate() {
-            ok &= row.hashes.get(i * 32..(i + 1) * 32) == Some(&h[..]);
+        for (i, h) in frontier.append(hash).enumerate() {
+            ok &= leaf.hashes.get(i * 32..(i + 1) * 32) == Some(&h[..]);
         }
-        if !ok || row.hashes.len() % 32 != 0 {
-            problem = Some(LogProblem::TreeChanged { index: row.idx });
+        if !ok || !leaf.hashes.len().is_multiple_of(32) {
+            problem = Some(LogProblem::TreeChanged { index: leaf.idx });
             return Ok(false);
         }
         check_cps(&frontier, &mut problem);
         Ok(problem.is_none())
     })?;
-    if let Some((index, kind, id, leaf)) = changed {
+    if let Some((index, kind, id, hash)) = changed {
         // Which leaf logged the record now found here, if any: a swap names both places.
         let mut logged: HashMap<Hash, u64> = HashMap::new();
-        read_rows(c, |row| {
-            if let Ok(h) = Hash::try_from(&row.hashes[..32.min(row.hashes.len())]) {
-                logged.insert(h, row.idx);
+        scan(c, 0, u64::MAX >> 2, |leaf: Leaf| {
+            if let Some(h) = leaf.hashes.get(..32).and_then(|h| Hash::try_from(h).ok()) {
+                logged.insert(h, leaf.idx);
             }
             Ok(true)
         })?;
-        let moved = logged.get(&leaf).copied();
+        let moved = logged.get(&hash).copied();
         problem = Some(LogProblem::ContentChanged {
             index,
             kind,
@@ -200,10 +203,9 @@ pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport
         });
     }
     if problem.is_none() {
+        // A record whose row has no hashes was stored without its leaf.
         let orphan: Option<(i64, String)> = rusqlite::OptionalExtension::optional(c.query_row(
-            "SELECT seq, id FROM observations o WHERE NOT EXISTS
-               (SELECT 1 FROM log WHERE idx = o.log_index AND kind = 'observation' AND record = o.seq)
-             LIMIT 1",
+            "SELECT seq, id FROM observations WHERE hashes IS NULL LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         ))?;
