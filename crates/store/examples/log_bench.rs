@@ -115,7 +115,7 @@ fn main() -> anyhow::Result<()> {
             .collect();
         i += batch.len() as u64;
         store.submit_blocking(batch)?;
-        if i % million == 0 {
+        if i.is_multiple_of(million) {
             rates.push(million as f64 / t_m.elapsed().as_secs_f64());
             t_m = Instant::now();
         }
