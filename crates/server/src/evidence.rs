@@ -172,6 +172,9 @@ pub struct LogState {
     pub keys: KeyRegistry,
     /// The latest checkpoint, with the cosignatures collected for it.
     pub latest: RwLock<Option<SignedCheckpoint>>,
+    /// One cosignature is merged into a stored checkpoint at a time, so two witnesses
+    /// cosigning together both keep theirs.
+    cosigning: tokio::sync::Mutex<()>,
 }
 
 impl LogState {
@@ -185,6 +188,7 @@ impl LogState {
             signer,
             keys,
             latest: RwLock::new(latest),
+            cosigning: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -229,7 +233,11 @@ pub async fn checkpoints(st: Arc<AppState>) {
         let s = st.clone();
         let r = tokio::task::spawn_blocking(move || s.log.checkpoint_now(s.store.as_ref())).await;
         match r {
-            Ok(Ok(true)) => st.metrics.count("checkpoints", 1),
+            Ok(Ok(true)) => {
+                st.metrics.checkpoints.inc();
+                let size = checkpoint_size(&st);
+                st.metrics.log_size.set(size as i64);
+            }
             Ok(Ok(false)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "checkpoint not issued"),
             Err(e) => tracing::warn!(error = %e, "checkpoint task failed"),
@@ -396,6 +404,7 @@ pub async fn cosign(
     let theirs = checkpoint::open(&body, &st.log.signer.verifier())
         .map_err(|e| bad(format!("not a checkpoint signed by this log: {e}")))?;
     let size = theirs.checkpoint.size;
+    let _one_at_a_time = st.log.cosigning.lock().await;
     let store = st.store.clone();
     let ours = blocking(move || store.checkpoint_at(size)).await?;
     let Some(ours) = ours else {

@@ -186,19 +186,27 @@ async fn post_observations(
                 .is_some_and(|m| m.trim() == "application/json")
         });
     let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    // Each observation is read, checked and its log leaf hashed here, across the workers, so
+    // that the single store writer only writes.
+    let read = move |bytes: &[u8], vocab: &Vocabulary| {
+        parse_body(bytes, single, vocab).map(|o| {
+            let batch: Vec<NewObservation> = o.iter().map(NewObservation::from).collect();
+            (o, batch)
+        })
+    };
     let parsed = if bytes.len() > 256 * 1024 {
-        // Large batches are parsed off the async workers so small requests keep flowing.
+        // Large batches are read off the async workers so small requests keep flowing.
         let st2 = st.clone();
-        tokio::task::spawn_blocking(move || parse_body(&bytes, single, &st2.vocab))
+        tokio::task::spawn_blocking(move || read(&bytes, &st2.vocab))
             .await
             .map_err(|e| {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
             })?
     } else {
-        parse_body(&bytes, single, &st.vocab)
+        read(&bytes, &st.vocab)
     };
-    let observations = match parsed {
-        Ok(o) if o.is_empty() => {
+    let (observations, batch) = match parsed {
+        Ok((o, _)) if o.is_empty() => {
             st.metrics.refuse("invalid", 0);
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -206,7 +214,7 @@ async fn post_observations(
                 "the request holds no observations; expected one JSON object, or one per line",
             ));
         }
-        Ok(o) => o,
+        Ok(ob) => ob,
         Err((line, e)) => {
             st.metrics.refuse("invalid", lines);
             tracing::info!(line, field = %e.field, message = %e.message, "observation refused");
@@ -232,7 +240,6 @@ async fn post_observations(
         err.line = Some(line);
         return Err(err);
     }
-    let batch: Vec<NewObservation> = observations.iter().map(NewObservation::from).collect();
     let outcomes = match st.store.submit(batch).await {
         Ok(Ok(o)) => o,
         Ok(Err(StoreError::Conflict { index, id })) => {

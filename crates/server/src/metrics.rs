@@ -25,6 +25,8 @@ pub struct Metrics {
     pub refused_requests: Family<ReasonLabel, Counter>,
     pub commit_seconds: Histogram,
     pub commit_requests: Histogram,
+    pub checkpoints: Counter,
+    pub log_size: prometheus_client::metrics::gauge::Gauge,
 }
 
 impl Default for Metrics {
@@ -54,8 +56,22 @@ impl Default for Metrics {
             "Requests that shared one group commit",
             commit_requests.clone(),
         );
+        let checkpoints = Counter::default();
+        registry.register(
+            "log_checkpoints",
+            "Checkpoints of the evidence log signed",
+            checkpoints.clone(),
+        );
+        let log_size = prometheus_client::metrics::gauge::Gauge::default();
+        registry.register(
+            "log_size",
+            "Leaves of the evidence log under the latest signed checkpoint",
+            log_size.clone(),
+        );
         Metrics {
             registry,
+            checkpoints,
+            log_size,
             observations,
             refused_requests,
             commit_seconds,

@@ -103,14 +103,18 @@ fn main() -> anyhow::Result<()> {
     let mut i = 0u64;
     while i < n {
         let batch: Vec<NewObservation> = (i..(i + 10_000).min(n))
-            .map(|k| NewObservation {
-                id: format!("b-{k}"),
-                observer: format!("op{:02}", k % 60),
-                time_ms: 1_795_000_000_000 + k as i64 * 37,
-                lon: 37.5,
-                lat: 48.0,
-                kind: "explosion".into(),
-                body: body(k),
+            .map(|k| {
+                NewObservation {
+                    id: format!("b-{k}"),
+                    observer: format!("op{:02}", k % 60),
+                    time_ms: 1_795_000_000_000 + k as i64 * 37,
+                    lon: 37.5,
+                    lat: 48.0,
+                    kind: "explosion".into(),
+                    body: body(k),
+                    leaf: None,
+                }
+                .hashed()
             })
             .collect();
         i += batch.len() as u64;

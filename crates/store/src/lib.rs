@@ -19,6 +19,7 @@
 //! let obs = NewObservation {
 //!     id: "op3-0001".into(), observer: "op3".into(), time_ms: 1_700_000_000_000,
 //!     lon: 37.8, lat: 48.1, kind: "explosion".into(), body: br#"{"id":"op3-0001"}"#.to_vec(),
+//!     leaf: None,
 //! };
 //! let first = store.submit_blocking(vec![obs.clone()]).unwrap();
 //! assert_eq!(first, vec![Outcome::Accepted { log_index: 0 }]);
@@ -55,6 +56,21 @@ pub struct NewObservation {
     pub kind: String,
     /// The observation in RFC 8785 canonical JSON, exactly as it will be served and logged.
     pub body: Vec<u8>,
+    /// Its leaf hash in the evidence log, when already computed by [`NewObservation::hashed`]
+    /// (on the caller's thread, so that the single writer does not spend its time hashing);
+    /// the writer computes it when absent.
+    pub leaf: Option<Hash>,
+}
+
+impl NewObservation {
+    /// Computes the leaf hash now, on this thread.
+    pub fn hashed(mut self) -> NewObservation {
+        self.leaf = Some(truceline_log::leaf_hash(&truceline_log::leaf_bytes(
+            OBSERVATION,
+            &self.body,
+        )));
+        self
+    }
 }
 
 impl From<&truceline_observation::Observation> for NewObservation {
@@ -68,7 +84,9 @@ impl From<&truceline_observation::Observation> for NewObservation {
             lat: p.lat,
             kind: o.kind.as_str().to_string(),
             body: o.canonical.clone(),
+            leaf: None,
         }
+        .hashed()
     }
 }
 

@@ -17,7 +17,11 @@ pub const AGREEMENT: &str = "agreement";
 
 /// Appends a record's leaf to `frontier`; returns the row's hashes.
 pub(crate) fn leaf_row(frontier: &mut Frontier, kind: &str, canonical: &[u8]) -> Vec<u8> {
-    let leaf = leaf_hash(&leaf_bytes(kind, canonical));
+    hashed_leaf_row(frontier, leaf_hash(&leaf_bytes(kind, canonical)))
+}
+
+/// As [`leaf_row`], for a leaf already hashed.
+pub(crate) fn hashed_leaf_row(frontier: &mut Frontier, leaf: Hash) -> Vec<u8> {
     let mut blob = Vec::with_capacity(64);
     for h in frontier.append(leaf) {
         blob.extend_from_slice(&h);

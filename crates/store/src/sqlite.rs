@@ -316,7 +316,17 @@ fn insert_batch(
     for (index, o) in batch.iter().enumerate() {
         let mark = frontier.clone();
         let log_index = frontier.size();
-        let hashes = crate::log::leaf_row(frontier, OBSERVATION, &o.body);
+        let hashes = match o.leaf {
+            Some(leaf) => {
+                debug_assert_eq!(
+                    leaf,
+                    truceline_log::leaf_hash(&truceline_log::leaf_bytes(OBSERVATION, &o.body)),
+                    "a precomputed leaf hash is the body's"
+                );
+                crate::log::hashed_leaf_row(frontier, leaf)
+            }
+            None => crate::log::leaf_row(frontier, OBSERVATION, &o.body),
+        };
         let n = insert.execute(params![
             log_index as i64 + 1,
             o.id,

@@ -13,6 +13,7 @@ fn obs(id: &str, observer: &str) -> NewObservation {
         lat: 48.0,
         kind: "explosion".into(),
         body: format!(r#"{{"id":"{id}","kind":"explosion","observer":"{observer}"}}"#).into_bytes(),
+        leaf: None,
     }
 }
 

@@ -15,6 +15,7 @@ fn obs(id: &str, observer: &str, time_ms: i64, lon: f64, lat: f64) -> NewObserva
         lat,
         kind: "explosion".into(),
         body: format!(r#"{{"id":"{id}","kind":"explosion","observer":"{observer}"}}"#).into_bytes(),
+        leaf: None,
     }
 }
 
