@@ -3,7 +3,8 @@
 #   (1) appends per second to 1 and to N leaves: raw SHA-256 (the limit, two hashes a leaf), the
 #       Merkle append in memory, the log's rows written durably, and observations with their
 #       leaves through the store; proof generation and verification in microseconds;
-#   (2) an inclusion proof served over HTTP by the release server at N leaves (wrk, 1 connection);
+#   (2) an inclusion proof served over HTTP by the release server at N leaves (wrk, 1 connection,
+#       after a warm-up pass of the same length);
 #   (3) ingest with the log on, next to the same benchmark of the release before the log
 #       (BASELINE, default 1ae099e), alternated twice.
 # Usage: bench/log/run.sh [N] [SECONDS]      (default 10,000,000 leaves, 10 s; CI-size: 200000 3)
@@ -34,6 +35,8 @@ target/release/examples/log_bench "$work/log" "$N" > "$work/log.json"
 
 echo "(2) inclusion proofs served at $N leaves, 1 connection, $SECS s..." >&2
 start_server target/release/truceline "$work/log" --no-fusion
+# The first pass warms the node cache and the page cache, as a serving log's would be.
+LEAVES=$N wrk -t1 -c1 -d"${SECS}s" -s bench/log/proof.lua http://127.0.0.1:$port > /dev/null
 LEAVES=$N wrk -t1 -c1 -d"${SECS}s" --latency -s bench/log/proof.lua http://127.0.0.1:$port > "$work/wrk.txt"
 stop_server
 rm -rf "$work/log"

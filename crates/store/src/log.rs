@@ -59,9 +59,9 @@ pub(crate) fn size(conn: &Connection) -> rusqlite::Result<u64> {
 /// Reads node hashes through one connection.
 pub(crate) struct Nodes<'a>(pub &'a Connection);
 
-/// Subtrees this high are few (one per 1,024 leaves) and every proof crosses them: kept in
+/// Subtrees this high are few (one per 64 leaves; 20 MB at 10 million) and every proof crosses them: kept in
 /// memory once read. Node hashes never change, so the cache is never stale.
-const CACHED_LEVEL: u32 = 10;
+const CACHED_LEVEL: u32 = 6;
 
 /// Node hashes kept in memory for proofs: high subtrees, and the edges of the sizes recently
 /// proved against (the subtrees that run to a tree's end, which every proof at that size needs).
