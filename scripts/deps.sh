@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need, only those missing (idempotent).
+# Installs what the tests need, only what is missing (idempotent).
 #   python3, python3-cryptography: the independent evidence-log verifier (verifier/).
+#   gdal-bin: ogrinfo, which reads the report's GeoJSON in the tests.
+#   chromium, nodejs, npm + playwright-core (tests/browser): the report rendered in a real browser.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 need=()
-for p in python3 python3-cryptography; do
+for p in python3 python3-cryptography gdal-bin chromium; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
-[ ${#need[@]} -eq 0 ] && exit 0
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-echo "installing ${need[*]}" >&2
-$sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null 2>&1 ||
-    { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null; }
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "installing ${need[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null 2>&1 ||
+        { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null; }
+fi
+# The browser driver, pinned by tests/browser/package-lock.json; never a downloaded browser.
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+    echo "installing playwright-core" >&2
+    (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
+fi

@@ -177,8 +177,9 @@ impl Source {
                 agent: agent(),
                 base: format!("{}/api/v1/log", url.trim_end_matches('/')),
             },
+            // Reading needs no writer: beside a running server the store is read as it stands.
             (None, Some(dir)) => Source::Data(
-                SqliteStore::open(dir)
+                SqliteStore::open_read_only(dir)
                     .with_context(|| format!("cannot open the store in {}", dir.display()))?,
                 dir.clone(),
             ),

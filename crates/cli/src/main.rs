@@ -5,6 +5,7 @@ mod demo_cmd;
 mod fuse_cmd;
 mod import_cmd;
 mod log_cmd;
+mod report_cmd;
 mod serve_cmd;
 mod simulate_cmd;
 mod zones_cmd;
@@ -54,6 +55,8 @@ enum Command {
     /// a whole store.
     #[command(subcommand)]
     Log(log_cmd::LogCommand),
+    /// The daily report: HTML, JSON, CSV or GeoJSON, public or restricted.
+    Report(report_cmd::ReportArgs),
     /// Keys that sign observations or cosign checkpoints: generate them, register them.
     #[command(subcommand)]
     Keys(log_cmd::KeysCommand),
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Import(c) => c.run(),
         Command::Fuse(c) => c.run(),
         Command::Log(c) => c.run(),
+        Command::Report(c) => c.run(),
         Command::Keys(c) => c.run(),
         Command::Witness(c) => c.run(),
     };

@@ -137,6 +137,7 @@ impl Server {
                 truceline_server::evidence::KeyRegistry::open(dir),
                 store.as_ref(),
             )),
+            reports: Arc::new(truceline_report::Context::new(agreement.clone())),
         });
         // The first checkpoint is there before the first request: a witness never waits.
         state.log.checkpoint_now(store.as_ref())?;

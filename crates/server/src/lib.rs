@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod metrics;
 pub mod online;
 mod page;
+pub mod reports;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub closing: tokio::sync::watch::Sender<bool>,
     /// The evidence log's key, checkpoints and the registry of verifier keys.
     pub log: Arc<evidence::LogState>,
+    /// The agreement, gazetteer and boundaries daily reports are built against.
+    pub reports: Arc<truceline_report::Context>,
 }
 
 /// The router of every endpoint.
@@ -71,6 +74,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/violations", get(list_violations))
         .route("/api/v1/stream", get(stream))
         .route("/api/v1/summary", get(summary))
+        .route("/api/v1/reports/daily/{date}", get(reports::daily))
+        .route(
+            "/api/v1/reports/daily/{date}/publish",
+            axum::routing::post(reports::publish),
+        )
         .route("/api/v1/log/key", get(evidence::key))
         .route("/api/v1/log/checkpoint", get(evidence::get_checkpoint))
         .route("/api/v1/log/proof/inclusion", get(evidence::inclusion))

@@ -46,6 +46,9 @@ pub struct OnlineFusion {
     pub state: RwLock<Published>,
     /// New and changed incidents, as JSON text, for `/stream`.
     pub events: broadcast::Sender<String>,
+    /// Whether the store's incidents have been brought in line with this process's once; the
+    /// first write replaces them all, later ones only what changed.
+    synced: AtomicBool,
 }
 
 impl OnlineFusion {
@@ -57,6 +60,7 @@ impl OnlineFusion {
             config: truceline_fusion::Config::default(),
             state: RwLock::new(Published::default()),
             events: broadcast::channel(4096).0,
+            synced: AtomicBool::new(false),
         }
     }
 
@@ -89,6 +93,7 @@ impl OnlineFusion {
             return Ok(false);
         }
         let mut obs: Vec<Observation> = Vec::with_capacity(total as usize);
+        let mut leaf_of: Vec<u64> = Vec::with_capacity(total as usize);
         let mut q = Query {
             limit: 10_000,
             ..Query::default()
@@ -99,7 +104,10 @@ impl OnlineFusion {
                 // Stored bodies were checked on the way in; one that no longer reads (the
                 // agreement changed its vocabulary) is left out and said so.
                 match truceline_observation::parse(&o.body, &self.vocab) {
-                    Ok(ob) => obs.push(ob),
+                    Ok(ob) => {
+                        obs.push(ob);
+                        leaf_of.push(o.log_index);
+                    }
                     Err(e) => {
                         tracing::warn!(log_index = o.log_index, error = %e, "observation left out of fusion")
                     }
@@ -136,11 +144,22 @@ impl OnlineFusion {
                 pending += 1;
             }
         }
+        let leaves: HashMap<&str, u64> = obs
+            .iter()
+            .zip(&leaf_of)
+            .map(|(o, l)| (o.id.as_str(), *l))
+            .collect();
         let by_id: HashMap<String, usize> = published
             .iter()
             .enumerate()
             .filter_map(|(k, v)| v["id"].as_str().map(|id| (id.to_string(), k)))
             .collect();
+        let replace_all = !self.synced.load(Ordering::Relaxed);
+        let mut write = truceline_store::IncidentWrite {
+            replace_all,
+            fused_observations: total,
+            ..Default::default()
+        };
         {
             let before = self.state.read().unwrap();
             for inc in &published {
@@ -149,12 +168,33 @@ impl OnlineFusion {
                     .by_id
                     .get(id)
                     .is_none_or(|&k| before.incidents[k] != *inc);
+                if changed || replace_all {
+                    let cited: Vec<u64> = inc["observations"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|o| o.as_str().and_then(|o| leaves.get(o)).copied())
+                        .collect();
+                    match truceline_store::IncidentRow::from_json(inc, cited) {
+                        Ok(row) => write.upsert.push(row),
+                        Err(e) => tracing::warn!(error = %e, "incident not stored"),
+                    }
+                }
                 if changed {
                     // Nobody listening is not an error.
                     let _ = self.events.send(inc.to_string());
                 }
             }
+            write.remove = before
+                .by_id
+                .keys()
+                .filter(|id| !by_id.contains_key(*id))
+                .cloned()
+                .collect();
+            write.remove.sort();
         }
+        store.put_incidents(write)?;
+        self.synced.store(true, Ordering::Relaxed);
         tracing::debug!(
             observations = obs.len(),
             published = published.len(),

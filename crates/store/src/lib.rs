@@ -35,7 +35,7 @@ mod verify;
 
 use std::time::Duration;
 
-pub use log::{AGREEMENT, OBSERVATION};
+pub use log::{AGREEMENT, OBSERVATION, REPORT};
 pub use sqlite::{SqliteStore, configure_writer};
 pub use truceline_log::Hash;
 pub use verify::{LogProblem, LogReport, verify_log_at};
@@ -140,6 +140,118 @@ pub struct Page {
     pub next: Option<u64>,
 }
 
+/// An incident as stored: the columns reports tally by, its SPEC 2.4 JSON, and the log indices
+/// of its observations (so that a report can cite the leaves without a lookup each).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentRow {
+    pub id: String,
+    pub time_ms: i64,
+    pub kind: String,
+    pub subtype: Option<String>,
+    pub count: u32,
+    pub violations: u32,
+    pub attributed: bool,
+    pub control: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    pub body: String,
+    pub leaves: Vec<u64>,
+}
+
+/// The indexed columns of a stored incident: what comparisons between days read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentPoint {
+    pub time_ms: i64,
+    pub kind: String,
+    pub subtype: Option<String>,
+    pub count: u32,
+    pub violations: u32,
+    pub attributed: bool,
+    pub control: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+impl IncidentRow {
+    /// Reads the indexed columns out of an incident's SPEC 2.4 JSON.
+    pub fn from_json(v: &serde_json::Value, leaves: Vec<u64>) -> Result<IncidentRow, StoreError> {
+        let bad = |field: &str| {
+            StoreError::OutOfRange(format!(
+                "incident: `{field}` is missing or of the wrong type"
+            ))
+        };
+        let time = v["time"].as_str().ok_or_else(|| bad("time"))?;
+        let time_ms = time
+            .parse::<jiff::Timestamp>()
+            .map_err(|_| bad("time"))?
+            .as_millisecond();
+        Ok(IncidentRow {
+            id: v["id"].as_str().ok_or_else(|| bad("id"))?.to_string(),
+            time_ms,
+            kind: v["kind"].as_str().ok_or_else(|| bad("kind"))?.to_string(),
+            subtype: v["subtype"].as_str().map(str::to_string),
+            count: v["count"].as_u64().ok_or_else(|| bad("count"))? as u32,
+            violations: v["violations"].as_array().map_or(0, |a| a.len() as u32),
+            attributed: v["attribution"]["party"].is_string(),
+            control: v["control"].as_str().map(str::to_string),
+            lon: v["location"]["lon"]
+                .as_f64()
+                .ok_or_else(|| bad("location.lon"))?,
+            lat: v["location"]["lat"]
+                .as_f64()
+                .ok_or_else(|| bad("location.lat"))?,
+            body: v.to_string(),
+            leaves,
+        })
+    }
+}
+
+/// A change to the stored incidents, applied in one transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentWrite {
+    /// New or revised incidents (by id).
+    pub upsert: Vec<IncidentRow>,
+    /// Incidents fusion no longer produces (merged into others).
+    pub remove: Vec<String>,
+    /// Drop every stored incident first: `upsert` is the whole set.
+    pub replace_all: bool,
+    /// How many observations the incidents were fused from.
+    pub fused_observations: u64,
+}
+
+/// Stored incidents of one kind and subtype in a time window.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub kind: String,
+    pub subtype: Option<String>,
+    pub incidents: u64,
+    /// Sum of `count`: the events the incidents stand for.
+    pub events: u64,
+    pub violating_incidents: u64,
+    pub violating_events: u64,
+    pub attributed_incidents: u64,
+}
+
+/// One observer active in one hour of a window: what coverage is computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObserverHour {
+    pub observer: String,
+    /// Hours since the window's start.
+    pub hour: i64,
+    pub observations: u64,
+    /// The observer's first observation in that hour (its position and source).
+    pub first: Vec<u8>,
+}
+
+/// A report as published: its canonical record is a leaf of the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedReport {
+    pub date: String,
+    pub audience: String,
+    /// Canonical JSON (RFC 8785): what is logged.
+    pub record: Vec<u8>,
+}
+
 /// Totals for a dashboard.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Counts {
@@ -205,6 +317,12 @@ pub enum StoreError {
     },
     #[error("{0}")]
     OutOfRange(String),
+    #[error(
+        "another truceline process is writing to {path} (it holds {path}/writer.lock); stop it, or go through its API"
+    )]
+    Busy { path: String },
+    #[error("the store is open read-only: {0} needs the process that writes to it")]
+    ReadOnly(&'static str),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -253,6 +371,28 @@ pub trait ObservationStore: Send + Sync {
     fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError>;
     /// The signed checkpoint of the largest size, if any.
     fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError>;
+    /// Applies a change to the stored incidents.
+    fn put_incidents(&self, w: IncidentWrite) -> Result<(), StoreError>;
+    /// How many observations the stored incidents were fused from; `None` if never fused.
+    fn fused_observations(&self) -> Result<Option<u64>, StoreError>;
+    /// Stored incidents with `time` in `[from_ms, to_ms)`, in (time, id) order: their JSON and
+    /// their observations' log indices.
+    fn incidents_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(String, Vec<u64>)>, StoreError>;
+    /// Tallies of the stored incidents in `[from_ms, to_ms)` by kind and subtype.
+    fn incident_tallies(&self, from_ms: i64, to_ms: i64) -> Result<Vec<Tally>, StoreError>;
+    /// The indexed columns of the stored incidents in `[from_ms, to_ms)`, in time order.
+    fn incident_points(&self, from_ms: i64, to_ms: i64) -> Result<Vec<IncidentPoint>, StoreError>;
+    /// Observers that reported in each hour of `[from_ms, to_ms)`.
+    fn observer_hours(&self, from_ms: i64, to_ms: i64) -> Result<Vec<ObserverHour>, StoreError>;
+    /// Stores a published report and logs it; returns its log index.
+    fn publish_report(&self, r: PublishedReport) -> Result<u64, StoreError>;
+    /// Reports published for a date: (audience, record, log index), in publication order.
+    fn published_reports(&self, date: &str) -> Result<Vec<(String, Vec<u8>, u64)>, StoreError>;
+
     /// Recomputes the log from the stored records and reports the first that differs.
     fn verify_log(
         &self,

@@ -14,6 +14,7 @@ use crate::StoreError;
 /// The kinds of record the log holds, as named in a leaf.
 pub const OBSERVATION: &str = "observation";
 pub const AGREEMENT: &str = "agreement";
+pub const REPORT: &str = "report";
 
 /// Appends a record's leaf to `frontier`; returns the row's hashes.
 pub(crate) fn leaf_row(frontier: &mut Frontier, kind: &str, canonical: &[u8]) -> Vec<u8> {
@@ -308,6 +309,10 @@ pub(crate) fn record_bytes(
             .optional()?
             .map(|(v, id, name, files)| agreement_record(v, &id, &name, &files))
             .transpose(),
+        REPORT => Ok(conn
+            .prepare_cached("SELECT record FROM reports WHERE id = ?1")?
+            .query_row([record], |r| r.get::<_, Vec<u8>>(0))
+            .optional()?),
         other => Err(StoreError::Inconsistent(format!(
             "log record of unknown kind {other:?}"
         ))),

@@ -49,6 +49,39 @@ pub const MIGRATIONS: &[&str] = &[
          note TEXT NOT NULL,               -- the C2SP signed note, with cosignatures
          issued_ms INTEGER NOT NULL
      );",
+    // 3: incidents and published reports. Incidents are derived: fusion replaces them as later
+    // observations revise them, so they are not log records (their observations are, and each
+    // row keeps its observations' leaf indices). The time index covers the columns a report's
+    // daily tallies and comparisons read, so those never touch the table. A published report is a log record.
+    "CREATE TABLE incidents (
+         seq INTEGER PRIMARY KEY,
+         id TEXT NOT NULL UNIQUE,
+         time_ms INTEGER NOT NULL,
+         kind TEXT NOT NULL,
+         subtype TEXT,
+         count INTEGER NOT NULL,
+         violations INTEGER NOT NULL,      -- how many rules it breaks; 0 for none
+         attributed INTEGER NOT NULL,      -- 1 when a party is named
+         control TEXT,                     -- the party controlling the place
+         lon REAL NOT NULL,
+         lat REAL NOT NULL,
+         body TEXT NOT NULL,               -- SPEC 2.4 JSON
+         leaves TEXT NOT NULL              -- JSON array: its observations' log indices
+     );
+     CREATE INDEX incidents_time ON incidents(
+         time_ms, kind, subtype, count, violations, attributed, control, lon, lat);
+     CREATE TABLE store_state (
+         key TEXT PRIMARY KEY,
+         value INTEGER NOT NULL
+     );
+     CREATE TABLE reports (
+         id INTEGER PRIMARY KEY,
+         date TEXT NOT NULL,
+         audience TEXT NOT NULL,
+         record BLOB NOT NULL,             -- canonical JSON, as logged
+         log_index INTEGER NOT NULL,
+         published_ms INTEGER NOT NULL
+     );",
 ];
 
 /// The schema version this program writes.

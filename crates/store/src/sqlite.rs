@@ -25,6 +25,8 @@ enum Job {
     Observations(Vec<NewObservation>, Reply),
     Agreement(StoredAgreement, oneshot::Sender<Result<u64, StoreError>>),
     Checkpoint(u64, String, oneshot::Sender<Result<u64, StoreError>>),
+    Incidents(IncidentWrite, oneshot::Sender<Result<u64, StoreError>>),
+    Report(PublishedReport, oneshot::Sender<Result<u64, StoreError>>),
 }
 
 /// The log's committed size and root, as the writer last left them.
@@ -38,6 +40,9 @@ pub struct SqliteStore {
     readers: Mutex<Vec<Connection>>,
     head: Head,
     nodes: crate::log::NodeCache,
+    /// Held while this process may write: one writer per data directory, or two frontiers
+    /// would fork the log.
+    lock: Option<std::fs::File>,
 }
 
 type CommitHook = Arc<dyn Fn(CommitStats) + Send + Sync>;
@@ -54,6 +59,7 @@ impl SqliteStore {
             path: dir.display().to_string(),
             source,
         })?;
+        let lock = writer_lock(dir)?;
         let path = dir.join(DB_FILE);
         let mut conn = Connection::open(&path)?;
         configure_writer(&conn)?;
@@ -83,7 +89,74 @@ impl SqliteStore {
             readers: Mutex::new(Vec::new()),
             head,
             nodes: Default::default(),
+            lock: Some(lock),
         })
+    }
+
+    /// Opens the store in `dir` for reading only, beside a process that may be writing to it.
+    /// Writes are refused with [`StoreError::ReadOnly`].
+    pub fn open_read_only(dir: &Path) -> Result<SqliteStore, StoreError> {
+        let path = dir.join(DB_FILE);
+        if !path.exists() {
+            return Err(StoreError::Inconsistent(format!(
+                "{} holds no store ({DB_FILE} is missing)",
+                dir.display()
+            )));
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version != migrations::latest() {
+            return Err(StoreError::Inconsistent(format!(
+                "the store's schema is version {version}, this program reads version {}; open it for writing once to migrate it",
+                migrations::latest()
+            )));
+        }
+        let size = crate::log::size(&conn)?;
+        let frontier = Frontier::restore(size, &crate::log::Nodes(&conn)).map_err(|e| {
+            StoreError::Inconsistent(format!(
+                "the evidence log cannot be read ({e}): `truceline log verify --data {}` names what differs",
+                dir.display()
+            ))
+        })?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(None),
+            thread: Mutex::new(None),
+            readers: Mutex::new(vec![conn]),
+            head: Arc::new(Mutex::new((size, frontier.root()))),
+            nodes: Default::default(),
+            lock: None,
+        })
+    }
+
+    fn write_job<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<u64, StoreError>>) -> Job,
+        what: &'static str,
+        map: impl FnOnce(u64) -> T,
+    ) -> Result<T, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        if self.lock.is_none() {
+            return Err(StoreError::ReadOnly(what));
+        }
+        if let Err(job) = self.send(make(reply)) {
+            match job {
+                Job::Incidents(_, r)
+                | Job::Report(_, r)
+                | Job::Agreement(_, r)
+                | Job::Checkpoint(_, _, r) => {
+                    let _ = r.send(Err(StoreError::Closed));
+                }
+                Job::Observations(..) => {}
+            }
+        }
+        rx.blocking_recv()
+            .unwrap_or(Err(StoreError::Closed))
+            .map(map)
     }
 
     /// Stops taking writes, finishes every queued one, and waits for the writer to exit.
@@ -123,6 +196,30 @@ impl SqliteStore {
             idle.push(conn);
         }
         out
+    }
+}
+
+/// Takes the data directory's writer lock, or says who holds it.
+fn writer_lock(dir: &Path) -> Result<std::fs::File, StoreError> {
+    let path = dir.join("writer.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| StoreError::Dir {
+            path: path.display().to_string(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Busy {
+            path: dir.display().to_string(),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Dir {
+            path: path.display().to_string(),
+            source,
+        }),
     }
 }
 
@@ -193,7 +290,9 @@ fn writer_loop(
                             let _ = reply.send(r);
                         }
                         (Job::Agreement(_, reply), JobResult::Agreement(r))
-                        | (Job::Checkpoint(_, _, reply), JobResult::Agreement(r)) => {
+                        | (Job::Checkpoint(_, _, reply), JobResult::Agreement(r))
+                        | (Job::Incidents(_, reply), JobResult::Agreement(r))
+                        | (Job::Report(_, reply), JobResult::Agreement(r)) => {
                             let _ = reply.send(r);
                         }
                         _ => unreachable!("results are in job order"),
@@ -211,7 +310,10 @@ fn writer_loop(
                         Job::Observations(_, reply) => {
                             let _ = reply.send(Err(err()));
                         }
-                        Job::Agreement(_, reply) | Job::Checkpoint(_, _, reply) => {
+                        Job::Agreement(_, reply)
+                        | Job::Checkpoint(_, _, reply)
+                        | Job::Incidents(_, reply)
+                        | Job::Report(_, reply) => {
                             let _ = reply.send(Err(err()));
                         }
                     }
@@ -224,7 +326,8 @@ fn writer_loop(
 fn job_rows(j: &Job) -> usize {
     match j {
         Job::Observations(b, _) => b.len(),
-        Job::Agreement(..) | Job::Checkpoint(..) => 1,
+        Job::Agreement(..) | Job::Checkpoint(..) | Job::Report(..) => 1,
+        Job::Incidents(w, _) => w.upsert.len() + w.remove.len(),
     }
 }
 
@@ -278,6 +381,22 @@ fn commit_group(
                 .map(|_| *size)
                 .map_err(StoreError::from),
             ),
+            Job::Incidents(w, _) => {
+                let sp = tx.savepoint()?;
+                let r = write_incidents(&sp, w);
+                finish(sp, r.is_ok())?;
+                JobResult::Agreement(r.map(|()| w.upsert.len() as u64))
+            }
+            Job::Report(rep, _) => {
+                let sp = tx.savepoint()?;
+                let mark = frontier.clone();
+                let r = insert_report(&sp, rep, received, frontier);
+                if r.is_err() {
+                    *frontier = mark;
+                }
+                finish(sp, r.is_ok())?;
+                JobResult::Agreement(r)
+            }
         };
         if let JobResult::Observations(Ok(outcomes)) = &result {
             written += outcomes
@@ -386,6 +505,66 @@ fn insert_agreement(
         params![idx as i64, version],
     )?;
     Ok(version as u64)
+}
+
+fn write_incidents(conn: &Connection, w: &IncidentWrite) -> Result<(), StoreError> {
+    if w.replace_all {
+        conn.execute("DELETE FROM incidents", [])?;
+    }
+    {
+        let mut del = conn.prepare_cached("DELETE FROM incidents WHERE id = ?1")?;
+        for id in &w.remove {
+            del.execute([id])?;
+        }
+    }
+    let mut up = conn.prepare_cached(
+        "INSERT INTO incidents (id, time_ms, kind, subtype, count, violations, attributed, control,
+                                lon, lat, body, leaves)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT(id) DO UPDATE SET time_ms = excluded.time_ms, kind = excluded.kind,
+             subtype = excluded.subtype, count = excluded.count, violations = excluded.violations,
+             attributed = excluded.attributed, control = excluded.control, lon = excluded.lon,
+             lat = excluded.lat, body = excluded.body, leaves = excluded.leaves",
+    )?;
+    for r in &w.upsert {
+        let leaves = serde_json::to_string(&r.leaves).expect("numbers serialise");
+        up.execute(params![
+            r.id,
+            r.time_ms,
+            r.kind,
+            r.subtype,
+            r.count,
+            r.violations,
+            r.attributed,
+            r.control,
+            r.lon,
+            r.lat,
+            r.body,
+            leaves
+        ])?;
+    }
+    conn.execute(
+        "INSERT OR REPLACE INTO store_state (key, value) VALUES ('fused_observations', ?1)",
+        [w.fused_observations as i64],
+    )?;
+    Ok(())
+}
+
+fn insert_report(
+    conn: &Connection,
+    r: &PublishedReport,
+    published: i64,
+    frontier: &mut Frontier,
+) -> Result<u64, StoreError> {
+    let idx = frontier.size() as i64;
+    conn.execute(
+        "INSERT INTO reports (date, audience, record, log_index, published_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![r.date, r.audience, r.record, idx, published],
+    )?;
+    let id = conn.last_insert_rowid();
+    let logged = crate::log::append_record(conn, frontier, REPORT, id, &r.record)?;
+    debug_assert_eq!(logged as i64, idx);
+    Ok(logged)
 }
 
 /// The latest agreement version: (version, agreement id, TOML file name, files as JSON).
@@ -499,6 +678,132 @@ impl ObservationStore for SqliteStore {
             let _ = reply.send(Err(StoreError::Closed));
         }
         rx.blocking_recv().unwrap_or(Err(StoreError::Closed))
+    }
+
+    fn put_incidents(&self, w: IncidentWrite) -> Result<(), StoreError> {
+        self.write_job(|r| Job::Incidents(w, r), "storing incidents", |_| ())
+    }
+
+    fn fused_observations(&self) -> Result<Option<u64>, StoreError> {
+        self.with_reader(|c| {
+            Ok(
+                c.prepare_cached("SELECT value FROM store_state WHERE key = 'fused_observations'")?
+                    .query_row([], |r| r.get::<_, i64>(0))
+                    .optional()?
+                    .map(|v| v as u64),
+            )
+        })
+    }
+
+    fn incidents_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(String, Vec<u64>)>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT body, leaves FROM incidents WHERE time_ms >= ?1 AND time_ms < ?2
+                 ORDER BY time_ms, id",
+            )?;
+            let rows = stmt.query_map([from_ms, to_ms], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (body, leaves) = row?;
+                let leaves: Vec<u64> = serde_json::from_str(&leaves).map_err(|e| {
+                    StoreError::Inconsistent(format!("an incident's leaves do not read: {e}"))
+                })?;
+                out.push((body, leaves));
+            }
+            Ok(out)
+        })
+    }
+
+    fn incident_tallies(&self, from_ms: i64, to_ms: i64) -> Result<Vec<Tally>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT kind, subtype, count(*), sum(count),
+                        sum(violations > 0), sum(CASE WHEN violations > 0 THEN count ELSE 0 END),
+                        sum(attributed)
+                 FROM incidents WHERE time_ms >= ?1 AND time_ms < ?2
+                 GROUP BY kind, subtype ORDER BY kind, subtype",
+            )?;
+            let rows = stmt.query_map([from_ms, to_ms], |r| {
+                Ok(Tally {
+                    kind: r.get(0)?,
+                    subtype: r.get(1)?,
+                    incidents: r.get::<_, i64>(2)? as u64,
+                    events: r.get::<_, i64>(3)? as u64,
+                    violating_incidents: r.get::<_, i64>(4)? as u64,
+                    violating_events: r.get::<_, i64>(5)? as u64,
+                    attributed_incidents: r.get::<_, i64>(6)? as u64,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn incident_points(&self, from_ms: i64, to_ms: i64) -> Result<Vec<IncidentPoint>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT time_ms, kind, subtype, count, violations, attributed, control, lon, lat
+                 FROM incidents INDEXED BY incidents_time WHERE time_ms >= ?1 AND time_ms < ?2
+                 ORDER BY time_ms",
+            )?;
+            let rows = stmt.query_map([from_ms, to_ms], |r| {
+                Ok(IncidentPoint {
+                    time_ms: r.get(0)?,
+                    kind: r.get(1)?,
+                    subtype: r.get(2)?,
+                    count: r.get::<_, i64>(3)? as u32,
+                    violations: r.get::<_, i64>(4)? as u32,
+                    attributed: r.get(5)?,
+                    control: r.get(6)?,
+                    lon: r.get(7)?,
+                    lat: r.get(8)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn observer_hours(&self, from_ms: i64, to_ms: i64) -> Result<Vec<ObserverHour>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT h.observer, h.hour, h.n, o.body FROM (
+                     SELECT observer, (time_ms - ?1) / 3600000 AS hour, count(*) AS n, min(seq) AS first
+                     FROM observations WHERE time_ms >= ?1 AND time_ms < ?2
+                     GROUP BY observer, hour) AS h
+                 JOIN observations AS o ON o.seq = h.first
+                 ORDER BY h.observer, h.hour",
+            )?;
+            let rows = stmt.query_map([from_ms, to_ms], |r| {
+                Ok(ObserverHour {
+                    observer: r.get(0)?,
+                    hour: r.get(1)?,
+                    observations: r.get::<_, i64>(2)? as u64,
+                    first: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn publish_report(&self, r: PublishedReport) -> Result<u64, StoreError> {
+        self.write_job(|reply| Job::Report(r, reply), "publishing a report", |i| i)
+    }
+
+    fn published_reports(&self, date: &str) -> Result<Vec<(String, Vec<u8>, u64)>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT audience, record, log_index FROM reports WHERE date = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([date], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn latest_agreement(&self) -> Result<Option<StoredAgreement>, StoreError> {

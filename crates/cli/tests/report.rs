@@ -1,0 +1,429 @@
+//! The daily report end to end: a simulated day and a half, imported into a data directory,
+//! reported in every format and both editions, checked against the incidents themselves, by
+//! GDAL and by headless Chromium, published into the evidence log, and served by the server.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+const DATE: &str = "2026-11-24";
+// The mission day of 2026-11-24 ends at 19:30 in Kyiv (UTC+2).
+const FROM: &str = "2026-11-23T17:30:00Z";
+const TO: &str = "2026-11-24T17:30:00Z";
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(bin()).args(args).output().unwrap()
+}
+
+fn ok(args: &[&str]) -> Vec<u8> {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A day and a half of a light scenario, imported into a fresh data directory.
+fn scenario(dir: &Path) -> (PathBuf, PathBuf) {
+    let obs = dir.join("obs.ndjson");
+    let truth = dir.join("truth.ndjson");
+    let data = dir.join("data");
+    let a = agreement();
+    ok(&[
+        "simulate",
+        "--agreement",
+        a.to_str().unwrap(),
+        "--seed",
+        "11",
+        "--hours",
+        "30",
+        "--start",
+        "2026-11-23T12:00:00Z",
+        "--fire-missions-per-hour",
+        "8",
+        "--small-arms-per-hour",
+        "2",
+        "--observations",
+        obs.to_str().unwrap(),
+        "--truth",
+        truth.to_str().unwrap(),
+    ]);
+    ok(&[
+        "import",
+        obs.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--agreement",
+        a.to_str().unwrap(),
+    ]);
+    (obs, data)
+}
+
+fn report(data: &Path, audience: &str, format: &str) -> Vec<u8> {
+    ok(&[
+        "report",
+        "--data",
+        data.to_str().unwrap(),
+        "--date",
+        DATE,
+        "--audience",
+        audience,
+        "--format",
+        format,
+    ])
+}
+
+fn observers(obs: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(obs)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["observer"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn daily_report_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (obs, data) = scenario(dir.path());
+    let d = data.to_str().unwrap();
+
+    // The incidents the report should count, from the batch engine on the same observations.
+    let fused = ok(&[
+        "fuse",
+        "--agreement",
+        agreement().to_str().unwrap(),
+        "--in",
+        obs.to_str().unwrap(),
+    ]);
+    let (from, to): (jiff::Timestamp, jiff::Timestamp) =
+        (FROM.parse().unwrap(), TO.parse().unwrap());
+    let day: Vec<Value> = String::from_utf8(fused)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| {
+            let t: jiff::Timestamp = v["time"].as_str().unwrap().parse().unwrap();
+            t >= from && t < to
+        })
+        .collect();
+    assert!(day.len() > 100, "{}", day.len());
+    let violating: Vec<&Value> = day
+        .iter()
+        .filter(|v| !v["violations"].as_array().unwrap().is_empty())
+        .collect();
+    let events: u64 = violating.iter().map(|v| v["count"].as_u64().unwrap()).sum();
+
+    // Restricted JSON: the counts are the incidents', every incident listed with its leaves.
+    let json = report(&data, "restricted", "json");
+    let r: Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(r["mission_day"]["from"], FROM);
+    assert_eq!(r["mission_day"]["to"], TO);
+    assert_eq!(r["summary"]["incidents"], day.len() as u64);
+    assert_eq!(r["summary"]["violations"], violating.len() as u64);
+    assert_eq!(r["summary"]["violation_events"], events);
+    let listed = r["incidents"].as_array().unwrap();
+    let ids: BTreeSet<&str> = listed.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let want: BTreeSet<&str> = day.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, want);
+    for i in listed {
+        assert_eq!(
+            i["log_indices"].as_array().unwrap().len(),
+            i["observations"].as_array().unwrap().len(),
+            "every observation of {} cites its leaf",
+            i["id"]
+        );
+    }
+    // Region, area and kind tables add up to the day's violation events.
+    for table in ["by_region", "by_area"] {
+        let sum: u64 = r[table]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["events"].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum, events, "{table}");
+    }
+    let sum: u64 = r["by_kind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["violation_events"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, events);
+    assert!(
+        r["by_region"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["name"] == "Donetsk")
+    );
+    // The previous day (17:30 to 17:30 the day before) is partly simulated: it has violations.
+    assert!(r["summary"]["previous_day"].as_u64().unwrap() > 0);
+    // Coverage: the simulated network reports all day along the line.
+    let cov = &r["coverage"];
+    assert!(cov["observers_active"].as_u64().unwrap() > 20, "{cov}");
+    assert!(cov["line_share"].as_f64().unwrap() > 0.3, "{cov}");
+    assert_eq!(cov["hourly"].as_array().unwrap().len(), 24);
+    // Places are described from the gazetteer.
+    assert!(
+        listed
+            .iter()
+            .any(|i| i["place"].as_str().unwrap().contains(" km ")
+                && i["place"].as_str().unwrap().contains(" of "))
+    );
+    // The thirty-day chart ends on the day.
+    let daily = r["daily"].as_array().unwrap();
+    assert_eq!(daily.len(), 30);
+    assert_eq!(daily[29]["date"], DATE);
+    assert_eq!(
+        daily[29]["by_kind"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>(),
+        events
+    );
+
+    // Deterministic: the same store and date give the same bytes, in every format.
+    for format in ["json", "html", "csv", "geojson"] {
+        for audience in ["public", "restricted"] {
+            assert_eq!(
+                report(&data, audience, format),
+                report(&data, audience, format),
+                "{audience} {format}"
+            );
+        }
+    }
+    assert_eq!(json, report(&data, "restricted", "json"));
+
+    // The public edition names no observer and shows no position off the grid.
+    let names = observers(&obs);
+    for format in ["json", "html", "csv", "geojson"] {
+        let text = String::from_utf8(report(&data, "public", format)).unwrap();
+        for n in &names {
+            assert!(
+                !text.contains(n.as_str()),
+                "public {format} names observer {n}"
+            );
+        }
+    }
+    let p: Value = serde_json::from_slice(&report(&data, "public", "json")).unwrap();
+    assert_eq!(p["summary"], r["summary"], "both editions count the same");
+    for i in p["incidents"].as_array().unwrap() {
+        assert!(i.get("id").is_none() && i.get("observations").is_none());
+        for c in i["location"].as_array().unwrap() {
+            let x = c.as_f64().unwrap() / 0.01 - 0.5;
+            assert!(
+                (x - x.round()).abs() < 1e-6,
+                "{c} is not a grid-cell centre"
+            );
+        }
+        assert!(i["error_ellipse_m"][1].as_f64().unwrap() >= 700.0);
+        assert!(!i["log_indices"].as_array().unwrap().is_empty());
+    }
+
+    // CSV: a header and a row an incident.
+    let csv = String::from_utf8(report(&data, "restricted", "csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(rows.headers().unwrap().get(0), Some("number"));
+    assert_eq!(rows.records().count(), day.len());
+
+    // GeoJSON, read by GDAL.
+    let gj = dir.path().join("day.geojson");
+    std::fs::write(&gj, report(&data, "public", "geojson")).unwrap();
+    let info = Command::new("ogrinfo")
+        .args(["-ro", "-al", "-so"])
+        .arg(&gj)
+        .output()
+        .expect("ogrinfo (gdal-bin; scripts/deps.sh installs it)");
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&info.stderr)
+    );
+    assert!(text.contains("Geometry: Point"), "{text}");
+    assert!(
+        text.contains(&format!("Feature Count: {}", day.len())),
+        "{text}"
+    );
+    assert!(text.contains("WGS 84"), "{text}");
+
+    // HTML: self-contained, with the map and the chart, rendered by headless Chromium.
+    let html = String::from_utf8(report(&data, "public", "html")).unwrap();
+    assert!(
+        html.contains("<svg")
+            && html.contains("id=\"line-of-contact\"")
+            && html.contains("class=\"bar\"")
+    );
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "no external resources"
+    );
+    assert!(html.contains("Illustrative"));
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let shot = dir.path().join("report.png");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser/report_screenshot.mjs");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(&page)
+        .arg(&shot)
+        .output()
+        .expect("node");
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_str(said.lines().last().unwrap()).unwrap();
+    assert!(seen["map"]["width"].as_f64().unwrap() > 500.0, "{seen}");
+    assert!(
+        seen["map"]["incidents"].as_u64().unwrap() as usize >= violating.len(),
+        "{seen}"
+    );
+    assert!(seen["chart"]["bars"].as_u64().unwrap() > 1, "{seen}");
+    assert!(
+        seen["map"]["colours"].as_u64().unwrap() > 8,
+        "the map is drawn: {seen}"
+    );
+    assert!(std::fs::metadata(&shot).unwrap().len() > 50_000);
+
+    // Publishing appends the report's record, with the digest of each format, to the log.
+    let before = log_size(d);
+    let out = run(&[
+        "report",
+        "--data",
+        d,
+        "--date",
+        DATE,
+        "--format",
+        "html",
+        "--publish",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let published = out.stdout;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("leaf {before} of the evidence log")),
+        "{err}"
+    );
+    assert_eq!(log_size(d), before + 1);
+    ok(&["log", "prove", "--data", d, "--index", &before.to_string()]);
+    let conn = rusqlite::Connection::open(data.join("truceline.db")).unwrap();
+    let record: Vec<u8> = conn
+        .query_row("SELECT record FROM reports", [], |r| r.get(0))
+        .unwrap();
+    let record: Value = serde_json::from_slice(&record).unwrap();
+    assert_eq!(record["date"], DATE);
+    assert_eq!(record["audience"], "public");
+    let digest: String = Sha256::digest(&published)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(record["sha256"]["html"], digest.as_str());
+    drop(conn);
+    let v = run(&["log", "verify", "--data", d]);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+
+    // Beside a running server the command reads the store as it stands, and the server's
+    // report is the same document.
+    let server = serve(&data, &[]);
+    let from_cli = report(&data, "restricted", "json");
+    let mut resp = agent()
+        .get(format!(
+            "{}/api/v1/reports/daily/{DATE}?format=json&audience=restricted",
+            server.base
+        ))
+        .call()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let from_api = resp.body_mut().read_to_vec().unwrap();
+    let a: Value = serde_json::from_slice(&from_cli).unwrap();
+    let b: Value = serde_json::from_slice(&from_api).unwrap();
+    assert_eq!(a["summary"], b["summary"]);
+    assert_eq!(a["incidents"], b["incidents"]);
+    let (status, e) = get(&server.base, "/api/v1/reports/daily/2026-02-30");
+    assert_eq!(status, 400);
+    assert_eq!(e["error"]["field"], "date");
+    let (status, e) = get(
+        &server.base,
+        &format!("/api/v1/reports/daily/{DATE}?format=pdf"),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(e["error"]["field"], "format");
+    let out = run(&["report", "--data", d, "--date", DATE, "--publish"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("POST /api/v1/reports/daily/DATE/publish")
+    );
+}
+
+fn log_size(data: &str) -> u64 {
+    let out = ok(&["log", "checkpoint", "--data", data]);
+    let text = String::from_utf8(out).unwrap();
+    text.lines().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn bad_report_requests_name_their_field() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, want) in [
+        (vec!["--date", "2026-13-01"], "--date"),
+        (vec!["--date", DATE, "--format", "pdf"], "--format"),
+        (vec!["--date", DATE, "--audience", "everyone"], "--audience"),
+        (
+            vec!["--date", DATE, "--timezone", "Mars/Olympus"],
+            "--timezone",
+        ),
+        (vec!["--date", DATE, "--day-ends", "7pm"], "--day-ends"),
+    ] {
+        let data = dir.path().join("d");
+        std::fs::create_dir_all(&data).unwrap();
+        // An empty store is made by opening one.
+        ok(&[
+            "import",
+            "/dev/null",
+            "--data",
+            data.to_str().unwrap(),
+            "--agreement",
+            agreement().to_str().unwrap(),
+            "--format",
+            "ndjson",
+        ]);
+        let mut all = vec!["report", "--data", data.to_str().unwrap()];
+        all.extend(args.iter().copied());
+        let out = run(&all);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{all:?}: {err}");
+    }
+    let out = run(&[
+        "report",
+        "--data",
+        dir.path().join("none").to_str().unwrap(),
+        "--date",
+        DATE,
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--data"));
+}

@@ -1,0 +1,607 @@
+//! What a daily report says, gathered from the store: the model every format is written from.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+use truceline_agreement::Agreement;
+use truceline_store::{IncidentPoint, ObservationStore, Tally};
+
+use crate::coverage::{self, Coverage};
+use crate::{Audience, Context, MissionDay, ReportError};
+
+/// Incidents of the public report are moved to the centre of a grid cell this many degrees
+/// wide (0.01° is about 1.1 km north–south and 0.75 km east–west at 48° N), and their error
+/// ellipses are widened to at least the cell's half-diagonal, so that the report does not
+/// reveal where an observer stood more closely than the cell.
+pub const PUBLIC_GRID_DEG: f64 = 0.01;
+/// The least 95 % semi-axis shown in the public report, in metres.
+pub const PUBLIC_MIN_AXIS_M: f64 = 700.0;
+
+/// The whole report, in the order every format presents it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub title: String,
+    pub mission_day: DayInfo,
+    pub agreement: AgreementInfo,
+    pub audience: Audience,
+    pub built_from: BuiltFrom,
+    pub summary: Summary,
+    pub coverage: CoverageInfo,
+    pub by_region: Vec<Row>,
+    pub by_area: Vec<Row>,
+    pub by_kind: Vec<KindRow>,
+    pub weapons: Vec<WeaponRow>,
+    pub attribution: Attribution,
+    pub daily: Vec<DayBars>,
+    pub incidents: Vec<IncidentLine>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DayInfo {
+    pub date: String,
+    pub from: String,
+    pub to: String,
+    pub timezone: String,
+    pub day_ends: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgreementInfo {
+    pub id: String,
+    pub title: String,
+    pub illustrative: bool,
+    pub parties: Vec<(String, String)>,
+}
+
+/// The evidence the report rests on.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuiltFrom {
+    /// The latest signed checkpoint when the report was built: anyone can check each cited
+    /// leaf against it.
+    pub log_size: u64,
+    pub root_hash: String,
+    pub checkpoint: Option<String>,
+    pub observations: u64,
+    /// Observations the stored incidents were fused from (all of them, unless fusion is behind).
+    pub fused_observations: u64,
+}
+
+/// Ceasefire violations: incidents breaking at least one rule, and the events they stand for.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Summary {
+    pub incidents: u64,
+    pub violations: u64,
+    pub violation_events: u64,
+    pub previous_day: u64,
+    pub seven_day_mean: f64,
+    /// `violation_events` at full coverage of the line.
+    pub adjusted_for_coverage: Option<f64>,
+    pub previous_day_adjusted: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageInfo {
+    #[serde(flatten)]
+    pub today: Coverage,
+    pub previous_day_line_share: f64,
+}
+
+/// Violation events in an area, against the previous day and the 7-day mean.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Row {
+    pub name: String,
+    pub violations: u64,
+    pub events: u64,
+    pub previous_day: u64,
+    pub seven_day_mean: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KindRow {
+    pub kind: String,
+    pub subtype: Option<String>,
+    pub incidents: u64,
+    pub events: u64,
+    pub violation_events: u64,
+    pub previous_day: u64,
+    pub seven_day_mean: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WeaponRow {
+    pub weapon: String,
+    pub name: String,
+    pub party: Option<String>,
+    pub incidents: u64,
+    pub weapons: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Attribution {
+    pub attributed: u64,
+    pub unattributed: u64,
+    /// Party id → violations attributed to it.
+    pub by_party: BTreeMap<String, u64>,
+    /// Stated basis → violations, most first.
+    pub bases: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DayBars {
+    pub date: String,
+    /// Kind → violation events.
+    pub by_kind: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentLine {
+    pub number: usize,
+    /// Restricted reports only: the incident's id (it names observers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub time: String,
+    pub kind: String,
+    pub subtype: Option<String>,
+    pub count: u64,
+    pub weapon: Option<String>,
+    pub place: String,
+    pub region: Option<String>,
+    pub control: Option<String>,
+    pub location: [f64; 2],
+    pub error_ellipse_m: Option<[f64; 3]>,
+    pub attribution: Option<String>,
+    pub confidence: f64,
+    pub basis: String,
+    pub violations: Vec<String>,
+    /// The log indices of its observations: each can be proved against `built_from`.
+    pub log_indices: Vec<u64>,
+    /// Restricted reports only: the observations' ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observations: Option<Vec<String>>,
+}
+
+/// Tallies of points (incidents) by a key, for one day.
+fn points_by<K: Ord>(
+    points: &[IncidentPoint],
+    key: impl Fn(&IncidentPoint) -> K,
+) -> BTreeMap<K, (u64, u64)> {
+    let mut m = BTreeMap::new();
+    for p in points.iter().filter(|p| p.violations > 0) {
+        let e = m.entry(key(p)).or_insert((0, 0));
+        e.0 += 1;
+        e.1 += p.count as u64;
+    }
+    m
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+pub(crate) fn build(
+    store: &dyn ObservationStore,
+    ctx: &Context,
+    day: &MissionDay,
+    audience: Audience,
+) -> Result<Report, ReportError> {
+    let a = &ctx.agreement;
+    let party_name = |id: &str| {
+        a.parties
+            .iter()
+            .find(|p| p.id == id)
+            .map_or(id.to_string(), |p| p.name.clone())
+    };
+    // The days compared: this one, the one before, and the seven before that one's end.
+    let week: Vec<MissionDay> = (1..=7).map(|k| day.shifted(-k)).collect::<Result<_, _>>()?;
+    let (today, earlier) = {
+        let all = store.incident_points(week[6].from_ms(), day.to_ms())?;
+        let split = all.partition_point(|p| p.time_ms < day.from_ms());
+        let (before, now) = all.split_at(split);
+        (now.to_vec(), before.to_vec())
+    };
+    let days_before: Vec<&[IncidentPoint]> = week
+        .iter()
+        .map(|d| {
+            let lo = earlier.partition_point(|p| p.time_ms < d.from_ms());
+            let hi = earlier.partition_point(|p| p.time_ms < d.to_ms());
+            &earlier[lo..hi]
+        })
+        .collect();
+    let region_of = |p: &IncidentPoint| {
+        ctx.regions
+            .region_of(p.lon, p.lat)
+            .map_or("outside the mapped regions".to_string(), |r| r.name.clone())
+    };
+    let area_of = |p: &IncidentPoint| {
+        p.control
+            .as_deref()
+            .map_or("outside both areas".to_string(), party_name)
+    };
+    let compare = |key: &dyn Fn(&IncidentPoint) -> String| -> Vec<Row> {
+        let now = points_by(&today, key);
+        let before: Vec<BTreeMap<String, (u64, u64)>> =
+            days_before.iter().map(|d| points_by(d, key)).collect();
+        let mut names: Vec<String> = now.keys().cloned().collect();
+        for b in &before {
+            names.extend(b.keys().cloned());
+        }
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|name| {
+                let (violations, events) = now.get(&name).copied().unwrap_or_default();
+                let past = |b: &BTreeMap<String, (u64, u64)>| b.get(&name).map_or(0, |x| x.1);
+                Row {
+                    violations,
+                    events,
+                    previous_day: past(&before[0]),
+                    seven_day_mean: round1(before.iter().map(past).sum::<u64>() as f64 / 7.0),
+                    name,
+                }
+            })
+            .collect()
+    };
+    let by_region = compare(&region_of);
+    let by_area = compare(&area_of);
+
+    // By kind, from the store's tallies of this day, the day before and the seven before.
+    let tallies = |d: &MissionDay| store.incident_tallies(d.from_ms(), d.to_ms());
+    let now_t = tallies(day)?;
+    let before_t: Vec<Vec<Tally>> = week.iter().map(tallies).collect::<Result<_, _>>()?;
+    let mut kinds: Vec<(String, Option<String>)> = now_t
+        .iter()
+        .chain(before_t.iter().flatten())
+        .map(|t| (t.kind.clone(), t.subtype.clone()))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    let find = |ts: &[Tally], k: &(String, Option<String>)| {
+        ts.iter()
+            .find(|t| t.kind == k.0 && t.subtype == k.1)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let by_kind: Vec<KindRow> = kinds
+        .iter()
+        .map(|k| {
+            let t = find(&now_t, k);
+            KindRow {
+                kind: k.0.clone(),
+                subtype: k.1.clone(),
+                incidents: t.incidents,
+                events: t.events,
+                violation_events: t.violating_events,
+                previous_day: find(&before_t[0], k).violating_events,
+                seven_day_mean: round1(
+                    before_t
+                        .iter()
+                        .map(|b| find(b, k).violating_events)
+                        .sum::<u64>() as f64
+                        / 7.0,
+                ),
+            }
+        })
+        .collect();
+    let sum_v = |ts: &[Tally]| ts.iter().map(|t| t.violating_events).sum::<u64>();
+
+    // Coverage today and the day before.
+    let (samples, line_km) = coverage::sample_line(&a.line_of_contact.geometry, 1000.0);
+    let cover = |d: &MissionDay| -> Result<Coverage, ReportError> {
+        let hours = d.hours().ceil() as usize;
+        let active = store.observer_hours(d.from_ms(), d.to_ms())?;
+        Ok(coverage::coverage(&samples, line_km, hours, &active))
+    };
+    let cov_today = cover(day)?;
+    let cov_before = cover(&week[0])?;
+
+    // The incidents themselves.
+    let rows = store.incidents_between(day.from_ms(), day.to_ms())?;
+    let mut incidents = Vec::with_capacity(rows.len());
+    let mut weapons: BTreeMap<(String, Option<String>), (u64, u64)> = BTreeMap::new();
+    let mut attribution = Attribution::default();
+    let mut bases: BTreeMap<String, u64> = BTreeMap::new();
+    let parsed: Vec<(Value, Vec<u64>)> = rows
+        .into_iter()
+        .map(|(body, leaves)| {
+            serde_json::from_str(&body)
+                .map(|v| (v, leaves))
+                .map_err(|e| ReportError::Stored(format!("incident: {e}")))
+        })
+        .collect::<Result<_, _>>()?;
+    // Incidents are cited by their number in the report: ids name observers.
+    let numbers: std::collections::HashMap<&str, usize> = parsed
+        .iter()
+        .enumerate()
+        .filter_map(|(k, (v, _))| v["id"].as_str().map(|id| (id, k + 1)))
+        .collect();
+    for (k, (v, leaves)) in parsed.iter().enumerate() {
+        let mut line = incident_line(v, k + 1, leaves.clone(), audience, ctx);
+        line.basis = cite_incidents(&line.basis, &numbers, audience);
+        let violating = !line.violations.is_empty();
+        for viol in v["violations"].as_array().into_iter().flatten() {
+            if viol["rule"] == "withdrawal" {
+                let class = v["weapon"].as_str().unwrap_or("unknown").to_string();
+                let e = weapons
+                    .entry((class, viol["party"].as_str().map(str::to_string)))
+                    .or_default();
+                e.0 += 1;
+                e.1 += line.count;
+            }
+        }
+        if violating {
+            match &line.attribution {
+                Some(p) => {
+                    attribution.attributed += 1;
+                    *attribution.by_party.entry(p.clone()).or_default() += 1;
+                }
+                None => attribution.unattributed += 1,
+            }
+            *bases.entry(basis_kind(&line.basis)).or_default() += 1;
+        }
+        incidents.push(line);
+    }
+    let mut bases: Vec<(String, u64)> = bases.into_iter().collect();
+    bases.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    attribution.bases = bases;
+    let weapons = weapons
+        .into_iter()
+        .map(|((weapon, party), (incidents, n))| WeaponRow {
+            name: a
+                .weapon_classes
+                .iter()
+                .find(|w| w.id == weapon)
+                .map_or(weapon.clone(), |w| w.name.clone()),
+            weapon,
+            party,
+            incidents,
+            weapons: n,
+        })
+        .collect();
+
+    // Thirty days of violation events by kind.
+    let mut daily = Vec::with_capacity(30);
+    for k in (0..30).rev() {
+        let d = day.shifted(-k)?;
+        let ts = if k == 0 {
+            now_t.clone()
+        } else if (1..=7).contains(&k) {
+            before_t[k as usize - 1].clone()
+        } else {
+            tallies(&d)?
+        };
+        let mut by_kind = BTreeMap::new();
+        for t in ts {
+            *by_kind.entry(t.kind).or_default() += t.violating_events;
+        }
+        daily.push(DayBars {
+            date: d.date.to_string(),
+            by_kind,
+        });
+    }
+
+    let violation_events = sum_v(&now_t);
+    let previous_day = sum_v(&before_t[0]);
+    let summary = Summary {
+        incidents: incidents.len() as u64,
+        violations: now_t.iter().map(|t| t.violating_incidents).sum(),
+        violation_events,
+        previous_day,
+        seven_day_mean: round1(before_t.iter().map(|t| sum_v(t)).sum::<u64>() as f64 / 7.0),
+        adjusted_for_coverage: coverage::adjusted(violation_events as f64, cov_today.line_share),
+        previous_day_adjusted: coverage::adjusted(previous_day as f64, cov_before.line_share),
+    };
+
+    let (log_size, root) = store.log_head();
+    let checkpoint = store.latest_checkpoint()?;
+    let (log_size, root_hash, checkpoint) = match checkpoint {
+        Some((size, note)) => (size, root_hash_of(&note).unwrap_or_default(), Some(note)),
+        None => (log_size, base64_std(&root), None),
+    };
+    let counts = store.counts()?;
+    let built_from = BuiltFrom {
+        log_size,
+        root_hash,
+        checkpoint,
+        observations: counts.observations,
+        fused_observations: store.fused_observations()?.unwrap_or(0),
+    };
+    let mut notes = Vec::new();
+    if a.illustrative {
+        notes.push(format!(
+            "The agreement \"{}\" is illustrative: its line of contact and areas are approximations for demonstration, not an official line.",
+            a.title
+        ));
+    }
+    if built_from.fused_observations < built_from.observations {
+        notes.push(format!(
+            "Incidents were fused from {} of the {} observations stored; the rest arrived after fusion last ran.",
+            built_from.fused_observations, built_from.observations
+        ));
+    }
+    notes.push("A violation is an incident that breaks at least one rule of the agreement; events count each round or shot an incident stands for.".into());
+    notes.push("Coverage: an observer counts as active in an hour in which it reported; its reach is 15 km (acoustic), 20 km (radar), 10 km (post), 5 km (patrol, camera) or 2 km (UAV). Rates adjusted for coverage divide by the share of the line within reach, averaged over the day.".into());
+    notes.push("Regions are Natural Earth first-level areas simplified to about 500 m; borders are shown as internationally recognised (UN General Assembly resolution 68/262).".into());
+    if audience == Audience::Public {
+        notes.push(format!(
+            "Public edition: no observer is named or placed; incident locations are moved to the centre of a {PUBLIC_GRID_DEG}° grid cell and their ellipses widened to at least {PUBLIC_MIN_AXIS_M} m. Every count can be checked against the evidence log through the cited leaf indices and checkpoint."
+        ));
+    }
+    Ok(Report {
+        title: format!("Daily report for {}", day.date),
+        mission_day: DayInfo {
+            date: day.date.to_string(),
+            from: day.from.to_string(),
+            to: day.to.to_string(),
+            timezone: day.timezone.clone(),
+            day_ends: day.day_ends.strftime("%H:%M").to_string(),
+        },
+        agreement: agreement_info(a),
+        audience,
+        built_from,
+        summary,
+        coverage: CoverageInfo {
+            previous_day_line_share: cov_before.line_share,
+            today: cov_today,
+        },
+        by_region,
+        by_area,
+        by_kind,
+        weapons,
+        attribution,
+        daily,
+        incidents,
+        notes,
+    })
+}
+
+/// Replaces incident ids in a stated basis by the incidents' numbers in this report ("#12");
+/// in the public edition an id outside the day becomes "an incident of another day".
+fn cite_incidents(
+    basis: &str,
+    numbers: &std::collections::HashMap<&str, usize>,
+    audience: Audience,
+) -> String {
+    basis
+        .split(' ')
+        .map(|w| {
+            let id = w.trim_end_matches([',', ';', ':', '.']);
+            let tail = &w[id.len()..];
+            match numbers.get(id) {
+                Some(n) => format!("#{n}{tail}"),
+                None if audience == Audience::Public && id.starts_with("inc-") => {
+                    format!("an incident of another day{tail}")
+                }
+                None => w.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The kind of a stated basis, for tallies: its words before the first figure or citation
+/// ("linked to outgoing fire").
+pub(crate) fn basis_kind(basis: &str) -> String {
+    let cut = basis
+        .find(|c: char| c.is_ascii_digit() || c == '#')
+        .unwrap_or(basis.len());
+    let head = basis[..cut].trim_end();
+    let head = head
+        .strip_suffix(" an incident of another day")
+        .unwrap_or(head)
+        .trim_end_matches([' ', ',', ';', ':', '(']);
+    // A trailing connective left by the cut ("located", "at") says nothing on its own.
+    let mut words: Vec<&str> = head.split(' ').collect();
+    while words.len() > 1
+        && matches!(
+            words.last().unwrap().trim_start_matches('('),
+            "located" | "at" | "of" | "from" | "most" | "not" | "inc-" | ""
+        )
+    {
+        words.pop();
+    }
+    words
+        .join(" ")
+        .trim_end_matches([' ', ',', ';', ':', '('])
+        .to_string()
+}
+
+fn agreement_info(a: &Agreement) -> AgreementInfo {
+    AgreementInfo {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        illustrative: a.illustrative,
+        parties: a
+            .parties
+            .iter()
+            .map(|p| (p.id.clone(), p.name.clone()))
+            .collect(),
+    }
+}
+
+fn base64_std(h: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(h)
+}
+
+/// The root hash line of a C2SP checkpoint note (origin, size, root hash, ...).
+fn root_hash_of(note: &str) -> Option<String> {
+    note.lines().nth(2).map(str::to_string)
+}
+
+fn incident_line(
+    v: &Value,
+    number: usize,
+    leaves: Vec<u64>,
+    audience: Audience,
+    ctx: &Context,
+) -> IncidentLine {
+    let restricted = audience == Audience::Restricted;
+    let mut lon = v["location"]["lon"].as_f64().unwrap_or_default();
+    let mut lat = v["location"]["lat"].as_f64().unwrap_or_default();
+    let mut ellipse = v["error_ellipse_m"].as_object().map(|e| {
+        [
+            e["major"].as_f64().unwrap_or_default(),
+            e["minor"].as_f64().unwrap_or_default(),
+            e["azimuth_deg"].as_f64().unwrap_or_default(),
+        ]
+    });
+    if !restricted {
+        let cell = |x: f64| ((x / PUBLIC_GRID_DEG).floor() + 0.5) * PUBLIC_GRID_DEG;
+        lon = (cell(lon) * 1e4).round() / 1e4;
+        lat = (cell(lat) * 1e4).round() / 1e4;
+        ellipse = Some(match ellipse {
+            Some([major, minor, az]) => [
+                major.max(PUBLIC_MIN_AXIS_M),
+                minor.max(PUBLIC_MIN_AXIS_M),
+                az,
+            ],
+            None => [PUBLIC_MIN_AXIS_M, PUBLIC_MIN_AXIS_M, 0.0],
+        });
+    }
+    let violations = v["violations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| {
+            let rule = x["rule"].as_str().unwrap_or("?");
+            match x["zone"].as_str() {
+                Some(z) => format!("{rule} ({z})"),
+                None => rule.to_string(),
+            }
+        })
+        .collect();
+    let s = |k: &str| v[k].as_str().map(str::to_string);
+    IncidentLine {
+        number,
+        id: restricted.then(|| s("id").unwrap_or_default()),
+        time: s("time").unwrap_or_default(),
+        kind: s("kind").unwrap_or_default(),
+        subtype: s("subtype"),
+        count: v["count"].as_u64().unwrap_or(1),
+        weapon: s("weapon"),
+        place: ctx.gazetteer.describe(lon, lat),
+        region: ctx.regions.region_of(lon, lat).map(|r| r.name.clone()),
+        control: s("control"),
+        location: [lon, lat],
+        error_ellipse_m: ellipse,
+        attribution: v["attribution"]["party"].as_str().map(str::to_string),
+        confidence: v["attribution"]["confidence"].as_f64().unwrap_or(0.0),
+        basis: v["attribution"]["basis"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        violations,
+        log_indices: leaves,
+        observations: restricted.then(|| {
+            v["observations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|o| o.as_str().map(str::to_string))
+                .collect()
+        }),
+    }
+}

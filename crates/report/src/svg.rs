@@ -1,0 +1,417 @@
+//! The report's pictures as self-contained SVG: the map of the day and the 30-day chart.
+//!
+//! The map uses an equirectangular projection true at the middle latitude of its extent; over
+//! the few hundred kilometres of a line of contact its scale errs by under 1 %, which the scale
+//! bar states. Error ellipses are drawn in metres at the incident.
+
+use std::fmt::Write;
+
+use geo::{BoundingRect, LineString, MultiLineString, MultiPolygon};
+use truceline_agreement::ZoneExtent;
+use truceline_zones::display::{Aeqd, band};
+
+use crate::Context;
+use crate::content::Report;
+
+/// Colours by kind (Okabe–Ito, distinguishable with colour-blindness) in drawing order.
+pub const KINDS: [(&str, &str); 9] = [
+    ("explosion", "#D55E00"),
+    ("projectile", "#E69F00"),
+    ("muzzle_flash", "#CC79A7"),
+    ("illumination", "#F0E442"),
+    ("burst", "#0072B2"),
+    ("shot", "#56B4E9"),
+    ("weapon", "#009E73"),
+    ("movement", "#999999"),
+    ("other", "#000000"),
+];
+
+pub fn kind_colour(kind: &str) -> &'static str {
+    KINDS
+        .iter()
+        .find(|k| k.0 == kind)
+        .map_or("#000000", |k| k.1)
+}
+
+const PARTY_FILLS: [&str; 4] = ["#dfe7f1", "#f1e9dc", "#e4efe0", "#efe0ea"];
+
+struct Frame {
+    west: f64,
+    north: f64,
+    /// Pixels per degree of longitude and of latitude.
+    kx: f64,
+    ky: f64,
+    width: f64,
+    height: f64,
+    /// Metres per pixel.
+    m_per_px: f64,
+}
+
+impl Frame {
+    fn around(line: &MultiLineString<f64>, width: f64) -> Frame {
+        let r = line.bounding_rect().expect("a line of contact has points");
+        let margin = 0.35;
+        let (west, east) = (r.min().x - margin, r.max().x + margin);
+        let (south, north) = (r.min().y - margin * 0.7, r.max().y + margin * 0.7);
+        let lat0 = ((south + north) / 2.0).to_radians();
+        let kx = width / (east - west);
+        let ky = kx / lat0.cos();
+        let m_per_px = 111_320.0 * lat0.cos() / kx;
+        Frame {
+            west,
+            north,
+            kx,
+            ky,
+            width,
+            height: ((north - south) * ky).round(),
+            m_per_px,
+        }
+    }
+
+    fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
+        ((lon - self.west) * self.kx, (self.north - lat) * self.ky)
+    }
+}
+
+fn path_ring(out: &mut String, f: &Frame, ring: &LineString<f64>) {
+    for (k, c) in ring.0.iter().enumerate() {
+        let (x, y) = f.xy(c.x, c.y);
+        let _ = write!(out, "{}{x:.1} {y:.1}", if k == 0 { "M" } else { "L" });
+    }
+    out.push('Z');
+}
+
+fn path_mp(f: &Frame, mp: &MultiPolygon<f64>) -> String {
+    let mut d = String::new();
+    for p in &mp.0 {
+        path_ring(&mut d, f, p.exterior());
+        for i in p.interiors() {
+            path_ring(&mut d, f, i);
+        }
+    }
+    d
+}
+
+fn path_lines(f: &Frame, ml: &MultiLineString<f64>) -> String {
+    let mut d = String::new();
+    for ls in &ml.0 {
+        for (k, c) in ls.0.iter().enumerate() {
+            let (x, y) = f.xy(c.x, c.y);
+            let _ = write!(d, "{}{x:.1} {y:.1}", if k == 0 { "M" } else { "L" });
+        }
+    }
+    d
+}
+
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The map of the day: base layers, the agreement's line and buffer zone, the incidents.
+pub fn map(report: &Report, ctx: &Context) -> String {
+    let a = &ctx.agreement;
+    let f = Frame::around(&a.line_of_contact.geometry, 960.0);
+    let (w, h) = (f.width, f.height);
+    let mut s = String::with_capacity(64 * 1024 + report.incidents.len() * 160);
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="map-title" class="map"><title id="map-title">Map of the incidents of {date}</title><defs><clipPath id="frame"><rect width="{w}" height="{h}"/></clipPath><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#7a5c99" stroke-width="1.2" stroke-opacity="0.45"/></pattern></defs><rect width="{w}" height="{h}" fill="#dbe7f0"/><g clip-path="url(#frame)">"##,
+        date = esc(&report.mission_day.date)
+    );
+    // Land and parties' areas.
+    s.push_str(r##"<g id="countries" fill="#f6f4ef" stroke="none">"##);
+    for c in &ctx.regions.countries {
+        let _ = write!(s, r#"<path d="{}"/>"#, path_mp(&f, &c.shape));
+    }
+    s.push_str("</g><g id=\"areas\" fill-opacity=\"0.85\">");
+    for (k, p) in a.parties.iter().enumerate() {
+        let _ = write!(
+            s,
+            r#"<path d="{}" fill="{}" fill-rule="evenodd"><title>{}</title></path>"#,
+            path_mp(&f, &p.area),
+            PARTY_FILLS[k % PARTY_FILLS.len()],
+            esc(&p.name)
+        );
+    }
+    s.push_str("</g>");
+    // The buffer zone, drawn (only drawn: membership is decided by exact distance).
+    let aeqd = Aeqd::around(&a.line_of_contact.geometry);
+    for z in &a.zones {
+        match &z.extent {
+            ZoneExtent::Band { width_km } => {
+                let b = band(&a.line_of_contact.geometry, width_km * 1000.0, &aeqd);
+                let _ = write!(
+                    s,
+                    r##"<path d="{}" fill="url(#hatch)" stroke="#7a5c99" stroke-width="0.6" stroke-opacity="0.6"><title>{}</title></path>"##,
+                    path_mp(&f, &b),
+                    esc(&z.name)
+                );
+            }
+            ZoneExtent::Area { area, .. } => {
+                let _ = write!(
+                    s,
+                    r##"<path d="{}" fill="url(#hatch)" stroke="#7a5c99" stroke-width="1"><title>{}</title></path>"##,
+                    path_mp(&f, area),
+                    esc(&z.name)
+                );
+            }
+        }
+    }
+    // Oblast boundaries, then internationally recognised borders over them.
+    s.push_str(r##"<g id="regions" fill="none" stroke="#8a8a8a" stroke-width="0.7" stroke-dasharray="4 3">"##);
+    for r in &ctx.regions.regions {
+        let _ = write!(s, r#"<path d="{}"/>"#, path_mp(&f, &r.shape));
+    }
+    s.push_str(r##"</g><g id="borders" fill="none" stroke="#3a3a3a" stroke-width="1.4">"##);
+    for c in &ctx.regions.countries {
+        let _ = write!(s, r#"<path d="{}"/>"#, path_mp(&f, &c.shape));
+    }
+    s.push_str("</g>");
+    // Region names where they fall inside the frame.
+    s.push_str(r##"<g id="region-names" font-family="sans-serif" font-size="12" fill="#6b6b6b" text-anchor="middle">"##);
+    for r in &ctx.regions.regions {
+        if let Some(c) = geo::Centroid::centroid(&r.shape) {
+            let (x, y) = f.xy(c.x(), c.y());
+            if x > 40.0 && x < w - 40.0 && y > 20.0 && y < h - 20.0 {
+                let _ = write!(s, r#"<text x="{x:.0}" y="{y:.0}">{}</text>"#, esc(&r.name));
+            }
+        }
+    }
+    s.push_str("</g>");
+    // Ellipses under the line, centres over it, so that the line stays readable.
+    let colour_of = |i: &crate::content::IncidentLine| {
+        if i.violations.is_empty() {
+            "#7f7f7f"
+        } else {
+            kind_colour(&i.kind)
+        }
+    };
+    s.push_str(r#"<g id="ellipses">"#);
+    for i in &report.incidents {
+        let (x, y) = f.xy(i.location[0], i.location[1]);
+        let colour = colour_of(i);
+        if let Some([major, minor, az]) = i.error_ellipse_m {
+            let (rx, ry) = ((major / f.m_per_px).max(0.8), (minor / f.m_per_px).max(0.8));
+            // The azimuth is the major axis's, clockwise from north; SVG rotates from +x.
+            let _ = write!(
+                s,
+                r#"<ellipse cx="{x:.1}" cy="{y:.1}" rx="{rx:.1}" ry="{ry:.1}" transform="rotate({:.0} {x:.1} {y:.1})" fill="{colour}" fill-opacity="0.08" stroke="{colour}" stroke-opacity="0.7" stroke-width="0.5"/>"#,
+                az - 90.0
+            );
+        }
+    }
+    s.push_str("</g>");
+    let _ = write!(
+        s,
+        r##"<path id="line-of-contact" d="{}" fill="none" stroke="#5b2a86" stroke-width="2.2"><title>Line of contact</title></path>"##,
+        path_lines(&f, &a.line_of_contact.geometry)
+    );
+    s.push_str(r#"<g id="incidents">"#);
+    for i in &report.incidents {
+        let (x, y) = f.xy(i.location[0], i.location[1]);
+        let _ = write!(
+            s,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="2.2" fill="{}"><title>{} {}: {}</title></circle>"#,
+            colour_of(i),
+            i.number,
+            esc(&i.kind),
+            esc(&i.place)
+        );
+    }
+    s.push_str("</g></g>");
+    // Scale bar, north arrow, legend and sources.
+    let km = 50.0;
+    let bar = km * 1000.0 / f.m_per_px;
+    let _ = write!(
+        s,
+        r##"<g font-family="sans-serif" font-size="12" fill="#222"><rect x="16" y="{y0}" width="{bar:.1}" height="5" fill="#222"/><text x="16" y="{yt}">{km:.0} km (scale true within 1 %)</text><text x="{nx}" y="34" font-size="16" text-anchor="middle">N</text><path d="M{nx} 38 l-6 16 l6 -5 l6 5 z" fill="#222"/></g>"##,
+        y0 = h - 24.0,
+        yt = h - 30.0,
+        nx = w - 28.0
+    );
+    type Swatch = Box<dyn Fn(f64) -> String>;
+    let mut items: Vec<(Swatch, String)> = vec![
+        (
+            Box::new(|y| {
+                format!(
+                    r##"<line x1="16" x2="34" y1="{y}" y2="{y}" stroke="#5b2a86" stroke-width="2.2"/>"##
+                )
+            }),
+            "Line of contact (as the agreement draws it)".into(),
+        ),
+        (
+            Box::new(|y| {
+                format!(
+                    r##"<rect x="16" y="{}" width="18" height="10" fill="url(#hatch)" stroke="#7a5c99" stroke-width="0.6"/>"##,
+                    y - 5.0
+                )
+            }),
+            "Buffer zone and disengagement areas".into(),
+        ),
+    ];
+    for (k, p) in a.parties.iter().enumerate() {
+        let fill = PARTY_FILLS[k % PARTY_FILLS.len()];
+        items.push((
+            Box::new(move |y| {
+                format!(
+                    r##"<rect x="16" y="{}" width="18" height="10" fill="{fill}" stroke="#bbb"/>"##,
+                    y - 5.0
+                )
+            }),
+            format!("Area controlled by {}", p.name),
+        ));
+    }
+    items.push((
+        Box::new(|y| {
+            format!(
+                r##"<line x1="16" x2="34" y1="{y}" y2="{y}" stroke="#3a3a3a" stroke-width="1.4"/>"##
+            )
+        }),
+        "International border (UN GA res. 68/262)".into(),
+    ));
+    items.push((
+        Box::new(|y| format!(r##"<line x1="16" x2="34" y1="{y}" y2="{y}" stroke="#8a8a8a" stroke-dasharray="4 3"/>"##)),
+        "Oblast boundary".into(),
+    ));
+    let mut kinds: Vec<&str> = report
+        .incidents
+        .iter()
+        .filter(|i| !i.violations.is_empty())
+        .map(|i| i.kind.as_str())
+        .collect();
+    kinds.sort_by_key(|k| KINDS.iter().position(|x| x.0 == *k).unwrap_or(99));
+    kinds.dedup();
+    for k in kinds {
+        let colour = kind_colour(k);
+        items.push((
+            Box::new(move |y| format!(r##"<circle cx="25" cy="{y}" r="4" fill="{colour}"/>"##)),
+            format!("{} (violation), with its 95 % ellipse", k.replace('_', " ")),
+        ));
+    }
+    items.push((
+        Box::new(|y| format!(r##"<circle cx="25" cy="{y}" r="4" fill="#7f7f7f"/>"##)),
+        "Incident breaking no rule".into(),
+    ));
+    let mut legend = String::new();
+    let mut ly = 20.0;
+    for (swatch, label) in &items {
+        let _ = write!(
+            legend,
+            r#"{}<text x="40" y="{:.0}">{}</text>"#,
+            swatch(ly),
+            ly + 4.0,
+            esc(label)
+        );
+        ly += 18.0;
+    }
+    let _ = write!(
+        s,
+        r##"<g font-family="sans-serif" font-size="11" fill="#222"><rect x="8" y="6" width="330" height="{:.0}" fill="#ffffff" fill-opacity="0.85" stroke="#bbb"/>{legend}</g>"##,
+        ly - 4.0
+    );
+    let caption = if a.illustrative {
+        "ILLUSTRATIVE line and areas, not official. Boundaries: Natural Earth (public domain)."
+    } else {
+        "Boundaries: Natural Earth (public domain)."
+    };
+    let _ = write!(
+        s,
+        r##"<text x="{:.0}" y="{:.0}" font-family="sans-serif" font-size="11" fill="#444" text-anchor="end">{caption}</text></svg>"##,
+        w - 10.0,
+        h - 10.0
+    );
+    s
+}
+
+/// Violation events a day for 30 days, stacked by kind.
+pub fn chart(report: &Report) -> String {
+    let (w, h) = (960.0, 300.0);
+    let (left, right, top, bottom) = (56.0, 16.0, 20.0, 64.0);
+    let days = &report.daily;
+    let totals: Vec<u64> = days.iter().map(|d| d.by_kind.values().sum()).collect();
+    let max = totals.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let step = nice_step(max / 5.0);
+    let top_v = (max / step).ceil() * step;
+    let plot_h = h - top - bottom;
+    let slot = (w - left - right) / days.len().max(1) as f64;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="chart-title" class="chart" font-family="sans-serif" font-size="11"><title id="chart-title">Violation events per day by kind, 30 days to {}</title><rect width="{w}" height="{h}" fill="#fff"/>"##,
+        esc(&report.mission_day.date)
+    );
+    let mut v = 0.0;
+    while v <= top_v + 1e-9 {
+        let y = top + plot_h * (1.0 - v / top_v);
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" x2="{:.0}" y1="{y:.1}" y2="{y:.1}" stroke="#e3e3e3"/><text x="{:.0}" y="{:.1}" text-anchor="end" fill="#444">{v}</text>"##,
+            w - right,
+            left - 6.0,
+            y + 4.0
+        );
+        v += step;
+    }
+    for (k, d) in days.iter().enumerate() {
+        let x = left + slot * k as f64 + slot * 0.15;
+        let mut y = top + plot_h;
+        for (kind, colour) in KINDS {
+            let n = d.by_kind.get(kind).copied().unwrap_or(0);
+            if n == 0 {
+                continue;
+            }
+            let bh = plot_h * n as f64 / top_v;
+            y -= bh;
+            let _ = write!(
+                s,
+                r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{:.1}" height="{bh:.1}" fill="{colour}"><title>{}: {n} {}</title></rect>"#,
+                slot * 0.7,
+                esc(&d.date),
+                kind.replace('_', " ")
+            );
+        }
+        if k % 5 == days.len().saturating_sub(1) % 5 {
+            let _ = write!(
+                s,
+                r##"<text x="{:.1}" y="{:.0}" text-anchor="middle" fill="#444">{}</text>"##,
+                x + slot * 0.35,
+                top + plot_h + 16.0,
+                esc(d.date.get(5..).unwrap_or(&d.date))
+            );
+        }
+    }
+    // Legend of the kinds present.
+    let mut lx = left;
+    for (kind, colour) in KINDS {
+        if !days
+            .iter()
+            .any(|d| d.by_kind.get(kind).is_some_and(|n| *n > 0))
+        {
+            continue;
+        }
+        let label = kind.replace('_', " ");
+        let _ = write!(
+            s,
+            r##"<rect x="{lx:.0}" y="{:.0}" width="10" height="10" fill="{colour}"/><text x="{:.0}" y="{:.0}" fill="#222">{label}</text>"##,
+            h - 22.0,
+            lx + 14.0,
+            h - 13.0
+        );
+        lx += 24.0 + 7.0 * label.len() as f64;
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn nice_step(raw: f64) -> f64 {
+    let mag = 10f64.powf(raw.max(1.0).log10().floor());
+    for m in [1.0, 2.0, 5.0, 10.0] {
+        if raw <= m * mag {
+            return m * mag;
+        }
+    }
+    10.0 * mag
+}
