@@ -303,23 +303,37 @@ pub(crate) fn build(
     let mut weapons: BTreeMap<(String, Option<String>), (u64, u64)> = BTreeMap::new();
     let mut attribution = Attribution::default();
     let mut bases: BTreeMap<String, u64> = BTreeMap::new();
-    let parsed: Vec<(Value, Vec<u64>)> = rows
-        .into_iter()
-        .map(|(body, leaves)| {
-            serde_json::from_str(&body)
-                .map(|v| (v, leaves))
-                .map_err(|e| ReportError::Stored(format!("incident: {e}")))
-        })
-        .collect::<Result<_, _>>()?;
+    let parsed: Vec<(Value, Vec<u64>)> = {
+        use rayon::prelude::*;
+        rows.into_par_iter()
+            .map(|(body, leaves)| {
+                serde_json::from_str(&body)
+                    .map(|v| (v, leaves))
+                    .map_err(|e| ReportError::Stored(format!("incident: {e}")))
+            })
+            .collect::<Result<_, _>>()?
+    };
     // Incidents are cited by their number in the report: ids name observers.
     let numbers: std::collections::HashMap<&str, usize> = parsed
         .iter()
         .enumerate()
         .filter_map(|(k, (v, _))| v["id"].as_str().map(|id| (id, k + 1)))
         .collect();
-    for (k, (v, leaves)) in parsed.iter().enumerate() {
-        let mut line = incident_line(v, k + 1, leaves.clone(), audience, ctx);
-        line.basis = cite_incidents(&line.basis, &numbers, audience);
+    // Describing each place is most of the work: spread it over the cores (the order of the
+    // result is the input's, so the report is the same).
+    let lines: Vec<IncidentLine> = {
+        use rayon::prelude::*;
+        parsed
+            .par_iter()
+            .enumerate()
+            .map(|(k, (v, leaves))| {
+                let mut line = incident_line(v, k + 1, leaves.clone(), audience, ctx);
+                line.basis = cite_incidents(&line.basis, &numbers, audience);
+                line
+            })
+            .collect()
+    };
+    for ((v, _), line) in parsed.iter().zip(lines) {
         let violating = !line.violations.is_empty();
         for viol in v["violations"].as_array().into_iter().flatten() {
             if viol["rule"] == "withdrawal" {

@@ -115,13 +115,26 @@ impl Gazetteer {
         self.places.is_empty()
     }
 
-    /// The nearest settlement by geodesic distance, among the plane's four nearest.
+    /// The nearest settlement by geodesic distance. The index proposes the plane's four
+    /// nearest; only those within 1 % of the best by a local flat-Earth distance (at the query's
+    /// latitude, exact to far better than 1 % within 50 km) are measured geodesically.
     pub fn nearest(&self, lon: f64, lat: f64) -> Option<Nearest<'_>> {
-        self.tree
+        let k = lat.to_radians().cos();
+        let flat = |p: &Place| {
+            let dx = (p.lon - lon) * k;
+            let dy = p.lat - lat;
+            (dx * dx + dy * dy).sqrt()
+        };
+        let near: Vec<&Place> = self
+            .tree
             .nearest_neighbor_iter(&[lon * SHRINK, lat])
             .take(4)
-            .map(|e| {
-                let p = &self.places[e.index];
+            .map(|e| &self.places[e.index])
+            .collect();
+        let best = near.iter().map(|p| flat(p)).fold(f64::INFINITY, f64::min);
+        near.into_iter()
+            .filter(|p| flat(p) <= best * 1.01 + 1e-9)
+            .map(|p| {
                 let (s, az, _, _): (f64, f64, f64, f64) = self.geod.inverse(p.lat, p.lon, lat, lon);
                 Nearest {
                     place: p,

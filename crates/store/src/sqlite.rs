@@ -770,23 +770,35 @@ impl ObservationStore for SqliteStore {
 
     fn observer_hours(&self, from_ms: i64, to_ms: i64) -> Result<Vec<ObserverHour>, StoreError> {
         self.with_reader(|c| {
+            // Grouped here rather than by SQL: the covering index yields the rows in time
+            // order, and a hash map groups them several times faster than a temporary b-tree.
+            let mut groups: std::collections::HashMap<(String, i64), (u64, i64)> =
+                std::collections::HashMap::new();
             let mut stmt = c.prepare_cached(
-                "SELECT h.observer, h.hour, h.n, o.body FROM (
-                     SELECT observer, (time_ms - ?1) / 3600000 AS hour, count(*) AS n, min(seq) AS first
-                     FROM observations WHERE time_ms >= ?1 AND time_ms < ?2
-                     GROUP BY observer, hour) AS h
-                 JOIN observations AS o ON o.seq = h.first
-                 ORDER BY h.observer, h.hour",
+                "SELECT observer, time_ms, seq FROM observations INDEXED BY observations_time
+                 WHERE time_ms >= ?1 AND time_ms < ?2",
             )?;
-            let rows = stmt.query_map([from_ms, to_ms], |r| {
-                Ok(ObserverHour {
-                    observer: r.get(0)?,
-                    hour: r.get(1)?,
-                    observations: r.get::<_, i64>(2)? as u64,
-                    first: r.get(3)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            let mut rows = stmt.query([from_ms, to_ms])?;
+            while let Some(r) = rows.next()? {
+                let observer: String = r.get(0)?;
+                let hour = (r.get::<_, i64>(1)? - from_ms) / 3_600_000;
+                let seq: i64 = r.get(2)?;
+                let e = groups.entry((observer, hour)).or_insert((0, seq));
+                e.0 += 1;
+                e.1 = e.1.min(seq);
+            }
+            let mut body = c.prepare_cached("SELECT body FROM observations WHERE seq = ?1")?;
+            let mut out = Vec::with_capacity(groups.len());
+            for ((observer, hour), (observations, first)) in groups {
+                out.push(ObserverHour {
+                    observer,
+                    hour,
+                    observations,
+                    first: body.query_row([first], |r| r.get(0))?,
+                });
+            }
+            out.sort_by(|a, b| a.observer.cmp(&b.observer).then(a.hour.cmp(&b.hour)));
+            Ok(out)
         })
     }
 
