@@ -8,9 +8,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use truceline_report::{Audience, Format, MissionDay};
 use truceline_server::reports::{DEFAULT_DAY_ENDS, DEFAULT_TIMEZONE};
-use truceline_store::{
-    IncidentRow, IncidentWrite, ObservationStore, Query, SqliteStore, StoreError,
-};
+use truceline_store::{IncidentWrite, ObservationStore, SqliteStore, StoreError};
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -115,12 +113,7 @@ impl ReportArgs {
             secs
         );
         if self.publish {
-            let record = truceline_report::publication_record(&report, &ctx);
-            let index = store.publish_report(truceline_store::PublishedReport {
-                date: report.mission_day.date.clone(),
-                audience: audience.as_str().into(),
-                record,
-            })?;
+            let index = store.publish_report(truceline_report::publication(&report, &ctx))?;
             if let Some(log) = &log {
                 log.checkpoint_now(&store)?;
             }
@@ -141,26 +134,9 @@ fn bring_incidents_up_to_date(
     if store.fused_observations()? == Some(total) {
         return Ok(());
     }
-    let vocab = crate::vocabulary(agreement);
-    let mut obs = Vec::with_capacity(total as usize);
-    let mut leaf = std::collections::HashMap::new();
-    let mut q = Query {
-        limit: 10_000,
-        ..Query::default()
-    };
-    loop {
-        let page = store.query(&q)?;
-        for o in &page.items {
-            if let Ok(ob) = truceline_observation::parse(&o.body, &vocab) {
-                leaf.insert(ob.id.clone(), o.log_index);
-                obs.push(ob);
-            }
-        }
-        match page.next {
-            Some(n) => q.after = Some(n),
-            None => break,
-        }
-    }
+    let (obs, leaf_of) =
+        truceline_server::online::read_observations(store, &crate::vocabulary(agreement))?;
+    let leaves = truceline_server::online::leaves_by_id(&obs, &leaf_of);
     let engine = truceline_zones::ZoneEngine::new(agreement)?;
     let started = std::time::Instant::now();
     let incidents = truceline_assess::fuse_and_assess(
@@ -175,13 +151,9 @@ fn bring_incidents_up_to_date(
         ..Default::default()
     };
     for inc in &incidents {
-        let cited = inc["observations"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|o| o.as_str().and_then(|o| leaf.get(o)).copied())
-            .collect();
-        write.upsert.push(IncidentRow::from_json(inc, cited)?);
+        write
+            .upsert
+            .push(truceline_server::online::incident_row(inc, &leaves)?);
     }
     store.put_incidents(write)?;
     eprintln!(

@@ -408,11 +408,17 @@ pub(crate) fn build(
         previous_day_adjusted: coverage::adjusted(previous_day as f64, cov_before.line_share),
     };
 
-    let (log_size, root) = store.log_head();
-    let checkpoint = store.latest_checkpoint()?;
-    let (log_size, root_hash, checkpoint) = match checkpoint {
-        Some((size, note)) => (size, root_hash_of(&note).unwrap_or_default(), Some(note)),
-        None => (log_size, base64_std(&root), None),
+    // The latest signed checkpoint, or the log as it stands if none was signed yet.
+    let (log_size, root, checkpoint) = match store.latest_checkpoint()? {
+        Some((size, note)) => (size, store.log_root(size)?, Some(note)),
+        None => {
+            let (size, root) = store.log_head();
+            (size, root, None)
+        }
+    };
+    let root_hash = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(root)
     };
     let counts = store.counts()?;
     let built_from = BuiltFrom {
@@ -533,16 +539,6 @@ fn agreement_info(a: &Agreement) -> AgreementInfo {
             .map(|p| (p.id.clone(), p.name.clone()))
             .collect(),
     }
-}
-
-fn base64_std(h: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(h)
-}
-
-/// The root hash line of a C2SP checkpoint note (origin, size, root hash, ...).
-fn root_hash_of(note: &str) -> Option<String> {
-    note.lines().nth(2).map(str::to_string)
 }
 
 fn incident_line(

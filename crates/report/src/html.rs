@@ -145,10 +145,7 @@ pub fn html(r: &Report, ctx: &Context) -> String {
 
     o.push_str(r#"<h2>By kind</h2><table><thead><tr><th>Kind</th><th class="n">Incidents</th><th class="n">Events</th><th class="n">In violation</th><th class="n">Previous day</th><th class="n">7-day mean</th></tr></thead><tbody>"#);
     for k in &r.by_kind {
-        let name = match &k.subtype {
-            Some(st) => format!("{} ({})", k.kind.replace('_', " "), st),
-            None => k.kind.replace('_', " "),
-        };
+        let name = svg::kind_label(&k.kind, k.subtype.as_deref());
         let _ = write!(
             o,
             r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{:.1}</td></tr>"#,
@@ -211,10 +208,7 @@ pub fn html(r: &Report, ctx: &Context) -> String {
         r#"<h2>Incidents</h2><table class="incidents"><thead><tr><th class="n">#</th><th>Time (UTC)</th><th>Kind</th><th class="n">Count</th><th>Weapon</th><th>Place</th><th>95 % ellipse</th><th>Attribution</th><th>Violations</th><th>Log leaves</th></tr></thead><tbody>"#
     );
     for i in &r.incidents {
-        let kind = match &i.subtype {
-            Some(st) => format!("{} ({st})", i.kind.replace('_', " ")),
-            None => i.kind.replace('_', " "),
-        };
+        let kind = svg::kind_label(&i.kind, i.subtype.as_deref());
         let ellipse = i.error_ellipse_m.map_or("—".to_string(), |[ma, mi, az]| {
             format!("{ma:.0} × {mi:.0} m, {az:.0}°")
         });

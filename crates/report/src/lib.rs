@@ -10,7 +10,7 @@
 //! [`build`] reads the store and returns a [`Report`]; [`render`] writes it as HTML, JSON,
 //! CSV (the incidents) or GeoJSON (RFC 7946). Nothing here reads a clock or a file, and every
 //! collection is ordered, so the same store and day give the same bytes. The report states the
-//! signed checkpoint it was built from; [`publication_record`] is what publishing it logs.
+//! signed checkpoint it was built from; [`publication`] is what publishing it logs.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -36,7 +36,7 @@ mod tables;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use truceline_agreement::Agreement;
-use truceline_store::ObservationStore;
+use truceline_store::{ObservationStore, PublishedReport};
 
 pub use content::{PUBLIC_GRID_DEG, PUBLIC_MIN_AXIS_M, Report};
 pub use day::MissionDay;
@@ -179,7 +179,7 @@ pub fn render(report: &Report, ctx: &Context, format: Format) -> Vec<u8> {
 /// What publishing a report logs: its day, audience, the checkpoint it was built from and the
 /// SHA-256 of each format, in canonical JSON. Anyone holding a published file can find its
 /// digest in the log.
-pub fn publication_record(report: &Report, ctx: &Context) -> Vec<u8> {
+pub fn publication(report: &Report, ctx: &Context) -> PublishedReport {
     let digests: serde_json::Map<String, serde_json::Value> = Format::ALL
         .iter()
         .map(|f| {
@@ -196,7 +196,11 @@ pub fn publication_record(report: &Report, ctx: &Context) -> Vec<u8> {
         "violations": report.summary.violations,
         "incidents": report.summary.incidents,
     });
-    serde_jcs::to_vec(&v).expect("the record serialises")
+    PublishedReport {
+        date: report.mission_day.date.clone(),
+        audience: report.audience.as_str().into(),
+        record: serde_jcs::to_vec(&v).expect("the record serialises"),
+    }
 }
 
 fn hex(b: &[u8]) -> String {

@@ -26,6 +26,15 @@ pub const KINDS: [(&str, &str); 9] = [
     ("other", "#000000"),
 ];
 
+/// A kind as a reader reads it: "muzzle flash", "explosion (impact)".
+pub fn kind_label(kind: &str, subtype: Option<&str>) -> String {
+    let kind = kind.replace('_', " ");
+    match subtype {
+        Some(st) => format!("{kind} ({st})"),
+        None => kind,
+    }
+}
+
 pub fn kind_colour(kind: &str) -> &'static str {
     KINDS
         .iter()
@@ -288,7 +297,7 @@ pub fn map(report: &Report, ctx: &Context) -> String {
         let colour = kind_colour(k);
         items.push((
             Box::new(move |y| format!(r##"<circle cx="25" cy="{y}" r="4" fill="{colour}"/>"##)),
-            format!("{} (violation), with its 95 % ellipse", k.replace('_', " ")),
+            format!("{} (violation), with its 95 % ellipse", kind_label(k, None)),
         ));
     }
     items.push((
@@ -370,7 +379,7 @@ pub fn chart(report: &Report) -> String {
                 r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{:.1}" height="{bh:.1}" fill="{colour}"><title>{}: {n} {}</title></rect>"#,
                 slot * 0.7,
                 esc(&d.date),
-                kind.replace('_', " ")
+                kind_label(kind, None)
             );
         }
         if k % 5 == days.len().saturating_sub(1) % 5 {
@@ -392,7 +401,7 @@ pub fn chart(report: &Report) -> String {
         {
             continue;
         }
-        let label = kind.replace('_', " ");
+        let label = kind_label(kind, None);
         let _ = write!(
             s,
             r##"<rect x="{lx:.0}" y="{:.0}" width="10" height="10" fill="{colour}"/><text x="{:.0}" y="{:.0}" fill="#222">{label}</text>"##,

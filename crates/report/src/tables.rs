@@ -55,8 +55,7 @@ fn fields(i: &IncidentLine) -> Vec<String> {
 
 /// One row an incident; restricted reports add its id and observations.
 pub fn csv(r: &Report) -> Vec<u8> {
-    let restricted = r.incidents.first().is_some_and(|i| i.id.is_some())
-        || r.audience == crate::Audience::Restricted;
+    let restricted = r.audience == crate::Audience::Restricted;
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut head: Vec<&str> = COLUMNS.to_vec();
     if restricted {

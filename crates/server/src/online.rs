@@ -92,32 +92,7 @@ impl OnlineFusion {
         if total == self.state.read().unwrap().observations {
             return Ok(false);
         }
-        let mut obs: Vec<Observation> = Vec::with_capacity(total as usize);
-        let mut leaf_of: Vec<u64> = Vec::with_capacity(total as usize);
-        let mut q = Query {
-            limit: 10_000,
-            ..Query::default()
-        };
-        loop {
-            let page = store.query(&q)?;
-            for o in &page.items {
-                // Stored bodies were checked on the way in; one that no longer reads (the
-                // agreement changed its vocabulary) is left out and said so.
-                match truceline_observation::parse(&o.body, &self.vocab) {
-                    Ok(ob) => {
-                        obs.push(ob);
-                        leaf_of.push(o.log_index);
-                    }
-                    Err(e) => {
-                        tracing::warn!(log_index = o.log_index, error = %e, "observation left out of fusion")
-                    }
-                }
-            }
-            match page.next {
-                Some(n) => q.after = Some(n),
-                None => break,
-            }
-        }
+        let (obs, leaf_of) = read_observations(store, &self.vocab)?;
         let started = std::time::Instant::now();
         let incidents =
             truceline_assess::fuse_and_assess(&self.agreement, &self.engine, &obs, &self.config);
@@ -144,11 +119,7 @@ impl OnlineFusion {
                 pending += 1;
             }
         }
-        let leaves: HashMap<&str, u64> = obs
-            .iter()
-            .zip(&leaf_of)
-            .map(|(o, l)| (o.id.as_str(), *l))
-            .collect();
+        let leaves = leaves_by_id(&obs, &leaf_of);
         let by_id: HashMap<String, usize> = published
             .iter()
             .enumerate()
@@ -169,13 +140,7 @@ impl OnlineFusion {
                     .get(id)
                     .is_none_or(|&k| before.incidents[k] != *inc);
                 if changed || replace_all {
-                    let cited: Vec<u64> = inc["observations"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|o| o.as_str().and_then(|o| leaves.get(o)).copied())
-                        .collect();
-                    match truceline_store::IncidentRow::from_json(inc, cited) {
+                    match incident_row(inc, &leaves) {
                         Ok(row) => write.upsert.push(row),
                         Err(e) => tracing::warn!(error = %e, "incident not stored"),
                     }
@@ -211,6 +176,64 @@ impl OnlineFusion {
         };
         Ok(true)
     }
+}
+
+/// Every stored observation that still reads under `vocab`, in record order, with its log
+/// index: what fusion runs on.
+pub fn read_observations(
+    store: &dyn ObservationStore,
+    vocab: &Vocabulary,
+) -> Result<(Vec<Observation>, Vec<u64>), truceline_store::StoreError> {
+    let mut obs = Vec::new();
+    let mut leaf_of = Vec::new();
+    let mut q = Query {
+        limit: 10_000,
+        ..Query::default()
+    };
+    loop {
+        let page = store.query(&q)?;
+        for o in &page.items {
+            // Stored bodies were checked on the way in; one that no longer reads (the
+            // agreement changed its vocabulary) is left out and said so.
+            match truceline_observation::parse(&o.body, vocab) {
+                Ok(ob) => {
+                    obs.push(ob);
+                    leaf_of.push(o.log_index);
+                }
+                Err(e) => {
+                    tracing::warn!(log_index = o.log_index, error = %e, "observation left out of fusion")
+                }
+            }
+        }
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => break,
+        }
+    }
+    Ok((obs, leaf_of))
+}
+
+/// Observation id to log index, for [`incident_row`].
+pub fn leaves_by_id<'a>(obs: &'a [Observation], leaf_of: &[u64]) -> HashMap<&'a str, u64> {
+    obs.iter()
+        .zip(leaf_of)
+        .map(|(o, l)| (o.id.as_str(), *l))
+        .collect()
+}
+
+/// An incident as the store keeps it, citing the log index of each of its observations
+/// (`leaves`: observation id to log index).
+pub fn incident_row(
+    inc: &Value,
+    leaves: &HashMap<&str, u64>,
+) -> Result<truceline_store::IncidentRow, truceline_store::StoreError> {
+    let cited = inc["observations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o.as_str().and_then(|o| leaves.get(o)).copied())
+        .collect();
+    truceline_store::IncidentRow::from_json(inc, cited)
 }
 
 /// Lowers this thread's scheduling priority (Linux: nice 10 for the calling thread alone).

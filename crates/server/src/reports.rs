@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use truceline_report::{Audience, Format, MissionDay, ReportError};
+use truceline_report::{Audience, Format, MissionDay, Report, ReportError};
 
 use crate::{ApiError, AppState};
 
@@ -49,18 +49,17 @@ fn parse(date: &str, p: &ReportParams) -> Result<(MissionDay, Audience), ApiErro
     Ok((day, audience))
 }
 
-/// `GET /api/v1/reports/daily/{date}?format=html|json|csv|geojson&audience=public|restricted`.
-pub async fn daily(
-    State(st): State<Arc<AppState>>,
-    Path(date): Path<String>,
-    Query(p): Query<ReportParams>,
-) -> Result<Response, ApiError> {
-    let (day, audience) = parse(&date, &p)?;
-    let format = Format::parse(p.format.as_deref().unwrap_or("json")).map_err(input)?;
+/// Builds the report of `day` off the async runtime and hands it to `then`, there too.
+async fn with_report<T: Send + 'static>(
+    st: &Arc<AppState>,
+    day: MissionDay,
+    audience: Audience,
+    then: impl FnOnce(&AppState, Report) -> Result<T, ReportError> + Send + 'static,
+) -> Result<T, ApiError> {
     let s = st.clone();
-    let bytes = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let r = truceline_report::build(s.store.as_ref(), &s.reports, &day, audience)?;
-        Ok::<_, ReportError>(truceline_report::render(&r, &s.reports, format))
+        then(&s, r)
     })
     .await
     .map_err(|e| {
@@ -70,7 +69,21 @@ pub async fn daily(
             e.to_string(),
         )
     })?
-    .map_err(input)?;
+    .map_err(input)
+}
+
+/// `GET /api/v1/reports/daily/{date}?format=html|json|csv|geojson&audience=public|restricted`.
+pub async fn daily(
+    State(st): State<Arc<AppState>>,
+    Path(date): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Response, ApiError> {
+    let (day, audience) = parse(&date, &p)?;
+    let format = Format::parse(p.format.as_deref().unwrap_or("json")).map_err(input)?;
+    let bytes = with_report(&st, day, audience, move |s, r| {
+        Ok(truceline_report::render(&r, &s.reports, format))
+    })
+    .await?;
     Ok(([(header::CONTENT_TYPE, format.mime())], bytes).into_response())
 }
 
@@ -82,26 +95,12 @@ pub async fn publish(
     Query(p): Query<ReportParams>,
 ) -> Result<Response, ApiError> {
     let (day, audience) = parse(&date, &p)?;
-    let s = st.clone();
-    let (index, record) = tokio::task::spawn_blocking(move || {
-        let r = truceline_report::build(s.store.as_ref(), &s.reports, &day, audience)?;
-        let record = truceline_report::publication_record(&r, &s.reports);
-        let index = s.store.publish_report(truceline_store::PublishedReport {
-            date: r.mission_day.date.clone(),
-            audience: audience.as_str().into(),
-            record: record.clone(),
-        })?;
-        Ok::<_, ReportError>((index, record))
+    let (index, record) = with_report(&st, day, audience, |s, r| {
+        let publication = truceline_report::publication(&r, &s.reports);
+        let record = publication.record.clone();
+        Ok((s.store.publish_report(publication)?, record))
     })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "report_failed",
-            e.to_string(),
-        )
-    })?
-    .map_err(input)?;
+    .await?;
     let record: serde_json::Value = serde_json::from_slice(&record).unwrap_or_default();
     Ok((
         StatusCode::CREATED,

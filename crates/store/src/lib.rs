@@ -145,15 +145,7 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentRow {
     pub id: String,
-    pub time_ms: i64,
-    pub kind: String,
-    pub subtype: Option<String>,
-    pub count: u32,
-    pub violations: u32,
-    pub attributed: bool,
-    pub control: Option<String>,
-    pub lon: f64,
-    pub lat: f64,
+    pub columns: IncidentPoint,
     pub body: String,
     pub leaves: Vec<u64>,
 }
@@ -185,8 +177,7 @@ impl IncidentRow {
             .parse::<jiff::Timestamp>()
             .map_err(|_| bad("time"))?
             .as_millisecond();
-        Ok(IncidentRow {
-            id: v["id"].as_str().ok_or_else(|| bad("id"))?.to_string(),
+        let columns = IncidentPoint {
             time_ms,
             kind: v["kind"].as_str().ok_or_else(|| bad("kind"))?.to_string(),
             subtype: v["subtype"].as_str().map(str::to_string),
@@ -200,6 +191,10 @@ impl IncidentRow {
             lat: v["location"]["lat"]
                 .as_f64()
                 .ok_or_else(|| bad("location.lat"))?,
+        };
+        Ok(IncidentRow {
+            id: v["id"].as_str().ok_or_else(|| bad("id"))?.to_string(),
+            columns,
             body: v.to_string(),
             leaves,
         })

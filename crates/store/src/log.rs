@@ -221,6 +221,17 @@ pub(crate) fn scan(
             .map(<[u8]>::to_vec)
             .unwrap_or_default())
     };
+    // An observation row selected as (seq, body, hashes) is its own leaf.
+    let observation_leaf = |r: &rusqlite::Row| -> rusqlite::Result<Leaf> {
+        let seq: i64 = r.get(0)?;
+        Ok(Leaf {
+            idx: seq as u64 - 1,
+            kind: OBSERVATION.into(),
+            record: seq,
+            bytes: Some(bytes(r, 1)?),
+            hashes: r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default(),
+        })
+    };
     let mut obs = c.prepare_cached(
         "SELECT seq, body, hashes FROM observations WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
     )?;
@@ -234,19 +245,7 @@ pub(crate) fn scan(
         })?
         .collect::<Result<_, _>>()?;
     let mut others = others.into_iter().peekable();
-    let mut next_obs = obs
-        .next()?
-        .map(|r| -> rusqlite::Result<Leaf> {
-            let seq: i64 = r.get(0)?;
-            Ok(Leaf {
-                idx: seq as u64 - 1,
-                kind: OBSERVATION.into(),
-                record: seq,
-                bytes: Some(bytes(r, 1)?),
-                hashes: r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default(),
-            })
-        })
-        .transpose()?;
+    let mut next_obs = obs.next()?.map(observation_leaf).transpose()?;
     loop {
         let take_other = match (&next_obs, others.peek()) {
             (None, None) => return Ok(()),
@@ -266,19 +265,7 @@ pub(crate) fn scan(
             }
         } else {
             let leaf = next_obs.take().expect("present");
-            next_obs = obs
-                .next()?
-                .map(|r| -> rusqlite::Result<Leaf> {
-                    let seq: i64 = r.get(0)?;
-                    Ok(Leaf {
-                        idx: seq as u64 - 1,
-                        kind: OBSERVATION.into(),
-                        record: seq,
-                        bytes: Some(bytes(r, 1)?),
-                        hashes: r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default(),
-                    })
-                })
-                .transpose()?;
+            next_obs = obs.next()?.map(observation_leaf).transpose()?;
             leaf
         };
         if !f(leaf)? {

@@ -528,17 +528,18 @@ fn write_incidents(conn: &Connection, w: &IncidentWrite) -> Result<(), StoreErro
     )?;
     for r in &w.upsert {
         let leaves = serde_json::to_string(&r.leaves).expect("numbers serialise");
+        let c = &r.columns;
         up.execute(params![
             r.id,
-            r.time_ms,
-            r.kind,
-            r.subtype,
-            r.count,
-            r.violations,
-            r.attributed,
-            r.control,
-            r.lon,
-            r.lat,
+            c.time_ms,
+            c.kind,
+            c.subtype,
+            c.count,
+            c.violations,
+            c.attributed,
+            c.control,
+            c.lon,
+            c.lat,
             r.body,
             leaves
         ])?;
