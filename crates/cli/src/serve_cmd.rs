@@ -138,9 +138,16 @@ impl Server {
                 store.as_ref(),
             )),
             reports: Arc::new(truceline_report::Context::new(agreement.clone())),
+            map_layers: Default::default(),
         });
         // The first checkpoint is there before the first request: a witness never waits.
         state.log.checkpoint_now(store.as_ref())?;
+        {
+            let state = state.clone();
+            std::thread::Builder::new()
+                .name("map-layers".into())
+                .spawn(move || truceline_server::map::layers_bytes(&state))?;
+        }
         Ok(Server {
             store,
             state,

@@ -41,7 +41,7 @@ use truceline_store::{ObservationStore, PublishedReport};
 pub use content::{PUBLIC_GRID_DEG, PUBLIC_MIN_AXIS_M, Report};
 pub use day::MissionDay;
 pub use places::{Gazetteer, Nearest, Place, compass};
-pub use regions::{Area, Regions};
+pub use regions::{Area, Regions, boundaries_geojson};
 
 /// Who the report is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

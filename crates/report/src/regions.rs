@@ -24,6 +24,12 @@ use truceline_zones::polygon_index::PolygonIndex;
 const REGIONS: &str = include_str!("../data/regions.geojson");
 const COUNTRIES: &str = include_str!("../data/countries.geojson");
 
+/// The bundled boundaries as GeoJSON text, `(countries, oblasts)`, for maps drawn elsewhere
+/// (the dashboard) to show exactly what the report shows.
+pub fn boundaries_geojson() -> (&'static str, &'static str) {
+    (COUNTRIES, REGIONS)
+}
+
 /// An area with a name: an oblast (with its country code) or a country (with its ISO alpha-3).
 pub struct Area {
     pub code: String,

@@ -6,9 +6,9 @@
 //! answered only after its group commit is durable.
 
 pub mod evidence;
+pub mod map;
 pub mod metrics;
 pub mod online;
-mod page;
 pub mod reports;
 
 use std::sync::Arc;
@@ -58,12 +58,13 @@ pub struct AppState {
     pub log: Arc<evidence::LogState>,
     /// The agreement, gazetteer and boundaries daily reports are built against.
     pub reports: Arc<truceline_report::Context>,
+    /// The map's layers as sent, made on first request.
+    pub map_layers: std::sync::OnceLock<Bytes>,
 }
 
 /// The router of every endpoint.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/", get(page::home))
         .route(
             "/api/v1/observations",
             get(list_observations).post(post_observations),
@@ -74,6 +75,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/violations", get(list_violations))
         .route("/api/v1/stream", get(stream))
         .route("/api/v1/summary", get(summary))
+        .route("/api/v1/map/layers", get(map::layers))
+        .route("/api/v1/map/incidents", get(map::incidents))
         .route("/api/v1/reports/daily/{date}", get(reports::daily))
         .route(
             "/api/v1/reports/daily/{date}/publish",
@@ -722,14 +725,15 @@ async fn stream(
 }
 
 /// Server-sent events from a broadcast channel: each new or changed incident as one `incident`
-/// event; a listener that falls behind is told how many it missed.
+/// event, each incident merged away or withdrawn as a `removed` event with its id; a listener
+/// that falls behind is told how many it missed (`lagged`) and should read the list again.
 mod sse_stream {
     use axum::response::sse::Event;
     pub use futures_util::Stream;
     use tokio::sync::broadcast;
 
     pub fn from_broadcast(
-        rx: broadcast::Receiver<String>,
+        rx: broadcast::Receiver<crate::online::Change>,
         closing: tokio::sync::watch::Receiver<bool>,
     ) -> impl Stream<Item = Result<Event, std::convert::Infallible>> {
         futures_util::stream::unfold((rx, closing), |(mut rx, mut closing)| async move {
@@ -738,7 +742,12 @@ mod sse_stream {
             }
             let event = tokio::select! {
                 r = rx.recv() => match r {
-                    Ok(data) => Event::default().event("incident").data(data),
+                    Ok(crate::online::Change::Incident(data)) => {
+                        Event::default().event("incident").data(data)
+                    }
+                    Ok(crate::online::Change::Removed(id)) => {
+                        Event::default().event("removed").data(id)
+                    }
                     Err(broadcast::error::RecvError::Lagged(n)) => {
                         Event::default().event("lagged").data(n.to_string())
                     }
@@ -765,12 +774,23 @@ async fn metrics(State(st): State<Arc<AppState>>) -> impl IntoResponse {
     )
 }
 
-async fn not_found() -> ApiError {
+/// The dashboard's and field form's files, else the API's 404.
+async fn not_found(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    if (method == axum::http::Method::GET || method == axum::http::Method::HEAD)
+        && let Some(r) = map::static_file(&uri, &headers)
+    {
+        return r;
+    }
     ApiError::new(
         StatusCode::NOT_FOUND,
         "not_found",
         "no such endpoint; see SPEC section 3",
     )
+    .into_response()
 }
 
 /// Serves until `shutdown` resolves, then finishes every request in flight (each answered only

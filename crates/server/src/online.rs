@@ -38,6 +38,15 @@ pub struct Published {
     pub observations: u64,
 }
 
+/// What `/api/v1/stream` tells listeners.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A new or changed published incident, as its JSON.
+    Incident(String),
+    /// The id of a published incident that is no more (merged into another, or withdrawn).
+    Removed(String),
+}
+
 pub struct OnlineFusion {
     agreement: Agreement,
     engine: ZoneEngine,
@@ -45,7 +54,7 @@ pub struct OnlineFusion {
     config: truceline_fusion::Config,
     pub state: RwLock<Published>,
     /// New and changed incidents, as JSON text, for `/stream`.
-    pub events: broadcast::Sender<String>,
+    pub events: broadcast::Sender<Change>,
     /// Whether the store's incidents have been brought in line with this process's once; the
     /// first write replaces them all, later ones only what changed.
     synced: AtomicBool,
@@ -147,7 +156,7 @@ impl OnlineFusion {
                 }
                 if changed {
                     // Nobody listening is not an error.
-                    let _ = self.events.send(inc.to_string());
+                    let _ = self.events.send(Change::Incident(inc.to_string()));
                 }
             }
             write.remove = before
@@ -157,6 +166,9 @@ impl OnlineFusion {
                 .cloned()
                 .collect();
             write.remove.sort();
+            for id in &write.remove {
+                let _ = self.events.send(Change::Removed(id.clone()));
+            }
         }
         store.put_incidents(write)?;
         self.synced.store(true, Ordering::Relaxed);

@@ -1,0 +1,213 @@
+//! The dashboard and the field form in a real browser (Debian's chromium, driven by npm
+//! playwright-core from `tests/browser/`), against `truceline demo` fed live.
+//!
+//! Screenshots are kept in `target/browser-artifacts/`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Server, bin, free_port, get, wait_ready};
+use serde_json::Value;
+
+fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("browser-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `truceline demo` on a free port, a simulated hour every six seconds.
+fn demo(data: &Path) -> Server {
+    let port = free_port();
+    let mut child = Command::new(bin())
+        .args([
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--speed",
+            "600",
+        ])
+        .arg("--data")
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base, &mut child);
+    Server { child, base }
+}
+
+fn wait_for_incidents(base: &str, at_least: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (status, v) = get(base, "/api/v1/map/incidents");
+        assert_eq!(status, 200, "{v}");
+        let n = v["count"].as_u64().unwrap();
+        if n >= at_least {
+            return n;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo published only {n} incidents"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Runs one browser script; its last line of standard output is what it saw, as JSON.
+fn browse(script: &str, args: &[&str]) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
+    let out = Command::new("node")
+        .arg(path.join(script))
+        .args(args)
+        .current_dir(&path)
+        .output()
+        .expect("node (scripts/deps.sh installs it)");
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{script}: {said}\n{err}");
+    eprintln!("{script}: {said}");
+    serde_json::from_str(said.lines().last().unwrap_or("null")).unwrap()
+}
+
+#[test]
+fn dashboard_and_field_form_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = demo(&data);
+    let n = wait_for_incidents(&server.base, 200);
+    let shots = artifacts();
+    let shots = shots.to_str().unwrap();
+
+    let seen = browse("dashboard.mjs", &[&server.base, shots]);
+    assert!(seen["shown"].as_u64().unwrap() >= n / 2, "{seen}");
+    assert_eq!(seen["tamper"]["good"], true, "{seen}");
+    assert_eq!(seen["tamper"]["altered"], false, "{seen}");
+    assert!(
+        seen["badge"].as_str().unwrap().starts_with("Verified"),
+        "{seen}"
+    );
+    assert!(seen["ellipses_drawn"].as_u64().unwrap() > 0, "{seen}");
+    for f in [
+        "dashboard.png",
+        "dashboard-filtered.png",
+        "dashboard-incident.png",
+    ] {
+        assert!(
+            Path::new(shots).join(f).metadata().unwrap().len() > 10_000,
+            "{f}"
+        );
+    }
+
+    let seen = browse(
+        "field_form.mjs",
+        &[&server.base, shots, data.to_str().unwrap()],
+    );
+    let observer = seen["observer"].as_str().unwrap();
+    // Checked here too, apart from the browser: the server holds each of the three once.
+    let (_, list) = get(
+        &server.base,
+        &format!("/api/v1/observations?observer={observer}&limit=100"),
+    );
+    let stored = list["observations"].as_array().unwrap();
+    assert_eq!(stored.len(), 3, "{list}");
+    assert!(stored.iter().all(|o| o["signed"] == true), "{list}");
+    let mut kinds: Vec<&str> = stored
+        .iter()
+        .map(|o| o["observation"]["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["burst", "explosion", "shot"]);
+}
+
+#[test]
+fn pages_and_assets_are_served_with_validators() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(dir.path(), &[]);
+    let agent = common::agent();
+    for (path, mime) in [
+        ("/", "text/html"),
+        ("/field/", "text/html"),
+        ("/field/sw.js", "text/javascript"),
+        ("/field/manifest.webmanifest", "application/manifest+json"),
+        ("/assets/maplibre-gl.mjs", "text/javascript"),
+        ("/assets/maplibre-gl-worker.mjs?v=6.17.0", "text/javascript"),
+    ] {
+        let r = agent.get(format!("{}{path}", server.base)).call().unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ct.starts_with(mime), "{path}: {ct}");
+        let etag = r.headers()["etag"].to_str().unwrap().to_string();
+        let again = agent
+            .get(format!("{}{path}", server.base))
+            .header("If-None-Match", &etag)
+            .call()
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+    }
+    let (status, v) = get(&server.base, "/api/v1/nothing");
+    assert_eq!(status, 404);
+    assert_eq!(v["error"]["code"], "not_found");
+    let (status, layers) = get(&server.base, "/api/v1/map/layers");
+    assert_eq!(status, 200);
+    let names: Vec<&str> = layers["agreement"]["layers"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["layer"].as_str().unwrap())
+        .collect();
+    for l in [
+        "party_area",
+        "line_of_contact",
+        "withdrawal_zone",
+        "buffer",
+        "disengagement",
+    ] {
+        assert!(names.contains(&l), "{l} in {names:?}");
+    }
+    // Ukraine's internationally recognised border: Crimea is within it (UN GA res. 68/262).
+    let ukraine = layers["countries"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["a3"] == "UKR")
+        .expect("Ukraine");
+    let simferopol = (34.10, 44.95);
+    assert!(
+        contains(&ukraine["geometry"], simferopol),
+        "Crimea within Ukraine's border"
+    );
+    let (status, v) = get(&server.base, "/api/v1/map/incidents?from=yesterday");
+    assert_eq!(status, 400);
+    assert_eq!(v["error"]["field"], "from");
+}
+
+/// Whether a GeoJSON (Multi)Polygon holds a point (even–odd rule over every ring).
+fn contains(geometry: &Value, (x, y): (f64, f64)) -> bool {
+    let polygons: Vec<&Value> = match geometry["type"].as_str() {
+        Some("Polygon") => vec![&geometry["coordinates"]],
+        _ => geometry["coordinates"].as_array().unwrap().iter().collect(),
+    };
+    let mut inside = false;
+    for ring in polygons.iter().flat_map(|p| p.as_array().unwrap()) {
+        let pts: Vec<(f64, f64)> = ring
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+            .collect();
+        for w in pts.windows(2) {
+            let ((x1, y1), (x2, y2)) = (w[0], w[1]);
+            if (y1 > y) != (y2 > y) && x < x1 + (y - y1) * (x2 - x1) / (y2 - y1) {
+                inside = !inside;
+            }
+        }
+    }
+    inside
+}

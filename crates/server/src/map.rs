@@ -1,0 +1,293 @@
+//! What the dashboard and the field form need from the server: their files, the map's layers,
+//! and every published incident in one compact answer.
+//!
+//! The paged `/api/v1/incidents` is for clients that read incidents one by one; a map needs all
+//! of them at once (100,000 is a normal month), so `/api/v1/map/incidents` sends columns, not
+//! objects: about a third of the bytes, and one `JSON.parse` with no per-feature objects to walk.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{ApiError, AppState};
+
+/// A browser file, or `None` to fall through to the 404 of the API.
+pub(crate) fn static_file(uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    let a = truceline_web::asset(uri.path())?;
+    let cache = [
+        (header::CONTENT_TYPE, a.mime),
+        (header::ETAG, a.etag),
+        // Always revalidated (a 304 is cheap), so a new binary's pages are used at once.
+        (header::CACHE_CONTROL, "no-cache"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ];
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == a.etag));
+    if fresh {
+        return Some((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    let mut resp = (cache, a.body).into_response();
+    if uri.path() == "/field/sw.js" {
+        resp.headers_mut().insert(
+            "service-worker-allowed",
+            axum::http::HeaderValue::from_static("/field/"),
+        );
+    }
+    Some(resp)
+}
+
+/// The base map and the agreement, as GeoJSON: the same boundaries the daily report draws.
+/// Built once per server (the withdrawal bands take a second to draw) and sent as bytes.
+pub(crate) async fn layers(State(st): State<Arc<AppState>>) -> Response {
+    let s = st.clone();
+    let body = tokio::task::spawn_blocking(move || layers_bytes(&s))
+        .await
+        .unwrap_or_default();
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The layers' bytes, drawn on first use. The server calls this once at start, off the request
+/// path, so that the first dashboard to open does not wait for the bands to be drawn.
+pub fn layers_bytes(st: &AppState) -> Bytes {
+    st.map_layers
+        .get_or_init(|| Bytes::from(serde_json::to_vec(&layers_json(st)).unwrap_or_default()))
+        .clone()
+}
+
+fn layers_json(st: &AppState) -> Value {
+    let (countries, regions) = truceline_report::boundaries_geojson();
+    let a = &st.reports.agreement;
+    let mut layers = truceline_zones::display::export_geojson(a);
+    if let Some(features) = layers["features"].as_array_mut() {
+        merge_equal_bands(features);
+        for f in features.iter_mut() {
+            simplify_rings(&mut f["geometry"]["coordinates"]);
+            round_coordinates(&mut f["geometry"]["coordinates"]);
+        }
+    }
+    json!({
+        "agreement": {
+            "id": a.id,
+            "title": a.title,
+            "illustrative": a.illustrative,
+            "notice": a.notice,
+            "parties": a.parties.iter().map(|p| json!({"id": p.id, "name": p.name})).collect::<Vec<_>>(),
+            "weapon_classes": a.weapon_classes.iter().map(|w| json!({"id": w.id, "name": w.name, "withdrawal_km": w.withdrawal_km})).collect::<Vec<_>>(),
+            "layers": layers,
+        },
+        "countries": serde_json::from_str::<Value>(countries).unwrap_or(Value::Null),
+        "regions": serde_json::from_str::<Value>(regions).unwrap_or(Value::Null),
+        "banner": st.banner,
+    })
+}
+
+/// Weapon classes with the same withdrawal distance share one band (the Minsk tanks, light
+/// artillery and mortars all keep 15 km): one outline on the map, named for all of them.
+fn merge_equal_bands(features: &mut Vec<Value>) {
+    let mut kept: Vec<Value> = Vec::with_capacity(features.len());
+    for f in features.drain(..) {
+        let band = f["properties"]["layer"] == "withdrawal_zone";
+        let same = band
+            .then(|| {
+                kept.iter_mut().find(|k| {
+                    k["properties"]["layer"] == "withdrawal_zone"
+                        && k["properties"]["width_km"] == f["properties"]["width_km"]
+                })
+            })
+            .flatten();
+        match same {
+            Some(k) => {
+                let name = format!(
+                    "{}; {}",
+                    k["properties"]["name"].as_str().unwrap_or_default(),
+                    f["properties"]["name"].as_str().unwrap_or_default()
+                );
+                k["properties"]["name"] = json!(name);
+            }
+            None => kept.push(f),
+        }
+    }
+    *features = kept;
+}
+
+/// Every ring or line of a geometry simplified to within ~20 m (Douglas–Peucker in degrees):
+/// the bands are drawn from thousands of arcs, and a browser tiling them all costs seconds.
+fn simplify_rings(v: &mut Value) {
+    use geo::Simplify;
+    let Value::Array(a) = v else { return };
+    let is_line = a.first().is_some_and(|p| {
+        p.as_array()
+            .is_some_and(|p| p.first().is_some_and(Value::is_number))
+    });
+    if !is_line {
+        a.iter_mut().for_each(simplify_rings);
+        return;
+    }
+    let line: geo::LineString<f64> = a
+        .iter()
+        .filter_map(|p| Some(geo::coord! { x: p[0].as_f64()?, y: p[1].as_f64()? }))
+        .collect();
+    let closed = line.is_closed();
+    let simple = line.simplify(0.0002);
+    // A ring keeps at least four points, or it is not a ring.
+    if closed && simple.0.len() < 4 {
+        return;
+    }
+    *a = simple.0.iter().map(|c| json!([c.x, c.y])).collect();
+}
+
+/// Coordinates to 1e-5° (about a metre): the map cannot show more, and it halves the bytes.
+fn round_coordinates(v: &mut Value) {
+    match v {
+        Value::Array(a) => a.iter_mut().for_each(round_coordinates),
+        Value::Number(n) => {
+            if let Some(x) = n.as_f64() {
+                *v = json!(round(x, 5));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct MapParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// Kinds in the order the columns index them.
+const KINDS: &[&str] = &[
+    "explosion",
+    "projectile",
+    "muzzle_flash",
+    "illumination",
+    "burst",
+    "shot",
+    "weapon",
+    "movement",
+    "restriction",
+    "casualty",
+    "damage",
+    "mine",
+    "other",
+];
+
+/// Every published incident in `[from, to)`, as columns.
+pub(crate) async fn incidents(
+    State(st): State<Arc<AppState>>,
+    Query(p): Query<MapParams>,
+) -> Result<Response, ApiError> {
+    let bound = |name: &str, v: &Option<String>| -> Result<Option<i64>, ApiError> {
+        v.as_deref()
+            .map(|s| {
+                s.parse::<jiff::Timestamp>()
+                    .map(|t| t.as_millisecond())
+                    .map_err(|e| {
+                        crate::bad_param(
+                            name,
+                            format!("expected an RFC 3339 time such as 2026-11-24T00:00:00Z ({e})"),
+                        )
+                    })
+            })
+            .transpose()
+    };
+    let (from, to) = (bound("from", &p.from)?, bound("to", &p.to)?);
+    let published = st.fusion.state.read().unwrap();
+    let n = published.incidents.len();
+    let mut c = Columns::with_capacity(n);
+    for inc in &published.incidents {
+        let Some(t) = inc["time"]
+            .as_str()
+            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        else {
+            continue;
+        };
+        let t = t.as_millisecond();
+        if from.is_some_and(|f| t < f) || to.is_some_and(|e| t >= e) {
+            continue;
+        }
+        c.push(inc, t);
+    }
+    let body = json!({
+        "kinds": KINDS,
+        "count": c.id.len(),
+        "watermark": published.watermark_ms,
+        "pending": published.pending,
+        "id": c.id, "time": c.time, "lon": c.lon, "lat": c.lat, "kind": c.kind,
+        "subtype": c.subtype, "count_events": c.count, "weapon": c.weapon, "control": c.control,
+        "party": c.party, "confidence": c.confidence, "violations": c.violations,
+        "major": c.major, "minor": c.minor, "azimuth": c.azimuth,
+    });
+    drop(published);
+    Ok(axum::Json(body).into_response())
+}
+
+#[derive(Default)]
+struct Columns {
+    id: Vec<Value>,
+    time: Vec<i64>,
+    lon: Vec<f64>,
+    lat: Vec<f64>,
+    kind: Vec<u8>,
+    subtype: Vec<Value>,
+    count: Vec<u64>,
+    weapon: Vec<Value>,
+    control: Vec<Value>,
+    party: Vec<Value>,
+    confidence: Vec<f64>,
+    violations: Vec<u32>,
+    major: Vec<i64>,
+    minor: Vec<i64>,
+    azimuth: Vec<i64>,
+}
+
+/// Rounded to what a map can show: 1e-5° is about a metre.
+fn round(x: f64, places: i32) -> f64 {
+    let k = 10f64.powi(places);
+    (x * k).round() / k
+}
+
+impl Columns {
+    fn with_capacity(n: usize) -> Columns {
+        let mut c = Columns::default();
+        c.id.reserve(n);
+        c.time.reserve(n);
+        c
+    }
+
+    fn push(&mut self, inc: &Value, t: i64) {
+        let kind = inc["kind"].as_str().unwrap_or("other");
+        let e = &inc["error_ellipse_m"];
+        self.id.push(inc["id"].clone());
+        self.time.push(t);
+        self.lon
+            .push(round(inc["location"]["lon"].as_f64().unwrap_or(0.0), 5));
+        self.lat
+            .push(round(inc["location"]["lat"].as_f64().unwrap_or(0.0), 5));
+        self.kind
+            .push(KINDS.iter().position(|k| *k == kind).unwrap_or(12) as u8);
+        self.subtype.push(inc["subtype"].clone());
+        self.count.push(inc["count"].as_u64().unwrap_or(1));
+        self.weapon.push(inc["weapon"].clone());
+        self.control.push(inc["control"].clone());
+        self.party.push(inc["attribution"]["party"].clone());
+        self.confidence.push(round(
+            inc["attribution"]["confidence"].as_f64().unwrap_or(0.0),
+            2,
+        ));
+        self.violations
+            .push(inc["violations"].as_array().map_or(0, |v| v.len() as u32));
+        let metres = |k: &str| e[k].as_f64().unwrap_or(0.0).round() as i64;
+        self.major.push(metres("major"));
+        self.minor.push(metres("minor"));
+        self.azimuth.push(metres("azimuth_deg"));
+    }
+}

@@ -1,0 +1,316 @@
+// The monitors' field form. An observation is given its id on the device and saved in IndexedDB
+// first; only then is it sent. It leaves the queue when the server has acknowledged it (accepted,
+// or already stored: the server treats a re-sent id as a no-op), so a lost connection or a closed
+// page at any point means at most a re-send, never a loss and never a second record.
+import { t, initLang, languagePicker, apply } from '/assets/i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const KINDS = ['explosion', 'projectile', 'muzzle_flash', 'illumination', 'burst', 'shot', 'weapon', 'movement', 'restriction', 'casualty', 'damage', 'mine', 'other'];
+const SUBTYPES = ['impact', 'airburst', 'outgoing', 'undetermined'];
+const SOURCES = ['patrol', 'post', 'camera', 'uav', 'acoustic', 'radar'];
+// While anything waits, try again this often: `online` events are not reliable on every device.
+const RETRY_MS = 5000;
+
+initLang();
+languagePicker($('lang'));
+
+// ---------------------------------------------------------------- IndexedDB
+
+let dbp = null;
+function db() {
+  dbp ??= new Promise((resolve, reject) => {
+    const r = indexedDB.open('truceline-field', 1);
+    r.onupgradeneeded = () => {
+      r.result.createObjectStore('outbox', { keyPath: 'id' });
+      r.result.createObjectStore('keys', { keyPath: 'slot' });
+    };
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  return dbp;
+}
+
+async function tx(store, mode, fn) {
+  const d = await db();
+  return new Promise((resolve, reject) => {
+    const x = d.transaction(store, mode);
+    const s = x.objectStore(store);
+    let out;
+    Promise.resolve(fn(s)).then((v) => { out = v; });
+    x.oncomplete = () => resolve(out);
+    x.onerror = () => reject(x.error);
+    x.onabort = () => reject(x.error);
+  });
+}
+
+const req = (r) => new Promise((res, rej) => { r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+const allQueued = () => tx('outbox', 'readonly', (s) => req(s.getAll()));
+
+// ---------------------------------------------------------------- signing
+
+const enc = new TextEncoder();
+const b64 = (bytes) => btoa(String.fromCharCode(...bytes));
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** RFC 8785 canonical JSON: what the server stores and what a signature covers. */
+export function canonical(v) {
+  if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
+  if (v && typeof v === 'object') {
+    return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + canonical(v[k])).join(',') + '}';
+  }
+  return JSON.stringify(v);
+}
+
+async function deviceKey() {
+  return tx('keys', 'readonly', (s) => req(s.get('device')));
+}
+
+/** A new Ed25519 key pair made on the device; the private half cannot be exported. */
+async function makeKey(name) {
+  const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
+  const pub = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
+  const raw = new Uint8Array([1, ...pub]);
+  const id = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array([...enc.encode(name), 10, ...raw]))).slice(0, 4);
+  const vkey = `${name}+${hex(id)}+${b64(raw)}`;
+  await tx('keys', 'readwrite', (s) => s.put({ slot: 'device', name, vkey, privateKey: pair.privateKey }));
+  return { name, vkey };
+}
+
+async function sign(obs, key) {
+  const msg = enc.encode(canonical(obs));
+  const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key.privateKey, msg));
+  return { ...obs, key_id: key.name, signature: b64(sig) };
+}
+
+// ---------------------------------------------------------------- the form
+
+function options(select, values, label, blank) {
+  const opts = values.map((v) => { const o = document.createElement('option'); o.value = v; o.textContent = label(v); return o; });
+  if (blank) { const o = document.createElement('option'); o.value = ''; o.textContent = t('sel_none'); opts.unshift(o); }
+  const keep = select.value;
+  select.replaceChildren(...opts);
+  if (keep) select.value = keep;
+}
+
+function weapons() {
+  const cached = JSON.parse(localStorage.getItem('truceline.weapons') || '[]');
+  return [...cached, { id: 'small_arms', name: 'small arms' }, { id: 'unknown', name: 'unknown' }];
+}
+
+function fillSelects() {
+  options($('source'), SOURCES, (v) => t('src_' + v));
+  options($('kind'), KINDS, (v) => t('k_' + v));
+  options($('subtype'), SUBTYPES, (v) => t('s_' + v), true);
+  options($('weapon'), weapons().map((w) => w.id), (id) => weapons().find((w) => w.id === id).name, true);
+  $('subtype').disabled = $('kind').value !== 'explosion';
+}
+
+function setNow() {
+  $('time').value = new Date().toISOString().slice(0, 19);
+}
+
+function locate() {
+  if (!navigator.geolocation) return;
+  navigator.geolocation.getCurrentPosition(
+    (p) => { $('lon').value = p.coords.longitude.toFixed(6); $('lat').value = p.coords.latitude.toFixed(6); },
+    (e) => say(t('gps_failed', { msg: e.message }), true),
+    { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 },
+  );
+}
+
+function say(text, bad) {
+  $('msg').textContent = text;
+  $('msg').className = 'msg' + (bad ? ' bad' : '');
+}
+
+const num = (id) => ($(id).value === '' ? null : Number($(id).value));
+
+/** The observation the form describes, or the first field that is wrong. */
+function read() {
+  const fail = (id, what) => { $(id).setAttribute('aria-invalid', 'true'); $(id).focus(); throw new Error(`${$(id).labels[0]?.textContent || id}: ${what}`); };
+  for (const el of $('obs').querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  const observer = $('observer').value.trim();
+  if (!/^[A-Za-z0-9._:-]+$/.test(observer)) fail('observer', 'letters, digits and . _ : - only');
+  const lon = num('lon'), lat = num('lat');
+  if (lon === null || lon < -180 || lon > 180) fail('lon', '-180 to 180');
+  if (lat === null || lat < -90 || lat > 90) fail('lat', '-90 to 90');
+  if (!$('time').value) fail('time', t('required'));
+  const time = new Date($('time').value + 'Z');
+  if (Number.isNaN(time.getTime())) fail('time', 'YYYY-MM-DDTHH:MM:SS');
+  const obs = {
+    id: `${observer}-${crypto.randomUUID()}`,
+    observer, source: $('source').value, kind: $('kind').value,
+    time: time.toISOString().replace('.000Z', 'Z'),
+    observer_position: { lon, lat },
+  };
+  if (obs.kind === 'explosion' && $('subtype').value) obs.subtype = $('subtype').value;
+  const count = num('count');
+  if (count !== null) { if (!Number.isInteger(count) || count < 1) fail('count', 'a whole number, 1 or more'); obs.count = count; }
+  const bearing = num('bearing');
+  if (bearing !== null) {
+    if (bearing < 0 || bearing >= 360) fail('bearing', '0 to 360');
+    obs.bearing_deg = bearing;
+    const sigma = num('bearing-sigma');
+    if (sigma === null || sigma <= 0 || sigma > 90) fail('bearing-sigma', 'more than 0, at most 90');
+    obs.bearing_sigma_deg = sigma;
+  }
+  const dmin = num('dist-min'), dmax = num('dist-max');
+  if (dmin !== null || dmax !== null) {
+    if (dmin === null || dmax === null) fail(dmin === null ? 'dist-min' : 'dist-max', t('required'));
+    if (dmin < 0 || dmax < dmin) fail('dist-max', 'at least the minimum');
+    obs.distance_m = { min: dmin, max: dmax };
+  }
+  if ($('weapon').value) obs.weapon = $('weapon').value;
+  const notes = $('notes').value.trim();
+  if (notes) obs.notes = notes;
+  return obs;
+}
+
+async function save(e) {
+  e.preventDefault();
+  let obs;
+  try { obs = read(); } catch (err) { say(err.message, true); return; }
+  const key = await deviceKey();
+  if (key) obs = await sign(obs, key);
+  await tx('outbox', 'readwrite', (s) => s.put({ id: obs.id, obs, state: 'queued', saved_at: Date.now() }));
+  localStorage.setItem('truceline.observer', obs.observer);
+  say(t('saved', { id: obs.id }));
+  // Ready for the next one: same observer, place and source; a new time.
+  $('notes').value = ''; $('bearing').value = ''; $('dist-min').value = ''; $('dist-max').value = '';
+  setNow();
+  await renderQueue();
+  flush();
+}
+
+// ---------------------------------------------------------------- sending
+
+let delivered = 0;
+let flushing = false;
+// Whether the last attempt to reach the server failed: a device can say it is online and not be.
+let unreachable = false;
+
+/** Sends what is queued, one at a time, oldest first; stops at the first network failure. */
+async function flush() {
+  if (flushing || !navigator.onLine) return;
+  if (!(await allQueued()).some((i) => i.state === 'queued')) return;
+  flushing = true;
+  try {
+    const items = (await allQueued()).filter((i) => i.state === 'queued').sort((a, b) => a.saved_at - b.saved_at);
+    for (const item of items) {
+      let resp;
+      try {
+        resp = await fetch('/api/v1/observations', {
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(item.obs),
+        });
+      } catch {
+        unreachable = true;
+        break; // offline again: the next 'online' event or timer retries
+      }
+      unreachable = false;
+      if (resp.ok) {
+        await tx('outbox', 'readwrite', (s) => s.delete(item.id));
+        delivered++;
+      } else if (resp.status === 400 || resp.status === 409 || resp.status === 413) {
+        // The server will never take this one as it is: keep it, visibly, for the monitor.
+        const body = await resp.json().catch(() => ({}));
+        const msg = body.error ? body.error.message : `HTTP ${resp.status}`;
+        await tx('outbox', 'readwrite', (s) => s.put({ ...item, state: 'refused', error: msg }));
+      } else {
+        break; // the server is restarting or overloaded: later
+      }
+    }
+  } finally {
+    flushing = false;
+    showConnection();
+    await renderQueue();
+  }
+}
+
+async function renderQueue() {
+  const items = (await allQueued()).sort((a, b) => a.saved_at - b.saved_at);
+  const list = $('queue');
+  if (!items.length) {
+    const li = document.createElement('li');
+    li.textContent = t('none_queued');
+    li.className = 'muted';
+    list.replaceChildren(li);
+  } else {
+    list.replaceChildren(...items.map((i) => {
+      const li = document.createElement('li');
+      li.dataset.id = i.id;
+      li.dataset.state = i.state;
+      li.textContent = `${i.obs.time} · ${t('k_' + i.obs.kind)} · ${i.id}` + (i.state === 'refused' ? ' — ' + t('refused', { msg: i.error }) : '');
+      if (i.state === 'refused') {
+        const del = document.createElement('button');
+        del.type = 'button'; del.textContent = '✕'; del.setAttribute('aria-label', 'delete ' + i.id);
+        del.addEventListener('click', async () => { await tx('outbox', 'readwrite', (s) => s.delete(i.id)); renderQueue(); });
+        li.append(' ', del);
+      }
+      return li;
+    }));
+  }
+  document.body.dataset.queued = String(items.filter((i) => i.state === 'queued').length);
+  $('delivered').textContent = delivered ? t('delivered', { n: delivered }) : '';
+}
+
+function showConnection() {
+  const on = navigator.onLine && !unreachable;
+  $('conn').textContent = on ? t('online') : t('offline_mode');
+  $('conn').className = 'conn ' + (on ? 'on' : 'off');
+}
+
+async function showKey() {
+  const key = await deviceKey();
+  $('key-state').replaceChildren();
+  if (!key) { $('key-state').textContent = t('key_none'); return; }
+  const [before, after] = t('key_have', { name: key.name, vkey: '\u0000' }).split('\u0000');
+  const code = document.createElement('code');
+  code.className = 'vkey'; code.id = 'vkey'; code.textContent = key.vkey;
+  $('key-state').append(before, code, after ?? '');
+  $('make-key').hidden = true;
+}
+
+async function refreshWeapons() {
+  // While online, learn the agreement's weapon classes for the list (kept for offline use).
+  try {
+    const l = await (await fetch('/api/v1/map/layers')).json();
+    localStorage.setItem('truceline.weapons', JSON.stringify(l.agreement.weapon_classes.map((w) => ({ id: w.id, name: w.name }))));
+    fillSelects();
+  } catch { /* offline: the kept list will do */ }
+}
+
+function main() {
+  apply();
+  fillSelects();
+  $('observer').value = localStorage.getItem('truceline.observer') || '';
+  setNow();
+  locate();
+  $('kind').addEventListener('change', () => { $('subtype').disabled = $('kind').value !== 'explosion'; });
+  $('observer').addEventListener('change', () => localStorage.setItem('truceline.observer', $('observer').value.trim()));
+  $('gps').addEventListener('click', locate);
+  $('now').addEventListener('click', setNow);
+  $('obs').addEventListener('submit', save);
+  $('send').addEventListener('click', flush);
+  $('make-key').addEventListener('click', async () => {
+    const observer = $('observer').value.trim();
+    if (!observer) { say(`${t('observer')}: ${t('required')}`, true); $('observer').focus(); return; }
+    await makeKey(`${observer}-device`);
+    showKey();
+  });
+  document.addEventListener('languagechange-ui', () => { fillSelects(); showConnection(); renderQueue(); showKey(); });
+  window.addEventListener('online', () => { showConnection(); flush(); });
+  window.addEventListener('offline', showConnection);
+  setInterval(flush, RETRY_MS);
+  showConnection();
+  showKey();
+  renderQueue().then(flush);
+  if (navigator.onLine) refreshWeapons();
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' })
+      .then(() => navigator.serviceWorker.ready)
+      .then(() => { document.body.dataset.offlineReady = 'true'; })
+      .catch((e) => console.warn('offline use unavailable:', e.message));
+  }
+}
+
+main();

@@ -1,0 +1,168 @@
+// Interface text in the three languages of the mission's reports. Data (incident ids, place and
+// agreement names) stays as the server gives it; only the interface is translated.
+
+export const LANGS = { en: 'English', uk: 'Українська', ru: 'Русский' };
+
+const T = {
+  en: {
+    app: 'Truceline', dashboard: 'Dashboard', field_form: 'Field form', language: 'Language',
+    illustrative: 'Illustrative: not an official line or agreement',
+    filters: 'Filters', from: 'From', to: 'To', kind: 'Kind', all_kinds: 'All kinds',
+    party: 'Attributed party', any_party: 'Any', attributed: 'Attribution', attr_any: 'Attributed or not',
+    attr_yes: 'Attributed', attr_no: 'Not attributed', violations_only: 'Violations only',
+    time: 'Shown up to', play: 'Play', pause: 'Pause', reset: 'Reset filters',
+    shown: '{n} incidents shown of {total}', live: 'Live', offline: 'Connection lost, retrying',
+    loading: 'Loading…', report: "Day's report", report_title: 'Daily report for the mission day ending {date}',
+    incidents: 'Incidents', list_hint: 'Newest first; Enter opens one.', close: 'Close',
+    incident: 'Incident', gone: 'This incident has since been merged into another or withdrawn; the map is updated.', when: 'Time', where: 'Location', ellipse: '95 % error ellipse',
+    ellipse_v: '{major} × {minor} m, azimuth {az}°', count: 'Events', weapon: 'Weapon', control: 'Ground held by',
+    attribution: 'Attribution', unattributed: 'not attributed', confidence: 'confidence', basis: 'Basis',
+    violations: 'Violations', none: 'none', observations: 'Observations', log_index: 'log index',
+    proof: 'Evidence log', verifying: 'Verifying inclusion proof…',
+    verified: 'Verified: {n} of {total} observations are in the signed log (checkpoint size {size}, key {key})',
+    pending_leaves: '{n} newer than the checkpoint: proved by the next one',
+    not_verified: 'Not verified: {reason}', legend: 'Legend', line: 'Line of contact', buffer: 'Buffer zone',
+    disengagement: 'Disengagement area', withdrawal: 'Withdrawal line', area_of: 'Area held by {party}',
+    cluster: 'Cluster', border: 'International border (UN GA res. 68/262)', oblast: 'Oblast boundary',
+    map_label: 'Map of incidents along the line of contact', layers: 'Layers',
+    k_explosion: 'Explosion', k_projectile: 'Projectile', k_muzzle_flash: 'Muzzle flash', k_illumination: 'Illumination flare',
+    k_burst: 'Burst', k_shot: 'Shot', k_weapon: 'Weapon seen', k_movement: 'Movement', k_restriction: 'Restriction of movement',
+    k_casualty: 'Casualty', k_damage: 'Damage', k_mine: 'Mine', k_other: 'Other',
+    s_impact: 'impact', s_airburst: 'airburst', s_outgoing: 'outgoing', s_undetermined: 'undetermined',
+    // Field form
+    form_title: 'New observation', observer: 'Observer id', source: 'Source', subtype: 'Explosion type',
+    count_label: 'Number of events', bearing: 'Bearing to the event (degrees from true north)',
+    bearing_sigma: 'Bearing error, 1 sigma (degrees)', distance_min: 'Distance, at least (m)', distance_max: 'Distance, at most (m)',
+    notes: 'Notes', position: 'Your position', lon: 'Longitude', lat: 'Latitude', use_gps: 'Use this device\u2019s position',
+    time_observed: 'Time observed (UTC)', now: 'Now', save: 'Save observation', queued: 'Waiting to send',
+    sent: 'Sent', none_queued: 'Nothing waiting.', send_now: 'Send now', online: 'Online', offline_mode: 'Offline: observations are kept on this device',
+    saved: 'Saved on this device as {id}', delivered: 'Delivered {n}', refused: 'Refused by the server: {msg}',
+    key: 'Device signing key', key_none: 'No key: observations are sent unsigned.', key_make: 'Make a signing key',
+    key_have: 'Signs as {name}. Register this verifier key with the mission: {vkey}', gps_failed: 'No position from the device: {msg}',
+    required: 'Required', sel_none: '—', install_hint: 'Install this page as an app to use it with no connection.',
+    src_patrol: 'Patrol', src_post: 'Observation post', src_camera: 'Camera', src_uav: 'UAV', src_acoustic: 'Acoustic sensor', src_radar: 'Radar',
+  },
+  uk: {
+    app: 'Truceline', dashboard: 'Панель', field_form: 'Польова форма', language: 'Мова',
+    illustrative: 'Ілюстративно: не офіційна лінія чи угода',
+    filters: 'Фільтри', from: 'Від', to: 'До', kind: 'Тип', all_kinds: 'Усі типи',
+    party: 'Сторона атрибуції', any_party: 'Будь-яка', attributed: 'Атрибуція', attr_any: 'З атрибуцією чи без',
+    attr_yes: 'З атрибуцією', attr_no: 'Без атрибуції', violations_only: 'Лише порушення',
+    time: 'Показано до', play: 'Відтворити', pause: 'Пауза', reset: 'Скинути фільтри',
+    shown: 'Показано {n} інцидентів із {total}', live: 'Наживо', offline: 'Зв’язок втрачено, повторна спроба',
+    loading: 'Завантаження…', report: 'Звіт за день', report_title: 'Щоденний звіт за добу місії, що закінчується {date}',
+    incidents: 'Інциденти', list_hint: 'Спершу найновіші; Enter відкриває.', close: 'Закрити',
+    incident: 'Інцидент', gone: 'Цей інцидент відтоді об’єднано з іншим або відкликано; карту оновлено.', when: 'Час', where: 'Місце', ellipse: 'Еліпс похибки 95 %',
+    ellipse_v: '{major} × {minor} м, азимут {az}°', count: 'Подій', weapon: 'Озброєння', control: 'Територію контролює',
+    attribution: 'Атрибуція', unattributed: 'без атрибуції', confidence: 'впевненість', basis: 'Підстава',
+    violations: 'Порушення', none: 'немає', observations: 'Спостереження', log_index: 'індекс у журналі',
+    proof: 'Журнал доказів', verifying: 'Перевірка доказу включення…',
+    verified: 'Перевірено: {n} з {total} спостережень є в підписаному журналі (розмір контрольної точки {size}, ключ {key})',
+    pending_leaves: '{n} новіші за контрольну точку: їх підтвердить наступна',
+    not_verified: 'Не перевірено: {reason}', legend: 'Легенда', line: 'Лінія зіткнення', buffer: 'Буферна зона',
+    disengagement: 'Ділянка розведення', withdrawal: 'Лінія відведення', area_of: 'Територія під контролем {party}',
+    cluster: 'Скупчення', border: 'Міжнародний кордон (рез. ГА ООН 68/262)', oblast: 'Межа області',
+    map_label: 'Карта інцидентів уздовж лінії зіткнення', layers: 'Шари',
+    k_explosion: 'Вибух', k_projectile: 'Снаряд', k_muzzle_flash: 'Дульний спалах', k_illumination: 'Освітлювальна ракета',
+    k_burst: 'Черга', k_shot: 'Постріл', k_weapon: 'Озброєння помічено', k_movement: 'Пересування', k_restriction: 'Обмеження руху',
+    k_casualty: 'Жертва', k_damage: 'Пошкодження', k_mine: 'Міна', k_other: 'Інше',
+    s_impact: 'влучання', s_airburst: 'повітряний розрив', s_outgoing: 'вихід', s_undetermined: 'невизначено',
+    form_title: 'Нове спостереження', observer: 'Ідентифікатор спостерігача', source: 'Джерело', subtype: 'Тип вибуху',
+    count_label: 'Кількість подій', bearing: 'Азимут на подію (градуси від істинної півночі)',
+    bearing_sigma: 'Похибка азимута, 1 сигма (градуси)', distance_min: 'Відстань, не менше (м)', distance_max: 'Відстань, не більше (м)',
+    notes: 'Примітки', position: 'Ваше місцезнаходження', lon: 'Довгота', lat: 'Широта', use_gps: 'Взяти місцезнаходження пристрою',
+    time_observed: 'Час спостереження (UTC)', now: 'Зараз', save: 'Зберегти спостереження', queued: 'Очікують надсилання',
+    sent: 'Надіслано', none_queued: 'Черга порожня.', send_now: 'Надіслати зараз', online: 'У мережі', offline_mode: 'Без зв’язку: спостереження зберігаються на пристрої',
+    saved: 'Збережено на пристрої як {id}', delivered: 'Доставлено {n}', refused: 'Сервер відхилив: {msg}',
+    key: 'Ключ підпису пристрою', key_none: 'Ключа немає: спостереження надсилаються без підпису.', key_make: 'Створити ключ підпису',
+    key_have: 'Підписує як {name}. Зареєструйте цей ключ перевірки в місії: {vkey}', gps_failed: 'Пристрій не надав місцезнаходження: {msg}',
+    required: 'Обов’язково', sel_none: '—', install_hint: 'Установіть цю сторінку як застосунок, щоб користуватися нею без зв’язку.',
+    src_patrol: 'Патруль', src_post: 'Спостережний пост', src_camera: 'Камера', src_uav: 'БПЛА', src_acoustic: 'Акустичний датчик', src_radar: 'Радар',
+  },
+  ru: {
+    app: 'Truceline', dashboard: 'Панель', field_form: 'Полевая форма', language: 'Язык',
+    illustrative: 'Иллюстративно: не официальная линия или соглашение',
+    filters: 'Фильтры', from: 'С', to: 'По', kind: 'Тип', all_kinds: 'Все типы',
+    party: 'Сторона атрибуции', any_party: 'Любая', attributed: 'Атрибуция', attr_any: 'С атрибуцией или без',
+    attr_yes: 'С атрибуцией', attr_no: 'Без атрибуции', violations_only: 'Только нарушения',
+    time: 'Показано до', play: 'Воспроизвести', pause: 'Пауза', reset: 'Сбросить фильтры',
+    shown: 'Показано {n} инцидентов из {total}', live: 'В реальном времени', offline: 'Связь потеряна, повторная попытка',
+    loading: 'Загрузка…', report: 'Отчёт за день', report_title: 'Ежедневный отчёт за сутки миссии, заканчивающиеся {date}',
+    incidents: 'Инциденты', list_hint: 'Сначала новые; Enter открывает.', close: 'Закрыть',
+    incident: 'Инцидент', gone: 'Этот инцидент с тех пор объединён с другим или отозван; карта обновлена.', when: 'Время', where: 'Место', ellipse: 'Эллипс ошибки 95 %',
+    ellipse_v: '{major} × {minor} м, азимут {az}°', count: 'Событий', weapon: 'Вооружение', control: 'Территорию контролирует',
+    attribution: 'Атрибуция', unattributed: 'без атрибуции', confidence: 'уверенность', basis: 'Основание',
+    violations: 'Нарушения', none: 'нет', observations: 'Наблюдения', log_index: 'индекс в журнале',
+    proof: 'Журнал доказательств', verifying: 'Проверка доказательства включения…',
+    verified: 'Проверено: {n} из {total} наблюдений есть в подписанном журнале (размер контрольной точки {size}, ключ {key})',
+    pending_leaves: '{n} новее контрольной точки: их подтвердит следующая',
+    not_verified: 'Не проверено: {reason}', legend: 'Легенда', line: 'Линия соприкосновения', buffer: 'Буферная зона',
+    disengagement: 'Участок разведения', withdrawal: 'Линия отвода', area_of: 'Территория под контролем {party}',
+    cluster: 'Скопление', border: 'Международная граница (рез. ГА ООН 68/262)', oblast: 'Граница области',
+    map_label: 'Карта инцидентов вдоль линии соприкосновения', layers: 'Слои',
+    k_explosion: 'Взрыв', k_projectile: 'Снаряд', k_muzzle_flash: 'Дульная вспышка', k_illumination: 'Осветительная ракета',
+    k_burst: 'Очередь', k_shot: 'Выстрел', k_weapon: 'Замечено вооружение', k_movement: 'Передвижение', k_restriction: 'Ограничение передвижения',
+    k_casualty: 'Пострадавший', k_damage: 'Повреждение', k_mine: 'Мина', k_other: 'Другое',
+    s_impact: 'попадание', s_airburst: 'воздушный разрыв', s_outgoing: 'выход', s_undetermined: 'не определено',
+    form_title: 'Новое наблюдение', observer: 'Идентификатор наблюдателя', source: 'Источник', subtype: 'Тип взрыва',
+    count_label: 'Количество событий', bearing: 'Азимут на событие (градусы от истинного севера)',
+    bearing_sigma: 'Ошибка азимута, 1 сигма (градусы)', distance_min: 'Расстояние, не менее (м)', distance_max: 'Расстояние, не более (м)',
+    notes: 'Примечания', position: 'Ваше местоположение', lon: 'Долгота', lat: 'Широта', use_gps: 'Взять местоположение устройства',
+    time_observed: 'Время наблюдения (UTC)', now: 'Сейчас', save: 'Сохранить наблюдение', queued: 'Ожидают отправки',
+    sent: 'Отправлено', none_queued: 'Очередь пуста.', send_now: 'Отправить сейчас', online: 'В сети', offline_mode: 'Нет связи: наблюдения хранятся на устройстве',
+    saved: 'Сохранено на устройстве как {id}', delivered: 'Доставлено {n}', refused: 'Сервер отклонил: {msg}',
+    key: 'Ключ подписи устройства', key_none: 'Ключа нет: наблюдения отправляются без подписи.', key_make: 'Создать ключ подписи',
+    key_have: 'Подписывает как {name}. Зарегистрируйте этот ключ проверки в миссии: {vkey}', gps_failed: 'Устройство не дало местоположение: {msg}',
+    required: 'Обязательно', sel_none: '—', install_hint: 'Установите эту страницу как приложение, чтобы пользоваться ею без связи.',
+    src_patrol: 'Патруль', src_post: 'Наблюдательный пост', src_camera: 'Камера', src_uav: 'БПЛА', src_acoustic: 'Акустический датчик', src_radar: 'Радар',
+  },
+};
+
+let current = 'en';
+
+/** The language in use: the one chosen before, else the browser's if we have it, else English. */
+export function initLang() {
+  const saved = localStorage.getItem('truceline.lang');
+  const browser = (navigator.language || 'en').slice(0, 2);
+  current = T[saved] ? saved : T[browser] ? browser : 'en';
+  document.documentElement.lang = current;
+  return current;
+}
+
+export function setLang(l) {
+  if (!T[l]) return;
+  current = l;
+  localStorage.setItem('truceline.lang', l);
+  document.documentElement.lang = l;
+  apply();
+}
+
+export function lang() { return current; }
+
+/** Interface text `key` in the current language, with `{name}` filled from `vars`. */
+export function t(key, vars = {}) {
+  const s = T[current][key] ?? T.en[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? `{${k}}`));
+}
+
+/** Fills every element marked `data-i18n` (text) or `data-i18n-label` (aria-label). */
+export function apply(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  document.dispatchEvent(new Event('languagechange-ui'));
+}
+
+/** A language picker bound to `select`. */
+export function languagePicker(select) {
+  select.replaceChildren(...Object.entries(LANGS).map(([k, name]) => {
+    const o = document.createElement('option');
+    o.value = k; o.textContent = name; o.lang = k;
+    return o;
+  }));
+  select.value = current;
+  select.addEventListener('change', () => setLang(select.value));
+}
+
+export const KEYS = Object.keys(T.en);
+export const TABLES = T;

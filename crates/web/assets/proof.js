@@ -1,0 +1,132 @@
+// Checks, in the browser and without trusting the server, that an incident's observations are in
+// the evidence log: each leaf's RFC 9162 inclusion proof is folded up to the root of a C2SP
+// checkpoint, and the checkpoint's Ed25519 signature is checked against the log key. Only
+// WebCrypto is used (SHA-256 and Ed25519), so what this proves rests on the browser alone.
+//
+// The log key itself comes from the server; a reader who has the mission's published key should
+// compare its id (shown with the badge). The key first seen is remembered, and a change is an error.
+
+const enc = new TextEncoder();
+
+export function b64decode(s) {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function hex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function sha256(...parts) {
+  const len = parts.reduce((n, p) => n + p.length, 0);
+  const buf = new Uint8Array(len);
+  let o = 0;
+  for (const p of parts) { buf.set(p, o); o += p.length; }
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
+}
+
+function equal(a, b) {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+/** RFC 6962 leaf hash: SHA-256(0x00 || leaf). */
+export function leafHash(leaf) {
+  return sha256(Uint8Array.of(0), leaf);
+}
+
+/** The root an inclusion proof leads to (RFC 9162 section 2.1.3.2), or null if it is malformed. */
+export async function rootFromInclusionProof(index, size, leafHashBytes, path) {
+  let fn = BigInt(index);
+  let sn = BigInt(size) - 1n;
+  if (fn > sn) return null;
+  let r = leafHashBytes;
+  for (const p of path) {
+    if (sn === 0n) return null;
+    if ((fn & 1n) === 1n || fn === sn) {
+      r = await sha256(Uint8Array.of(1), p, r);
+      if ((fn & 1n) === 0n) {
+        while ((fn & 1n) === 0n && fn !== 0n) { fn >>= 1n; sn >>= 1n; }
+      }
+    } else {
+      r = await sha256(Uint8Array.of(1), r, p);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  return sn === 0n ? r : null;
+}
+
+/** A C2SP verifier key `name+hex8+base64(0x01 || key)`, checked against its own id. */
+export async function parseVerifierKey(text) {
+  // The key's base64 may itself hold '+': only the first two separate fields.
+  const [name, id, ...rest] = text.trim().split('+');
+  const b64 = rest.join('+');
+  if (!name || !id || !b64) throw new Error('log key: expected name+id+key');
+  const raw = b64decode(b64);
+  if (raw.length !== 33 || raw[0] !== 1) throw new Error('log key: not an Ed25519 key');
+  const digest = await sha256(enc.encode(name), Uint8Array.of(10), raw);
+  if (hex(digest.slice(0, 4)) !== id) throw new Error('log key: the id does not match the key');
+  const key = await crypto.subtle.importKey('raw', raw.slice(1), { name: 'Ed25519' }, false, ['verify']);
+  return { name, id, key, text: text.trim() };
+}
+
+/** A C2SP checkpoint note: its signed text, origin, size and root, and its signature lines. */
+export function parseCheckpoint(note) {
+  const split = note.indexOf('\n\n');
+  if (split < 0) throw new Error('checkpoint: no blank line before the signatures');
+  const text = note.slice(0, split + 1);
+  const lines = text.split('\n');
+  if (lines.length < 4) throw new Error('checkpoint: expected origin, size and root');
+  const size = BigInt(lines[1]);
+  const root = b64decode(lines[2]);
+  const sigs = note.slice(split + 2).split('\n').filter((l) => l.startsWith('\u2014 ')).map((l) => {
+    const [name, b64] = l.slice(2).split(' ');
+    const raw = b64decode(b64);
+    return { name, id: hex(raw.slice(0, 4)), sig: raw.slice(4) };
+  });
+  return { text, origin: lines[0], size, root, sigs };
+}
+
+/**
+ * Verifies an incident's `proof` (as `GET /api/v1/incidents/{id}` gives it): the checkpoint's
+ * signature, and every leaf's inclusion, and that each leaf is one of the incident's observations.
+ * Resolves to `{ok, verified, total, pending, size, key, reason}`.
+ */
+export async function verifyIncident(incident, pinned) {
+  const total = (incident.observations || []).length;
+  const proof = incident.proof;
+  if (!proof) return { ok: false, verified: 0, total, reason: 'no signed checkpoint yet' };
+  const key = await parseVerifierKey(proof.log_key);
+  if (pinned && pinned !== key.text) {
+    return { ok: false, verified: 0, total, key, reason: 'the log key differs from the one this browser saw first' };
+  }
+  const cp = parseCheckpoint(proof.checkpoint);
+  const sig = cp.sigs.find((s) => s.name === key.name && s.id === key.id);
+  if (!sig) return { ok: false, verified: 0, total, key, reason: 'the checkpoint has no signature by the log key' };
+  const good = await crypto.subtle.verify({ name: 'Ed25519' }, key.key, sig.sig, enc.encode(cp.text));
+  if (!good) return { ok: false, verified: 0, total, key, reason: 'the checkpoint signature does not verify' };
+  const wanted = new Set(incident.observations || []);
+  let verified = 0;
+  for (const leaf of proof.leaves) {
+    const bytes = b64decode(leaf.leaf);
+    let record;
+    try { record = JSON.parse(new TextDecoder().decode(bytes)); } catch { record = null; }
+    const id = record && record.observation && record.observation.id;
+    if (!wanted.has(id)) {
+      return { ok: false, verified, total, key, reason: `leaf ${leaf.index} is not one of this incident's observations` };
+    }
+    const root = await rootFromInclusionProof(leaf.index, cp.size, await leafHash(bytes), leaf.hashes.map(b64decode));
+    if (!root || !equal(root, cp.root)) {
+      return { ok: false, verified, total, key, reason: `leaf ${leaf.index}: the inclusion proof does not lead to the signed root` };
+    }
+    wanted.delete(id);
+    verified++;
+  }
+  // Observations newer than the checkpoint are proved by the next one (signed every second).
+  return { ok: verified > 0, verified, total, pending: total - verified, size: Number(cp.size), key, reason: verified > 0 ? null : 'no observation of this incident is in the checkpoint yet' };
+}

@@ -1,0 +1,149 @@
+// The dashboard in a real browser, against a running `truceline demo`:
+//   node dashboard.mjs BASE_URL OUT_DIR
+// loads with the demo's incidents drawn; a filter changes what is shown; an incident opens from
+// the keyboard with a verified proof badge, and a tampered proof is refused; ellipses appear when
+// zoomed in; the interface speaks Ukrainian and Russian; live updates arrive. Screenshots go to
+// OUT_DIR. Prints one JSON line of what it saw; exits non-zero on the first failed check.
+import { launch, context, watch, check } from "./lib.mjs";
+
+const [base, out] = process.argv.slice(2);
+const seen = {};
+const log = [];
+const browser = await launch();
+try {
+  const ctx = await context(browser, base);
+  const page = await ctx.newPage();
+  watch(page, log);
+  await page.goto(base + "/");
+  await page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
+  seen.perf = await page.evaluate(() => window.trucelinePerf);
+
+  // 1. Loaded with the demo's incidents, drawn on the map.
+  const api = await (await fetch(base + "/api/v1/map/incidents")).json();
+  seen.api_incidents = api.count;
+  seen.shown = Number(await page.getAttribute("body", "data-shown"));
+  check(seen.shown > 0, "incidents shown", seen);
+  check(seen.shown <= api.count + 50 && seen.shown >= Math.min(api.count, seen.perf.incidents) - 50, "shown matches the API", seen);
+  const drawn = await page.evaluate(() => window.trucelineMap.queryRenderedFeatures({ layers: ["clusters", "points"] }).length);
+  seen.drawn_features = drawn;
+  check(drawn > 0, "incidents drawn on the map", seen);
+  const layers = await page.evaluate(() => ["party-areas", "line-of-contact", "buffer", "disengagement", "borders", "oblasts", "withdrawal"]
+    .filter((l) => window.trucelineMap.queryRenderedFeatures({ layers: [l] }).length > 0));
+  seen.layers_drawn = layers;
+  for (const l of ["party-areas", "line-of-contact", "borders", "oblasts", "withdrawal"]) check(layers.includes(l), `layer ${l} drawn`, layers);
+  await page.screenshot({ path: `${out}/dashboard.png` });
+
+  // 2. A filter changes what is shown: one kind only, then violations only.
+  const kinds = api.kind.reduce((m, k) => ((m[api.kinds[k]] = (m[api.kinds[k]] || 0) + 1), m), {});
+  const [kind] = Object.entries(kinds).sort((a, b) => a[1] - b[1]).filter(([, n]) => n > 0 && n < api.count)[0] || [];
+  check(kind, "the demo has two kinds or more", kinds);
+  const before = seen.shown;
+  await page.selectOption("#f-kind", kind);
+  await page.waitForFunction((b) => Number(document.body.dataset.shown) !== b, before, { timeout: 10_000 });
+  seen.filter = { kind, shown: Number(await page.getAttribute("body", "data-shown")), api_of_kind: kinds[kind] };
+  check(seen.filter.shown < before, "a kind filter shows fewer", seen.filter);
+  const kindsDrawn = await page.evaluate(() => [...new Set(window.trucelineMap.querySourceFeatures("incidents")
+    .filter((f) => !f.properties.cluster).map((f) => f.properties.kind))]);
+  seen.filter.kinds_in_source = kindsDrawn;
+  check(kindsDrawn.every((k) => k === kind), "only that kind in the map's data", kindsDrawn);
+  await page.selectOption("#f-kind", "");
+  await page.check("#f-viol");
+  await page.waitForTimeout(300);
+  const listed = await page.$$eval("#incident-list button", (bs) => bs.map((b) => b.textContent));
+  seen.violations_listed = listed.length;
+  check(listed.length > 0 && listed.every((s) => s.includes("⚠")), "violations only lists violations", listed.slice(0, 3));
+  await page.screenshot({ path: `${out}/dashboard-filtered.png` });
+
+  // 3. An incident opened from the keyboard, with its proof verified in the browser.
+  // The oldest listed: live fusion may still merge the newest into others.
+  let opened = null;
+  for (let attempt = 0; attempt < 3 && !opened; attempt++) {
+    await page.focus("#incident-list li:last-child button");
+    const id = await page.getAttribute("#incident-list li:last-child button", "data-id");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#panel:not([hidden])");
+    try {
+      await page.waitForSelector("#proof-badge[data-verified]", { timeout: 20_000 });
+      opened = id;
+    } catch {
+      seen.skipped = [...(seen.skipped || []), { id, said: await page.textContent("#panel-body") }];
+      await page.keyboard.press("Escape");
+    }
+  }
+  check(opened, "an incident opened", seen.skipped);
+  seen.badge = await page.textContent("#proof-badge");
+  check(await page.getAttribute("#proof-badge", "data-verified") === "true", "proof badge verified", seen.badge);
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: `${out}/dashboard-incident.png` });
+  // The same check refuses a proof whose leaf was altered by one byte, or signed by another key.
+  const id = opened;
+  seen.tamper = await page.evaluate(async (id) => {
+    const { verifyIncident } = await import("/assets/proof.js");
+    const inc = await (await fetch("/api/v1/incidents/" + encodeURIComponent(id))).json();
+    const good = await verifyIncident(inc);
+    const leaf = atob(inc.proof.leaves[0].leaf);
+    const flipped = JSON.parse(JSON.stringify(inc));
+    flipped.proof.leaves[0].leaf = btoa(leaf.replace('"observer":"', '"observer":"x'));
+    const altered = await verifyIncident(flipped);
+    const otherKey = await verifyIncident(inc, "someone-else+00000000+AQ" + "A".repeat(42) + "=");
+    return { good: good.ok, altered: altered.ok, altered_reason: altered.reason, other_key: otherKey.ok };
+  }, id);
+  check(seen.tamper.good && !seen.tamper.altered && !seen.tamper.other_key, "a tampered proof is refused", seen.tamper);
+  await page.keyboard.press("Escape");
+  check(await page.isHidden("#panel"), "Escape closes the panel");
+  check(await page.evaluate(() => document.activeElement.closest("#incident-list") !== null), "focus returns to the list");
+  await page.uncheck("#f-viol");
+
+  // 4. Zoomed in, incidents are single points with their 95 % ellipses.
+  const first = await page.evaluate(() => { const f = window.trucelineMap.querySourceFeatures("incidents").find((f) => !f.properties.cluster); return f && f.geometry.coordinates; });
+  await page.evaluate((c) => new Promise((res) => { const m = window.trucelineMap; m.once("idle", res); m.jumpTo({ center: c, zoom: 12.5 }); }), first);
+  await page.waitForTimeout(500);
+  seen.ellipses_drawn = await page.evaluate(() => window.trucelineMap.queryRenderedFeatures({ layers: ["ellipse-fill"] }).length);
+  check(seen.ellipses_drawn > 0, "ellipses drawn when zoomed in", seen.ellipses_drawn);
+  await page.screenshot({ path: `${out}/dashboard-zoomed.png` });
+
+  // 5. Ukrainian and Russian.
+  await page.selectOption("#lang", "uk");
+  seen.uk = await page.textContent("#filters-title");
+  check(seen.uk === "Фільтри", "Ukrainian interface", seen.uk);
+  check((await page.textContent("#f-kind option[value=explosion]")) === "Вибух", "Ukrainian kinds");
+  await page.evaluate(() => window.trucelineMap.jumpTo({ center: [38.0, 48.3], zoom: 6.6 }));
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: `${out}/dashboard-uk.png` });
+  await page.selectOption("#lang", "ru");
+  seen.ru = await page.textContent("#filters-title");
+  check(seen.ru === "Фильтры", "Russian interface", seen.ru);
+  await page.selectOption("#lang", "en");
+  const missing = await page.evaluate(async () => {
+    const { TABLES } = await import("/assets/i18n.js");
+    return ["uk", "ru"].flatMap((l) => Object.keys(TABLES.en).filter((k) => !(k in TABLES[l])).map((k) => `${l}:${k}`));
+  });
+  check(missing.length === 0, "every interface text in Ukrainian and Russian", missing);
+
+  // 6. Every control has a name a screen reader can say.
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll("input, select, button, [role=region]")]
+    .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !e.textContent.trim() && !e.title)
+    .map((e) => e.outerHTML.slice(0, 80)));
+  check(unnamed.length === 0, "every control is labelled", unnamed);
+
+  // 7. Live: new incidents arrive over /api/v1/stream without a reload.
+  const total0 = await page.evaluate(() => document.getElementById("shown").textContent);
+  await page.waitForFunction((t0) => document.getElementById("shown").textContent !== t0, total0, { timeout: 60_000 });
+  seen.live = { before: total0, after: await page.textContent("#shown"), status: await page.textContent("#status") };
+
+  // 8. The day's report is one click away.
+  const href = await page.getAttribute("#report-link", "href");
+  const resp = await fetch(base + href);
+  seen.report = { href, status: resp.status, type: resp.headers.get("content-type") };
+  check(resp.status === 200 && seen.report.type.startsWith("text/html"), "report link", seen.report);
+
+  check(ctx.outside.length === 0, "no request left the server", ctx.outside);
+  check(log.length === 0, "no page errors", log);
+  console.log(JSON.stringify(seen));
+} catch (e) {
+  console.log(JSON.stringify(seen));
+  console.error(e.check ? `FAILED: ${e.message}` : e.stack, log);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,115 @@
+// The field form in a real browser, against a running server:
+//   node field_form.mjs BASE_URL OUT_DIR DATA_DIR
+// The form installs its service worker; the device makes a signing key (registered in DATA_DIR's
+// key registry as `truceline keys add` would); taken offline, the form reloads from its cache and
+// queues three observations, which the server does not see; back online they are delivered, each
+// exactly once, signed; a re-send of a delivered one (an acknowledgement lost) changes nothing.
+import { writeFileSync, mkdirSync } from "node:fs";
+import { launch, context, watch, check } from "./lib.mjs";
+
+const [base, out, data] = process.argv.slice(2);
+const observer = "fieldtest-" + Date.now().toString(36);
+const seen = { observer };
+const log = [];
+const stored = async () => {
+  const r = await (await fetch(`${base}/api/v1/observations?observer=${observer}&limit=100`)).json();
+  return r.observations || r.items || [];
+};
+const browser = await launch();
+try {
+  const ctx = await context(browser, base, {
+    viewport: { width: 480, height: 1100 },
+    geolocation: { longitude: 37.7521, latitude: 48.0874, accuracy: 20 },
+    permissions: ["geolocation"],
+  });
+  const page = await ctx.newPage();
+  watch(page, log);
+  await page.goto(base + "/field/");
+  await page.waitForSelector("body[data-offline-ready=true]", { timeout: 30_000 });
+  await page.waitForFunction(() => document.getElementById("lon").value !== "");
+  seen.position = [await page.inputValue("#lon"), await page.inputValue("#lat")];
+  check(Math.abs(Number(seen.position[0]) - 37.7521) < 1e-4, "position from the device", seen.position);
+
+  // A signing key made on the device; its verifier key registered with the mission.
+  await page.fill("#observer", observer);
+  await page.click("#make-key");
+  const vkey = (await page.textContent("#vkey", { timeout: 10_000 })).trim();
+  seen.vkey = vkey;
+  mkdirSync(`${data}/keys`, { recursive: true });
+  writeFileSync(`${data}/keys/${vkey.split("+")[0]}.pub`, vkey + "\n");
+
+  // Offline: the page still opens, from the service worker's cache.
+  await ctx.setOffline(true);
+  await page.reload();
+  await page.waitForSelector("#obs");
+  // (Chromium's offline emulation does not reach navigator.onLine of a reloaded page; the form
+  // learns it from its failed sends, which is what a real device with a dead link does too.)
+  check((await page.inputValue("#observer")) === observer, "the observer id is remembered");
+  seen.offline_banner = await page.textContent("#conn");
+
+  const entries = [
+    { kind: "explosion", subtype: "impact", bearing: "120", min: "2000", max: "4000", notes: "crater seen at first light" },
+    { kind: "burst", bearing: "95.5", notes: "heavy machine gun, two bursts", count: "2" },
+    { kind: "shot", notes: "single shot, small arms" },
+  ];
+  for (const e of entries) {
+    await page.selectOption("#kind", e.kind);
+    if (e.subtype) await page.selectOption("#subtype", e.subtype);
+    await page.fill("#count", e.count || "1");
+    await page.fill("#bearing", e.bearing || "");
+    await page.fill("#dist-min", e.min || "");
+    await page.fill("#dist-max", e.max || "");
+    await page.fill("#notes", e.notes);
+    await page.click("#save");
+    await page.waitForFunction(() => document.getElementById("msg").textContent.length > 0);
+  }
+  await page.waitForSelector("body[data-queued='3']", { timeout: 10_000 });
+  seen.queued_offline = 3;
+  // A bad entry is refused on the device, naming its field, and nothing is queued.
+  await page.fill("#bearing", "400");
+  await page.click("#save");
+  seen.bad_entry = await page.textContent("#msg");
+  check(/Bearing/.test(seen.bad_entry) && (await page.getAttribute("body", "data-queued")) === "3", "a bad bearing is refused", seen.bad_entry);
+  await page.fill("#bearing", "");
+  await page.screenshot({ path: `${out}/field-offline.png`, fullPage: true });
+  check((await stored()).length === 0, "nothing reached the server while offline");
+
+  // Back online: delivered, each exactly once.
+  await ctx.setOffline(false);
+  await page.waitForSelector("body[data-queued='0']", { timeout: 30_000 });
+  const got = await stored();
+  seen.delivered = got.length;
+  check(got.length === 3, "three observations stored", got.map((o) => o.observation && o.observation.id));
+  const ids = got.map((o) => o.observation.id);
+  check(new Set(ids).size === 3, "three distinct ids", ids);
+  check(got.every((o) => o.signed && o.observation.key_id === vkey.split("+")[0]), "each signed with the device key", got.map((o) => o.signed));
+  check(got.some((o) => o.observation.kind === "explosion" && o.observation.subtype === "impact" && o.observation.distance_m.max === 4000), "fields as entered");
+  await page.screenshot({ path: `${out}/field-delivered.png`, fullPage: true });
+
+  // An acknowledgement lost: the device still holds one it sent, and sends it again.
+  const again = got[0].observation;
+  seen.resend = await page.evaluate(async (obs) => {
+    const r = await fetch("/api/v1/observations", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(obs) });
+    return { status: r.status, body: await r.json() };
+  }, again);
+  check(seen.resend.status === 200 && seen.resend.body.duplicates === 1, "a re-send is a no-op", seen.resend);
+  check((await stored()).length === 3, "still three after a re-send");
+
+  // Ukrainian and Russian labels.
+  await page.selectOption("#lang", "uk");
+  seen.uk = await page.textContent("label[for=bearing]");
+  await page.selectOption("#lang", "ru");
+  seen.ru = await page.textContent("label[for=bearing]");
+  check(seen.uk.startsWith("Азимут") && seen.ru.startsWith("Азимут") && seen.uk !== seen.ru, "translated labels", [seen.uk, seen.ru]);
+  await page.screenshot({ path: `${out}/field-ru.png`, fullPage: true });
+
+  check(ctx.outside.length === 0, "no request left the server", ctx.outside);
+  check(log.length === 0, "no page errors", log);
+  console.log(JSON.stringify(seen));
+} catch (e) {
+  console.log(JSON.stringify(seen));
+  console.error(e.check ? `FAILED: ${e.message}` : e.stack, log);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

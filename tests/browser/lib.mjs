@@ -1,0 +1,38 @@
+// What the browser checks share: Debian's chromium driven by playwright-core, a context that
+// refuses every request off the server under test, and plain assertions.
+import { chromium } from "playwright-core";
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+           "--disable-quic", "--no-first-run", "--disable-sync"],
+  });
+}
+
+/** A page whose requests may go to `base` only; any other is recorded and aborted. */
+export async function context(browser, base, options = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...options });
+  const outside = [];
+  await ctx.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url.startsWith(base) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
+    outside.push(url);
+    return route.abort();
+  });
+  ctx.outside = outside;
+  return ctx;
+}
+
+export function watch(page, log) {
+  page.on("pageerror", (e) => log.push("pageerror: " + e.message));
+  page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("GL Driver") && !m.text().includes("ERR_INTERNET_DISCONNECTED")) log.push("console: " + m.text()); });
+}
+
+export function check(cond, what, detail) {
+  if (!cond) {
+    const e = new Error(`${what}${detail === undefined ? "" : ": " + JSON.stringify(detail)}`);
+    e.check = true;
+    throw e;
+  }
+}
