@@ -200,9 +200,11 @@ pub(crate) async fn incidents(
             .transpose()
     };
     let (from, to) = (bound("from", &p.from)?, bound("to", &p.to)?);
+    // Serialised under the read lock from borrowed columns: no copy of 100,000 incidents.
     let published = st.fusion.state.read().unwrap();
-    let n = published.incidents.len();
-    let mut c = Columns::with_capacity(n);
+    let mut c = Columns::with_capacity(published.incidents.len());
+    c.watermark = published.watermark_ms;
+    c.pending = published.pending;
     for inc in &published.incidents {
         let Some(t) = inc["time"]
             .as_str()
@@ -216,32 +218,29 @@ pub(crate) async fn incidents(
         }
         c.push(inc, t);
     }
-    let body = json!({
-        "kinds": KINDS,
-        "count": c.id.len(),
-        "watermark": published.watermark_ms,
-        "pending": published.pending,
-        "id": c.id, "time": c.time, "lon": c.lon, "lat": c.lat, "kind": c.kind,
-        "subtype": c.subtype, "count_events": c.count, "weapon": c.weapon, "control": c.control,
-        "party": c.party, "confidence": c.confidence, "violations": c.violations,
-        "major": c.major, "minor": c.minor, "azimuth": c.azimuth,
-    });
+    let body = serde_json::to_vec(&c).map_err(|e| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+    })?;
     drop(published);
-    Ok(axum::Json(body).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-#[derive(Default)]
-struct Columns {
-    id: Vec<Value>,
+#[derive(Default, serde::Serialize)]
+struct Columns<'a> {
+    kinds: &'static [&'static str],
+    count: usize,
+    watermark: Option<i64>,
+    pending: usize,
+    id: Vec<&'a str>,
     time: Vec<i64>,
     lon: Vec<f64>,
     lat: Vec<f64>,
     kind: Vec<u8>,
-    subtype: Vec<Value>,
-    count: Vec<u64>,
-    weapon: Vec<Value>,
-    control: Vec<Value>,
-    party: Vec<Value>,
+    subtype: Vec<Option<&'a str>>,
+    count_events: Vec<u64>,
+    weapon: Vec<Option<&'a str>>,
+    control: Vec<Option<&'a str>>,
+    party: Vec<Option<&'a str>>,
     confidence: Vec<f64>,
     violations: Vec<u32>,
     major: Vec<i64>,
@@ -255,30 +254,33 @@ fn round(x: f64, places: i32) -> f64 {
     (x * k).round() / k
 }
 
-impl Columns {
-    fn with_capacity(n: usize) -> Columns {
-        let mut c = Columns::default();
+impl<'a> Columns<'a> {
+    fn with_capacity(n: usize) -> Columns<'a> {
+        let mut c = Columns {
+            kinds: KINDS,
+            ..Columns::default()
+        };
         c.id.reserve(n);
         c.time.reserve(n);
+        c.lon.reserve(n);
+        c.lat.reserve(n);
         c
     }
 
-    fn push(&mut self, inc: &Value, t: i64) {
+    fn push(&mut self, inc: &'a Value, t: i64) {
         let kind = inc["kind"].as_str().unwrap_or("other");
         let e = &inc["error_ellipse_m"];
-        self.id.push(inc["id"].clone());
+        self.count += 1;
+        self.id.push(inc["id"].as_str().unwrap_or_default());
         self.time.push(t);
-        self.lon
-            .push(round(inc["location"]["lon"].as_f64().unwrap_or(0.0), 5));
-        self.lat
-            .push(round(inc["location"]["lat"].as_f64().unwrap_or(0.0), 5));
-        self.kind
-            .push(KINDS.iter().position(|k| *k == kind).unwrap_or(12) as u8);
-        self.subtype.push(inc["subtype"].clone());
-        self.count.push(inc["count"].as_u64().unwrap_or(1));
-        self.weapon.push(inc["weapon"].clone());
-        self.control.push(inc["control"].clone());
-        self.party.push(inc["attribution"]["party"].clone());
+        self.lon.push(round(inc["location"]["lon"].as_f64().unwrap_or(0.0), 5));
+        self.lat.push(round(inc["location"]["lat"].as_f64().unwrap_or(0.0), 5));
+        self.kind.push(KINDS.iter().position(|k| *k == kind).unwrap_or(12) as u8);
+        self.subtype.push(inc["subtype"].as_str());
+        self.count_events.push(inc["count"].as_u64().unwrap_or(1));
+        self.weapon.push(inc["weapon"].as_str());
+        self.control.push(inc["control"].as_str());
+        self.party.push(inc["attribution"]["party"].as_str());
         self.confidence.push(round(
             inc["attribution"]["confidence"].as_f64().unwrap_or(0.0),
             2,
