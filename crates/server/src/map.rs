@@ -218,9 +218,8 @@ pub(crate) async fn incidents(
         }
         c.push(inc, t);
     }
-    let body = serde_json::to_vec(&c).map_err(|e| {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-    })?;
+    let body = serde_json::to_vec(&c)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     drop(published);
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
@@ -273,9 +272,12 @@ impl<'a> Columns<'a> {
         self.count += 1;
         self.id.push(inc["id"].as_str().unwrap_or_default());
         self.time.push(t);
-        self.lon.push(round(inc["location"]["lon"].as_f64().unwrap_or(0.0), 5));
-        self.lat.push(round(inc["location"]["lat"].as_f64().unwrap_or(0.0), 5));
-        self.kind.push(KINDS.iter().position(|k| *k == kind).unwrap_or(12) as u8);
+        self.lon
+            .push(round(inc["location"]["lon"].as_f64().unwrap_or(0.0), 5));
+        self.lat
+            .push(round(inc["location"]["lat"].as_f64().unwrap_or(0.0), 5));
+        self.kind
+            .push(KINDS.iter().position(|k| *k == kind).unwrap_or(12) as u8);
         self.subtype.push(inc["subtype"].as_str());
         self.count_events.push(inc["count"].as_u64().unwrap_or(1));
         self.weapon.push(inc["weapon"].as_str());
