@@ -4,7 +4,7 @@
 // the keyboard with a verified proof badge, and a tampered proof is refused; ellipses appear when
 // zoomed in; the interface speaks Ukrainian and Russian; live updates arrive. Screenshots go to
 // OUT_DIR. Prints one JSON line of what it saw; exits non-zero on the first failed check.
-import { launch, context, watch, check } from "./lib.mjs";
+import { launch, context, watch, check, finish, failed } from "./lib.mjs";
 
 const [base, out] = process.argv.slice(2);
 const seen = {};
@@ -137,13 +137,9 @@ try {
   seen.report = { href, status: resp.status, type: resp.headers.get("content-type") };
   check(resp.status === 200 && seen.report.type.startsWith("text/html"), "report link", seen.report);
 
-  check(ctx.outside.length === 0, "no request left the server", ctx.outside);
-  check(log.length === 0, "no page errors", log);
-  console.log(JSON.stringify(seen));
+  finish(ctx, log, seen);
 } catch (e) {
-  console.log(JSON.stringify(seen));
-  console.error(e.check ? `FAILED: ${e.message}` : e.stack, log);
-  process.exitCode = 1;
+  failed(e, seen, log);
 } finally {
   await browser.close();
 }

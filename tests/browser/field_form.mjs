@@ -5,7 +5,7 @@
 // queues three observations, which the server does not see; back online they are delivered, each
 // exactly once, signed; a re-send of a delivered one (an acknowledgement lost) changes nothing.
 import { writeFileSync, mkdirSync } from "node:fs";
-import { launch, context, watch, check } from "./lib.mjs";
+import { launch, context, watch, check, finish, failed } from "./lib.mjs";
 
 const [base, out, data] = process.argv.slice(2);
 const observer = "fieldtest-" + Date.now().toString(36);
@@ -103,13 +103,9 @@ try {
   check(seen.uk.startsWith("Азимут") && seen.ru.startsWith("Азимут") && seen.uk !== seen.ru, "translated labels", [seen.uk, seen.ru]);
   await page.screenshot({ path: `${out}/field-ru.png`, fullPage: true });
 
-  check(ctx.outside.length === 0, "no request left the server", ctx.outside);
-  check(log.length === 0, "no page errors", log);
-  console.log(JSON.stringify(seen));
+  finish(ctx, log, seen);
 } catch (e) {
-  console.log(JSON.stringify(seen));
-  console.error(e.check ? `FAILED: ${e.message}` : e.stack, log);
-  process.exitCode = 1;
+  failed(e, seen, log);
 } finally {
   await browser.close();
 }

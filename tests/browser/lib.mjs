@@ -36,3 +36,17 @@ export function check(cond, what, detail) {
     throw e;
   }
 }
+
+/** The checks every page ends with, then what was seen as one JSON line. */
+export function finish(ctx, log, seen) {
+  check(ctx.outside.length === 0, "no request left the server", ctx.outside);
+  check(log.length === 0, "no page errors", log);
+  console.log(JSON.stringify(seen));
+}
+
+/** What was seen so far, and why it stopped; the process exits non-zero. */
+export function failed(e, seen, log) {
+  console.log(JSON.stringify(seen));
+  console.error(e.check ? `FAILED: ${e.message}` : e.stack, log);
+  process.exitCode = 1;
+}

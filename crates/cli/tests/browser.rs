@@ -6,10 +6,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Server, bin, free_port, get, wait_ready};
+use common::{Server, get};
 use serde_json::Value;
 
 fn artifacts() -> PathBuf {
@@ -23,24 +23,13 @@ fn artifacts() -> PathBuf {
 
 /// `truceline demo` on a free port, a simulated hour every six seconds.
 fn demo(data: &Path) -> Server {
-    let port = free_port();
-    let mut child = Command::new(bin())
-        .args([
-            "demo",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--speed",
-            "600",
-        ])
-        .arg("--data")
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    wait_ready(&base, &mut child);
-    Server { child, base }
+    common::start(&[
+        "demo".into(),
+        "--speed".into(),
+        "600".into(),
+        "--data".into(),
+        data.into(),
+    ])
 }
 
 fn wait_for_incidents(base: &str, at_least: u64) -> u64 {

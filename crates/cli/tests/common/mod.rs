@@ -62,14 +62,19 @@ pub fn wait_ready(base: &str, child: &mut Child) {
 }
 
 pub fn serve(data: &Path, extra: &[&str]) -> Server {
+    let mut args: Vec<std::ffi::OsString> = vec!["serve".into(), "--agreement".into()];
+    args.push(agreement().into());
+    args.extend(["--data".into(), data.into()]);
+    args.extend(extra.iter().map(Into::into));
+    start(&args)
+}
+
+/// `truceline ARGS --listen <a free port>`, ready to answer.
+pub fn start(args: &[std::ffi::OsString]) -> Server {
     let port = free_port();
     let mut child = Command::new(bin())
-        .args(["serve", "--agreement"])
-        .arg(agreement())
-        .arg("--data")
-        .arg(data)
+        .args(args)
         .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(extra)
         .env("RUST_LOG", "warn")
         .stderr(Stdio::null())
         .spawn()
