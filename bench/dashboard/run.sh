@@ -38,7 +38,9 @@ while :; do
     prev=$n; sleep 2
 done
 echo "incidents published: $n" >&2
-curl -s -o /dev/null -w "GET /api/v1/map/incidents: %{size_download} bytes in %{time_total} s\n" "127.0.0.1:$full/api/v1/map/incidents" >&2
+for f in json binary; do
+    curl -s -o /dev/null -w "GET /api/v1/map/incidents?format=$f: %{size_download} bytes in %{time_total} s\n" "127.0.0.1:$full/api/v1/map/incidents?format=$f" >&2
+done
 out=$(mktemp)
 node bench/dashboard/measure.mjs "http://127.0.0.1:$full" "$RUNS" incidents | tee -a "$out"
 node bench/dashboard/measure.mjs "http://127.0.0.1:$empty" "$RUNS" empty | tee -a "$out"

@@ -5,6 +5,7 @@
 //! of them at once (100,000 is a normal month), so `/api/v1/map/incidents` sends columns, not
 //! objects: about a third of the bytes, and one `JSON.parse` with no per-feature objects to walk.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -161,6 +162,7 @@ fn round_coordinates(v: &mut Value) {
 pub(crate) struct MapParams {
     from: Option<String>,
     to: Option<String>,
+    format: Option<String>,
 }
 
 /// Kinds in the order the columns index them.
@@ -200,8 +202,39 @@ pub(crate) async fn incidents(
             .transpose()
     };
     let (from, to) = (bound("from", &p.from)?, bound("to", &p.to)?);
-    // Serialised under the read lock from borrowed columns: no copy of 100,000 incidents.
+    let binary = match p.format.as_deref() {
+        None | Some("json") => false,
+        Some("binary") => true,
+        Some(other) => {
+            return Err(crate::bad_param(
+                "format",
+                format!("expected json or binary, found {other:?}"),
+            ));
+        }
+    };
+    // Drawing 100,000 incidents takes a few hundred milliseconds: off the async workers.
+    let body = tokio::task::spawn_blocking(move || columns_body(&st, from, to, binary))
+        .await
+        .map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })??;
+    Ok(columns_response(binary, body))
+}
+
+/// Every published incident in `[from, to)`, encoded; the whole set is kept for the next request.
+fn columns_body(
+    st: &AppState,
+    from: Option<i64>,
+    to: Option<i64>,
+    binary: bool,
+) -> Result<Bytes, ApiError> {
     let published = st.fusion.state.read().unwrap();
+    let whole = from.is_none() && to.is_none();
+    let cached = whole.then(|| &published.map_columns[usize::from(binary)]);
+    if let Some(body) = cached.and_then(|c| c.get()) {
+        return Ok(body.clone());
+    }
+    // Serialised under the read lock from borrowed columns: no copy of 100,000 incidents.
     let mut c = Columns::with_capacity(published.incidents.len());
     c.watermark = published.watermark_ms;
     c.pending = published.pending;
@@ -218,11 +251,32 @@ pub(crate) async fn incidents(
         }
         c.push(inc, t);
     }
-    let body = serde_json::to_vec(&c)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    drop(published);
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    let body = if binary {
+        c.to_binary()
+    } else {
+        serde_json::to_vec(&c).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?
+    };
+    let body = Bytes::from(body);
+    if let Some(cache) = cached {
+        // Two requests may both draw it; the first to finish is kept, and both are the same.
+        let _ = cache.set(body.clone());
+    }
+    Ok(body)
 }
+
+fn columns_response(binary: bool, body: Bytes) -> Response {
+    let kind = if binary {
+        BINARY_TYPE
+    } else {
+        "application/json"
+    };
+    ([(header::CONTENT_TYPE, kind)], body).into_response()
+}
+
+/// The media type of `?format=binary`.
+pub const BINARY_TYPE: &str = "application/vnd.truceline.columns";
 
 #[derive(Default, serde::Serialize)]
 struct Columns<'a> {
@@ -245,6 +299,121 @@ struct Columns<'a> {
     major: Vec<i64>,
     minor: Vec<i64>,
     azimuth: Vec<i64>,
+}
+
+/// `?format=binary`: the same columns as typed arrays a browser views without parsing, a third of
+/// the JSON's bytes; the dashboard decodes 100,000 incidents in milliseconds where `JSON.parse`
+/// and walking the arrays took a second.
+///
+/// Layout, little-endian: `TLC1`, a `u32` header length, the header (JSON, padded with spaces to
+/// a multiple of 4), then each column of `header.columns` in order — `[name, type]` with type one
+/// of `u8 u16 u32 f32`, `count` values, zero-padded to a multiple of 4 — then the ids, ASCII,
+/// separated by `\n`. Strings are dictionary indices: `kind` into `kinds`; `subtype`, `weapon`,
+/// `control`, `party` into `strings`, the largest index of the type meaning none. `time` is
+/// seconds after `time_base_ms`; `confidence` is a fraction; the ellipse is in metres and degrees.
+impl Columns<'_> {
+    fn to_binary(&self) -> Vec<u8> {
+        // Small dictionaries first, so the one-byte columns index the first 255 strings.
+        let mut d = Dictionary::default();
+        let subtype = d.encode(&self.subtype, u8::MAX as u16);
+        let control = d.encode(&self.control, u8::MAX as u16);
+        let party = d.encode(&self.party, u8::MAX as u16);
+        let weapon = d.encode(&self.weapon, u16::MAX);
+        let strings = d.strings;
+        let base = self
+            .time
+            .iter()
+            .min()
+            .copied()
+            .unwrap_or(0)
+            .div_euclid(1000)
+            * 1000;
+        let header = json!({
+            "count": self.count,
+            "time_base_ms": base,
+            "watermark": self.watermark,
+            "pending": self.pending,
+            "kinds": self.kinds,
+            "strings": strings,
+            "columns": [
+                ["time", "u32"], ["lon", "f32"], ["lat", "f32"], ["major", "f32"], ["minor", "f32"],
+                ["azimuth", "f32"], ["confidence", "f32"], ["count_events", "u32"],
+                ["violations", "u16"], ["weapon", "u16"], ["kind", "u8"], ["subtype", "u8"],
+                ["control", "u8"], ["party", "u8"],
+            ],
+        });
+        let mut head = serde_json::to_vec(&header).unwrap_or_default();
+        head.resize(head.len().next_multiple_of(4), b' ');
+        let mut out = Vec::with_capacity(8 + head.len() + self.count * 60);
+        out.extend_from_slice(b"TLC1");
+        out.extend_from_slice(&(head.len() as u32).to_le_bytes());
+        out.extend_from_slice(&head);
+        let pad = |out: &mut Vec<u8>| out.resize(out.len().next_multiple_of(4), 0);
+        let secs = |t: &i64| u32::try_from((t - base) / 1000).unwrap_or(u32::MAX);
+        out.extend(self.time.iter().flat_map(|t| secs(t).to_le_bytes()));
+        for col in [&self.lon, &self.lat] {
+            out.extend(col.iter().flat_map(|x| (*x as f32).to_le_bytes()));
+        }
+        for col in [&self.major, &self.minor, &self.azimuth] {
+            out.extend(col.iter().flat_map(|x| (*x as f32).to_le_bytes()));
+        }
+        out.extend(
+            self.confidence
+                .iter()
+                .flat_map(|x| (*x as f32).to_le_bytes()),
+        );
+        let events = |n: &u64| u32::try_from(*n).unwrap_or(u32::MAX);
+        out.extend(
+            self.count_events
+                .iter()
+                .flat_map(|n| events(n).to_le_bytes()),
+        );
+        let small = |n: &u32| u16::try_from(*n).unwrap_or(u16::MAX);
+        out.extend(self.violations.iter().flat_map(|n| small(n).to_le_bytes()));
+        out.extend(weapon.iter().flat_map(|n| n.to_le_bytes()));
+        pad(&mut out);
+        out.extend_from_slice(&self.kind);
+        pad(&mut out);
+        for col in [&subtype, &control, &party] {
+            out.extend(col.iter().map(|&n| n as u8));
+            pad(&mut out);
+        }
+        for (i, id) in self.id.iter().enumerate() {
+            if i > 0 {
+                out.push(b'\n');
+            }
+            out.extend_from_slice(id.as_bytes());
+        }
+        out
+    }
+}
+
+#[derive(Default)]
+struct Dictionary<'a> {
+    strings: Vec<&'a str>,
+    index: HashMap<&'a str, u16>,
+}
+
+impl<'a> Dictionary<'a> {
+    fn encode(&mut self, values: &[Option<&'a str>], none: u16) -> Vec<u16> {
+        values
+            .iter()
+            .map(|s| {
+                let Some(s) = s else { return none };
+                if let Some(&i) = self.index.get(s) {
+                    return i;
+                }
+                // Beyond the column's range a string reads as none rather than as another one.
+                if self.strings.len() >= none as usize {
+                    return none;
+                }
+                let i = self.strings.len() as u16;
+                self.strings.push(s);
+                self.index.insert(s, i);
+                i
+            })
+            .collect()
+    }
 }
 
 /// Rounded to what a map can show: 1e-5° is about a metre.

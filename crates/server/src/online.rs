@@ -36,6 +36,9 @@ pub struct Published {
     pub pending: usize,
     /// Observations in the store when last fused.
     pub observations: u64,
+    /// `/api/v1/map/incidents` of every incident, JSON and binary, drawn on first request: each
+    /// dashboard that opens asks for them all, and a new `Published` starts without them.
+    pub map_columns: [std::sync::OnceLock<axum::body::Bytes>; 2],
 }
 
 /// What `/api/v1/stream` tells listeners.
@@ -185,6 +188,7 @@ impl OnlineFusion {
             watermark_ms: watermark,
             pending,
             observations: total,
+            map_columns: Default::default(),
         };
         Ok(true)
     }

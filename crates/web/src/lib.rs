@@ -53,6 +53,8 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("/assets/dashboard.js", JS, file!("assets/dashboard.js")),
     ("/assets/field.js", JS, file!("assets/field.js")),
     ("/assets/proof.js", JS, file!("assets/proof.js")),
+    ("/assets/incidents.js", JS, file!("assets/incidents.js")),
+    ("/assets/cluster.js", JS, file!("assets/cluster.js")),
     ("/assets/i18n.js", JS, file!("assets/i18n.js")),
     ("/assets/style.css", CSS, file!("assets/style.css")),
     (
