@@ -33,6 +33,49 @@ try {
   for (const l of ["party-areas", "line-of-contact", "borders", "oblasts", "withdrawal"]) check(layers.includes(l), `layer ${l} drawn`, layers);
   await page.screenshot({ path: `${out}/dashboard.png` });
 
+  // The binary columns the page reads say what the JSON columns say, and the page's filters and
+  // bins count every incident once.
+  seen.columns = await page.evaluate(async () => {
+    const { Incidents } = await import("/assets/incidents.js");
+    const { gridCluster } = await import("/assets/cluster.js");
+    // Both read under one publication: retried if live fusion published between them.
+    for (let attempt = 0; ; attempt++) {
+      const [bin, json] = await Promise.all([
+        fetch("/api/v1/map/incidents?format=binary").then((r) => r.arrayBuffer()),
+        fetch("/api/v1/map/incidents").then((r) => r.json()),
+      ]);
+      const s = Incidents.decode(bin);
+      if (s.n !== json.count && attempt < 5) continue;
+      const bad = [];
+      const order = [...json.time.keys()].sort((a, b) => json.time[a] - json.time[b]);
+      const near = (a, b, tol) => Math.abs(a - b) <= tol;
+      order.forEach((j, i) => {
+        const r = s.row(i);
+        const want = { id: json.id[j], kind: json.kinds[json.kind[j]], subtype: json.subtype[j], n: json.count_events[j],
+          party: json.party[j], control: json.control[j], weapon: json.weapon[j], v: json.violations[j] };
+        for (const k of Object.keys(want)) if (r[k] !== want[k]) bad.push(`${i}.${k}: ${r[k]} != ${want[k]}`);
+        if (!near(r.t, json.time[j], 1000) || !near(r.lon, json.lon[j], 1e-5) || !near(r.lat, json.lat[j], 1e-5)
+          || !near(r.major, json.major[j], 0.5) || !near(r.conf, json.confidence[j], 1e-6)) bad.push(`${i}: time/position/ellipse/confidence`);
+      });
+      const all = s.select({});
+      const viol = s.select({ violations: true });
+      const cells = gridCluster(s, all, 6, 48);
+      const members = cells.reduce((n, f) => n + (f.properties.cluster ? f.properties.point_count : 1), 0);
+      const events = cells.reduce((n, f) => n + (f.properties.cluster ? f.properties.events : f.properties.n), 0);
+      return {
+        count: s.n, json_count: json.count, mismatches: bad.slice(0, 5), mismatch_count: bad.length,
+        selected: all.length, violations: viol.length, json_violations: json.violations.filter((v) => v > 0).length,
+        cells: cells.length, members, events, json_events: json.count_events.reduce((a, b) => a + b, 0),
+        by_id: s.byId.get(json.id[0]) !== undefined,
+      };
+    }
+  });
+  const col = seen.columns;
+  check(col.count === col.json_count && col.mismatch_count === 0, "binary columns equal the JSON columns", col);
+  check(col.selected === col.count && col.violations === col.json_violations, "filters over the columns", col);
+  check(col.members === col.count && col.events === col.json_events && col.cells < col.count, "bins count each incident once", col);
+  check(col.by_id, "ids found by the store", col);
+
   // 2. A filter changes what is shown: one kind only, then violations only.
   const kinds = api.kind.reduce((m, k) => ((m[api.kinds[k]] = (m[api.kinds[k]] || 0) + 1), m), {});
   const [kind] = Object.entries(kinds).sort((a, b) => a[1] - b[1]).filter(([, n]) => n > 0 && n < api.count)[0] || [];

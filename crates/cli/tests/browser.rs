@@ -126,6 +126,8 @@ fn pages_and_assets_are_served_with_validators() {
         ("/field/sw.js", "text/javascript"),
         ("/field/manifest.webmanifest", "application/manifest+json"),
         ("/assets/maplibre-gl.mjs", "text/javascript"),
+        ("/assets/incidents.js", "text/javascript"),
+        ("/assets/cluster.js", "text/javascript"),
         ("/assets/maplibre-gl-worker.mjs?v=6.17.0", "text/javascript"),
     ] {
         let r = agent.get(format!("{}{path}", server.base)).call().unwrap();
@@ -175,6 +177,9 @@ fn pages_and_assets_are_served_with_validators() {
     let (status, v) = get(&server.base, "/api/v1/map/incidents?from=yesterday");
     assert_eq!(status, 400);
     assert_eq!(v["error"]["field"], "from");
+    let (status, v) = get(&server.base, "/api/v1/map/incidents?format=csv");
+    assert_eq!(status, 400);
+    assert_eq!(v["error"]["field"], "format");
 }
 
 /// Whether a GeoJSON (Multi)Polygon holds a point (even–odd rule over every ring).

