@@ -6,7 +6,8 @@
 #   (3) the sqlite3 shell: the aggregates as one query, then the same with the day's incidents
 #       listed (json_extract of the fields the report shows).
 # Usage: bench/report/run.sh [N] [DAY_N] [RUNS]   (default 5,000,000 20,000 5; quick: 200000 20000 3)
-# The store is kept in target/bench-report/N-DAY_N and reused by later runs.
+# The store is kept in target/bench-report/N-DAY_N and reused by later runs. Where the build's
+# time goes: target/release/examples/report_bench phases target/bench-report/N-DAY_N DATE RUNS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-5000000}

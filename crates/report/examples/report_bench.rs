@@ -6,6 +6,8 @@
 //! and the day's observations they cite (so that coverage is computed from real rows).
 //! `report_bench measure DIR DATE RUNS` builds the public report of DATE RUNS times and prints
 //! JSON: the median milliseconds to build, and to render each format.
+//! `report_bench phases DIR DATE RUNS` times the store's reads the report makes, one by one
+//! (median of RUNS each), to show where the build's time goes.
 
 use std::path::Path;
 use std::time::Instant;
@@ -56,6 +58,7 @@ fn main() {
             &args[5],
         ),
         Some("measure") => measure(Path::new(&args[2]), &args[3], args[4].parse().unwrap()),
+        Some("phases") => phases(Path::new(&args[2]), &args[3], args[4].parse().unwrap()),
         _ => eprintln!("usage: report_bench generate DIR N DAY_N DATE | measure DIR DATE RUNS"),
     }
 }
@@ -196,6 +199,71 @@ fn generate(dir: &Path, total: u64, on_day: u64, date: &str) {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+fn phases(dir: &Path, date: &str, runs: usize) {
+    let store = SqliteStore::open_read_only(dir).unwrap();
+    let day = MissionDay::new(date, "Europe/Kyiv", "19:30").unwrap();
+    let week_start = day.shifted(-7).unwrap();
+    let time = |f: &mut dyn FnMut()| {
+        median(
+            (0..runs)
+                .map(|_| {
+                    let t = Instant::now();
+                    f();
+                    t.elapsed().as_secs_f64() * 1e3
+                })
+                .collect(),
+        )
+    };
+    let mut out = serde_json::Map::new();
+    out.insert(
+        "incident_points_8_days".into(),
+        json!(time(&mut || {
+            store
+                .incident_points(week_start.from_ms(), day.to_ms())
+                .unwrap();
+        })),
+    );
+    out.insert(
+        "incident_tallies_30_days".into(),
+        json!(time(&mut || {
+            for k in 0..30 {
+                let d = day.shifted(-k).unwrap();
+                store.incident_tallies(d.from_ms(), d.to_ms()).unwrap();
+            }
+        })),
+    );
+    out.insert(
+        "observer_hours_2_days".into(),
+        json!(time(&mut || {
+            for k in 0..2 {
+                let d = day.shifted(-k).unwrap();
+                store.observer_hours(d.from_ms(), d.to_ms()).unwrap();
+            }
+        })),
+    );
+    let mut rows = Vec::new();
+    out.insert(
+        "incidents_between_day".into(),
+        json!(time(&mut || {
+            rows = store.incidents_between(day.from_ms(), day.to_ms()).unwrap();
+        })),
+    );
+    out.insert(
+        "parse_day_bodies_1_core".into(),
+        json!(time(&mut || {
+            for (body, _) in &rows {
+                let _: serde_json::Value = serde_json::from_str(body).unwrap();
+            }
+        })),
+    );
+    out.insert("day_incidents".into(), json!(rows.len()));
+    out.insert(
+        "day_body_bytes".into(),
+        json!(rows.iter().map(|(b, _)| b.len()).sum::<usize>()),
+    );
+    println!("{}", serde_json::Value::Object(out));
 }
 
 fn measure(dir: &Path, date: &str, runs: usize) {

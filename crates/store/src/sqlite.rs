@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use rusqlite::types::Type;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
@@ -722,26 +723,47 @@ impl ObservationStore for SqliteStore {
     }
 
     fn incident_tallies(&self, from_ms: i64, to_ms: i64) -> Result<Vec<Tally>, StoreError> {
+        // Summed here rather than by GROUP BY: a day has a dozen (kind, subtype) pairs, and
+        // SQLite sorts every row of the day into a temporary B-tree to group them (19 ms for
+        // 14,000 rows against 4 ms for reading them).
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT kind, subtype, count(*), sum(count),
-                        sum(violations > 0), sum(CASE WHEN violations > 0 THEN count ELSE 0 END),
-                        sum(attributed)
-                 FROM incidents WHERE time_ms >= ?1 AND time_ms < ?2
-                 GROUP BY kind, subtype ORDER BY kind, subtype",
+                "SELECT kind, subtype, count, violations, attributed
+                 FROM incidents INDEXED BY incidents_time WHERE time_ms >= ?1 AND time_ms < ?2",
             )?;
-            let rows = stmt.query_map([from_ms, to_ms], |r| {
-                Ok(Tally {
-                    kind: r.get(0)?,
-                    subtype: r.get(1)?,
-                    incidents: r.get::<_, i64>(2)? as u64,
-                    events: r.get::<_, i64>(3)? as u64,
-                    violating_incidents: r.get::<_, i64>(4)? as u64,
-                    violating_events: r.get::<_, i64>(5)? as u64,
-                    attributed_incidents: r.get::<_, i64>(6)? as u64,
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            let mut rows = stmt.query([from_ms, to_ms])?;
+            let mut out: Vec<Tally> = Vec::new();
+            while let Some(r) = rows.next()? {
+                let text =
+                    |e| rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e));
+                let kind = r.get_ref(0)?.as_str().map_err(text)?;
+                let subtype = r.get_ref(1)?.as_str_or_null().map_err(text)?;
+                let count = r.get::<_, i64>(2)? as u64;
+                let violating = r.get::<_, i64>(3)? > 0;
+                let attributed = r.get::<_, i64>(4)? != 0;
+                let t = match out
+                    .iter_mut()
+                    .position(|t| t.kind == kind && t.subtype.as_deref() == subtype)
+                {
+                    Some(k) => &mut out[k],
+                    None => {
+                        out.push(Tally {
+                            kind: kind.to_string(),
+                            subtype: subtype.map(str::to_string),
+                            ..Tally::default()
+                        });
+                        out.last_mut().expect("just pushed")
+                    }
+                };
+                t.incidents += 1;
+                t.events += count;
+                t.violating_incidents += u64::from(violating);
+                t.violating_events += if violating { count } else { 0 };
+                t.attributed_incidents += u64::from(attributed);
+            }
+            // SQLite's order (BINARY collation, NULL first) is Rust's for these.
+            out.sort_by(|x, y| (&x.kind, &x.subtype).cmp(&(&y.kind, &y.subtype)));
+            Ok(out)
         })
     }
 
