@@ -94,6 +94,13 @@ impl ReportArgs {
             }
         }
         .map_err(|e| anyhow::anyhow!("--{e}"))?;
+        if self.publish && !day.is_over(jiff::Timestamp::now()) {
+            bail!(
+                "--publish: the mission day {} ends at {}; publish its report once the day is over",
+                day.date,
+                day.to
+            );
+        }
         let ctx = truceline_report::Context::new(agreement);
         let started = std::time::Instant::now();
         let report = truceline_report::build(&store, &ctx, &day, audience)?;

@@ -372,6 +372,18 @@ fn daily_report_end_to_end() {
     );
     assert_eq!(status, 400);
     assert_eq!(e["error"]["field"], "format");
+    // A day not yet over is not published: its figures would still grow.
+    let mut resp = agent()
+        .post(format!(
+            "{}/api/v1/reports/daily/2099-01-01/publish",
+            server.base
+        ))
+        .send_empty()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 409);
+    let e: Value = serde_json::from_slice(&resp.body_mut().read_to_vec().unwrap()).unwrap();
+    assert_eq!(e["error"]["code"], "day_open");
+    assert_eq!(e["error"]["field"], "date");
     let out = run(&["report", "--data", d, "--date", DATE, "--publish"]);
     assert!(!out.status.success());
     assert!(

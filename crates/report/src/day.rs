@@ -124,6 +124,12 @@ impl MissionDay {
         self.to.as_millisecond()
     }
 
+    /// Whether the day has ended at `now`. A report is published only for a day that is over:
+    /// published figures go into the log for good, and an open day's still grow.
+    pub fn is_over(&self, now: Timestamp) -> bool {
+        now >= self.to
+    }
+
     /// Its length in hours (23, 24 or 25).
     pub fn hours(&self) -> f64 {
         (self.to_ms() - self.from_ms()) as f64 / 3_600_000.0

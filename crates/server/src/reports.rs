@@ -95,6 +95,17 @@ pub async fn publish(
     Query(p): Query<ReportParams>,
 ) -> Result<Response, ApiError> {
     let (day, audience) = parse(&date, &p)?;
+    if !day.is_over(jiff::Timestamp::now()) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "day_open",
+            format!(
+                "the mission day {} ends at {}; its report can be published once the day is over",
+                day.date, day.to
+            ),
+        )
+        .field("date"));
+    }
     let (index, record) = with_report(&st, day, audience, |s, r| {
         let publication = truceline_report::publication(&r, &s.reports);
         let record = publication.record.clone();
