@@ -85,8 +85,15 @@ try {
   await page.waitForFunction((b) => Number(document.body.dataset.shown) !== b, before, { timeout: 10_000 });
   seen.filter = { kind, shown: Number(await page.getAttribute("body", "data-shown")), api_of_kind: kinds[kind] };
   check(seen.filter.shown < before, "a kind filter shows fewer", seen.filter);
-  const kindsDrawn = await page.evaluate(() => [...new Set(window.trucelineMap.querySourceFeatures("incidents")
-    .filter((f) => !f.properties.cluster).map((f) => f.properties.kind))]);
+  // The map's worker tiles the new data after the count changes: wait until it has.
+  const kindsIn = () => [...new Set(window.trucelineMap.querySourceFeatures("incidents")
+    .filter((f) => !f.properties.cluster).map((f) => f.properties.kind))];
+  await page.waitForFunction((k) => {
+    const m = window.trucelineMap;
+    const kinds = [...new Set(m.querySourceFeatures("incidents").filter((f) => !f.properties.cluster).map((f) => f.properties.kind))];
+    return m.loaded() && kinds.every((x) => x === k);
+  }, kind, { timeout: 15_000 }).catch(() => {});
+  const kindsDrawn = await page.evaluate(kindsIn);
   seen.filter.kinds_in_source = kindsDrawn;
   check(kindsDrawn.every((k) => k === kind), "only that kind in the map's data", kindsDrawn);
   await page.selectOption("#f-kind", "");
