@@ -45,7 +45,7 @@ try {
         fetch("/api/v1/map/incidents").then((r) => r.json()),
       ]);
       const s = Incidents.decode(bin);
-      if (s.n !== json.count && attempt < 5) continue;
+      if ((s.n !== json.count || s.meta.watermark !== json.watermark) && attempt < 5) continue;
       const bad = [];
       const order = [...json.time.keys()].sort((a, b) => json.time[a] - json.time[b]);
       const near = (a, b, tol) => Math.abs(a - b) <= tol;
@@ -57,6 +57,8 @@ try {
         if (!near(r.t, json.time[j], 1000) || !near(r.lon, json.lon[j], 1e-5) || !near(r.lat, json.lat[j], 1e-5)
           || !near(r.major, json.major[j], 0.5) || !near(r.conf, json.confidence[j], 1e-6)) bad.push(`${i}: time/position/ellipse/confidence`);
       });
+      // Live fusion may publish between the two requests with the same count: read both again.
+      if (bad.length && attempt < 5) continue;
       const all = s.select({});
       const viol = s.select({ violations: true });
       const cells = gridCluster(s, all, 6, 48);

@@ -372,6 +372,7 @@ impl Columns<'_> {
         );
         let small = |n: &u32| u16::try_from(*n).unwrap_or(u16::MAX);
         out.extend(self.violations.iter().flat_map(|n| small(n).to_le_bytes()));
+        pad(&mut out);
         out.extend(weapon.iter().flat_map(|n| n.to_le_bytes()));
         pad(&mut out);
         out.extend_from_slice(&self.kind);
@@ -495,8 +496,10 @@ mod tests {
                 Some("mortar_120"),
             ),
             incident("inc-b", "2026-11-24T10:00:07.5Z", None, None),
+            incident("inc-c", "2026-11-24T10:01:00Z", Some("UKR"), None),
         ];
-        let mut c = Columns::with_capacity(2);
+        // An odd count: a two-byte column then needs padding to keep the next one aligned.
+        let mut c = Columns::with_capacity(3);
         for inc in &incs {
             let t = inc["time"]
                 .as_str()
@@ -510,7 +513,7 @@ mod tests {
         let head_len = u32_at(&b, 4) as usize;
         assert_eq!(head_len % 4, 0);
         let head: Value = serde_json::from_slice(&b[8..8 + head_len]).unwrap();
-        assert_eq!(head["count"], 2);
+        assert_eq!(head["count"], 3);
         let base = head["time_base_ms"].as_i64().unwrap();
         let strings: Vec<&str> = head["strings"]
             .as_array()
@@ -529,10 +532,10 @@ mod tests {
                 _ => 4,
             };
             cols.insert(name, (at, ty));
-            at += (2 * size).next_multiple_of(4);
+            at += (3 * size).next_multiple_of(4);
         }
         let ids = std::str::from_utf8(&b[at..]).unwrap();
-        assert_eq!(ids, "inc-a\ninc-b");
+        assert_eq!(ids, "inc-a\ninc-b\ninc-c");
         let (t, _) = cols["time"];
         assert_eq!(base + 1000 * i64::from(u32_at(&b, t)), 1_795_514_400_000);
         assert_eq!(i64::from(u32_at(&b, t + 4)), 7, "seconds after the base");
