@@ -13,8 +13,8 @@ the engine rather than repeats it.
   is a cluster of its own.
 - location: for events seen on two or more bearings or located directly, the distance from the
   incident holding most of its observations to the true place, next to the Cramer-Rao bound
-  from the same observations' geometry and stated sigmas (bearings; ranges read as a normal of
-  mean the midpoint and sigma a quarter of the width; locations with uncertainty_m as a 95 %
+  from the same observations' geometry and stated sigmas (bearings; ranges read as log-normal,
+  ln(distance) of sigma a quarter of the range's log-width; locations with uncertainty_m as a 95 %
   radius). Per event: error / sqrt(trace of the bound).
 - attribution: the share of incidents attributed, and the share of those whose party is the
   party that fired (or holds the weapon) in the event most of its observations belong to.
@@ -103,7 +103,11 @@ def main(obs_path, truth_path, inc_path):
                 p = (o["observer_position"]["lon"], o["observer_position"]["lat"])
                 ex, nx = en(p, x)
                 d = math.hypot(ex, nx)
-                s = max(50.0, (o["distance_m"]["max"] - o["distance_m"]["min"]) / 4)
+                # Log-normal, as the monitor's judgement is: sigma of ln(distance) a quarter of
+                # the range's log-width, so d * that in metres at the true distance.
+                lo = max(1.0, o["distance_m"]["min"])
+                hi = max(lo + 1.0, o["distance_m"]["max"])
+                s = d * max(0.02, math.log(hi / lo) / 4)
                 g = (ex / d / s, nx / d / s)
                 for a in range(2):
                     for b in range(2):

@@ -35,7 +35,9 @@ use std::collections::HashMap;
 use truceline_observation::{Kind, Observation, Source, Subtype};
 
 use crate::local::{angle_diff, azimuth_distance};
-use crate::locate::{Ellipse, Measurement, intersect, locate, range_mean_sigma};
+use crate::locate::{
+    Ellipse, Measurement, intersect, locate, range_log_mean_sigma, range_residual,
+};
 
 /// The tunable figures of association; the defaults suit monitors with clocks within ±2 s.
 #[derive(Debug, Clone)]
@@ -242,6 +244,10 @@ struct Open {
     windowed: bool,
 }
 
+/// The most a sequence's shift is widened for the place's uncertainty, seconds: less than the
+/// shortest gap between rounds, so that a sequence cannot slip by a whole round.
+const SPLIT_SHIFT_MAX_S: f64 = 3.0;
+
 /// Longest pause between two rounds of one fire mission, seconds.
 const MAX_ROUND_GAP_S: f64 = 12.0;
 
@@ -335,8 +341,9 @@ impl Open {
                         score += r * r;
                     }
                     if let Some((min, max)) = o.range {
-                        let (mean, s) = range_mean_sigma(min, max);
-                        let r = (d - mean) / s.hypot(pos_sigma);
+                        // The place's own uncertainty, as a share of the distance.
+                        let (mu, s) = range_log_mean_sigma(min, max);
+                        let r = (d.max(1.0).ln() - mu) / s.hypot(pos_sigma / d.max(1.0));
                         if r.abs() > c.gate {
                             return None;
                         }
@@ -406,8 +413,7 @@ impl Open {
                 };
                 if let (Some(p), Some((min, max))) = (o.pos, o.range) {
                     let d = azimuth_distance(p, cross).1;
-                    let (mean, s) = range_mean_sigma(min, max);
-                    if ((d - mean) / s).abs() > c.gate {
+                    if range_residual(d, min, max).0.abs() > c.gate {
                         return None;
                     }
                 }
@@ -503,7 +509,14 @@ impl Open {
         // The longest sequence first: it saw the most rounds.
         seqs.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].1.cmp(&b[0].1)));
         const TOL: f64 = 1.7;
-        let gate = c.time_gate_s();
+        // An error in the common place shifts each observer's event times by up to twice its
+        // size over the speed of sound (nearer observers one way, farther ones the other): the
+        // shift an observer's sequence may take allows for that as well as for its clock.
+        let pos_sigma = match &self.whereabouts {
+            Whereabouts::Fix { cov, .. } => (0.5 * (cov[0][0] + cov[1][1])).max(0.0).sqrt(),
+            _ => 0.0,
+        };
+        let gate = c.time_gate_s() + (2.0 * pos_sigma / c.speed_of_sound).min(SPLIT_SHIFT_MAX_S);
         let mut rounds: Vec<(f64, Vec<usize>)> =
             seqs[0].iter().map(|&(t, m)| (t, vec![m])).collect();
         for seq in &seqs[1..] {

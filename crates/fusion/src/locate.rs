@@ -63,10 +63,34 @@ pub struct Fix {
 /// The chi-square quantile of 2 degrees of freedom at 95 %.
 const CHI2_95: f64 = 5.991_464_547_107_979;
 
-/// A stated range [min, max] is read as a normal of mean the midpoint and sigma a quarter of
-/// the width: the range brackets the monitor's judgement with about 95 % confidence.
-pub fn range_mean_sigma(min: f64, max: f64) -> (f64, f64) {
-    (0.5 * (min + max), (0.25 * (max - min)).max(50.0))
+/// A stated range [min, max] is a monitor's judgement of distance, whose error grows with the
+/// distance (a bang judged at 2 km may be at 3, one judged at 10 km may be at 15): it is read as
+/// log-normal, centred on the geometric mean of its ends, with a quarter of its log-width as
+/// sigma — the range brackets the judgement with about 95 % confidence. Returns the mean and
+/// sigma of the logarithm of the distance in metres.
+///
+/// ```
+/// use truceline_fusion::locate::{range_log_mean_sigma, range_residual};
+/// let (mu, s) = range_log_mean_sigma(2_000.0, 8_000.0);
+/// assert!((mu.exp() - 4_000.0).abs() < 1e-6); // the geometric mean
+/// assert!((s - 0.25 * 4f64.ln()).abs() < 1e-12);
+/// // As many sigmas at twice the upper end as at half the lower one.
+/// let (far, _) = range_residual(16_000.0, 2_000.0, 8_000.0);
+/// let (near, _) = range_residual(1_000.0, 2_000.0, 8_000.0);
+/// assert!((far + near).abs() < 1e-9 && far > 0.0);
+/// ```
+pub fn range_log_mean_sigma(min: f64, max: f64) -> (f64, f64) {
+    let lo = min.max(1.0);
+    let hi = max.max(lo + 1.0);
+    (0.5 * (lo.ln() + hi.ln()), (0.25 * (hi / lo).ln()).max(0.02))
+}
+
+/// The residual in sigmas of a distance `d` against a stated range (see
+/// [`range_log_mean_sigma`]), and its derivative by `d`.
+pub fn range_residual(d: f64, min: f64, max: f64) -> (f64, f64) {
+    let (mu, s) = range_log_mean_sigma(min, max);
+    let d = d.max(1.0);
+    ((d.ln() - mu) / s, 1.0 / (d * s))
 }
 
 /// Residual and gradient (east, north) of one measurement at `x` in `plane`, in sigmas.
@@ -88,9 +112,9 @@ fn residual(m: &Measurement, plane: &Plane, x: [f64; 2]) -> (f64, [f64; 2]) {
         }
         Measurement::Range { from, min, max } => {
             let (az, d) = azimuth_distance(from, here);
-            let (mean, s) = range_mean_sigma(min, max);
+            let (r, dr) = range_residual(d, min, max);
             let azr = az.to_radians();
-            ((d - mean) / s, [azr.sin() / s, azr.cos() / s])
+            (r, [azr.sin() * dr, azr.cos() * dr])
         }
         // A point gives two residuals; `normal_equations` and `information` take it apart.
         Measurement::Point { .. } => (0.0, [0.0, 0.0]),
@@ -251,8 +275,8 @@ pub fn initial_guess(ms: &[Measurement], max_range_m: f64) -> Option<(f64, f64)>
                 } = r
                     && f2 == from
                 {
-                    let (mean, _) = range_mean_sigma(*min, *max);
-                    return Some(crate::local::offset(*from, *deg, mean));
+                    let (mu, _) = range_log_mean_sigma(*min, *max);
+                    return Some(crate::local::offset(*from, *deg, mu.exp()));
                 }
             }
         }
