@@ -97,7 +97,7 @@ impl<'a> Assessor<'a> {
         let grid = normal_grid();
         for (a, b) in &grid {
             let (lon, lat) = plane.to_lonlat([l11 * a, l21 * a + l22 * b]);
-            if let Some(p) = self.engine.classify(lon, lat).control {
+            if let Some(p) = self.engine.control(lon, lat) {
                 counts[p] += 1;
             }
         }

@@ -204,7 +204,7 @@ impl Obs {
     /// The event time this observation implies if the event was at `at`.
     fn event_time(&self, at: (f64, f64), c: &Config) -> f64 {
         match (self.sound, self.pos) {
-            (true, Some(p)) => self.t - azimuth_distance(p, at).1 / c.speed_of_sound,
+            (true, Some(p)) => self.t - crate::local::distance(p, at) / c.speed_of_sound,
             _ => self.t,
         }
     }
@@ -265,6 +265,48 @@ impl Open {
         h
     }
 
+    /// Takes in member `m`. The place is updated by one recursive least-squares step where that
+    /// is safe, and solved again from all members otherwise — and whenever the count of members
+    /// reaches a power of two, so that linearisation errors cannot build up while the cost of
+    /// an episode stays linear in its size.
+    fn add(&mut self, m: usize, all: &[Obs], c: &Config) {
+        self.members.push(m);
+        self.class = self.class.meet(all[m].class).unwrap_or(self.class);
+        if !self.members.len().is_power_of_two()
+            && let Whereabouts::Fix { at, cov } = self.whereabouts
+        {
+            let mut ms = Vec::new();
+            all[m].measurements(&mut ms);
+            let pos_sigma = (0.5 * (cov[0][0] + cov[1][1])).max(0.0).sqrt();
+            let fix = crate::locate::Fix {
+                position: at,
+                cov,
+                ellipse: crate::locate::ellipse(cov),
+            };
+            // A step within a third of the place's own sigma: small enough for the linearisation.
+            if let Some(next) =
+                crate::locate::update(&fix, &ms, c.max_range_m, (pos_sigma / 3.0).max(1.0))
+            {
+                let moved = crate::local::distance(at, next.position);
+                self.whereabouts = Whereabouts::Fix {
+                    at: next.position,
+                    cov: next.cov,
+                };
+                // Event times move with the place by its shift over the speed of sound; past a
+                // tenth of a second they are recomputed.
+                if moved / c.speed_of_sound > 0.1 {
+                    self.retime(all, c);
+                } else {
+                    let t = all[m].event_time(next.position, c);
+                    self.t_min = self.t_min.min(t);
+                    self.t_max = self.t_max.max(t);
+                }
+                return;
+            }
+        }
+        self.refresh(all, c);
+    }
+
     /// Re-locates from the members and re-estimates the span of event times.
     fn refresh(&mut self, all: &[Obs], c: &Config) {
         let mut ms = Vec::new();
@@ -295,6 +337,11 @@ impl Open {
                 }
             }
         };
+        self.retime(all, c);
+    }
+
+    /// Re-estimates the span of event times from the members and the place.
+    fn retime(&mut self, all: &[Obs], c: &Config) {
         let times = self.members.iter().map(|&m| match &self.whereabouts {
             Whereabouts::Fix { at, .. } => all[m].event_time(*at, c),
             // Unlocated: the time sensed, an upper bound on the event's.
@@ -591,9 +638,7 @@ fn all_fit(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
     b.members.iter().all(|&m| {
         let ok = trial.fit(&all[m], all, c).is_some();
         if ok {
-            trial.members.push(m);
-            trial.class = trial.class.meet(all[m].class).unwrap_or(trial.class);
-            trial.refresh(all, c);
+            trial.add(m, all, c);
         }
         ok
     })
@@ -713,10 +758,7 @@ pub fn associate(obs: &[Observation], c: &Config, clocks: &ClockOffsets) -> Vec<
             .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         match best {
             Some((k, _)) => {
-                let h = &mut open[k];
-                h.members.push(i);
-                h.class = h.class.meet(o.class).unwrap_or(h.class);
-                h.refresh(&all, c);
+                open[k].add(i, &all, c);
             }
             None => open.push(Open::new(o, i, c, &all)),
         }
@@ -889,18 +931,14 @@ pub fn estimate_clocks(
     prior: &ClockOffsets,
 ) -> ClockOffsets {
     let mut residuals: HashMap<&str, Vec<f64>> = HashMap::new();
+    // Prepared once, in the caller's order.
+    let mut prepared = prepare(obs, prior);
+    prepared.sort_by_key(|p| p.index);
     for g in groups {
         if g.len() < 3 {
             continue;
         }
-        let members: Vec<Obs> = g
-            .iter()
-            .map(|&i| {
-                let mut p = prepare(std::slice::from_ref(&obs[i]), prior).remove(0);
-                p.index = i;
-                p
-            })
-            .collect();
+        let members: Vec<&Obs> = g.iter().map(|&i| &prepared[i]).collect();
         let mut ms = Vec::new();
         for p in &members {
             p.measurements(&mut ms);

@@ -22,7 +22,7 @@
 //! assert!(fix.ellipse.major > fix.ellipse.minor);
 //! ```
 
-use crate::local::{Plane, angle_diff, azimuth_distance};
+use crate::local::{Plane, angle_diff};
 
 /// One piece of evidence about where an event was.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -95,29 +95,41 @@ pub fn range_residual(d: f64, min: f64, max: f64) -> (f64, f64) {
 
 /// Residual and gradient (east, north) of one measurement at `x` in `plane`, in sigmas.
 fn residual(m: &Measurement, plane: &Plane, x: [f64; 2]) -> (f64, [f64; 2]) {
-    let here = plane.to_lonlat(x);
     match *m {
         Measurement::Bearing {
             from,
             deg,
             sigma_deg,
         } => {
-            let (az, d) = azimuth_distance(from, here);
-            let d = d.max(1.0);
+            let (e, n, conv) = plane.towards(from, x);
+            let d = (e * e + n * n).sqrt().max(1.0);
             let s = sigma_deg.to_radians();
-            let r = angle_diff(az, deg).to_radians() / s;
-            // d(az)/dx: perpendicular to the line of sight, 1/d.
-            let azr = az.to_radians();
-            (r, [azr.cos() / (d * s), -azr.sin() / (d * s)])
+            let r = wrap_pi(e.atan2(n) - conv - deg.to_radians()) / s;
+            // d(az)/dx: perpendicular to the line of sight, 1/d. The line of sight's direction
+            // turned by the small convergence to the observer's north, to first order.
+            let (sin, cos) = (e / d - conv * n / d, n / d + conv * e / d);
+            (r, [cos / (d * s), -sin / (d * s)])
         }
         Measurement::Range { from, min, max } => {
-            let (az, d) = azimuth_distance(from, here);
+            let (e, n, _) = plane.towards(from, x);
+            let d = (e * e + n * n).sqrt().max(1.0);
             let (r, dr) = range_residual(d, min, max);
-            let azr = az.to_radians();
-            (r, [azr.sin() * dr, azr.cos() * dr])
+            (r, [e / d * dr, n / d * dr])
         }
         // A point gives two residuals; `normal_equations` and `information` take it apart.
         Measurement::Point { .. } => (0.0, [0.0, 0.0]),
+    }
+}
+
+/// An angle in radians brought into (−π, π].
+fn wrap_pi(a: f64) -> f64 {
+    use std::f64::consts::{PI, TAU};
+    let a = if a > PI { a - TAU } else { a };
+    let a = if a <= -PI { a + TAU } else { a };
+    if a.abs() <= PI {
+        a
+    } else {
+        (a + PI).rem_euclid(TAU) - PI
     }
 }
 
@@ -175,6 +187,53 @@ pub fn ellipse(cov: [[f64; 2]; 2]) -> Ellipse {
     }
 }
 
+/// Adds measurements to a fix without solving again: one recursive least-squares step,
+/// linearised at the fix. The fix's information (its covariance's inverse) gains the new
+/// measurements' and the position moves by the step that information and their residuals give.
+/// Exact for a linear problem; for bearings and ranges it is as good as the step is small, so
+/// `None` when the step exceeds `max_step_m` or leaves the bounds of the new measurements, and
+/// the caller solves in full.
+///
+/// ```
+/// use truceline_fusion::locate::{locate, update, Measurement};
+/// use truceline_fusion::local::azimuth_distance;
+/// let event = (37.90, 48.10);
+/// let [a, b, c] = [(37.80, 48.05), (38.00, 48.05), (37.90, 48.20)];
+/// let m = |from| Measurement::Bearing { from, deg: azimuth_distance(from, event).0, sigma_deg: 2.0 };
+/// let two = locate(&[m(a), m(b)], 30_000.0).unwrap();
+/// let three = update(&two, &[m(c)], 30_000.0, 500.0).unwrap();
+/// // A third bearing from across the place adds information: a smaller ellipse.
+/// assert!(three.ellipse.major < two.ellipse.major);
+/// assert!(azimuth_distance(three.position, event).1 < 1.0);
+/// ```
+pub fn update(fix: &Fix, ms: &[Measurement], max_range_m: f64, max_step_m: f64) -> Option<Fix> {
+    let mut h = invert(fix.cov)?;
+    let plane = Plane::new(fix.position);
+    let (hn, g, _) = normal_equations(ms, &plane, [0.0, 0.0]);
+    for i in 0..2 {
+        for j in 0..2 {
+            h[i][j] += hn[i][j];
+        }
+    }
+    let cov = invert(h)?;
+    let step = [
+        -(cov[0][0] * g[0] + cov[0][1] * g[1]),
+        -(cov[1][0] * g[0] + cov[1][1] * g[1]),
+    ];
+    if !(step[0].hypot(step[1]) <= max_step_m) {
+        return None;
+    }
+    if !in_bounds(ms, &plane, step, max_range_m) {
+        return None;
+    }
+    let position = plane.to_lonlat(step);
+    Some(Fix {
+        position,
+        cov,
+        ellipse: ellipse(cov),
+    })
+}
+
 /// Solves for the position from `start`, or `None` when the measurements do not fix one (a
 /// single bearing without a range, parallel bearings).
 pub fn locate_from(ms: &[Measurement], start: (f64, f64), max_range_m: f64) -> Option<Fix> {
@@ -200,11 +259,10 @@ pub fn locate_iter(
         // Step halving: accept only steps that lower the robust cost and stay in bounds.
         let mut accepted = false;
         for _ in 0..8 {
-            let cand = plane.to_lonlat(step);
-            if in_bounds(ms, cand, max_range_m) {
-                let (_, _, c2) = normal_equations(ms, &Plane::new(cand), [0.0, 0.0]);
+            if in_bounds(ms, &plane, step, max_range_m) {
+                let (_, _, c2) = normal_equations(ms, &plane, step);
                 if c2 <= cost + 1e-9 {
-                    at = cand;
+                    at = plane.to_lonlat(step);
                     accepted = true;
                     break;
                 }
@@ -317,11 +375,13 @@ pub fn intersect(
     Some((plane.to_lonlat([s * da[0], s * da[1]]), s, t))
 }
 
-fn in_bounds(ms: &[Measurement], at: (f64, f64), max_range_m: f64) -> bool {
+fn in_bounds(ms: &[Measurement], plane: &Plane, x: [f64; 2], max_range_m: f64) -> bool {
     ms.iter().all(|m| match m {
         Measurement::Bearing { from, deg, .. } => {
-            let (az, d) = azimuth_distance(*from, at);
-            d <= max_range_m && angle_diff(az, *deg).abs() < 90.0
+            let (e, n, _) = plane.towards(*from, x);
+            // Ahead of the observer: within 90° of its bearing, i.e. a positive projection.
+            let (s, c) = deg.to_radians().sin_cos();
+            e * e + n * n <= max_range_m * max_range_m && e * s + n * c > 0.0
         }
         _ => true,
     })

@@ -66,7 +66,7 @@ impl Default for Params {
             post_spacing_km: 15.0,
             clock_error_s: 2.0,
             false_alarm_rate: 0.03,
-            fire_missions_per_hour: 66.0,
+            fire_missions_per_hour: 72.0,
             small_arms_exchanges_per_hour: 30.0,
             weapon_sightings_per_hour: 12.0,
         }
