@@ -220,7 +220,9 @@ pub fn update(fix: &Fix, ms: &[Measurement], max_range_m: f64, max_step_m: f64) 
         -(cov[0][0] * g[0] + cov[0][1] * g[1]),
         -(cov[1][0] * g[0] + cov[1][1] * g[1]),
     ];
-    if !(step[0].hypot(step[1]) <= max_step_m) {
+    // A NaN step fails too.
+    let len = step[0].hypot(step[1]);
+    if len.is_nan() || len > max_step_m {
         return None;
     }
     if !in_bounds(ms, &plane, step, max_range_m) {
