@@ -14,8 +14,9 @@
 //! when its origin is established: outgoing fire earlier by a flight time that a weapon of the
 //! agreement could take over that distance, every such candidate attributed to the same party.
 //! A weapon seen from the air is the party's that holds the ground it stands on. A party's
-//! allegation never attributes on its own. Small-arms fire near the line is not attributed: its
-//! sound does not tell which side fired. "Unattributed" is an honest answer, and the basis says
+//! allegation never attributes on its own, nor does outgoing fire reported by a single observer
+//! and not located directly (a lone report may be a false alarm). Small-arms fire near the line
+//! is not attributed: its sound does not tell which side fired. "Unattributed" is an honest answer, and the basis says
 //! why in words.
 
 use truceline_agreement::Agreement;
@@ -197,11 +198,26 @@ impl<'a> Assessor<'a> {
             .iter()
             .all(|&i| obs[i].source == Some(Source::Party));
         let located = matches!(inc.basis, Basis::Fix | Basis::Direct | Basis::Wedge);
+        let mut observers: Vec<&str> = inc
+            .observations
+            .iter()
+            .map(|&i| obs[i].observer.as_str())
+            .collect();
+        observers.sort_unstable();
+        observers.dedup();
         let attribution = if allegation_only {
             Attribution {
                 party: None,
                 confidence: 0.0,
                 basis: "a party's allegation alone does not attribute".into(),
+            }
+        } else if inc.class == Class::Launch && inc.basis != Basis::Direct && observers.len() < 2 {
+            // One monitor's ear is not enough to name a party: a lone report may be a false
+            // alarm, and nothing else confirms where it was.
+            Attribution {
+                party: None,
+                confidence: 0.0,
+                basis: "outgoing fire reported by one observer only, not corroborated".into(),
             }
         } else {
             match inc.class {

@@ -189,6 +189,39 @@ fn weapons_are_judged_against_their_withdrawal_zones_and_allegations_do_not_attr
     assert_eq!(p1["violations"][0]["rule"], "ceasefire");
 }
 
+/// Outgoing fire deep in one party's area: one monitor's report of it (bearing and distance) is
+/// a wedge and is not attributed; a second observer's crossing bearing makes it a fix that is.
+#[test]
+fn a_lone_report_of_outgoing_fire_does_not_attribute_and_a_crossing_bearing_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("obs.ndjson");
+    // The event at 37.50 E 48.20 N, 10:00:00; heard 27 s and 28 s later.
+    let a = r#"{"id":"a1","observer":"op-a","source":"post","time":"2026-11-24T10:00:27Z","kind":"explosion","subtype":"outgoing","observer_position":{"lon":37.60,"lat":48.15},"bearing_deg":306.9,"bearing_sigma_deg":3,"distance_m":{"min":6000,"max":14000}}"#;
+    let b = r#"{"id":"b1","observer":"op-b","source":"post","time":"2026-11-24T10:00:28Z","kind":"explosion","subtype":"outgoing","observer_position":{"lon":37.45,"lat":48.12},"bearing_deg":22.6,"bearing_sigma_deg":3}"#;
+    std::fs::write(&input, a).unwrap();
+    let lone = fuse(&input);
+    assert_eq!(lone.len(), 1);
+    assert_eq!(lone[0]["control"], "ua");
+    assert!(lone[0]["attribution"]["party"].is_null(), "{}", lone[0]);
+    assert!(
+        lone[0]["attribution"]["basis"]
+            .as_str()
+            .unwrap()
+            .contains("one observer"),
+        "{}",
+        lone[0]
+    );
+    // Still a ceasefire violation, by a party not established.
+    assert_eq!(lone[0]["violations"][0]["rule"], "ceasefire");
+    assert!(lone[0]["violations"][0]["party"].is_null());
+
+    std::fs::write(&input, [a, b].join("\n")).unwrap();
+    let both = fuse(&input);
+    assert_eq!(both.len(), 1, "{both:?}");
+    assert_eq!(both[0]["attribution"]["party"], "ua", "{}", both[0]);
+    assert!(both[0]["attribution"]["confidence"].as_f64().unwrap() >= 0.8);
+}
+
 /// The server fuses as observations arrive, in any order, and publishes what `truceline fuse`
 /// gives for the same observations; new incidents come down the event stream.
 #[test]

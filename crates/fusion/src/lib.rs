@@ -886,11 +886,12 @@ pub struct Incident {
     pub observations: Vec<usize>,
 }
 
-/// Fuses observations into incidents, in two passes. The first associates with the clock
+/// Fuses observations into incidents, in three passes. The first associates with the clock
 /// gate wide enough for any observer's stated clock error, and from the well-located incidents
 /// it yields estimates each observer's clock error (the median of how far its times fall from
 /// the others'); the second associates again on corrected clocks with a tight gate, which is
-/// what tells apart the rounds of a salvo a few seconds apart.
+/// what tells apart the rounds of a salvo a few seconds apart, and refines the clocks; the
+/// third associates on the refined clocks.
 pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
     let first = associate(obs, c, &ClockOffsets::new());
     let mut clocks = estimate_clocks(obs, &first, c, &ClockOffsets::new());
