@@ -39,7 +39,7 @@ done
 python3 - "${rows[@]}" <<'PY'
 import json, sys
 rows = [r.split("|", 2) for r in sys.argv[1:]]
-cols = [("events seen", "events_seen", "{:,}"), ("observers", "observers", "{}"),
+cols = [("real events", "real_events", "{:,}"), ("events seen", "events_seen", "{:,}"), ("observers", "observers", "{}"),
         ("observations", "observations", "{:,}"), ("incidents", "incidents", "{:,}"),
         ("count error", "count_error", "{:+.1%}"),
         ("  of it false alarms", "false_alarm_incidents_share", "{:+.1%}"),
