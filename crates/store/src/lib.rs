@@ -364,7 +364,7 @@ pub trait ObservationStore: Send + Sync {
     fn put_checkpoint(&self, size: u64, note: String) -> Result<(), StoreError>;
     /// The signed checkpoint issued at `size`, if one was.
     fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError>;
-    /// The signed checkpoint of the largest size, if any.
+    /// The signed checkpoint of the largest size within this handle's log, if any.
     fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError>;
     /// Applies a change to the stored incidents.
     fn put_incidents(&self, w: IncidentWrite) -> Result<(), StoreError>;

@@ -940,10 +940,13 @@ impl ObservationStore for SqliteStore {
     }
 
     fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError> {
+        // Not past this handle's head: a read-only handle beside a writing process knows the
+        // log as it was when opened, and checkpoints signed since are beyond what it can prove.
+        let head = self.head.lock().unwrap().0;
         self.with_reader(|c| {
             Ok(c.query_row(
-                "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
-                [],
+                "SELECT size, note FROM checkpoints WHERE size <= ?1 ORDER BY size DESC LIMIT 1",
+                [head as i64],
                 |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
             )
             .optional()?)

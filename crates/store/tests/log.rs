@@ -197,3 +197,28 @@ fn an_unlogged_record_is_named() {
         "{p:?}"
     );
 }
+
+/// `truceline report` beside a running server: a read-only handle knows the log as it was when
+/// opened, so the newest checkpoint it offers is one it can prove against, not one signed since.
+#[test]
+fn a_reader_beside_a_writer_offers_the_checkpoint_its_log_reaches() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = SqliteStore::open(dir.path()).unwrap();
+    writer
+        .submit_blocking((0..5).map(|i| obs(&format!("a{i}"), "op1")).collect())
+        .unwrap();
+    writer.put_checkpoint(5, "checkpoint at 5".into()).unwrap();
+    let reader = SqliteStore::open_read_only(dir.path()).unwrap();
+    writer
+        .submit_blocking((0..5).map(|i| obs(&format!("b{i}"), "op1")).collect())
+        .unwrap();
+    writer
+        .put_checkpoint(10, "checkpoint at 10".into())
+        .unwrap();
+
+    assert_eq!(reader.log_head().0, 5);
+    let (size, note) = reader.latest_checkpoint().unwrap().unwrap();
+    assert_eq!((size, note.as_str()), (5, "checkpoint at 5"));
+    assert_eq!(reader.log_root(size).unwrap(), writer.log_root(5).unwrap());
+    assert_eq!(writer.latest_checkpoint().unwrap().unwrap().0, 10);
+}
