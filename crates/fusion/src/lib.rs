@@ -241,6 +241,8 @@ struct Open {
     /// Earliest and latest event time the members imply, seconds.
     t_min: f64,
     t_max: f64,
+    /// Latest time any member was sensed (the end of its window, for a counted one).
+    sensed_end: f64,
     windowed: bool,
 }
 
@@ -259,6 +261,7 @@ impl Open {
             whereabouts: Whereabouts::Nowhere,
             t_min: o.t,
             t_max: o.t,
+            sensed_end: o.t_end.unwrap_or(o.t),
             windowed: o.t_end.is_some(),
         };
         h.refresh(all, c);
@@ -271,6 +274,7 @@ impl Open {
     /// an episode stays linear in its size.
     fn add(&mut self, m: usize, all: &[Obs], c: &Config) {
         self.members.push(m);
+        self.sensed_end = self.sensed_end.max(all[m].t_end.unwrap_or(all[m].t));
         self.class = self.class.meet(all[m].class).unwrap_or(self.class);
         if !self.members.len().is_power_of_two()
             && let Whereabouts::Fix { at, cov } = self.whereabouts
@@ -514,13 +518,8 @@ impl Open {
     }
 
     /// The last time an observation could still join.
-    fn closes_at(&self, all: &[Obs], c: &Config) -> f64 {
-        let end = self
-            .members
-            .iter()
-            .map(|&m| all[m].t_end.unwrap_or(all[m].t))
-            .fold(self.t_max + MAX_ROUND_GAP_S, f64::max);
-        end + c.window_s()
+    fn closes_at(&self, c: &Config) -> f64 {
+        self.sensed_end.max(self.t_max + MAX_ROUND_GAP_S) + c.window_s()
     }
 
     /// Splits a closed episode into events. An observer reports one event once, so an episode
@@ -745,7 +744,7 @@ pub fn associate(obs: &[Observation], c: &Config, clocks: &ClockOffsets) -> Vec<
         // Close what can no longer grow.
         let mut k = 0;
         while k < open.len() {
-            if open[k].closes_at(&all, c) < o.t {
+            if open[k].closes_at(c) < o.t {
                 closed.push(open.swap_remove(k));
             } else {
                 k += 1;
@@ -817,7 +816,7 @@ fn merge(mut eps: Vec<Open>, all: &[Obs], c: &Config) -> Vec<Open> {
         // Episodes that start near this one in time, in either direction.
         let lo = eps.partition_point(|e| e.t_min < eps[i].t_min - reach);
         let mut j = lo;
-        while j < eps.len() && eps[j].t_min <= eps[i].closes_at(all, c) {
+        while j < eps.len() && eps[j].t_min <= eps[i].closes_at(c) {
             if j != i
                 && alive[j]
                 && (eps[j].members.len() <= eps[i].members.len() || folds_into(&eps[i], &eps[j]))
@@ -829,6 +828,7 @@ fn merge(mut eps: Vec<Open>, all: &[Obs], c: &Config) -> Vec<Open> {
                 for m in absorbed {
                     e.class = e.class.meet(all[m].class).unwrap_or(e.class);
                     e.members.push(m);
+                    e.sensed_end = e.sensed_end.max(all[m].t_end.unwrap_or(all[m].t));
                 }
                 e.refresh(all, c);
                 alive[j] = false;
