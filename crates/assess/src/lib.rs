@@ -16,8 +16,8 @@
 //! A weapon seen from the air is the party's that holds the ground it stands on. A party's
 //! allegation never attributes on its own, nor does outgoing fire reported by a single observer
 //! and not located directly (a lone report may be a false alarm). Small-arms fire near the line
-//! is not attributed: its sound does not tell which side fired. "Unattributed" is an honest answer, and the basis says
-//! why in words.
+//! is not attributed: its sound does not tell which side fired. "Unattributed" is an honest
+//! answer, and the basis says why in words.
 
 use truceline_agreement::Agreement;
 use truceline_fusion::{Basis, Class, Incident};
@@ -198,20 +198,19 @@ impl<'a> Assessor<'a> {
             .iter()
             .all(|&i| obs[i].source == Some(Source::Party));
         let located = matches!(inc.basis, Basis::Fix | Basis::Direct | Basis::Wedge);
-        let mut observers: Vec<&str> = inc
-            .observations
-            .iter()
-            .map(|&i| obs[i].observer.as_str())
-            .collect();
-        observers.sort_unstable();
-        observers.dedup();
         let attribution = if allegation_only {
             Attribution {
                 party: None,
                 confidence: 0.0,
                 basis: "a party's allegation alone does not attribute".into(),
             }
-        } else if inc.class == Class::Launch && inc.basis != Basis::Direct && observers.len() < 2 {
+        } else if inc.class == Class::Launch
+            && inc.basis != Basis::Direct
+            && inc
+                .observations
+                .iter()
+                .all(|&i| obs[i].observer == obs[inc.observations[0]].observer)
+        {
             // One monitor's ear is not enough to name a party: a lone report may be a false
             // alarm, and nothing else confirms where it was.
             Attribution {

@@ -201,6 +201,11 @@ impl Obs {
         }
     }
 
+    /// When it was last sensed: the end of its window, for a counted one.
+    fn sensed_end(&self) -> f64 {
+        self.t_end.unwrap_or(self.t)
+    }
+
     /// The event time this observation implies if the event was at `at`.
     fn event_time(&self, at: (f64, f64), c: &Config) -> f64 {
         match (self.sound, self.pos) {
@@ -246,6 +251,11 @@ struct Open {
     windowed: bool,
 }
 
+/// The place's uncertainty as one figure, metres: the root of the covariance's mean variance.
+fn mean_sigma(cov: &[[f64; 2]; 2]) -> f64 {
+    (0.5 * (cov[0][0] + cov[1][1])).max(0.0).sqrt()
+}
+
 /// The most a sequence's shift is widened for the place's uncertainty, seconds: less than the
 /// shortest gap between rounds, so that a sequence cannot slip by a whole round.
 const SPLIT_SHIFT_MAX_S: f64 = 3.0;
@@ -261,11 +271,19 @@ impl Open {
             whereabouts: Whereabouts::Nowhere,
             t_min: o.t,
             t_max: o.t,
-            sensed_end: o.t_end.unwrap_or(o.t),
+            sensed_end: o.sensed_end(),
             windowed: o.t_end.is_some(),
         };
         h.refresh(all, c);
         h
+    }
+
+    /// Counts `m` a member, with its class and when it was sensed; the place and event times
+    /// are left to the caller.
+    fn take_in(&mut self, m: usize, all: &[Obs]) {
+        self.members.push(m);
+        self.sensed_end = self.sensed_end.max(all[m].sensed_end());
+        self.class = self.class.meet(all[m].class).unwrap_or(self.class);
     }
 
     /// Takes in member `m`. The place is updated by one recursive least-squares step where that
@@ -273,35 +291,24 @@ impl Open {
     /// reaches a power of two, so that linearisation errors cannot build up while the cost of
     /// an episode stays linear in its size.
     fn add(&mut self, m: usize, all: &[Obs], c: &Config) {
-        self.members.push(m);
-        self.sensed_end = self.sensed_end.max(all[m].t_end.unwrap_or(all[m].t));
-        self.class = self.class.meet(all[m].class).unwrap_or(self.class);
+        self.take_in(m, all);
         if !self.members.len().is_power_of_two()
             && let Whereabouts::Fix { at, cov } = self.whereabouts
         {
             let mut ms = Vec::new();
             all[m].measurements(&mut ms);
-            let pos_sigma = (0.5 * (cov[0][0] + cov[1][1])).max(0.0).sqrt();
-            let fix = crate::locate::Fix {
-                position: at,
-                cov,
-                ellipse: crate::locate::ellipse(cov),
-            };
             // A step within a third of the place's own sigma: small enough for the linearisation.
-            if let Some(next) =
-                crate::locate::update(&fix, &ms, c.max_range_m, (pos_sigma / 3.0).max(1.0))
+            let max_step = (mean_sigma(&cov) / 3.0).max(1.0);
+            if let Some((next, cov)) = crate::locate::update(at, cov, &ms, c.max_range_m, max_step)
             {
-                let moved = crate::local::distance(at, next.position);
-                self.whereabouts = Whereabouts::Fix {
-                    at: next.position,
-                    cov: next.cov,
-                };
+                let moved = crate::local::distance(at, next);
+                self.whereabouts = Whereabouts::Fix { at: next, cov };
                 // Event times move with the place by its shift over the speed of sound; past a
                 // tenth of a second they are recomputed.
                 if moved / c.speed_of_sound > 0.1 {
                     self.retime(all, c);
                 } else {
-                    let t = all[m].event_time(next.position, c);
+                    let t = all[m].event_time(next, c);
                     self.t_min = self.t_min.min(t);
                     self.t_max = self.t_max.max(t);
                 }
@@ -376,7 +383,7 @@ impl Open {
         let gate_t = c.time_gate_s();
         match &self.whereabouts {
             Whereabouts::Fix { at, cov } => {
-                let pos_sigma = (0.5 * (cov[0][0] + cov[1][1])).max(0.0).sqrt();
+                let pos_sigma = mean_sigma(cov);
                 let mut score = 0.0;
                 if let Some(p) = o.pos {
                     let (az, d) = azimuth_distance(p, *at);
@@ -559,7 +566,7 @@ impl Open {
         // size over the speed of sound (nearer observers one way, farther ones the other): the
         // shift an observer's sequence may take allows for that as well as for its clock.
         let pos_sigma = match &self.whereabouts {
-            Whereabouts::Fix { cov, .. } => (0.5 * (cov[0][0] + cov[1][1])).max(0.0).sqrt(),
+            Whereabouts::Fix { cov, .. } => mean_sigma(cov),
             _ => 0.0,
         };
         let gate = c.time_gate_s() + (2.0 * pos_sigma / c.speed_of_sound).min(SPLIT_SHIFT_MAX_S);
@@ -826,9 +833,7 @@ fn merge(mut eps: Vec<Open>, all: &[Obs], c: &Config) -> Vec<Open> {
                 let absorbed = std::mem::take(&mut eps[j].members);
                 let e = &mut eps[i];
                 for m in absorbed {
-                    e.class = e.class.meet(all[m].class).unwrap_or(e.class);
-                    e.members.push(m);
-                    e.sensed_end = e.sensed_end.max(all[m].t_end.unwrap_or(all[m].t));
+                    e.take_in(m, all);
                 }
                 e.refresh(all, c);
                 alive[j] = false;

@@ -43,6 +43,9 @@ pub enum Measurement {
     Point { at: (f64, f64), sigma_m: f64 },
 }
 
+/// A covariance of east and north, m².
+pub type Covariance = [[f64; 2]; 2];
+
 /// A 95 % error ellipse: semi-axes in metres, azimuth of the major axis in degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ellipse {
@@ -187,12 +190,13 @@ pub fn ellipse(cov: [[f64; 2]; 2]) -> Ellipse {
     }
 }
 
-/// Adds measurements to a fix without solving again: one recursive least-squares step,
-/// linearised at the fix. The fix's information (its covariance's inverse) gains the new
-/// measurements' and the position moves by the step that information and their residuals give.
-/// Exact for a linear problem; for bearings and ranges it is as good as the step is small, so
-/// `None` when the step exceeds `max_step_m` or leaves the bounds of the new measurements, and
-/// the caller solves in full.
+/// Adds measurements to a fix at `position` with covariance `cov` without solving again: one
+/// recursive least-squares step, linearised at the fix. The fix's information (its covariance's
+/// inverse) gains the new measurements' and the position moves by the step that information and
+/// their residuals give. Exact for a linear problem; for bearings and ranges it is as good as the
+/// step is small, so `None` when the step exceeds `max_step_m` or leaves the bounds of the new
+/// measurements, and the caller solves in full. Returns the new position and covariance (no
+/// ellipse: callers that gather observations do not need one at every step).
 ///
 /// ```
 /// use truceline_fusion::locate::{locate, update, Measurement};
@@ -201,14 +205,21 @@ pub fn ellipse(cov: [[f64; 2]; 2]) -> Ellipse {
 /// let [a, b, c] = [(37.80, 48.05), (38.00, 48.05), (37.90, 48.20)];
 /// let m = |from| Measurement::Bearing { from, deg: azimuth_distance(from, event).0, sigma_deg: 2.0 };
 /// let two = locate(&[m(a), m(b)], 30_000.0).unwrap();
-/// let three = update(&two, &[m(c)], 30_000.0, 500.0).unwrap();
+/// let (at, cov) = update(two.position, two.cov, &[m(c)], 30_000.0, 500.0).unwrap();
 /// // A third bearing from across the place adds information: a smaller ellipse.
-/// assert!(three.ellipse.major < two.ellipse.major);
-/// assert!(azimuth_distance(three.position, event).1 < 1.0);
+/// let trace = |c: [[f64; 2]; 2]| c[0][0] + c[1][1];
+/// assert!(trace(cov) < trace(two.cov));
+/// assert!(azimuth_distance(at, event).1 < 1.0);
 /// ```
-pub fn update(fix: &Fix, ms: &[Measurement], max_range_m: f64, max_step_m: f64) -> Option<Fix> {
-    let mut h = invert(fix.cov)?;
-    let plane = Plane::new(fix.position);
+pub fn update(
+    position: (f64, f64),
+    cov: Covariance,
+    ms: &[Measurement],
+    max_range_m: f64,
+    max_step_m: f64,
+) -> Option<((f64, f64), Covariance)> {
+    let mut h = invert(cov)?;
+    let plane = Plane::new(position);
     let (hn, g, _) = normal_equations(ms, &plane, [0.0, 0.0]);
     for i in 0..2 {
         for j in 0..2 {
@@ -228,12 +239,7 @@ pub fn update(fix: &Fix, ms: &[Measurement], max_range_m: f64, max_step_m: f64) 
     if !in_bounds(ms, &plane, step, max_range_m) {
         return None;
     }
-    let position = plane.to_lonlat(step);
-    Some(Fix {
-        position,
-        cov,
-        ellipse: ellipse(cov),
-    })
+    Some((plane.to_lonlat(step), cov))
 }
 
 /// Solves for the position from `start`, or `None` when the measurements do not fix one (a
