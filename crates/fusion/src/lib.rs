@@ -143,14 +143,50 @@ struct Obs {
 /// Each observer's clock error as estimated from the data, seconds (subtracted from its times).
 pub type ClockOffsets = HashMap<String, f64>;
 
-fn prepare(obs: &[Observation], clocks: &ClockOffsets) -> Vec<Obs> {
-    let mut observers: HashMap<&str, usize> = HashMap::new();
-    let mut out: Vec<Obs> = obs
-        .iter()
+/// The observers of an input, numbered once: every pass looks an observer up by number, not by
+/// name.
+struct Observers<'a> {
+    names: Vec<&'a str>,
+    /// The observer of each observation, in the caller's order.
+    of: Vec<usize>,
+}
+
+impl<'a> Observers<'a> {
+    fn new(obs: &'a [Observation]) -> Observers<'a> {
+        let mut numbers: HashMap<&str, usize> = HashMap::new();
+        let mut names = Vec::new();
+        let of = obs
+            .iter()
+            .map(|o| {
+                *numbers.entry(o.observer.as_str()).or_insert_with(|| {
+                    names.push(o.observer.as_str());
+                    names.len() - 1
+                })
+            })
+            .collect();
+        Observers { names, of }
+    }
+
+    /// Offsets by observer number from offsets by name.
+    fn offsets(&self, clocks: &ClockOffsets) -> Vec<Option<f64>> {
+        self.names.iter().map(|n| clocks.get(*n).copied()).collect()
+    }
+
+    /// Offsets by name from offsets by observer number.
+    fn named(&self, offsets: &[Option<f64>]) -> ClockOffsets {
+        self.names
+            .iter()
+            .zip(offsets)
+            .filter_map(|(n, o)| o.map(|o| (n.to_string(), o)))
+            .collect()
+    }
+}
+
+/// The observations as fusion uses them, in the caller's order, with no clock corrected.
+fn convert(obs: &[Observation], observers: &Observers) -> Vec<Obs> {
+    obs.iter()
         .enumerate()
         .map(|(index, o)| {
-            let n = observers.len();
-            let observer = *observers.entry(o.observer.as_str()).or_insert(n);
             let sound = !matches!(
                 o.kind,
                 Kind::MuzzleFlash | Kind::Illumination | Kind::Weapon
@@ -161,8 +197,8 @@ fn prepare(obs: &[Observation], clocks: &ClockOffsets) -> Vec<Obs> {
             let secs = |t: jiff::Timestamp| t.as_millisecond() as f64 / 1000.0;
             Obs {
                 index,
-                observer,
-                t: secs(o.time) - clocks.get(&o.observer).copied().unwrap_or(0.0),
+                observer: observers.of[index],
+                t: secs(o.time),
                 t_end: o.time_end.filter(|_| o.count > 1).map(secs),
                 sound,
                 class: Class::of(o),
@@ -175,6 +211,18 @@ fn prepare(obs: &[Observation], clocks: &ClockOffsets) -> Vec<Obs> {
                     .location
                     .map(|l| ((l.lon, l.lat), (l.uncertainty_m / 2.45).max(1.0))),
             }
+        })
+        .collect()
+}
+
+/// The observations with their observers' clocks corrected (an event's end is left as
+/// reported), in the order they were sensed: by corrected time, then id.
+fn prepare(obs: &[Observation], base: &[Obs], clocks: &[Option<f64>]) -> Vec<Obs> {
+    let mut out: Vec<Obs> = base
+        .iter()
+        .map(|o| Obs {
+            t: o.t - clocks[o.observer].unwrap_or(0.0),
+            ..o.clone()
         })
         .collect();
     out.sort_by(|a, b| {
@@ -744,7 +792,13 @@ fn pair(
 /// The groups of observations (indices into the caller's slice) that are one event each, in
 /// order of their first observation.
 pub fn associate(obs: &[Observation], c: &Config, clocks: &ClockOffsets) -> Vec<Vec<usize>> {
-    let all = prepare(obs, clocks);
+    let observers = Observers::new(obs);
+    let base = convert(obs, &observers);
+    associate_prepared(obs, &prepare(obs, &base, &observers.offsets(clocks)), c)
+}
+
+/// As [`associate`], on observations prepared in the order they were sensed.
+fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -> Vec<Vec<usize>> {
     let mut open: Vec<Open> = Vec::new();
     let mut closed: Vec<Open> = Vec::new();
     for (i, o) in all.iter().enumerate() {
@@ -760,20 +814,20 @@ pub fn associate(obs: &[Observation], c: &Config, clocks: &ClockOffsets) -> Vec<
         let best = open
             .iter()
             .enumerate()
-            .filter_map(|(k, h)| h.fit(o, &all, c).map(|s| (k, s)))
+            .filter_map(|(k, h)| h.fit(o, all, c).map(|s| (k, s)))
             .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         match best {
             Some((k, _)) => {
-                open[k].add(i, &all, c);
+                open[k].add(i, all, c);
             }
-            None => open.push(Open::new(o, i, c, &all)),
+            None => open.push(Open::new(o, i, c, all)),
         }
     }
     closed.extend(open);
-    let episodes = merge(closed, &all, c);
+    let episodes = merge(closed, all, c);
     let mut groups: Vec<Vec<usize>> = episodes
         .into_iter()
-        .flat_map(|h| h.split(&all, c))
+        .flat_map(|h| h.split(all, c))
         .map(|g| {
             // In (time, id) order, not input order: the same incidents from any ordering,
             // down to the last bit of their computed positions.
@@ -898,20 +952,37 @@ pub struct Incident {
 /// what tells apart the rounds of a salvo a few seconds apart, and refines the clocks; the
 /// third associates on the refined clocks.
 pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
-    let first = associate(obs, c, &ClockOffsets::new());
-    let mut clocks = estimate_clocks(obs, &first, c, &ClockOffsets::new());
+    let observers = Observers::new(obs);
+    let base = convert(obs, &observers);
+    let none = vec![None; observers.names.len()];
+    let all = prepare(obs, &base, &none);
+    let first = associate_prepared(obs, &all, c);
+    let mut clocks = clock_errors(&all, &first, c, &none);
     let tight = Config {
         clock_error_s: CALIBRATED_CLOCK_ERROR_S.min(c.clock_error_s),
         ..c.clone()
     };
     // Once more on the corrected clocks: the second estimate rests on cleaner incidents.
-    let second = associate(obs, &tight, &clocks);
-    clocks = estimate_clocks(obs, &second, c, &clocks);
-    let incidents = associate(obs, &tight, &clocks)
+    let all = prepare(obs, &base, &clocks);
+    let second = associate_prepared(obs, &all, &tight);
+    clocks = clock_errors(&all, &second, c, &clocks);
+    let all = prepare(obs, &base, &clocks);
+    let by_index = in_callers_order(&all);
+    let incidents = associate_prepared(obs, &all, &tight)
         .into_iter()
-        .map(|g| incident(obs, g, &tight, &clocks))
+        .map(|g| incident(obs, g, &tight, &by_index))
         .collect();
-    Fusion { incidents, clocks }
+    Fusion {
+        incidents,
+        clocks: observers.named(&clocks),
+    }
+}
+
+/// Prepared observations back in the caller's order.
+fn in_callers_order(all: &[Obs]) -> Vec<&Obs> {
+    let mut by_index: Vec<&Obs> = all.iter().collect();
+    by_index.sort_unstable_by_key(|o| o.index);
+    by_index
 }
 
 /// What is left of a clock's error once estimated, seconds: the reporting jitter and what the
@@ -936,16 +1007,29 @@ pub fn estimate_clocks(
     c: &Config,
     prior: &ClockOffsets,
 ) -> ClockOffsets {
-    let mut residuals: HashMap<&str, Vec<f64>> = HashMap::new();
-    // Prepared once, in the caller's order.
-    let mut prepared = prepare(obs, prior);
-    prepared.sort_by_key(|p| p.index);
+    let observers = Observers::new(obs);
+    let base = convert(obs, &observers);
+    let prior = observers.offsets(prior);
+    let all = prepare(obs, &base, &prior);
+    observers.named(&clock_errors(&all, groups, c, &prior))
+}
+
+/// As [`estimate_clocks`], on prepared observations, by observer number.
+fn clock_errors(
+    all: &[Obs],
+    groups: &[Vec<usize>],
+    c: &Config,
+    prior: &[Option<f64>],
+) -> Vec<Option<f64>> {
+    let mut residuals: Vec<Vec<f64>> = vec![Vec::new(); prior.len()];
+    let prepared = in_callers_order(all);
+    let mut ms = Vec::new();
     for g in groups {
         if g.len() < 3 {
             continue;
         }
-        let members: Vec<&Obs> = g.iter().map(|&i| &prepared[i]).collect();
-        let mut ms = Vec::new();
+        let members: Vec<&Obs> = g.iter().map(|&i| prepared[i]).collect();
+        ms.clear();
         for p in &members {
             p.measurements(&mut ms);
         }
@@ -960,39 +1044,26 @@ pub fn estimate_clocks(
         let n = taus.len() as f64;
         for (p, t) in members.iter().zip(&taus) {
             let others = (sum - t) / (n - 1.0);
-            residuals
-                .entry(obs[p.index].observer.as_str())
-                .or_default()
-                .push(t - others);
+            residuals[p.observer].push(t - others);
         }
     }
     residuals
         .into_iter()
-        .filter(|(_, r)| r.len() >= 5)
-        .map(|(o, mut r)| {
+        .zip(prior)
+        .map(|(mut r, prior)| {
+            if r.len() < 5 {
+                return None;
+            }
             r.sort_by(f64::total_cmp);
             // Relative to the mean of the others, an observer's residual overstates its own
             // error by the others' average: scaled back by (n−1)/n it is near enough.
-            let prior = prior.get(o).copied().unwrap_or(0.0);
-            (o.to_string(), prior + r[r.len() / 2])
+            Some(prior.unwrap_or(0.0) + r[r.len() / 2])
         })
         .collect()
 }
 
-fn incident(
-    obs: &[Observation],
-    members: Vec<usize>,
-    c: &Config,
-    clocks: &ClockOffsets,
-) -> Incident {
-    let prepared: Vec<Obs> = members
-        .iter()
-        .map(|&i| {
-            let mut p = prepare(std::slice::from_ref(&obs[i]), clocks).remove(0);
-            p.index = i;
-            p
-        })
-        .collect();
+fn incident(obs: &[Observation], members: Vec<usize>, c: &Config, by_index: &[&Obs]) -> Incident {
+    let prepared: Vec<&Obs> = members.iter().map(|&i| by_index[i]).collect();
     let mut ms = Vec::new();
     for p in &prepared {
         p.measurements(&mut ms);

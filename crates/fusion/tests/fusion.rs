@@ -278,22 +278,37 @@ fn a_single_bearing_with_a_range_is_a_wedge() {
     assert!(e.major > 1500.0 && e.minor < 1000.0, "{e:?}");
 }
 
+/// Where the exchange of small-arms fire in the window tests was.
+fn exchange() -> (f64, f64) {
+    dest(EVENT, 0.0, 300.0)
+}
+
+/// A post's windowed count of bursts at the exchange.
+fn window(
+    id: &str,
+    observer: &str,
+    at: (f64, f64),
+    count: u32,
+    start: &str,
+    end: &str,
+) -> Observation {
+    let ex = exchange();
+    let (s, az, _, _): (f64, f64, f64, f64) = Geodesic::wgs84().inverse(at.1, at.0, ex.1, ex.0);
+    let json = format!(
+        r#"{{"id":"{id}","observer":"{observer}","source":"post","time":"{start}","time_end":"{end}","kind":"burst","count":{count},
+            "observer_position":{{"lon":{},"lat":{}}},"bearing_deg":{},"bearing_sigma_deg":5,"distance_m":{{"min":{},"max":{}}}}}"#,
+        at.0,
+        at.1,
+        az.rem_euclid(360.0),
+        (s * 0.7).round(),
+        (s * 1.4).round()
+    );
+    parse(json.as_bytes(), &vocab()).unwrap()
+}
+
 #[test]
 fn windows_of_one_exchange_count_the_largest_not_the_sum() {
-    let ex = dest(EVENT, 0.0, 300.0);
-    let window = |id: &str, observer: &str, at: (f64, f64), count: u32, start: &str, end: &str| {
-        let (s, az, _, _): (f64, f64, f64, f64) = Geodesic::wgs84().inverse(at.1, at.0, ex.1, ex.0);
-        let json = format!(
-            r#"{{"id":"{id}","observer":"{observer}","source":"post","time":"{start}","time_end":"{end}","kind":"burst","count":{count},
-                "observer_position":{{"lon":{},"lat":{}}},"bearing_deg":{},"bearing_sigma_deg":5,"distance_m":{{"min":{},"max":{}}}}}"#,
-            at.0,
-            at.1,
-            az.rem_euclid(360.0),
-            (s * 0.7).round(),
-            (s * 1.4).round()
-        );
-        parse(json.as_bytes(), &vocab()).unwrap()
-    };
+    let ex = exchange();
     let mut obs = vec![
         window(
             "w1",
@@ -341,4 +356,39 @@ fn windows_of_one_exchange_count_the_largest_not_the_sum() {
     let inc = &f.incidents[0];
     assert_eq!(inc.count, 12, "the largest count, not 12 + 9 + 3");
     assert!(inc.time_end.is_some());
+}
+
+#[test]
+fn single_reports_folded_into_a_window_count_by_observer_not_in_all() {
+    let ex = exchange();
+    let mut obs = vec![window(
+        "w1",
+        "op1",
+        dest(ex, 200.0, 1800.0),
+        2,
+        "2026-11-25T10:02:00Z",
+        "2026-11-25T10:09:00Z",
+    )];
+    // Three bursts one sensor heard and two another heard, of the same exchange: at least three
+    // bursts, not five.
+    let sensors = [("ac1", 110.0, 2500.0), ("ac2", 250.0, 2200.0)];
+    for (k, t) in [150.0, 220.0, 400.0, 160.0, 230.0].iter().enumerate() {
+        let (name, az, d) = sensors[usize::from(k >= 3)];
+        obs.push(heard(
+            &format!("s{k}"),
+            name,
+            "acoustic",
+            dest(ex, az, d),
+            dest(ex, 90.0 * k as f64, 100.0),
+            *t,
+            0.0,
+            1.0,
+            2.0,
+            "burst",
+            None,
+        ));
+    }
+    let f = fuse(&obs, &Config::default());
+    assert_eq!(f.incidents.len(), 1, "{:?}", f.incidents);
+    assert_eq!(f.incidents[0].count, 3, "the most one observer reported");
 }
