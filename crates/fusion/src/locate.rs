@@ -96,31 +96,76 @@ pub fn range_residual(d: f64, min: f64, max: f64) -> (f64, f64) {
     ((d.ln() - mu) / s, 1.0 / (d * s))
 }
 
-/// Residual and gradient (east, north) of one measurement at `x` in `plane`, in sigmas.
-fn residual(m: &Measurement, plane: &Plane, x: [f64; 2]) -> (f64, [f64; 2]) {
+/// A measurement with what every evaluation of it needs worked out once: the solver evaluates
+/// each many times, and the sines, cosines and logarithms of its constants were a good share of
+/// its cost.
+#[derive(Debug, Clone, Copy)]
+enum Term {
+    Bearing {
+        from: (f64, f64),
+        rad: f64,
+        /// Sine and cosine of the bearing.
+        dir: (f64, f64),
+        sigma_rad: f64,
+    },
+    /// The logarithm of the distance: its mean and sigma.
+    Range { from: (f64, f64), mu: f64, s: f64 },
+    Point { at: (f64, f64), sigma_m: f64 },
+}
+
+fn terms(ms: &[Measurement]) -> Vec<Term> {
+    ms.iter()
+        .map(|m| match *m {
+            Measurement::Bearing {
+                from,
+                deg,
+                sigma_deg,
+            } => {
+                let rad = deg.to_radians();
+                Term::Bearing {
+                    from,
+                    rad,
+                    dir: rad.sin_cos(),
+                    sigma_rad: sigma_deg.to_radians(),
+                }
+            }
+            Measurement::Range { from, min, max } => {
+                let (mu, s) = range_log_mean_sigma(min, max);
+                Term::Range { from, mu, s }
+            }
+            Measurement::Point { at, sigma_m } => Term::Point {
+                at,
+                sigma_m: sigma_m.max(1.0),
+            },
+        })
+        .collect()
+}
+
+/// Residual and gradient (east, north) of one bearing or range at `x` in `plane`, in sigmas.
+fn residual(m: &Term, plane: &Plane, x: [f64; 2]) -> (f64, [f64; 2]) {
     match *m {
-        Measurement::Bearing {
+        Term::Bearing {
             from,
-            deg,
-            sigma_deg,
+            rad,
+            sigma_rad: s,
+            ..
         } => {
             let (e, n, conv) = plane.towards(from, x);
             let d = (e * e + n * n).sqrt().max(1.0);
-            let s = sigma_deg.to_radians();
-            let r = wrap_pi(e.atan2(n) - conv - deg.to_radians()) / s;
+            let r = wrap_pi(e.atan2(n) - conv - rad) / s;
             // d(az)/dx: perpendicular to the line of sight, 1/d. The line of sight's direction
             // turned by the small convergence to the observer's north, to first order.
             let (sin, cos) = (e / d - conv * n / d, n / d + conv * e / d);
             (r, [cos / (d * s), -sin / (d * s)])
         }
-        Measurement::Range { from, min, max } => {
+        Term::Range { from, mu, s } => {
             let (e, n, _) = plane.towards(from, x);
             let d = (e * e + n * n).sqrt().max(1.0);
-            let (r, dr) = range_residual(d, min, max);
+            let (r, dr) = ((d.ln() - mu) / s, 1.0 / (d * s));
             (r, [e / d * dr, n / d * dr])
         }
         // A point gives two residuals; `normal_equations` and `information` take it apart.
-        Measurement::Point { .. } => (0.0, [0.0, 0.0]),
+        Term::Point { .. } => (0.0, [0.0, 0.0]),
     }
 }
 
@@ -141,10 +186,10 @@ fn wrap_pi(a: f64) -> f64 {
 pub fn information(ms: &[Measurement], at: (f64, f64)) -> [[f64; 2]; 2] {
     let plane = Plane::new(at);
     let mut info = [[0.0; 2]; 2];
-    for m in ms {
+    for m in &terms(ms) {
         match m {
-            Measurement::Point { sigma_m, .. } => {
-                let w = 1.0 / sigma_m.max(1.0).powi(2);
+            Term::Point { sigma_m, .. } => {
+                let w = 1.0 / sigma_m.powi(2);
                 info[0][0] += w;
                 info[1][1] += w;
             }
@@ -220,6 +265,7 @@ pub fn update(
 ) -> Option<((f64, f64), Covariance)> {
     let mut h = invert(cov)?;
     let plane = Plane::new(position);
+    let ms = &terms(ms);
     let (hn, g, _) = normal_equations(ms, &plane, [0.0, 0.0]);
     for i in 0..2 {
         for j in 0..2 {
@@ -256,6 +302,7 @@ pub fn locate_iter(
     iterations: usize,
 ) -> Option<Fix> {
     let mut at = start;
+    let ms = &terms(ms);
     for _ in 0..iterations {
         let plane = Plane::new(at);
         let (h, g, cost) = normal_equations(ms, &plane, [0.0, 0.0]);
@@ -383,12 +430,12 @@ pub fn intersect(
     Some((plane.to_lonlat([s * da[0], s * da[1]]), s, t))
 }
 
-fn in_bounds(ms: &[Measurement], plane: &Plane, x: [f64; 2], max_range_m: f64) -> bool {
+fn in_bounds(ms: &[Term], plane: &Plane, x: [f64; 2], max_range_m: f64) -> bool {
     ms.iter().all(|m| match m {
-        Measurement::Bearing { from, deg, .. } => {
+        Term::Bearing { from, dir, .. } => {
             let (e, n, _) = plane.towards(*from, x);
             // Ahead of the observer: within 90° of its bearing, i.e. a positive projection.
-            let (s, c) = deg.to_radians().sin_cos();
+            let (s, c) = *dir;
             e * e + n * n <= max_range_m * max_range_m && e * s + n * c > 0.0
         }
         _ => true,
@@ -403,7 +450,7 @@ fn huber(r: f64) -> f64 {
 
 /// The robust normal equations at `x`: JᵀWJ, JᵀWr and the robust cost.
 fn normal_equations(
-    ms: &[Measurement],
+    ms: &[Term],
     plane: &Plane,
     x: [f64; 2],
 ) -> ([[f64; 2]; 2], [f64; 2], f64) {
@@ -426,9 +473,9 @@ fn normal_equations(
     };
     for m in ms {
         match m {
-            Measurement::Point { at, sigma_m } => {
+            Term::Point { at, sigma_m } => {
                 let p = plane.to_xy(*at);
-                let s = sigma_m.max(1.0);
+                let s = *sigma_m;
                 add((x[0] - p[0]) / s, [1.0 / s, 0.0]);
                 add((x[1] - p[1]) / s, [0.0, 1.0 / s]);
             }
