@@ -34,7 +34,7 @@ use std::collections::HashMap;
 
 use truceline_observation::{Kind, Observation, Source, Subtype};
 
-use crate::local::{angle_diff, azimuth_distance};
+use crate::local::{Plane, angle_diff, azimuth_distance};
 use crate::locate::{
     Ellipse, Measurement, intersect, locate, range_log_mean_sigma, range_residual,
 };
@@ -261,15 +261,25 @@ impl Obs {
             _ => self.t,
         }
     }
+
+    /// As [`Obs::event_time`], for an event at the origin of `plane`.
+    fn event_time_at(&self, plane: &Plane, c: &Config) -> f64 {
+        match (self.sound, self.pos) {
+            (true, Some(p)) => self.t - plane.distance_from(p) / c.speed_of_sound,
+            _ => self.t,
+        }
+    }
 }
 
 /// Where an open incident is thought to be.
 #[derive(Debug, Clone)]
 enum Whereabouts {
-    /// Located, with the covariance of east and north.
+    /// Located, with the covariance of east and north, and the tangent plane there (distances
+    /// and azimuths to the place are taken in it, without a trigonometric call).
     Fix {
         at: (f64, f64),
         cov: [[f64; 2]; 2],
+        plane: Plane,
     },
     /// Only a direction from one observer.
     Ray {
@@ -282,6 +292,16 @@ enum Whereabouts {
         observer_at: (f64, f64),
     },
     Nowhere,
+}
+
+impl Whereabouts {
+    fn fix(at: (f64, f64), cov: [[f64; 2]; 2]) -> Whereabouts {
+        Whereabouts::Fix {
+            at,
+            cov,
+            plane: Plane::new(at),
+        }
+    }
 }
 
 /// An episode being gathered: observations of one place over a short time, possibly several
@@ -341,7 +361,7 @@ impl Open {
     fn add(&mut self, m: usize, all: &[Obs], c: &Config) {
         self.take_in(m, all);
         if !self.members.len().is_power_of_two()
-            && let Whereabouts::Fix { at, cov } = self.whereabouts
+            && let Whereabouts::Fix { at, cov, .. } = self.whereabouts
         {
             let mut ms = Vec::new();
             all[m].measurements(&mut ms);
@@ -350,13 +370,13 @@ impl Open {
             if let Some((next, cov)) = crate::locate::update(at, cov, &ms, c.max_range_m, max_step)
             {
                 let moved = crate::local::distance(at, next);
-                self.whereabouts = Whereabouts::Fix { at: next, cov };
+                self.whereabouts = Whereabouts::fix(next, cov);
                 // Event times move with the place by its shift over the speed of sound; past a
                 // tenth of a second they are recomputed.
                 if moved / c.speed_of_sound > 0.1 {
                     self.retime(all, c);
-                } else {
-                    let t = all[m].event_time(next, c);
+                } else if let Whereabouts::Fix { plane, .. } = &self.whereabouts {
+                    let t = all[m].event_time_at(plane, c);
                     self.t_min = self.t_min.min(t);
                     self.t_max = self.t_max.max(t);
                 }
@@ -379,10 +399,7 @@ impl Open {
             _ => locate(&ms, c.max_range_m),
         };
         self.whereabouts = match fix {
-            Some(fix) => Whereabouts::Fix {
-                at: fix.position,
-                cov: fix.cov,
-            },
+            Some(fix) => Whereabouts::fix(fix.position, fix.cov),
             None => {
                 let first = &all[self.members[0]];
                 match (first.pos, first.bearing) {
@@ -402,7 +419,7 @@ impl Open {
     /// Re-estimates the span of event times from the members and the place.
     fn retime(&mut self, all: &[Obs], c: &Config) {
         let times = self.members.iter().map(|&m| match &self.whereabouts {
-            Whereabouts::Fix { at, .. } => all[m].event_time(*at, c),
+            Whereabouts::Fix { plane, .. } => all[m].event_time_at(plane, c),
             // Unlocated: the time sensed, an upper bound on the event's.
             _ => all[m].t,
         });
@@ -430,11 +447,11 @@ impl Open {
         self.class.meet(o.class)?;
         let gate_t = c.time_gate_s();
         match &self.whereabouts {
-            Whereabouts::Fix { at, cov } => {
+            Whereabouts::Fix { cov, plane, .. } => {
                 let pos_sigma = mean_sigma(cov);
                 let mut score = 0.0;
                 if let Some(p) = o.pos {
-                    let (az, d) = azimuth_distance(p, *at);
+                    let (az, d) = plane.sighting(p);
                     if d > c.max_range_m + 3.0 * pos_sigma {
                         return None;
                     }
@@ -457,7 +474,7 @@ impl Open {
                     }
                 }
                 if let Some((q, s)) = o.point {
-                    let d = azimuth_distance(q, *at).1;
+                    let d = plane.distance_from(q);
                     let r = d / s.hypot(pos_sigma);
                     if r > c.gate {
                         return None;
@@ -469,7 +486,7 @@ impl Open {
                 }
                 // Where the place is uncertain, so is the sound's travel time to each observer.
                 let slack = 2.0 * pos_sigma / c.speed_of_sound;
-                let dt = self.outside(o.event_time(*at, c));
+                let dt = self.outside(o.event_time_at(plane, c));
                 if dt > gate_t + slack {
                     return None;
                 }
@@ -591,13 +608,9 @@ impl Open {
         if self.windowed || by_observer.values().all(|v| v.len() == 1) {
             return vec![self.members];
         }
-        let at = match &self.whereabouts {
-            Whereabouts::Fix { at, .. } => Some(*at),
-            _ => None,
-        };
-        let tau = |m: usize| match at {
-            Some(x) => all[m].event_time(x, c),
-            None => all[m].t,
+        let tau = |m: usize| match &self.whereabouts {
+            Whereabouts::Fix { plane, .. } => all[m].event_time_at(plane, c),
+            _ => all[m].t,
         };
         let mut seqs: Vec<Vec<(f64, usize)>> = by_observer
             .into_values()
@@ -708,12 +721,14 @@ fn same_place_and_time(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
     if (a.windowed != b.windowed && !folding) || a.class.meet(b.class).is_none() {
         return false;
     }
-    let Whereabouts::Fix { at, cov } = &a.whereabouts else {
+    let Whereabouts::Fix { at, cov, plane } = &a.whereabouts else {
         return false;
     };
     let sa = (0.5 * (cov[0][0] + cov[1][1])).sqrt();
     let place_ok = match &b.whereabouts {
-        Whereabouts::Fix { at: bt, cov: bc } => {
+        Whereabouts::Fix {
+            at: bt, cov: bc, ..
+        } => {
             let sb = (0.5 * (bc[0][0] + bc[1][1])).sqrt();
             azimuth_distance(*at, *bt).1 <= c.gate * sa.hypot(sb) + SALVO_SPREAD_M
         }
@@ -748,7 +763,7 @@ fn same_place_and_time(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
     }
     let slack = c.time_gate_s() + 2.0 * (sa + SALVO_SPREAD_M) / c.speed_of_sound;
     b.members.iter().all(|&m| {
-        let t = all[m].event_time(*at, c);
+        let t = all[m].event_time_at(plane, c);
         t >= a.t_min - slack && t <= a.t_max + MAX_ROUND_GAP_S + slack
     })
 }

@@ -109,8 +109,15 @@ enum Term {
         sigma_rad: f64,
     },
     /// The logarithm of the distance: its mean and sigma.
-    Range { from: (f64, f64), mu: f64, s: f64 },
-    Point { at: (f64, f64), sigma_m: f64 },
+    Range {
+        from: (f64, f64),
+        mu: f64,
+        s: f64,
+    },
+    Point {
+        at: (f64, f64),
+        sigma_m: f64,
+    },
 }
 
 fn terms(ms: &[Measurement]) -> Vec<Term> {
@@ -449,11 +456,7 @@ fn huber(r: f64) -> f64 {
 }
 
 /// The robust normal equations at `x`: JᵀWJ, JᵀWr and the robust cost.
-fn normal_equations(
-    ms: &[Term],
-    plane: &Plane,
-    x: [f64; 2],
-) -> ([[f64; 2]; 2], [f64; 2], f64) {
+fn normal_equations(ms: &[Term], plane: &Plane, x: [f64; 2]) -> ([[f64; 2]; 2], [f64; 2], f64) {
     let mut h = [[0.0; 2]; 2];
     let mut g = [0.0; 2];
     let mut cost = 0.0;
