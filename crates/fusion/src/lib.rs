@@ -218,18 +218,19 @@ fn convert(obs: &[Observation], observers: &Observers) -> Vec<Obs> {
 /// The observations with their observers' clocks corrected (an event's end is left as
 /// reported), in the order they were sensed: by corrected time, then id.
 fn prepare(obs: &[Observation], base: &[Obs], clocks: &[Option<f64>]) -> Vec<Obs> {
-    let mut out: Vec<Obs> = base
+    // Sorted as small keys, then gathered: cheaper than moving whole observations about.
+    let mut keys: Vec<(f64, usize)> = base
         .iter()
-        .map(|o| Obs {
-            t: o.t - clocks[o.observer].unwrap_or(0.0),
-            ..o.clone()
-        })
+        .map(|o| (o.t - clocks[o.observer].unwrap_or(0.0), o.index))
         .collect();
-    out.sort_by(|a, b| {
-        a.t.total_cmp(&b.t)
-            .then_with(|| obs[a.index].id.cmp(&obs[b.index].id))
+    // Ids are unique, so the order is total and an unstable sort gives the same result.
+    keys.sort_unstable_by(|a, b| {
+        a.0.total_cmp(&b.0)
+            .then_with(|| obs[a.1].id.cmp(&obs[b.1].id))
     });
-    out
+    keys.into_iter()
+        .map(|(t, i)| Obs { t, ..base[i].clone() })
+        .collect()
 }
 
 impl Obs {
@@ -856,7 +857,8 @@ fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -> Vec<Vec<u
             g
         })
         .collect();
-    groups.sort_by(|a, b| {
+    // No two groups share a first member: the order is total.
+    groups.sort_unstable_by(|a, b| {
         let (x, y) = (&obs[a[0]], &obs[b[0]]);
         x.time.cmp(&y.time).then_with(|| x.id.cmp(&y.id))
     });
@@ -869,7 +871,7 @@ fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -> Vec<Vec<u
 /// (for an unlocated one: its ray passes the other's place) and the event times its members
 /// imply there fall within the other's span.
 fn merge(mut eps: Vec<Open>, all: &[Obs], c: &Config) -> Vec<Open> {
-    eps.sort_by(|a, b| {
+    eps.sort_unstable_by(|a, b| {
         a.t_min
             .total_cmp(&b.t_min)
             .then(a.members[0].cmp(&b.members[0]))
@@ -878,7 +880,7 @@ fn merge(mut eps: Vec<Open>, all: &[Obs], c: &Config) -> Vec<Open> {
     let mut alive = vec![true; eps.len()];
     // Largest first, so that fragments gather into the best-located episode.
     let mut order: Vec<usize> = (0..eps.len()).collect();
-    order.sort_by(|&a, &b| {
+    order.sort_unstable_by(|&a, &b| {
         eps[b]
             .members
             .len()
