@@ -36,7 +36,7 @@ use truceline_observation::{Kind, Observation, Source, Subtype};
 
 use crate::local::{Plane, angle_diff, azimuth_distance};
 use crate::locate::{
-    Ellipse, Measurement, intersect, locate, range_log_mean_sigma, range_residual,
+    Ellipse, Fix, Measurement, intersect, locate, range_log_mean_sigma, range_residual,
 };
 
 /// The tunable figures of association; the defaults suit monitors with clocks within ±2 s.
@@ -229,7 +229,10 @@ fn prepare(obs: &[Observation], base: &[Obs], clocks: &[Option<f64>]) -> Vec<Obs
             .then_with(|| obs[a.1].id.cmp(&obs[b.1].id))
     });
     keys.into_iter()
-        .map(|(t, i)| Obs { t, ..base[i].clone() })
+        .map(|(t, i)| Obs {
+            t,
+            ..base[i].clone()
+        })
         .collect()
 }
 
@@ -811,10 +814,21 @@ pub fn associate(obs: &[Observation], c: &Config, clocks: &ClockOffsets) -> Vec<
     let observers = Observers::new(obs);
     let base = convert(obs, &observers);
     associate_prepared(obs, &prepare(obs, &base, &observers.offsets(clocks)), c)
+        .into_iter()
+        .map(|g| g.members)
+        .collect()
+}
+
+/// The observations of one event, and where the episode they came from was placed: a start
+/// for locating the event on its own.
+struct Group {
+    /// Indices into the caller's slice, in (time, id) order.
+    members: Vec<usize>,
+    near: Option<(f64, f64)>,
 }
 
 /// As [`associate`], on observations prepared in the order they were sensed.
-fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -> Vec<Vec<usize>> {
+fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -> Vec<Group> {
     let mut open: Vec<Open> = Vec::new();
     let mut closed: Vec<Open> = Vec::new();
     for (i, o) in all.iter().enumerate() {
@@ -841,10 +855,16 @@ fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -> Vec<Vec<u
     }
     closed.extend(open);
     let episodes = merge(closed, all, c);
-    let mut groups: Vec<Vec<usize>> = episodes
+    let mut groups: Vec<Group> = episodes
         .into_iter()
-        .flat_map(|h| h.split(all, c))
-        .map(|g| {
+        .flat_map(|h| {
+            let near = match h.whereabouts {
+                Whereabouts::Fix { at, .. } => Some(at),
+                _ => None,
+            };
+            h.split(all, c).into_iter().map(move |g| (g, near))
+        })
+        .map(|(g, near)| {
             // In (time, id) order, not input order: the same incidents from any ordering,
             // down to the last bit of their computed positions.
             let mut g: Vec<usize> = g.iter().map(|&m| all[m].index).collect();
@@ -854,15 +874,23 @@ fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -> Vec<Vec<u
                     .cmp(&obs[b].time)
                     .then_with(|| obs[a].id.cmp(&obs[b].id))
             });
-            g
+            Group { members: g, near }
         })
         .collect();
     // No two groups share a first member: the order is total.
     groups.sort_unstable_by(|a, b| {
-        let (x, y) = (&obs[a[0]], &obs[b[0]]);
+        let (x, y) = (&obs[a.members[0]], &obs[b.members[0]]);
         x.time.cmp(&y.time).then_with(|| x.id.cmp(&y.id))
     });
     groups
+}
+
+/// Locates a group from where its episode was, or from the measurements alone.
+fn locate_group(ms: &[Measurement], near: Option<(f64, f64)>, c: &Config) -> Option<Fix> {
+    match near {
+        Some(at) => crate::locate::locate_from(ms, at, c.max_range_m),
+        None => locate(ms, c.max_range_m),
+    }
 }
 
 /// Joins episodes that the order of arrival kept apart: a camera's flash seen before anyone
@@ -1028,13 +1056,20 @@ pub fn estimate_clocks(
     let base = convert(obs, &observers);
     let prior = observers.offsets(prior);
     let all = prepare(obs, &base, &prior);
-    observers.named(&clock_errors(&all, groups, c, &prior))
+    let groups: Vec<Group> = groups
+        .iter()
+        .map(|g| Group {
+            members: g.clone(),
+            near: None,
+        })
+        .collect();
+    observers.named(&clock_errors(&all, &groups, c, &prior))
 }
 
 /// As [`estimate_clocks`], on prepared observations, by observer number.
 fn clock_errors(
     all: &[Obs],
-    groups: &[Vec<usize>],
+    groups: &[Group],
     c: &Config,
     prior: &[Option<f64>],
 ) -> Vec<Option<f64>> {
@@ -1042,15 +1077,15 @@ fn clock_errors(
     let prepared = in_callers_order(all);
     let mut ms = Vec::new();
     for g in groups {
-        if g.len() < 3 {
+        if g.members.len() < 3 {
             continue;
         }
-        let members: Vec<&Obs> = g.iter().map(|&i| prepared[i]).collect();
+        let members: Vec<&Obs> = g.members.iter().map(|&i| prepared[i]).collect();
         ms.clear();
         for p in &members {
             p.measurements(&mut ms);
         }
-        let Some(fix) = locate(&ms, c.max_range_m) else {
+        let Some(fix) = locate_group(&ms, g.near, c) else {
             continue;
         };
         let taus: Vec<f64> = members
@@ -1079,7 +1114,8 @@ fn clock_errors(
         .collect()
 }
 
-fn incident(obs: &[Observation], members: Vec<usize>, c: &Config, by_index: &[&Obs]) -> Incident {
+fn incident(obs: &[Observation], group: Group, c: &Config, by_index: &[&Obs]) -> Incident {
+    let members = group.members;
     let prepared: Vec<&Obs> = members.iter().map(|&i| by_index[i]).collect();
     let mut ms = Vec::new();
     for p in &prepared {
@@ -1093,7 +1129,7 @@ fn incident(obs: &[Observation], members: Vec<usize>, c: &Config, by_index: &[&O
         .iter()
         .filter(|m| matches!(m, Measurement::Point { .. }))
         .count();
-    let fix = locate(&ms, c.max_range_m);
+    let fix = locate_group(&ms, group.near, c);
     let basis = match (&fix, bearings, points) {
         (None, _, _) => Basis::ObserverOnly,
         (Some(_), b, p) if b + p >= 2 => Basis::Fix,
