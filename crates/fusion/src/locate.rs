@@ -2,7 +2,8 @@
 //! the observations that sensed it, with its covariance.
 //!
 //! Weighted non-linear least squares (Gauss–Newton with step halving) in a tangent plane at the
-//! current estimate, re-centred every iteration so that the plane is exact where it matters.
+//! current estimate, re-centred whenever the estimate has moved a kilometre from its origin so
+//! that the plane is exact where it matters.
 //! Robust: residuals past 2.5 sigmas are down-weighted (Huber), so one wild bearing cannot drag
 //! the solution. Bounded: a step never takes the estimate behind an observer that gave a
 //! bearing, nor beyond the farthest distance anything is sensed from.
@@ -308,42 +309,55 @@ pub fn locate_iter(
     max_range_m: f64,
     iterations: usize,
 ) -> Option<Fix> {
-    let mut at = start;
     let ms = &terms(ms);
+    let mut plane = Plane::new(start);
+    let mut x = [0.0, 0.0];
+    // The normal equations at an accepted step serve the next iteration and the covariance:
+    // each iteration costs one evaluation of the measurements, not two.
+    let (mut h, mut g, mut cost) = normal_equations(ms, &plane, x);
     for _ in 0..iterations {
-        let plane = Plane::new(at);
-        let (h, g, cost) = normal_equations(ms, &plane, [0.0, 0.0]);
         let hinv = invert(h)?;
         let mut step = [
             -(hinv[0][0] * g[0] + hinv[0][1] * g[1]),
             -(hinv[1][0] * g[0] + hinv[1][1] * g[1]),
         ];
         // Step halving: accept only steps that lower the robust cost and stay in bounds.
-        let mut accepted = false;
+        let mut accepted = None;
         for _ in 0..8 {
-            if in_bounds(ms, &plane, step, max_range_m) {
-                let (_, _, c2) = normal_equations(ms, &plane, step);
+            let next = [x[0] + step[0], x[1] + step[1]];
+            if in_bounds(ms, &plane, next, max_range_m) {
+                let (h2, g2, c2) = normal_equations(ms, &plane, next);
                 if c2 <= cost + 1e-9 {
-                    at = plane.to_lonlat(step);
-                    accepted = true;
+                    accepted = Some((next, h2, g2, c2));
                     break;
                 }
             }
             step = [step[0] * 0.5, step[1] * 0.5];
         }
-        if !accepted || step[0].hypot(step[1]) < 0.05 {
+        let Some((next, h2, g2, c2)) = accepted else {
+            break;
+        };
+        (x, h, g, cost) = (next, h2, g2, c2);
+        // The plane's offsets are exact near its origin: far from it, start a new one there.
+        if x[0].hypot(x[1]) > RECENTRE_M {
+            plane = Plane::new(plane.to_lonlat(x));
+            x = [0.0, 0.0];
+            (h, g, cost) = normal_equations(ms, &plane, x);
+        }
+        if step[0].hypot(step[1]) < 0.05 {
             break;
         }
     }
-    let plane = Plane::new(at);
-    let (h, _, _) = normal_equations(ms, &plane, [0.0, 0.0]);
     let cov = invert(h)?;
     Some(Fix {
-        position: at,
+        position: plane.to_lonlat(x),
         cov,
         ellipse: ellipse(cov),
     })
 }
+
+/// How far the solver moves from its tangent plane's origin before it takes a new plane, metres.
+const RECENTRE_M: f64 = 1_000.0;
 
 /// Solves from a starting point found from the measurements themselves.
 pub fn locate(ms: &[Measurement], max_range_m: f64) -> Option<Fix> {
