@@ -137,6 +137,8 @@ struct Obs {
     pos: Option<(f64, f64)>,
     bearing: Option<(f64, f64)>,
     range: Option<(f64, f64)>,
+    /// The range as the mean and sigma of the distance's logarithm.
+    range_log: Option<(f64, f64)>,
     point: Option<((f64, f64), f64)>,
 }
 
@@ -206,6 +208,7 @@ fn convert(obs: &[Observation], observers: &Observers) -> Vec<Obs> {
                 pos: o.observer_position.map(|p| (p.lon, p.lat)),
                 bearing: o.bearing.map(|b| (b.deg, b.sigma_deg)),
                 range: o.distance_m.map(|r| (r.min, r.max)),
+                range_log: o.distance_m.map(|r| range_log_mean_sigma(r.min, r.max)),
                 // `uncertainty_m` is read as a 95 % radius.
                 point: o
                     .location
@@ -456,24 +459,50 @@ impl Open {
         match &self.whereabouts {
             Whereabouts::Fix { cov, plane, .. } => {
                 let pos_sigma = mean_sigma(cov);
-                let mut score = 0.0;
-                if let Some(p) = o.pos {
-                    let (az, d) = plane.sighting(p);
-                    if d > c.max_range_m + 3.0 * pos_sigma {
+                // The cheap tests first, distance and then time: they turn most episodes away
+                // before any trigonometric call or logarithm.
+                let seen = match o.pos {
+                    Some(p) => {
+                        let (e, n, conv) = plane.towards(p, [0.0, 0.0]);
+                        let d = (e * e + n * n).sqrt();
+                        if d > c.max_range_m + 3.0 * pos_sigma {
+                            return None;
+                        }
+                        Some((e, n, conv, d))
+                    }
+                    None => None,
+                };
+                let time_score = if self.windowed {
+                    0.0
+                } else {
+                    // Where the place is uncertain, so is the sound's travel time to each
+                    // observer.
+                    let slack = 2.0 * pos_sigma / c.speed_of_sound;
+                    let t = match seen {
+                        Some((.., d)) if o.sound => o.t - d / c.speed_of_sound,
+                        _ => o.t,
+                    };
+                    let dt = self.outside(t);
+                    if dt > gate_t + slack {
                         return None;
                     }
+                    dt * dt / ((gate_t / 2.0).powi(2) + slack * slack)
+                };
+                let mut score = 0.0;
+                if let Some((e, n, conv, d)) = seen {
                     if let Some((deg, sigma)) = o.bearing {
+                        let az = (e.atan2(n) - conv).to_degrees();
                         let ang = (pos_sigma / d.max(1.0)).atan().to_degrees();
-                        let r = angle_diff(deg, az) / sigma.hypot(ang);
+                        let r = angle_diff(deg, az) / (sigma * sigma + ang * ang).sqrt();
                         if r.abs() > c.gate {
                             return None;
                         }
                         score += r * r;
                     }
-                    if let Some((min, max)) = o.range {
+                    if let Some((mu, s)) = o.range_log {
                         // The place's own uncertainty, as a share of the distance.
-                        let (mu, s) = range_log_mean_sigma(min, max);
-                        let r = (d.max(1.0).ln() - mu) / s.hypot(pos_sigma / d.max(1.0));
+                        let share = pos_sigma / d.max(1.0);
+                        let r = (d.max(1.0).ln() - mu) / (s * s + share * share).sqrt();
                         if r.abs() > c.gate {
                             return None;
                         }
@@ -482,7 +511,7 @@ impl Open {
                 }
                 if let Some((q, s)) = o.point {
                     let d = plane.distance_from(q);
-                    let r = d / s.hypot(pos_sigma);
+                    let r = d / (s * s + pos_sigma * pos_sigma).sqrt();
                     if r > c.gate {
                         return None;
                     }
@@ -491,13 +520,7 @@ impl Open {
                 if self.windowed {
                     return self.window_overlaps(o, all, c).then_some(score);
                 }
-                // Where the place is uncertain, so is the sound's travel time to each observer.
-                let slack = 2.0 * pos_sigma / c.speed_of_sound;
-                let dt = self.outside(o.event_time_at(plane, c));
-                if dt > gate_t + slack {
-                    return None;
-                }
-                Some(score + dt * dt / ((gate_t / 2.0).powi(2) + slack * slack))
+                Some(score + time_score)
             }
             Whereabouts::Ray {
                 from,

@@ -168,8 +168,21 @@ impl Plane {
 
 /// The signed difference `a − b` of two angles in degrees, in (−180, 180].
 pub fn angle_diff(a: f64, b: f64) -> f64 {
-    let d = (a - b).rem_euclid(360.0);
-    if d > 180.0 { d - 360.0 } else { d }
+    let d = a - b;
+    // Angles within a turn of each other, as fusion's are, need one correction at most.
+    let d = if d > 180.0 {
+        d - 360.0
+    } else if d <= -180.0 {
+        d + 360.0
+    } else {
+        d
+    };
+    if d > -180.0 && d <= 180.0 {
+        d
+    } else {
+        let d = d.rem_euclid(360.0);
+        if d > 180.0 { d - 360.0 } else { d }
+    }
 }
 
 #[cfg(test)]
@@ -191,6 +204,16 @@ mod tests {
             let (az, d) = azimuth_distance(a, b);
             prop_assert!((d - s).abs() < 1e-4 * s + 0.01, "{} vs {}", d, s);
             prop_assert!(angle_diff(az, az1).abs() < 0.005, "{} vs {}", az, az1);
+        }
+
+        /// The branch-only wrap gives what the modulo gives, for any pair of angles.
+        #[test]
+        fn angle_diff_wraps_like_the_modulo(a in -1000.0f64..1000.0, b in -1000.0f64..1000.0) {
+            let m = (a - b).rem_euclid(360.0);
+            let m = if m > 180.0 { m - 360.0 } else { m };
+            let d = angle_diff(a, b);
+            prop_assert!(d > -180.0 && d <= 180.0, "{}", d);
+            prop_assert!((d - m).abs() < 1e-9, "{} vs {}", d, m);
         }
 
         /// A plane's `towards` against GeographicLib, for an observer within 30 km of a point
