@@ -663,6 +663,7 @@ impl Open {
         let gate = c.time_gate_s() + (2.0 * pos_sigma / c.speed_of_sound).min(SPLIT_SHIFT_MAX_S);
         let mut rounds: Vec<(f64, Vec<usize>)> =
             seqs[0].iter().map(|&(t, m)| (t, vec![m])).collect();
+        let (mut used, mut pairs) = (Vec::new(), Vec::new());
         for seq in &seqs[1..] {
             let mut best: Option<(usize, f64, f64)> = None; // (matches, cost, shift)
             let mut shifts: Vec<f64> = vec![0.0];
@@ -675,7 +676,7 @@ impl Open {
                 }
             }
             for &d in &shifts {
-                let (n, cost, _) = pair(&rounds, seq, d, TOL);
+                let (n, cost) = pair(&rounds, seq, d, TOL, &mut used, &mut pairs);
                 let better = match best {
                     None => true,
                     Some((bn, bc, bd)) => {
@@ -689,7 +690,7 @@ impl Open {
                 }
             }
             let d = best.map_or(0.0, |b| b.2);
-            let (_, _, pairs) = pair(&rounds, seq, d, TOL);
+            pair(&rounds, seq, d, TOL, &mut used, &mut pairs);
             for (k, &(t, m)) in seq.iter().enumerate() {
                 match pairs[k] {
                     Some(r) => rounds[r].1.push(m),
@@ -805,15 +806,20 @@ const COLOCATED_M: f64 = 1000.0;
 const SALVO_SPREAD_M: f64 = 300.0;
 
 /// Pairs a sequence, shifted by `d`, one to one with rounds within `tol`, in time order; returns
-/// the number paired, the summed absolute residual, and each report's round.
+/// the number paired and the summed absolute residual, and leaves each report's round in `out`.
+/// `used` is scratch: the search tries many shifts, and allocating for each was most of its cost.
 fn pair(
     rounds: &[(f64, Vec<usize>)],
     seq: &[(f64, usize)],
     d: f64,
     tol: f64,
-) -> (usize, f64, Vec<Option<usize>>) {
-    let mut out = vec![None; seq.len()];
-    let mut used = vec![false; rounds.len()];
+    used: &mut Vec<bool>,
+    out: &mut Vec<Option<usize>>,
+) -> (usize, f64) {
+    out.clear();
+    out.resize(seq.len(), None);
+    used.clear();
+    used.resize(rounds.len(), false);
     let (mut n, mut cost) = (0, 0.0);
     for (k, &(t, _)) in seq.iter().enumerate() {
         let t = t + d;
@@ -831,7 +837,7 @@ fn pair(
             cost += e;
         }
     }
-    (n, cost, out)
+    (n, cost)
 }
 
 /// The groups of observations (indices into the caller's slice) that are one event each, in
