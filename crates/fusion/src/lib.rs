@@ -368,9 +368,9 @@ impl Open {
     fn add(&mut self, m: usize, all: &[Obs], c: &Config) {
         self.take_in(m, all);
         if !self.members.len().is_power_of_two()
-            && let Whereabouts::Fix { at, cov, .. } = self.whereabouts
+            && let Whereabouts::Fix { at, cov, plane } = self.whereabouts
         {
-            let mut ms = Vec::new();
+            let mut ms = Vec::with_capacity(3);
             all[m].measurements(&mut ms);
             // A step within the place's own sigma: the linearisation's error over it is second
             // order (a few per cent of the step at the distances observers hear from). A third
@@ -379,7 +379,7 @@ impl Open {
             let max_step = mean_sigma(&cov).max(1.0);
             if let Some((next, cov)) = crate::locate::update(at, cov, &ms, c.max_range_m, max_step)
             {
-                let moved = crate::local::distance(at, next);
+                let moved = plane.distance_from(next);
                 self.whereabouts = Whereabouts::fix(next, cov);
                 // Event times move with the place by its shift over the speed of sound; past a
                 // tenth of a second they are recomputed.
@@ -398,7 +398,7 @@ impl Open {
 
     /// Re-locates from the members and re-estimates the span of event times.
     fn refresh(&mut self, all: &[Obs], c: &Config) {
-        let mut ms = Vec::new();
+        let mut ms = Vec::with_capacity(3 * self.members.len());
         for &m in &self.members {
             all[m].measurements(&mut ms);
         }
