@@ -344,7 +344,8 @@ pub fn locate_iter(
             x = [0.0, 0.0];
             (h, g, cost) = normal_equations(ms, &plane, x);
         }
-        if step[0].hypot(step[1]) < 0.05 {
+        // Half a metre: far below any place's sigma, and a warm start's last iteration.
+        if step[0].hypot(step[1]) < 0.5 {
             break;
         }
     }
