@@ -1028,21 +1028,39 @@ pub struct Incident {
 /// the others'); the second associates again on corrected clocks with a tight gate, which is
 /// what tells apart the rounds of a salvo a few seconds apart, and refines the clocks; the
 /// third associates on the refined clocks.
+///
+/// The first two passes only calibrate the clocks, and a clock's median residual needs far
+/// fewer incidents than a day holds: on a large input they see a sample of it, whole blocks of
+/// [`CALIBRATION_BLOCK_S`] spread over the whole span (see [`calibration_stride`]).
 pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
     let observers = Observers::new(obs);
     let base = convert(obs, &observers);
+    let stride = calibration_stride(obs.len(), observers.names.len());
+    let sample = |all: Vec<Obs>| -> Vec<Obs> {
+        if stride == 1 {
+            return all;
+        }
+        all.into_iter()
+            .filter(|o| {
+                (o.t / CALIBRATION_BLOCK_S)
+                    .floor()
+                    .rem_euclid(stride as f64)
+                    == 0.0
+            })
+            .collect()
+    };
     let none = vec![None; observers.names.len()];
-    let all = prepare(obs, &base, &none);
+    let all = sample(prepare(obs, &base, &none));
     let first = associate_prepared(obs, &all, c);
-    let mut clocks = clock_errors(&all, &first, c, &none);
+    let mut clocks = clock_errors(obs.len(), &all, &first, c, &none);
     let tight = Config {
         clock_error_s: CALIBRATED_CLOCK_ERROR_S.min(c.clock_error_s),
         ..c.clone()
     };
     // Once more on the corrected clocks: the second estimate rests on cleaner incidents.
-    let all = prepare(obs, &base, &clocks);
+    let all = sample(prepare(obs, &base, &clocks));
     let second = associate_prepared(obs, &all, &tight);
-    clocks = clock_errors(&all, &second, c, &clocks);
+    clocks = clock_errors(obs.len(), &all, &second, c, &clocks);
     let all = prepare(obs, &base, &clocks);
     let by_index = in_callers_order(&all);
     let incidents = associate_prepared(obs, &all, &tight)
@@ -1053,6 +1071,29 @@ pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
         incidents,
         clocks: observers.named(&clocks),
     }
+}
+
+/// The length of one block of the calibration sample, seconds: several association windows, so
+/// that few events are cut at its edges.
+pub const CALIBRATION_BLOCK_S: f64 = 600.0;
+
+/// Observations per observer, on average, that the calibration sample keeps at least.
+const CALIBRATION_PER_OBSERVER: usize = 150;
+
+/// Of how many blocks the calibration passes see one: as many as leave each observer
+/// [`CALIBRATION_PER_OBSERVER`] observations on average, at most four; every block for inputs
+/// smaller than that. Measured on 24-hour scenarios (`bench/fusion`), one block in four gave
+/// B-cubed F1 within ±0.001 and count error within ±0.2 points of calibrating on everything, with
+/// clocks of ±2 s and ±4 s and with 8 % false alarms, at 62 % of the instructions.
+///
+/// ```
+/// use truceline_fusion::calibration_stride;
+/// assert_eq!(calibration_stride(500, 10), 1); // a small input: calibrated on all of it
+/// assert_eq!(calibration_stride(36_770, 62), 3);
+/// assert_eq!(calibration_stride(1_000_000, 62), 4);
+/// ```
+pub fn calibration_stride(observations: usize, observers: usize) -> usize {
+    (observations / (CALIBRATION_PER_OBSERVER * observers.max(1))).clamp(1, 4)
 }
 
 /// Prepared observations back in the caller's order.
@@ -1095,24 +1136,29 @@ pub fn estimate_clocks(
             near: None,
         })
         .collect();
-    observers.named(&clock_errors(&all, &groups, c, &prior))
+    observers.named(&clock_errors(obs.len(), &all, &groups, c, &prior))
 }
 
 /// As [`estimate_clocks`], on prepared observations, by observer number.
 fn clock_errors(
+    inputs: usize,
     all: &[Obs],
     groups: &[Group],
     c: &Config,
     prior: &[Option<f64>],
 ) -> Vec<Option<f64>> {
     let mut residuals: Vec<Vec<f64>> = vec![Vec::new(); prior.len()];
-    let prepared = in_callers_order(all);
+    // `all` may be a sample: where each of the caller's observations is in it.
+    let mut at = vec![usize::MAX; inputs];
+    for (k, o) in all.iter().enumerate() {
+        at[o.index] = k;
+    }
     let mut ms = Vec::new();
     for g in groups {
         if g.members.len() < 3 {
             continue;
         }
-        let members: Vec<&Obs> = g.members.iter().map(|&i| prepared[i]).collect();
+        let members: Vec<&Obs> = g.members.iter().map(|&i| &all[at[i]]).collect();
         ms.clear();
         for p in &members {
             p.measurements(&mut ms);

@@ -392,3 +392,60 @@ fn single_reports_folded_into_a_window_count_by_observer_not_in_all() {
     assert_eq!(f.incidents.len(), 1, "{:?}", f.incidents);
     assert_eq!(f.incidents[0].count, 3, "the most one observer reported");
 }
+
+#[test]
+fn clocks_calibrated_on_a_sample_agree_with_clocks_calibrated_on_everything() {
+    use truceline_fusion::{
+        CALIBRATED_CLOCK_ERROR_S, associate, calibration_stride, estimate_clocks,
+    };
+    // 400 impacts a minute apart over nearly seven hours, each heard by all four observers,
+    // whose clocks are off by 1.5, −1.2, 0.4 and −0.7 s.
+    let mut obs = Vec::new();
+    for k in 0..400 {
+        let ev = dest(EVENT, (k * 37 % 360) as f64, 300.0 + (k * 53 % 2000) as f64);
+        for (j, (o, src, at, clock)) in observers().iter().enumerate() {
+            let err = [0.5, -0.8, 0.3, -0.2][(k + j) % 4];
+            obs.push(heard(
+                &format!("e{k}-{o}"),
+                o,
+                src,
+                *at,
+                ev,
+                60.0 * k as f64,
+                *clock,
+                err,
+                2.0,
+                "explosion",
+                Some("impact"),
+            ));
+        }
+    }
+    assert!(calibration_stride(obs.len(), 4) > 1, "the input is sampled");
+    let c = Config::default();
+    let f = fuse(&obs, &c);
+    assert_eq!(f.incidents.len(), 400, "one incident an event");
+
+    // The same two calibration passes on every observation.
+    let first = associate(&obs, &c, &Default::default());
+    let clocks = estimate_clocks(&obs, &first, &c, &Default::default());
+    let tight = Config {
+        clock_error_s: CALIBRATED_CLOCK_ERROR_S,
+        ..c.clone()
+    };
+    let second = associate(&obs, &tight, &clocks);
+    let full = estimate_clocks(&obs, &second, &c, &clocks);
+    assert_eq!(full.len(), 4);
+    for (name, offset) in &full {
+        let sampled = f.clocks[name];
+        assert!(
+            (sampled - offset).abs() < 0.1,
+            "{name}: {sampled:.3} s from the sample, {offset:.3} s from everything"
+        );
+    }
+    // And they recover the clocks' differences.
+    let d = f.clocks["op1"] - f.clocks["ac1"];
+    assert!(
+        (d - 2.7).abs() < 0.3,
+        "op1 − ac1 estimated {d:.2} s, is 2.7 s"
+    );
+}
