@@ -333,52 +333,211 @@ pub fn fuse_and_assess(
     obs: &[Observation],
     config: &truceline_fusion::Config,
 ) -> Vec<serde_json::Value> {
+    let judged = fuse_and_judge(agreement, engine, obs, config);
+    judged
+        .records(obs)
+        .map(|r| serde_json::to_value(r).expect("an incident record is JSON"))
+        .collect()
+}
+
+/// Incidents and their assessments, in incident order.
+pub struct Judged {
+    pub fusion: truceline_fusion::Fusion,
+    pub assessments: Vec<Assessment>,
+}
+
+impl Judged {
+    /// Each incident as its SPEC 2.4 record.
+    pub fn records<'a>(
+        &'a self,
+        obs: &'a [Observation],
+    ) -> impl Iterator<Item = IncidentRecord<'a>> + 'a {
+        self.fusion
+            .incidents
+            .iter()
+            .zip(&self.assessments)
+            .map(move |(inc, a)| IncidentRecord::new(inc, a, obs))
+    }
+}
+
+/// Fuses observations and judges the incidents: [`fuse_and_assess`] without making JSON values,
+/// for callers that write the records out directly.
+pub fn fuse_and_judge(
+    agreement: &Agreement,
+    engine: &ZoneEngine,
+    obs: &[Observation],
+    config: &truceline_fusion::Config,
+) -> Judged {
     let fusion = truceline_fusion::fuse(obs, config);
     let assessments = Assessor::new(agreement, engine).assess_all(&fusion.incidents, obs);
-    fusion
-        .incidents
-        .iter()
-        .zip(&assessments)
-        .map(|(inc, a)| incident_json(inc, a, obs))
-        .collect()
+    Judged {
+        fusion,
+        assessments,
+    }
 }
 
 /// An incident and its assessment as SPEC 2.4 JSON.
 pub fn incident_json(inc: &Incident, a: &Assessment, obs: &[Observation]) -> serde_json::Value {
-    use serde_json::json;
-    let round = |x: f64, digits: i32| {
-        let k = 10f64.powi(digits);
-        (x * k).round() / k
-    };
-    let violations: Vec<serde_json::Value> = a
-        .violations
-        .iter()
-        .map(|v| json!({"rule": v.rule, "party": v.party, "zone": v.zone}))
-        .collect();
-    let ids: Vec<&str> = inc
-        .observations
-        .iter()
-        .map(|&i| obs[i].id.as_str())
-        .collect();
-    json!({
-        "id": inc.id,
-        "kind": inc.kind.as_str(),
-        "subtype": inc.subtype.map(|s| s.as_str()),
-        "time": inc.time.to_string(),
-        "time_end": inc.time_end.map(|t| t.to_string()),
-        "location": {"lon": round(inc.location.0, 6), "lat": round(inc.location.1, 6)},
-        "location_basis": inc.basis.as_str(),
-        "error_ellipse_m": inc.ellipse.map(|e| json!({
-            "major": round(e.major, 1), "minor": round(e.minor, 1), "azimuth_deg": round(e.azimuth_deg, 1)})),
-        "count": inc.count,
-        "weapon": inc.weapon,
-        "control": a.control,
-        "attribution": {
-            "party": a.attribution.party,
-            "confidence": round(a.attribution.confidence, 3),
-            "basis": a.attribution.basis,
-        },
-        "violations": violations,
-        "observations": ids,
-    })
+    serde_json::to_value(IncidentRecord::new(inc, a, obs)).expect("an incident record is JSON")
+}
+
+/// An incident and its assessment as its SPEC 2.4 record, borrowing from both. Fields are in
+/// alphabetical order, at every level: it serializes to the same bytes as the
+/// `serde_json::Value` made from it (whose maps sort their keys), and writing it directly spares
+/// building that tree (an eighth of `truceline fuse`'s instructions went to it).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IncidentRecord<'a> {
+    attribution: AttributionRecord<'a>,
+    control: Option<&'a str>,
+    count: u32,
+    error_ellipse_m: Option<EllipseRecord>,
+    id: &'a str,
+    kind: &'static str,
+    location: LonLat,
+    location_basis: &'static str,
+    observations: Vec<&'a str>,
+    subtype: Option<&'static str>,
+    time: String,
+    time_end: Option<String>,
+    violations: Vec<ViolationRecord<'a>>,
+    weapon: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct AttributionRecord<'a> {
+    basis: &'a str,
+    confidence: f64,
+    party: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct EllipseRecord {
+    azimuth_deg: f64,
+    major: f64,
+    minor: f64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct LonLat {
+    lat: f64,
+    lon: f64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct ViolationRecord<'a> {
+    party: Option<&'a str>,
+    rule: &'static str,
+    zone: Option<&'a str>,
+}
+
+impl<'a> IncidentRecord<'a> {
+    pub fn new(inc: &'a Incident, a: &'a Assessment, obs: &'a [Observation]) -> Self {
+        let round = |x: f64, digits: i32| {
+            let k = 10f64.powi(digits);
+            (x * k).round() / k
+        };
+        IncidentRecord {
+            attribution: AttributionRecord {
+                basis: &a.attribution.basis,
+                confidence: round(a.attribution.confidence, 3),
+                party: a.attribution.party.as_deref(),
+            },
+            control: a.control.as_deref(),
+            count: inc.count,
+            error_ellipse_m: inc.ellipse.map(|e| EllipseRecord {
+                azimuth_deg: round(e.azimuth_deg, 1),
+                major: round(e.major, 1),
+                minor: round(e.minor, 1),
+            }),
+            id: &inc.id,
+            kind: inc.kind.as_str(),
+            location: LonLat {
+                lat: round(inc.location.1, 6),
+                lon: round(inc.location.0, 6),
+            },
+            location_basis: inc.basis.as_str(),
+            observations: inc
+                .observations
+                .iter()
+                .map(|&i| obs[i].id.as_str())
+                .collect(),
+            subtype: inc.subtype.map(|s| s.as_str()),
+            time: inc.time.to_string(),
+            time_end: inc.time_end.map(|t| t.to_string()),
+            violations: a
+                .violations
+                .iter()
+                .map(|v| ViolationRecord {
+                    party: v.party.as_deref(),
+                    rule: v.rule,
+                    zone: v.zone.as_deref(),
+                })
+                .collect(),
+            weapon: inc.weapon.as_deref(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use truceline_fusion::locate::Ellipse;
+    use truceline_observation::{Kind, Subtype, Vocabulary};
+
+    /// The record written directly and the JSON value made from it are the same bytes: the
+    /// batch command writes the one, the server stores the other.
+    #[test]
+    fn a_record_writes_the_same_bytes_as_its_json_value() {
+        let vocab = Vocabulary::new(["a", "b"], ["mlrs"]);
+        let obs = truceline_observation::parse(
+            br#"{"id":"o1","observer":"op1","source":"post","time":"2026-11-25T10:00:00Z","kind":"explosion","subtype":"outgoing","observer_position":{"lon":37.8,"lat":48.0},"bearing_deg":45,"bearing_sigma_deg":3}"#,
+            &vocab,
+        )
+        .unwrap();
+        let time = jiff::Timestamp::from_second(1_795_600_800).unwrap();
+        let inc = Incident {
+            id: "inc-o1".into(),
+            class: Class::Launch,
+            kind: Kind::Explosion,
+            subtype: Some(Subtype::Outgoing),
+            time,
+            time_end: Some(time),
+            location: (37.812_345_678, 48.012_345_678),
+            cov: None,
+            ellipse: Some(Ellipse {
+                major: 812.34,
+                minor: 90.06,
+                azimuth_deg: 44.96,
+            }),
+            basis: Basis::Wedge,
+            count: 1,
+            weapon: Some("mlrs".into()),
+            observations: vec![0],
+        };
+        let a = Assessment {
+            control: Some("b".into()),
+            attribution: Attribution {
+                party: None,
+                confidence: 0.123_456,
+                basis: "reported by one observer only, not corroborated".into(),
+            },
+            violations: vec![Violation {
+                rule: "ceasefire",
+                party: None,
+                zone: Some("withdrawal:mlrs".into()),
+            }],
+        };
+        let record = IncidentRecord::new(&inc, &a, std::slice::from_ref(&obs));
+        let direct = serde_json::to_string(&record).unwrap();
+        let via_value = serde_json::to_string(&incident_json(&inc, &a, &[obs])).unwrap();
+        assert_eq!(direct, via_value);
+        assert!(
+            direct.starts_with(r#"{"attribution":{"basis":"#),
+            "{direct}"
+        );
+        assert!(
+            direct.contains(r#""location":{"lat":48.012346,"lon":37.812346}"#),
+            "{direct}"
+        );
+    }
 }

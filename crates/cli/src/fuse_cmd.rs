@@ -46,7 +46,8 @@ impl FuseArgs {
             ..Config::default()
         };
         let t = std::time::Instant::now();
-        let incidents = truceline_assess::fuse_and_assess(&agreement, &engine, &obs, &config);
+        let judged = truceline_assess::fuse_and_judge(&agreement, &engine, &obs, &config);
+        let incidents: Vec<_> = judged.records(&obs).collect();
         let secs = t.elapsed().as_secs_f64();
         let mut out = crate::open_out(self.out.as_deref())?;
         for v in &incidents {
