@@ -126,26 +126,16 @@ impl Plane {
         let n = dlat * self.m * (1.0 + self.k_m * mid);
         (e, n, 0.5 * dlon * (self.sin + self.cos * mid))
     }
-    /// As [`azimuth_distance`] from `p` to the origin, by [`Plane::towards`]: azimuth in degrees
-    /// (0–360) and distance in metres.
+
+    /// Distance in metres from `p` to the origin, as [`distance`] gives it, by
+    /// [`Plane::towards`].
     ///
     /// ```
-    /// use truceline_fusion::local::{azimuth_distance, Plane};
+    /// use truceline_fusion::local::{distance, Plane};
     /// let plane = Plane::new((37.90, 48.05));
-    /// let (az, d) = plane.sighting((37.80, 48.00));
-    /// let (az1, d1) = azimuth_distance((37.80, 48.00), (37.90, 48.05));
-    /// assert!((d - d1).abs() < 0.05 && (az - az1).abs() < 1e-4);
+    /// let d = plane.distance_from((37.80, 48.00));
+    /// assert!((d - distance((37.80, 48.00), (37.90, 48.05))).abs() < 0.05);
     /// ```
-    #[inline]
-    pub fn sighting(&self, p: (f64, f64)) -> (f64, f64) {
-        let (e, n, conv) = self.towards(p, [0.0, 0.0]);
-        (
-            (e.atan2(n) - conv).to_degrees().rem_euclid(360.0),
-            e.hypot(n),
-        )
-    }
-
-    /// Distance in metres from `p` to the origin, as [`Plane::sighting`] without the azimuth.
     #[inline]
     pub fn distance_from(&self, p: (f64, f64)) -> f64 {
         let (e, n, _) = self.towards(p, [0.0, 0.0]);
