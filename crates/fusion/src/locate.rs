@@ -93,6 +93,11 @@ pub fn range_log_mean_sigma(min: f64, max: f64) -> (f64, f64) {
 /// [`range_log_mean_sigma`]), and its derivative by `d`.
 pub fn range_residual(d: f64, min: f64, max: f64) -> (f64, f64) {
     let (mu, s) = range_log_mean_sigma(min, max);
+    log_residual(d, mu, s)
+}
+
+/// As [`range_residual`], from the mean and sigma of the distance's logarithm.
+fn log_residual(d: f64, mu: f64, s: f64) -> (f64, f64) {
     let d = d.max(1.0);
     ((d.ln() - mu) / s, 1.0 / (d * s))
 }
@@ -169,7 +174,7 @@ fn residual(m: &Term, plane: &Plane, x: [f64; 2]) -> (f64, [f64; 2]) {
         Term::Range { from, mu, s } => {
             let (e, n, _) = plane.towards(from, x);
             let d = (e * e + n * n).sqrt().max(1.0);
-            let (r, dr) = ((d.ln() - mu) / s, 1.0 / (d * s));
+            let (r, dr) = log_residual(d, mu, s);
             (r, [e / d * dr, n / d * dr])
         }
         // A point gives two residuals; `normal_equations` and `information` take it apart.
