@@ -1062,10 +1062,10 @@ pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
     let second = associate_prepared(obs, &all, &tight);
     clocks = clock_errors(obs.len(), &all, &second, c, &clocks);
     let all = prepare(obs, &base, &clocks);
-    let by_index = in_callers_order(&all);
+    let at = positions(obs.len(), &all);
     let incidents = associate_prepared(obs, &all, &tight)
         .into_iter()
-        .map(|g| incident(obs, g, &tight, &by_index))
+        .map(|g| incident(obs, g, &tight, &all, &at))
         .collect();
     Fusion {
         incidents,
@@ -1096,11 +1096,14 @@ pub fn calibration_stride(observations: usize, observers: usize) -> usize {
     (observations / (CALIBRATION_PER_OBSERVER * observers.max(1))).clamp(1, 4)
 }
 
-/// Prepared observations back in the caller's order.
-fn in_callers_order(all: &[Obs]) -> Vec<&Obs> {
-    let mut by_index: Vec<&Obs> = all.iter().collect();
-    by_index.sort_unstable_by_key(|o| o.index);
-    by_index
+/// Where each of the caller's `inputs` observations is in the prepared `all`, which may be a
+/// sample (`usize::MAX` for one left out).
+fn positions(inputs: usize, all: &[Obs]) -> Vec<usize> {
+    let mut at = vec![usize::MAX; inputs];
+    for (k, o) in all.iter().enumerate() {
+        at[o.index] = k;
+    }
+    at
 }
 
 /// What is left of a clock's error once estimated, seconds: the reporting jitter and what the
@@ -1148,11 +1151,7 @@ fn clock_errors(
     prior: &[Option<f64>],
 ) -> Vec<Option<f64>> {
     let mut residuals: Vec<Vec<f64>> = vec![Vec::new(); prior.len()];
-    // `all` may be a sample: where each of the caller's observations is in it.
-    let mut at = vec![usize::MAX; inputs];
-    for (k, o) in all.iter().enumerate() {
-        at[o.index] = k;
-    }
+    let at = positions(inputs, all);
     let mut ms = Vec::new();
     for g in groups {
         if g.members.len() < 3 {
@@ -1192,9 +1191,9 @@ fn clock_errors(
         .collect()
 }
 
-fn incident(obs: &[Observation], group: Group, c: &Config, by_index: &[&Obs]) -> Incident {
+fn incident(obs: &[Observation], group: Group, c: &Config, all: &[Obs], at: &[usize]) -> Incident {
     let members = group.members;
-    let prepared: Vec<&Obs> = members.iter().map(|&i| by_index[i]).collect();
+    let prepared: Vec<&Obs> = members.iter().map(|&i| &all[at[i]]).collect();
     let mut ms = Vec::new();
     for p in &prepared {
         p.measurements(&mut ms);
