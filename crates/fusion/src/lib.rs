@@ -755,12 +755,12 @@ fn same_place_and_time(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
     let Whereabouts::Fix { at, cov, plane } = &a.whereabouts else {
         return false;
     };
-    let sa = (0.5 * (cov[0][0] + cov[1][1])).sqrt();
+    let sa = mean_sigma(cov);
     let place_ok = match &b.whereabouts {
         Whereabouts::Fix {
             at: bt, cov: bc, ..
         } => {
-            let sb = (0.5 * (bc[0][0] + bc[1][1])).sqrt();
+            let sb = mean_sigma(bc);
             azimuth_distance(*at, *bt).1 <= c.gate * sa.hypot(sb) + SALVO_SPREAD_M
         }
         Whereabouts::Ray {
