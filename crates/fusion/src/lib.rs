@@ -368,7 +368,7 @@ impl Open {
     fn add(&mut self, m: usize, all: &[Obs], c: &Config) {
         self.take_in(m, all);
         if !self.members.len().is_power_of_two()
-            && let Whereabouts::Fix { at, cov, plane } = self.whereabouts
+            && let Whereabouts::Fix { cov, plane, .. } = self.whereabouts
         {
             let mut ms = Vec::with_capacity(3);
             all[m].measurements(&mut ms);
@@ -377,7 +377,8 @@ impl Open {
             // of the sigma sent half the additions of a salvo's rounds to a full solution, with
             // the same association (seeds 1, 4 and 5).
             let max_step = mean_sigma(&cov).max(1.0);
-            if let Some((next, cov)) = crate::locate::update(at, cov, &ms, c.max_range_m, max_step)
+            if let Some((next, cov)) =
+                crate::locate::update(&plane, cov, &ms, c.max_range_m, max_step)
             {
                 let moved = plane.distance_from(next);
                 self.whereabouts = Whereabouts::fix(next, cov);

@@ -248,7 +248,8 @@ pub fn ellipse(cov: [[f64; 2]; 2]) -> Ellipse {
     }
 }
 
-/// Adds measurements to a fix at `position` with covariance `cov` without solving again: one
+/// Adds measurements to a fix at the origin of `plane` (the tangent plane there, which a caller
+/// gathering observations already holds) with covariance `cov` without solving again: one
 /// recursive least-squares step, linearised at the fix. The fix's information (its covariance's
 /// inverse) gains the new measurements' and the position moves by the step that information and
 /// their residuals give. Exact for a linear problem; for bearings and ranges it is as good as the
@@ -258,28 +259,28 @@ pub fn ellipse(cov: [[f64; 2]; 2]) -> Ellipse {
 ///
 /// ```
 /// use truceline_fusion::locate::{locate, update, Measurement};
-/// use truceline_fusion::local::azimuth_distance;
+/// use truceline_fusion::local::{azimuth_distance, Plane};
 /// let event = (37.90, 48.10);
 /// let [a, b, c] = [(37.80, 48.05), (38.00, 48.05), (37.90, 48.20)];
 /// let m = |from| Measurement::Bearing { from, deg: azimuth_distance(from, event).0, sigma_deg: 2.0 };
 /// let two = locate(&[m(a), m(b)], 30_000.0).unwrap();
-/// let (at, cov) = update(two.position, two.cov, &[m(c)], 30_000.0, 500.0).unwrap();
+/// let plane = Plane::new(two.position);
+/// let (at, cov) = update(&plane, two.cov, &[m(c)], 30_000.0, 500.0).unwrap();
 /// // A third bearing from across the place adds information: a smaller ellipse.
 /// let trace = |c: [[f64; 2]; 2]| c[0][0] + c[1][1];
 /// assert!(trace(cov) < trace(two.cov));
 /// assert!(azimuth_distance(at, event).1 < 1.0);
 /// ```
 pub fn update(
-    position: (f64, f64),
+    plane: &Plane,
     cov: Covariance,
     ms: &[Measurement],
     max_range_m: f64,
     max_step_m: f64,
 ) -> Option<((f64, f64), Covariance)> {
     let mut h = invert(cov)?;
-    let plane = Plane::new(position);
     let ms = &terms(ms);
-    let (hn, g, _) = normal_equations(ms, &plane, [0.0, 0.0]);
+    let (hn, g, _) = normal_equations(ms, plane, [0.0, 0.0]);
     for i in 0..2 {
         for j in 0..2 {
             h[i][j] += hn[i][j];
@@ -295,7 +296,7 @@ pub fn update(
     if len.is_nan() || len > max_step_m {
         return None;
     }
-    if !in_bounds(ms, &plane, step, max_range_m) {
+    if !in_bounds(ms, plane, step, max_range_m) {
         return None;
     }
     Some((plane.to_lonlat(step), cov))
