@@ -334,10 +334,7 @@ pub fn fuse_and_assess(
     config: &truceline_fusion::Config,
 ) -> Vec<serde_json::Value> {
     let judged = fuse_and_judge(agreement, engine, obs, config);
-    judged
-        .records(obs)
-        .map(|r| serde_json::to_value(r).expect("an incident record is JSON"))
-        .collect()
+    judged.records(obs).map(|r| r.to_value()).collect()
 }
 
 /// Incidents and their assessments, in incident order.
@@ -378,7 +375,7 @@ pub fn fuse_and_judge(
 
 /// An incident and its assessment as SPEC 2.4 JSON.
 pub fn incident_json(inc: &Incident, a: &Assessment, obs: &[Observation]) -> serde_json::Value {
-    serde_json::to_value(IncidentRecord::new(inc, a, obs)).expect("an incident record is JSON")
+    IncidentRecord::new(inc, a, obs).to_value()
 }
 
 /// An incident and its assessment as its SPEC 2.4 record, borrowing from both. Fields are in
@@ -431,6 +428,12 @@ struct ViolationRecord<'a> {
 }
 
 impl<'a> IncidentRecord<'a> {
+    /// The record as a JSON value, as the server stores and serves it.
+    pub fn to_value(&self) -> serde_json::Value {
+        // Strings, numbers, options and vectors of them: nothing that can fail to serialize.
+        serde_json::to_value(self).expect("an incident record is JSON")
+    }
+
     pub fn new(inc: &'a Incident, a: &'a Assessment, obs: &'a [Observation]) -> Self {
         let round = |x: f64, digits: i32| {
             let k = 10f64.powi(digits);
