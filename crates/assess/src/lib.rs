@@ -60,13 +60,16 @@ pub struct Assessor<'a> {
     max_range_m: f64,
 }
 
+/// Quantiles of the standard normal at (k + 0.5) / 9.
+const Q: [f64; 9] = [
+    -1.5932, -0.9674, -0.5895, -0.2822, 0.0, 0.2822, 0.5895, 0.9674, 1.5932,
+];
+/// The largest of them: the grid's extent.
+const Q_MAX: f64 = Q[8];
+
 /// Standard normal points for the share of an error distribution inside an area: a fixed
 /// 9 × 9 grid of quantiles, so the same incident always gets the same confidence.
 fn normal_grid() -> Vec<(f64, f64)> {
-    // Quantiles of the standard normal at (k + 0.5) / 9.
-    const Q: [f64; 9] = [
-        -1.5932, -0.9674, -0.5895, -0.2822, 0.0, 0.2822, 0.5895, 0.9674, 1.5932,
-    ];
     Q.iter()
         .flat_map(|&a| Q.iter().map(move |&b| (a, b)))
         .collect()
@@ -94,6 +97,15 @@ impl<'a> Assessor<'a> {
         let l21 = if l11 > 0.0 { cov[1][0] / l11 } else { 0.0 };
         let l22 = (cov[1][1] - l21 * l21).max(0.0).sqrt();
         let plane = truceline_fusion::local::Plane::new(inc.location);
+        // Most ellipses lie well inside one area: when no boundary comes near the rectangle
+        // around the whole grid, every point has the centre's control.
+        let (e, n) = (Q_MAX * l11, Q_MAX * (l21.abs() + l22));
+        if let Some(control) = self
+            .engine
+            .uniform_control(plane.to_lonlat([-e, -n]), plane.to_lonlat([e, n]))
+        {
+            return control.map(|p| (p, 1.0));
+        }
         let mut counts = vec![0usize; self.agreement.parties.len()];
         let grid = normal_grid();
         for (a, b) in &grid {
@@ -130,6 +142,9 @@ impl<'a> Assessor<'a> {
             let earliest =
                 inc.time - jiff::SignedDuration::from_secs_f64(self.max_range_m / FLIGHT_SPEED.0);
             let start = by_time.partition_point(|&l| incidents[l].time < earliest);
+            // Every candidate launch is measured from the impact: one tangent plane there, and
+            // no trigonometry per launch.
+            let plane = truceline_fusion::local::Plane::new(inc.location);
             let mut parties = Vec::new();
             let mut best: Option<(usize, f64)> = None;
             for &l in &by_time[start..] {
@@ -137,12 +152,19 @@ impl<'a> Assessor<'a> {
                 if launch.time >= inc.time {
                     break;
                 }
-                let d = truceline_fusion::local::azimuth_distance(launch.location, inc.location).1;
                 let flight = inc.time.duration_since(launch.time).as_secs_f64();
-                if d > self.max_range_m
-                    || flight < d / FLIGHT_SPEED.1
-                    || flight > d / FLIGHT_SPEED.0
-                {
+                let out_of_reach = |d: f64, margin: f64| {
+                    d > self.max_range_m * margin
+                        || flight * margin < d / FLIGHT_SPEED.1
+                        || flight > d * margin / FLIGHT_SPEED.0
+                };
+                // The plane's distance is within a few tenths of a percent of the true one out
+                // to a weapon's range: a gate with a margin, then the true distance.
+                if out_of_reach(plane.distance_from(launch.location), 1.02) {
+                    continue;
+                }
+                let d = truceline_fusion::local::distance(launch.location, inc.location);
+                if out_of_reach(d, 1.0) {
                     continue;
                 }
                 // An unattributed launch has no party to pass on, and a party does not shell

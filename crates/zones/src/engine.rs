@@ -135,14 +135,26 @@ impl ZoneEngine {
         &self.line
     }
 
-    /// Classifies a point given by longitude and latitude in degrees.
-    #[inline]
     /// The index of the party whose area holds the point, if any: [`Self::classify`]'s
     /// `control` alone, without the distance to the line, for callers that sample many points.
+    #[inline]
     pub fn control(&self, lon: f64, lat: f64) -> Option<usize> {
         self.parties.iter().position(|(_, p)| p.contains(lon, lat))
     }
 
+    /// The control of every point of the rectangle from `min` to `max` (longitude, latitude),
+    /// when it is the same for all of them: `Some(control)`, as [`Self::control`] would give it
+    /// for any point there; `None` when an area's boundary may cross the rectangle.
+    pub fn uniform_control(&self, min: (f64, f64), max: (f64, f64)) -> Option<Option<usize>> {
+        for (i, (_, p)) in self.parties.iter().enumerate() {
+            if p.uniform(min, max)? {
+                return Some(Some(i));
+            }
+        }
+        Some(None)
+    }
+
+    /// Classifies a point given by longitude and latitude in degrees.
     pub fn classify(&self, lon: f64, lat: f64) -> Classification {
         let Nearest { distance_m, .. } = self.line.nearest(lon, lat);
         let control = self.control(lon, lat);

@@ -45,7 +45,8 @@ impl PolygonIndex {
             mp.0.iter()
                 .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
                 .flat_map(|r| r.lines())
-                .filter(|l| l.start.y != l.end.y)
+                // Horizontal edges never count as crossings, but [`Self::uniform`] must see
+                // them: one can cut a rectangle that no other edge reaches.
                 .map(|l| Edge {
                     x0: l.start.x,
                     y0: l.start.y,
@@ -94,6 +95,47 @@ impl PolygonIndex {
         }
     }
 
+    /// Whether every point of the rectangle from `min` to `max` (longitude, latitude) lies
+    /// inside, or every one outside: `Some(inside)` when no edge comes near the rectangle, `None`
+    /// when one might cross it. A caller sampling many points in a small area (an error ellipse)
+    /// asks once instead of for every point.
+    ///
+    /// ```
+    /// use geo::{polygon, MultiPolygon};
+    /// use truceline_zones::polygon_index::PolygonIndex;
+    ///
+    /// let square = MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]);
+    /// let index = PolygonIndex::new(&square);
+    /// assert_eq!(index.uniform((0.4, 0.4), (0.6, 0.6)), Some(true));
+    /// assert_eq!(index.uniform((1.5, 0.4), (1.6, 0.6)), Some(false));
+    /// assert_eq!(index.uniform((0.9, 0.4), (1.1, 0.6)), None);
+    /// ```
+    pub fn uniform(&self, min: (f64, f64), max: (f64, f64)) -> Option<bool> {
+        if !(min.0 <= max.0 && min.1 <= max.1) {
+            return None;
+        }
+        if max.0 < self.min_x || min.0 > self.max_x || max.1 < self.min_y || min.1 > self.max_y {
+            return Some(false);
+        }
+        // The rectangle is connected: if no edge reaches it, no boundary separates two of its
+        // points. An edge's bounding box meeting the rectangle is taken as a possible crossing.
+        let bands = self.offsets.len() - 1;
+        let band_of = |y: f64| {
+            (((y.max(self.min_y) - self.min_y) / self.band_height) as usize).min(bands - 1)
+        };
+        for b in band_of(min.1)..=band_of(max.1) {
+            for e in &self.edges[self.offsets[b] as usize..self.offsets[b + 1] as usize] {
+                if e.x0.min(e.x1) > max.0 {
+                    break;
+                }
+                if e.x0.max(e.x1) >= min.0 && e.y0.max(e.y1) >= min.1 && e.y0.min(e.y1) <= max.1 {
+                    return None;
+                }
+            }
+        }
+        Some(self.contains(min.0, min.1))
+    }
+
     /// Whether the point (longitude, latitude in degrees) lies inside.
     #[inline]
     pub fn contains(&self, x: f64, y: f64) -> bool {
@@ -116,5 +158,55 @@ impl PolygonIndex {
             }
         }
         inside
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{LineString, Polygon};
+    use proptest::prelude::*;
+
+    /// A star-shaped ring with a hole and a horizontal edge: every kind of edge a query meets.
+    fn shape() -> MultiPolygon<f64> {
+        let ring: Vec<(f64, f64)> = (0..40)
+            .map(|k| {
+                let t = k as f64 / 40.0 * std::f64::consts::TAU;
+                let r = if k % 2 == 0 { 1.0 } else { 0.6 };
+                (r * t.cos(), r * t.sin())
+            })
+            .chain([(1.2, 0.0), (1.2, 0.3), (0.9, 0.3)])
+            .collect();
+        let hole = vec![(-0.2, -0.2), (0.2, -0.2), (0.2, 0.2), (-0.2, 0.2)];
+        MultiPolygon(vec![Polygon::new(
+            LineString::from(ring),
+            vec![LineString::from(hole)],
+        )])
+    }
+
+    proptest! {
+        /// When the index says a rectangle is all inside or all outside, every point of it is.
+        #[test]
+        fn a_uniform_rectangle_holds_no_point_of_the_other_kind(
+            x in -1.5f64..1.5, y in -1.5f64..1.5, w in 0.0f64..0.4, h in 0.0f64..0.4,
+        ) {
+            let index = PolygonIndex::new(&shape());
+            if let Some(inside) = index.uniform((x, y), (x + w, y + h)) {
+                for i in 0..=10 {
+                    for j in 0..=10 {
+                        let (px, py) = (x + w * i as f64 / 10.0, y + h * j as f64 / 10.0);
+                        prop_assert_eq!(index.contains(px, py), inside, "{} {}", px, py);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_rectangle_cut_only_by_a_horizontal_edge_is_not_uniform() {
+        let index = PolygonIndex::new(&shape());
+        // The edge from (1.2, 0.3) to (0.9, 0.3) alone passes through this rectangle.
+        assert_eq!(index.uniform((1.05, 0.25), (1.15, 0.35)), None);
+        assert_eq!(index.uniform((1.05, 0.1), (1.15, 0.2)), Some(true));
     }
 }
