@@ -43,7 +43,7 @@ pub fn azimuth_distance(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
     let phi = (0.5 * (a.1 + b.1)).to_radians();
     // The mid-point azimuth, turned back by half the meridians' convergence to `a`'s north.
     let conv = 0.5 * (b.0 - a.0).to_radians() * phi.sin();
-    let az = (e.atan2(n) - conv).to_degrees().rem_euclid(360.0);
+    let az = (atan2(e, n) - conv).to_degrees().rem_euclid(360.0);
     (az, e.hypot(n))
 }
 
@@ -156,6 +156,56 @@ impl Plane {
     }
 }
 
+/// `y.atan2(x)`, the angle of (x, y) in radians in [−π, π], to within a few units in the last
+/// place: Cephes' rational approximation of the arctangent after one range reduction, without
+/// the C library's save and restore of the rounding mode. Fusion takes an azimuth for every
+/// bearing in every evaluation of a solution, and this is about half the C library's cost.
+///
+/// ```
+/// use truceline_fusion::local::atan2;
+/// assert!((atan2(1.0, 1.0) - std::f64::consts::FRAC_PI_4).abs() < 1e-15);
+/// assert!((atan2(-0.3, -2.0) - (-0.3f64).atan2(-2.0)).abs() < 1e-15);
+/// ```
+#[inline]
+pub fn atan2(y: f64, x: f64) -> f64 {
+    use std::f64::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+    // arctan(t) = t + t³·P(t²)/Q(t²) for 0 ≤ t ≤ 0.66, relative error 2.6e-18 (Cephes atan.c).
+    const P: [f64; 5] = [
+        -8.750_608_600_031_904e-1,
+        -1.615_753_718_733_365e1,
+        -7.500_855_792_314_705e1,
+        -1.228_866_684_490_136_2e2,
+        -6.485_021_904_942_025e1,
+    ];
+    const Q: [f64; 5] = [
+        2.485_846_490_142_306e1,
+        1.650_270_098_316_988_6e2,
+        4.328_810_604_912_903e2,
+        4.853_903_996_359_137e2,
+        1.945_506_571_482_614e2,
+    ];
+    let (ax, ay) = (x.abs(), y.abs());
+    let (lo, hi) = if ay > ax { (ax, ay) } else { (ay, ax) };
+    if !(hi > 0.0 && hi.is_finite()) {
+        // Zeros, infinities and NaN: the C library's conventions.
+        return y.atan2(x);
+    }
+    // The angle of the smaller over the larger, in [0, π/4]: past 0.66 by the angle's excess
+    // over π/4, whose tangent is (lo − hi)/(lo + hi), in one division.
+    let (t, base) = if lo > 0.66 * hi {
+        ((lo - hi) / (lo + hi), FRAC_PI_4)
+    } else {
+        (lo / hi, 0.0)
+    };
+    let z = t * t;
+    let p = (((P[0] * z + P[1]) * z + P[2]) * z + P[3]) * z + P[4];
+    let q = ((((z + Q[0]) * z + Q[1]) * z + Q[2]) * z + Q[3]) * z + Q[4];
+    let a = base + (t + t * z * p / q);
+    let a = if ay > ax { FRAC_PI_2 - a } else { a };
+    let a = if x < 0.0 { PI - a } else { a };
+    if y < 0.0 { -a } else { a }
+}
+
 /// The signed difference `a − b` of two angles in degrees, in (−180, 180].
 pub fn angle_diff(a: f64, b: f64) -> f64 {
     let d = a - b;
@@ -194,6 +244,16 @@ mod tests {
             let (az, d) = azimuth_distance(a, b);
             prop_assert!((d - s).abs() < 1e-4 * s + 0.01, "{} vs {}", d, s);
             prop_assert!(angle_diff(az, az1).abs() < 0.005, "{} vs {}", az, az1);
+        }
+
+        /// The rational arctangent agrees with the C library's to a few units in the last place,
+        /// in every quadrant and from tiny ratios to huge ones.
+        #[test]
+        fn atan2_agrees_with_the_c_library(y in -1e6f64..1e6, x in -1e6f64..1e6, ey in -30i32..30) {
+            let y = y * 2f64.powi(ey);
+            let (ours, libc) = (atan2(y, x), y.atan2(x));
+            prop_assert!((ours - libc).abs() <= 4.0 * f64::EPSILON * libc.abs().max(1e-300),
+                "atan2({}, {}) = {} vs {}", y, x, ours, libc);
         }
 
         /// The branch-only wrap gives what the modulo gives, for any pair of angles.

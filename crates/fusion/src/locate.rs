@@ -165,7 +165,7 @@ fn residual(m: &Term, plane: &Plane, x: [f64; 2]) -> (f64, [f64; 2]) {
         } => {
             let (e, n, conv) = plane.towards(from, x);
             let d = (e * e + n * n).sqrt().max(1.0);
-            let r = wrap_pi(e.atan2(n) - conv - rad) / s;
+            let r = wrap_pi(crate::local::atan2(e, n) - conv - rad) / s;
             // d(az)/dx: perpendicular to the line of sight, 1/d. The line of sight's direction
             // turned by the small convergence to the observer's north, to first order.
             let (sin, cos) = (e / d - conv * n / d, n / d + conv * e / d);
