@@ -34,9 +34,9 @@ use std::collections::HashMap;
 
 use truceline_observation::{Kind, Observation, Source, Subtype};
 
-use crate::local::{Plane, angle_diff, azimuth_distance};
+use crate::local::{Plane, angle_diff, azimuth_distance, distance};
 use crate::locate::{
-    Ellipse, Fix, Measurement, intersect, locate, range_log_mean_sigma, range_residual,
+    Ellipse, Fix, Measurement, crossing, locate, range_log_mean_sigma, range_residual,
 };
 
 /// The tunable figures of association; the defaults suit monitors with clocks within ±2 s.
@@ -288,11 +288,14 @@ enum Whereabouts {
         cov: [[f64; 2]; 2],
         plane: Plane,
     },
-    /// Only a direction from one observer.
+    /// Only a direction from one observer, with the tangent plane at the observer and the
+    /// direction's sine and cosine, for crossing it with other rays without trigonometry.
     Ray {
         from: (f64, f64),
         deg: f64,
         sigma_deg: f64,
+        plane: Plane,
+        dir: [f64; 2],
     },
     /// Only near an observer.
     Near {
@@ -414,11 +417,16 @@ impl Open {
             None => {
                 let first = &all[self.members[0]];
                 match (first.pos, first.bearing) {
-                    (Some(from), Some((deg, sigma_deg))) => Whereabouts::Ray {
-                        from,
-                        deg,
-                        sigma_deg,
-                    },
+                    (Some(from), Some((deg, sigma_deg))) => {
+                        let (sin, cos) = deg.to_radians().sin_cos();
+                        Whereabouts::Ray {
+                            from,
+                            deg,
+                            sigma_deg,
+                            plane: Plane::new(from),
+                            dir: [sin, cos],
+                        }
+                    }
                     (Some(p), None) => Whereabouts::Near { observer_at: p },
                     _ => Whereabouts::Nowhere,
                 }
@@ -527,6 +535,8 @@ impl Open {
                 from,
                 deg,
                 sigma_deg,
+                plane,
+                dir,
             } => {
                 let first = &all[self.members[0]];
                 // The same observer again, the same way: more of the same episode (a salvo).
@@ -540,7 +550,7 @@ impl Open {
                 // post) cannot cross their bearings; they agree if their bearings do and the
                 // sound came after the light, no later than from the farthest reach.
                 if let (Some(p), Some((d2, s2))) = (o.pos, o.bearing)
-                    && azimuth_distance(*from, p).1 < COLOCATED_M
+                    && plane.distance_from(p) < COLOCATED_M
                 {
                     let r = angle_diff(d2, *deg) / sigma_deg.hypot(s2);
                     let span = c.max_range_m / c.speed_of_sound + c.time_gate_s();
@@ -551,7 +561,8 @@ impl Open {
                 // A second ray: the crossing is where the event was, if the times agree there.
                 let (cross, cross_sigma) = match (o.pos, o.bearing, o.point) {
                     (Some(p), Some((d2, s2)), _) => {
-                        let (x, s, t) = intersect(*from, *deg, p, d2, c.max_range_m)?;
+                        let (sin, cos) = d2.to_radians().sin_cos();
+                        let (x, s, t) = crossing(plane, *dir, p, [sin, cos], c.max_range_m)?;
                         let cut = angle_diff(*deg, d2).to_radians().sin().abs().max(0.05);
                         let e = (s * sigma_deg.to_radians()).hypot(t * s2.to_radians()) / cut;
                         (x, e)
@@ -566,7 +577,7 @@ impl Open {
                     _ => return None,
                 };
                 if let (Some(p), Some((min, max))) = (o.pos, o.range) {
-                    let d = azimuth_distance(p, cross).1;
+                    let d = distance(p, cross);
                     if range_residual(d, min, max).0.abs() > c.gate {
                         return None;
                     }
@@ -598,7 +609,7 @@ impl Open {
             }
             Whereabouts::Near { observer_at } => {
                 let p = o.pos.or(o.point.map(|p| p.0))?;
-                let d = azimuth_distance(*observer_at, p).1;
+                let d = distance(*observer_at, p);
                 if d > 2.0 * c.max_range_m {
                     return None;
                 }
@@ -762,12 +773,13 @@ fn same_place_and_time(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
             at: bt, cov: bc, ..
         } => {
             let sb = mean_sigma(bc);
-            azimuth_distance(*at, *bt).1 <= c.gate * sa.hypot(sb) + SALVO_SPREAD_M
+            distance(*at, *bt) <= c.gate * sa.hypot(sb) + SALVO_SPREAD_M
         }
         Whereabouts::Ray {
             from,
             deg,
             sigma_deg,
+            ..
         } => {
             let (az, d) = azimuth_distance(*from, *at);
             let ang = ((sa + SALVO_SPREAD_M) / d.max(1.0)).atan().to_degrees();

@@ -350,8 +350,11 @@ pub fn locate_iter(
             x = [0.0, 0.0];
             (h, g, cost) = normal_equations(ms, &plane, x);
         }
-        // Half a metre: far below any place's sigma, and a warm start's last iteration.
-        if step[0].hypot(step[1]) < 0.5 {
+        // Converged when the step is a hundredth of the place's sigma (the root of the
+        // covariance's mean variance), or half a metre: far below what the place's error
+        // allows, and a warm start's last iteration.
+        let len2 = step[0] * step[0] + step[1] * step[1];
+        if len2 < 0.25_f64.max(0.5e-4 * (hinv[0][0] + hinv[1][1])) {
             break;
         }
     }
@@ -441,10 +444,26 @@ pub fn intersect(
     az_b: f64,
     max_range_m: f64,
 ) -> Option<((f64, f64), f64, f64)> {
-    let plane = Plane::new(a);
-    let pb = plane.to_xy(b);
     let (ta, tb) = (az_a.to_radians(), az_b.to_radians());
-    let (da, db) = ([ta.sin(), ta.cos()], [tb.sin(), tb.cos()]);
+    crossing(
+        &Plane::new(a),
+        [ta.sin(), ta.cos()],
+        b,
+        [tb.sin(), tb.cos()],
+        max_range_m,
+    )
+}
+
+/// As [`intersect`], for a caller that holds the tangent plane at `a` and the rays' directions
+/// as the sine and cosine of their azimuths: no trigonometry.
+pub fn crossing(
+    plane: &Plane,
+    da: [f64; 2],
+    b: (f64, f64),
+    db: [f64; 2],
+    max_range_m: f64,
+) -> Option<((f64, f64), f64, f64)> {
+    let pb = plane.to_xy(b);
     // a + s·da = pb + t·db
     let det = da[0] * (-db[1]) - da[1] * (-db[0]);
     if det.abs() < 1e-6 {
