@@ -36,7 +36,8 @@ use truceline_observation::{Kind, Observation, Source, Subtype};
 
 use crate::local::{Plane, angle_diff, azimuth_distance, distance};
 use crate::locate::{
-    Ellipse, Fix, Measurement, crossing, locate, range_log_mean_sigma, range_residual,
+    Ellipse, Fix, Measurement, Term, crossing, locate, locate_terms, range_log_mean_sigma,
+    range_residual,
 };
 
 /// The tunable figures of association; the defaults suit monitors with clocks within ±2 s.
@@ -136,6 +137,8 @@ struct Obs {
     count: u32,
     pos: Option<(f64, f64)>,
     bearing: Option<(f64, f64)>,
+    /// Sine and cosine of the bearing.
+    bearing_dir: Option<(f64, f64)>,
     range: Option<(f64, f64)>,
     /// The range as the mean and sigma of the distance's logarithm.
     range_log: Option<(f64, f64)>,
@@ -207,6 +210,7 @@ fn convert(obs: &[Observation], observers: &Observers) -> Vec<Obs> {
                 count: o.count,
                 pos: o.observer_position.map(|p| (p.lon, p.lat)),
                 bearing: o.bearing.map(|b| (b.deg, b.sigma_deg)),
+                bearing_dir: o.bearing.map(|b| b.deg.to_radians().sin_cos()),
                 range: o.distance_m.map(|r| (r.min, r.max)),
                 range_log: o.distance_m.map(|r| range_log_mean_sigma(r.min, r.max)),
                 // `uncertainty_m` is read as a 95 % radius.
@@ -253,6 +257,29 @@ impl Obs {
         }
         if let Some((at, sigma_m)) = self.point {
             out.push(Measurement::Point { at, sigma_m });
+        }
+    }
+
+    /// As [`Obs::measurements`], in the solver's form, from what was worked out once.
+    fn terms(&self, out: &mut Vec<Term>) {
+        if let (Some(from), Some((deg, sigma_deg)), Some(dir)) =
+            (self.pos, self.bearing, self.bearing_dir)
+        {
+            out.push(Term::Bearing {
+                from,
+                rad: deg.to_radians(),
+                dir,
+                sigma_rad: sigma_deg.to_radians(),
+            });
+        }
+        if let (Some(from), Some((mu, s))) = (self.pos, self.range_log) {
+            out.push(Term::Range { from, mu, s });
+        }
+        if let Some((at, sigma_m)) = self.point {
+            out.push(Term::Point {
+                at,
+                sigma_m: sigma_m.max(1.0),
+            });
         }
     }
 
@@ -374,14 +401,14 @@ impl Open {
             && let Whereabouts::Fix { cov, plane, .. } = self.whereabouts
         {
             let mut ms = Vec::with_capacity(3);
-            all[m].measurements(&mut ms);
+            all[m].terms(&mut ms);
             // A step within the place's own sigma: the linearisation's error over it is second
             // order (a few per cent of the step at the distances observers hear from). A third
             // of the sigma sent half the additions of a salvo's rounds to a full solution, with
             // the same association (seeds 1, 4 and 5).
             let max_step = mean_sigma(&cov).max(1.0);
             if let Some((next, cov)) =
-                crate::locate::update(&plane, cov, &ms, c.max_range_m, max_step)
+                crate::locate::update_terms(&plane, cov, &ms, c.max_range_m, max_step)
             {
                 let moved = plane.distance_from(next);
                 self.whereabouts = Whereabouts::fix(next, cov);
@@ -402,15 +429,24 @@ impl Open {
 
     /// Re-locates from the members and re-estimates the span of event times.
     fn refresh(&mut self, all: &[Obs], c: &Config) {
-        let mut ms = Vec::with_capacity(3 * self.members.len());
-        for &m in &self.members {
-            all[m].measurements(&mut ms);
-        }
+        let measurements = || {
+            let mut ms = Vec::with_capacity(3 * self.members.len());
+            for &m in &self.members {
+                all[m].measurements(&mut ms);
+            }
+            ms
+        };
         // Start from where the episode was: one more observation moves it little.
         let fix = match &self.whereabouts {
-            Whereabouts::Fix { at, .. } => crate::locate::locate_iter(&ms, *at, c.max_range_m, 1)
-                .or_else(|| locate(&ms, c.max_range_m)),
-            _ => locate(&ms, c.max_range_m),
+            Whereabouts::Fix { at, .. } => {
+                let mut ts = Vec::with_capacity(3 * self.members.len());
+                for &m in &self.members {
+                    all[m].terms(&mut ts);
+                }
+                locate_terms(&ts, *at, c.max_range_m, 1)
+                    .or_else(|| locate(&measurements(), c.max_range_m))
+            }
+            _ => locate(&measurements(), c.max_range_m),
         };
         self.whereabouts = match fix {
             Some(fix) => Whereabouts::fix(fix.position, fix.cov),
@@ -938,10 +974,23 @@ fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -> Vec<Group
 }
 
 /// Locates a group from where its episode was, or from the measurements alone.
-fn locate_group(ms: &[Measurement], near: Option<(f64, f64)>, c: &Config) -> Option<Fix> {
+fn locate_group(members: &[&Obs], near: Option<(f64, f64)>, c: &Config) -> Option<Fix> {
     match near {
-        Some(at) => crate::locate::locate_from(ms, at, c.max_range_m),
-        None => locate(ms, c.max_range_m),
+        Some(at) => {
+            let mut ts = Vec::with_capacity(3 * members.len());
+            for p in members {
+                p.terms(&mut ts);
+            }
+            // As `locate::locate_from`.
+            locate_terms(&ts, at, c.max_range_m, 12)
+        }
+        None => {
+            let mut ms = Vec::with_capacity(3 * members.len());
+            for p in members {
+                p.measurements(&mut ms);
+            }
+            locate(&ms, c.max_range_m)
+        }
     }
 }
 
@@ -1175,17 +1224,12 @@ fn clock_errors(
 ) -> Vec<Option<f64>> {
     let mut residuals: Vec<Vec<f64>> = vec![Vec::new(); prior.len()];
     let at = positions(inputs, all);
-    let mut ms = Vec::new();
     for g in groups {
         if g.members.len() < 3 {
             continue;
         }
         let members: Vec<&Obs> = g.members.iter().map(|&i| &all[at[i]]).collect();
-        ms.clear();
-        for p in &members {
-            p.measurements(&mut ms);
-        }
-        let Some(fix) = locate_group(&ms, g.near, c) else {
+        let Some(fix) = locate_group(&members, g.near, c) else {
             continue;
         };
         let taus: Vec<f64> = members
@@ -1217,19 +1261,13 @@ fn clock_errors(
 fn incident(obs: &[Observation], group: Group, c: &Config, all: &[Obs], at: &[usize]) -> Incident {
     let members = group.members;
     let prepared: Vec<&Obs> = members.iter().map(|&i| &all[at[i]]).collect();
-    let mut ms = Vec::new();
-    for p in &prepared {
-        p.measurements(&mut ms);
-    }
-    let bearings = ms
+    // As the measurements count them: a bearing needs its observer's position.
+    let bearings = prepared
         .iter()
-        .filter(|m| matches!(m, Measurement::Bearing { .. }))
+        .filter(|p| p.pos.is_some() && p.bearing.is_some())
         .count();
-    let points = ms
-        .iter()
-        .filter(|m| matches!(m, Measurement::Point { .. }))
-        .count();
-    let fix = locate_group(&ms, group.near, c);
+    let points = prepared.iter().filter(|p| p.point.is_some()).count();
+    let fix = locate_group(&prepared, group.near, c);
     let basis = match (&fix, bearings, points) {
         (None, _, _) => Basis::ObserverOnly,
         (Some(_), b, p) if b + p >= 2 => Basis::Fix,

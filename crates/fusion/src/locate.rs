@@ -106,7 +106,7 @@ fn log_residual(d: f64, mu: f64, s: f64) -> (f64, f64) {
 /// each many times, and the sines, cosines and logarithms of its constants were a good share of
 /// its cost.
 #[derive(Debug, Clone, Copy)]
-enum Term {
+pub(crate) enum Term {
     Bearing {
         from: (f64, f64),
         rad: f64,
@@ -278,8 +278,18 @@ pub fn update(
     max_range_m: f64,
     max_step_m: f64,
 ) -> Option<((f64, f64), Covariance)> {
+    update_terms(plane, cov, &terms(ms), max_range_m, max_step_m)
+}
+
+/// As [`update`], on measurements already in their solver's form.
+pub(crate) fn update_terms(
+    plane: &Plane,
+    cov: Covariance,
+    ms: &[Term],
+    max_range_m: f64,
+    max_step_m: f64,
+) -> Option<((f64, f64), Covariance)> {
     let mut h = invert(cov)?;
-    let ms = &terms(ms);
     let (hn, g, _) = normal_equations(ms, plane, [0.0, 0.0]);
     for i in 0..2 {
         for j in 0..2 {
@@ -315,7 +325,17 @@ pub fn locate_iter(
     max_range_m: f64,
     iterations: usize,
 ) -> Option<Fix> {
-    let ms = &terms(ms);
+    locate_terms(&terms(ms), start, max_range_m, iterations)
+}
+
+/// As [`locate_iter`], on measurements already in their solver's form (fusion keeps each
+/// observation's, instead of working out its sines and logarithms for every solution).
+pub(crate) fn locate_terms(
+    ms: &[Term],
+    start: (f64, f64),
+    max_range_m: f64,
+    iterations: usize,
+) -> Option<Fix> {
     let mut plane = Plane::new(start);
     let mut x = [0.0, 0.0];
     // The normal equations at an accepted step serve the next iteration and the covariance:
