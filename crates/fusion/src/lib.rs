@@ -36,8 +36,8 @@ use truceline_observation::{Kind, Observation, Source, Subtype};
 
 use crate::local::{Plane, angle_diff, azimuth_distance, distance};
 use crate::locate::{
-    Ellipse, Fix, Measurement, Term, crossing, locate, locate_terms, range_log_mean_sigma,
-    range_residual,
+    Ellipse, Fix, MAX_ITERATIONS, Measurement, Term, bearing_dir, crossing, locate, locate_terms,
+    range_log_mean_sigma, range_residual,
 };
 
 /// The tunable figures of association; the defaults suit monitors with clocks within ±2 s.
@@ -210,7 +210,7 @@ fn convert(obs: &[Observation], observers: &Observers) -> Vec<Obs> {
                 count: o.count,
                 pos: o.observer_position.map(|p| (p.lon, p.lat)),
                 bearing: o.bearing.map(|b| (b.deg, b.sigma_deg)),
-                bearing_dir: o.bearing.map(|b| b.deg.to_radians().sin_cos()),
+                bearing_dir: o.bearing.map(|b| bearing_dir(b.deg)),
                 range: o.distance_m.map(|r| (r.min, r.max)),
                 range_log: o.distance_m.map(|r| range_log_mean_sigma(r.min, r.max)),
                 // `uncertainty_m` is read as a 95 % radius.
@@ -265,21 +265,13 @@ impl Obs {
         if let (Some(from), Some((deg, sigma_deg)), Some(dir)) =
             (self.pos, self.bearing, self.bearing_dir)
         {
-            out.push(Term::Bearing {
-                from,
-                rad: deg.to_radians(),
-                dir,
-                sigma_rad: sigma_deg.to_radians(),
-            });
+            out.push(Term::bearing(from, deg, sigma_deg, dir));
         }
         if let (Some(from), Some((mu, s))) = (self.pos, self.range_log) {
             out.push(Term::Range { from, mu, s });
         }
         if let Some((at, sigma_m)) = self.point {
-            out.push(Term::Point {
-                at,
-                sigma_m: sigma_m.max(1.0),
-            });
+            out.push(Term::point(at, sigma_m));
         }
     }
 
@@ -308,21 +300,21 @@ impl Obs {
 /// Where an open incident is thought to be.
 #[derive(Debug, Clone)]
 enum Whereabouts {
-    /// Located, with the covariance of east and north, and the tangent plane there (distances
-    /// and azimuths to the place are taken in it, without a trigonometric call).
+    /// Located at the origin of `plane`, the tangent plane there (distances and azimuths to the
+    /// place are taken in it, without a trigonometric call), with the covariance of east and
+    /// north.
     Fix {
-        at: (f64, f64),
         cov: [[f64; 2]; 2],
         plane: Plane,
     },
-    /// Only a direction from one observer, with the tangent plane at the observer and the
-    /// direction's sine and cosine, for crossing it with other rays without trigonometry.
+    /// Only a direction from one observer, with the tangent plane at the observer (its origin)
+    /// and the direction's sine and cosine, for crossing it with other rays without
+    /// trigonometry.
     Ray {
-        from: (f64, f64),
         deg: f64,
         sigma_deg: f64,
         plane: Plane,
-        dir: [f64; 2],
+        dir: (f64, f64),
     },
     /// Only near an observer.
     Near {
@@ -334,7 +326,6 @@ enum Whereabouts {
 impl Whereabouts {
     fn fix(at: (f64, f64), cov: [[f64; 2]; 2]) -> Whereabouts {
         Whereabouts::Fix {
-            at,
             cov,
             plane: Plane::new(at),
         }
@@ -438,12 +429,12 @@ impl Open {
         };
         // Start from where the episode was: one more observation moves it little.
         let fix = match &self.whereabouts {
-            Whereabouts::Fix { at, .. } => {
+            Whereabouts::Fix { plane, .. } => {
                 let mut ts = Vec::with_capacity(3 * self.members.len());
                 for &m in &self.members {
                     all[m].terms(&mut ts);
                 }
-                locate_terms(&ts, *at, c.max_range_m, 1)
+                locate_terms(&ts, plane.origin, c.max_range_m, 1)
                     .or_else(|| locate(&measurements(), c.max_range_m))
             }
             _ => locate(&measurements(), c.max_range_m),
@@ -452,18 +443,14 @@ impl Open {
             Some(fix) => Whereabouts::fix(fix.position, fix.cov),
             None => {
                 let first = &all[self.members[0]];
-                match (first.pos, first.bearing) {
-                    (Some(from), Some((deg, sigma_deg))) => {
-                        let (sin, cos) = deg.to_radians().sin_cos();
-                        Whereabouts::Ray {
-                            from,
-                            deg,
-                            sigma_deg,
-                            plane: Plane::new(from),
-                            dir: [sin, cos],
-                        }
-                    }
-                    (Some(p), None) => Whereabouts::Near { observer_at: p },
+                match (first.pos, first.bearing, first.bearing_dir) {
+                    (Some(from), Some((deg, sigma_deg)), Some(dir)) => Whereabouts::Ray {
+                        deg,
+                        sigma_deg,
+                        plane: Plane::new(from),
+                        dir,
+                    },
+                    (Some(p), None, _) => Whereabouts::Near { observer_at: p },
                     _ => Whereabouts::Nowhere,
                 }
             }
@@ -568,7 +555,6 @@ impl Open {
                 Some(score + time_score)
             }
             Whereabouts::Ray {
-                from,
                 deg,
                 sigma_deg,
                 plane,
@@ -597,14 +583,15 @@ impl Open {
                 // A second ray: the crossing is where the event was, if the times agree there.
                 let (cross, cross_sigma) = match (o.pos, o.bearing, o.point) {
                     (Some(p), Some((d2, s2)), _) => {
-                        let (sin, cos) = d2.to_radians().sin_cos();
-                        let (x, s, t) = crossing(plane, *dir, p, [sin, cos], c.max_range_m)?;
+                        let (da, db) = (*dir, o.bearing_dir?);
+                        let (x, s, t) =
+                            crossing(plane, [da.0, da.1], p, [db.0, db.1], c.max_range_m)?;
                         let cut = angle_diff(*deg, d2).to_radians().sin().abs().max(0.05);
                         let e = (s * sigma_deg.to_radians()).hypot(t * s2.to_radians()) / cut;
                         (x, e)
                     }
                     (_, _, Some((q, sq))) => {
-                        let (az, _) = azimuth_distance(*from, q);
+                        let (az, _) = azimuth_distance(plane.origin, q);
                         if angle_diff(az, *deg).abs() > c.gate * sigma_deg {
                             return None;
                         }
@@ -800,24 +787,22 @@ fn same_place_and_time(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
     if (a.windowed != b.windowed && !folding) || a.class.meet(b.class).is_none() {
         return false;
     }
-    let Whereabouts::Fix { at, cov, plane } = &a.whereabouts else {
+    let Whereabouts::Fix { cov, plane } = &a.whereabouts else {
         return false;
     };
     let sa = mean_sigma(cov);
     let place_ok = match &b.whereabouts {
-        Whereabouts::Fix {
-            at: bt, cov: bc, ..
-        } => {
+        Whereabouts::Fix { cov: bc, plane: bp } => {
             let sb = mean_sigma(bc);
-            distance(*at, *bt) <= c.gate * sa.hypot(sb) + SALVO_SPREAD_M
+            distance(plane.origin, bp.origin) <= c.gate * sa.hypot(sb) + SALVO_SPREAD_M
         }
         Whereabouts::Ray {
-            from,
             deg,
             sigma_deg,
+            plane: from,
             ..
         } => {
-            let (az, d) = azimuth_distance(*from, *at);
+            let (az, d) = azimuth_distance(from.origin, plane.origin);
             let ang = ((sa + SALVO_SPREAD_M) / d.max(1.0)).atan().to_degrees();
             d <= c.max_range_m && angle_diff(az, *deg).abs() <= c.gate * sigma_deg.hypot(ang)
         }
@@ -947,7 +932,7 @@ fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -> Vec<Group
         .into_iter()
         .flat_map(|h| {
             let near = match h.whereabouts {
-                Whereabouts::Fix { at, .. } => Some(at),
+                Whereabouts::Fix { plane, .. } => Some(plane.origin),
                 _ => None,
             };
             h.split(all, c).into_iter().map(move |g| (g, near))
@@ -982,7 +967,7 @@ fn locate_group(members: &[&Obs], near: Option<(f64, f64)>, c: &Config) -> Optio
                 p.terms(&mut ts);
             }
             // As `locate::locate_from`.
-            locate_terms(&ts, at, c.max_range_m, 12)
+            locate_terms(&ts, at, c.max_range_m, MAX_ITERATIONS)
         }
         None => {
             let mut ms = Vec::with_capacity(3 * members.len());

@@ -126,6 +126,32 @@ pub(crate) enum Term {
     },
 }
 
+impl Term {
+    /// A bearing, given the sine and cosine of its azimuth (`bearing_dir`), which a caller
+    /// may have worked out once for many solutions.
+    pub(crate) fn bearing(from: (f64, f64), deg: f64, sigma_deg: f64, dir: (f64, f64)) -> Term {
+        Term::Bearing {
+            from,
+            rad: deg.to_radians(),
+            dir,
+            sigma_rad: sigma_deg.to_radians(),
+        }
+    }
+
+    /// A direct location; a sigma under a metre is taken as a metre.
+    pub(crate) fn point(at: (f64, f64), sigma_m: f64) -> Term {
+        Term::Point {
+            at,
+            sigma_m: sigma_m.max(1.0),
+        }
+    }
+}
+
+/// The sine and cosine of an azimuth in degrees, as [`Term::bearing`] takes them.
+pub(crate) fn bearing_dir(deg: f64) -> (f64, f64) {
+    deg.to_radians().sin_cos()
+}
+
 fn terms(ms: &[Measurement]) -> Vec<Term> {
     ms.iter()
         .map(|m| match *m {
@@ -133,23 +159,12 @@ fn terms(ms: &[Measurement]) -> Vec<Term> {
                 from,
                 deg,
                 sigma_deg,
-            } => {
-                let rad = deg.to_radians();
-                Term::Bearing {
-                    from,
-                    rad,
-                    dir: rad.sin_cos(),
-                    sigma_rad: sigma_deg.to_radians(),
-                }
-            }
+            } => Term::bearing(from, deg, sigma_deg, bearing_dir(deg)),
             Measurement::Range { from, min, max } => {
                 let (mu, s) = range_log_mean_sigma(min, max);
                 Term::Range { from, mu, s }
             }
-            Measurement::Point { at, sigma_m } => Term::Point {
-                at,
-                sigma_m: sigma_m.max(1.0),
-            },
+            Measurement::Point { at, sigma_m } => Term::point(at, sigma_m),
         })
         .collect()
 }
@@ -315,8 +330,11 @@ pub(crate) fn update_terms(
 /// Solves for the position from `start`, or `None` when the measurements do not fix one (a
 /// single bearing without a range, parallel bearings).
 pub fn locate_from(ms: &[Measurement], start: (f64, f64), max_range_m: f64) -> Option<Fix> {
-    locate_iter(ms, start, max_range_m, 12)
+    locate_iter(ms, start, max_range_m, MAX_ITERATIONS)
 }
+
+/// The most Gauss–Newton steps a solution takes from a start of its own.
+pub(crate) const MAX_ITERATIONS: usize = 12;
 
 /// As [`locate_from`], with at most `iterations` Gauss–Newton steps (a warm start needs few).
 pub fn locate_iter(
