@@ -150,6 +150,72 @@ fn a_salvo_stays_as_many_incidents_as_rounds() {
 }
 
 #[test]
+fn a_salvo_scattered_over_hundreds_of_metres_and_seen_close_up_is_still_one_round_each() {
+    // Eight rounds 2.5 to 4 s apart, landing up to 300 m from the aim point, seen by a camera
+    // 2.5 km off (its 1-degree bearings tell the rounds' places apart) and heard by six others:
+    // the reports of each round make one incident, and no incident mixes rounds.
+    let rounds = [
+        (0.0, 0.0, 0.0),
+        (3.0, 80.0, 250.0),
+        (6.5, 200.0, 180.0),
+        (9.0, 310.0, 300.0),
+        (12.5, 20.0, 120.0),
+        (15.5, 150.0, 280.0),
+        (18.0, 250.0, 60.0),
+        (22.0, 100.0, 220.0),
+    ];
+    let mut team = observers();
+    team.push(("cam1", "camera", dest(EVENT, 150.0, 2500.0), 0.2));
+    team.push(("ac3", "acoustic", dest(EVENT, 60.0, 3000.0), -0.5));
+    team.push(("op3", "post", dest(EVENT, 250.0, 4000.0), 0.9));
+    let mut obs = Vec::new();
+    let mut round_of = Vec::new();
+    for (r, (t, az, off)) in rounds.iter().enumerate() {
+        let at = dest(EVENT, *az, *off);
+        for (k, (o, src, pos, clock)) in team.iter().enumerate() {
+            // Each observer misses one round in five, differently.
+            if (r + 2 * k) % 5 == 4 {
+                continue;
+            }
+            let sigma = match *src {
+                "post" => 5.0,
+                "camera" => 1.0,
+                _ => 2.0,
+            };
+            let err = (((r * 7 + k * 3) % 5) as f64 * 0.5 - 1.0) * sigma;
+            obs.push(heard(
+                &format!("{o}-{r}"),
+                o,
+                src,
+                *pos,
+                at,
+                *t,
+                *clock,
+                err,
+                sigma,
+                "explosion",
+                Some("impact"),
+            ));
+            round_of.push(r);
+        }
+    }
+    let f = fuse(&obs, &Config::default());
+    let groups: Vec<Vec<&str>> = f
+        .incidents
+        .iter()
+        .map(|i| i.observations.iter().map(|&k| obs[k].id.as_str()).collect())
+        .collect();
+    for inc in &f.incidents {
+        let r = round_of[inc.observations[0]];
+        assert!(
+            inc.observations.iter().all(|&k| round_of[k] == r),
+            "an incident mixes rounds: {groups:?}"
+        );
+    }
+    assert_eq!(f.incidents.len(), rounds.len(), "{groups:?}");
+}
+
+#[test]
 fn a_flash_and_its_bang_are_one_event_but_a_launch_and_an_impact_are_not() {
     let cam = dest(EVENT, 200.0, 6050.0);
     let obs = vec![
