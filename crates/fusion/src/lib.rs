@@ -680,9 +680,8 @@ impl Open {
     /// in which every observer appears once is one event. Otherwise it is a salvo: each
     /// observer's reports are the rounds it heard, in order, shifted by its own clock error and
     /// the sound's travel from one common place. Each observer's sequence is aligned to the
-    /// rounds of the others by the shift (within the clock gate) that best explains it (see
-    /// [`Salvo`]); what pairs joins a round, what does not starts one. Every sequence is then
-    /// aligned again against all the others, until none moves.
+    /// rounds of those before it by the shift (within the clock gate) that best explains it
+    /// (see [`Salvo`]); what pairs joins a round, what does not starts one.
     fn split(self, all: &[Obs], c: &Config) -> Vec<Vec<usize>> {
         let mut by_observer: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
         for &m in &self.members {
@@ -713,22 +712,11 @@ impl Open {
             _ => 0.0,
         };
         let gate = c.time_gate_s() + (2.0 * pos_sigma / c.speed_of_sound).min(SPLIT_SHIFT_MAX_S);
-        let mut salvo = Salvo::new(&seqs);
-        for k in 1..seqs.len() {
-            salvo.place(&seqs, k, gate);
+        let mut salvo = Salvo::new(&seqs[0]);
+        for seq in &seqs[1..] {
+            salvo.place(seq, gate);
         }
-        // The first sequences were placed against few rounds: each is placed again against all
-        // the others, until nothing moves.
-        for _ in 0..REFINE_PASSES {
-            let mut moved = false;
-            for k in 0..seqs.len() {
-                moved |= salvo.place(&seqs, k, gate);
-            }
-            if !moved {
-                break;
-            }
-        }
-        let mut rounds = salvo.rounds(&seqs);
+        let mut rounds = salvo.into_rounds();
         const TOL: f64 = PAIR_TOL_S;
         // A report that paired with nothing is more likely a round its observer heard late or
         // early than a round nobody else heard: it joins the nearest round that lacks its
@@ -850,158 +838,114 @@ const PAIR_TOL_S: f64 = 1.7;
 /// rounds' scatter about the salvo's common place (150 m is 0.44 s of sound).
 const ROUND_SIGMA_S: f64 = 0.5;
 
-/// How many times each sequence is placed again against all the others.
-const REFINE_PASSES: usize = 3;
-
-/// The rounds of a salvo being found: each observer's sequence of event times takes one shift
-/// (what is left of its clock error, and the common place's error along its line of sight), and
-/// each of its reports belongs to one round or starts one.
+/// The rounds of a salvo being found, from each observer's sequence of event times in turn
+/// (the longest first). A sequence takes one shift — what is left of its observer's clock
+/// error, and the common place's error along its line of sight — and each of its reports joins
+/// a round or starts one.
 ///
 /// A sequence is placed by the shift that best explains it: each report paired with a round
 /// gains what a round of its own would cost, less its squared residual; the shift pays for its
-/// distance from the others' mean, so that an observer that missed a round does not slip its
-/// whole sequence by one.
+/// distance from the mean of the shifts before it, so that an observer that missed a round does
+/// not slip its whole sequence by one.
 struct Salvo {
-    shift: Vec<f64>,
-    placed: Vec<bool>,
-    /// The round of each report of each sequence, as a label.
-    round_of: Vec<Vec<usize>>,
-    next_label: usize,
+    /// Each round's summed event time (shifted) and its members.
+    rounds: Vec<(f64, Vec<usize>)>,
+    /// The shifts taken so far.
+    shifts: Vec<f64>,
     /// Scratch, reused across shifts.
+    times: Vec<(f64, usize)>,
+    candidates: Vec<f64>,
     used: Vec<bool>,
     pairs: Vec<Option<usize>>,
 }
 
 impl Salvo {
-    /// The first sequence placed as it is, a round for each of its reports.
-    fn new(seqs: &[Vec<(f64, usize)>]) -> Salvo {
-        let mut round_of: Vec<Vec<usize>> =
-            seqs.iter().map(|s| vec![usize::MAX; s.len()]).collect();
-        round_of[0] = (0..seqs[0].len()).collect();
-        let mut placed = vec![false; seqs.len()];
-        placed[0] = true;
+    /// The first sequence as it is, a round for each of its reports.
+    fn new(first: &[(f64, usize)]) -> Salvo {
         Salvo {
-            shift: vec![0.0; seqs.len()],
-            placed,
-            round_of,
-            next_label: seqs[0].len(),
+            rounds: first.iter().map(|&(t, m)| (t, vec![m])).collect(),
+            shifts: vec![0.0],
+            times: Vec::new(),
+            candidates: Vec::new(),
             used: Vec::new(),
             pairs: Vec::new(),
         }
     }
 
-    /// The rounds the placed sequences other than `skip` make: (time, label), in time order.
-    fn others(&self, seqs: &[Vec<(f64, usize)>], skip: usize) -> Vec<(f64, usize)> {
-        let mut sums: Vec<(usize, f64, usize)> = Vec::new(); // (label, sum, n)
-        for (k, seq) in seqs.iter().enumerate() {
-            if k == skip || !self.placed[k] {
-                continue;
-            }
-            for (j, &(t, _)) in seq.iter().enumerate() {
-                let label = self.round_of[k][j];
-                let t = t + self.shift[k];
-                match sums.iter_mut().find(|x| x.0 == label) {
-                    Some(x) => {
-                        x.1 += t;
-                        x.2 += 1;
-                    }
-                    None => sums.push((label, t, 1)),
-                }
-            }
-        }
-        let mut rounds: Vec<(f64, usize)> = sums
-            .into_iter()
-            .map(|(l, sum, n)| (sum / n as f64, l))
-            .collect();
-        rounds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        rounds
-    }
-
-    /// Places sequence `k` against the rounds of the others; returns whether any of its reports
-    /// changed round.
-    fn place(&mut self, seqs: &[Vec<(f64, usize)>], k: usize, gate: f64) -> bool {
-        let rounds = self.others(seqs, k);
-        let seq = &seqs[k];
-        let (mut sum, mut n) = (0.0, 0usize);
-        for (j, &p) in self.placed.iter().enumerate() {
-            if p && j != k {
-                sum += self.shift[j];
-                n += 1;
-            }
-        }
-        let d0 = if n > 0 { sum / n as f64 } else { 0.0 };
-        // Pairing a report saves a round of its own; the pay is such that a report at the edge
-        // of the tolerance still pairs.
+    /// Places the next sequence within `gate` of the mean shift.
+    fn place(&mut self, seq: &[(f64, usize)], gate: f64) {
+        // Each round's time, the mean of its members': in time order, with its index.
+        let mut times = std::mem::take(&mut self.times);
+        times.clear();
+        times.extend(
+            self.rounds
+                .iter()
+                .enumerate()
+                .map(|(r, x)| (x.0 / x.1.len() as f64, r)),
+        );
+        times.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let d0 = self.shifts.iter().sum::<f64>() / self.shifts.len() as f64;
+        // Pairing a report saves a round of its own; the gain is such that a report at the
+        // edge of the tolerance still pairs.
         let gain = (PAIR_TOL_S / ROUND_SIGMA_S).powi(2) + 1.0;
         // The shift's own spread: half the gate it is allowed within.
         let shift_sigma = 0.5 * gate;
-        let mut best: Option<(f64, f64)> = None; // (score, shift)
-        let mut consider = |d: f64, this: &mut Salvo| {
-            let (paired, sq) = pair(&rounds, seq, d, PAIR_TOL_S, &mut this.used, &mut this.pairs);
-            let score = paired as f64 * gain
-                - sq / (ROUND_SIGMA_S * ROUND_SIGMA_S)
-                - ((d - d0) / shift_sigma).powi(2);
-            let better = match best {
-                None => true,
-                Some((bs, bd)) => {
-                    score > bs + 1e-9 || (score >= bs - 1e-9 && (d - d0).abs() < (bd - d0).abs())
-                }
-            };
-            if better {
-                best = Some((score, d));
-            }
-        };
-        consider(d0, self);
-        for r in &rounds {
+        // The shifts that put a report on a round, nearest the mean first: a shift farther off
+        // can only win by pairing more, so the search stops where even pairing every report
+        // could not make up for the distance.
+        let mut candidates = std::mem::take(&mut self.candidates);
+        candidates.clear();
+        candidates.push(d0);
+        for r in &times {
             for &(t, _) in seq {
                 let d = r.0 - t;
                 if (d - d0).abs() <= gate {
-                    consider(d, self);
+                    candidates.push(d);
                 }
+            }
+        }
+        candidates.sort_by(|a, b| {
+            (a - d0)
+                .abs()
+                .total_cmp(&(b - d0).abs())
+                .then(a.total_cmp(b))
+        });
+        let most = seq.len().min(times.len()) as f64 * gain;
+        let mut best: Option<(f64, f64)> = None; // (score, shift)
+        for &d in &candidates {
+            let prior = ((d - d0) / shift_sigma).powi(2);
+            if best.is_some_and(|(bs, _)| most - prior <= bs) {
+                break;
+            }
+            let (paired, sq) = pair(&times, seq, d, PAIR_TOL_S, &mut self.used, &mut self.pairs);
+            let score = paired as f64 * gain - sq / (ROUND_SIGMA_S * ROUND_SIGMA_S) - prior;
+            if best.is_none_or(|(bs, _)| score > bs) {
+                best = Some((score, d));
             }
         }
         let d = best.map_or(d0, |b| b.1);
-        pair(&rounds, seq, d, PAIR_TOL_S, &mut self.used, &mut self.pairs);
-        let others: Vec<usize> = rounds.iter().map(|r| r.1).collect();
-        let mut moved = false;
-        for j in 0..seq.len() {
-            let old = self.round_of[k][j];
-            let new = match self.pairs[j] {
-                Some(r) => rounds[r].1,
-                // Alone before too: the same round.
-                None if old != usize::MAX && !others.contains(&old) => old,
-                None => {
-                    self.next_label += 1;
-                    self.next_label - 1
+        pair(&times, seq, d, PAIR_TOL_S, &mut self.used, &mut self.pairs);
+        for (j, &(t, m)) in seq.iter().enumerate() {
+            match self.pairs[j] {
+                Some(k) => {
+                    let round = &mut self.rounds[times[k].1];
+                    round.0 += t + d;
+                    round.1.push(m);
                 }
-            };
-            moved |= new != old;
-            self.round_of[k][j] = new;
+                None => self.rounds.push((t + d, vec![m])),
+            }
         }
-        self.shift[k] = d;
-        self.placed[k] = true;
-        moved
+        self.shifts.push(d);
+        self.times = times;
+        self.candidates = candidates;
     }
 
     /// The rounds found: (time, members), in time order.
-    fn rounds(&self, seqs: &[Vec<(f64, usize)>]) -> Vec<(f64, Vec<usize>)> {
-        let mut by_label: Vec<(usize, f64, Vec<usize>)> = Vec::new();
-        for (k, seq) in seqs.iter().enumerate() {
-            for (j, &(t, m)) in seq.iter().enumerate() {
-                let label = self.round_of[k][j];
-                let t = t + self.shift[k];
-                match by_label.iter_mut().find(|x| x.0 == label) {
-                    Some(x) => {
-                        x.1 += t;
-                        x.2.push(m);
-                    }
-                    None => by_label.push((label, t, vec![m])),
-                }
-            }
-        }
-        let mut rounds: Vec<(f64, Vec<usize>)> = by_label
+    fn into_rounds(self) -> Vec<(f64, Vec<usize>)> {
+        let mut rounds: Vec<(f64, Vec<usize>)> = self
+            .rounds
             .into_iter()
-            .map(|(_, sum, ms)| (sum / ms.len() as f64, ms))
+            .map(|(sum, ms)| (sum / ms.len() as f64, ms))
             .collect();
         rounds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1[0].cmp(&b.1[0])));
         rounds
