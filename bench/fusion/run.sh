@@ -48,6 +48,7 @@ cols = [("real events", "real_events", "{:,}"), ("events seen", "events_seen", "
         ("observations", "observations", "{:,}"), ("incidents", "incidents", "{:,}"),
         ("count error", "count_error", "{:+.1%}"),
         ("  of it false alarms", "false_alarm_incidents_share", "{:+.1%}"),
+        ("  the rest", "count_error_without_false_alarm_incidents", "{:+.1%}"),
         ("naive count error", "naive_count_error", "{:+.0%}"),
         ("B-cubed P", "bcubed_precision", "{:.3f}"), ("B-cubed R", "bcubed_recall", "{:.3f}"),
         ("B-cubed F1", "bcubed_f1", "{:.3f}"), ("located events", "located_events_scored", "{:,}"),

@@ -8,6 +8,8 @@ the engine rather than repeats it.
 
 - count error: (events the incidents stand for - real events seen) / real events seen. An
   incident stands for one event, or for `count` events when it is a window (`time_end`).
+  Beside it, as a diagnostic, the share of incidents made only of false alarms and the count
+  error without them.
 - clustering: B-cubed precision, recall and F1 over observations. An observation's true cluster
   is the first event that lists it (a windowed observation is listed by several); a false alarm
   is a cluster of its own.
@@ -150,6 +152,8 @@ def main(obs_path, truth_path, inc_path):
         "count_error": count_error,
         "naive_count_error": naive_error,
         "false_alarm_incidents_share": false_only / len(seen),
+        # The count error of the rest: how well real events are counted once each.
+        "count_error_without_false_alarm_incidents": (claimed - false_only - len(seen)) / len(seen),
         "bcubed_precision": prec,
         "bcubed_recall": rec,
         "bcubed_f1": f1,
