@@ -289,10 +289,10 @@ fn the_server_publishes_the_batch_incidents_whatever_the_arrival_order() {
             .map_while(Result::ok)
             .any(|l| l == "event: incident")
     });
-    // Arrival order: last half first, each half backwards, in batches.
-    let mut order: Vec<&String> = lines[lines.len() / 2..].iter().rev().collect();
-    order.extend(lines[..lines.len() / 2].iter().rev());
-    for chunk in order.chunks(400) {
+    // Arrival order: last half first, each half backwards, in batches; the server fuses the
+    // last half before the first arrives, so that a later round fuses what it read before with
+    // what came since.
+    let post = |chunk: &[&String]| {
         let body: String = chunk.iter().map(|l| format!("{l}\n")).collect();
         let r = agent
             .post(format!("{base}/api/v1/observations"))
@@ -300,6 +300,26 @@ fn the_server_publishes_the_batch_incidents_whatever_the_arrival_order() {
             .send(&body)
             .unwrap();
         assert_eq!(r.status(), 200);
+    };
+    let fused = || -> u64 {
+        let mut r = agent
+            .get(format!("{base}/api/v1/incidents?limit=1"))
+            .call()
+            .unwrap();
+        let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        v["fusion"]["observations"].as_u64().unwrap()
+    };
+    let last_half: Vec<&String> = lines[lines.len() / 2..].iter().rev().collect();
+    for chunk in last_half.chunks(400) {
+        post(chunk);
+    }
+    while fused() < last_half.len() as u64 {
+        assert!(Instant::now() < deadline, "the first half was not fused");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let first_half: Vec<&String> = lines[..lines.len() / 2].iter().rev().collect();
+    for chunk in first_half.chunks(400) {
+        post(chunk);
     }
     // Wait until the server has fused everything it holds.
     let get_all = || -> (Vec<Value>, Value) {
@@ -333,7 +353,7 @@ fn the_server_publishes_the_batch_incidents_whatever_the_arrival_order() {
         let w = meta["watermark"]
             .as_str()
             .map(|w| w.parse::<jiff::Timestamp>().unwrap());
-        if w == Some(expected_watermark) {
+        if w == Some(expected_watermark) && meta["observations"] == lines.len() {
             break (all, meta);
         }
         assert!(

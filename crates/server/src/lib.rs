@@ -608,6 +608,8 @@ fn page_of<T>(
     let meta = json!({
         "watermark": published.watermark_ms.and_then(|t| jiff::Timestamp::from_millisecond(t).ok()).map(|t| t.to_string()),
         "pending": published.pending,
+        // How many stored observations the published incidents were fused from.
+        "observations": published.observations,
         "window_s": truceline_fusion::Config::default().window_s(),
     });
     Ok((out, next, meta))
