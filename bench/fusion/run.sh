@@ -21,6 +21,7 @@ scenarios=(
   "clocks ±4 s, seed 4|--seed 4 --clock-error-s 4|--clock-error-s 4"
   "8 % false, seed 5|--seed 5 --false-alarm-rate 0.08|"
   "1.5× fire, seed 6|--seed 6 --fire-missions-per-hour 100 --small-arms-per-hour 45|"
+  "0 % false, seed 7|--seed 7 --false-alarm-rate 0|"
 )
 rows=()
 for s in "${scenarios[@]}"; do
@@ -56,8 +57,8 @@ cols = [("real events", "real_events", "{:,}"), ("events seen", "events_seen", "
         ("error RMS m", "location_error_rms_m", "{:.0f}"), ("CRB median m", "crb_median_m", "{:.0f}"),
         ("error/bound median", "error_over_bound_median", "{:.2f}"), ("error/bound p90", "error_over_bound_p90", "{:.2f}"),
         ("attributed", "attributed_share", "{:.1%}"), ("attribution precision", "attribution_precision", "{:.3f}")]
-w = 19
-print(f"{'':24}" + "".join(f"{r[0][:w]:>{w}}" for r in rows))
+w = 20
+print(f"{'':24}" + "".join(f"{r[0][:w - 1]:>{w}}" for r in rows))
 for label, key, fmt in cols:
     print(f"{label:24}" + "".join(f"{fmt.format(json.loads(r[2])[key]):>{w}}" for r in rows))
 print(f"{'fuse obs/s, best of 5':24}" + "".join(f"{int(r[1]):>{w},}" for r in rows))
