@@ -347,6 +347,7 @@ struct Open {
     /// Latest time any member was sensed (the end of its window, for a counted one).
     sensed_end: f64,
     windowed: bool,
+    /// Some observer is in it twice: it holds several rounds.
     salvo: bool,
 }
 
@@ -717,7 +718,6 @@ impl Open {
             salvo.place(seq, gate);
         }
         let mut rounds = salvo.into_rounds();
-        const TOL: f64 = PAIR_TOL_S;
         // A report that paired with nothing is more likely a round its observer heard late or
         // early than a round nobody else heard: it joins the nearest round that lacks its
         // observer, if one is within twice the pairing tolerance.
@@ -732,7 +732,7 @@ impl Open {
                     .filter(|(r, x)| {
                         *r != k
                             && x.1.len() > 1
-                            && (x.0 - t).abs() <= 2.0 * TOL
+                            && (x.0 - t).abs() <= 2.0 * PAIR_TOL_S
                             && x.1.iter().all(|&q| observer_of(q) != observer_of(m))
                     })
                     .min_by(|a, b| (a.1.0 - t).abs().total_cmp(&(b.1.0 - t).abs()))
@@ -956,8 +956,8 @@ impl Salvo {
 /// the number paired and the summed squared residual, and leaves each report's round in `out`.
 /// `used` is scratch: the search tries many shifts, and allocating for each was most of its cost.
 /// `rounds` are in time order.
-fn pair<T>(
-    rounds: &[(f64, T)],
+fn pair(
+    rounds: &[(f64, usize)],
     seq: &[(f64, usize)],
     d: f64,
     tol: f64,
