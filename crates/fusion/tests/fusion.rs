@@ -51,7 +51,7 @@ fn dest(from: (f64, f64), az: f64, d: f64) -> (f64, f64) {
 
 const EVENT: (f64, f64) = (37.9, 48.1);
 
-fn observers() -> Vec<(&'static str, &'static str, (f64, f64), f64)> {
+fn observers() -> Vec<Observer> {
     vec![
         ("op1", "post", dest(EVENT, 200.0, 6000.0), 1.5),
         ("ac1", "acoustic", dest(EVENT, 110.0, 9000.0), -1.2),
@@ -100,35 +100,70 @@ fn one_event_seen_by_four_is_one_incident_located_where_it_was() {
     assert!(e.major < 1000.0 && e.minor > 10.0, "{e:?}");
 }
 
-#[test]
-fn a_salvo_stays_as_many_incidents_as_rounds() {
-    // Four rounds 3, 5 and 4 seconds apart, landing within 150 m of each other.
-    let rounds = [(0.0, 0.0), (3.0, 120.0), (8.0, 240.0), (12.0, 60.0)];
-    let mut obs = Vec::new();
-    for (r, (t, az)) in rounds.iter().enumerate() {
-        let at = dest(EVENT, *az, 100.0);
-        for (k, (o, src, pos, clock)) in observers().iter().enumerate() {
-            // Each observer misses one round in four, differently.
-            if (r + k) % 4 == 3 {
+/// The ids of each incident's observations.
+fn ids_by_incident<'a>(f: &truceline_fusion::Fusion, obs: &'a [Observation]) -> Vec<Vec<&'a str>> {
+    f.incidents
+        .iter()
+        .map(|i| i.observations.iter().map(|&k| obs[k].id.as_str()).collect())
+        .collect()
+}
+
+/// An observer: id, source, position, clock error (s).
+type Observer = (&'static str, &'static str, (f64, f64), f64);
+
+/// The impacts of a salvo's rounds, (time, place), as `team` reports them: observer `k` misses
+/// round `r` when `missed(r, k)`, and its bearing is `err(r, k, sigma)` degrees off. Returns the
+/// reports and the round of each.
+fn salvo_heard(
+    rounds: &[(f64, (f64, f64))],
+    team: &[Observer],
+    missed: impl Fn(usize, usize) -> bool,
+    err: impl Fn(usize, usize, f64) -> f64,
+) -> (Vec<Observation>, Vec<usize>) {
+    let (mut obs, mut round_of) = (Vec::new(), Vec::new());
+    for (r, &(t, at)) in rounds.iter().enumerate() {
+        for (k, &(o, src, pos, clock)) in team.iter().enumerate() {
+            if missed(r, k) {
                 continue;
             }
-            let sigma = if *src == "post" { 5.0 } else { 2.0 };
-            let err = ((r * 7 + k * 3) % 5) as f64 * 0.4 - 0.8;
+            let sigma = match src {
+                "post" => 5.0,
+                "camera" => 1.0,
+                _ => 2.0,
+            };
             obs.push(heard(
                 &format!("{o}-{r}"),
                 o,
                 src,
-                *pos,
+                pos,
                 at,
-                *t,
-                *clock,
-                err,
+                t,
+                clock,
+                err(r, k, sigma),
                 sigma,
                 "explosion",
                 Some("impact"),
             ));
+            round_of.push(r);
         }
     }
+    (obs, round_of)
+}
+
+#[test]
+fn a_salvo_stays_as_many_incidents_as_rounds() {
+    // Four rounds 3, 5 and 4 seconds apart, landing within 150 m of each other.
+    let rounds: Vec<(f64, (f64, f64))> = [(0.0, 0.0), (3.0, 120.0), (8.0, 240.0), (12.0, 60.0)]
+        .iter()
+        .map(|&(t, az)| (t, dest(EVENT, az, 100.0)))
+        .collect();
+    // Each observer misses one round in four, differently.
+    let (obs, _) = salvo_heard(
+        &rounds,
+        &observers(),
+        |r, k| (r + k) % 4 == 3,
+        |r, k, _| ((r * 7 + k * 3) % 5) as f64 * 0.4 - 0.8,
+    );
     let f = fuse(&obs, &Config::default());
     // No incident holds two reports of one observer, and no two rounds are counted as one.
     for inc in &f.incidents {
@@ -164,47 +199,23 @@ fn a_salvo_scattered_over_hundreds_of_metres_and_seen_close_up_is_still_one_roun
         (18.0, 250.0, 60.0),
         (22.0, 100.0, 220.0),
     ];
+    let rounds: Vec<(f64, (f64, f64))> = rounds
+        .iter()
+        .map(|&(t, az, off)| (t, dest(EVENT, az, off)))
+        .collect();
     let mut team = observers();
     team.push(("cam1", "camera", dest(EVENT, 150.0, 2500.0), 0.2));
     team.push(("ac3", "acoustic", dest(EVENT, 60.0, 3000.0), -0.5));
     team.push(("op3", "post", dest(EVENT, 250.0, 4000.0), 0.9));
-    let mut obs = Vec::new();
-    let mut round_of = Vec::new();
-    for (r, (t, az, off)) in rounds.iter().enumerate() {
-        let at = dest(EVENT, *az, *off);
-        for (k, (o, src, pos, clock)) in team.iter().enumerate() {
-            // Each observer misses one round in five, differently.
-            if (r + 2 * k) % 5 == 4 {
-                continue;
-            }
-            let sigma = match *src {
-                "post" => 5.0,
-                "camera" => 1.0,
-                _ => 2.0,
-            };
-            let err = (((r * 7 + k * 3) % 5) as f64 * 0.5 - 1.0) * sigma;
-            obs.push(heard(
-                &format!("{o}-{r}"),
-                o,
-                src,
-                *pos,
-                at,
-                *t,
-                *clock,
-                err,
-                sigma,
-                "explosion",
-                Some("impact"),
-            ));
-            round_of.push(r);
-        }
-    }
+    // Each observer misses one round in five, differently.
+    let (obs, round_of) = salvo_heard(
+        &rounds,
+        &team,
+        |r, k| (r + 2 * k) % 5 == 4,
+        |r, k, sigma| (((r * 7 + k * 3) % 5) as f64 * 0.5 - 1.0) * sigma,
+    );
     let f = fuse(&obs, &Config::default());
-    let groups: Vec<Vec<&str>> = f
-        .incidents
-        .iter()
-        .map(|i| i.observations.iter().map(|&k| obs[k].id.as_str()).collect())
-        .collect();
+    let groups = ids_by_incident(&f, &obs);
     for inc in &f.incidents {
         let r = round_of[inc.observations[0]];
         assert!(
@@ -274,11 +285,7 @@ fn a_flash_and_its_bang_are_one_event_but_a_launch_and_an_impact_are_not() {
         ),
     ];
     let f = fuse(&obs, &Config::default());
-    let groups: Vec<Vec<&str>> = f
-        .incidents
-        .iter()
-        .map(|i| i.observations.iter().map(|&k| obs[k].id.as_str()).collect())
-        .collect();
+    let groups = ids_by_incident(&f, &obs);
     assert!(groups.contains(&vec!["f1", "b1", "b2"]), "{groups:?}");
     assert!(groups.contains(&vec!["i1"]), "{groups:?}");
 }
