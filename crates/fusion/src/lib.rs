@@ -27,7 +27,7 @@
 //! how many events there were. Single observations of the same kind within the window and area
 //! are folded into it; the count becomes the largest number any one observer reported.
 //!
-//! **Localisation** is in [`locate`].
+//! **Localisation** is in [`mod@locate`].
 
 pub mod local;
 pub mod locate;
@@ -1245,7 +1245,7 @@ pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
 pub const CALIBRATION_BLOCK_S: f64 = 600.0;
 
 /// Observations per observer, on average, that the calibration sample keeps at least.
-const CALIBRATION_PER_OBSERVER: usize = 120;
+pub const CALIBRATION_PER_OBSERVER: usize = 120;
 
 /// Of how many blocks the calibration passes see one: as many as leave each observer
 /// [`CALIBRATION_PER_OBSERVER`] observations on average, at most four; every block for inputs
