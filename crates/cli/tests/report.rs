@@ -134,6 +134,14 @@ fn daily_report_end_to_end() {
     assert_eq!(r["summary"]["incidents"], day.len() as u64);
     assert_eq!(r["summary"]["violations"], violating.len() as u64);
     assert_eq!(r["summary"]["violation_events"], events);
+    // Violations no second observation corroborates are told apart: a lone report may be a
+    // false alarm.
+    let single = violating
+        .iter()
+        .filter(|v| v["observations"].as_array().unwrap().len() == 1)
+        .count();
+    assert!(single > 0 && single < violating.len(), "{single}");
+    assert_eq!(r["summary"]["single_observation"], single as u64);
     let listed = r["incidents"].as_array().unwrap();
     let ids: BTreeSet<&str> = listed.iter().map(|i| i["id"].as_str().unwrap()).collect();
     let want: BTreeSet<&str> = day.iter().map(|i| i["id"].as_str().unwrap()).collect();
@@ -286,6 +294,12 @@ fn daily_report_end_to_end() {
         "no external resources"
     );
     assert!(html.contains("Illustrative"));
+    assert!(
+        html.contains(&format!(
+            "of which {single} rest on one observation that nobody else corroborated"
+        )),
+        "the single-observation violations are said"
+    );
     let page = dir.path().join("report.html");
     std::fs::write(&page, &html).unwrap();
     let shot = dir.path().join("report.png");

@@ -72,6 +72,9 @@ pub struct BuiltFrom {
 pub struct Summary {
     pub incidents: u64,
     pub violations: u64,
+    /// Of `violations`, those resting on one observation alone: nobody else corroborated them,
+    /// and a lone report may be a false alarm (fusion cannot tell the two apart).
+    pub single_observation: u64,
     pub violation_events: u64,
     pub previous_day: u64,
     pub seven_day_mean: f64,
@@ -355,8 +358,12 @@ pub(crate) fn build(
             })
             .collect()
     };
-    for ((v, _), line) in parsed.iter().zip(lines) {
+    let mut single_observation = 0;
+    for ((v, leaves), line) in parsed.iter().zip(lines) {
         let violating = !line.violations.is_empty();
+        if violating && leaves.len() == 1 {
+            single_observation += 1;
+        }
         for viol in &v.violations {
             if viol.rule.as_deref() == Some("withdrawal") {
                 let class = v.weapon.as_deref().unwrap_or("unknown").to_string();
@@ -413,6 +420,7 @@ pub(crate) fn build(
     let summary = Summary {
         incidents: incidents.len() as u64,
         violations: now_t.iter().map(|t| t.violating_incidents).sum(),
+        single_observation,
         violation_events,
         previous_day,
         seven_day_mean: round1(before_t.iter().map(|t| sum_v(t)).sum::<u64>() as f64 / 7.0),

@@ -112,9 +112,10 @@ pub fn html(r: &Report, ctx: &Context) -> String {
     );
     let _ = write!(
         o,
-        "<p>{} incidents were recorded, {} of them breaking the agreement. {} observers reported during the day ({} observer-hours); on average {} of the {:.0} km line was within their reach, {} at some hour.</p>",
+        "<p>{} incidents were recorded, {} of them breaking the agreement, of which {} rest on one observation that nobody else corroborated (a lone report may be a false alarm). {} observers reported during the day ({} observer-hours); on average {} of the {:.0} km line was within their reach, {} at some hour.</p>",
         s.incidents,
         s.violations,
+        s.single_observation,
         c.today.observers_active,
         c.today.observer_hours,
         pct(c.today.line_share),
