@@ -299,6 +299,24 @@ impl Obs {
     }
 }
 
+/// The solver's form of the observations' measurements, in their order.
+fn terms_of<'a>(members: impl ExactSizeIterator<Item = &'a Obs>) -> Vec<Term> {
+    let mut ts = Vec::with_capacity(3 * members.len());
+    for o in members {
+        o.terms(&mut ts);
+    }
+    ts
+}
+
+/// The observations' measurements, in their order.
+fn measurements_of<'a>(members: impl ExactSizeIterator<Item = &'a Obs>) -> Vec<Measurement> {
+    let mut ms = Vec::with_capacity(3 * members.len());
+    for o in members {
+        o.measurements(&mut ms);
+    }
+    ms
+}
+
 /// Where an open incident is thought to be.
 #[derive(Debug, Clone)]
 enum Whereabouts {
@@ -431,24 +449,14 @@ impl Open {
 
     /// Re-locates from the members and re-estimates the span of event times.
     fn refresh(&mut self, all: &[Obs], c: &Config) {
-        let measurements = || {
-            let mut ms = Vec::with_capacity(3 * self.members.len());
-            for &m in &self.members {
-                all[m].measurements(&mut ms);
-            }
-            ms
-        };
+        let members = || self.members.iter().map(|&m| &all[m]);
         // Start from where the episode was: one more observation moves it little.
         let fix = match &self.whereabouts {
             Whereabouts::Fix { plane, .. } => {
-                let mut ts = Vec::with_capacity(3 * self.members.len());
-                for &m in &self.members {
-                    all[m].terms(&mut ts);
-                }
-                locate_terms(&ts, plane.origin, c.max_range_m, 1)
-                    .or_else(|| locate(&measurements(), c.max_range_m))
+                locate_terms(&terms_of(members()), plane.origin, c.max_range_m, 1)
+                    .or_else(|| locate(&measurements_of(members()), c.max_range_m))
             }
-            _ => locate(&measurements(), c.max_range_m),
+            _ => locate(&measurements_of(members()), c.max_range_m),
         };
         self.whereabouts = match fix {
             Some(fix) => Whereabouts::fix(fix.position, fix.cov),
@@ -601,9 +609,7 @@ impl Open {
                 // A second ray: the crossing is where the event was, if the times agree there.
                 let (cross, cross_sigma) = match (o.pos, o.bearing, o.point) {
                     (Some(p), Some((d2, s2)), _) => {
-                        let (da, db) = (*dir, o.bearing_dir?);
-                        let (x, s, t) =
-                            crossing(plane, [da.0, da.1], p, [db.0, db.1], c.max_range_m)?;
+                        let (x, s, t) = crossing(plane, *dir, p, o.bearing_dir?, c.max_range_m)?;
                         let cut = angle_diff(*deg, d2).to_radians().sin().abs().max(0.05);
                         let e = (s * sigma_deg.to_radians()).hypot(t * s2.to_radians()) / cut;
                         (x, e)
@@ -1073,22 +1079,11 @@ fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -> Vec<Group
 
 /// Locates a group from where its episode was, or from the measurements alone.
 fn locate_group(members: &[&Obs], near: Option<(f64, f64)>, c: &Config) -> Option<Fix> {
+    let members = || members.iter().copied();
     match near {
-        Some(at) => {
-            let mut ts = Vec::with_capacity(3 * members.len());
-            for p in members {
-                p.terms(&mut ts);
-            }
-            // As `locate::locate_from`.
-            locate_terms(&ts, at, c.max_range_m, MAX_ITERATIONS)
-        }
-        None => {
-            let mut ms = Vec::with_capacity(3 * members.len());
-            for p in members {
-                p.measurements(&mut ms);
-            }
-            locate(&ms, c.max_range_m)
-        }
+        // As `locate::locate_from`.
+        Some(at) => locate_terms(&terms_of(members()), at, c.max_range_m, MAX_ITERATIONS),
+        None => locate(&measurements_of(members()), c.max_range_m),
     }
 }
 

@@ -147,8 +147,9 @@ impl Term {
     }
 }
 
-/// The sine and cosine of an azimuth in degrees, as [`Term::bearing`] takes them.
-pub(crate) fn bearing_dir(deg: f64) -> (f64, f64) {
+/// The sine and cosine of an azimuth in degrees, as [`crossing`] (and the solver's form of a
+/// bearing) take them.
+pub fn bearing_dir(deg: f64) -> (f64, f64) {
     deg.to_radians().sin_cos()
 }
 
@@ -482,25 +483,25 @@ pub fn intersect(
     az_b: f64,
     max_range_m: f64,
 ) -> Option<((f64, f64), f64, f64)> {
-    let (ta, tb) = (az_a.to_radians(), az_b.to_radians());
     crossing(
         &Plane::new(a),
-        [ta.sin(), ta.cos()],
+        bearing_dir(az_a),
         b,
-        [tb.sin(), tb.cos()],
+        bearing_dir(az_b),
         max_range_m,
     )
 }
 
 /// As [`intersect`], for a caller that holds the tangent plane at `a` and the rays' directions
-/// as the sine and cosine of their azimuths: no trigonometry.
+/// as the sine and cosine of their azimuths (as [`bearing_dir`] gives them): no trigonometry.
 pub fn crossing(
     plane: &Plane,
-    da: [f64; 2],
+    (sa, ca): (f64, f64),
     b: (f64, f64),
-    db: [f64; 2],
+    (sb, cb): (f64, f64),
     max_range_m: f64,
 ) -> Option<((f64, f64), f64, f64)> {
+    let (da, db) = ([sa, ca], [sb, cb]);
     let pb = plane.to_xy(b);
     // a + s·da = pb + t·db
     let det = da[0] * (-db[1]) - da[1] * (-db[0]);
