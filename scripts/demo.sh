@@ -13,4 +13,10 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     $sudo apt-get install -y --no-install-recommends nodejs npm >/dev/null 2>&1 ||
         { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends nodejs npm >/dev/null; }
 fi
-exec cargo run --release -q -p truceline -- demo "$@"
+if [ ! -x target/release/truceline ]; then
+    echo "Building Truceline (release). The first build compiles every dependency: about 8 minutes" >&2
+    echo "on 2 cores, a few on more; later starts take seconds. Cargo's progress follows." >&2
+fi
+cargo build --release --locked -p truceline
+echo "Starting the demo: open http://127.0.0.1:8080/ (Ctrl-C stops it)." >&2
+exec target/release/truceline demo "$@"

@@ -34,7 +34,19 @@ fn main() {
         .current_dir(dir)
         .status();
     match status {
-        Ok(s) if s.success() => {}
+        Ok(s) if s.success() => {
+            // Cargo reruns a build script when a watched file is newer than the script's last
+            // start, and `npm ci` has just written them: date them (and npm's stamp) back to the
+            // lock file's time, so that the next build does not redo this one's work.
+            if let Ok(when) = lock.metadata().and_then(|m| m.modified()) {
+                for f in NEEDED.iter().map(|f| dir.join(f)).chain([stamp]) {
+                    let _ = std::fs::File::options()
+                        .write(true)
+                        .open(&f)
+                        .and_then(|h| h.set_modified(when));
+                }
+            }
+        }
         Ok(s) => panic!(
             "`npm ci` in {} failed ({s}): the dashboard's map library (maplibre-gl, pinned by \
              package-lock.json) could not be installed; run scripts/deps.sh, then build again",

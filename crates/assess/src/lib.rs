@@ -24,6 +24,8 @@ use truceline_fusion::{Basis, Class, Incident};
 use truceline_observation::{Observation, Source};
 use truceline_zones::{ZoneEngine, ZoneSource};
 
+pub use truceline_incident::IncidentRecord;
+
 /// The least share of the error distribution inside one party's area for an attribution.
 pub const MIN_CONFIDENCE: f64 = 0.8;
 
@@ -347,16 +349,15 @@ impl<'a> Assessor<'a> {
     }
 }
 
-/// Fuses observations, judges the incidents and writes each as SPEC 2.4 JSON, in incident
-/// order: what `truceline fuse` prints and the server serves, one code path for both.
+/// Fuses observations and judges the incidents, each as its SPEC 2.4 record, in incident order:
+/// what `truceline fuse` prints and the server serves, one code path for both.
 pub fn fuse_and_assess(
     agreement: &Agreement,
     engine: &ZoneEngine,
     obs: &[Observation],
     config: &truceline_fusion::Config,
-) -> Vec<serde_json::Value> {
-    let judged = fuse_and_judge(agreement, engine, obs, config);
-    judged.records(obs).map(|r| r.to_value()).collect()
+) -> Vec<IncidentRecord> {
+    fuse_and_judge(agreement, engine, obs, config).records(obs)
 }
 
 /// Incidents and their assessments, in incident order.
@@ -367,20 +368,18 @@ pub struct Judged {
 
 impl Judged {
     /// Each incident as its SPEC 2.4 record.
-    pub fn records<'a>(
-        &'a self,
-        obs: &'a [Observation],
-    ) -> impl Iterator<Item = IncidentRecord<'a>> + 'a {
+    pub fn records(&self, obs: &[Observation]) -> Vec<IncidentRecord> {
         self.fusion
             .incidents
             .iter()
             .zip(&self.assessments)
-            .map(move |(inc, a)| IncidentRecord::new(inc, a, obs))
+            .map(|(inc, a)| record(inc, a, obs))
+            .collect()
     }
 }
 
-/// Fuses observations and judges the incidents: [`fuse_and_assess`] without making JSON values,
-/// for callers that write the records out directly.
+/// Fuses observations and judges the incidents, keeping fusion's working form beside the
+/// assessments (the harness reads both).
 pub fn fuse_and_judge(
     agreement: &Agreement,
     engine: &ZoneEngine,
@@ -395,111 +394,52 @@ pub fn fuse_and_judge(
     }
 }
 
-/// An incident and its assessment as SPEC 2.4 JSON.
-pub fn incident_json(inc: &Incident, a: &Assessment, obs: &[Observation]) -> serde_json::Value {
-    IncidentRecord::new(inc, a, obs).to_value()
-}
-
-/// An incident and its assessment as its SPEC 2.4 record, borrowing from both. Fields are in
-/// alphabetical order, at every level: it serializes to the same bytes as the
-/// `serde_json::Value` made from it (whose maps sort their keys), and writing it directly spares
-/// building that tree (an eighth of `truceline fuse`'s instructions went to it).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct IncidentRecord<'a> {
-    attribution: AttributionRecord<'a>,
-    control: Option<&'a str>,
-    count: u32,
-    error_ellipse_m: Option<EllipseRecord>,
-    id: &'a str,
-    kind: &'static str,
-    location: LonLat,
-    location_basis: &'static str,
-    observations: Vec<&'a str>,
-    subtype: Option<&'static str>,
-    time: String,
-    time_end: Option<String>,
-    violations: Vec<ViolationRecord<'a>>,
-    weapon: Option<&'a str>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-struct AttributionRecord<'a> {
-    basis: &'a str,
-    confidence: f64,
-    party: Option<&'a str>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-struct EllipseRecord {
-    azimuth_deg: f64,
-    major: f64,
-    minor: f64,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-struct LonLat {
-    lat: f64,
-    lon: f64,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-struct ViolationRecord<'a> {
-    party: Option<&'a str>,
-    rule: &'static str,
-    zone: Option<&'a str>,
-}
-
-impl<'a> IncidentRecord<'a> {
-    /// The record as a JSON value, as the server stores and serves it.
-    pub fn to_value(&self) -> serde_json::Value {
-        // Strings, numbers, options and vectors of them: nothing that can fail to serialize.
-        serde_json::to_value(self).expect("an incident record is JSON")
-    }
-
-    pub fn new(inc: &'a Incident, a: &'a Assessment, obs: &'a [Observation]) -> Self {
-        let round = |x: f64, digits: i32| {
-            let k = 10f64.powi(digits);
-            (x * k).round() / k
-        };
-        IncidentRecord {
-            attribution: AttributionRecord {
-                basis: &a.attribution.basis,
-                confidence: round(a.attribution.confidence, 3),
-                party: a.attribution.party.as_deref(),
-            },
-            control: a.control.as_deref(),
-            count: inc.count,
-            error_ellipse_m: inc.ellipse.map(|e| EllipseRecord {
-                azimuth_deg: round(e.azimuth_deg, 1),
-                major: round(e.major, 1),
-                minor: round(e.minor, 1),
-            }),
-            id: &inc.id,
-            kind: inc.kind.as_str(),
-            location: LonLat {
-                lat: round(inc.location.1, 6),
-                lon: round(inc.location.0, 6),
-            },
-            location_basis: inc.basis.as_str(),
-            observations: inc
-                .observations
-                .iter()
-                .map(|&i| obs[i].id.as_str())
-                .collect(),
-            subtype: inc.subtype.map(|s| s.as_str()),
-            time: inc.time.to_string(),
-            time_end: inc.time_end.map(|t| t.to_string()),
-            violations: a
-                .violations
-                .iter()
-                .map(|v| ViolationRecord {
-                    party: v.party.as_deref(),
-                    rule: v.rule,
-                    zone: v.zone.as_deref(),
-                })
-                .collect(),
-            weapon: inc.weapon.as_deref(),
-        }
+/// An incident and its assessment as its SPEC 2.4 record: figures rounded to what the
+/// evidence supports (a tenth of a metre or degree, a micro-degree of place, three digits of
+/// confidence), so that the record does not claim precision it lacks.
+pub fn record(inc: &Incident, a: &Assessment, obs: &[Observation]) -> IncidentRecord {
+    let round = |x: f64, digits: i32| {
+        let k = 10f64.powi(digits);
+        (x * k).round() / k
+    };
+    IncidentRecord {
+        attribution: truceline_incident::Attribution {
+            basis: a.attribution.basis.clone(),
+            confidence: round(a.attribution.confidence, 3),
+            party: a.attribution.party.clone(),
+        },
+        control: a.control.clone(),
+        count: inc.count,
+        error_ellipse_m: inc.ellipse.map(|e| truceline_incident::Ellipse {
+            azimuth_deg: round(e.azimuth_deg, 1),
+            major: round(e.major, 1),
+            minor: round(e.minor, 1),
+        }),
+        id: inc.id.clone(),
+        kind: inc.kind,
+        location: truceline_incident::LonLat {
+            lat: round(inc.location.1, 6),
+            lon: round(inc.location.0, 6),
+        },
+        location_basis: inc.basis,
+        observations: inc
+            .observations
+            .iter()
+            .map(|&i| obs[i].id.clone())
+            .collect(),
+        subtype: inc.subtype,
+        time: inc.time,
+        time_end: inc.time_end,
+        violations: a
+            .violations
+            .iter()
+            .map(|v| truceline_incident::Violation {
+                party: v.party.clone(),
+                rule: v.rule.to_string(),
+                zone: v.zone.clone(),
+            })
+            .collect(),
+        weapon: inc.weapon.clone(),
     }
 }
 
@@ -509,10 +449,9 @@ mod tests {
     use truceline_fusion::locate::Ellipse;
     use truceline_observation::{Kind, Subtype, Vocabulary};
 
-    /// The record written directly and the JSON value made from it are the same bytes: the
-    /// batch command writes the one, the server stores the other.
+    /// The record rounds what it states and names its observations by id.
     #[test]
-    fn a_record_writes_the_same_bytes_as_its_json_value() {
+    fn a_record_states_rounded_figures_and_observation_ids() {
         let vocab = Vocabulary::new(["a", "b"], ["mlrs"]);
         let obs = truceline_observation::parse(
             br#"{"id":"o1","observer":"op1","source":"post","time":"2026-11-25T10:00:00Z","kind":"explosion","subtype":"outgoing","observer_position":{"lon":37.8,"lat":48.0},"bearing_deg":45,"bearing_sigma_deg":3}"#,
@@ -552,17 +491,20 @@ mod tests {
                 zone: Some("withdrawal:mlrs".into()),
             }],
         };
-        let record = IncidentRecord::new(&inc, &a, std::slice::from_ref(&obs));
-        let direct = serde_json::to_string(&record).unwrap();
-        let via_value = serde_json::to_string(&incident_json(&inc, &a, &[obs])).unwrap();
-        assert_eq!(direct, via_value);
+        let direct = serde_json::to_string(&record(&inc, &a, std::slice::from_ref(&obs))).unwrap();
         assert!(
             direct.starts_with(r#"{"attribution":{"basis":"#),
+            "{direct}"
+        );
+        assert!(direct.contains(r#""confidence":0.123,"#), "{direct}");
+        assert!(
+            direct.contains(r#""error_ellipse_m":{"azimuth_deg":45.0,"major":812.3,"minor":90.1}"#),
             "{direct}"
         );
         assert!(
             direct.contains(r#""location":{"lat":48.012346,"lon":37.812346}"#),
             "{direct}"
         );
+        assert!(direct.contains(r#""observations":["o1"]"#), "{direct}");
     }
 }

@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use truceline_observation::parse;
+use truceline_observation::{Observation, parse};
 use truceline_simulate::{Network, Params};
-use truceline_store::{NewObservation, ObservationStore, Outcome, StoredAgreement};
+use truceline_store::{Outcome, StoredAgreement};
 
 use crate::serve_cmd::Server;
 
@@ -121,21 +121,11 @@ impl DemoArgs {
         );
         let stop = Arc::new(AtomicBool::new(false));
         let feeder = {
-            let (store, state, stop) = (server.store.clone(), server.state.clone(), stop.clone());
+            let (state, stop) = (server.state.clone(), stop.clone());
             let (seed, speed) = (self.seed, self.speed);
             std::thread::Builder::new()
                 .name("demo-feed".into())
-                .spawn(move || {
-                    feed(
-                        &agreement,
-                        store.as_ref(),
-                        &state,
-                        seed,
-                        speed,
-                        start,
-                        &stop,
-                    )
-                })?
+                .spawn(move || feed(&agreement, &state, seed, speed, start, &stop))?
         };
         let result = server.run(self.listen, std::future::pending());
         stop.store(true, Ordering::Relaxed);
@@ -149,7 +139,6 @@ impl DemoArgs {
 /// its time, in batches of what fell due since the last tick.
 fn feed(
     agreement: &truceline_agreement::Agreement,
-    store: &dyn ObservationStore,
     state: &truceline_server::AppState,
     seed: u64,
     speed: f64,
@@ -180,7 +169,7 @@ fn feed(
             observations = scenario.observations.len(),
             "demo: simulated hour drawn"
         );
-        let mut pending: Vec<NewObservation> = Vec::new();
+        let mut pending: Vec<Observation> = Vec::new();
         let mut obs = scenario.observations.into_iter().peekable();
         while obs.peek().is_some() {
             if stop.load(Ordering::Relaxed) {
@@ -197,8 +186,8 @@ fn feed(
                     break;
                 }
                 let v = obs.next().expect("peeked");
-                match parse(&serde_json::to_vec(&v).expect("JSON"), &state.vocab) {
-                    Ok(o) => pending.push(NewObservation::from(&o)),
+                match parse(&serde_json::to_vec(&v).expect("JSON"), &state.service.vocab) {
+                    Ok(o) => pending.push(o),
                     Err(e) => {
                         tracing::warn!(error = %e, "demo: a simulated observation was refused")
                     }
@@ -206,7 +195,7 @@ fn feed(
             }
             if !pending.is_empty() {
                 let n = pending.len();
-                match store.submit_blocking(std::mem::take(&mut pending)) {
+                match state.service.submit_blocking(&std::mem::take(&mut pending)) {
                     Ok(outcomes) => {
                         let new = outcomes
                             .iter()

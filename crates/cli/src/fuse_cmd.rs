@@ -47,7 +47,7 @@ impl FuseArgs {
         };
         let t = std::time::Instant::now();
         let judged = truceline_assess::fuse_and_judge(&agreement, &engine, &obs, &config);
-        let incidents: Vec<_> = judged.records(&obs).collect();
+        let incidents = judged.records(&obs);
         let secs = t.elapsed().as_secs_f64();
         let mut out = crate::open_out(self.out.as_deref())?;
         for v in &incidents {

@@ -148,10 +148,10 @@ impl ImportArgs {
         if let Some((store, dir)) = local {
             // What was imported is covered by a signed checkpoint before the command returns,
             // as a server would within a second.
-            let signer = truceline_server::evidence::log_signer(&dir, None)?;
-            let log = truceline_server::evidence::LogState::new(
+            let signer = truceline_service::keys::log_signer(&dir, None)?;
+            let log = truceline_service::LogState::new(
                 signer,
-                truceline_server::evidence::KeyRegistry::open(&dir),
+                truceline_service::KeyRegistry::open(&dir),
                 store.as_ref(),
             );
             log.checkpoint_now(store.as_ref())?;

@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 use truceline_log::checkpoint::{self, SignedCheckpoint};
 use truceline_log::note::{Algorithm, Verifier};
 use truceline_log::{Hash, leaf_hash, verify_consistency, verify_inclusion};
-use truceline_server::evidence::{self, KEYS_DIR, LOG_PUB_FILE};
-use truceline_store::{ObservationStore, SqliteStore};
+use truceline_service::keys::{self as evidence, KEYS_DIR, LOG_PUB_FILE};
+use truceline_store::{LogStore, ObservationStore, SqliteStore};
 
 #[derive(Subcommand)]
 pub enum KeysCommand {
@@ -101,7 +101,9 @@ pub enum LogCommand {
         /// An observation's id (its log index is looked up).
         #[arg(long, conflicts_with = "from")]
         id: Option<String>,
-        /// An earlier tree size to prove consistency from.
+        /// An earlier tree size to prove consistency from. It must be a size at which the log
+        /// signed a checkpoint (the server signs one within a second each time the log grows;
+        /// `truceline log checkpoint` prints the latest), so that the proof ends at a signed root.
         #[arg(long)]
         from: Option<u64>,
     },

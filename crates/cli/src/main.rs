@@ -186,10 +186,7 @@ fn invalid_agreement(file: &Path, d: &truceline_agreement::Diagnostics) -> anyho
 
 /// The party and weapon ids observations may name under an agreement.
 pub(crate) fn vocabulary(a: &truceline_agreement::Agreement) -> truceline_observation::Vocabulary {
-    truceline_observation::Vocabulary::new(
-        a.parties.iter().map(|p| p.id.clone()),
-        a.weapon_classes.iter().map(|w| w.id.clone()),
-    )
+    truceline_service::vocabulary(a)
 }
 
 /// Structured logs on standard error; `RUST_LOG` filters (default `info`), `json` for machines.

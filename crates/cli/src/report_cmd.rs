@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use truceline_report::{Audience, Format, MissionDay};
-use truceline_server::reports::{DEFAULT_DAY_ENDS, DEFAULT_TIMEZONE};
-use truceline_store::{IncidentWrite, ObservationStore, SqliteStore, StoreError};
+use truceline_report::day::{DEFAULT_DAY_ENDS, DEFAULT_TIMEZONE};
+use truceline_report::{Audience, Format};
+use truceline_service::{DaySettings, KeyRegistry, LogState, Service};
+use truceline_store::{ObservationStore, SqliteStore, StoreError};
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -63,48 +64,54 @@ impl ReportArgs {
             .latest_agreement()?
             .with_context(|| format!("{} holds no agreement", self.data.display()))?;
         let agreement = crate::agreement_from_stored(&stored)?;
-        if writable {
-            bring_incidents_up_to_date(&store, &agreement)?;
-        } else if self.publish {
+        if !writable && self.publish {
             bail!(
                 "--publish: a server is writing to {}; publish through it: POST /api/v1/reports/daily/DATE/publish",
                 self.data.display()
             );
         }
-        let log = if writable {
-            let signer = truceline_server::evidence::log_signer(&self.data, None)?;
-            let log = truceline_server::evidence::LogState::new(
-                signer,
-                truceline_server::evidence::KeyRegistry::open(&self.data),
-                &store,
-            );
-            log.checkpoint_now(&store)?;
-            Some(log)
-        } else {
-            None
+        // Read-only beside a server, the log's key is what the server wrote; otherwise this
+        // process holds (or makes) it.
+        let signer = truceline_service::keys::log_signer(&self.data, None)?;
+        let store = std::sync::Arc::new(store);
+        let log = LogState::new(signer, KeyRegistry::open(&self.data), store.as_ref());
+        let mut service = Service::new(store.clone(), &agreement, log)?;
+        service.day = DaySettings {
+            timezone: self.timezone.clone(),
+            day_ends: self.day_ends.clone(),
         };
+        if writable {
+            let started = std::time::Instant::now();
+            if let Some(n) = service.fuse_store()? {
+                eprintln!(
+                    "fused the store's observations into {n} incidents in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            service.checkpoint_now()?;
+        }
         let day = match &self.date {
-            Some(d) => MissionDay::new(d, &self.timezone, &self.day_ends),
+            Some(d) => service.day.day(d),
             None => {
                 let latest = store.counts()?.latest_time_ms;
                 let t = latest
                     .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
                     .unwrap_or_else(jiff::Timestamp::now);
-                MissionDay::containing(t, &self.timezone, &self.day_ends)
+                service.day.containing(t)
             }
         }
         .map_err(|e| anyhow::anyhow!("--{e}"))?;
-        if self.publish && !day.is_over(jiff::Timestamp::now()) {
+        let now = jiff::Timestamp::now();
+        if self.publish && !day.is_over(now) {
             bail!(
                 "--publish: the mission day {} ends at {}; publish its report once the day is over",
                 day.date,
                 day.to
             );
         }
-        let ctx = truceline_report::Context::new(agreement);
         let started = std::time::Instant::now();
-        let report = truceline_report::build(&store, &ctx, &day, audience)?;
-        let bytes = truceline_report::render(&report, &ctx, format);
+        let report = service.report(&day, audience)?;
+        let bytes = truceline_report::render(&report, &service.reports, format);
         let secs = started.elapsed().as_secs_f64();
         let mut out = crate::open_out(self.out.as_deref())?;
         out.write_all(&bytes)?;
@@ -120,54 +127,11 @@ impl ReportArgs {
             secs
         );
         if self.publish {
-            let index = store.publish_report(truceline_report::publication(&report, &ctx))?;
-            if let Some(log) = &log {
-                log.checkpoint_now(&store)?;
-            }
+            let (index, _) = service.publish(&day, &report, now)?;
             eprintln!("published: its record is leaf {index} of the evidence log");
         }
+        drop(service);
         store.close();
         Ok(ExitCode::SUCCESS)
     }
-}
-
-/// Fuses the whole store when its stored incidents were fused from fewer observations than it
-/// holds (a store filled by `import --data`, or a server stopped before its next round).
-fn bring_incidents_up_to_date(
-    store: &SqliteStore,
-    agreement: &truceline_agreement::Agreement,
-) -> anyhow::Result<()> {
-    let total = store.counts()?.observations;
-    if store.fused_observations()? == Some(total) {
-        return Ok(());
-    }
-    let (obs, leaf_of) =
-        truceline_server::online::read_observations(store, &crate::vocabulary(agreement))?;
-    let leaves = truceline_server::online::leaves_by_id(&obs, &leaf_of);
-    let engine = truceline_zones::ZoneEngine::new(agreement)?;
-    let started = std::time::Instant::now();
-    let incidents = truceline_assess::fuse_and_assess(
-        agreement,
-        &engine,
-        &obs,
-        &truceline_fusion::Config::default(),
-    );
-    let mut write = IncidentWrite {
-        replace_all: true,
-        fused_observations: total,
-        ..Default::default()
-    };
-    for inc in &incidents {
-        write
-            .upsert
-            .push(truceline_server::online::incident_row(inc, &leaves)?);
-    }
-    store.put_incidents(write)?;
-    eprintln!(
-        "fused {} observations into {} incidents in {:.1} s",
-        obs.len(),
-        incidents.len(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
 }

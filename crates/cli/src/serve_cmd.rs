@@ -4,11 +4,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use truceline_server::{AgreementInfo, AppState, Metrics};
+use truceline_server::{AppState, Metrics};
+use truceline_service::{KeyRegistry, LogState, Service};
 use truceline_store::{ObservationStore, SqliteStore, StoredAgreement};
 
 #[derive(Args)]
@@ -73,8 +73,8 @@ impl ServeArgs {
 pub struct Server {
     pub store: Arc<SqliteStore>,
     pub state: Arc<AppState>,
-    fusion: Option<std::thread::JoinHandle<()>>,
-    stop_fusion: Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
@@ -87,7 +87,7 @@ impl Server {
         log_key: Option<&Path>,
         online_fusion: bool,
     ) -> anyhow::Result<Server> {
-        let signer = truceline_server::evidence::log_signer(dir, log_key)?;
+        let signer = truceline_service::keys::log_signer(dir, log_key)?;
         let metrics = Arc::new(Metrics::default());
         let m = metrics.clone();
         let store = Arc::new(
@@ -101,47 +101,11 @@ impl Server {
             agreement_version = version,
             "store open"
         );
-        let fusion = Arc::new(truceline_server::online::OnlineFusion::new(
-            agreement.clone(),
-            truceline_zones::ZoneEngine::new(agreement)?,
-            crate::vocabulary(agreement),
-        ));
-        let stop_fusion = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let fusion_thread = if online_fusion {
-            Some(truceline_server::online::spawn(
-                fusion.clone(),
-                store.clone(),
-                stop_fusion.clone(),
-            )?)
-        } else {
-            tracing::info!("online fusion is off: no incidents are published");
-            None
-        };
-        let state = Arc::new(AppState {
-            store: store.clone(),
-            vocab: crate::vocabulary(agreement),
-            metrics,
-            agreement: AgreementInfo {
-                id: agreement.id.clone(),
-                title: agreement.title.clone(),
-                illustrative: agreement.illustrative,
-                notice: agreement.notice.clone(),
-            },
-            max_body,
-            started: Instant::now(),
-            banner,
-            fusion,
-            closing: tokio::sync::watch::channel(false).0,
-            log: Arc::new(truceline_server::evidence::LogState::new(
-                signer,
-                truceline_server::evidence::KeyRegistry::open(dir),
-                store.as_ref(),
-            )),
-            reports: Arc::new(truceline_report::Context::new(agreement.clone())),
-            map_layers: Default::default(),
-        });
-        // The first checkpoint is there before the first request: a witness never waits.
-        state.log.checkpoint_now(store.as_ref())?;
+        let log = LogState::new(signer, KeyRegistry::open(dir), store.as_ref());
+        let service = Arc::new(Service::new(store.clone(), agreement, log)?);
+        let stop = tokio::sync::watch::Sender::new(false);
+        let threads = service.start(online_fusion, stop.subscribe())?;
+        let state = Arc::new(AppState::new(service, metrics, max_body, banner));
         {
             let state = state.clone();
             std::thread::Builder::new()
@@ -151,8 +115,8 @@ impl Server {
         Ok(Server {
             store,
             state,
-            fusion: fusion_thread,
-            stop_fusion,
+            threads,
+            stop,
         })
     }
 
@@ -172,7 +136,6 @@ impl Server {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             tracing::info!(address = %listen, "serving; open http://{listen}/");
-            tokio::spawn(truceline_server::evidence::checkpoints(self.state.clone()));
             let shutdown = async move {
                 tokio::select! {
                     _ = truceline_server::shutdown_signal() => {}
@@ -183,13 +146,12 @@ impl Server {
                 .await
                 .context("server failed")
         })?;
-        self.stop_fusion
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(f) = self.fusion {
-            let _ = f.join();
+        let _ = self.stop.send(true);
+        for t in self.threads {
+            let _ = t.join();
         }
         // The last records acknowledged are covered by a checkpoint before the store closes.
-        if let Err(e) = self.state.log.checkpoint_now(self.store.as_ref()) {
+        if let Err(e) = self.state.service.checkpoint_now() {
             tracing::warn!(error = %e, "no final checkpoint");
         }
         self.store.close();

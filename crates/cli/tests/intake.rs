@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use truceline_store::{ObservationStore, SqliteStore};
+use truceline_store::{LogStore, ObservationStore, SqliteStore};
 
 mod common;
 use common::*;

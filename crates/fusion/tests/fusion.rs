@@ -522,3 +522,25 @@ fn clocks_calibrated_on_a_sample_agree_with_clocks_calibrated_on_everything() {
         "op1 − ac1 estimated {d:.2} s, is 2.7 s"
     );
 }
+
+/// What one observer counted at one instant survives fusion: a sighting of two weapons is an
+/// incident of two, and a second observer of the same two does not make it four.
+#[test]
+fn a_count_seen_at_one_instant_survives_fusion_and_is_not_summed() {
+    let sighting = |id: &str, observer: &str, count: u32, dt_s: i64| {
+        let time = jiff::Timestamp::from_second(1_795_600_800 + dt_s).unwrap();
+        let json = format!(
+            r#"{{"id":"{id}","observer":"{observer}","source":"uav","time":"{time}","kind":"weapon",
+                "weapon":"mlrs","count":{count},"location":{{"lon":37.9,"lat":48.1,"uncertainty_m":30}}}}"#
+        );
+        parse(json.as_bytes(), &vocab()).unwrap()
+    };
+    let one = [sighting("w1", "uav1", 2, 0)];
+    let f = fuse(&one, &Config::default());
+    assert_eq!(f.incidents.len(), 1);
+    assert_eq!(f.incidents[0].count, 2, "the sighting's count is kept");
+    let two = [sighting("w1", "uav1", 2, 0), sighting("w2", "uav2", 2, 3)];
+    let f = fuse(&two, &Config::default());
+    assert_eq!(f.incidents.len(), 1, "one sighting seen twice");
+    assert_eq!(f.incidents[0].count, 2, "the same two weapons, not four");
+}

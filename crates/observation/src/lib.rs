@@ -126,6 +126,24 @@ macro_rules! names {
                 match s { $($s => Some(<$t>::$v),)* _ => None }
             }
         }
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$t, D::Error> {
+                let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                <$t>::from_name(&name).ok_or_else(|| {
+                    let names: Vec<&str> = <$t>::ALL.iter().map(|v| v.as_str()).collect();
+                    serde::de::Error::custom(format_args!(
+                        "unknown {} {name:?}; expected one of: {}",
+                        stringify!($t).to_lowercase(),
+                        names.join(", ")
+                    ))
+                })
+            }
+        }
     };
 }
 

@@ -16,7 +16,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 use truceline_report::{Audience, Context, Format, MissionDay};
-use truceline_store::{IncidentRow, IncidentWrite, NewObservation, ObservationStore, SqliteStore};
+use truceline_store::{
+    IncidentRow, IncidentStore, IncidentWrite, NewObservation, ObservationStore, ReportStore,
+    SqliteStore,
+};
 
 fn agreement() -> truceline_agreement::Agreement {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/donbas");
@@ -175,7 +178,10 @@ fn generate(dir: &Path, total: u64, on_day: u64, date: &str) {
                 "violations": violations,
                 "observations": cited.iter().map(|i| format!("obs-{i}")).collect::<Vec<_>>(),
             });
-            w.upsert.push(IncidentRow::from_json(&v, cited).unwrap());
+            w.upsert.push(IncidentRow {
+                record: serde_json::from_value(v).unwrap(),
+                leaves: cited,
+            });
         }
         written += n;
         store.put_incidents(w).unwrap();
@@ -245,24 +251,13 @@ fn phases(dir: &Path, date: &str, runs: usize) {
     );
     let mut rows = Vec::new();
     out.insert(
+        // Read and parsed into typed records.
         "incidents_between_day".into(),
         json!(time(&mut || {
             rows = store.incidents_between(day.from_ms(), day.to_ms()).unwrap();
         })),
     );
-    out.insert(
-        "parse_day_bodies_1_core".into(),
-        json!(time(&mut || {
-            for (body, _) in &rows {
-                let _: serde_json::Value = serde_json::from_str(body).unwrap();
-            }
-        })),
-    );
     out.insert("day_incidents".into(), json!(rows.len()));
-    out.insert(
-        "day_body_bytes".into(),
-        json!(rows.iter().map(|(b, _)| b.len()).sum::<usize>()),
-    );
     println!("{}", serde_json::Value::Object(out));
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use truceline_agreement::Agreement;
-use truceline_store::{IncidentPoint, ObservationStore, Tally};
+use truceline_store::{IncidentPoint, IncidentRecord, Store, Tally};
 
 use crate::coverage::{self, Coverage};
 use crate::{Audience, Context, MissionDay, ReportError};
@@ -44,6 +44,11 @@ pub struct DayInfo {
     pub to: String,
     pub timezone: String,
     pub day_ends: String,
+    /// Set while the day is in progress: the time the report was made as of. Counts and
+    /// coverage are for the hours up to then, not a whole day.
+    pub in_progress_as_of: Option<String>,
+    /// The hours the figures cover.
+    pub hours_covered: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -183,7 +188,7 @@ fn round1(x: f64) -> f64 {
 }
 
 pub(crate) fn build(
-    store: &dyn ObservationStore,
+    store: &dyn Store,
     ctx: &Context,
     day: &MissionDay,
     audience: Audience,
@@ -205,7 +210,7 @@ pub(crate) fn build(
     let (points, (tallies, (covers, rows))) = {
         use rayon::prelude::*;
         let cover = |d: &MissionDay| -> Result<Coverage, ReportError> {
-            let hours = d.hours().ceil() as usize;
+            let hours = d.covered_hours().ceil().max(1.0) as usize;
             let active = store.observer_hours(d.from_ms(), d.to_ms())?;
             Ok(coverage::coverage(&samples, line_km, hours, &active))
         };
@@ -328,16 +333,8 @@ pub(crate) fn build(
     let mut weapons: BTreeMap<(String, Option<String>), (u64, u64)> = BTreeMap::new();
     let mut attribution = Attribution::default();
     let mut bases: BTreeMap<String, u64> = BTreeMap::new();
-    let parsed: Vec<(Stored, Vec<u64>)> = {
-        use rayon::prelude::*;
-        rows.into_par_iter()
-            .map(|(body, leaves)| {
-                serde_json::from_str(&body)
-                    .map(|v| (v, leaves))
-                    .map_err(|e| ReportError::Stored(format!("incident: {e}")))
-            })
-            .collect::<Result<_, _>>()?
-    };
+    let parsed: Vec<(IncidentRecord, Vec<u64>)> =
+        rows.into_iter().map(|r| (r.record, r.leaves)).collect();
     // Incidents are cited by their number in the report: ids name observers.
     let numbers: std::collections::HashMap<&str, usize> = parsed
         .iter()
@@ -365,7 +362,7 @@ pub(crate) fn build(
             single_observation += 1;
         }
         for viol in &v.violations {
-            if viol.rule.as_deref() == Some("withdrawal") {
+            if viol.rule == "withdrawal" {
                 let class = v.weapon.as_deref().unwrap_or("unknown").to_string();
                 let e = weapons.entry((class, viol.party.clone())).or_default();
                 e.0 += 1;
@@ -477,6 +474,8 @@ pub(crate) fn build(
             to: day.to.to_string(),
             timezone: day.timezone.clone(),
             day_ends: day.day_ends.strftime("%H:%M").to_string(),
+            in_progress_as_of: day.as_of.map(|t| t.to_string()),
+            hours_covered: round1(day.covered_hours()),
         },
         agreement: agreement_info(a),
         audience,
@@ -561,59 +560,8 @@ fn agreement_info(a: &Agreement) -> AgreementInfo {
     }
 }
 
-/// The fields of a stored incident (SPEC 2.4) the report reads. Parsed into this rather than a
-/// `serde_json::Value`: for a day of 20,000 incidents that took twice as long to build and as long
-/// again to free.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct Stored {
-    id: String,
-    time: String,
-    kind: String,
-    subtype: Option<String>,
-    count: Option<u64>,
-    weapon: Option<String>,
-    control: Option<String>,
-    location: StoredLocation,
-    error_ellipse_m: Option<StoredEllipse>,
-    attribution: Option<StoredAttribution>,
-    violations: Vec<StoredViolation>,
-    observations: Vec<String>,
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct StoredLocation {
-    lon: f64,
-    lat: f64,
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct StoredEllipse {
-    major: f64,
-    minor: f64,
-    azimuth_deg: f64,
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct StoredAttribution {
-    party: Option<String>,
-    confidence: Option<f64>,
-    basis: Option<String>,
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-struct StoredViolation {
-    rule: Option<String>,
-    zone: Option<String>,
-    party: Option<String>,
-}
-
 fn incident_line(
-    v: &Stored,
+    v: &IncidentRecord,
     number: usize,
     leaves: Vec<u64>,
     audience: Audience,
@@ -622,10 +570,7 @@ fn incident_line(
     let restricted = audience == Audience::Restricted;
     let mut lon = v.location.lon;
     let mut lat = v.location.lat;
-    let mut ellipse = v
-        .error_ellipse_m
-        .as_ref()
-        .map(|e| [e.major, e.minor, e.azimuth_deg]);
+    let mut ellipse = v.error_ellipse_m.map(|e| [e.major, e.minor, e.azimuth_deg]);
     if !restricted {
         let cell = |x: f64| ((x / PUBLIC_GRID_DEG).floor() + 0.5) * PUBLIC_GRID_DEG;
         lon = (cell(lon) * 1e4).round() / 1e4;
@@ -642,31 +587,28 @@ fn incident_line(
     let violations = v
         .violations
         .iter()
-        .map(|x| {
-            let rule = x.rule.as_deref().unwrap_or("?");
-            match &x.zone {
-                Some(z) => format!("{rule} ({z})"),
-                None => rule.to_string(),
-            }
+        .map(|x| match &x.zone {
+            Some(z) => format!("{} ({z})", x.rule),
+            None => x.rule.clone(),
         })
         .collect();
-    let a = v.attribution.as_ref();
+    let a = &v.attribution;
     IncidentLine {
         number,
         id: restricted.then(|| v.id.clone()),
-        time: v.time.clone(),
-        kind: v.kind.clone(),
-        subtype: v.subtype.clone(),
-        count: v.count.unwrap_or(1),
+        time: v.time.to_string(),
+        kind: v.kind.as_str().to_string(),
+        subtype: v.subtype.map(|s| s.as_str().to_string()),
+        count: v.count.into(),
         weapon: v.weapon.clone(),
         place: ctx.gazetteer.describe(lon, lat),
         region: ctx.regions.region_of(lon, lat).map(|r| r.name.clone()),
         control: v.control.clone(),
         location: [lon, lat],
         error_ellipse_m: ellipse,
-        attribution: a.and_then(|a| a.party.clone()),
-        confidence: a.and_then(|a| a.confidence).unwrap_or(0.0),
-        basis: a.and_then(|a| a.basis.clone()).unwrap_or_default(),
+        attribution: a.party.clone(),
+        confidence: a.confidence,
+        basis: a.basis.clone(),
         violations,
         log_indices: leaves,
         observations: restricted.then(|| v.observations.clone()),

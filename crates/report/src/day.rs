@@ -20,6 +20,11 @@ use jiff::{Timestamp, ToSpan};
 
 use crate::ReportError;
 
+/// The mission's time zone by default: Kyiv's, where the line of contact is.
+pub const DEFAULT_TIMEZONE: &str = "Europe/Kyiv";
+/// When the mission day ends by default, local time: 19:30, as the OSCE mission's did.
+pub const DEFAULT_DAY_ENDS: &str = "19:30";
+
 /// One mission day: `[from, to)`, ending at `day_ends` local time on `date`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissionDay {
@@ -28,6 +33,10 @@ pub struct MissionDay {
     pub to: Timestamp,
     pub timezone: String,
     pub day_ends: Time,
+    /// For a day still in progress, the time its report is made as of: counts and coverage
+    /// stop there. Set by [`MissionDay::as_of`]; a report stays a function of the store and
+    /// the day.
+    pub as_of: Option<Timestamp>,
 }
 
 impl MissionDay {
@@ -78,6 +87,7 @@ impl MissionDay {
             to: at(date)?,
             timezone: name.to_string(),
             day_ends,
+            as_of: None,
         })
     }
 
@@ -130,6 +140,21 @@ impl MissionDay {
         now >= self.to
     }
 
+    /// The day as it stands at `now`: still in progress (its report made as of `now`) if it
+    /// has not ended.
+    pub fn as_of(mut self, now: Timestamp) -> MissionDay {
+        self.as_of = (now < self.to).then(|| now.max(self.from));
+        self
+    }
+
+    /// The hours its report covers: all of them once it is over, else those up to `as_of`.
+    pub fn covered_hours(&self) -> f64 {
+        let end = self
+            .as_of
+            .map_or(self.to_ms(), |t| t.as_millisecond().min(self.to_ms()));
+        (end - self.from_ms()) as f64 / 3_600_000.0
+    }
+
     /// Its length in hours (23, 24 or 25).
     pub fn hours(&self) -> f64 {
         (self.to_ms() - self.from_ms()) as f64 / 3_600_000.0
@@ -157,6 +182,21 @@ mod tests {
         let t: Timestamp = "2026-11-24T17:30:00Z".parse().unwrap();
         let d = MissionDay::containing(t, "Europe/Kyiv", "19:30").unwrap();
         assert_eq!(d.date.to_string(), "2026-11-25");
+    }
+
+    #[test]
+    fn a_day_in_progress_covers_the_hours_so_far() {
+        let d = MissionDay::new("2026-11-24", "Europe/Kyiv", "19:30").unwrap();
+        let six_hours_in: Timestamp = "2026-11-23T23:30:00Z".parse().unwrap();
+        let open = d.clone().as_of(six_hours_in);
+        assert_eq!(open.as_of, Some(six_hours_in));
+        assert_eq!(open.covered_hours(), 6.0);
+        // Once it is over it is whole, however late the report is made.
+        let over = d.clone().as_of("2026-11-30T00:00:00Z".parse().unwrap());
+        assert_eq!((over.as_of, over.covered_hours()), (None, 24.0));
+        // Made before the day began, it covers nothing yet.
+        let early = d.as_of("2026-11-20T00:00:00Z".parse().unwrap());
+        assert_eq!(early.covered_hours(), 0.0);
     }
 
     #[test]

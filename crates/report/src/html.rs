@@ -93,6 +93,16 @@ pub fn html(r: &Report, ctx: &Context) -> String {
     }
     o.push_str("</header>");
 
+    if let Some(as_of) = &r.mission_day.in_progress_as_of {
+        let _ = write!(
+            o,
+            r#"<p class="banner" id="in-progress">This mission day is in progress: the figures cover its first {:.1} hours, up to {}, and will grow until it ends at {}. Coverage and the counts adjusted for it are for those hours only.</p>"#,
+            r.mission_day.hours_covered,
+            esc(as_of),
+            esc(&r.mission_day.to),
+        );
+    }
+
     // Summary.
     let s = &r.summary;
     let c = &r.coverage;

@@ -26,7 +26,7 @@
 
 mod content;
 pub mod coverage;
-mod day;
+pub mod day;
 mod html;
 mod places;
 mod regions;
@@ -36,7 +36,7 @@ mod tables;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use truceline_agreement::Agreement;
-use truceline_store::{ObservationStore, PublishedReport};
+use truceline_store::{PublishedReport, Store};
 
 pub use content::{PUBLIC_GRID_DEG, PUBLIC_MIN_AXIS_M, Report};
 pub use day::MissionDay;
@@ -154,7 +154,7 @@ impl Context {
 
 /// Builds the report of `day` from the store.
 pub fn build(
-    store: &dyn ObservationStore,
+    store: &dyn Store,
     ctx: &Context,
     day: &MissionDay,
     audience: Audience,

@@ -8,7 +8,6 @@
 pub mod evidence;
 pub mod map;
 pub mod metrics;
-pub mod online;
 pub mod reports;
 
 use std::sync::Arc;
@@ -22,8 +21,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use truceline_incident::IncidentRecord;
 use truceline_observation::{FieldError, Observation, Vocabulary, parse};
-use truceline_store::{NewObservation, ObservationStore, Outcome, StoreError, StoredObservation};
+use truceline_service::{Service, ServiceError};
+use truceline_store::{Outcome, StoreError, StoredObservation};
 
 pub use metrics::Metrics;
 
@@ -32,34 +33,37 @@ pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
 /// Most observations a query returns per page.
 pub const MAX_PAGE: usize = 1000;
 
-/// What the dashboard shows about the agreement in force.
-#[derive(Debug, Clone, Default)]
-pub struct AgreementInfo {
-    pub id: String,
-    pub title: String,
-    pub illustrative: bool,
-    pub notice: Option<String>,
-}
-
-/// Shared by every request.
+/// Shared by every request: the application, and what only HTTP needs.
 pub struct AppState {
-    pub store: Arc<dyn ObservationStore>,
-    pub vocab: Vocabulary,
+    pub service: Arc<Service>,
     pub metrics: Arc<Metrics>,
-    pub agreement: AgreementInfo,
     pub max_body: usize,
     pub started: Instant,
     /// A note for the dashboard (the demo says what it is feeding).
     pub banner: Option<String>,
-    pub fusion: Arc<online::OnlineFusion>,
     /// Set when the server begins to shut down, so that event streams end and let it.
     pub closing: tokio::sync::watch::Sender<bool>,
-    /// The evidence log's key, checkpoints and the registry of verifier keys.
-    pub log: Arc<evidence::LogState>,
-    /// The agreement, gazetteer and boundaries daily reports are built against.
-    pub reports: Arc<truceline_report::Context>,
     /// The map's layers as sent, made on first request.
     pub map_layers: std::sync::OnceLock<Bytes>,
+}
+
+impl AppState {
+    pub fn new(
+        service: Arc<Service>,
+        metrics: Arc<Metrics>,
+        max_body: usize,
+        banner: Option<String>,
+    ) -> AppState {
+        AppState {
+            service,
+            metrics,
+            max_body,
+            started: Instant::now(),
+            banner,
+            closing: tokio::sync::watch::channel(false).0,
+            map_layers: Default::default(),
+        }
+    }
 }
 
 /// The router of every endpoint.
@@ -77,6 +81,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/summary", get(summary))
         .route("/api/v1/map/layers", get(map::layers))
         .route("/api/v1/map/incidents", get(map::incidents))
+        .route("/api/v1/reports/daily", get(reports::daily_at))
         .route("/api/v1/reports/daily/{date}", get(reports::daily))
         .route(
             "/api/v1/reports/daily/{date}/publish",
@@ -132,6 +137,43 @@ impl ApiError {
             "store_unavailable",
             format!("{e}; nothing of this request was written, send it again"),
         )
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        let message = e.to_string();
+        match e {
+            ServiceError::Signature { line, error } => {
+                let mut err = ApiError::new(StatusCode::BAD_REQUEST, "invalid_signature", message)
+                    .field(error.field);
+                err.line = Some(line);
+                err
+            }
+            ServiceError::Conflict { line, .. } => {
+                let mut err = ApiError::new(StatusCode::CONFLICT, "conflict", message).field("id");
+                err.line = Some(line);
+                err
+            }
+            ServiceError::NotFound { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message).field("id")
+            }
+            ServiceError::DayOpen { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "day_open", message).field("date")
+            }
+            ServiceError::Report(truceline_report::ReportError::Input { field, .. }) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_parameter", message).field(field)
+            }
+            ServiceError::Report(truceline_report::ReportError::Store(e))
+            | ServiceError::Store(e) => ApiError::store(e),
+            ServiceError::Report(_) => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "report_failed", message)
+            }
+            ServiceError::Cosign(truceline_service::CosignError::Store(e)) => ApiError::store(e),
+            ServiceError::Cosign(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_cosignature", message).field("body")
+            }
+        }
     }
 }
 
@@ -197,27 +239,21 @@ async fn post_observations(
                 .is_some_and(|m| m.trim() == "application/json")
         });
     let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
-    // Each observation is read, checked and its log leaf hashed here, across the workers, so
-    // that the single store writer only writes.
-    let read = move |bytes: &[u8], vocab: &Vocabulary| {
-        parse_body(bytes, single, vocab).map(|o| {
-            let batch: Vec<NewObservation> = o.iter().map(NewObservation::from).collect();
-            (o, batch)
-        })
-    };
-    let parsed = if bytes.len() > 256 * 1024 {
+    // Each observation is read and checked here, across the workers (and its leaf hashed by
+    // the service), so that the single store writer only writes.
+    let parsed: Result<Vec<Observation>, (usize, FieldError)> = if bytes.len() > 256 * 1024 {
         // Large batches are read off the async workers so small requests keep flowing.
         let st2 = st.clone();
-        tokio::task::spawn_blocking(move || read(&bytes, &st2.vocab))
+        tokio::task::spawn_blocking(move || parse_body(&bytes, single, &st2.service.vocab))
             .await
             .map_err(|e| {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
             })?
     } else {
-        read(&bytes, &st.vocab)
+        parse_body(&bytes, single, &st.service.vocab)
     };
-    let (observations, batch) = match parsed {
-        Ok((o, _)) if o.is_empty() => {
+    let observations = match parsed {
+        Ok(o) if o.is_empty() => {
             st.metrics.refuse("invalid", 0);
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -239,41 +275,19 @@ async fn post_observations(
             return Err(err);
         }
     };
-    if let Err((line, e)) = check_signatures(&observations, &st.log.keys) {
-        st.metrics.refuse("signature", lines);
-        tracing::info!(line, field = %e.field, message = %e.message, "observation refused");
-        let mut err = ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_signature",
-            format!("line {line}: {e}; nothing of this request was written"),
-        )
-        .field(e.field);
-        err.line = Some(line);
-        return Err(err);
-    }
-    let outcomes = match st.store.submit(batch).await {
-        Ok(Ok(o)) => o,
-        Ok(Err(StoreError::Conflict { index, id })) => {
-            st.metrics.refuse("conflict", observations.len());
-            let mut err = ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                format!(
-                    "line {}: observation {id:?} is already stored with other content; the stored one is unchanged and nothing of this request was written",
-                    index + 1
-                ),
-            )
-            .field("id");
-            err.line = Some(index + 1);
-            return Err(err);
-        }
-        Ok(Err(e)) => {
-            st.metrics.refuse("store", observations.len());
-            return Err(ApiError::store(e));
-        }
-        Err(_) => {
-            st.metrics.refuse("store", observations.len());
-            return Err(ApiError::store(StoreError::Closed));
+    let outcomes = match st.service.submit(&observations).await {
+        Ok(o) => o,
+        Err(e) => {
+            let (reason, lines) = match &e {
+                ServiceError::Signature { .. } => ("signature", lines),
+                ServiceError::Conflict { .. } => ("conflict", observations.len()),
+                _ => ("store", observations.len()),
+            };
+            st.metrics.refuse(reason, lines);
+            if let ServiceError::Signature { line, error } = &e {
+                tracing::info!(line, field = %error.field, message = %error.message, "observation refused");
+            }
+            return Err(e.into());
         }
     };
     let accepted = outcomes
@@ -303,41 +317,6 @@ async fn post_observations(
     .into_response())
 }
 
-/// Checks every signed observation against the key registry: the signature covers the
-/// observation's canonical form without `key_id` and `signature`.
-fn check_signatures(
-    observations: &[Observation],
-    keys: &evidence::KeyRegistry,
-) -> Result<(), (usize, FieldError)> {
-    for (i, o) in observations.iter().enumerate() {
-        let Some(sig) = &o.signature else { continue };
-        let line = i + 1;
-        let key = keys.get(&sig.key_id).filter(|k| k.algorithm() == truceline_log::note::Algorithm::Ed25519).ok_or_else(|| {
-            (line, FieldError::new(
-                "key_id",
-                format!("no monitor key named {:?} is registered; add its verifier key with `truceline keys add`", sig.key_id),
-            ))
-        })?;
-        let payload = truceline_observation::signed_payload(&o.canonical);
-        let raw =
-            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig.signature)
-                .unwrap_or_default();
-        if !key.verify_bytes(&payload, &raw) {
-            return Err((
-                line,
-                FieldError::new(
-                    "signature",
-                    format!(
-                        "does not verify with key {:?} over the canonical form of the other fields",
-                        sig.key_id
-                    ),
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn envelope(o: &StoredObservation) -> Value {
     let observation: Value = serde_json::from_slice(&o.body).unwrap_or(Value::Null);
     let received = jiff::Timestamp::from_millisecond(o.received_ms)
@@ -361,7 +340,7 @@ async fn get_observation(
     State(st): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let store = st.store.clone();
+    let store = st.service.store.clone();
     let key = id.clone();
     match blocking(move || store.get(&key)).await? {
         Some(o) => Ok(Json(envelope(&o))),
@@ -471,7 +450,7 @@ async fn list_observations(
     Query(params): Query<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
     let q = params.query()?;
-    let store = st.store.clone();
+    let store = st.service.store.clone();
     let page = blocking(move || store.query(&q)).await?;
     let items: Vec<Value> = page.items.iter().map(envelope).collect();
     Ok(Json(json!({
@@ -481,7 +460,7 @@ async fn list_observations(
 }
 
 async fn summary(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
-    let store = st.store.clone();
+    let store = st.service.store.clone();
     let c = blocking(move || store.counts()).await?;
     let latest = c
         .latest_time_ms
@@ -490,24 +469,33 @@ async fn summary(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiErro
     let by_kind: serde_json::Map<String, Value> =
         c.by_kind.into_iter().map(|(k, n)| (k, json!(n))).collect();
     let (incidents, violations, pending) = {
-        let p = st.fusion.state.read().unwrap();
-        let v: usize = p
-            .incidents
-            .iter()
-            .map(|i| i["violations"].as_array().map_or(0, Vec::len))
-            .sum();
+        let p = st.service.fusion.state.read().unwrap();
+        let v: usize = p.incidents.iter().map(|i| i.violations.len()).sum();
         (p.incidents.len(), v, p.pending)
     };
+    // The mission day now, so that pages need not know the rule (time zone, end of day).
+    let settings = &st.service.day;
+    let mission_day = settings.containing(jiff::Timestamp::now()).ok().map(|d| {
+        json!({
+            "date": d.date.to_string(),
+            "from": d.from.to_string(),
+            "to": d.to.to_string(),
+            "timezone": d.timezone,
+            "day_ends": settings.day_ends,
+        })
+    });
+    let a = &st.service.agreement;
     Ok(Json(json!({
         "incidents": incidents,
         "incidents_pending": pending,
         "violations": violations,
         "agreement": {
-            "id": st.agreement.id,
-            "title": st.agreement.title,
-            "illustrative": st.agreement.illustrative,
-            "notice": st.agreement.notice,
+            "id": a.id,
+            "title": a.title,
+            "illustrative": a.illustrative,
+            "notice": a.notice,
         },
+        "mission_day": mission_day,
         "observations": c.observations,
         "observers": c.observers,
         "by_kind": by_kind,
@@ -543,24 +531,15 @@ impl IncidentParams {
         .query()
     }
 
-    fn matches(&self, q: &truceline_store::Query, inc: &Value) -> bool {
-        let (lon, lat) = (
-            inc["location"]["lon"].as_f64().unwrap_or(f64::NAN),
-            inc["location"]["lat"].as_f64().unwrap_or(f64::NAN),
-        );
-        let t = inc["time"]
-            .as_str()
-            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-            .map(|t| t.as_millisecond());
+    fn matches(&self, q: &truceline_store::Query, inc: &IncidentRecord) -> bool {
+        let (lon, lat) = (inc.location.lon, inc.location.lat);
+        let t = inc.time_ms();
         q.bbox
             .is_none_or(|[w, s, e, n]| lon >= w && lon <= e && lat >= s && lat <= n)
-            && q.from_ms.is_none_or(|f| t.is_some_and(|t| t >= f))
-            && q.to_ms.is_none_or(|to| t.is_some_and(|t| t < to))
-            && self.kind.as_deref().is_none_or(|k| inc["kind"] == k)
-            && self
-                .party
-                .as_deref()
-                .is_none_or(|p| inc["attribution"]["party"] == p)
+            && q.from_ms.is_none_or(|f| t >= f)
+            && q.to_ms.is_none_or(|to| t < to)
+            && self.kind.as_deref().is_none_or(|k| inc.kind.as_str() == k)
+            && self.party.as_deref().is_none_or(|p| inc.party() == Some(p))
     }
 }
 
@@ -568,10 +547,10 @@ impl IncidentParams {
 fn page_of<T>(
     st: &AppState,
     p: &IncidentParams,
-    each: impl Fn(&Value) -> Vec<T>,
+    each: impl Fn(&IncidentRecord) -> Vec<T>,
 ) -> Result<(Vec<T>, Option<String>, Value), ApiError> {
     let q = p.common()?;
-    let published = st.fusion.state.read().unwrap();
+    let published = st.service.fusion.state.read().unwrap();
     let start = match &p.cursor {
         None => 0,
         Some(c) => match published.by_id.get(c) {
@@ -603,14 +582,14 @@ fn page_of<T>(
             break;
         }
         out.extend(items);
-        last = inc["id"].as_str();
+        last = Some(inc.id.as_str());
     }
     let meta = json!({
         "watermark": published.watermark_ms.and_then(|t| jiff::Timestamp::from_millisecond(t).ok()).map(|t| t.to_string()),
         "pending": published.pending,
         // How many stored observations the published incidents were fused from.
         "observations": published.observations,
-        "window_s": truceline_fusion::Config::default().window_s(),
+        "window_s": st.service.fusion.window_s(),
     });
     Ok((out, next, meta))
 }
@@ -619,7 +598,7 @@ async fn list_incidents(
     State(st): State<Arc<AppState>>,
     Query(p): Query<IncidentParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let (items, next, meta) = page_of(&st, &p, |i| vec![i.clone()])?;
+    let (items, next, meta) = page_of(&st, &p, |i| vec![json!(i)])?;
     Ok(Json(
         json!({"incidents": items, "next_cursor": next, "fusion": meta}),
     ))
@@ -631,15 +610,13 @@ async fn list_violations(
 ) -> Result<Json<Value>, ApiError> {
     let rule = p.rule.clone();
     let (items, next, meta) = page_of(&st, &p, |i| {
-        i["violations"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|v| rule.as_deref().is_none_or(|r| v["rule"] == r))
+        i.violations
+            .iter()
+            .filter(|v| rule.as_deref().is_none_or(|r| v.rule == r))
             .map(|v| {
                 json!({
-                    "incident": i["id"], "time": i["time"], "location": i["location"],
-                    "kind": i["kind"], "rule": v["rule"], "party": v["party"], "zone": v["zone"],
+                    "incident": i.id, "time": i.time.to_string(), "location": i.location,
+                    "kind": i.kind, "rule": v.rule, "party": v.party, "zone": v.zone,
                 })
             })
             .collect()
@@ -653,59 +630,28 @@ async fn get_incident(
     State(st): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let inc = {
-        let published = st.fusion.state.read().unwrap();
-        published
-            .by_id
-            .get(&id)
-            .map(|&k| published.incidents[k].clone())
-    };
-    let Some(mut inc) = inc else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no published incident has id {id:?}"),
-        )
-        .field("id"));
-    };
-    let ids: Vec<String> = inc["observations"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
+    let record = st.service.incident(&id)?;
+    let svc = st.service.clone();
+    let r = record.clone();
+    let evidence = tokio::task::spawn_blocking(move || svc.evidence(&r))
+        .await
+        .map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })??;
+    let mut inc = json!(record);
+    inc["observation_records"] = Value::Array(evidence.observations.iter().map(envelope).collect());
     // Each observation's inclusion proof in the latest signed checkpoint, with the leaf's exact
     // bytes, so a reader can check the incident's evidence against the log without trusting us.
-    let checkpoint = st.log.latest.read().unwrap().clone();
-    let store = st.store.clone();
-    let size = checkpoint.as_ref().map_or(0, |c| c.checkpoint.size);
-    let (stored, proofs) = blocking(move || {
-        let stored = ids
-            .iter()
-            .map(|id| store.get(id))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut proofs = Vec::new();
-        for o in stored.iter().flatten() {
-            if o.log_index < size {
-                let hashes = store.inclusion_proof(o.log_index, size)?;
-                let leaf = truceline_log::leaf_bytes(truceline_store::OBSERVATION, &o.body);
-                proofs.push((o.log_index, leaf, hashes));
-            }
-        }
-        Ok((stored, proofs))
-    })
-    .await?;
-    inc["observation_records"] = Value::Array(stored.iter().flatten().map(envelope).collect());
-    inc["proof"] = match checkpoint {
+    inc["proof"] = match &evidence.checkpoint {
         None => Value::Null,
         Some(c) => {
             use base64::Engine;
             let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
             json!({
                 "checkpoint": c.to_note(),
-                "size": size,
-                "log_key": st.log.signer.verifier().encode(),
-                "leaves": proofs.iter().map(|(index, leaf, hashes)| json!({
+                "size": c.checkpoint.size,
+                "log_key": st.service.log.signer.verifier().encode(),
+                "leaves": evidence.proofs.iter().map(|(index, leaf, hashes)| json!({
                     "index": index,
                     "leaf": b64(leaf),
                     "hashes": hashes.iter().map(|h| b64(h)).collect::<Vec<_>>(),
@@ -721,7 +667,7 @@ async fn stream(
 ) -> axum::response::Sse<
     impl sse_stream::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
 > {
-    let rx = st.fusion.events.subscribe();
+    let rx = st.service.fusion.events.subscribe();
     let s = sse_stream::from_broadcast(rx, st.closing.subscribe());
     axum::response::Sse::new(s).keep_alive(axum::response::sse::KeepAlive::default())
 }
@@ -735,7 +681,7 @@ mod sse_stream {
     use tokio::sync::broadcast;
 
     pub fn from_broadcast(
-        rx: broadcast::Receiver<crate::online::Change>,
+        rx: broadcast::Receiver<truceline_service::Change>,
         closing: tokio::sync::watch::Receiver<bool>,
     ) -> impl Stream<Item = Result<Event, std::convert::Infallible>> {
         futures_util::stream::unfold((rx, closing), |(mut rx, mut closing)| async move {
@@ -744,10 +690,10 @@ mod sse_stream {
             }
             let event = tokio::select! {
                 r = rx.recv() => match r {
-                    Ok(crate::online::Change::Incident(data)) => {
+                    Ok(truceline_service::Change::Incident(data)) => {
                         Event::default().event("incident").data(data)
                     }
-                    Ok(crate::online::Change::Removed(id)) => {
+                    Ok(truceline_service::Change::Removed(id)) => {
                         Event::default().event("removed").data(id)
                     }
                     Err(broadcast::error::RecvError::Lagged(n)) => {
@@ -767,6 +713,12 @@ async fn healthz() -> Json<Value> {
 }
 
 async fn metrics(State(st): State<Arc<AppState>>) -> impl IntoResponse {
+    let log = &st.service.log;
+    let counted = st.metrics.checkpoints.get();
+    st.metrics
+        .checkpoints
+        .inc_by(log.issued().saturating_sub(counted));
+    st.metrics.log_size.set(log.checkpoint_size() as i64);
     (
         [(
             header::CONTENT_TYPE,

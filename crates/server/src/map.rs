@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use truceline_incident::{IncidentRecord, Kind};
 
 use crate::{ApiError, AppState};
 
@@ -65,8 +66,9 @@ pub fn layers_bytes(st: &AppState) -> Bytes {
 
 fn layers_json(st: &AppState) -> Value {
     let (countries, regions) = truceline_report::boundaries_geojson();
-    let a = &st.reports.agreement;
+    let a = &st.service.reports.agreement;
     let mut layers = truceline_zones::display::export_geojson(a);
+    let bbox = extent(&layers["features"]);
     if let Some(features) = layers["features"].as_array_mut() {
         merge_equal_bands(features);
         for f in features.iter_mut() {
@@ -83,11 +85,32 @@ fn layers_json(st: &AppState) -> Value {
             "parties": a.parties.iter().map(|p| json!({"id": p.id, "name": p.name})).collect::<Vec<_>>(),
             "weapon_classes": a.weapon_classes.iter().map(|w| json!({"id": w.id, "name": w.name, "withdrawal_km": w.withdrawal_km})).collect::<Vec<_>>(),
             "layers": layers,
+            // Where the map opens: the agreement's own layers, whatever line it holds.
+            "bbox": bbox,
         },
         "countries": serde_json::from_str::<Value>(countries).unwrap_or(Value::Null),
         "regions": serde_json::from_str::<Value>(regions).unwrap_or(Value::Null),
         "banner": st.banner,
     })
+}
+
+/// [west, south, east, north] of every position in a GeoJSON value, if it holds any.
+fn extent(v: &Value) -> Option<[f64; 4]> {
+    fn walk(v: &Value, b: &mut Option<[f64; 4]>) {
+        match v {
+            Value::Array(a) if a.len() >= 2 && a.iter().all(Value::is_number) => {
+                let (x, y) = (a[0].as_f64().unwrap_or(0.0), a[1].as_f64().unwrap_or(0.0));
+                let e = b.get_or_insert([x, y, x, y]);
+                *e = [e[0].min(x), e[1].min(y), e[2].max(x), e[3].max(y)];
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, b)),
+            Value::Object(o) => o.values().for_each(|x| walk(x, b)),
+            _ => {}
+        }
+    }
+    let mut b = None;
+    walk(v, &mut b);
+    b
 }
 
 /// Weapon classes with the same withdrawal distance share one band (the Minsk tanks, light
@@ -165,23 +188,6 @@ pub(crate) struct MapParams {
     format: Option<String>,
 }
 
-/// Kinds in the order the columns index them.
-const KINDS: &[&str] = &[
-    "explosion",
-    "projectile",
-    "muzzle_flash",
-    "illumination",
-    "burst",
-    "shot",
-    "weapon",
-    "movement",
-    "restriction",
-    "casualty",
-    "damage",
-    "mine",
-    "other",
-];
-
 /// Every published incident in `[from, to)`, as columns.
 pub(crate) async fn incidents(
     State(st): State<Arc<AppState>>,
@@ -228,9 +234,9 @@ fn columns_body(
     to: Option<i64>,
     binary: bool,
 ) -> Result<Bytes, ApiError> {
-    let published = st.fusion.state.read().unwrap();
+    let published = st.service.fusion.state.read().unwrap();
     let whole = from.is_none() && to.is_none();
-    let cached = whole.then(|| &published.map_columns[usize::from(binary)]);
+    let cached = whole.then(|| &published.encoded[usize::from(binary)]);
     if let Some(body) = cached.and_then(|c| c.get()) {
         return Ok(body.clone());
     }
@@ -238,13 +244,10 @@ fn columns_body(
     let mut c = Columns::with_capacity(published.incidents.len());
     c.watermark = published.watermark_ms;
     c.pending = published.pending;
-    let mut timed: Vec<(i64, &Value)> = published
+    let mut timed: Vec<(i64, &IncidentRecord)> = published
         .incidents
         .iter()
-        .filter_map(|inc| {
-            let t = inc["time"].as_str()?.parse::<jiff::Timestamp>().ok()?;
-            Some((t.as_millisecond(), inc))
-        })
+        .map(|inc| (inc.time_ms(), inc))
         .filter(|(t, _)| !(from.is_some_and(|f| *t < f) || to.is_some_and(|e| *t >= e)))
         .collect();
     // In time order, which clients may rely on: published incidents are ordered by their time
@@ -282,7 +285,8 @@ pub const BINARY_TYPE: &str = "application/vnd.truceline.columns";
 
 #[derive(Default, serde::Serialize)]
 struct Columns<'a> {
-    kinds: &'static [&'static str],
+    /// Kinds in the order the `kind` column indexes them.
+    kinds: &'static [Kind],
     count: usize,
     watermark: Option<i64>,
     pending: usize,
@@ -428,7 +432,7 @@ fn round(x: f64, places: i32) -> f64 {
 impl<'a> Columns<'a> {
     fn with_capacity(n: usize) -> Columns<'a> {
         let mut c = Columns {
-            kinds: KINDS,
+            kinds: Kind::ALL,
             ..Columns::default()
         };
         c.id.reserve(n);
@@ -438,33 +442,33 @@ impl<'a> Columns<'a> {
         c
     }
 
-    fn push(&mut self, inc: &'a Value, t: i64) {
-        let kind = inc["kind"].as_str().unwrap_or("other");
-        let e = &inc["error_ellipse_m"];
+    fn push(&mut self, inc: &'a IncidentRecord, t: i64) {
         self.count += 1;
-        self.id.push(inc["id"].as_str().unwrap_or_default());
+        self.id.push(&inc.id);
         self.time.push(t);
-        self.lon
-            .push(round(inc["location"]["lon"].as_f64().unwrap_or(0.0), 5));
-        self.lat
-            .push(round(inc["location"]["lat"].as_f64().unwrap_or(0.0), 5));
-        self.kind
-            .push(KINDS.iter().position(|k| *k == kind).unwrap_or(12) as u8);
-        self.subtype.push(inc["subtype"].as_str());
-        self.count_events.push(inc["count"].as_u64().unwrap_or(1));
-        self.weapon.push(inc["weapon"].as_str());
-        self.control.push(inc["control"].as_str());
-        self.party.push(inc["attribution"]["party"].as_str());
-        self.confidence.push(round(
-            inc["attribution"]["confidence"].as_f64().unwrap_or(0.0),
-            2,
-        ));
-        self.violations
-            .push(inc["violations"].as_array().map_or(0, |v| v.len() as u32));
-        let metres = |k: &str| e[k].as_f64().unwrap_or(0.0).round() as i64;
-        self.major.push(metres("major"));
-        self.minor.push(metres("minor"));
-        self.azimuth.push(metres("azimuth_deg"));
+        self.lon.push(round(inc.location.lon, 5));
+        self.lat.push(round(inc.location.lat, 5));
+        self.kind.push(
+            Kind::ALL
+                .iter()
+                .position(|k| *k == inc.kind)
+                .expect("every kind is in Kind::ALL") as u8,
+        );
+        self.subtype.push(inc.subtype.map(|s| s.as_str()));
+        self.count_events.push(inc.count.into());
+        self.weapon.push(inc.weapon.as_deref());
+        self.control.push(inc.control.as_deref());
+        self.party.push(inc.party());
+        self.confidence.push(round(inc.attribution.confidence, 2));
+        self.violations.push(inc.violations.len() as u32);
+        // No ellipse (a lone bearing) is written as zero axes: the page says what is known.
+        let e = inc.error_ellipse_m;
+        let metres = |v: fn(&truceline_incident::Ellipse) -> f64| {
+            e.as_ref().map_or(0, |e| v(e).round() as i64)
+        };
+        self.major.push(metres(|e| e.major));
+        self.minor.push(metres(|e| e.minor));
+        self.azimuth.push(metres(|e| e.azimuth_deg));
     }
 }
 
@@ -472,14 +476,16 @@ impl<'a> Columns<'a> {
 mod tests {
     use super::*;
 
-    fn incident(id: &str, t: &str, party: Option<&str>, weapon: Option<&str>) -> Value {
-        json!({
-            "id": id, "time": t, "kind": "explosion", "subtype": "impact", "count": 3,
-            "location": {"lon": 37.81234, "lat": 48.01234},
+    fn incident(id: &str, t: &str, party: Option<&str>, weapon: Option<&str>) -> IncidentRecord {
+        serde_json::from_value(json!({
+            "id": id, "time": t, "time_end": null, "kind": "explosion", "subtype": "impact", "count": 3,
+            "location": {"lon": 37.81234, "lat": 48.01234}, "location_basis": "fix",
             "error_ellipse_m": {"major": 420.4, "minor": 150.0, "azimuth_deg": 33.0},
-            "attribution": party.map(|p| json!({"party": p, "confidence": 0.8})),
-            "weapon": weapon, "control": "UKR", "violations": [{"rule": "r"}, {"rule": "s"}],
-        })
+            "attribution": {"party": party, "confidence": 0.8, "basis": "b"},
+            "weapon": weapon, "control": "UKR", "observations": ["o1"],
+            "violations": [{"rule": "r", "party": null, "zone": null}, {"rule": "s", "party": null, "zone": null}],
+        }))
+        .unwrap()
     }
 
     fn u32_at(b: &[u8], at: usize) -> u32 {
@@ -501,12 +507,7 @@ mod tests {
         // An odd count: a two-byte column then needs padding to keep the next one aligned.
         let mut c = Columns::with_capacity(3);
         for inc in &incs {
-            let t = inc["time"]
-                .as_str()
-                .unwrap()
-                .parse::<jiff::Timestamp>()
-                .unwrap();
-            c.push(inc, t.as_millisecond());
+            c.push(inc, inc.time_ms());
         }
         let b = c.to_binary();
         assert_eq!(&b[..4], b"TLC1");

@@ -7,13 +7,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use truceline_report::{Audience, Format, MissionDay, Report, ReportError};
+use truceline_report::{Audience, Format, MissionDay};
+use truceline_service::{Service, ServiceError};
 
 use crate::{ApiError, AppState};
-
-/// The mission's default day: ends at 19:30 in Kyiv, as the OSCE's did.
-pub const DEFAULT_TIMEZONE: &str = "Europe/Kyiv";
-pub const DEFAULT_DAY_ENDS: &str = "19:30";
 
 #[derive(Debug, Deserialize)]
 pub struct ReportParams {
@@ -23,53 +20,35 @@ pub struct ReportParams {
     day_ends: Option<String>,
 }
 
-fn input(e: ReportError) -> ApiError {
-    match e {
-        ReportError::Input { field, .. } => {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_parameter", e.to_string()).field(field)
-        }
-        ReportError::Store(e) => ApiError::store(e),
-        other => ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "report_failed",
-            other.to_string(),
-        ),
-    }
-}
-
-fn parse(date: &str, p: &ReportParams) -> Result<(MissionDay, Audience), ApiError> {
+fn parse(st: &AppState, date: &str, p: &ReportParams) -> Result<(MissionDay, Audience), ApiError> {
+    let d = &st.service.day;
     let day = MissionDay::new(
         date,
-        p.timezone.as_deref().unwrap_or(DEFAULT_TIMEZONE),
-        p.day_ends.as_deref().unwrap_or(DEFAULT_DAY_ENDS),
+        p.timezone.as_deref().unwrap_or(&d.timezone),
+        p.day_ends.as_deref().unwrap_or(&d.day_ends),
     )
-    .map_err(input)?;
-    // The API is open: unless asked for the restricted edition, serve the public one.
-    let audience = Audience::parse(p.audience.as_deref().unwrap_or("public")).map_err(input)?;
+    .map_err(ServiceError::from)?;
+    // Unless asked for the restricted edition, serve the public one.
+    let audience =
+        Audience::parse(p.audience.as_deref().unwrap_or("public")).map_err(ServiceError::from)?;
     Ok((day, audience))
 }
 
-/// Builds the report of `day` off the async runtime and hands it to `then`, there too.
-async fn with_report<T: Send + 'static>(
+/// Runs `f` on the service off the async runtime.
+async fn on_service<T: Send + 'static>(
     st: &Arc<AppState>,
-    day: MissionDay,
-    audience: Audience,
-    then: impl FnOnce(&AppState, Report) -> Result<T, ReportError> + Send + 'static,
+    f: impl FnOnce(&Service) -> Result<T, ServiceError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let s = st.clone();
-    tokio::task::spawn_blocking(move || {
-        let r = truceline_report::build(s.store.as_ref(), &s.reports, &day, audience)?;
-        then(&s, r)
-    })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "report_failed",
-            e.to_string(),
-        )
-    })?
-    .map_err(input)
+    let svc = st.service.clone();
+    Ok(tokio::task::spawn_blocking(move || f(&svc))
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "report_failed",
+                e.to_string(),
+            )
+        })??)
 }
 
 /// `GET /api/v1/reports/daily/{date}?format=html|json|csv|geojson&audience=public|restricted`.
@@ -78,12 +57,10 @@ pub async fn daily(
     Path(date): Path<String>,
     Query(p): Query<ReportParams>,
 ) -> Result<Response, ApiError> {
-    let (day, audience) = parse(&date, &p)?;
-    let format = Format::parse(p.format.as_deref().unwrap_or("json")).map_err(input)?;
-    let bytes = with_report(&st, day, audience, move |s, r| {
-        Ok(truceline_report::render(&r, &s.reports, format))
-    })
-    .await?;
+    let (day, audience) = parse(&st, &date, &p)?;
+    let format =
+        Format::parse(p.format.as_deref().unwrap_or("json")).map_err(ServiceError::from)?;
+    let bytes = on_service(&st, move |s| s.render_report(&day, audience, format)).await?;
     Ok(([(header::CONTENT_TYPE, format.mime())], bytes).into_response())
 }
 
@@ -94,28 +71,54 @@ pub async fn publish(
     Path(date): Path<String>,
     Query(p): Query<ReportParams>,
 ) -> Result<Response, ApiError> {
-    let (day, audience) = parse(&date, &p)?;
-    if !day.is_over(jiff::Timestamp::now()) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "day_open",
-            format!(
-                "the mission day {} ends at {}; its report can be published once the day is over",
-                day.date, day.to
-            ),
-        )
-        .field("date"));
-    }
-    let (index, record) = with_report(&st, day, audience, |s, r| {
-        let publication = truceline_report::publication(&r, &s.reports);
-        let record = publication.record.clone();
-        Ok((s.store.publish_report(publication)?, record))
+    let (day, audience) = parse(&st, &date, &p)?;
+    let (index, publication) = on_service(&st, move |s| {
+        let report = s.report(&day, audience)?;
+        s.publish(&day, &report, jiff::Timestamp::now())
     })
     .await?;
-    let record: serde_json::Value = serde_json::from_slice(&record).unwrap_or_default();
+    let record: serde_json::Value = serde_json::from_slice(&publication.record).unwrap_or_default();
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({"log_index": index, "record": record})),
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AtParams {
+    at: Option<String>,
+}
+
+/// `GET /api/v1/reports/daily?at=TIME&…`: sends the client (303) to the report of the mission
+/// day that holds `at`, with the rest of the query as it came; the day's rule stays here.
+pub async fn daily_at(
+    State(st): State<Arc<AppState>>,
+    Query(p): Query<AtParams>,
+    uri: axum::http::Uri,
+) -> Result<Response, ApiError> {
+    let s = p.at.as_deref().ok_or_else(|| {
+        crate::bad_param(
+            "at",
+            "required: an RFC 3339 time such as 2026-11-24T10:00:00Z".into(),
+        )
+    })?;
+    let at: jiff::Timestamp = s.parse().map_err(|_| {
+        crate::bad_param(
+            "at",
+            format!("expected an RFC 3339 time such as 2026-11-24T10:00:00Z, found {s:?}"),
+        )
+    })?;
+    let day = st.service.day.containing(at).map_err(ServiceError::from)?;
+    let rest: Vec<&str> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("at="))
+        .collect();
+    let mut to = format!("/api/v1/reports/daily/{}", day.date);
+    if !rest.is_empty() {
+        to = format!("{to}?{}", rest.join("&"));
+    }
+    Ok(axum::response::Redirect::to(&to).into_response())
 }

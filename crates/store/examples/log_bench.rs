@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 use truceline_log::{Frontier, leaf_bytes, leaf_hash, verify_consistency, verify_inclusion};
-use truceline_store::{NewObservation, ObservationStore, SqliteStore};
+use truceline_store::{LogStore, NewObservation, ObservationStore, SqliteStore};
 
 fn body(i: u64) -> Vec<u8> {
     // The shape and size (~330 bytes) of a typical canonical observation.

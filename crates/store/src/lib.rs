@@ -1,7 +1,8 @@
 //! Durable storage of what Truceline accepts.
 //!
-//! [`ObservationStore`] is the contract the server and the command line use; [`SqliteStore`] is
-//! the embedded implementation, the zero-configuration default: one SQLite file in WAL mode in
+//! The contract is split by role — [`ObservationStore`], [`LogStore`], [`IncidentStore`],
+//! [`ReportStore`], and [`Store`] for all of them — and every implementation passes the same
+//! [`conformance`] suite. [`SqliteStore`] is the embedded implementation, the zero-configuration default: one SQLite file in WAL mode in
 //! the data directory, schema versioned by [`migrations`].
 //!
 //! **Durability.** A write is acknowledged only after its transaction has committed with
@@ -28,6 +29,7 @@
 //! assert_eq!(again, vec![Outcome::Duplicate { log_index: 0 }]);
 //! ```
 
+pub mod conformance;
 mod log;
 pub mod migrations;
 mod sqlite;
@@ -37,6 +39,7 @@ use std::time::Duration;
 
 pub use log::{AGREEMENT, OBSERVATION, REPORT};
 pub use sqlite::{SqliteStore, configure_writer};
+pub use truceline_incident::IncidentRecord;
 pub use truceline_log::Hash;
 pub use verify::{LogProblem, LogReport, verify_log_at};
 
@@ -140,13 +143,11 @@ pub struct Page {
     pub next: Option<u64>,
 }
 
-/// An incident as stored: the columns reports tally by, its SPEC 2.4 JSON, and the log indices
-/// of its observations (so that a report can cite the leaves without a lookup each).
+/// An incident as stored: its record and the log indices of its observations (so that a
+/// report can cite the leaves without a lookup each).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentRow {
-    pub id: String,
-    pub columns: IncidentPoint,
-    pub body: String,
+    pub record: IncidentRecord,
     pub leaves: Vec<u64>,
 }
 
@@ -164,40 +165,20 @@ pub struct IncidentPoint {
     pub lat: f64,
 }
 
-impl IncidentRow {
-    /// Reads the indexed columns out of an incident's SPEC 2.4 JSON.
-    pub fn from_json(v: &serde_json::Value, leaves: Vec<u64>) -> Result<IncidentRow, StoreError> {
-        let bad = |field: &str| {
-            StoreError::OutOfRange(format!(
-                "incident: `{field}` is missing or of the wrong type"
-            ))
-        };
-        let time = v["time"].as_str().ok_or_else(|| bad("time"))?;
-        let time_ms = time
-            .parse::<jiff::Timestamp>()
-            .map_err(|_| bad("time"))?
-            .as_millisecond();
-        let columns = IncidentPoint {
-            time_ms,
-            kind: v["kind"].as_str().ok_or_else(|| bad("kind"))?.to_string(),
-            subtype: v["subtype"].as_str().map(str::to_string),
-            count: v["count"].as_u64().ok_or_else(|| bad("count"))? as u32,
-            violations: v["violations"].as_array().map_or(0, |a| a.len() as u32),
-            attributed: v["attribution"]["party"].is_string(),
-            control: v["control"].as_str().map(str::to_string),
-            lon: v["location"]["lon"]
-                .as_f64()
-                .ok_or_else(|| bad("location.lon"))?,
-            lat: v["location"]["lat"]
-                .as_f64()
-                .ok_or_else(|| bad("location.lat"))?,
-        };
-        Ok(IncidentRow {
-            id: v["id"].as_str().ok_or_else(|| bad("id"))?.to_string(),
-            columns,
-            body: v.to_string(),
-            leaves,
-        })
+impl IncidentPoint {
+    /// The columns a record is indexed by.
+    pub fn of(r: &IncidentRecord) -> IncidentPoint {
+        IncidentPoint {
+            time_ms: r.time_ms(),
+            kind: r.kind.as_str().to_string(),
+            subtype: r.subtype.map(|s| s.as_str().to_string()),
+            count: r.count,
+            violations: r.violations.len() as u32,
+            attributed: r.attribution.party.is_some(),
+            control: r.control.clone(),
+            lon: r.location.lon,
+            lat: r.location.lat,
+        }
     }
 }
 
@@ -325,8 +306,10 @@ pub enum StoreError {
 /// A request's result, delivered when its commit is durable.
 pub type Pending = tokio::sync::oneshot::Receiver<Result<Vec<Outcome>, StoreError>>;
 
-/// The storage contract. An implementation for a server database (PostgreSQL) keeps the same
-/// guarantees: acknowledged means durable; a refused request leaves nothing behind.
+/// Observations and the agreement versions they were accepted under.
+///
+/// Every store keeps the same guarantees, checked by [`conformance`]: acknowledged means
+/// durable; a refused request leaves nothing behind; a record is its leaf in the log.
 pub trait ObservationStore: Send + Sync {
     /// Queues a request; the receiver yields once it is durable (or refused).
     fn submit(&self, batch: Vec<NewObservation>) -> Pending;
@@ -349,9 +332,16 @@ pub trait ObservationStore: Send + Sync {
     /// Checks the whole store: the database's own integrity, an unbroken record sequence, and
     /// every body being the canonical observation its columns describe.
     fn check(&self) -> Result<CheckReport, StoreError>;
+}
 
+/// The evidence log as stored: its leaves are written with their records (by the other roles'
+/// writes); this is how it is read, proved and checkpointed.
+pub trait LogStore: Send + Sync {
     /// The log's committed size and root hash.
     fn log_head(&self) -> (u64, Hash);
+    /// Told the log's size after every commit that grew it: readers wait on this instead of
+    /// polling (online fusion, the checkpoint signer).
+    fn watch_log(&self) -> tokio::sync::watch::Receiver<u64>;
     /// The root hash of the log when it had `size` leaves.
     fn log_root(&self, size: u64) -> Result<Hash, StoreError>;
     /// RFC 9162 inclusion proof of leaf `index` in the log of `size` leaves.
@@ -366,17 +356,27 @@ pub trait ObservationStore: Send + Sync {
     fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError>;
     /// The signed checkpoint of the largest size within this handle's log, if any.
     fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError>;
+    /// Recomputes the log from the stored records and reports the first that differs.
+    fn verify_log(
+        &self,
+        key: Option<&truceline_log::note::Verifier>,
+    ) -> Result<LogReport, StoreError>;
+}
+
+/// Incidents as fusion last left them. They are derived, not records: replaced as fusion
+/// revises them, never leaves of the log (each cites its observations' leaves).
+pub trait IncidentStore: Send + Sync {
     /// Applies a change to the stored incidents.
     fn put_incidents(&self, w: IncidentWrite) -> Result<(), StoreError>;
     /// How many observations the stored incidents were fused from; `None` if never fused.
     fn fused_observations(&self) -> Result<Option<u64>, StoreError>;
-    /// Stored incidents with `time` in `[from_ms, to_ms)`, in (time, id) order: their JSON and
-    /// their observations' log indices.
-    fn incidents_between(
-        &self,
-        from_ms: i64,
-        to_ms: i64,
-    ) -> Result<Vec<(String, Vec<u64>)>, StoreError>;
+    /// Stored incidents with `time` in `[from_ms, to_ms)`, in (time, id) order, with their
+    /// observations' log indices.
+    fn incidents_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<IncidentRow>, StoreError>;
+}
+
+/// What daily reports read, and their publication records (leaves of the log).
+pub trait ReportStore: Send + Sync {
     /// Tallies of the stored incidents in `[from_ms, to_ms)` by kind and subtype.
     fn incident_tallies(&self, from_ms: i64, to_ms: i64) -> Result<Vec<Tally>, StoreError>;
     /// The indexed columns of the stored incidents in `[from_ms, to_ms)`, in time order.
@@ -387,10 +387,10 @@ pub trait ObservationStore: Send + Sync {
     fn publish_report(&self, r: PublishedReport) -> Result<u64, StoreError>;
     /// Reports published for a date: (audience, record, log index), in publication order.
     fn published_reports(&self, date: &str) -> Result<Vec<(String, Vec<u8>, u64)>, StoreError>;
-
-    /// Recomputes the log from the stored records and reports the first that differs.
-    fn verify_log(
-        &self,
-        key: Option<&truceline_log::note::Verifier>,
-    ) -> Result<LogReport, StoreError>;
 }
+
+/// A whole store: every role. What the service holds; each part of it asks only for the role
+/// it needs.
+pub trait Store: ObservationStore + LogStore + IncidentStore + ReportStore {}
+
+impl<T: ObservationStore + LogStore + IncidentStore + ReportStore + ?Sized> Store for T {}

@@ -1,7 +1,7 @@
 //! The evidence log as the store keeps it: a leaf per accepted record in the same commit, proofs
 //! that verify, nothing logged for what was refused, old stores migrated, and tampering caught.
 
-use truceline_log::{leaf_bytes, leaf_hash, root_of_leaves, verify_consistency, verify_inclusion};
+use truceline_log::{leaf_hash, verify_consistency};
 use truceline_store::*;
 
 fn obs(id: &str, observer: &str) -> NewObservation {
@@ -28,69 +28,19 @@ fn leaves(store: &SqliteStore) -> Vec<truceline_log::Hash> {
 }
 
 #[test]
-fn every_accepted_record_is_a_leaf_and_proofs_verify() {
+fn the_log_carries_on_after_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     let batch: Vec<_> = (0..20).map(|i| obs(&format!("o{i}"), "op1")).collect();
-    store.submit_blocking(batch.clone()).unwrap();
-    let agreement = StoredAgreement {
-        version: 0,
-        agreement_id: "demo".into(),
-        toml_name: "a.toml".into(),
-        files: vec![("a.toml".into(), "id = \"demo\"\n".into())],
-    };
-    store.put_agreement(agreement).unwrap();
-    // A refused request (a conflict on its second line) logs nothing.
-    let mut clash = obs("o3", "op1");
-    clash.body = br#"{"id":"o3","kind":"explosion","observer":"op9"}"#.to_vec();
-    assert!(
-        store
-            .submit_blocking(vec![obs("new", "op2"), clash])
-            .is_err()
-    );
-    let r = store.submit_blocking(vec![obs("o20", "op1")]).unwrap();
-    assert_eq!(r, vec![Outcome::Accepted { log_index: 21 }]);
-    // A duplicate reports the index it was logged at.
-    assert_eq!(
-        store.submit_blocking(vec![obs("o5", "op1")]).unwrap(),
-        vec![Outcome::Duplicate { log_index: 5 }]
-    );
-    assert_eq!(store.get("o20").unwrap().unwrap().log_index, 21);
-
-    let entries = store.log_entries(0, 22).unwrap();
-    assert_eq!(entries[0], leaf_bytes("observation", &batch[0].body));
-    assert!(entries[20].starts_with(br#"{"agreement":{"agreement_id":"demo","#));
-    let l = leaves(&store);
+    store.submit_blocking(batch).unwrap();
     let (size, root) = store.log_head();
-    assert_eq!((size, root), (22, root_of_leaves(&l)));
-    for i in 0..size {
-        let p = store.inclusion_proof(i, size).unwrap();
-        verify_inclusion(i, size, &l[i as usize], &p, &root).unwrap();
-    }
-    for from in 1..=size {
-        let old = store.log_root(from).unwrap();
-        assert_eq!(old, root_of_leaves(&l[..from as usize]));
-        let p = store.consistency_proof(from, size).unwrap();
-        verify_consistency(from, size, &old, &root, &p).unwrap();
-    }
-    assert!(matches!(
-        store.inclusion_proof(3, 23),
-        Err(StoreError::OutOfRange(_))
-    ));
-    assert!(matches!(
-        store.log_entries(0, 23),
-        Err(StoreError::OutOfRange(_))
-    ));
-    let report = store.verify_log(None).unwrap();
-    assert_eq!((report.size, report.root, report.problem), (22, root, None));
-
-    // Reopened, the log carries on from where it was.
     drop(store);
     let store = SqliteStore::open(dir.path()).unwrap();
     assert_eq!(store.log_head(), (size, root));
+    assert_eq!(leaves(&store).len(), 20);
     store.submit_blocking(vec![obs("o21", "op1")]).unwrap();
     let (size2, root2) = store.log_head();
-    assert_eq!(size2, 23);
+    assert_eq!(size2, 21);
     let p = store.consistency_proof(size, size2).unwrap();
     verify_consistency(size, size2, &root, &root2, &p).unwrap();
 }

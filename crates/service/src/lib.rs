@@ -1,0 +1,273 @@
+//! The application: what Truceline does, behind every door.
+//!
+//! The domain crates know the agreement, observations, fusion, assessment and the log's
+//! algorithms, and do no I/O; the store keeps records. This crate joins them into the product:
+//! the evidence log's lifecycle ([`evidence`]: signing checkpoints, keeping cosignatures), the
+//! keys of a data directory ([`keys`]), online fusion ([`online`]: the published incidents,
+//! kept current as the store grows, and the one `fuse_store` that offline commands use too),
+//! and daily reports ([`reports`]). The HTTP server and the command line are thin translations
+//! onto a [`Service`]; authorisation will sit here, once for every door.
+//!
+//! Nothing here knows HTTP or SQL: it holds an `Arc<dyn Store>`.
+
+pub mod evidence;
+mod growth;
+pub mod keys;
+pub mod online;
+pub mod reports;
+
+use std::sync::Arc;
+
+use truceline_incident::IncidentRecord;
+use truceline_log::checkpoint::SignedCheckpoint;
+use truceline_observation::{FieldError, Observation, Vocabulary};
+use truceline_store::{NewObservation, Outcome, Store, StoreError, StoredObservation};
+
+pub use evidence::{CosignError, Cosigned, LogState};
+pub use keys::{KeyError, KeyRegistry};
+pub use online::{Change, Fuser, OnlineFusion, Published, vocabulary};
+pub use reports::DaySettings;
+
+/// What the pages show about the agreement in force.
+#[derive(Debug, Clone, Default)]
+pub struct AgreementInfo {
+    pub id: String,
+    pub title: String,
+    pub illustrative: bool,
+    pub notice: Option<String>,
+}
+
+impl AgreementInfo {
+    pub fn of(a: &truceline_agreement::Agreement) -> AgreementInfo {
+        AgreementInfo {
+            id: a.id.clone(),
+            title: a.title.clone(),
+            illustrative: a.illustrative,
+            notice: a.notice.clone(),
+        }
+    }
+}
+
+/// Why a request was not carried out. Each door says it in its own terms.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// An observation's signature did not check out (line 1-based); nothing was written.
+    #[error("line {line}: {error}; nothing of this request was written")]
+    Signature { line: usize, error: FieldError },
+    /// An id is stored with other content (line 1-based); nothing was written.
+    #[error(
+        "line {line}: observation {id:?} is already stored with other content; the stored one is unchanged and nothing of this request was written"
+    )]
+    Conflict { line: usize, id: String },
+    #[error("no {what} has id {id:?}")]
+    NotFound { what: &'static str, id: String },
+    /// A report of a day still in progress cannot be published: its figures still grow.
+    #[error(
+        "the mission day {date} ends at {ends}; its report can be published once the day is over"
+    )]
+    DayOpen { date: String, ends: String },
+    #[error(transparent)]
+    Report(#[from] truceline_report::ReportError),
+    #[error(transparent)]
+    Cosign(#[from] CosignError),
+    #[error("{0}; nothing of this request was written, send it again")]
+    Store(#[from] StoreError),
+}
+
+/// An incident's evidence: its observations as stored, and each one's inclusion proof in the
+/// latest signed checkpoint with the leaf's exact bytes, so that a reader can check it against
+/// the log without trusting the mission.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub observations: Vec<StoredObservation>,
+    pub checkpoint: Option<SignedCheckpoint>,
+    /// (log index, leaf bytes, proof) of each observation under the checkpoint.
+    pub proofs: Vec<(u64, Vec<u8>, Vec<truceline_log::Hash>)>,
+}
+
+/// The application over one store and one agreement.
+pub struct Service {
+    pub store: Arc<dyn Store>,
+    pub agreement: AgreementInfo,
+    pub vocab: Vocabulary,
+    pub log: LogState,
+    pub fusion: Arc<OnlineFusion>,
+    pub reports: truceline_report::Context,
+    pub day: DaySettings,
+}
+
+impl Service {
+    /// The application over `store`, judging against `agreement`, signing with `log`'s key.
+    /// Nothing runs yet: [`Service::start`] starts the background work.
+    pub fn new(
+        store: Arc<dyn Store>,
+        agreement: &truceline_agreement::Agreement,
+        log: LogState,
+    ) -> Result<Service, truceline_zones::EngineError> {
+        Ok(Service {
+            agreement: AgreementInfo::of(agreement),
+            vocab: vocabulary(agreement),
+            fusion: Arc::new(OnlineFusion::new(Fuser::new(agreement.clone())?)),
+            reports: truceline_report::Context::new(agreement.clone()),
+            day: DaySettings::default(),
+            store,
+            log,
+        })
+    }
+
+    /// Starts online fusion (unless `fusion` is false) and the checkpoint signer; both stop
+    /// when `stop` turns true. The first checkpoint is signed before this returns, so a witness
+    /// never waits for one.
+    pub fn start(
+        self: &Arc<Self>,
+        fusion: bool,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> std::io::Result<Vec<std::thread::JoinHandle<()>>> {
+        if let Err(e) = self.log.checkpoint_now(self.store.as_ref()) {
+            tracing::warn!(error = %e, "no first checkpoint");
+        }
+        let mut threads = vec![evidence::spawn_checkpoints(self.clone(), stop.clone())?];
+        if fusion {
+            threads.push(self.fusion.clone().spawn(self.store.clone(), stop)?);
+        } else {
+            tracing::info!("online fusion is off: no incidents are published");
+        }
+        Ok(threads)
+    }
+
+    /// Stores a request of checked observations, all or nothing: each signed one is verified
+    /// against the key registry first; answered once the store has made it durable.
+    pub async fn submit(&self, observations: &[Observation]) -> Result<Vec<Outcome>, ServiceError> {
+        outcome(self.queue(observations)?.await)
+    }
+
+    /// [`submit`](Self::submit) from a thread that is not the async runtime's.
+    pub fn submit_blocking(
+        &self,
+        observations: &[Observation],
+    ) -> Result<Vec<Outcome>, ServiceError> {
+        outcome(self.queue(observations)?.blocking_recv())
+    }
+
+    fn queue(
+        &self,
+        observations: &[Observation],
+    ) -> Result<truceline_store::Pending, ServiceError> {
+        check_signatures(observations, &self.log.keys)
+            .map_err(|(line, error)| ServiceError::Signature { line, error })?;
+        let batch: Vec<NewObservation> = observations.iter().map(NewObservation::from).collect();
+        Ok(self.store.submit(batch))
+    }
+
+    /// Fuses the whole store if its stored incidents are behind it, for commands that run
+    /// without a server (the same engine and write as online fusion's first round). Returns how
+    /// many incidents were stored, `None` if they were current; blocking.
+    pub fn fuse_store(&self) -> Result<Option<usize>, ServiceError> {
+        Ok(self.fusion.fuser().fuse_store(self.store.as_ref())?)
+    }
+
+    /// A published incident by id.
+    pub fn incident(&self, id: &str) -> Result<IncidentRecord, ServiceError> {
+        let published = self.fusion.state.read().unwrap();
+        published
+            .by_id
+            .get(id)
+            .map(|&k| published.incidents[k].clone())
+            .ok_or_else(|| ServiceError::NotFound {
+                what: "published incident",
+                id: id.to_string(),
+            })
+    }
+
+    /// The evidence of an incident: its observations and their proofs; blocking.
+    pub fn evidence(&self, incident: &IncidentRecord) -> Result<Evidence, ServiceError> {
+        let checkpoint = self.log.latest.read().unwrap().clone();
+        let size = checkpoint.as_ref().map_or(0, |c| c.checkpoint.size);
+        let mut observations = Vec::with_capacity(incident.observations.len());
+        let mut proofs = Vec::new();
+        for id in &incident.observations {
+            let Some(o) = self.store.get(id)? else {
+                continue;
+            };
+            if o.log_index < size {
+                let hashes = self.store.inclusion_proof(o.log_index, size)?;
+                let leaf = truceline_log::leaf_bytes(truceline_store::OBSERVATION, &o.body);
+                proofs.push((o.log_index, leaf, hashes));
+            }
+            observations.push(o);
+        }
+        Ok(Evidence {
+            observations,
+            checkpoint,
+            proofs,
+        })
+    }
+
+    /// Keeps a witness's cosignature; blocking.
+    pub fn cosign(&self, note: &str) -> Result<Cosigned, ServiceError> {
+        Ok(self.log.cosign(self.store.as_ref(), note)?)
+    }
+
+    /// Signs a checkpoint if the log has grown since the last; blocking.
+    pub fn checkpoint_now(&self) -> Result<bool, ServiceError> {
+        Ok(self.log.checkpoint_now(self.store.as_ref())?)
+    }
+}
+
+fn outcome(
+    r: Result<Result<Vec<Outcome>, StoreError>, tokio::sync::oneshot::error::RecvError>,
+) -> Result<Vec<Outcome>, ServiceError> {
+    match r {
+        Ok(Ok(o)) => Ok(o),
+        Ok(Err(StoreError::Conflict { index, id })) => Err(ServiceError::Conflict {
+            line: index + 1,
+            id,
+        }),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => Err(StoreError::Closed.into()),
+    }
+}
+
+/// Checks every signed observation against the key registry: the signature covers the
+/// observation's canonical form without `key_id` and `signature`.
+fn check_signatures(
+    observations: &[Observation],
+    keys: &KeyRegistry,
+) -> Result<(), (usize, FieldError)> {
+    for (i, o) in observations.iter().enumerate() {
+        let Some(sig) = &o.signature else { continue };
+        let line = i + 1;
+        let key = keys
+            .get(&sig.key_id)
+            .filter(|k| k.algorithm() == truceline_log::note::Algorithm::Ed25519)
+            .ok_or_else(|| {
+                (
+                    line,
+                    FieldError::new(
+                        "key_id",
+                        format!(
+                            "no monitor key named {:?} is registered; add its verifier key with `truceline keys add`",
+                            sig.key_id
+                        ),
+                    ),
+                )
+            })?;
+        let payload = truceline_observation::signed_payload(&o.canonical);
+        let raw =
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig.signature)
+                .unwrap_or_default();
+        if !key.verify_bytes(&payload, &raw) {
+            return Err((
+                line,
+                FieldError::new(
+                    "signature",
+                    format!(
+                        "does not verify with key {:?} over the canonical form of the other fields",
+                        sig.key_id
+                    ),
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

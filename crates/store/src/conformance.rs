@@ -1,0 +1,409 @@
+//! The conformance suite every store passes: the contract of the traits, checked through them
+//! alone, so that a second implementation (a server database) is held to exactly what the
+//! embedded store is.
+//!
+//! Each check takes a fresh, empty store. [`conformance_tests!`](crate::conformance_tests)
+//! makes one `#[test]` per check from an expression that gives one, a value that dereferences
+//! to the store (and may hold what keeps it alive, such as a temporary directory):
+//!
+//! ```ignore
+//! truceline_store::conformance_tests!(fresh_store());
+//! ```
+
+use truceline_incident::{Attribution, Basis, Kind, LonLat, Violation};
+use truceline_log::{leaf_bytes, leaf_hash, root_of_leaves, verify_consistency, verify_inclusion};
+
+use crate::*;
+
+/// One `#[test]` per conformance check, each on the store `$fresh` gives.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($fresh:expr) => {
+        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced);
+    };
+    (@each $fresh:expr; $($name:ident),*) => {
+        $(
+            #[test]
+            fn $name() {
+                let fresh = $fresh;
+                $crate::conformance::$name(&*fresh);
+            }
+        )*
+    };
+}
+
+fn obs(id: &str, observer: &str, time_ms: i64, lon: f64, lat: f64) -> NewObservation {
+    NewObservation {
+        id: id.into(),
+        observer: observer.into(),
+        time_ms,
+        lon,
+        lat,
+        kind: "explosion".into(),
+        body: format!(r#"{{"id":"{id}","kind":"explosion","observer":"{observer}"}}"#).into_bytes(),
+        leaf: None,
+    }
+}
+
+fn leaves(store: &dyn Store) -> Vec<truceline_log::Hash> {
+    let (size, _) = store.log_head();
+    store
+        .log_entries(0, size)
+        .unwrap()
+        .iter()
+        .map(|b| leaf_hash(b))
+        .collect()
+}
+
+fn incident(id: &str, t: &str, kind: &str, count: u32, violating: bool) -> IncidentRow {
+    IncidentRow {
+        record: IncidentRecord {
+            attribution: Attribution {
+                basis: "b".into(),
+                confidence: 0.9,
+                party: violating.then(|| "ru".into()),
+            },
+            control: Some("ua".into()),
+            count,
+            error_ellipse_m: None,
+            id: id.into(),
+            kind: Kind::from_name(kind).expect("a kind"),
+            location: LonLat {
+                lat: 48.1,
+                lon: 37.8,
+            },
+            location_basis: Basis::Fix,
+            observations: vec!["o1".into()],
+            subtype: None,
+            time: t.parse().expect("a time"),
+            time_end: None,
+            violations: if violating {
+                vec![Violation {
+                    party: None,
+                    rule: "ceasefire".into(),
+                    zone: None,
+                }]
+            } else {
+                vec![]
+            },
+            weapon: None,
+        },
+        leaves: vec![0],
+    }
+}
+
+/// Every commit that grows the log is announced to those watching, with the new size.
+pub fn growth_is_announced(store: &dyn Store) {
+    let mut rx = store.watch_log();
+    assert_eq!(*rx.borrow_and_update(), 0);
+    store
+        .submit_blocking(vec![obs("g1", "op1", 1, 37.0, 48.0)])
+        .unwrap();
+    assert!(
+        rx.has_changed().unwrap(),
+        "a commit that grew the log is announced"
+    );
+    assert_eq!(*rx.borrow_and_update(), 1);
+    // A duplicate grows nothing and announces nothing.
+    store
+        .submit_blocking(vec![obs("g1", "op1", 1, 37.0, 48.0)])
+        .unwrap();
+    assert!(!rx.has_changed().unwrap());
+}
+
+/// A checkpoint is kept by size, replaced (cosignatures added) at the same size, and the
+/// latest is the largest.
+pub fn checkpoints_are_kept_and_replaced(store: &dyn Store) {
+    assert_eq!(store.latest_checkpoint().unwrap(), None);
+    store
+        .submit_blocking(vec![obs("c1", "op1", 1, 37.0, 48.0)])
+        .unwrap();
+    store.put_checkpoint(1, "one".into()).unwrap();
+    store
+        .submit_blocking(vec![obs("c2", "op1", 2, 37.0, 48.0)])
+        .unwrap();
+    store.put_checkpoint(2, "two".into()).unwrap();
+    store.put_checkpoint(2, "two, cosigned".into()).unwrap();
+    assert_eq!(store.checkpoint_at(1).unwrap().as_deref(), Some("one"));
+    assert_eq!(
+        store.checkpoint_at(2).unwrap().as_deref(),
+        Some("two, cosigned")
+    );
+    assert_eq!(store.checkpoint_at(3).unwrap(), None);
+    assert_eq!(
+        store.latest_checkpoint().unwrap(),
+        Some((2, "two, cosigned".to_string()))
+    );
+}
+
+pub fn idempotent_resend_and_conflict(store: &dyn Store) {
+    let a = obs("a", "op1", 1000, 37.0, 48.0);
+    let b = obs("b", "op1", 2000, 37.1, 48.1);
+    let r = store.submit_blocking(vec![a.clone(), b.clone()]).unwrap();
+    assert_eq!(
+        r,
+        vec![
+            Outcome::Accepted { log_index: 0 },
+            Outcome::Accepted { log_index: 1 }
+        ]
+    );
+    // Same content again: no-op, same indexes.
+    let r = store.submit_blocking(vec![b.clone(), a.clone()]).unwrap();
+    assert_eq!(
+        r,
+        vec![
+            Outcome::Duplicate { log_index: 1 },
+            Outcome::Duplicate { log_index: 0 }
+        ]
+    );
+
+    // A request whose second line conflicts: refused, its first (new) line not written either.
+    let c = obs("c", "op2", 3000, 37.2, 48.2);
+    let mut a2 = a.clone();
+    a2.body = br#"{"id":"a","kind":"explosion","observer":"someone else"}"#.to_vec();
+    match store.submit_blocking(vec![c.clone(), a2]) {
+        Err(StoreError::Conflict { index, id }) => assert_eq!((index, id.as_str()), (1, "a")),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(
+        store.get("c").unwrap().is_none(),
+        "nothing of a refused request is written"
+    );
+    assert_eq!(
+        store.get("a").unwrap().unwrap().body,
+        a.body,
+        "the stored one is unchanged"
+    );
+    // And the next accepted record takes the next index: none was burnt by the refusal.
+    let r = store.submit_blocking(vec![c]).unwrap();
+    assert_eq!(r, vec![Outcome::Accepted { log_index: 2 }]);
+    assert_eq!(store.check().unwrap().observations, 3);
+}
+
+pub fn queries_filter_and_page(store: &dyn Store) {
+    let batch: Vec<_> = (0..250)
+        .map(|i| {
+            obs(
+                &format!("o{i}"),
+                if i % 2 == 0 { "even" } else { "odd" },
+                i * 1000,
+                37.0 + i as f64 * 0.01,
+                48.0,
+            )
+        })
+        .collect();
+    store.submit_blocking(batch).unwrap();
+    // Paging through everything visits each record once, in order.
+    let mut seen = Vec::new();
+    let mut q = Query {
+        limit: 100,
+        ..Query::default()
+    };
+    loop {
+        let page = store.query(&q).unwrap();
+        seen.extend(page.items.iter().map(|o| o.log_index));
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (0..250).collect::<Vec<u64>>());
+    // Filters combine.
+    let q = Query {
+        observer: Some("even".into()),
+        from_ms: Some(10_000),
+        to_ms: Some(20_000),
+        bbox: Some([37.0, 47.0, 37.15, 49.0]),
+        limit: 100,
+        after: None,
+    };
+    let got: Vec<u64> = store
+        .query(&q)
+        .unwrap()
+        .items
+        .iter()
+        .map(|o| o.log_index)
+        .collect();
+    assert_eq!(got, vec![10, 12, 14]);
+}
+
+pub fn agreements_are_versioned_only_when_they_change(store: &dyn Store) {
+    let a = StoredAgreement {
+        version: 0,
+        agreement_id: "x".into(),
+        toml_name: "a.toml".into(),
+        files: vec![("a.toml".into(), "id = \"x\"".into())],
+    };
+    assert_eq!(store.put_agreement(a.clone()).unwrap(), 1);
+    assert_eq!(store.put_agreement(a.clone()).unwrap(), 1);
+    let mut b = a.clone();
+    b.files[0].1.push('\n');
+    assert_eq!(store.put_agreement(b.clone()).unwrap(), 2);
+    let latest = store.latest_agreement().unwrap().unwrap();
+    assert_eq!((latest.version, latest.files), (2, b.files));
+}
+
+pub fn every_accepted_record_is_a_leaf_and_proofs_verify(store: &dyn Store) {
+    let batch: Vec<_> = (0..20)
+        .map(|i| obs(&format!("o{i}"), "op1", 1_000, 37.0, 48.0))
+        .collect();
+    store.submit_blocking(batch.clone()).unwrap();
+    let agreement = StoredAgreement {
+        version: 0,
+        agreement_id: "demo".into(),
+        toml_name: "a.toml".into(),
+        files: vec![("a.toml".into(), "id = \"demo\"\n".into())],
+    };
+    store.put_agreement(agreement).unwrap();
+    // A refused request (a conflict on its second line) logs nothing.
+    let mut clash = obs("o3", "op1", 1_000, 37.0, 48.0);
+    clash.body = br#"{"id":"o3","kind":"explosion","observer":"op9"}"#.to_vec();
+    assert!(
+        store
+            .submit_blocking(vec![obs("new", "op2", 1_000, 37.0, 48.0), clash])
+            .is_err()
+    );
+    let r = store
+        .submit_blocking(vec![obs("o20", "op1", 1_000, 37.0, 48.0)])
+        .unwrap();
+    assert_eq!(r, vec![Outcome::Accepted { log_index: 21 }]);
+    // A duplicate reports the index it was logged at.
+    assert_eq!(
+        store
+            .submit_blocking(vec![obs("o5", "op1", 1_000, 37.0, 48.0)])
+            .unwrap(),
+        vec![Outcome::Duplicate { log_index: 5 }]
+    );
+    assert_eq!(store.get("o20").unwrap().unwrap().log_index, 21);
+
+    let entries = store.log_entries(0, 22).unwrap();
+    assert_eq!(entries[0], leaf_bytes("observation", &batch[0].body));
+    assert!(entries[20].starts_with(br#"{"agreement":{"agreement_id":"demo","#));
+    let l = leaves(store);
+    let (size, root) = store.log_head();
+    assert_eq!((size, root), (22, root_of_leaves(&l)));
+    for i in 0..size {
+        let p = store.inclusion_proof(i, size).unwrap();
+        verify_inclusion(i, size, &l[i as usize], &p, &root).unwrap();
+    }
+    for from in 1..=size {
+        let old = store.log_root(from).unwrap();
+        assert_eq!(old, root_of_leaves(&l[..from as usize]));
+        let p = store.consistency_proof(from, size).unwrap();
+        verify_consistency(from, size, &old, &root, &p).unwrap();
+    }
+    assert!(matches!(
+        store.inclusion_proof(3, 23),
+        Err(StoreError::OutOfRange(_))
+    ));
+    assert!(matches!(
+        store.log_entries(0, 23),
+        Err(StoreError::OutOfRange(_))
+    ));
+    let report = store.verify_log(None).unwrap();
+    assert_eq!((report.size, report.root, report.problem), (22, root, None));
+}
+
+pub fn incidents_are_replaced_revised_and_removed(store: &dyn Store) {
+    assert_eq!(store.fused_observations().unwrap(), None);
+    let t = "2026-11-24T10:00:00Z";
+    let ms = 1_795_514_400_000; // t
+    store
+        .put_incidents(IncidentWrite {
+            upsert: vec![
+                incident("a", t, "explosion", 3, true),
+                incident("b", t, "burst", 2, false),
+                incident("c", "2026-11-25T10:00:00Z", "explosion", 1, true),
+            ],
+            replace_all: true,
+            fused_observations: 7,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(store.fused_observations().unwrap(), Some(7));
+    let day = store.incidents_between(ms - 1000, ms + 1000).unwrap();
+    assert_eq!(day.len(), 2);
+    let tallies = store.incident_tallies(ms - 1000, ms + 1000).unwrap();
+    let ex = tallies.iter().find(|t| t.kind == "explosion").unwrap();
+    assert_eq!(
+        (
+            ex.incidents,
+            ex.events,
+            ex.violating_events,
+            ex.attributed_incidents
+        ),
+        (1, 3, 3, 1)
+    );
+    let burst = tallies.iter().find(|t| t.kind == "burst").unwrap();
+    assert_eq!((burst.events, burst.violating_events), (2, 0));
+    // A revision and a removal; the rest stays.
+    store
+        .put_incidents(IncidentWrite {
+            upsert: vec![incident("a", t, "explosion", 5, true)],
+            remove: vec!["b".into()],
+            fused_observations: 9,
+            ..Default::default()
+        })
+        .unwrap();
+    let points = store.incident_points(0, i64::MAX).unwrap();
+    assert_eq!(points.len(), 2);
+    assert_eq!(points[0].count, 5);
+    // Replacing all drops what is not given again.
+    store
+        .put_incidents(IncidentWrite {
+            upsert: vec![incident("z", t, "shot", 1, true)],
+            replace_all: true,
+            fused_observations: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    let all = store.incidents_between(0, i64::MAX).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].record.id, "z");
+}
+
+pub fn a_published_report_is_a_leaf_and_verifies(store: &dyn Store) {
+    let obs = NewObservation {
+        id: "op1-1".into(),
+        observer: "op1".into(),
+        time_ms: 1_795_514_400_000,
+        lon: 37.8,
+        lat: 48.1,
+        kind: "explosion".into(),
+        body: br#"{"id":"op1-1","observer":"op1","observer_position":{"lat":48.1,"lon":37.8},"source":"post"}"#.to_vec(),
+        leaf: None,
+    };
+    store.submit_blocking(vec![obs]).unwrap();
+    let hours = store
+        .observer_hours(1_795_514_400_000 - 3_600_000, 1_795_514_400_000 + 1)
+        .unwrap();
+    assert_eq!(hours.len(), 1);
+    assert_eq!(
+        (
+            hours[0].observer.as_str(),
+            hours[0].hour,
+            hours[0].observations
+        ),
+        ("op1", 1, 1)
+    );
+    let record = br#"{"date":"2026-11-24","sha256":{}}"#.to_vec();
+    let index = store
+        .publish_report(PublishedReport {
+            date: "2026-11-24".into(),
+            audience: "public".into(),
+            record: record.clone(),
+        })
+        .unwrap();
+    assert_eq!(index, 1);
+    assert_eq!(store.log_head().0, 2);
+    let entry = store.log_entries(1, 2).unwrap();
+    assert_eq!(
+        entry[0],
+        [b"{\"report\":".as_slice(), &record, b"}"].concat()
+    );
+    let published = store.published_reports("2026-11-24").unwrap();
+    assert_eq!(published, vec![("public".to_string(), record, 1)]);
+    let report = store.verify_log(None).unwrap();
+    assert!(report.problem.is_none(), "{report:?}");
+    assert_eq!(report.size, 2);
+}

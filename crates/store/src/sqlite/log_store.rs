@@ -1,0 +1,161 @@
+//! The evidence log's reads: its head, proofs through the node cache, leaves, checkpoints.
+
+use rusqlite::{Connection, OptionalExtension};
+use tokio::sync::oneshot;
+
+use super::{Job, SqliteStore};
+use crate::*;
+
+impl LogStore for SqliteStore {
+    fn log_head(&self) -> (u64, Hash) {
+        *self.head.lock().unwrap()
+    }
+
+    fn watch_log(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.grown.subscribe()
+    }
+
+    fn log_root(&self, size: u64) -> Result<Hash, StoreError> {
+        self.log_root_impl(size)
+    }
+
+    fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+        self.known_size(size)?;
+        self.with_reader(|c| {
+            let r = self.cached(c, size)?;
+            truceline_log::inclusion_proof(index, size, &r).map_err(proof_error)
+        })
+    }
+
+    fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError> {
+        self.known_size(to)?;
+        self.with_reader(|c| {
+            let r = self.cached(c, to)?;
+            truceline_log::consistency_proof(from, to, &r).map_err(proof_error)
+        })
+    }
+
+    fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.known_size(end)?;
+        if start > end {
+            return Err(StoreError::OutOfRange(format!(
+                "start {start} is after end {end}"
+            )));
+        }
+        self.with_reader(|c| {
+            let mut out = Vec::with_capacity((end - start) as usize);
+            crate::log::scan(c, start, end, |leaf| {
+                if leaf.idx != start + out.len() as u64 {
+                    return Err(StoreError::Inconsistent(format!(
+                        "leaf {} is missing",
+                        start + out.len() as u64
+                    )));
+                }
+                let bytes = leaf.bytes.ok_or_else(|| {
+                    StoreError::Inconsistent(format!(
+                        "the {} of leaf {} is missing",
+                        leaf.kind, leaf.idx
+                    ))
+                })?;
+                out.push(truceline_log::leaf_bytes(&leaf.kind, &bytes));
+                Ok(true)
+            })?;
+            if out.len() as u64 != end - start {
+                return Err(StoreError::Inconsistent(format!(
+                    "leaf {} is missing",
+                    start + out.len() as u64
+                )));
+            }
+            Ok(out)
+        })
+    }
+
+    fn put_checkpoint(&self, size: u64, note: String) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        if let Err(Job::Checkpoint(_, _, reply)) = self.send(Job::Checkpoint(size, note, reply)) {
+            let _ = reply.send(Err(StoreError::Closed));
+        }
+        rx.blocking_recv()
+            .unwrap_or(Err(StoreError::Closed))
+            .map(|_| ())
+    }
+
+    fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError> {
+        self.with_reader(|c| {
+            Ok(c.query_row(
+                "SELECT note FROM checkpoints WHERE size = ?1",
+                [size as i64],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError> {
+        // Not past this handle's head: a read-only handle beside a writing process knows the
+        // log as it was when opened, and checkpoints signed since are beyond what it can prove.
+        let head = self.head.lock().unwrap().0;
+        self.with_reader(|c| {
+            Ok(c.query_row(
+                "SELECT size, note FROM checkpoints WHERE size <= ?1 ORDER BY size DESC LIMIT 1",
+                [head as i64],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
+            .optional()?)
+        })
+    }
+
+    fn verify_log(
+        &self,
+        key: Option<&truceline_log::note::Verifier>,
+    ) -> Result<LogReport, StoreError> {
+        self.with_reader(|c| crate::verify::verify(c, key))
+    }
+}
+
+impl SqliteStore {
+    /// A reader for proofs at `size`, through the node cache.
+    fn cached<'a>(
+        &'a self,
+        c: &'a Connection,
+        size: u64,
+    ) -> Result<crate::log::Cached<'a>, StoreError> {
+        Ok(crate::log::Cached {
+            conn: c,
+            cache: &self.nodes,
+            edge: (size > 0).then(|| self.nodes.edge(c, size)).transpose()?,
+        })
+    }
+
+    fn known_size(&self, size: u64) -> Result<(), StoreError> {
+        let head = self.head.lock().unwrap().0;
+        if size > head {
+            return Err(StoreError::OutOfRange(format!(
+                "the log has {head} leaves; size {size} is beyond it"
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn proof_error(e: truceline_log::ProofError<StoreError>) -> StoreError {
+    match e {
+        truceline_log::ProofError::Read(e) => e,
+        other => StoreError::OutOfRange(other.to_string()),
+    }
+}
+
+impl SqliteStore {
+    /// The log methods of [`ObservationStore`], here so the trait impl stays readable.
+    fn log_root_impl(&self, size: u64) -> Result<Hash, StoreError> {
+        self.known_size(size)?;
+        let head = *self.head.lock().unwrap();
+        if size == head.0 {
+            return Ok(head.1);
+        }
+        self.with_reader(|c| {
+            let r = self.cached(c, size)?;
+            truceline_log::subtree_root(size, &r).map_err(proof_error)
+        })
+    }
+}

@@ -1,0 +1,439 @@
+//! The embedded store: SQLite in WAL mode, one writer thread with group commit, a small pool of
+//! reader connections. The writer is here; each role's reads and writes are in a module of
+//! its own.
+
+mod incidents;
+mod log_store;
+mod observations;
+mod reports;
+
+use incidents::write_incidents;
+use observations::{insert_agreement, insert_batch};
+use reports::insert_report;
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags, params};
+use tokio::sync::oneshot;
+
+use truceline_log::Frontier;
+
+use crate::*;
+
+/// Most observations one group commit takes before it flushes; bounds a commit's latency.
+const MAX_GROUP_ROWS: usize = 50_000;
+/// Readers kept open for reuse.
+const MAX_IDLE_READERS: usize = 8;
+
+type Reply = oneshot::Sender<Result<Vec<Outcome>, StoreError>>;
+
+enum Job {
+    Observations(Vec<NewObservation>, Reply),
+    Agreement(StoredAgreement, oneshot::Sender<Result<u64, StoreError>>),
+    Checkpoint(u64, String, oneshot::Sender<Result<u64, StoreError>>),
+    Incidents(IncidentWrite, oneshot::Sender<Result<u64, StoreError>>),
+    Report(PublishedReport, oneshot::Sender<Result<u64, StoreError>>),
+}
+
+/// The log's committed size and root, as the writer last left them.
+type Head = Arc<Mutex<(u64, Hash)>>;
+
+/// The embedded SQLite store of one data directory.
+pub struct SqliteStore {
+    path: std::path::PathBuf,
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+    head: Head,
+    /// The log's size after each commit that grew it, for [`LogStore::watch_log`].
+    grown: tokio::sync::watch::Sender<u64>,
+    nodes: crate::log::NodeCache,
+    /// Held while this process may write: one writer per data directory, or two frontiers
+    /// would fork the log.
+    lock: Option<std::fs::File>,
+}
+
+type CommitHook = Arc<dyn Fn(CommitStats) + Send + Sync>;
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir`, migrating its schema.
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(dir, Arc::new(|_| {}))
+    }
+
+    /// As [`open`](Self::open), calling `on_commit` after every group commit.
+    pub fn open_with(dir: &Path, on_commit: CommitHook) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let lock = writer_lock(dir)?;
+        let path = dir.join(DB_FILE);
+        let mut conn = Connection::open(&path)?;
+        configure_writer(&conn)?;
+        migrations::migrate(&mut conn)?;
+        let size = crate::log::size(&conn)?;
+        let frontier = Frontier::restore(size, &crate::log::Nodes(&conn)).map_err(|e| {
+            StoreError::Inconsistent(format!(
+                "the evidence log cannot be resumed ({e}); the store was changed outside the program: \
+                 `truceline log verify --data {}` names what differs",
+                dir.display()
+            ))
+        })?;
+        let head: Head = Arc::new(Mutex::new((size, frontier.root())));
+        let (tx, rx) = mpsc::channel();
+        let writer_head = head.clone();
+        let grown = tokio::sync::watch::Sender::new(size);
+        let writer_grown = grown.clone();
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || writer_loop(conn, rx, on_commit, frontier, writer_head, writer_grown))
+            .map_err(|source| StoreError::Dir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(Some(tx)),
+            thread: Mutex::new(Some(thread)),
+            readers: Mutex::new(Vec::new()),
+            head,
+            grown,
+            nodes: Default::default(),
+            lock: Some(lock),
+        })
+    }
+
+    /// Opens the store in `dir` for reading only, beside a process that may be writing to it.
+    /// Writes are refused with [`StoreError::ReadOnly`].
+    pub fn open_read_only(dir: &Path) -> Result<SqliteStore, StoreError> {
+        let path = dir.join(DB_FILE);
+        if !path.exists() {
+            return Err(StoreError::Inconsistent(format!(
+                "{} holds no store ({DB_FILE} is missing)",
+                dir.display()
+            )));
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version != migrations::latest() {
+            return Err(StoreError::Inconsistent(format!(
+                "the store's schema is version {version}, this program reads version {}; open it for writing once to migrate it",
+                migrations::latest()
+            )));
+        }
+        let size = crate::log::size(&conn)?;
+        let frontier = Frontier::restore(size, &crate::log::Nodes(&conn)).map_err(|e| {
+            StoreError::Inconsistent(format!(
+                "the evidence log cannot be read ({e}): `truceline log verify --data {}` names what differs",
+                dir.display()
+            ))
+        })?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(None),
+            thread: Mutex::new(None),
+            readers: Mutex::new(vec![conn]),
+            head: Arc::new(Mutex::new((size, frontier.root()))),
+            grown: tokio::sync::watch::Sender::new(size),
+            nodes: Default::default(),
+            lock: None,
+        })
+    }
+
+    fn write_job<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<u64, StoreError>>) -> Job,
+        what: &'static str,
+        map: impl FnOnce(u64) -> T,
+    ) -> Result<T, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        if self.lock.is_none() {
+            return Err(StoreError::ReadOnly(what));
+        }
+        if let Err(job) = self.send(make(reply)) {
+            match job {
+                Job::Incidents(_, r)
+                | Job::Report(_, r)
+                | Job::Agreement(_, r)
+                | Job::Checkpoint(_, _, r) => {
+                    let _ = r.send(Err(StoreError::Closed));
+                }
+                Job::Observations(..) => {}
+            }
+        }
+        rx.blocking_recv()
+            .unwrap_or(Err(StoreError::Closed))
+            .map(map)
+    }
+
+    /// Stops taking writes, finishes every queued one, and waits for the writer to exit.
+    pub fn close(&self) {
+        self.writer.lock().unwrap().take();
+        if let Some(t) = self.thread.lock().unwrap().take() {
+            let _ = t.join();
+        }
+    }
+
+    fn send(&self, job: Job) -> Result<(), Job> {
+        match &*self.writer.lock().unwrap() {
+            Some(tx) => tx.send(job).map_err(|e| e.0),
+            None => Err(job),
+        }
+    }
+
+    fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.readers.lock().unwrap().pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(30))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        let mut idle = self.readers.lock().unwrap();
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        out
+    }
+}
+
+/// Takes the data directory's writer lock, or says who holds it.
+fn writer_lock(dir: &Path) -> Result<std::fs::File, StoreError> {
+    let path = dir.join("writer.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| StoreError::Dir {
+            path: path.display().to_string(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Busy {
+            path: dir.display().to_string(),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Dir {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// The settings of the writing connection: WAL lets readers run beside the writer; FULL
+/// flushes the log at every commit, which is what makes an acknowledgement mean durable (NORMAL
+/// would survive a process crash but not a power cut); a 64 MiB page cache keeps the indexes in
+/// memory under bulk inserts. Public so that benchmarks measure SQLite with the
+/// store's own settings.
+pub fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Copy the log into the database every 16 MiB rather than every 4: bulk imports checkpoint
+    // a quarter as often. (A checkpoint thread of its own was tried: under a steady stream of
+    // commits a passive checkpoint never lets the log restart, and its flushes of the database
+    // file lengthened the writer's commits.)
+    conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    on_commit: CommitHook,
+    mut frontier: Frontier,
+    head: Head,
+    grown: tokio::sync::watch::Sender<u64>,
+) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        let mut rows = job_rows(&jobs[0]);
+        // Everything that queued while the last commit flushed shares this one.
+        while rows < MAX_GROUP_ROWS {
+            match rx.try_recv() {
+                Ok(j) => {
+                    rows += job_rows(&j);
+                    jobs.push(j);
+                }
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        let before = frontier.clone();
+        match commit_group(&mut conn, &jobs, &mut frontier) {
+            Ok((results, written)) => {
+                let size = frontier.size();
+                *head.lock().unwrap() = (size, frontier.root());
+                grown.send_if_modified(|known| std::mem::replace(known, size) != size);
+                on_commit(CommitStats {
+                    latency: started.elapsed(),
+                    requests: jobs.len(),
+                    rows: written,
+                });
+                for (job, result) in jobs.into_iter().zip(results) {
+                    match (job, result) {
+                        (Job::Observations(_, reply), JobResult::Observations(r)) => {
+                            let _ = reply.send(r);
+                        }
+                        (Job::Agreement(_, reply), JobResult::Agreement(r))
+                        | (Job::Checkpoint(_, _, reply), JobResult::Agreement(r))
+                        | (Job::Incidents(_, reply), JobResult::Agreement(r))
+                        | (Job::Report(_, reply), JobResult::Agreement(r)) => {
+                            let _ = reply.send(r);
+                        }
+                        _ => unreachable!("results are in job order"),
+                    }
+                }
+            }
+            Err(e) => {
+                // Nothing of the group is durable: every request hears so, and the log's edge
+                // goes back to where the database is.
+                frontier = before;
+                let msg = e.to_string();
+                for job in jobs {
+                    let err = || StoreError::Inconsistent(format!("commit failed: {msg}"));
+                    match job {
+                        Job::Observations(_, reply) => {
+                            let _ = reply.send(Err(err()));
+                        }
+                        Job::Agreement(_, reply)
+                        | Job::Checkpoint(_, _, reply)
+                        | Job::Incidents(_, reply)
+                        | Job::Report(_, reply) => {
+                            let _ = reply.send(Err(err()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn job_rows(j: &Job) -> usize {
+    match j {
+        Job::Observations(b, _) => b.len(),
+        Job::Agreement(..) | Job::Checkpoint(..) | Job::Report(..) => 1,
+        Job::Incidents(w, _) => w.upsert.len() + w.remove.len(),
+    }
+}
+
+enum JobResult {
+    Observations(Result<Vec<Outcome>, StoreError>),
+    Agreement(Result<u64, StoreError>),
+}
+
+fn commit_group(
+    conn: &mut Connection,
+    jobs: &[Job],
+    frontier: &mut Frontier,
+) -> Result<(Vec<JobResult>, usize), rusqlite::Error> {
+    let received = now_ms();
+    let mut tx = conn.transaction()?;
+    let mut results = Vec::with_capacity(jobs.len());
+    let mut written = 0;
+    for job in jobs {
+        let result = match job {
+            // One row needs no savepoint: a refused row (a conflict) wrote nothing. Savepoints
+            // journal every page they touch, which for many small requests a commit costs
+            // more than the inserts.
+            Job::Observations(batch, _) if batch.len() == 1 => {
+                JobResult::Observations(insert_batch(&tx, batch, received, frontier))
+            }
+            Job::Observations(batch, _) => {
+                let sp = tx.savepoint()?;
+                let mark = frontier.clone();
+                let r = insert_batch(&sp, batch, received, frontier);
+                if r.is_err() {
+                    *frontier = mark;
+                }
+                finish(sp, r.is_ok())?;
+                JobResult::Observations(r)
+            }
+            Job::Agreement(a, _) => {
+                let sp = tx.savepoint()?;
+                let mark = frontier.clone();
+                let r = insert_agreement(&sp, a, received, frontier);
+                if r.is_err() {
+                    *frontier = mark;
+                }
+                finish(sp, r.is_ok())?;
+                JobResult::Agreement(r)
+            }
+            Job::Checkpoint(size, note, _) => JobResult::Agreement(
+                tx.execute(
+                    "INSERT OR REPLACE INTO checkpoints (size, note, issued_ms) VALUES (?1, ?2, ?3)",
+                    params![*size as i64, note, received],
+                )
+                .map(|_| *size)
+                .map_err(StoreError::from),
+            ),
+            Job::Incidents(w, _) => {
+                let sp = tx.savepoint()?;
+                let r = write_incidents(&sp, w);
+                finish(sp, r.is_ok())?;
+                JobResult::Agreement(r.map(|()| w.upsert.len() as u64))
+            }
+            Job::Report(rep, _) => {
+                let sp = tx.savepoint()?;
+                let mark = frontier.clone();
+                let r = insert_report(&sp, rep, received, frontier);
+                if r.is_err() {
+                    *frontier = mark;
+                }
+                finish(sp, r.is_ok())?;
+                JobResult::Agreement(r)
+            }
+        };
+        if let JobResult::Observations(Ok(outcomes)) = &result {
+            written += outcomes
+                .iter()
+                .filter(|o| matches!(o, Outcome::Accepted { .. }))
+                .count();
+        }
+        results.push(result);
+    }
+    tx.set_drop_behavior(rusqlite::DropBehavior::Rollback);
+    tx.commit()?;
+    Ok((results, written))
+}
+
+/// Keeps a request's writes, or undoes them all, and releases the savepoint.
+fn finish(mut sp: rusqlite::Savepoint, keep: bool) -> rusqlite::Result<()> {
+    if !keep {
+        sp.rollback()?;
+    }
+    sp.commit()
+}

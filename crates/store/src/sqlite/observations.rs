@@ -1,0 +1,296 @@
+//! Observations and agreement versions: inserted with their leaves by the writer, read back
+//! by id or filter, and the whole sequence checked.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::oneshot;
+use truceline_log::Frontier;
+
+use super::{Job, SqliteStore};
+use crate::*;
+
+impl ObservationStore for SqliteStore {
+    fn submit(&self, batch: Vec<NewObservation>) -> Pending {
+        let (reply, rx) = oneshot::channel();
+        if let Err(Job::Observations(_, reply)) = self.send(Job::Observations(batch, reply)) {
+            let _ = reply.send(Err(StoreError::Closed));
+        }
+        rx
+    }
+
+    fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError> {
+        self.with_reader(|c| {
+            Ok(
+                c.prepare_cached("SELECT seq, received_ms, body FROM observations WHERE id = ?1")?
+                    .query_row([id], stored_row)
+                    .optional()?,
+            )
+        })
+    }
+
+    fn query(&self, q: &Query) -> Result<Page, StoreError> {
+        let mut sql = String::from("SELECT seq, received_ms, body FROM observations WHERE seq > ?");
+        let after = q.after.map_or(0, |p| p as i64);
+        let mut args: Vec<rusqlite::types::Value> = vec![after.into()];
+        if let Some([w, s, e, n]) = q.bbox {
+            sql.push_str(" AND lon >= ? AND lon <= ? AND lat >= ? AND lat <= ?");
+            args.extend([w.into(), e.into(), s.into(), n.into()]);
+        }
+        if let Some(from) = q.from_ms {
+            sql.push_str(" AND time_ms >= ?");
+            args.push(from.into());
+        }
+        if let Some(to) = q.to_ms {
+            sql.push_str(" AND time_ms < ?");
+            args.push(to.into());
+        }
+        if let Some(obs) = &q.observer {
+            sql.push_str(" AND observer = ?");
+            args.push(obs.clone().into());
+        }
+        let limit = q.limit.max(1);
+        sql.push_str(" ORDER BY seq LIMIT ?");
+        args.push((limit as i64 + 1).into());
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut items: Vec<StoredObservation> = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), stored_row)?
+                .collect::<Result<_, _>>()?;
+            let next = if items.len() > limit {
+                items.truncate(limit);
+                items.last().map(|o| o.position)
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
+    }
+
+    fn counts(&self) -> Result<Counts, StoreError> {
+        self.with_reader(|c| {
+            let (observations, latest_time_ms): (i64, Option<i64>) = c.query_row(
+                "SELECT count(*), max(time_ms) FROM observations",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let observers: i64 = c.query_row(
+                "SELECT count(*) FROM (SELECT DISTINCT observer FROM observations)",
+                [],
+                |r| r.get(0),
+            )?;
+            let by_kind = c
+                .prepare_cached(
+                    "SELECT kind, count(*) AS n FROM observations GROUP BY kind ORDER BY n DESC, kind",
+                )?
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?
+                .collect::<Result<_, _>>()?;
+            Ok(Counts {
+                observations: observations as u64,
+                observers: observers as u64,
+                by_kind,
+                latest_time_ms,
+            })
+        })
+    }
+
+    fn put_agreement(&self, a: StoredAgreement) -> Result<u64, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        if let Err(Job::Agreement(_, reply)) = self.send(Job::Agreement(a, reply)) {
+            let _ = reply.send(Err(StoreError::Closed));
+        }
+        rx.blocking_recv().unwrap_or(Err(StoreError::Closed))
+    }
+
+    fn latest_agreement(&self) -> Result<Option<StoredAgreement>, StoreError> {
+        self.with_reader(|c| {
+            latest_agreement_row(c)?
+                .map(|(version, agreement_id, toml_name, files)| {
+                    let files = serde_json::from_str(&files).map_err(|e| {
+                        StoreError::Inconsistent(format!("agreement version {version}: {e}"))
+                    })?;
+                    Ok(StoredAgreement {
+                        version: version as u64,
+                        agreement_id,
+                        toml_name,
+                        files,
+                    })
+                })
+                .transpose()
+        })
+    }
+
+    fn check(&self) -> Result<CheckReport, StoreError> {
+        self.with_reader(|c| {
+            let integrity: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            if integrity != "ok" {
+                return Err(StoreError::Inconsistent(format!(
+                    "SQLite integrity check: {integrity}"
+                )));
+            }
+            let mut stmt = c.prepare(
+                "SELECT seq, id, observer, time_ms, kind, body FROM observations ORDER BY seq",
+            )?;
+            // Leaves of other records fill the gaps between observations' rows.
+            let others: std::collections::HashSet<i64> = c
+                .prepare("SELECT idx FROM log_records")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let mut rows = stmt.query([])?;
+            let mut expected = 1i64;
+            let mut count = 0u64;
+            while let Some(r) = rows.next()? {
+                let seq: i64 = r.get(0)?;
+                let id: String = r.get(1)?;
+                while seq > expected && others.contains(&(expected - 1)) {
+                    expected += 1;
+                }
+                if seq != expected {
+                    return Err(StoreError::Inconsistent(format!(
+                        "record {} is missing (next stored is {}, id {id:?})",
+                        expected - 1,
+                        seq - 1
+                    )));
+                }
+                // A body edited outside the program may come back as text; judge its bytes.
+                let body: Vec<u8> = r
+                    .get_ref(5)?
+                    .as_bytes()
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default();
+                let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+                    StoreError::Inconsistent(format!(
+                        "record {} ({id:?}): body is not JSON: {e}",
+                        seq - 1
+                    ))
+                })?;
+                let canonical = serde_jcs::to_vec(&value).unwrap_or_default();
+                let same = |k: &str, v: &str| value.get(k).and_then(|x| x.as_str()) == Some(v);
+                let kind: String = r.get(4)?;
+                let observer: String = r.get(2)?;
+                if canonical != body
+                    || !same("id", &id)
+                    || !same("observer", &observer)
+                    || !same("kind", &kind)
+                {
+                    return Err(StoreError::Inconsistent(format!(
+                        "record {} ({id:?}): body does not match its columns or is not canonical",
+                        seq - 1
+                    )));
+                }
+                expected += 1;
+                count += 1;
+            }
+            Ok(CheckReport {
+                observations: count,
+            })
+        })
+    }
+}
+
+pub(super) fn insert_batch(
+    conn: &Connection,
+    batch: &[NewObservation],
+    received: i64,
+    frontier: &mut Frontier,
+) -> Result<Vec<Outcome>, StoreError> {
+    // The row is the leaf: its rowid is the log index + 1 and its hashes go in with it.
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO observations (seq, id, observer, time_ms, lon, lat, kind, received_ms, body, hashes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO NOTHING",
+    )?;
+    let mut existing = conn.prepare_cached("SELECT seq, body FROM observations WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(batch.len());
+    for (index, o) in batch.iter().enumerate() {
+        let mark = frontier.clone();
+        let log_index = frontier.size();
+        let hashes = match o.leaf {
+            Some(leaf) => {
+                debug_assert_eq!(
+                    leaf,
+                    truceline_log::leaf_hash(&truceline_log::leaf_bytes(OBSERVATION, &o.body)),
+                    "a precomputed leaf hash is the body's"
+                );
+                crate::log::hashed_leaf_row(frontier, leaf)
+            }
+            None => crate::log::leaf_row(frontier, OBSERVATION, &o.body),
+        };
+        let n = insert.execute(params![
+            log_index as i64 + 1,
+            o.id,
+            o.observer,
+            o.time_ms,
+            o.lon,
+            o.lat,
+            o.kind,
+            received,
+            o.body,
+            hashes
+        ])?;
+        if n == 1 {
+            out.push(Outcome::Accepted { log_index });
+        } else {
+            *frontier = mark;
+            let (seq, body): (i64, Vec<u8>) =
+                existing.query_row([&o.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            if body != o.body {
+                return Err(StoreError::Conflict {
+                    index,
+                    id: o.id.clone(),
+                });
+            }
+            out.push(Outcome::Duplicate {
+                log_index: seq as u64 - 1,
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn insert_agreement(
+    conn: &Connection,
+    a: &StoredAgreement,
+    stored: i64,
+    frontier: &mut Frontier,
+) -> Result<u64, StoreError> {
+    let files = serde_json::to_string(&a.files).expect("strings serialise");
+    let latest = latest_agreement_row(conn)?;
+    if let Some((v, id, name, f)) = &latest
+        && *id == a.agreement_id
+        && *name == a.toml_name
+        && *f == files
+    {
+        return Ok(*v as u64);
+    }
+    conn.execute(
+        "INSERT INTO agreements (agreement_id, toml_name, files, stored_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![a.agreement_id, a.toml_name, files, stored],
+    )?;
+    let version = conn.last_insert_rowid();
+    let record = crate::log::agreement_record(version, &a.agreement_id, &a.toml_name, &files)?;
+    let idx = crate::log::append_record(conn, frontier, AGREEMENT, version, &record)?;
+    conn.execute(
+        "UPDATE agreements SET log_index = ?1 WHERE version = ?2",
+        params![idx as i64, version],
+    )?;
+    Ok(version as u64)
+}
+
+/// The latest agreement version: (version, agreement id, TOML file name, files as JSON).
+fn latest_agreement_row(c: &Connection) -> rusqlite::Result<Option<(i64, String, String, String)>> {
+    c.query_row(
+        "SELECT version, agreement_id, toml_name, files FROM agreements
+         ORDER BY version DESC LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .optional()
+}
+
+fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<StoredObservation> {
+    let seq = r.get::<_, i64>(0)? as u64;
+    Ok(StoredObservation {
+        position: seq,
+        received_ms: r.get(1)?,
+        body: r.get(2)?,
+        log_index: seq - 1,
+    })
+}
