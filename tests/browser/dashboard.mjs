@@ -146,6 +146,24 @@ try {
   check(await page.evaluate(() => document.activeElement.closest("#incident-list") !== null), "focus returns to the list");
   await page.uncheck("#f-viol");
 
+  // 3b. An incident without an ellipse (a lone bearing, a report with no place) says what is
+  // known of its place instead of "NaN × NaN m".
+  const inList = await page.$$eval("#incident-list button[data-id]", (bs) => bs.map((b) => b.dataset.id));
+  const unbounded = [];
+  for (let cursor = null, pages = 0; pages < 20; pages++) {
+    const r = await (await fetch(base + "/api/v1/incidents?limit=1000" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""))).json();
+    unbounded.push(...r.incidents.filter((i) => !i.error_ellipse_m).map((i) => i.id));
+    if (!r.next_cursor) break;
+    cursor = r.next_cursor;
+  }
+  const lone = inList.find((id) => unbounded.includes(id));
+  check(lone, "an incident without an ellipse is listed", { listed: inList.length, unbounded: unbounded.length });
+  await page.click(`#incident-list button[data-id="${lone}"]`);
+  await page.waitForSelector("#panel:not([hidden])");
+  seen.unbounded_panel = await page.textContent("#panel-body");
+  check(!seen.unbounded_panel.includes("NaN") && /none: /.test(seen.unbounded_panel), "an incident without an ellipse says what is known", seen.unbounded_panel.slice(0, 300));
+  await page.keyboard.press("Escape");
+
   // 4. Zoomed in, incidents are single points with their 95 % ellipses.
   const first = await page.evaluate(() => { const f = window.trucelineMap.querySourceFeatures("incidents").find((f) => !f.properties.cluster); return f && f.geometry.coordinates; });
   await page.evaluate((c) => new Promise((res) => { const m = window.trucelineMap; m.once("idle", res); m.jumpTo({ center: c, zoom: 12.5 }); }), first);
@@ -171,6 +189,23 @@ try {
     return ["uk", "ru"].flatMap((l) => Object.keys(TABLES.en).filter((k) => !(k in TABLES[l])).map((k) => `${l}:${k}`));
   });
   check(missing.length === 0, "every interface text in Ukrainian and Russian", missing);
+  // Numbers and plurals follow the language: 1, 2 and 5 take three forms in Ukrainian and Russian.
+  seen.plurals = await page.evaluate(async () => {
+    const i18n = await import("/assets/i18n.js");
+    const out = {};
+    for (const l of ["en", "uk", "ru"]) {
+      i18n.setLang(l);
+      out[l] = [1, 2, 5, 21, 12345].map((n) => i18n.t("shown", { n, total: 100000 }));
+    }
+    i18n.setLang("en");
+    return out;
+  });
+  const nb = "\u00a0";
+  check(JSON.stringify(seen.plurals) === JSON.stringify({
+    en: ["1 incident shown of 100,000", "2 incidents shown of 100,000", "5 incidents shown of 100,000", "21 incidents shown of 100,000", "12,345 incidents shown of 100,000"],
+    uk: [`Показано 1 інцидент із 100${nb}000`, `Показано 2 інциденти із 100${nb}000`, `Показано 5 інцидентів із 100${nb}000`, `Показано 21 інцидент із 100${nb}000`, `Показано 12${nb}345 інцидентів із 100${nb}000`],
+    ru: [`Показан 1 инцидент из 100${nb}000`, `Показано 2 инцидента из 100${nb}000`, `Показано 5 инцидентов из 100${nb}000`, `Показан 21 инцидент из 100${nb}000`, `Показано 12${nb}345 инцидентов из 100${nb}000`],
+  }), "numbers and plurals follow the language", seen.plurals);
 
   // 6. Every control has a name a screen reader can say.
   const unnamed = await page.evaluate(() => [...document.querySelectorAll("input, select, button, [role=region]")]

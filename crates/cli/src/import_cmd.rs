@@ -12,8 +12,9 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Map, Value, json};
-use truceline_observation::{Vocabulary, parse_value};
-use truceline_store::{NewObservation, ObservationStore, Outcome, SqliteStore, StoreError};
+use truceline_observation::{Observation, parse_value};
+use truceline_service::{KeyRegistry, LogState, Service, ServiceError};
+use truceline_store::{ObservationStore, Outcome, SqliteStore};
 
 #[derive(Args)]
 #[command(group = clap::ArgGroup::new("target").required(true).args(["server", "data"]))]
@@ -79,7 +80,7 @@ impl ImportArgs {
             .expect("valid template"),
         );
         let mut tally = Tally::default();
-        let mut local: Option<(std::sync::Arc<SqliteStore>, PathBuf)> = None;
+        let mut local: Option<(std::sync::Arc<Service>, std::sync::Arc<SqliteStore>)> = None;
         let mut sink: Box<Sink> = match (&self.server, &self.data) {
             (Some(url), _) => {
                 let url = format!("{}/api/v1/observations", url.trim_end_matches('/'));
@@ -94,7 +95,6 @@ impl ImportArgs {
                     SqliteStore::open(dir)
                         .with_context(|| format!("cannot open the store in {}", dir.display()))?,
                 );
-                local = Some((store.clone(), dir.clone()));
                 let agreement = match &self.agreement {
                     Some(f) => {
                         // Stored as a version, so the directory says what its records
@@ -113,8 +113,16 @@ impl ImportArgs {
                         crate::agreement_from_stored(&stored)?
                     }
                 };
-                let vocab = crate::vocabulary(&agreement);
-                Box::new(move |batch, t| store_locally(&store, &vocab, batch, t))
+                // The same door as the server's: signatures checked against the directory's
+                // key registry, and a checkpoint signed over what went in.
+                let log = LogState::new(
+                    truceline_service::keys::log_signer(dir, None)?,
+                    KeyRegistry::open(dir),
+                    store.as_ref(),
+                );
+                let service = std::sync::Arc::new(Service::new(store.clone(), &agreement, log)?);
+                local = Some((service.clone(), store));
+                Box::new(move |batch, t| store_locally(&service, batch, t))
             }
             (None, None) => bail!("give --server URL or --data DIR"),
         };
@@ -145,16 +153,11 @@ impl ImportArgs {
         }
         bar.finish_and_clear();
         drop(sink);
-        if let Some((store, dir)) = local {
+        if let Some((service, store)) = local {
             // What was imported is covered by a signed checkpoint before the command returns,
             // as a server would within a second.
-            let signer = truceline_service::keys::log_signer(&dir, None)?;
-            let log = truceline_service::LogState::new(
-                signer,
-                truceline_service::KeyRegistry::open(&dir),
-                store.as_ref(),
-            );
-            log.checkpoint_now(store.as_ref())?;
+            service.checkpoint_now()?;
+            drop(service);
             store.close();
         }
         report(&tally, self.rejects.as_deref())?;
@@ -410,25 +413,19 @@ fn feature_to_observation(f: &Value) -> Result<Value, String> {
     Ok(Value::Object(props))
 }
 
-fn store_locally(
-    store: &SqliteStore,
-    vocab: &Vocabulary,
-    batch: Vec<Record>,
-    t: &mut Tally,
-) -> anyhow::Result<()> {
-    let mut good: Vec<(Record, NewObservation)> = Vec::with_capacity(batch.len());
+fn store_locally(service: &Service, batch: Vec<Record>, t: &mut Tally) -> anyhow::Result<()> {
+    let mut good: Vec<(Record, Observation)> = Vec::with_capacity(batch.len());
     for r in batch {
-        match parse_value(r.value.clone(), vocab) {
-            Ok(o) => {
-                let n = NewObservation::from(&o);
-                good.push((r, n));
-            }
+        match parse_value(r.value.clone(), &service.vocab) {
+            Ok(o) => good.push((r, o)),
             Err(e) => t.refused.push((r.place, e.to_string(), r.value)),
         }
     }
+    // A refused line (a conflict, a bad signature) is set aside and the rest sent again: the
+    // request is all or nothing, the import is not.
     while !good.is_empty() {
-        let rows: Vec<NewObservation> = good.iter().map(|(_, n)| n.clone()).collect();
-        match store.submit_blocking(rows) {
+        let obs: Vec<Observation> = good.iter().map(|(_, o)| o.clone()).collect();
+        match service.submit_blocking(&obs) {
             Ok(outcomes) => {
                 for o in outcomes {
                     match o {
@@ -438,13 +435,17 @@ fn store_locally(
                 }
                 break;
             }
-            Err(StoreError::Conflict { index, id }) => {
-                let (r, _) = good.remove(index);
+            Err(ServiceError::Conflict { line, id }) => {
+                let (r, _) = good.remove(line - 1);
                 t.refused.push((
                     r.place,
                     format!("field `id`: {id:?} is already stored with other content; the stored one is unchanged"),
                     r.value,
                 ));
+            }
+            Err(ServiceError::Signature { line, error }) => {
+                let (r, _) = good.remove(line - 1);
+                t.refused.push((r.place, error.to_string(), r.value));
             }
             Err(e) => return Err(e.into()),
         }

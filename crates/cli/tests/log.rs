@@ -367,3 +367,69 @@ fn log_verify_names_a_changed_deleted_or_swapped_record() {
         "{err}"
     );
 }
+
+/// `import --data` is a door like the server: a forged or unknown signature is set aside naming
+/// its field, a good one goes in, and the rest of the file is not held back.
+#[test]
+fn an_offline_import_checks_signatures_as_the_server_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let keys = dir.path().join("keys");
+    ok(run(&[
+        "keys",
+        "generate",
+        "--name",
+        "op7-tablet",
+        "--out",
+        s(&keys),
+    ]));
+    ok(run(&[
+        "keys",
+        "add",
+        "--data",
+        s(&data),
+        s(&keys.join("op7-tablet.pub")),
+    ]));
+    let key = keys.join("op7-tablet.key");
+    let good = sign(obs("g1", "op7", 20.0), &key, "op7-tablet");
+    let mut forged = good.clone();
+    forged["id"] = json!("f1");
+    let mut unknown = sign(obs("k1", "op7", 30.0), &key, "op7-tablet");
+    unknown["key_id"] = json!("nobody");
+    let file = dir.path().join("signed.ndjson");
+    std::fs::write(
+        &file,
+        [good, forged, unknown, obs("u1", "op7", 40.0)]
+            .iter()
+            .map(|v| format!("{v}\n"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let agreement =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/donbas/agreement.toml");
+    let out = run(&[
+        "import",
+        "--agreement",
+        s(&agreement),
+        s(&file),
+        "--data",
+        s(&data),
+    ]);
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        !out.status.success(),
+        "refused lines make the import fail: {said}"
+    );
+    assert!(
+        said.contains("accepted 2 new, 0 already stored, refused 2"),
+        "{said}"
+    );
+    assert!(
+        said.contains("signature") && said.contains("key_id"),
+        "{said}"
+    );
+    let store = truceline_store::SqliteStore::open_read_only(&data).unwrap();
+    use truceline_store::ObservationStore;
+    assert!(store.get("g1").unwrap().is_some() && store.get("u1").unwrap().is_some());
+    assert!(store.get("f1").unwrap().is_none() && store.get("k1").unwrap().is_none());
+}

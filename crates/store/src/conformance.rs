@@ -32,7 +32,9 @@ macro_rules! conformance_tests {
     };
 }
 
-fn obs(id: &str, observer: &str, time_ms: i64, lon: f64, lat: f64) -> NewObservation {
+/// An observation to store: its body names its id, kind and observer (what `check` compares
+/// with the columns). For the suite, and for tests of one store's own behaviour.
+pub fn obs(id: &str, observer: &str, time_ms: i64, lon: f64, lat: f64) -> NewObservation {
     NewObservation {
         id: id.into(),
         observer: observer.into(),
@@ -45,7 +47,8 @@ fn obs(id: &str, observer: &str, time_ms: i64, lon: f64, lat: f64) -> NewObserva
     }
 }
 
-fn leaves(store: &dyn Store) -> Vec<truceline_log::Hash> {
+/// The leaf hashes of the whole log, read back through the store.
+pub fn leaves(store: &dyn LogStore) -> Vec<truceline_log::Hash> {
     let (size, _) = store.log_head();
     store
         .log_entries(0, size)

@@ -1,30 +1,12 @@
 //! The evidence log as the store keeps it: a leaf per accepted record in the same commit, proofs
 //! that verify, nothing logged for what was refused, old stores migrated, and tampering caught.
 
-use truceline_log::{leaf_hash, verify_consistency};
+use truceline_log::verify_consistency;
+use truceline_store::conformance::leaves;
 use truceline_store::*;
 
 fn obs(id: &str, observer: &str) -> NewObservation {
-    NewObservation {
-        id: id.into(),
-        observer: observer.into(),
-        time_ms: 1_000,
-        lon: 37.0,
-        lat: 48.0,
-        kind: "explosion".into(),
-        body: format!(r#"{{"id":"{id}","kind":"explosion","observer":"{observer}"}}"#).into_bytes(),
-        leaf: None,
-    }
-}
-
-fn leaves(store: &SqliteStore) -> Vec<truceline_log::Hash> {
-    let (size, _) = store.log_head();
-    store
-        .log_entries(0, size)
-        .unwrap()
-        .iter()
-        .map(|b| leaf_hash(b))
-        .collect()
+    conformance::obs(id, observer, 1_000, 37.0, 48.0)
 }
 
 #[test]

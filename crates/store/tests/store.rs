@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use truceline_store::conformance::obs;
 use truceline_store::*;
 
 /// A fresh store in a temporary directory that lives as long as it.
@@ -28,19 +29,6 @@ fn fresh() -> Fresh {
 }
 
 truceline_store::conformance_tests!(fresh());
-
-fn obs(id: &str, observer: &str, time_ms: i64, lon: f64, lat: f64) -> NewObservation {
-    NewObservation {
-        id: id.into(),
-        observer: observer.into(),
-        time_ms,
-        lon,
-        lat,
-        kind: "explosion".into(),
-        body: format!(r#"{{"id":"{id}","kind":"explosion","observer":"{observer}"}}"#).into_bytes(),
-        leaf: None,
-    }
-}
 
 #[test]
 fn concurrent_requests_share_commits_and_all_are_durable() {
