@@ -13,7 +13,7 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 
 command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 cargo build --quiet --release -p truceline --bins --example ingest_bench
-bin=target/release/truceline
+bin=${TRUCELINE_BIN:-target/release/truceline}  # another build to compare against, in the same run
 bench=target/release/examples/ingest_bench
 $bench gen "$N" "$work/obs.ndjson"
 
