@@ -8,6 +8,7 @@ mod log_cmd;
 mod report_cmd;
 mod serve_cmd;
 mod simulate_cmd;
+mod users_cmd;
 mod zones_cmd;
 
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
@@ -70,6 +71,12 @@ enum Command {
     /// Act as a witness: check the log's new checkpoint is consistent with the last one seen,
     /// and only then cosign it.
     Witness(log_cmd::WitnessArgs),
+    /// The accounts of a data directory: add, list, disable.
+    #[command(subcommand)]
+    Users(users_cmd::UsersCommand),
+    /// API tokens: issue (shown once), revoke, list.
+    #[command(subcommand)]
+    Tokens(users_cmd::TokensCommand),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +93,8 @@ fn main() -> ExitCode {
         Command::Report(c) => c.run(),
         Command::Keys(c) => c.run(),
         Command::Witness(c) => c.run(),
+        Command::Users(c) => c.run(),
+        Command::Tokens(c) => c.run(),
     };
     match result {
         Ok(code) => code,

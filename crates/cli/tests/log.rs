@@ -433,3 +433,75 @@ fn an_offline_import_checks_signatures_as_the_server_does() {
     assert!(store.get("g1").unwrap().is_some() && store.get("u1").unwrap().is_some());
     assert!(store.get("f1").unwrap().is_none() && store.get("k1").unwrap().is_none());
 }
+
+/// `users` and `tokens` on a data directory: a token is printed alone on standard output, once;
+/// the list shows ids, never secrets; a revoked token is marked.
+#[test]
+fn users_and_tokens_on_a_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let agreement =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/donbas/agreement.toml");
+    let empty = dir.path().join("empty.ndjson");
+    std::fs::write(&empty, "").unwrap();
+    ok(run(&[
+        "import",
+        "--agreement",
+        s(&agreement),
+        s(&empty),
+        "--data",
+        s(&data),
+    ]));
+    ok(run(&[
+        "users",
+        "add",
+        "lia",
+        "--role",
+        "liaison",
+        "--party",
+        "ua",
+        "--data",
+        s(&data),
+    ]));
+    let refused = run(&[
+        "users",
+        "add",
+        "x",
+        "--role",
+        "liaison",
+        "--party",
+        "rus",
+        "--data",
+        s(&data),
+    ]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("party"));
+    let token = ok(run(&[
+        "tokens",
+        "issue",
+        "lia",
+        "--expires",
+        "30d",
+        "--data",
+        s(&data),
+    ]));
+    let token = token.trim();
+    assert!(
+        token.starts_with("tl_") && !token.contains(char::is_whitespace),
+        "{token}"
+    );
+    let users = ok(run(&["users", "list", "--data", s(&data)]));
+    assert_eq!(users, "lia\tliaison\tparty ua\tactive\n");
+    let list = ok(run(&["tokens", "list", "--data", s(&data)]));
+    assert!(!list.contains(&token[3..]), "no secret in the list: {list}");
+    let id = list.split('\t').next().unwrap().to_string();
+    assert!(
+        id.starts_with("tok_") && list.contains("revoked -"),
+        "{list}"
+    );
+    ok(run(&["tokens", "revoke", &id, "--data", s(&data)]));
+    let list = ok(run(&["tokens", "list", "--data", s(&data)]));
+    assert!(!list.contains("revoked -"), "{list}");
+    ok(run(&["users", "disable", "lia", "--data", s(&data)]));
+    assert!(ok(run(&["users", "list", "--data", s(&data)])).ends_with("disabled\n"));
+}

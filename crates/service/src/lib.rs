@@ -10,6 +10,7 @@
 //!
 //! Nothing here knows HTTP or SQL: it holds an `Arc<dyn Store>`.
 
+pub mod accounts;
 pub mod evidence;
 mod growth;
 pub mod keys;

@@ -19,7 +19,7 @@ use crate::*;
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:expr) => {
-        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced);
+        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens);
     };
     (@each $fresh:expr; $($name:ident),*) => {
         $(
@@ -112,6 +112,103 @@ pub fn growth_is_announced(store: &dyn Store) {
         .submit_blocking(vec![obs("g1", "op1", 1, 37.0, 48.0)])
         .unwrap();
     assert!(!rx.has_changed().unwrap());
+}
+
+/// Accounts are made once by name; a token is found by its hash with its account, whatever
+/// its state, and revoking one marks it without forgetting it; changing what does not exist
+/// says so.
+pub fn accounts_and_tokens(store: &dyn Store) {
+    let account = |name: &str, role: &str| Account {
+        name: name.into(),
+        role: role.into(),
+        party: (role == "liaison").then(|| "ua".into()),
+        observers: (role == "monitor").then(|| "op7*".into()),
+        password: None,
+        disabled: false,
+        created_ms: 1,
+    };
+    store
+        .write_accounts(AccountWrite::Add(account("mia", "monitor")))
+        .unwrap();
+    store
+        .write_accounts(AccountWrite::Add(account("lou", "liaison")))
+        .unwrap();
+    assert!(matches!(
+        store.write_accounts(AccountWrite::Add(account("mia", "chief"))),
+        Err(StoreError::Exists(_))
+    ));
+    assert_eq!(
+        store.account("mia").unwrap(),
+        Some(account("mia", "monitor"))
+    );
+    assert_eq!(store.account("nobody").unwrap(), None);
+    let names: Vec<String> = store
+        .accounts()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(names, ["lou", "mia"]);
+    let token = Token {
+        id: "tok_1".into(),
+        hash: [7; 32],
+        account: "mia".into(),
+        created_ms: 2,
+        expires_ms: Some(100),
+        revoked_ms: None,
+    };
+    store
+        .write_accounts(AccountWrite::AddToken(token.clone()))
+        .unwrap();
+    let orphan = Token {
+        id: "tok_2".into(),
+        hash: [8; 32],
+        account: "nobody".into(),
+        ..token.clone()
+    };
+    assert!(matches!(
+        store.write_accounts(AccountWrite::AddToken(orphan)),
+        Err(StoreError::NotFound(_))
+    ));
+    let (found, owner) = store.token_by_hash(&[7; 32]).unwrap().unwrap();
+    assert_eq!((found, owner.name.as_str()), (token.clone(), "mia"));
+    assert_eq!(store.token_by_hash(&[9; 32]).unwrap(), None);
+    store
+        .write_accounts(AccountWrite::Revoke {
+            id: "tok_1".into(),
+            at_ms: 50,
+        })
+        .unwrap();
+    // Revoked again later: the first time stands.
+    store
+        .write_accounts(AccountWrite::Revoke {
+            id: "tok_1".into(),
+            at_ms: 60,
+        })
+        .unwrap();
+    assert_eq!(store.tokens(Some("mia")).unwrap()[0].revoked_ms, Some(50));
+    assert!(store.tokens(Some("lou")).unwrap().is_empty());
+    assert!(matches!(
+        store.write_accounts(AccountWrite::Revoke {
+            id: "tok_x".into(),
+            at_ms: 1
+        }),
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .write_accounts(AccountWrite::SetDisabled {
+            name: "mia".into(),
+            disabled: true,
+        })
+        .unwrap();
+    assert!(store.account("mia").unwrap().unwrap().disabled);
+    assert!(matches!(
+        store.write_accounts(AccountWrite::SetPassword {
+            name: "nobody".into(),
+            password: "x".into()
+        }),
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 /// A checkpoint is kept by size, replaced (cosignatures added) at the same size, and the

@@ -1,7 +1,7 @@
 //! Durable storage of what Truceline accepts.
 //!
 //! The contract is split by role — [`ObservationStore`], [`LogStore`], [`IncidentStore`],
-//! [`ReportStore`], and [`Store`] for all of them — and every implementation passes the same
+//! [`ReportStore`], [`AccountStore`], and [`Store`] for all of them — and every implementation passes the same
 //! [`conformance`] suite. [`SqliteStore`] is the embedded implementation, the zero-configuration default: one SQLite file in WAL mode in
 //! the data directory, schema versioned by [`migrations`].
 //!
@@ -267,6 +267,58 @@ pub struct CommitStats {
     pub rows: usize,
 }
 
+/// An account: a person or a device with one role (SPEC 5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    /// `monitor`, `analyst`, `chief`, `liaison` or `witness`.
+    pub role: String,
+    /// A liaison's party.
+    pub party: Option<String>,
+    /// The observers a monitor may submit as (a glob: `*` any run, `?` one character); `None`
+    /// for any.
+    pub observers: Option<String>,
+    /// The password's argon2id PHC string, for signing in from a browser.
+    pub password: Option<String>,
+    pub disabled: bool,
+    pub created_ms: i64,
+}
+
+/// An API token as stored: never the secret, only its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Public: names the token in lists and revocation.
+    pub id: String,
+    pub hash: [u8; 32],
+    pub account: String,
+    pub created_ms: i64,
+    pub expires_ms: Option<i64>,
+    pub revoked_ms: Option<i64>,
+}
+
+/// A change to accounts and tokens, applied in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AccountWrite {
+    /// A new account; refused with [`StoreError::Exists`] if the name is taken.
+    Add(Account),
+    /// Disables (or enables again) an account: its tokens and sessions stop working at once.
+    SetDisabled {
+        name: String,
+        disabled: bool,
+    },
+    SetPassword {
+        name: String,
+        password: String,
+    },
+    /// A new token for an existing account.
+    AddToken(Token),
+    /// Revokes a token, at `at_ms`; refused with [`StoreError::NotFound`] if there is none.
+    Revoke {
+        id: String,
+        at_ms: i64,
+    },
+}
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -280,6 +332,10 @@ pub enum StoreError {
     },
     #[error("the store is closed")]
     Closed,
+    #[error("{0} already exists")]
+    Exists(String),
+    #[error("{0} does not exist")]
+    NotFound(String),
     #[error(
         "the store's schema is version {found}, newer than this program knows ({known}); use a newer truceline"
     )]
@@ -389,8 +445,25 @@ pub trait ReportStore: Send + Sync {
     fn published_reports(&self, date: &str) -> Result<Vec<(String, Vec<u8>, u64)>, StoreError>;
 }
 
+/// Accounts and their tokens: who may do what.
+pub trait AccountStore: Send + Sync {
+    /// Applies a change, durably, before returning.
+    fn write_accounts(&self, w: AccountWrite) -> Result<(), StoreError>;
+    fn account(&self, name: &str) -> Result<Option<Account>, StoreError>;
+    /// Every account, by name.
+    fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// The token whose secret hashes to `hash`, with its account, whatever their state (the
+    /// caller judges expiry, revocation and a disabled account).
+    fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<(Token, Account)>, StoreError>;
+    /// Tokens, of one account or all, by id.
+    fn tokens(&self, account: Option<&str>) -> Result<Vec<Token>, StoreError>;
+}
+
 /// A whole store: every role. What the service holds; each part of it asks only for the role
 /// it needs.
-pub trait Store: ObservationStore + LogStore + IncidentStore + ReportStore {}
+pub trait Store: ObservationStore + LogStore + IncidentStore + ReportStore + AccountStore {}
 
-impl<T: ObservationStore + LogStore + IncidentStore + ReportStore + ?Sized> Store for T {}
+impl<T: ObservationStore + LogStore + IncidentStore + ReportStore + AccountStore + ?Sized> Store
+    for T
+{
+}

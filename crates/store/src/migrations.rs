@@ -86,6 +86,26 @@ pub const MIGRATIONS: &[&str] = &[
          log_index INTEGER NOT NULL,
          published_ms INTEGER NOT NULL
      );",
+    // 4: who may do what. Accounts with one role each; API tokens stored only as their SHA-256
+    // (a token is 256 random bits: a fast hash is as safe as a slow one and costs a request
+    // nothing); passwords only as argon2id PHC strings.
+    "CREATE TABLE accounts (
+         name TEXT PRIMARY KEY,
+         role TEXT NOT NULL,
+         party TEXT,                       -- a liaison's party
+         observers TEXT,                   -- a monitor's observers (a glob), or any when null
+         password TEXT,                    -- argon2id PHC string, for people in browsers
+         disabled INTEGER NOT NULL DEFAULT 0,
+         created_ms INTEGER NOT NULL
+     );
+     CREATE TABLE tokens (
+         id TEXT PRIMARY KEY,              -- public: names the token in lists and revocation
+         hash BLOB NOT NULL UNIQUE,        -- SHA-256 of the secret
+         account TEXT NOT NULL REFERENCES accounts(name),
+         created_ms INTEGER NOT NULL,
+         expires_ms INTEGER,
+         revoked_ms INTEGER
+     );",
 ];
 
 /// The schema version this program writes.

@@ -2,11 +2,13 @@
 //! reader connections. The writer is here; each role's reads and writes are in a module of
 //! its own.
 
+mod accounts;
 mod incidents;
 mod log_store;
 mod observations;
 mod reports;
 
+use accounts::write_accounts;
 use incidents::write_incidents;
 use observations::{insert_agreement, insert_batch};
 use reports::insert_report;
@@ -37,6 +39,7 @@ enum Job {
     Checkpoint(u64, String, oneshot::Sender<Result<u64, StoreError>>),
     Incidents(IncidentWrite, oneshot::Sender<Result<u64, StoreError>>),
     Report(PublishedReport, oneshot::Sender<Result<u64, StoreError>>),
+    Accounts(Box<AccountWrite>, oneshot::Sender<Result<u64, StoreError>>),
 }
 
 /// The log's committed size and root, as the writer last left them.
@@ -163,6 +166,7 @@ impl SqliteStore {
             match job {
                 Job::Incidents(_, r)
                 | Job::Report(_, r)
+                | Job::Accounts(_, r)
                 | Job::Agreement(_, r)
                 | Job::Checkpoint(_, _, r) => {
                     let _ = r.send(Err(StoreError::Closed));
@@ -311,7 +315,8 @@ fn writer_loop(
                         (Job::Agreement(_, reply), JobResult::Agreement(r))
                         | (Job::Checkpoint(_, _, reply), JobResult::Agreement(r))
                         | (Job::Incidents(_, reply), JobResult::Agreement(r))
-                        | (Job::Report(_, reply), JobResult::Agreement(r)) => {
+                        | (Job::Report(_, reply), JobResult::Agreement(r))
+                        | (Job::Accounts(_, reply), JobResult::Agreement(r)) => {
                             let _ = reply.send(r);
                         }
                         _ => unreachable!("results are in job order"),
@@ -332,7 +337,8 @@ fn writer_loop(
                         Job::Agreement(_, reply)
                         | Job::Checkpoint(_, _, reply)
                         | Job::Incidents(_, reply)
-                        | Job::Report(_, reply) => {
+                        | Job::Report(_, reply)
+                        | Job::Accounts(_, reply) => {
                             let _ = reply.send(Err(err()));
                         }
                     }
@@ -345,7 +351,7 @@ fn writer_loop(
 fn job_rows(j: &Job) -> usize {
     match j {
         Job::Observations(b, _) => b.len(),
-        Job::Agreement(..) | Job::Checkpoint(..) | Job::Report(..) => 1,
+        Job::Agreement(..) | Job::Checkpoint(..) | Job::Report(..) | Job::Accounts(..) => 1,
         Job::Incidents(w, _) => w.upsert.len() + w.remove.len(),
     }
 }
@@ -405,6 +411,12 @@ fn commit_group(
                 let r = write_incidents(&sp, w);
                 finish(sp, r.is_ok())?;
                 JobResult::Agreement(r.map(|()| w.upsert.len() as u64))
+            }
+            Job::Accounts(w, _) => {
+                let sp = tx.savepoint()?;
+                let r = write_accounts(&sp, w);
+                finish(sp, r.is_ok())?;
+                JobResult::Agreement(r.map(|()| 0))
             }
             Job::Report(rep, _) => {
                 let sp = tx.savepoint()?;

@@ -1,0 +1,222 @@
+//! `truceline users` and `truceline tokens`: the accounts of a data directory (SPEC 5).
+//!
+//! They write to the store, so they need its writer lock: run them while no server holds the
+//! directory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use truceline_service::accounts::{self, NewAccount};
+use truceline_store::{AccountStore, AccountWrite, ObservationStore, SqliteStore};
+
+#[derive(Args)]
+pub struct DataArgs {
+    /// The data directory.
+    #[arg(long)]
+    data: PathBuf,
+}
+
+impl DataArgs {
+    fn open(&self) -> anyhow::Result<SqliteStore> {
+        if !self.data.join(truceline_store::DB_FILE).exists() {
+            bail!(
+                "--data: {} holds no Truceline store; start `truceline serve --data {}` once, or import into it",
+                self.data.display(),
+                self.data.display()
+            );
+        }
+        SqliteStore::open(&self.data)
+            .with_context(|| format!("cannot open the store in {}", self.data.display()))
+    }
+}
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Add an account with one role: monitor, analyst, chief, liaison (of one party) or
+    /// witness.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// A liaison's party: one of the agreement's party ids.
+        #[arg(long)]
+        party: Option<String>,
+        /// The observers a monitor may submit as, as a glob (`patrol0*`); any when absent.
+        #[arg(long)]
+        observers: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List the accounts, one a line: name, role, party or observers, and whether disabled.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Disable an account: its tokens stop working at its next request.
+    Disable {
+        name: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokensCommand {
+    /// Issue an API token for an account; prints the token alone on standard output, once (only
+    /// its hash is kept).
+    Issue {
+        name: String,
+        /// How long it is valid: a number and m, h or d (`30d`); without it, until revoked.
+        #[arg(long)]
+        expires: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Revoke a token by its id (`tok_…`, as `tokens list` shows it): refused from the next
+    /// request on.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List tokens (never their secrets): id, account, issued, expiry, revocation.
+    List {
+        /// Only this account's.
+        #[arg(long)]
+        account: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn time(ms: Option<i64>) -> String {
+    ms.and_then(|t| jiff::Timestamp::from_millisecond(t).ok())
+        .map_or("-".into(), |t| t.to_string())
+}
+
+impl UsersCommand {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            UsersCommand::Add {
+                name,
+                role,
+                party,
+                observers,
+                data,
+            } => {
+                let store = data.open()?;
+                let parties: Vec<String> = match store.latest_agreement()? {
+                    Some(stored) => crate::agreement_from_stored(&stored)?
+                        .parties
+                        .iter()
+                        .map(|p| p.id.clone())
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let a = accounts::add_account(
+                    &store,
+                    NewAccount {
+                        name,
+                        role,
+                        party,
+                        observers,
+                    },
+                    &parties,
+                    now_ms(),
+                )
+                .map_err(|e| anyhow::anyhow!("--{e}"))?;
+                eprintln!(
+                    "added {} ({}); issue it a token with `truceline tokens issue {} --data {}`",
+                    a.name,
+                    a.role,
+                    a.name,
+                    data.data.display()
+                );
+                store.close();
+            }
+            UsersCommand::List { data } => {
+                let store = SqliteStore::open_read_only(&data.data)?;
+                for a in store.accounts()? {
+                    let scope = a
+                        .party
+                        .as_deref()
+                        .map(|p| format!("party {p}"))
+                        .or(a.observers.as_deref().map(|o| format!("observers {o}")))
+                        .unwrap_or_else(|| "-".into());
+                    let state = if a.disabled { "disabled" } else { "active" };
+                    println!("{}\t{}\t{scope}\t{state}", a.name, a.role);
+                }
+            }
+            UsersCommand::Disable { name, data } => {
+                let store = data.open()?;
+                store.write_accounts(AccountWrite::SetDisabled {
+                    name: name.clone(),
+                    disabled: true,
+                })?;
+                eprintln!("disabled {name}: its tokens are refused from now on");
+                store.close();
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+impl TokensCommand {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            TokensCommand::Issue {
+                name,
+                expires,
+                data,
+            } => {
+                let now = now_ms();
+                let expires_ms = expires
+                    .as_deref()
+                    .map(accounts::parse_duration_ms)
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("--{e}"))?
+                    .map(|d| now + d);
+                let store = data.open()?;
+                let (secret, token) = accounts::issue_token(&store, &name, expires_ms, now)?;
+                store.close();
+                let until = token
+                    .expires_ms
+                    .map_or_else(|| "it is revoked".to_string(), |t| time(Some(t)));
+                eprintln!(
+                    "issued {} for {name}, valid until {until}; it is shown once, only its hash is kept",
+                    token.id
+                );
+                println!("{secret}");
+            }
+            TokensCommand::Revoke { id, data } => {
+                let store = data.open()?;
+                store.write_accounts(AccountWrite::Revoke {
+                    id: id.clone(),
+                    at_ms: now_ms(),
+                })?;
+                eprintln!("revoked {id}");
+                store.close();
+            }
+            TokensCommand::List { account, data } => {
+                let store = SqliteStore::open_read_only(&data.data)?;
+                for t in store.tokens(account.as_deref())? {
+                    println!(
+                        "{}\t{}\tissued {}\texpires {}\trevoked {}",
+                        t.id,
+                        t.account,
+                        time(Some(t.created_ms)),
+                        time(t.expires_ms),
+                        time(t.revoked_ms)
+                    );
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
