@@ -14,6 +14,10 @@ const results = [];
 try {
   for (let r = 0; r < runs; r++) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // A signed-in session (bench/dashboard/run.sh opens it), as a mission's analyst would have.
+    if (process.env.TRUCELINE_SESSION) {
+      await page.context().addCookies([{ name: "truceline_session", value: process.env.TRUCELINE_SESSION, url: base }]);
+    }
     await page.addInitScript(() => {
       window.__long = [];
       new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: "longtask", buffered: true });

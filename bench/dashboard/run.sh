@@ -23,6 +23,9 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 pids=()
 trap 'kill ${pids[@]} 2>/dev/null || true' EXIT
 serve() { # DATA PORT
+    # The dashboard is read by a signed-in chief (a browser session's cookie).
+    $bin users add bench --role chief --data "$1" >/dev/null 2>&1 || true
+    echo "bench-password-$$" | $bin users passwd bench --data "$1" >/dev/null 2>&1
     $bin serve --agreement $agreement --data "$1" --listen "127.0.0.1:$2" >"$1.log" 2>&1 &
     pids+=($!)
     until curl -sf "127.0.0.1:$2/healthz" >/dev/null; do sleep 0.2; done
@@ -30,20 +33,26 @@ serve() { # DATA PORT
 full=$(port); empty=$(port)
 serve "$work/data" "$full"
 serve "$work/empty" "$empty"
+session() { # PORT: a session cookie's value
+    curl -s -D - -o /dev/null "127.0.0.1:$1/api/v1/session" -H 'Content-Type: application/json' \
+        -d "{\"name\":\"bench\",\"password\":\"bench-password-$$\"}" |
+        sed -n 's/^[Ss]et-[Cc]ookie: truceline_session=\([^;]*\).*/\1/p'
+}
+auth() { echo "Cookie: truceline_session=$(session "$1")"; }
 # Online fusion publishes once it has read the store: wait for the count to settle.
 prev=-1
 while :; do
-    n=$(curl -s "127.0.0.1:$full/api/v1/summary" | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"])')
+    n=$(curl -s -H "$(auth $full)" "127.0.0.1:$full/api/v1/summary" | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"])')
     [ "$n" -gt 0 ] && [ "$n" = "$prev" ] && break
     prev=$n; sleep 2
 done
 echo "incidents published: $n" >&2
 for f in json binary; do
-    curl -s -o /dev/null -w "GET /api/v1/map/incidents?format=$f: %{size_download} bytes in %{time_total} s\n" "127.0.0.1:$full/api/v1/map/incidents?format=$f" >&2
+    curl -s -H "$(auth $full)" -o /dev/null -w "GET /api/v1/map/incidents?format=$f: %{size_download} bytes in %{time_total} s\n" "127.0.0.1:$full/api/v1/map/incidents?format=$f" >&2
 done
 out=$(mktemp)
-node bench/dashboard/measure.mjs "http://127.0.0.1:$full" "$RUNS" incidents | tee -a "$out"
-node bench/dashboard/measure.mjs "http://127.0.0.1:$empty" "$RUNS" empty | tee -a "$out"
+TRUCELINE_SESSION=$(session $full) node bench/dashboard/measure.mjs "http://127.0.0.1:$full" "$RUNS" incidents | tee -a "$out"
+TRUCELINE_SESSION=$(session $empty) node bench/dashboard/measure.mjs "http://127.0.0.1:$empty" "$RUNS" empty | tee -a "$out"
 python3 - "$out" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if '"summary":true' in l]

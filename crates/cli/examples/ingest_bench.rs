@@ -66,8 +66,11 @@ fn main() -> anyhow::Result<()> {
                         loop {
                             let k = next.fetch_add(1, Ordering::Relaxed) as usize;
                             let Some(body) = chunks.get(k) else { break };
-                            let mut r = a
-                                .post(&url)
+                            let mut r = a.post(&url);
+                            if let Ok(t) = std::env::var("TRUCELINE_TOKEN") {
+                                r = r.header("Authorization", format!("Bearer {t}"));
+                            }
+                            let mut r = r
                                 .header("Content-Type", "application/x-ndjson")
                                 .send(body.as_str())
                                 .expect("request");

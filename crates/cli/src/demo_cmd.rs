@@ -11,12 +11,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use anyhow::bail;
 use clap::Args;
 use truceline_observation::{Observation, parse};
 use truceline_simulate::{Network, Params};
 use truceline_store::{Outcome, StoredAgreement};
 
-use crate::serve_cmd::Server;
+use crate::serve_cmd::{Options, Server};
 
 /// The illustrative Donbas agreement, as in `examples/donbas/`.
 const BUNDLED: [(&str, &str); 7] = [
@@ -100,19 +101,30 @@ impl DemoArgs {
         let start = jiff::Timestamp::now()
             .round(jiff::Unit::Minute)
             .unwrap_or_else(|_| jiff::Timestamp::now());
+        // Open access is for a demonstration on this machine only: anyone who can reach the
+        // port could read observers' identities and positions and write evidence.
+        if !self.listen.ip().is_loopback() {
+            bail!(
+                "--listen {}: the demo serves with open access (no accounts), so it listens on a loopback address only; use `truceline serve` with accounts to serve a network",
+                self.listen
+            );
+        }
         let banner = format!(
             "Demonstration: a simulated scenario (seed {}) over the illustrative agreement, fed live at {}× \
-             (simulated clock started {start}). Observations are synthetic.",
+             (simulated clock started {start}). Observations are synthetic. Open access from this machine only: no accounts.",
             self.seed, self.speed
         );
         let server = Server::start(
             &dir,
             &agreement,
             stored,
-            truceline_server::DEFAULT_MAX_BODY,
-            Some(banner),
-            None,
-            true,
+            Options {
+                max_body: truceline_server::DEFAULT_MAX_BODY,
+                banner: Some(banner),
+                log_key: None,
+                online_fusion: true,
+                open: true,
+            },
         )?;
         eprintln!(
             "Truceline demo: http://{} (data in {}); Ctrl-C to stop",

@@ -28,6 +28,10 @@ pub struct ImportArgs {
     /// A data directory (a server may be running on it: SQLite serialises the writers).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// With --server: a monitor account's API token (`truceline tokens issue`); also read from
+    /// TRUCELINE_TOKEN.
+    #[arg(long, env = "TRUCELINE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
     /// The agreement to check weapon and party ids against with --data (stored there as a new
     /// version if it differs; default: the one stored there).
     #[arg(long)]
@@ -84,10 +88,7 @@ impl ImportArgs {
         let mut sink: Box<Sink> = match (&self.server, &self.data) {
             (Some(url), _) => {
                 let url = format!("{}/api/v1/observations", url.trim_end_matches('/'));
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .build()
-                    .into();
+                let agent = crate::log_cmd::Client::new(self.token.clone());
                 Box::new(move |batch, t| send_to_server(&agent, &url, batch, t))
             }
             (None, Some(dir)) => {
@@ -454,7 +455,7 @@ fn store_locally(service: &Service, batch: Vec<Record>, t: &mut Tally) -> anyhow
 }
 
 fn send_to_server(
-    agent: &ureq::Agent,
+    agent: &crate::log_cmd::Client,
     url: &str,
     mut batch: Vec<Record>,
     t: &mut Tally,

@@ -122,6 +122,10 @@ pub struct SourceArgs {
     /// A data directory.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// The account's API token for the server (`truceline tokens issue`); also read from
+    /// TRUCELINE_TOKEN.
+    #[arg(long, env = "TRUCELINE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
     /// The log's verifier key file; by default the server's `/log/key` (trust on first use) or
     /// the data directory's `log.pub`.
     #[arg(long)]
@@ -130,18 +134,45 @@ pub struct SourceArgs {
 
 /// Where the log is read from.
 enum Source {
-    Server { agent: ureq::Agent, base: String },
+    Server { agent: Client, base: String },
     Data(SqliteStore, PathBuf),
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
+/// An HTTP client that sends the account's token, if given, with every request.
+pub(crate) struct Client {
+    agent: ureq::Agent,
+    token: Option<String>,
 }
 
-fn http_get(agent: &ureq::Agent, url: &str) -> anyhow::Result<String> {
+impl Client {
+    pub(crate) fn new(token: Option<String>) -> Client {
+        Client {
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into(),
+            token,
+        }
+    }
+
+    pub(crate) fn get(&self, url: &str) -> ureq::RequestBuilder<ureq::typestate::WithoutBody> {
+        let r = self.agent.get(url);
+        match &self.token {
+            Some(t) => r.header("Authorization", format!("Bearer {t}")),
+            None => r,
+        }
+    }
+
+    pub(crate) fn post(&self, url: &str) -> ureq::RequestBuilder<ureq::typestate::WithBody> {
+        let r = self.agent.post(url);
+        match &self.token {
+            Some(t) => r.header("Authorization", format!("Bearer {t}")),
+            None => r,
+        }
+    }
+}
+
+fn http_get(agent: &Client, url: &str) -> anyhow::Result<String> {
     let mut resp = agent
         .get(url)
         .call()
@@ -176,7 +207,7 @@ impl Source {
     fn open(a: &SourceArgs) -> anyhow::Result<Source> {
         Ok(match (&a.server, &a.data) {
             (Some(url), _) => Source::Server {
-                agent: agent(),
+                agent: Client::new(a.token.clone()),
                 base: format!("{}/api/v1/log", url.trim_end_matches('/')),
             },
             // Reading needs no writer: beside a running server the store is read as it stands.
@@ -382,6 +413,10 @@ pub struct WitnessArgs {
     /// Keep watching, a round every this many seconds (default: one round).
     #[arg(long)]
     every: Option<u64>,
+    /// The witness account's API token, for posting cosignatures (`truceline tokens issue`);
+    /// also read from TRUCELINE_TOKEN.
+    #[arg(long, env = "TRUCELINE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
 
 impl WitnessArgs {
@@ -413,7 +448,7 @@ impl WitnessArgs {
     }
 
     fn round(&self, signer: &truceline_log::note::Signer) -> anyhow::Result<String> {
-        let agent = agent();
+        let agent = Client::new(self.token.clone());
         let base = format!("{}/api/v1/log", self.log.trim_end_matches('/'));
         let state: Value = match std::fs::read_to_string(&self.state) {
             Ok(t) => serde_json::from_str(&t)

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use truceline_server::{AppState, Metrics};
 use truceline_service::{KeyRegistry, LogState, Service};
-use truceline_store::{ObservationStore, SqliteStore, StoredAgreement};
+use truceline_store::{AccountStore, ObservationStore, SqliteStore, StoredAgreement};
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -59,14 +59,30 @@ impl ServeArgs {
             &dir,
             &agreement,
             stored,
-            self.max_body,
-            None,
-            self.log_key.as_deref(),
-            !self.no_fusion,
+            Options {
+                max_body: self.max_body,
+                banner: None,
+                log_key: self.log_key.as_deref(),
+                online_fusion: !self.no_fusion,
+                open: false,
+            },
         )?;
         server.run(self.listen, std::future::pending())?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// How a server is started.
+pub struct Options<'a> {
+    /// Largest request body, bytes.
+    pub max_body: usize,
+    /// A note for the pages (the demo says what it feeds).
+    pub banner: Option<String>,
+    /// The log's signing key file, else the data directory's.
+    pub log_key: Option<&'a Path>,
+    pub online_fusion: bool,
+    /// Open access, no accounts: the demonstration on loopback only.
+    pub open: bool,
 }
 
 /// A store opened for an agreement, ready to serve.
@@ -82,11 +98,15 @@ impl Server {
         dir: &Path,
         agreement: &truceline_agreement::Agreement,
         stored: StoredAgreement,
-        max_body: usize,
-        banner: Option<String>,
-        log_key: Option<&Path>,
-        online_fusion: bool,
+        o: Options<'_>,
     ) -> anyhow::Result<Server> {
+        let Options {
+            max_body,
+            banner,
+            log_key,
+            online_fusion,
+            open,
+        } = o;
         let signer = truceline_service::keys::log_signer(dir, log_key)?;
         let metrics = Arc::new(Metrics::default());
         let m = metrics.clone();
@@ -94,6 +114,16 @@ impl Server {
             SqliteStore::open_with(dir, Arc::new(move |s| m.record_commit(s)))
                 .with_context(|| format!("cannot open the store in {}", dir.display()))?,
         );
+        if !open && store.accounts()?.is_empty() {
+            bail!(
+                "{} has no account, and serve never answers without one: make the first with \
+                 `truceline users add NAME --role chief --data {}`, then `truceline tokens issue NAME --data {}` \
+                 (see the README's \"Deploying\")",
+                dir.display(),
+                dir.display(),
+                dir.display()
+            );
+        }
         let version = store.put_agreement(stored)?;
         tracing::info!(
             data = %dir.display(),
@@ -105,7 +135,9 @@ impl Server {
         let service = Arc::new(Service::new(store.clone(), agreement, log)?);
         let stop = tokio::sync::watch::Sender::new(false);
         let threads = service.start(online_fusion, stop.subscribe())?;
-        let state = Arc::new(AppState::new(service, metrics, max_body, banner));
+        let mut state = AppState::new(service, metrics, max_body, banner);
+        state.open = open;
+        let state = Arc::new(state);
         {
             let state = state.clone();
             std::thread::Builder::new()

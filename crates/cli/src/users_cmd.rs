@@ -19,14 +19,9 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
+    /// Opens the store for writing, making it if the directory holds none yet: the first
+    /// account comes before the first `serve`.
     fn open(&self) -> anyhow::Result<SqliteStore> {
-        if !self.data.join(truceline_store::DB_FILE).exists() {
-            bail!(
-                "--data: {} holds no Truceline store; start `truceline serve --data {}` once, or import into it",
-                self.data.display(),
-                self.data.display()
-            );
-        }
         SqliteStore::open(&self.data)
             .with_context(|| format!("cannot open the store in {}", self.data.display()))
     }
@@ -51,6 +46,13 @@ pub enum UsersCommand {
     },
     /// List the accounts, one a line: name, role, party or observers, and whether disabled.
     List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Set an account's password, for signing in from a browser: read from the first line of
+    /// standard input (at least 12 characters), kept only as an argon2id hash.
+    Passwd {
+        name: String,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -117,6 +119,11 @@ impl UsersCommand {
                         .iter()
                         .map(|p| p.id.clone())
                         .collect(),
+                    None if party.is_some() => bail!(
+                        "--party: {} holds no agreement yet to name the parties; start `truceline serve --agreement FILE --data {}` once (after adding a chief), then add liaisons",
+                        data.data.display(),
+                        data.data.display()
+                    ),
                     None => Vec::new(),
                 };
                 let a = accounts::add_account(
@@ -152,6 +159,19 @@ impl UsersCommand {
                     let state = if a.disabled { "disabled" } else { "active" };
                     println!("{}\t{}\t{scope}\t{state}", a.name, a.role);
                 }
+            }
+            UsersCommand::Passwd { name, data } => {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                let password = line.trim_end_matches(['\r', '\n']);
+                let phc = accounts::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let store = data.open()?;
+                store.write_accounts(AccountWrite::SetPassword {
+                    name: name.clone(),
+                    password: phc,
+                })?;
+                eprintln!("{name} may now sign in from a browser");
+                store.close();
             }
             UsersCommand::Disable { name, data } => {
                 let store = data.open()?;

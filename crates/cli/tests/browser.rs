@@ -116,6 +116,34 @@ fn dashboard_and_field_form_in_chromium() {
 }
 
 #[test]
+fn signing_in_to_a_served_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    common::accounts(&data);
+    let password = "correct horse battery";
+    let mut passwd = std::process::Command::new(common::bin())
+        .args(["users", "passwd", "chief", "--data"])
+        .arg(&data)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    writeln!(passwd.stdin.take().unwrap(), "{password}").unwrap();
+    assert!(passwd.wait().unwrap().success());
+    let server = common::serve(&data, &[]);
+    let shots = artifacts();
+    let seen = browse(
+        "signin.mjs",
+        &[&server.base, shots.to_str().unwrap(), "chief", password],
+    );
+    assert!(
+        seen["refused"].as_str().unwrap().contains("wrong"),
+        "{seen}"
+    );
+    assert_eq!(seen["summary"], 200, "{seen}");
+}
+
+#[test]
 fn pages_and_assets_are_served_with_validators() {
     let dir = tempfile::tempdir().unwrap();
     let server = common::serve(dir.path(), &[]);

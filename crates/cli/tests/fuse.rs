@@ -6,6 +6,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+use common::{accounts, with_token};
+
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("truceline")
 }
@@ -256,6 +259,7 @@ fn the_server_publishes_the_batch_incidents_whatever_the_arrival_order() {
         .unwrap()
         .port();
     let base = format!("http://127.0.0.1:{port}");
+    let tokens = accounts(&dir.path().join("data"));
     let mut child = Command::new(bin())
         .args(["serve", "--agreement"])
         .arg(agreement())
@@ -277,12 +281,15 @@ fn the_server_publishes_the_batch_incidents_whatever_the_arrival_order() {
     }
     // A listener on the event stream.
     let stream_url = format!("{base}/api/v1/stream");
+    let reader_token = tokens.chief.clone();
     let listener = std::thread::spawn(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(90)))
             .build()
             .into();
-        let mut r = agent.get(&stream_url).call().unwrap();
+        let mut r = with_token(agent.get(&stream_url), Some(&reader_token))
+            .call()
+            .unwrap();
         let reader = std::io::BufReader::new(r.body_mut().as_reader());
         reader
             .lines()
@@ -294,18 +301,22 @@ fn the_server_publishes_the_batch_incidents_whatever_the_arrival_order() {
     // what came since.
     let post = |chunk: &[&String]| {
         let body: String = chunk.iter().map(|l| format!("{l}\n")).collect();
-        let r = agent
-            .post(format!("{base}/api/v1/observations"))
-            .header("Content-Type", "application/x-ndjson")
-            .send(&body)
-            .unwrap();
+        let r = with_token(
+            agent.post(format!("{base}/api/v1/observations")),
+            Some(&tokens.monitor),
+        )
+        .header("Content-Type", "application/x-ndjson")
+        .send(&body)
+        .unwrap();
         assert_eq!(r.status(), 200);
     };
     let fused = || -> u64 {
-        let mut r = agent
-            .get(format!("{base}/api/v1/incidents?limit=1"))
-            .call()
-            .unwrap();
+        let mut r = with_token(
+            agent.get(format!("{base}/api/v1/incidents?limit=1")),
+            Some(&tokens.chief),
+        )
+        .call()
+        .unwrap();
         let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
         v["fusion"]["observations"].as_u64().unwrap()
     };
@@ -326,7 +337,9 @@ fn the_server_publishes_the_batch_incidents_whatever_the_arrival_order() {
         let mut all = Vec::new();
         let mut url = format!("{base}/api/v1/incidents?limit=1000");
         loop {
-            let mut r = agent.get(&url).call().unwrap();
+            let mut r = with_token(agent.get(&url), Some(&tokens.chief))
+                .call()
+                .unwrap();
             let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
             all.extend(v["incidents"].as_array().unwrap().iter().cloned());
             match v["next_cursor"].as_str() {

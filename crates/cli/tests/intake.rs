@@ -193,6 +193,7 @@ fn crash_under_load_loses_nothing_acknowledged() {
     let clients: Vec<_> = (0..8)
         .map(|c| {
             let (acked, stop, base) = (acked.clone(), stop.clone(), s.base.clone());
+            let monitor = s.tokens.as_ref().unwrap().monitor.clone();
             std::thread::spawn(move || {
                 let agent = agent();
                 let mut i = 0;
@@ -205,11 +206,12 @@ fn crash_under_load_loses_nothing_acknowledged() {
                         .map(|id| format!("{}\n", observation(id, 90.0)))
                         .collect();
                     i += 1;
-                    let Ok(mut r) = agent
-                        .post(format!("{base}/api/v1/observations"))
-                        .header("Content-Type", "application/x-ndjson")
-                        .send(&body)
-                    else {
+                    let Ok(mut r) = with_token(
+                        agent.post(format!("{base}/api/v1/observations")),
+                        Some(&monitor),
+                    )
+                    .header("Content-Type", "application/x-ndjson")
+                    .send(&body) else {
                         break; // the server is gone
                     };
                     if r.status() == 200 {
@@ -245,13 +247,9 @@ fn crash_under_load_loses_nothing_acknowledged() {
 
     // Restart and ask the real server for each acknowledged observation.
     let s2 = serve(dir.path(), &[]);
-    let a = agent();
     for id in &acked {
-        let r = a
-            .get(format!("{}/api/v1/observations/{id}", s2.base))
-            .call()
-            .unwrap();
-        assert_eq!(r.status(), 200, "acknowledged observation {id} was lost");
+        let (status, _) = get(&s2.base, &format!("/api/v1/observations/{id}"));
+        assert_eq!(status, 200, "acknowledged observation {id} was lost");
     }
     drop(s2);
     let store = SqliteStore::open(dir.path()).unwrap();
@@ -371,8 +369,10 @@ fn import_to_a_running_server_sets_bad_lines_aside() {
         })
         .collect();
     std::fs::write(&nd, lines).unwrap();
+    let monitor = s.tokens.as_ref().unwrap().monitor.clone();
     let out = Command::new(bin())
         .args(["import", "--batch", "20", "--server", &s.base])
+        .env("TRUCELINE_TOKEN", &monitor)
         .arg(&nd)
         .output()
         .unwrap();
@@ -382,8 +382,22 @@ fn import_to_a_running_server_sets_bad_lines_aside() {
         "{err}"
     );
     assert!(err.contains("a.ndjson:18: field `bearing_deg`"), "{err}");
+    // Without a token the server refuses, and nothing is imported.
     let out = Command::new(bin())
         .args(["import", "--server", &s.base])
+        .env_remove("TRUCELINE_TOKEN")
+        .arg(&nd)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("401"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(bin())
+        .args(["import", "--server", &s.base])
+        .env("TRUCELINE_TOKEN", &monitor)
         .arg(&nd)
         .output()
         .unwrap();

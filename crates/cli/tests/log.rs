@@ -17,6 +17,15 @@ fn run(args: &[&str]) -> Output {
     Command::new(bin()).args(args).output().unwrap()
 }
 
+/// The command, acting with `token` (as `TRUCELINE_TOKEN`).
+fn run_as(token: &str, args: &[&str]) -> Output {
+    Command::new(bin())
+        .env("TRUCELINE_TOKEN", token)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 fn ok(out: Output) -> String {
     assert!(
         out.status.success(),
@@ -72,7 +81,9 @@ fn settled_checkpoint(base: &str) -> u64 {
 }
 
 fn python_verify(base: &str, extra: &[&str]) -> Value {
+    // The leaves are restricted: the verifier reads them as a chief.
     let out = Command::new("python3")
+        .env("TRUCELINE_TOKEN", tokens(base).unwrap().chief)
         .arg(verifier())
         .arg(base)
         .args(extra)
@@ -82,15 +93,18 @@ fn python_verify(base: &str, extra: &[&str]) -> Value {
 }
 
 fn witness(base: &str, key: &Path, state: &Path) -> Output {
-    run(&[
-        "witness",
-        "--log",
-        base,
-        "--key",
-        s(key),
-        "--state",
-        s(state),
-    ])
+    run_as(
+        &tokens(base).unwrap().witness,
+        &[
+            "witness",
+            "--log",
+            base,
+            "--key",
+            s(key),
+            "--state",
+            s(state),
+        ],
+    )
 }
 
 #[test]
@@ -182,7 +196,10 @@ fn verifier_witness_and_signatures_against_a_running_server() {
         "--truth",
         s(&dir.path().join("truth.ndjson")),
     ]));
-    ok(run(&["import", s(&sim), "--server", &base]));
+    ok(run_as(
+        &tokens(&base).unwrap().monitor,
+        &["import", s(&sim), "--server", &base],
+    ));
     let size = settled_checkpoint(&base);
     assert!(size > 500, "{size}");
 
@@ -198,8 +215,11 @@ fn verifier_witness_and_signatures_against_a_running_server() {
     assert!(report["inclusion_proofs"].as_u64().unwrap() >= 10);
 
     // `log prove` checks a record and the log's growth against the signed checkpoint.
-    let proved: Value =
-        serde_json::from_str(&ok(run(&["log", "prove", "--server", &base, "--id", "s1"]))).unwrap();
+    let proved: Value = serde_json::from_str(&ok(run_as(
+        &tokens(&base).unwrap().chief,
+        &["log", "prove", "--server", &base, "--id", "s1"],
+    )))
+    .unwrap();
     assert_eq!(proved["verified"], true);
     assert!(
         proved["leaf"]

@@ -374,12 +374,21 @@ fn daily_report_end_to_end() {
     // Beside a running server the command reads the store as it stands, and the server's
     // report is the same document.
     let server = serve(&data, &[]);
+    let t = server.tokens.clone().unwrap();
     let from_cli = report(&data, "restricted", "json");
-    let mut resp = agent()
-        .get(format!(
-            "{}/api/v1/reports/daily/{DATE}?format=json&audience=restricted",
-            server.base
-        ))
+    let restricted = format!(
+        "{}/api/v1/reports/daily/{DATE}?format=json&audience=restricted",
+        server.base
+    );
+    // The restricted edition names observers: the public and a liaison are refused.
+    let public = agent().get(&restricted).call().unwrap();
+    assert_eq!(public.status().as_u16(), 401);
+    assert_eq!(public.headers()["www-authenticate"], "Bearer");
+    let liaison = with_token(agent().get(&restricted), Some(&t.liaison))
+        .call()
+        .unwrap();
+    assert_eq!(liaison.status().as_u16(), 403);
+    let mut resp = with_token(agent().get(&restricted), Some(&t.chief))
         .call()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
@@ -398,11 +407,15 @@ fn daily_report_end_to_end() {
     assert_eq!(status, 400);
     assert_eq!(e["error"]["field"], "format");
     // A day not yet over is not published: its figures would still grow.
-    let mut resp = agent()
-        .post(format!(
-            "{}/api/v1/reports/daily/2099-01-01/publish",
-            server.base
-        ))
+    let publish = format!("{}/api/v1/reports/daily/2099-01-01/publish", server.base);
+    // Only the chief publishes.
+    for other in [&t.analyst, &t.monitor] {
+        let r = with_token(agent().post(&publish), Some(other))
+            .send_empty()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403);
+    }
+    let mut resp = with_token(agent().post(&publish), Some(&t.chief))
         .send_empty()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 409);

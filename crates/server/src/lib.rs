@@ -5,10 +5,12 @@
 //! writes a request under its own savepoint so a conflict leaves nothing behind. A request is
 //! answered only after its group commit is durable.
 
+pub mod access;
 pub mod evidence;
 pub mod map;
 pub mod metrics;
 pub mod reports;
+pub mod session;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -45,6 +47,9 @@ pub struct AppState {
     pub closing: tokio::sync::watch::Sender<bool>,
     /// The map's layers as sent, made on first request.
     pub map_layers: std::sync::OnceLock<Bytes>,
+    /// Open access for everyone (the demonstration on loopback): no token asked for, and the
+    /// pages say so. `serve` never sets it.
+    pub open: bool,
 }
 
 impl AppState {
@@ -62,6 +67,7 @@ impl AppState {
             banner,
             closing: tokio::sync::watch::channel(false).0,
             map_layers: Default::default(),
+            open: false,
         }
     }
 }
@@ -96,9 +102,18 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/v1/log/cosignature",
             axum::routing::post(evidence::cosign),
         )
+        .route(
+            "/api/v1/session",
+            axum::routing::post(session::sign_in).delete(session::sign_out),
+        )
         .route("/api/v1/healthz", get(healthz))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        // Only matched routes pass the check (the fallback serves the pages' files or 404).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::check,
+        ))
         .fallback(not_found)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         // Bodies are read and limited by the handler so that the 413 says what the limit is.
@@ -114,19 +129,26 @@ pub struct ApiError {
     message: String,
     field: Option<String>,
     line: Option<usize>,
+    /// Ask for a bearer token (`WWW-Authenticate: Bearer`), with a 401.
+    bearer: bool,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
             message: message.into(),
             field: None,
             line: None,
+            bearer: false,
         }
     }
-    fn field(mut self, f: impl Into<String>) -> ApiError {
+    fn bearer(mut self) -> ApiError {
+        self.bearer = true;
+        self
+    }
+    pub fn field(mut self, f: impl Into<String>) -> ApiError {
         self.field = Some(f.into());
         self
     }
@@ -152,6 +174,12 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Conflict { line, .. } => {
                 let mut err = ApiError::new(StatusCode::CONFLICT, "conflict", message).field("id");
+                err.line = Some(line);
+                err
+            }
+            ServiceError::NotYours { line, .. } => {
+                let mut err =
+                    ApiError::new(StatusCode::FORBIDDEN, "forbidden", message).field("observer");
                 err.line = Some(line);
                 err
             }
@@ -185,7 +213,14 @@ impl IntoResponse for ApiError {
             "field": self.field,
             "line": self.line,
         }});
-        (self.status, Json(body)).into_response()
+        let mut r = (self.status, Json(body)).into_response();
+        if self.bearer {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        r
     }
 }
 
@@ -212,6 +247,7 @@ pub fn parse_body(
 
 async fn post_observations(
     State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<truceline_service::accounts::Caller>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -275,6 +311,10 @@ async fn post_observations(
             return Err(err);
         }
     };
+    if let Err(e) = st.service.check_submitter(&caller, &observations) {
+        st.metrics.refuse("not_yours", lines);
+        return Err(e.into());
+    }
     let outcomes = match st.service.submit(&observations).await {
         Ok(o) => o,
         Err(e) => {

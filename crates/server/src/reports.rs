@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use truceline_report::{Audience, Format, MissionDay};
+use truceline_service::accounts::{Access, Caller, READERS};
 use truceline_service::{Service, ServiceError};
 
 use crate::{ApiError, AppState};
@@ -51,13 +52,47 @@ async fn on_service<T: Send + 'static>(
         })??)
 }
 
+/// Whether `caller` may read the `audience` edition of `day`: the restricted one needs a
+/// reader's role; the public one is public once the day's report is published, and a reader's
+/// before that (an unpublished day's figures are the mission's own until it publishes them).
+async fn may_read(
+    st: &Arc<AppState>,
+    caller: &Caller,
+    day: &MissionDay,
+    audience: Audience,
+) -> Result<(), ApiError> {
+    let reader = Access::Roles(READERS).check(caller);
+    if reader.is_ok() {
+        return Ok(());
+    }
+    if audience == Audience::Public {
+        let date = day.date.to_string();
+        let published = on_service(st, move |s| Ok(s.store.published_reports(&date)?)).await?;
+        if published.iter().any(|(a, _, _)| a == "public") {
+            return Ok(());
+        }
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_published",
+            format!(
+                "the public edition of {} has not been published yet",
+                day.date
+            ),
+        )
+        .field("date"));
+    }
+    Err(crate::access::denied_error(reader.unwrap_err()))
+}
+
 /// `GET /api/v1/reports/daily/{date}?format=html|json|csv|geojson&audience=public|restricted`.
 pub async fn daily(
     State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
     Path(date): Path<String>,
     Query(p): Query<ReportParams>,
 ) -> Result<Response, ApiError> {
     let (day, audience) = parse(&st, &date, &p)?;
+    may_read(&st, &caller, &day, audience).await?;
     let format =
         Format::parse(p.format.as_deref().unwrap_or("json")).map_err(ServiceError::from)?;
     let bytes = on_service(&st, move |s| s.render_report(&day, audience, format)).await?;

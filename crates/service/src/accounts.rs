@@ -261,3 +261,196 @@ pub fn parse_duration_ms(s: &str) -> Result<i64, AccountError> {
     }
     n.checked_mul(unit).ok_or_else(bad)
 }
+
+/// Who a request comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// No token: the public.
+    Public,
+    /// The demonstration's open access from the loopback address: everything, and it says so.
+    Open,
+    Account(Principal),
+}
+
+impl Caller {
+    /// The account's name for the audit trail, `-` for the public, `open` for the demo.
+    pub fn name(&self) -> &str {
+        match self {
+            Caller::Public => "-",
+            Caller::Open => "open",
+            Caller::Account(p) => &p.account,
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Caller::Account(p) => Some(p.role),
+            _ => None,
+        }
+    }
+}
+
+/// Who may call an endpoint (SPEC 5). Every endpoint states one; one that states none is
+/// refused to everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, token or not.
+    Public,
+    /// Only accounts with one of these roles.
+    Roles(&'static [Role]),
+}
+
+/// The roles that read restricted data: observers' identities and positions.
+pub const READERS: &[Role] = &[Role::Analyst, Role::Chief];
+
+/// Why a caller was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    /// No token, or not a valid one: say who you are (401).
+    #[error("this needs an account's token: send `Authorization: Bearer TOKEN`")]
+    Unauthenticated,
+    /// A valid account whose role may not do this (403).
+    #[error("the {role} role may not do this; it needs one of: {needs}")]
+    Forbidden { role: &'static str, needs: String },
+}
+
+impl Access {
+    /// Whether `caller` may pass; the open demo passes everything.
+    pub fn check(self, caller: &Caller) -> Result<(), Denied> {
+        match (self, caller) {
+            (Access::Public, _) | (_, Caller::Open) => Ok(()),
+            (Access::Roles(_), Caller::Public) => Err(Denied::Unauthenticated),
+            (Access::Roles(roles), Caller::Account(p)) if roles.contains(&p.role) => Ok(()),
+            (Access::Roles(roles), Caller::Account(p)) => Err(Denied::Forbidden {
+                role: p.role.as_str(),
+                needs: roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+}
+
+/// An argon2id hash of a password, as a PHC string (argon2's default parameters: 19 MiB,
+/// two passes), for `users passwd`. Slow on purpose: it is checked only at sign-in.
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    use argon2::PasswordHasher;
+    if password.chars().count() < 12 {
+        return Err(AccountError::Invalid {
+            field: "password",
+            message: "expected at least 12 characters".into(),
+        });
+    }
+    let salt = argon2::password_hash::SaltString::encode_b64(&rand::random::<[u8; 16]>())
+        .expect("16 bytes make a salt");
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AccountError::Invalid {
+            field: "password",
+            message: e.to_string(),
+        })
+}
+
+/// Browser sessions: made by signing in with a password, kept in this process's memory only
+/// (a restart signs everyone out), each a random 256-bit secret held by the browser in an
+/// `HttpOnly; SameSite=Strict` cookie and here only as its hash. Failed sign-ins to an account
+/// make its next attempt wait, doubling from a quarter of a second up to eight seconds.
+#[derive(Default)]
+pub struct Sessions {
+    open: std::sync::Mutex<std::collections::HashMap<[u8; 32], (String, i64)>>,
+    failures: std::sync::Mutex<std::collections::HashMap<String, u32>>,
+}
+
+/// How long a session lasts without signing in again: a working day.
+pub const SESSION_MS: i64 = 12 * 3_600_000;
+
+impl Sessions {
+    /// Checks `name`'s password (blocking: argon2, and the wait after failures) and opens a
+    /// session; returns its secret for the cookie.
+    pub fn sign_in(
+        &self,
+        store: &dyn AccountStore,
+        name: &str,
+        password: &str,
+        now_ms: i64,
+    ) -> Result<String, AccountError> {
+        use argon2::PasswordVerifier;
+        let failed = self
+            .failures
+            .lock()
+            .unwrap()
+            .get(name)
+            .copied()
+            .unwrap_or(0);
+        if failed > 0 {
+            let wait = 250u64 << (failed - 1).min(5);
+            std::thread::sleep(std::time::Duration::from_millis(wait));
+        }
+        let account = store.account(name)?;
+        let ok = account.as_ref().is_some_and(|a| {
+            !a.disabled
+                && a.password.as_deref().is_some_and(|phc| {
+                    argon2::PasswordHash::new(phc).is_ok_and(|h| {
+                        argon2::Argon2::default()
+                            .verify_password(password.as_bytes(), &h)
+                            .is_ok()
+                    })
+                })
+        });
+        if !ok {
+            *self
+                .failures
+                .lock()
+                .unwrap()
+                .entry(name.to_string())
+                .or_default() += 1;
+            return Err(AccountError::BadToken);
+        }
+        self.failures.lock().unwrap().remove(name);
+        let secret =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+        self.open
+            .lock()
+            .unwrap()
+            .insert(hash_token(&secret), (name.to_string(), now_ms + SESSION_MS));
+        Ok(secret)
+    }
+
+    /// The account a session's secret belongs to, if the session is open and the account still
+    /// enabled (read again each time, so disabling it ends its sessions at once).
+    pub fn principal(
+        &self,
+        store: &dyn AccountStore,
+        secret: &str,
+        now_ms: i64,
+    ) -> Result<Principal, AccountError> {
+        let key = hash_token(secret);
+        let name = {
+            let mut open = self.open.lock().unwrap();
+            match open.get(&key) {
+                Some((name, until)) if now_ms < *until => name.clone(),
+                Some(_) => {
+                    open.remove(&key);
+                    return Err(AccountError::BadToken);
+                }
+                None => return Err(AccountError::BadToken),
+            }
+        };
+        match store.account(&name)? {
+            Some(a) if !a.disabled => Ok(Principal {
+                role: Role::parse(&a.role)?,
+                account: a.name,
+                party: a.party,
+                observers: a.observers,
+            }),
+            _ => Err(AccountError::BadToken),
+        }
+    }
+
+    pub fn sign_out(&self, secret: &str) {
+        self.open.lock().unwrap().remove(&hash_token(secret));
+    }
+}

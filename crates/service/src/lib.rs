@@ -60,6 +60,15 @@ pub enum ServiceError {
         "line {line}: observation {id:?} is already stored with other content; the stored one is unchanged and nothing of this request was written"
     )]
     Conflict { line: usize, id: String },
+    /// A monitor submitted as an observer it is not bound to; nothing was written.
+    #[error(
+        "line {line}: account {account:?} may not submit as observer {observer:?}; nothing of this request was written"
+    )]
+    NotYours {
+        line: usize,
+        account: String,
+        observer: String,
+    },
     #[error("no {what} has id {id:?}")]
     NotFound { what: &'static str, id: String },
     /// A report of a day still in progress cannot be published: its figures still grow.
@@ -95,6 +104,8 @@ pub struct Service {
     pub fusion: Arc<OnlineFusion>,
     pub reports: truceline_report::Context,
     pub day: DaySettings,
+    /// Browser sessions opened by signing in.
+    pub sessions: accounts::Sessions,
 }
 
 impl Service {
@@ -111,6 +122,7 @@ impl Service {
             fusion: Arc::new(OnlineFusion::new(Fuser::new(agreement.clone())?)),
             reports: truceline_report::Context::new(agreement.clone()),
             day: DaySettings::default(),
+            sessions: Default::default(),
             store,
             log,
         })
@@ -158,6 +170,56 @@ impl Service {
             .map_err(|(line, error)| ServiceError::Signature { line, error })?;
         let batch: Vec<NewObservation> = observations.iter().map(NewObservation::from).collect();
         Ok(self.store.submit(batch))
+    }
+
+    /// Who a bearer token belongs to, now; `None` (no token) is the public.
+    pub fn caller(&self, bearer: Option<&str>) -> Result<accounts::Caller, accounts::Denied> {
+        match bearer {
+            None => Ok(accounts::Caller::Public),
+            Some(secret) => {
+                let now = jiff::Timestamp::now().as_millisecond();
+                match accounts::authenticate(self.store.as_ref(), secret, now) {
+                    Ok(p) => Ok(accounts::Caller::Account(p)),
+                    Err(accounts::AccountError::Store(e)) => {
+                        tracing::error!(error = %e, "token not checked: store failure");
+                        Err(accounts::Denied::Unauthenticated)
+                    }
+                    Err(_) => Err(accounts::Denied::Unauthenticated),
+                }
+            }
+        }
+    }
+
+    /// Who a browser session's cookie belongs to, now.
+    pub fn session_caller(&self, secret: &str) -> Result<accounts::Caller, accounts::Denied> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        self.sessions
+            .principal(self.store.as_ref(), secret, now)
+            .map(accounts::Caller::Account)
+            .map_err(|_| accounts::Denied::Unauthenticated)
+    }
+
+    /// Refuses observations that `caller` may not submit: a monitor bound to observers submits
+    /// only as them (line 1-based, as the other refusals).
+    pub fn check_submitter(
+        &self,
+        caller: &accounts::Caller,
+        observations: &[Observation],
+    ) -> Result<(), ServiceError> {
+        let accounts::Caller::Account(p) = caller else {
+            return Ok(());
+        };
+        match observations
+            .iter()
+            .position(|o| !p.may_submit_as(&o.observer))
+        {
+            None => Ok(()),
+            Some(i) => Err(ServiceError::NotYours {
+                line: i + 1,
+                account: p.account.clone(),
+                observer: observations[i].observer.clone(),
+            }),
+        }
     }
 
     /// Fuses the whole store if its stored incidents are behind it, for commands that run

@@ -578,10 +578,34 @@ function wire() {
   document.addEventListener('languagechange-ui', () => { fillKindAndParty(); renderLegend(); syncSlider(); applyFilters(); });
 }
 
+/**
+ * Signing in: the dashboard's data need an account. Shows the form and resolves once the
+ * server has opened a session (an HttpOnly cookie the page never sees).
+ */
+async function signIn() {
+  const form = $('signin');
+  form.hidden = false;
+  document.querySelector('main').hidden = true;
+  $('signin-name').focus();
+  await new Promise((done) => form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await fetch('/api/v1/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: $('signin-name').value, password: $('signin-password').value }),
+    });
+    if (r.ok) done();
+    else $('signin-error').textContent = t('signin_failed');
+  }));
+  location.reload();
+}
+
 async function main() {
   apply();
+  const served = await firstIncidents;
+  if (served.status === 401) return signIn();
   wire();
-  const [L] = await Promise.all([firstLayers, loadIncidents(firstIncidents)]);
+  const [L] = await Promise.all([firstLayers, loadIncidents(Promise.resolve(served))]);
   showAgreement(L);
   syncSlider();
   const f = currentFilter();

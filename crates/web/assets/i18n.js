@@ -5,7 +5,9 @@ export const LANGS = { en: 'English', uk: 'Українська', ru: 'Русс�
 
 const T = {
   en: {
-    app: 'Truceline', dashboard: 'Dashboard', field_form: 'Field form', language: 'Language',
+    app: 'Truceline', dashboard: 'Dashboard',
+    signin_title: 'Sign in to see the mission’s incidents', account: 'Account', password: 'Password', signin: 'Sign in',
+    signin_failed: 'The name or the password is wrong.', field_form: 'Field form', language: 'Language',
     illustrative: 'Illustrative: not an official line or agreement',
     filters: 'Filters', from: 'From', to: 'To', kind: 'Kind', all_kinds: 'All kinds',
     party: 'Attributed party', any_party: 'Any', attributed: 'Attribution', attr_any: 'Attributed or not',
@@ -47,6 +49,8 @@ const T = {
   },
   uk: {
     app: 'Truceline', dashboard: 'Панель', field_form: 'Польова форма', language: 'Мова',
+    signin_title: 'Увійдіть, щоб бачити інциденти місії', account: 'Обліковий запис', password: 'Пароль', signin: 'Увійти',
+    signin_failed: 'Неправильне ім’я або пароль.',
     illustrative: 'Ілюстративно: не офіційна лінія чи угода',
     filters: 'Фільтри', from: 'Від', to: 'До', kind: 'Тип', all_kinds: 'Усі типи',
     party: 'Сторона атрибуції', any_party: 'Будь-яка', attributed: 'Атрибуція', attr_any: 'З атрибуцією чи без',
@@ -87,6 +91,8 @@ const T = {
   },
   ru: {
     app: 'Truceline', dashboard: 'Панель', field_form: 'Полевая форма', language: 'Язык',
+    signin_title: 'Войдите, чтобы видеть инциденты миссии', account: 'Учётная запись', password: 'Пароль', signin: 'Войти',
+    signin_failed: 'Неверное имя или пароль.',
     illustrative: 'Иллюстративно: не официальная линия или соглашение',
     filters: 'Фильтры', from: 'С', to: 'По', kind: 'Тип', all_kinds: 'Все типы',
     party: 'Сторона атрибуции', any_party: 'Любая', attributed: 'Атрибуция', attr_any: 'С атрибуцией или без',

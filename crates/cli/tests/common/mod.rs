@@ -36,6 +36,84 @@ pub fn agent() -> ureq::Agent {
 pub struct Server {
     pub child: Child,
     pub base: String,
+    /// A token for each role (none for the demo, which is open).
+    pub tokens: Option<Tokens>,
+}
+
+/// One API token for each role of SPEC 5.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub monitor: String,
+    pub analyst: String,
+    pub chief: String,
+    pub witness: String,
+    pub liaison: String,
+}
+
+/// The tokens of the servers running, by base URL, for the request helpers below.
+static TOKENS: std::sync::Mutex<Vec<(String, Tokens)>> = std::sync::Mutex::new(Vec::new());
+
+/// The tokens of the server at `base`, if it asks for them.
+pub fn tokens(base: &str) -> Option<Tokens> {
+    TOKENS
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(b, _)| b == base)
+        .map(|(_, t)| t.clone())
+}
+
+/// An account of each role in `data` (made if missing) and a fresh token for each.
+pub fn accounts(data: &Path) -> Tokens {
+    let cli = |args: &[&str]| {
+        let out = Command::new(bin())
+            .args(args)
+            .arg("--data")
+            .arg(data)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let token = |name: &str, role: &str, party: Option<&str>| {
+        let mut add = vec!["users", "add", name, "--role", role];
+        if let Some(p) = party {
+            add.extend(["--party", p]);
+        }
+        let (ok, _, err) = cli(&add);
+        assert!(
+            ok || err.contains("already exists"),
+            "users add {name}: {err}"
+        );
+        let (ok, out, err) = cli(&["tokens", "issue", name]);
+        assert!(ok, "tokens issue {name}: {err}");
+        out.trim().to_string()
+    };
+    // A liaison's party is checked against the stored agreement, stored by the first serve:
+    // its account is made once one is there.
+    let has_agreement = data.join(truceline_store::DB_FILE).exists()
+        && truceline_store::SqliteStore::open_read_only(data)
+            .ok()
+            .and_then(|s| {
+                truceline_store::ObservationStore::latest_agreement(&s)
+                    .ok()
+                    .flatten()
+            })
+            .is_some();
+    Tokens {
+        monitor: token("ingest", "monitor", None),
+        analyst: token("ana", "analyst", None),
+        chief: token("chief", "chief", None),
+        witness: token("witness", "witness", None),
+        liaison: if has_agreement {
+            token("lia", "liaison", Some("ua"))
+        } else {
+            String::new()
+        },
+    }
 }
 
 impl Drop for Server {
@@ -62,11 +140,18 @@ pub fn wait_ready(base: &str, child: &mut Child) {
 }
 
 pub fn serve(data: &Path, extra: &[&str]) -> Server {
+    let tokens = accounts(data);
     let mut args: Vec<std::ffi::OsString> = vec!["serve".into(), "--agreement".into()];
     args.push(agreement().into());
     args.extend(["--data".into(), data.into()]);
     args.extend(extra.iter().map(Into::into));
-    start(&args)
+    let mut server = start(&args);
+    TOKENS
+        .lock()
+        .unwrap()
+        .push((server.base.clone(), tokens.clone()));
+    server.tokens = Some(tokens);
+    server
 }
 
 /// `truceline ARGS --listen <a free port>`, ready to answer.
@@ -81,15 +166,31 @@ pub fn start(args: &[std::ffi::OsString]) -> Server {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     wait_ready(&base, &mut child);
-    Server { child, base }
+    Server {
+        child,
+        base,
+        tokens: None,
+    }
 }
 
+/// A request to the server at `base` with `token`, when one is given.
+pub fn with_token<B>(r: ureq::RequestBuilder<B>, token: Option<&str>) -> ureq::RequestBuilder<B> {
+    match token {
+        Some(t) if !t.is_empty() => r.header("Authorization", format!("Bearer {t}")),
+        _ => r,
+    }
+}
+
+/// Observations posted as the monitor account.
 pub fn post(base: &str, body: &str, content_type: &str) -> (u16, Value) {
-    let mut r = agent()
-        .post(format!("{base}/api/v1/observations"))
-        .header("Content-Type", content_type)
-        .send(body)
-        .unwrap();
+    let t = tokens(base);
+    let mut r = with_token(
+        agent().post(format!("{base}/api/v1/observations")),
+        t.as_ref().map(|t| t.monitor.as_str()),
+    )
+    .header("Content-Type", content_type)
+    .send(body)
+    .unwrap();
     let status = r.status().as_u16();
     let text = r.body_mut().read_to_string().unwrap();
     (
@@ -98,8 +199,15 @@ pub fn post(base: &str, body: &str, content_type: &str) -> (u16, Value) {
     )
 }
 
+/// A read as the chief (who may read everything).
 pub fn get(base: &str, path: &str) -> (u16, Value) {
-    let mut r = agent().get(format!("{base}{path}")).call().unwrap();
+    let t = tokens(base);
+    let mut r = with_token(
+        agent().get(format!("{base}{path}")),
+        t.as_ref().map(|t| t.chief.as_str()),
+    )
+    .call()
+    .unwrap();
     let status = r.status().as_u16();
     let text = r.body_mut().read_to_string().unwrap();
     (

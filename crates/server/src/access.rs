@@ -1,0 +1,240 @@
+//! Who may call what (SPEC 5), decided once per request before any handler runs.
+//!
+//! Every route states its rule in [`rule`]; a route that states none is refused to everyone
+//! (deny by default), and a test reads the router's source so that a new route without a rule
+//! fails. The caller is found from `Authorization: Bearer TOKEN` by the service (one hash and one
+//! indexed read: revocation takes effect at once) and handed to handlers that shape what they
+//! answer by it (a monitor submits only as its observers; the public edition of a report only
+//! for a published day).
+
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use truceline_service::accounts::{Access, Caller, Denied, READERS, Role};
+
+use crate::{ApiError, AppState};
+
+/// The rule of each route, by method and path as the router names it; `None` for a route no
+/// rule names, which everyone is refused.
+pub fn rule(method: &Method, path: &str) -> Option<Access> {
+    use Access::{Public, Roles};
+    let read = *method == Method::GET || *method == Method::HEAD;
+    let post = *method == Method::POST;
+    Some(match path {
+        "/healthz" | "/api/v1/healthz" if read => Public,
+        "/metrics" if read => Roles(READERS),
+        "/api/v1/observations" if post => Roles(&[Role::Monitor]),
+        "/api/v1/observations" | "/api/v1/observations/{id}" if read => Roles(READERS),
+        "/api/v1/incidents"
+        | "/api/v1/incidents/{id}"
+        | "/api/v1/violations"
+        | "/api/v1/stream"
+        | "/api/v1/summary"
+        | "/api/v1/map/incidents"
+            if read =>
+        {
+            Roles(READERS)
+        }
+        // The agreement's layers and the borders: public documents.
+        "/api/v1/map/layers" if read => Public,
+        // The handler decides by edition: the public one of a published day is public, any
+        // other needs a reader (see `reports::may_read`).
+        "/api/v1/reports/daily" | "/api/v1/reports/daily/{date}" if read => Public,
+        "/api/v1/reports/daily/{date}/publish" if post => Roles(&[Role::Chief]),
+        // Anyone can check the log: its key, checkpoints and proofs.
+        "/api/v1/log/key"
+        | "/api/v1/log/checkpoint"
+        | "/api/v1/log/proof/inclusion"
+        | "/api/v1/log/proof/consistency"
+            if read =>
+        {
+            Public
+        }
+        // The leaves are the records themselves, observers and all.
+        "/api/v1/log/entries" if read => Roles(READERS),
+        "/api/v1/log/cosignature" if post => Roles(&[Role::Witness]),
+        // Signing in and out: anyone may try; the password is the check.
+        "/api/v1/session" if post || *method == Method::DELETE => Public,
+        _ => return None,
+    })
+}
+
+/// The middleware: finds the caller, applies the route's rule, and passes the caller on.
+pub async fn check(State(st): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let Some(access) = rule(req.method(), &path) else {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "no access rule names this endpoint; it is refused to everyone",
+        )
+        .into_response();
+    };
+    let caller = if st.open {
+        Ok(Caller::Open)
+    } else {
+        match (bearer(&req), session_cookie(&req)) {
+            (Err(e), _) => Err(e),
+            // A public endpoint needs no identity: a stale cookie must not stand in the way of
+            // signing in again.
+            (Ok(None), Some(_)) if access == Access::Public => Ok(Caller::Public),
+            (Ok(None), Some(secret)) => {
+                // A browser's cookie rides along on any request a page elsewhere makes it
+                // send: writes made with one must come from our own pages.
+                if !is_read(req.method()) && !same_origin(&req) {
+                    return ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "forbidden",
+                        "a write signed in by cookie must come from this server's own pages (Origin)",
+                    )
+                    .into_response();
+                }
+                st.service.session_caller(secret)
+            }
+            (Ok(token), _) => st.service.caller(token),
+        }
+    };
+    let caller = match caller.and_then(|c| access.check(&c).map(|()| c)) {
+        Ok(c) => c,
+        Err(d) => return denied(d),
+    };
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "truceline_session";
+
+fn is_read(m: &Method) -> bool {
+    *m == Method::GET || *m == Method::HEAD
+}
+
+/// The session cookie's secret, if the request carries one.
+pub fn session_cookie(req: &Request) -> Option<&str> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+}
+
+/// Whether the request's `Origin` is this server (scheme-less comparison with `Host`).
+fn same_origin(req: &Request) -> bool {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|h| h.to_str().ok());
+    match (host, origin) {
+        (Some(h), Some(o)) => o
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest.trim_end_matches('/') == h),
+        _ => false,
+    }
+}
+
+/// The bearer token of a request, if it sends one; a malformed header is refused.
+fn bearer(req: &Request) -> Result<Option<&str>, Denied> {
+    match req.headers().get(header::AUTHORIZATION) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| Some(t.trim()))
+            .ok_or(Denied::Unauthenticated),
+    }
+}
+
+/// 401 with `WWW-Authenticate: Bearer`, or 403, in the error envelope.
+pub fn denied(d: Denied) -> Response {
+    denied_error(d).into_response()
+}
+
+/// The error a refusal answers: 401 (`unauthorized`, asking for a bearer token) or 403
+/// (`forbidden`).
+pub fn denied_error(d: Denied) -> ApiError {
+    match d {
+        Denied::Unauthenticated => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", d.to_string()).bearer()
+        }
+        Denied::Forbidden { .. } => {
+            ApiError::new(StatusCode::FORBIDDEN, "forbidden", d.to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every route the router declares has a rule: read from the router's own source, so that
+    /// adding a route without one fails here rather than answering 403 in the field.
+    #[test]
+    fn every_route_has_a_rule() {
+        let src = include_str!("lib.rs");
+        let mut routes = 0;
+        for chunk in src.split(".route(").skip(1) {
+            let path = chunk.split('"').nth(1).expect("a route's path");
+            // The methods: up to the end of this `.route(…)` call.
+            let mut depth = 1;
+            let end = chunk
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map_or(chunk.len(), |(i, _)| i);
+            let call = &chunk[..end];
+            for (name, method) in [("get(", Method::GET), ("post(", Method::POST)] {
+                if call.contains(name) {
+                    routes += 1;
+                    assert!(
+                        rule(&method, path).is_some(),
+                        "{method} {path} has no access rule in access::rule"
+                    );
+                }
+            }
+        }
+        assert!(
+            routes >= 20,
+            "found only {routes} routes: the reading is broken"
+        );
+    }
+
+    #[test]
+    fn a_route_without_a_rule_is_refused_and_roles_are_checked() {
+        assert_eq!(rule(&Method::DELETE, "/api/v1/observations"), None);
+        assert_eq!(rule(&Method::GET, "/api/v1/new-thing"), None);
+        let chief = Caller::Account(truceline_service::accounts::Principal {
+            account: "c".into(),
+            role: Role::Chief,
+            party: None,
+            observers: None,
+        });
+        let publish = rule(&Method::POST, "/api/v1/reports/daily/{date}/publish").unwrap();
+        assert_eq!(publish.check(&chief), Ok(()));
+        assert_eq!(publish.check(&Caller::Public), Err(Denied::Unauthenticated));
+        assert!(matches!(
+            rule(&Method::POST, "/api/v1/observations")
+                .unwrap()
+                .check(&chief),
+            Err(Denied::Forbidden { .. })
+        ));
+    }
+}

@@ -1,0 +1,89 @@
+//! Signing in from a browser: `POST /api/v1/session` with `{"name","password"}` opens a session
+//! held in an `HttpOnly; SameSite=Strict` cookie (so a page's script cannot read it and another
+//! site's page cannot send it); `DELETE` closes it.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::access::{SESSION_COOKIE, session_cookie};
+use crate::{ApiError, AppState};
+
+/// The largest sign-in body: a name and a password.
+const MAX_BODY: usize = 4096;
+
+pub async fn sign_in(State(st): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
+    let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("a sign-in is a name and a password, under {MAX_BODY} bytes"),
+            )
+        })?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            format!("expected {{\"name\": …, \"password\": …}}: {e}"),
+        )
+    })?;
+    let field = |k: &'static str| {
+        v[k].as_str().map(str::to_string).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                format!("`{k}`: expected a string"),
+            )
+            .field(k)
+        })
+    };
+    let (name, password) = (field("name")?, field("password")?);
+    let svc = st.service.clone();
+    let who = name.clone();
+    // argon2 and the wait after failures are slow on purpose: off the async workers.
+    let secret = tokio::task::spawn_blocking(move || {
+        let now = jiff::Timestamp::now().as_millisecond();
+        svc.sessions
+            .sign_in(svc.store.as_ref(), &who, &password, now)
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+    .map_err(|_| {
+        tracing::info!(account = %name, "sign-in refused");
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the name or the password is wrong (or the account is disabled)",
+        )
+    })?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        truceline_service::accounts::SESSION_MS / 1000
+    );
+    let mut r = Json(json!({"account": name})).into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).expect("the cookie is ASCII"),
+    );
+    Ok(r)
+}
+
+pub async fn sign_out(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    if let Some(secret) = session_cookie(&req) {
+        st.service.sessions.sign_out(secret);
+    }
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "truceline_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+        ),
+    );
+    r
+}
