@@ -217,6 +217,11 @@ pub fn authenticate(
     let Some((token, account)) = store.token_by_hash(&hash_token(secret))? else {
         return Err(AccountError::BadToken);
     };
+    judge(&token, &account, now_ms)
+}
+
+/// Whether a token found by its hash is valid at `now_ms`, and for whom.
+pub fn judge(token: &Token, account: &Account, now_ms: i64) -> Result<Principal, AccountError> {
     if token.revoked_ms.is_some()
         || token.expires_ms.is_some_and(|e| now_ms >= e)
         || account.disabled
@@ -225,9 +230,9 @@ pub fn authenticate(
     }
     Ok(Principal {
         role: Role::parse(&account.role)?,
-        account: account.name,
-        party: account.party,
-        observers: account.observers,
+        account: account.name.clone(),
+        party: account.party.clone(),
+        observers: account.observers.clone(),
     })
 }
 

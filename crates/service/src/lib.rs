@@ -106,6 +106,13 @@ pub struct Service {
     pub day: DaySettings,
     /// Browser sessions opened by signing in.
     pub sessions: accounts::Sessions,
+    /// Tokens looked up so far, by hash. Accounts and tokens change only through the store's
+    /// single writer, which a serving process holds: so nothing can change them behind its
+    /// back, and expiry is judged again at every request. (A shared database will need its
+    /// changes announced to each server; see the scale-out issue.)
+    tokens: std::sync::RwLock<
+        std::collections::HashMap<[u8; 32], (truceline_store::Token, truceline_store::Account)>,
+    >,
 }
 
 impl Service {
@@ -123,6 +130,7 @@ impl Service {
             reports: truceline_report::Context::new(agreement.clone()),
             day: DaySettings::default(),
             sessions: Default::default(),
+            tokens: Default::default(),
             store,
             log,
         })
@@ -178,14 +186,26 @@ impl Service {
             None => Ok(accounts::Caller::Public),
             Some(secret) => {
                 let now = jiff::Timestamp::now().as_millisecond();
-                match accounts::authenticate(self.store.as_ref(), secret, now) {
-                    Ok(p) => Ok(accounts::Caller::Account(p)),
-                    Err(accounts::AccountError::Store(e)) => {
-                        tracing::error!(error = %e, "token not checked: store failure");
-                        Err(accounts::Denied::Unauthenticated)
-                    }
-                    Err(_) => Err(accounts::Denied::Unauthenticated),
-                }
+                let hash = accounts::hash_token(secret);
+                let cached = self.tokens.read().unwrap().get(&hash).cloned();
+                let found = match cached {
+                    Some(f) => Some(f),
+                    None => match self.store.token_by_hash(&hash) {
+                        Ok(Some(f)) => {
+                            self.tokens.write().unwrap().insert(hash, f.clone());
+                            Some(f)
+                        }
+                        Ok(None) => None,
+                        Err(e) => {
+                            tracing::error!(error = %e, "token not checked: store failure");
+                            None
+                        }
+                    },
+                };
+                found
+                    .and_then(|(t, a)| accounts::judge(&t, &a, now).ok())
+                    .map(accounts::Caller::Account)
+                    .ok_or(accounts::Denied::Unauthenticated)
             }
         }
     }
