@@ -308,11 +308,20 @@ fn a_session_cookie_reads_and_writes_only_from_our_own_pages() {
     let session = format!("{}/api/v1/session", server.base);
     let wrong = agent
         .post(&session)
+        .header("Content-Type", "application/json")
         .send(r#"{"name":"chief","password":"wrong one, surely"}"#)
         .unwrap();
     assert_eq!(wrong.status().as_u16(), 401);
+    // A sign-in as a form or plain text (what another site's page can send) is refused.
+    let plain = agent
+        .post(&session)
+        .header("Content-Type", "text/plain")
+        .send(r#"{"name":"chief","password":"correct horse battery"}"#)
+        .unwrap();
+    assert_eq!(plain.status().as_u16(), 415);
     let ok = agent
         .post(&session)
+        .header("Content-Type", "application/json")
         .send(r#"{"name":"chief","password":"correct horse battery"}"#)
         .unwrap();
     assert_eq!(ok.status().as_u16(), 200);
@@ -328,6 +337,31 @@ fn a_session_cookie_reads_and_writes_only_from_our_own_pages() {
         .call()
         .unwrap();
     assert_eq!(read.status().as_u16(), 200);
+    for (h, v) in [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+    ] {
+        assert_eq!(read.headers()[h], v, "{h}");
+    }
+    let csp = read.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    // Observations are JSON or NDJSON: a text/plain write (what another site's page can send
+    // without asking) is refused before anything is read.
+    let t = tokens(&server.base).unwrap();
+    let plain = with_token(
+        agent.post(format!("{}/api/v1/observations", server.base)),
+        Some(&t.monitor),
+    )
+    .header("Content-Type", "text/plain")
+    .send(OBSERVATION)
+    .unwrap();
+    assert_eq!(plain.status().as_u16(), 415);
     let publish = format!("{}/api/v1/reports/daily/2099-01-01/publish", server.base);
     let host = server.base.trim_start_matches("http://").to_string();
     let from = |origin: Option<&str>| {
@@ -369,6 +403,7 @@ fn a_session_cookie_reads_and_writes_only_from_our_own_pages() {
     let again = agent
         .post(&session)
         .header("Cookie", &cookie)
+        .header("Content-Type", "application/json")
         .send(r#"{"name":"chief","password":"correct horse battery"}"#)
         .unwrap();
     assert_eq!(again.status().as_u16(), 200);

@@ -23,6 +23,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tower_http::set_header::SetResponseHeaderLayer;
 use truceline_incident::IncidentRecord;
 use truceline_observation::{FieldError, Observation, Vocabulary, parse};
 use truceline_service::{Service, ServiceError};
@@ -115,10 +116,52 @@ pub fn router(state: Arc<AppState>) -> Router {
             access::check,
         ))
         .fallback(not_found)
+        // Every answer: the policy above, no MIME sniffing, no referrer sent elsewhere.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            axum::http::HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            axum::http::HeaderValue::from_static("no-referrer"),
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         // Bodies are read and limited by the handler so that the 413 says what the limit is.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(state)
+}
+
+/// The policy every page runs under: only this server's scripts (no inline script), not framed
+/// by another site. Styles may be inline: the daily report is one self-contained file, and the
+/// map library sets element styles. Workers and images may come from blobs the map makes.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'; \
+    frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+/// Reads a write's `Content-Type`: JSON (`application/json`, one object) or NDJSON
+/// (`application/x-ndjson`, `application/ndjson`: one a line); anything else is refused, so
+/// that a form or a `text/plain` request from another site's page cannot write.
+pub(crate) fn write_type(headers: &HeaderMap) -> Result<bool, ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match ct.split(';').next().unwrap_or_default().trim() {
+        "application/json" => Ok(true),
+        "application/x-ndjson" | "application/ndjson" => Ok(false),
+        other => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "Content-Type {other:?}: expected application/json (one object) or application/x-ndjson (one a line)"
+            ),
+        )
+        .field("Content-Type")),
+    }
 }
 
 /// An API error: `{"error": {"code", "message", "field", "line"}}`.
@@ -251,6 +294,8 @@ async fn post_observations(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    // `application/json` is one object (it may span lines); NDJSON one a line.
+    let single = write_type(&headers).inspect_err(|_| st.metrics.refuse("media_type", 0))?;
     let bytes: Bytes = match axum::body::to_bytes(body, st.max_body).await {
         Ok(b) => b,
         Err(_) => {
@@ -265,15 +310,6 @@ async fn post_observations(
             ));
         }
     };
-    // `application/json` is one object (it may span lines); anything else is NDJSON.
-    let single = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            ct.split(';')
-                .next()
-                .is_some_and(|m| m.trim() == "application/json")
-        });
     let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
     // Each observation is read and checked here, across the workers (and its leaf hashed by
     // the service), so that the single store writer only writes.

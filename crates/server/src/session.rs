@@ -17,6 +17,15 @@ use crate::{ApiError, AppState};
 const MAX_BODY: usize = 4096;
 
 pub async fn sign_in(State(st): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
+    // JSON only: a form on another site's page cannot sign a browser in to an account of its own.
+    if !crate::write_type(req.headers())? {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "a sign-in is application/json",
+        )
+        .field("Content-Type"));
+    }
     let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
         .await
         .map_err(|_| {
