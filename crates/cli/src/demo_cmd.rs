@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use clap::Args;
 use truceline_observation::{Observation, parse};
+use truceline_service::accounts::Caller;
 use truceline_simulate::{Network, Params};
 use truceline_store::{Outcome, StoredAgreement};
 
@@ -207,7 +208,10 @@ fn feed(
             }
             if !pending.is_empty() {
                 let n = pending.len();
-                match state.service.submit_blocking(&std::mem::take(&mut pending)) {
+                match state
+                    .service
+                    .submit_blocking(&Caller::Open, &std::mem::take(&mut pending))
+                {
                     Ok(outcomes) => {
                         let new = outcomes
                             .iter()

@@ -2,31 +2,10 @@
 //! each role, and the status each must get — 401 without a valid token, 403 for a role that may
 //! not, the route's own answer for one that may.
 
-use std::path::Path;
-
 mod common;
 use common::*;
 
 const OBSERVATION: &str = r#"{"id":"acc-1","observer":"op3","source":"post","time":"2026-11-24T10:00:00Z","kind":"explosion","subtype":"impact","observer_position":{"lon":37.8,"lat":48.1},"bearing_deg":210,"bearing_sigma_deg":5}"#;
-
-/// A store with the agreement in it, so that a liaison's party can be checked.
-fn with_agreement(data: &Path) {
-    let empty = data.with_extension("empty.ndjson");
-    std::fs::write(&empty, "").unwrap();
-    let out = std::process::Command::new(bin())
-        .args(["import", "--agreement"])
-        .arg(agreement())
-        .arg(&empty)
-        .arg("--data")
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[test]
 fn every_route_against_every_role() {
@@ -294,15 +273,7 @@ fn a_session_cookie_reads_and_writes_only_from_our_own_pages() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     accounts(&data);
-    let mut passwd = std::process::Command::new(bin())
-        .args(["users", "passwd", "chief", "--data"])
-        .arg(&data)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    writeln!(passwd.stdin.take().unwrap(), "correct horse battery").unwrap();
-    assert!(passwd.wait().unwrap().success());
+    set_password(&data, "chief", "correct horse battery");
     let server = serve(&data, &[]);
     let agent = agent();
     let session = format!("{}/api/v1/session", server.base);

@@ -121,15 +121,7 @@ fn signing_in_to_a_served_dashboard() {
     let data = dir.path().join("data");
     common::accounts(&data);
     let password = "correct horse battery";
-    let mut passwd = std::process::Command::new(common::bin())
-        .args(["users", "passwd", "chief", "--data"])
-        .arg(&data)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    writeln!(passwd.stdin.take().unwrap(), "{password}").unwrap();
-    assert!(passwd.wait().unwrap().success());
+    common::set_password(&data, "chief", password);
     let server = common::serve(&data, &[]);
     let shots = artifacts();
     let seen = browse(

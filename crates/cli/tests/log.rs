@@ -460,18 +460,7 @@ fn an_offline_import_checks_signatures_as_the_server_does() {
 fn users_and_tokens_on_a_data_directory() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let agreement =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/donbas/agreement.toml");
-    let empty = dir.path().join("empty.ndjson");
-    std::fs::write(&empty, "").unwrap();
-    ok(run(&[
-        "import",
-        "--agreement",
-        s(&agreement),
-        s(&empty),
-        "--data",
-        s(&data),
-    ]));
+    with_agreement(&data);
     ok(run(&[
         "users",
         "add",

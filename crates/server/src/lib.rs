@@ -347,15 +347,12 @@ async fn post_observations(
             return Err(err);
         }
     };
-    if let Err(e) = st.service.check_submitter(&caller, &observations) {
-        st.metrics.refuse("not_yours", lines);
-        return Err(e.into());
-    }
-    let outcomes = match st.service.submit(&observations).await {
+    let outcomes = match st.service.submit(&caller, &observations).await {
         Ok(o) => o,
         Err(e) => {
             let (reason, lines) = match &e {
                 ServiceError::Signature { .. } => ("signature", lines),
+                ServiceError::NotYours { .. } => ("not_yours", lines),
                 ServiceError::Conflict { .. } => ("conflict", observations.len()),
                 _ => ("store", observations.len()),
             };

@@ -156,24 +156,32 @@ impl Service {
         Ok(threads)
     }
 
-    /// Stores a request of checked observations, all or nothing: each signed one is verified
-    /// against the key registry first; answered once the store has made it durable.
-    pub async fn submit(&self, observations: &[Observation]) -> Result<Vec<Outcome>, ServiceError> {
-        outcome(self.queue(observations)?.await)
+    /// Stores a request of checked observations made by `caller`, all or nothing: a monitor
+    /// bound to observers submits only as them, and each signed observation is verified against
+    /// the key registry; answered once the store has made it durable.
+    pub async fn submit(
+        &self,
+        caller: &accounts::Caller,
+        observations: &[Observation],
+    ) -> Result<Vec<Outcome>, ServiceError> {
+        outcome(self.queue(caller, observations)?.await)
     }
 
     /// [`submit`](Self::submit) from a thread that is not the async runtime's.
     pub fn submit_blocking(
         &self,
+        caller: &accounts::Caller,
         observations: &[Observation],
     ) -> Result<Vec<Outcome>, ServiceError> {
-        outcome(self.queue(observations)?.blocking_recv())
+        outcome(self.queue(caller, observations)?.blocking_recv())
     }
 
     fn queue(
         &self,
+        caller: &accounts::Caller,
         observations: &[Observation],
     ) -> Result<truceline_store::Pending, ServiceError> {
+        self.check_submitter(caller, observations)?;
         check_signatures(observations, &self.log.keys)
             .map_err(|(line, error)| ServiceError::Signature { line, error })?;
         let batch: Vec<NewObservation> = observations.iter().map(NewObservation::from).collect();
@@ -221,7 +229,7 @@ impl Service {
 
     /// Refuses observations that `caller` may not submit: a monitor bound to observers submits
     /// only as them (line 1-based, as the other refusals).
-    pub fn check_submitter(
+    fn check_submitter(
         &self,
         caller: &accounts::Caller,
         observations: &[Observation],

@@ -58,15 +58,15 @@ pub struct Fuser {
     pub config: truceline_fusion::Config,
 }
 
-/// What one fusion of a store made.
+/// What one fusion made, borrowing the ids of the observations it was made from.
 #[derive(Debug, Default)]
-pub struct Fused {
+pub struct Fused<'a> {
     /// Every incident, published or not, in incident order.
     pub incidents: Vec<IncidentRecord>,
     /// Observation id to log index, for citing leaves.
-    pub leaves: HashMap<String, u64>,
+    pub leaves: HashMap<&'a str, u64>,
     /// Each observation's id and latest time (its `time_end`, else `time`), milliseconds.
-    pub latest_ms: HashMap<String, i64>,
+    pub latest_ms: HashMap<&'a str, i64>,
     /// Observations fused.
     pub observations: u64,
 }
@@ -84,7 +84,7 @@ impl Fuser {
     }
 
     /// Fuses `obs` (with their log indices) into assessed incidents.
-    pub fn fuse(&self, obs: &[Observation], leaf_of: &[u64]) -> Fused {
+    pub fn fuse<'a>(&self, obs: &'a [Observation], leaf_of: &[u64]) -> Fused<'a> {
         let incidents =
             truceline_assess::fuse_and_assess(&self.agreement, &self.engine, obs, &self.config);
         Fused {
@@ -92,11 +92,11 @@ impl Fuser {
             leaves: obs
                 .iter()
                 .zip(leaf_of)
-                .map(|(o, l)| (o.id.clone(), *l))
+                .map(|(o, l)| (o.id.as_str(), *l))
                 .collect(),
             latest_ms: obs
                 .iter()
-                .map(|o| (o.id.clone(), o.time_end.unwrap_or(o.time).as_millisecond()))
+                .map(|o| (o.id.as_str(), o.time_end.unwrap_or(o.time).as_millisecond()))
                 .collect(),
             observations: obs.len() as u64,
         }
@@ -140,11 +140,11 @@ pub fn vocabulary(agreement: &Agreement) -> Vocabulary {
 }
 
 /// An incident as the store keeps it, citing the log index of each of its observations.
-fn row(record: IncidentRecord, leaves: &HashMap<String, u64>) -> IncidentRow {
+fn row(record: IncidentRecord, leaves: &HashMap<&str, u64>) -> IncidentRow {
     let cited = record
         .observations
         .iter()
-        .filter_map(|o| leaves.get(o).copied())
+        .filter_map(|o| leaves.get(o.as_str()).copied())
         .collect();
     IncidentRow {
         record,
@@ -245,7 +245,7 @@ impl OnlineFusion {
             let last = inc
                 .observations
                 .iter()
-                .filter_map(|id| fused.latest_ms.get(id))
+                .filter_map(|id| fused.latest_ms.get(id.as_str()))
                 .copied()
                 .max()
                 .unwrap_or(i64::MIN);

@@ -215,3 +215,36 @@ pub fn get(base: &str, path: &str) -> (u16, Value) {
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
 }
+
+/// A store in `data` holding the example agreement (and nothing else), so that a liaison's party
+/// can be checked before the first `serve`.
+pub fn with_agreement(data: &Path) {
+    let empty = data.with_extension("empty.ndjson");
+    std::fs::write(&empty, "").unwrap();
+    let out = Command::new(bin())
+        .args(["import", "--agreement"])
+        .arg(agreement())
+        .arg(&empty)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Sets an account's password in `data`, as `users passwd` reads it: from standard input.
+pub fn set_password(data: &Path, name: &str, password: &str) {
+    use std::io::Write;
+    let mut passwd = Command::new(bin())
+        .args(["users", "passwd", name, "--data"])
+        .arg(data)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(passwd.stdin.take().unwrap(), "{password}").unwrap();
+    assert!(passwd.wait().unwrap().success());
+}
