@@ -120,11 +120,9 @@ impl DemoArgs {
             &agreement,
             stored,
             Options {
-                max_body: truceline_server::DEFAULT_MAX_BODY,
                 banner: Some(banner),
-                log_key: None,
-                online_fusion: true,
                 open: true,
+                ..Options::default()
             },
         )?;
         eprintln!(
@@ -140,7 +138,7 @@ impl DemoArgs {
                 .name("demo-feed".into())
                 .spawn(move || feed(&agreement, &state, seed, speed, start, &stop))?
         };
-        let result = server.run(self.listen, std::future::pending());
+        let result = server.run(self.listen, None, std::future::pending());
         stop.store(true, Ordering::Relaxed);
         let _ = feeder.join();
         result?;

@@ -77,6 +77,9 @@ enum Command {
     /// API tokens: issue (shown once), revoke, list.
     #[command(subcommand)]
     Tokens(users_cmd::TokensCommand),
+    /// The audit trail: every write, every read of restricted data and every refusal, as kept
+    /// in the evidence log.
+    Audit(users_cmd::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
         Command::Witness(c) => c.run(),
         Command::Users(c) => c.run(),
         Command::Tokens(c) => c.run(),
+        Command::Audit(c) => c.run(),
     };
     match result {
         Ok(code) => code,

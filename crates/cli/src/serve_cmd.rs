@@ -40,6 +40,18 @@ pub struct ServeArgs {
     /// Write logs as JSON lines.
     #[arg(long)]
     log_json: bool,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Refuse any observation not signed by a registered device key.
+    #[arg(long)]
+    require_signatures: bool,
+    /// How long a party has to reply to an incident attributed to it, hours.
+    #[arg(long, default_value_t = 72)]
+    reply_hours: u32,
 }
 
 impl ServeArgs {
@@ -65,9 +77,15 @@ impl ServeArgs {
                 log_key: self.log_key.as_deref(),
                 online_fusion: !self.no_fusion,
                 open: false,
+                require_signatures: self.require_signatures,
+                reply_window: jiff::SignedDuration::from_hours(self.reply_hours.into()),
             },
         )?;
-        server.run(self.listen, std::future::pending())?;
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(c), Some(k)) => Some(truceline_server::tls::config(c, k)?),
+            _ => None,
+        };
+        server.run(self.listen, tls, std::future::pending())?;
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -83,6 +101,24 @@ pub struct Options<'a> {
     pub online_fusion: bool,
     /// Open access, no accounts: the demonstration on loopback only.
     pub open: bool,
+    /// Refuse unsigned observations.
+    pub require_signatures: bool,
+    /// How long a party has to reply.
+    pub reply_window: jiff::SignedDuration,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options {
+            max_body: truceline_server::DEFAULT_MAX_BODY,
+            banner: None,
+            log_key: None,
+            online_fusion: true,
+            open: false,
+            require_signatures: false,
+            reply_window: truceline_service::review::DEFAULT_REPLY_WINDOW,
+        }
+    }
 }
 
 /// A store opened for an agreement, ready to serve.
@@ -106,6 +142,8 @@ impl Server {
             log_key,
             online_fusion,
             open,
+            require_signatures,
+            reply_window,
         } = o;
         let signer = truceline_service::keys::log_signer(dir, log_key)?;
         let metrics = Arc::new(Metrics::default());
@@ -132,7 +170,11 @@ impl Server {
             "store open"
         );
         let log = LogState::new(signer, KeyRegistry::open(dir), store.as_ref());
-        let service = Arc::new(Service::new(store.clone(), agreement, log)?);
+        let mut service = Service::new(store.clone(), agreement, log)?;
+        service.require_signatures = require_signatures;
+        service.reply_window = reply_window;
+        service.reports.reply_window = reply_window;
+        let service = Arc::new(service);
         let stop = tokio::sync::watch::Sender::new(false);
         let threads = service.start(online_fusion, stop.subscribe())?;
         let mut state = AppState::new(service, metrics, max_body, banner);
@@ -155,10 +197,16 @@ impl Server {
     /// Serves until Ctrl-C, SIGTERM or `stop`, finishes the requests in flight, then closes the
     /// store after its last commit.
     pub fn run(
-        self,
+        mut self,
         listen: SocketAddr,
+        tls: Option<truceline_server::tls::ServerConfig>,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        if tls.is_some() {
+            Arc::get_mut(&mut self.state)
+                .expect("the state is not shared before serving")
+                .tls = true;
+        }
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -167,16 +215,24 @@ impl Server {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            tracing::info!(address = %listen, "serving; open http://{listen}/");
             let shutdown = async move {
                 tokio::select! {
                     _ = truceline_server::shutdown_signal() => {}
                     _ = stop => {}
                 }
             };
-            truceline_server::serve(listener, self.state.clone(), shutdown)
-                .await
-                .context("server failed")
+            match tls {
+                None => {
+                    tracing::info!(address = %listen, "serving; open http://{listen}/");
+                    truceline_server::serve(listener, self.state.clone(), shutdown).await
+                }
+                Some(cfg) => {
+                    tracing::info!(address = %listen, "serving HTTPS; open https://{listen}/");
+                    let listener = truceline_server::tls::TlsListener::new(listener, cfg)?;
+                    truceline_server::serve(listener, self.state.clone(), shutdown).await
+                }
+            }
+            .context("server failed")
         })?;
         let _ = self.stop.send(true);
         for t in self.threads {

@@ -240,3 +240,54 @@ impl TokensCommand {
         Ok(ExitCode::SUCCESS)
     }
 }
+
+/// `truceline audit --data DIR [--from T] [--to T] [--account NAME] [--json]`: the audit trail
+/// kept in the evidence log, one request a line.
+#[derive(Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Entries at or after this RFC 3339 time.
+    #[arg(long)]
+    from: Option<jiff::Timestamp>,
+    /// Entries before this RFC 3339 time.
+    #[arg(long)]
+    to: Option<jiff::Timestamp>,
+    /// Entries of one account (`-` for the public).
+    #[arg(long)]
+    account: Option<String>,
+    /// One JSON object a line instead of columns.
+    #[arg(long)]
+    json: bool,
+}
+
+impl AuditArgs {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        // Read-only: works beside a running server (whose last entries are kept within
+        // seconds; `GET /audit` keeps them first).
+        let store = SqliteStore::open_read_only(&self.data.data)
+            .with_context(|| format!("cannot open the store in {}", self.data.data.display()))?;
+        let q = truceline_service::audit::AuditQuery {
+            from_ms: self.from.map(|t| t.as_millisecond()),
+            to_ms: self.to.map(|t| t.as_millisecond()),
+            account: self.account,
+        };
+        let entries = truceline_service::audit::read_audit(&store, &q)?;
+        use std::io::Write;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for e in &entries {
+            if self.json {
+                writeln!(out, "{}", serde_json::to_string(e)?)?;
+            } else {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    e.time, e.account, e.role, e.method, e.path, e.status, e.remote
+                )?;
+            }
+        }
+        out.flush()?;
+        eprintln!("{} entries", entries.len());
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -18,6 +18,8 @@
 //! assert_eq!(serde_json::to_string(&r).unwrap(), line);
 //! ```
 
+pub mod review;
+
 use serde::{Deserialize, Serialize};
 pub use truceline_observation::{Kind, Subtype};
 
@@ -46,6 +48,49 @@ pub struct IncidentRecord {
     pub time_end: Option<jiff::Timestamp>,
     pub violations: Vec<Violation>,
     pub weapon: Option<String>,
+}
+
+/// Incidents shown outside the mission (the public edition, the public feed, a party's liaison)
+/// are moved to the centre of a grid cell this many degrees wide (0.01° is about 1.1 km
+/// north–south and 0.75 km east–west at 48° N), and their error ellipses are widened to at least
+/// the cell's half-diagonal, so that they do not reveal where an observer stood more closely
+/// than the cell.
+pub const PUBLIC_GRID_DEG: f64 = 0.01;
+/// The least 95 % semi-axis shown outside the mission, in metres.
+pub const PUBLIC_MIN_AXIS_M: f64 = 700.0;
+
+/// A location and ellipse as shown outside the mission: the centre of its
+/// [`PUBLIC_GRID_DEG`] cell, the ellipse widened to at least [`PUBLIC_MIN_AXIS_M`].
+///
+/// ```
+/// use truceline_incident::{Ellipse, LonLat, public_location};
+///
+/// let (at, e) = public_location(LonLat { lon: 37.81234, lat: 48.10987 }, None);
+/// assert_eq!((at.lon, at.lat), (37.815, 48.105));
+/// assert_eq!((e.major, e.minor), (700.0, 700.0));
+/// ```
+pub fn public_location(at: LonLat, ellipse: Option<Ellipse>) -> (LonLat, Ellipse) {
+    let cell =
+        |x: f64| ((((x / PUBLIC_GRID_DEG).floor() + 0.5) * PUBLIC_GRID_DEG) * 1e4).round() / 1e4;
+    let e = match ellipse {
+        Some(e) => Ellipse {
+            major: e.major.max(PUBLIC_MIN_AXIS_M),
+            minor: e.minor.max(PUBLIC_MIN_AXIS_M),
+            azimuth_deg: e.azimuth_deg,
+        },
+        None => Ellipse {
+            major: PUBLIC_MIN_AXIS_M,
+            minor: PUBLIC_MIN_AXIS_M,
+            azimuth_deg: 0.0,
+        },
+    };
+    (
+        LonLat {
+            lon: cell(at.lon),
+            lat: cell(at.lat),
+        },
+        e,
+    )
 }
 
 impl IncidentRecord {
@@ -123,7 +168,8 @@ impl Basis {
 }
 
 /// RFC 3339 as jiff writes it, so that a record read back writes the same bytes.
-mod timestamp {
+/// Serde for a `jiff::Timestamp` as RFC 3339 (`#[serde(with = "truceline_incident::timestamp")]`).
+pub mod timestamp {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(t: &jiff::Timestamp, s: S) -> Result<S::Ok, S::Error> {

@@ -4,18 +4,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use truceline_agreement::Agreement;
+use truceline_incident::review::{Entry, Review, Verdict};
 use truceline_store::{IncidentPoint, IncidentRecord, Store, Tally};
 
 use crate::coverage::{self, Coverage};
 use crate::{Audience, Context, MissionDay, ReportError};
 
-/// Incidents of the public report are moved to the centre of a grid cell this many degrees
-/// wide (0.01° is about 1.1 km north–south and 0.75 km east–west at 48° N), and their error
-/// ellipses are widened to at least the cell's half-diagonal, so that the report does not
-/// reveal where an observer stood more closely than the cell.
-pub const PUBLIC_GRID_DEG: f64 = 0.01;
-/// The least 95 % semi-axis shown in the public report, in metres.
-pub const PUBLIC_MIN_AXIS_M: f64 = 700.0;
+pub use truceline_incident::{PUBLIC_GRID_DEG, PUBLIC_MIN_AXIS_M};
 
 /// The whole report, in the order every format presents it.
 #[derive(Debug, Clone, Serialize)]
@@ -34,7 +29,30 @@ pub struct Report {
     pub attribution: Attribution,
     pub daily: Vec<DayBars>,
     pub incidents: Vec<IncidentLine>,
+    /// The right of reply: the day's incidents a party has answered, and those attributed to a
+    /// party that gave no answer by the deadline.
+    pub replies: Vec<ReplyRow>,
+    /// Attributed violations whose reply deadline has not passed yet, with no reply so far.
+    pub replies_awaited: u64,
     pub notes: Vec<String>,
+}
+
+/// One incident's place in the right of reply.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplyRow {
+    /// The incident's number in this report.
+    pub number: usize,
+    pub party: String,
+    pub deadline: String,
+    /// What the party said, oldest first; empty when it said nothing by the deadline.
+    pub replies: Vec<ReplyText>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplyText {
+    pub time: String,
+    pub text: String,
+    pub log_index: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -167,6 +185,9 @@ pub struct IncidentLine {
     /// Restricted reports only: the observations' ids.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub observations: Option<Vec<String>>,
+    /// What the analysts decided: `unreviewed`, `confirmed`, `rejected` (a false alarm) or
+    /// `attributed` (then `attribution` is theirs and `basis` their stated one).
+    pub review: String,
 }
 
 /// Tallies of points (incidents) by a key, for one day.
@@ -355,6 +376,64 @@ pub(crate) fn build(
             })
             .collect()
     };
+    let reviews = reviews_of(store, &numbers)?;
+    let now = jiff::Timestamp::now();
+    let mut replies = Vec::new();
+    let mut replies_awaited = 0;
+    let mut lines = lines;
+    for ((v, _), line) in parsed.iter().zip(lines.iter_mut()) {
+        let review = reviews.get(v.id.as_str());
+        if let Some(r) = review {
+            line.review = r.status().to_string();
+            if let Some(d) = r
+                .decisions
+                .iter()
+                .rev()
+                .find(|d| d.decision == Some(Verdict::Attribute))
+                .filter(|_| r.status() == "attributed")
+            {
+                line.attribution = d.party.clone();
+                line.confidence = 1.0;
+                line.basis = format!(
+                    "analysts' decision: {}",
+                    cite_incidents(d.basis.as_deref().unwrap_or(""), &numbers, audience)
+                );
+            }
+        }
+        let Some(party) = Review::reply_party(review, v) else {
+            continue;
+        };
+        if v.violations.is_empty() && review.is_none_or(|r| r.replies.is_empty()) {
+            continue;
+        }
+        let deadline = review
+            .cloned()
+            .unwrap_or_default()
+            .reply_deadline(v, ctx.reply_window);
+        let said: Vec<ReplyText> = review
+            .map(|r| {
+                r.replies
+                    .iter()
+                    .map(|e| ReplyText {
+                        time: e.time.to_string(),
+                        text: e.text.clone().unwrap_or_default(),
+                        log_index: e.log_index,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if said.is_empty() && now <= deadline {
+            replies_awaited += 1;
+            continue;
+        }
+        replies.push(ReplyRow {
+            number: line.number,
+            party: party.to_string(),
+            deadline: deadline.to_string(),
+            replies: said,
+        });
+    }
+    let rejected = lines.iter().filter(|l| l.review == "rejected").count();
     let mut single_observation = 0;
     for ((v, leaves), line) in parsed.iter().zip(lines) {
         let violating = !line.violations.is_empty();
@@ -461,6 +540,11 @@ pub(crate) fn build(
     notes.push("A violation is an incident that breaks at least one rule of the agreement; events count each round or shot an incident stands for.".into());
     notes.push("Coverage: an observer counts as active in an hour in which it reported; its reach is 15 km (acoustic), 20 km (radar), 10 km (post), 5 km (patrol, camera) or 2 km (UAV). Rates adjusted for coverage divide by the share of the line within reach, averaged over the day.".into());
     notes.push("Regions are Natural Earth first-level areas simplified to about 500 m; borders are shown as internationally recognised (UN General Assembly resolution 68/262).".into());
+    if rejected > 0 {
+        notes.push(format!(
+            "{rejected} of the day's incidents were rejected by the analysts as false alarms: they are listed with that decision, and the figures above still count them."
+        ));
+    }
     if audience == Audience::Public {
         notes.push(format!(
             "Public edition: no observer is named or placed; incident locations are moved to the centre of a {PUBLIC_GRID_DEG}° grid cell and their ellipses widened to at least {PUBLIC_MIN_AXIS_M} m. Every count can be checked against the evidence log through the cited leaf indices and checkpoint."
@@ -492,8 +576,44 @@ pub(crate) fn build(
         attribution,
         daily,
         incidents,
+        replies,
+        replies_awaited,
         notes,
     })
+}
+
+/// The decisions and replies on the incidents numbered in this report. Both are kept as the
+/// analysts and parties make them, a handful a day: all are read and those of other days left.
+fn reviews_of(
+    store: &dyn Store,
+    numbers: &std::collections::HashMap<&str, usize>,
+) -> Result<std::collections::HashMap<String, Review>, ReportError> {
+    let mut out: std::collections::HashMap<String, Review> = std::collections::HashMap::new();
+    for kind in ["decision", "reply"] {
+        for r in store.records(&truceline_store::RecordQuery {
+            kind,
+            ..Default::default()
+        })? {
+            if !r
+                .subject
+                .as_deref()
+                .is_some_and(|s| numbers.contains_key(s))
+            {
+                continue;
+            }
+            let Ok(mut e) = serde_json::from_slice::<Entry>(&r.record) else {
+                continue;
+            };
+            e.log_index = r.log_index;
+            let review = out.entry(e.incident.clone()).or_default();
+            if kind == "decision" {
+                review.decisions.push(e);
+            } else {
+                review.replies.push(e);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Replaces incident ids in a stated basis by the incidents' numbers in this report ("#12");
@@ -568,21 +688,12 @@ fn incident_line(
     ctx: &Context,
 ) -> IncidentLine {
     let restricted = audience == Audience::Restricted;
-    let mut lon = v.location.lon;
-    let mut lat = v.location.lat;
+    let (mut lon, mut lat) = (v.location.lon, v.location.lat);
     let mut ellipse = v.error_ellipse_m.map(|e| [e.major, e.minor, e.azimuth_deg]);
     if !restricted {
-        let cell = |x: f64| ((x / PUBLIC_GRID_DEG).floor() + 0.5) * PUBLIC_GRID_DEG;
-        lon = (cell(lon) * 1e4).round() / 1e4;
-        lat = (cell(lat) * 1e4).round() / 1e4;
-        ellipse = Some(match ellipse {
-            Some([major, minor, az]) => [
-                major.max(PUBLIC_MIN_AXIS_M),
-                minor.max(PUBLIC_MIN_AXIS_M),
-                az,
-            ],
-            None => [PUBLIC_MIN_AXIS_M, PUBLIC_MIN_AXIS_M, 0.0],
-        });
+        let (at, e) = truceline_incident::public_location(v.location, v.error_ellipse_m);
+        (lon, lat) = (at.lon, at.lat);
+        ellipse = Some([e.major, e.minor, e.azimuth_deg]);
     }
     let violations = v
         .violations
@@ -612,5 +723,6 @@ fn incident_line(
         violations,
         log_indices: leaves,
         observations: restricted.then(|| v.observations.clone()),
+        review: "unreviewed".into(),
     }
 }

@@ -231,6 +231,10 @@ pub fn html(r: &Report, ctx: &Context) -> String {
             ),
             None => "not attributed".to_string(),
         };
+        let attribution = match i.review.as_str() {
+            "unreviewed" => attribution,
+            status => format!("{attribution}; {status} by the analysts"),
+        };
         let leaves = match i.log_indices.len() {
             0 => "—".to_string(),
             1..=3 => i
@@ -261,6 +265,50 @@ pub fn html(r: &Report, ctx: &Context) -> String {
         o.push_str(r#"<tr><td colspan="10">No incidents.</td></tr>"#);
     }
     o.push_str("</tbody></table>");
+
+    o.push_str(r#"<h2>Right of reply</h2>"#);
+    let _ = write!(
+        o,
+        "<p>A party may answer on the record, within {} hours, any incident attributed to it. {} awaited.</p>",
+        ctx.reply_window.as_hours(),
+        match r.replies_awaited {
+            0 => "No reply is".to_string(),
+            1 => "One reply is".to_string(),
+            n => format!("{n} replies are"),
+        }
+    );
+    if r.replies.is_empty() {
+        o.push_str("<p>No reply was made, and no deadline passed without one.</p>");
+    } else {
+        o.push_str(r#"<table class="replies"><thead><tr><th class="n">#</th><th>Party</th><th>Deadline</th><th>Reply</th></tr></thead><tbody>"#);
+        for row in &r.replies {
+            let said = if row.replies.is_empty() {
+                "<em>no reply by the deadline</em>".to_string()
+            } else {
+                row.replies
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{} (log leaf {}): {}",
+                            esc(&t.time),
+                            t.log_index,
+                            esc(&t.text)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            };
+            let _ = write!(
+                o,
+                r#"<tr><td class="n">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                row.number,
+                esc(&party(&Some(row.party.clone()))),
+                esc(&row.deadline),
+                said
+            );
+        }
+        o.push_str("</tbody></table>");
+    }
 
     let b = &r.built_from;
     let _ = write!(

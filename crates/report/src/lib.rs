@@ -140,6 +140,8 @@ pub struct Context {
     pub agreement: Agreement,
     pub gazetteer: Gazetteer,
     pub regions: Regions,
+    /// How long a party has to reply to an incident attributed to it.
+    pub reply_window: jiff::SignedDuration,
 }
 
 impl Context {
@@ -148,6 +150,7 @@ impl Context {
             agreement,
             gazetteer: Gazetteer::bundled(),
             regions: Regions::bundled(),
+            reply_window: jiff::SignedDuration::from_hours(72),
         }
     }
 }

@@ -14,6 +14,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use truceline_service::accounts::{Access, Caller, Denied, READERS, Role};
+use truceline_service::audit::AuditEntry;
 
 use crate::{ApiError, AppState};
 
@@ -28,16 +29,21 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
         "/metrics" if read => Roles(READERS),
         "/api/v1/observations" if post => Roles(&[Role::Monitor]),
         "/api/v1/observations" | "/api/v1/observations/{id}" if read => Roles(READERS),
+        // Liaisons too: the handlers show them their party's incidents, as the public edition
+        // does (`truceline_service::views`).
         "/api/v1/incidents"
         | "/api/v1/incidents/{id}"
-        | "/api/v1/violations"
         | "/api/v1/stream"
-        | "/api/v1/summary"
         | "/api/v1/map/incidents"
             if read =>
         {
-            Roles(READERS)
+            Roles(VIEWERS)
         }
+        "/api/v1/violations" | "/api/v1/summary" if read => Roles(READERS),
+        "/api/v1/incidents/{id}/decisions" if post => Roles(READERS),
+        "/api/v1/incidents/{id}/replies" if post => Roles(&[Role::Liaison]),
+        // Published days only, as the public edition shows them.
+        "/api/v1/public/incidents" if read => Public,
         // The agreement's layers and the borders: public documents.
         "/api/v1/map/layers" if read => Public,
         // The handler decides by edition: the public one of a published day is public, any
@@ -56,26 +62,77 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
         // The leaves are the records themselves, observers and all.
         "/api/v1/log/entries" if read => Roles(READERS),
         "/api/v1/log/cosignature" if post => Roles(&[Role::Witness]),
-        // Signing in and out: anyone may try; the password is the check.
-        "/api/v1/session" if post || *method == Method::DELETE => Public,
+        // A monitor registers its devices' keys and lists its own; readers list all.
+        "/api/v1/keys" if post => Roles(&[Role::Monitor]),
+        "/api/v1/keys" if read => Roles(&[Role::Monitor, Role::Analyst, Role::Chief]),
+        "/api/v1/audit" if read => Roles(&[Role::Chief]),
+        // Signing in and out, and asking who one is: anyone may try; the password is the check.
+        "/api/v1/session" if post || read || *method == Method::DELETE => Public,
         _ => return None,
     })
 }
 
-/// The middleware: finds the caller, applies the route's rule, and passes the caller on.
-pub async fn check(State(st): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+/// Those who read incidents: the mission's readers whole, liaisons their party's.
+pub const VIEWERS: &[Role] = &[Role::Analyst, Role::Chief, Role::Liaison];
+
+/// The middleware: finds the caller, applies the route's rule, passes the caller on, and
+/// audits the request (SPEC 5: every write, every read of restricted data, every refusal).
+pub async fn check(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let path = req
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
-    let Some(access) = rule(req.method(), &path) else {
-        return ApiError::new(
+    let method = req.method().clone();
+    let asked = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
+    let remote = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<crate::Peer>>()
+        .map(|c| c.0.0.to_string())
+        .unwrap_or_default();
+    let access = rule(&method, &path);
+    let (caller, response) = admit(&st, access, req, next).await;
+    let status = response.status();
+    let restricted = matches!(access, Some(Access::Roles(_)));
+    if !is_read(&method)
+        || restricted
+        || status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+    {
+        st.service.audit(AuditEntry {
+            account: caller.name().to_string(),
+            role: match &caller {
+                Caller::Account(p) => p.role.as_str().to_string(),
+                Caller::Open => "open".into(),
+                Caller::Public => "public".into(),
+            },
+            method: method.to_string(),
+            path: asked,
+            remote,
+            status: status.as_u16(),
+            time: jiff::Timestamp::now(),
+        });
+    }
+    response
+}
+
+/// Applies the rule: the caller as far as known, and the answer.
+async fn admit(
+    st: &Arc<AppState>,
+    access: Option<Access>,
+    mut req: Request,
+    next: Next,
+) -> (Caller, Response) {
+    let Some(access) = access else {
+        let e = ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
             "no access rule names this endpoint; it is refused to everyone",
-        )
-        .into_response();
+        );
+        return (Caller::Public, e.into_response());
     };
     let caller = if st.open {
         Ok(Caller::Open)
@@ -89,24 +146,27 @@ pub async fn check(State(st): State<Arc<AppState>>, mut req: Request, next: Next
                 // A browser's cookie rides along on any request a page elsewhere makes it
                 // send: writes made with one must come from our own pages.
                 if !is_read(req.method()) && !same_origin(&req) {
-                    return ApiError::new(
+                    let e = ApiError::new(
                         StatusCode::FORBIDDEN,
                         "forbidden",
                         "a write signed in by cookie must come from this server's own pages (Origin)",
-                    )
-                    .into_response();
+                    );
+                    return (Caller::Public, e.into_response());
                 }
                 st.service.session_caller(secret)
             }
             (Ok(token), _) => st.service.caller(token),
         }
     };
-    let caller = match caller.and_then(|c| access.check(&c).map(|()| c)) {
+    let caller = match caller {
         Ok(c) => c,
-        Err(d) => return denied(d),
+        Err(d) => return (Caller::Public, denied(d)),
     };
-    req.extensions_mut().insert(caller);
-    next.run(req).await
+    if let Err(d) = access.check(&caller) {
+        return (caller, denied(d));
+    }
+    req.extensions_mut().insert(caller.clone());
+    (caller, next.run(req).await)
 }
 
 /// The name of the session cookie.
@@ -201,7 +261,11 @@ mod tests {
                 })
                 .map_or(chunk.len(), |(i, _)| i);
             let call = &chunk[..end];
-            for (name, method) in [("get(", Method::GET), ("post(", Method::POST)] {
+            for (name, method) in [
+                ("get(", Method::GET),
+                ("post(", Method::POST),
+                ("delete(", Method::DELETE),
+            ] {
                 if call.contains(name) {
                     routes += 1;
                     assert!(

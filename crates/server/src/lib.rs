@@ -11,6 +11,7 @@ pub mod map;
 pub mod metrics;
 pub mod reports;
 pub mod session;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,6 +27,8 @@ use serde_json::{Value, json};
 use tower_http::set_header::SetResponseHeaderLayer;
 use truceline_incident::IncidentRecord;
 use truceline_observation::{FieldError, Observation, Vocabulary, parse};
+use truceline_service::accounts::Caller;
+use truceline_service::views::View;
 use truceline_service::{Service, ServiceError};
 use truceline_store::{Outcome, StoreError, StoredObservation};
 
@@ -51,6 +54,8 @@ pub struct AppState {
     /// Open access for everyone (the demonstration on loopback): no token asked for, and the
     /// pages say so. `serve` never sets it.
     pub open: bool,
+    /// Served over TLS: session cookies are `Secure`.
+    pub tls: bool,
 }
 
 impl AppState {
@@ -69,6 +74,7 @@ impl AppState {
             closing: tokio::sync::watch::channel(false).0,
             map_layers: Default::default(),
             open: false,
+            tls: false,
         }
     }
 }
@@ -83,6 +89,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/observations/{id}", get(get_observation))
         .route("/api/v1/incidents", get(list_incidents))
         .route("/api/v1/incidents/{id}", get(get_incident))
+        .route(
+            "/api/v1/incidents/{id}/decisions",
+            axum::routing::post(post_decision),
+        )
+        .route(
+            "/api/v1/incidents/{id}/replies",
+            axum::routing::post(post_reply),
+        )
+        .route("/api/v1/public/incidents", get(public_incidents))
+        .route("/api/v1/audit", get(audit))
+        .route("/api/v1/keys", get(list_keys).post(post_key))
         .route("/api/v1/violations", get(list_violations))
         .route("/api/v1/stream", get(stream))
         .route("/api/v1/summary", get(summary))
@@ -105,7 +122,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             "/api/v1/session",
-            axum::routing::post(session::sign_in).delete(session::sign_out),
+            get(session::who)
+                .post(session::sign_in)
+                .delete(session::sign_out),
         )
         .route("/api/v1/healthz", get(healthz))
         .route("/healthz", get(healthz))
@@ -228,6 +247,15 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::NotFound { .. } => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", message).field("id")
+            }
+            ServiceError::Invalid { field, .. } => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", message).field(field)
+            }
+            ServiceError::Forbidden(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+            }
+            ServiceError::Deadline { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "deadline_passed", message)
             }
             ServiceError::DayOpen { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "day_open", message).field("date")
@@ -616,30 +644,44 @@ impl IncidentParams {
     }
 }
 
-/// A page of published incidents after `cursor` (an incident id), filtered.
+/// A page of published incidents after `cursor` (an incident id as the view shows it),
+/// filtered, each as the view shows it.
 fn page_of<T>(
     st: &AppState,
     p: &IncidentParams,
+    view: &View,
     each: impl Fn(&IncidentRecord) -> Vec<T>,
 ) -> Result<(Vec<T>, Option<String>, Value), ApiError> {
     let q = p.common()?;
     let published = st.service.fusion.state.read().unwrap();
+    let shown_id = |inc: &IncidentRecord| match view {
+        View::Full => inc.id.clone(),
+        _ => st.service.public_id(&inc.id),
+    };
     let start = match &p.cursor {
         None => 0,
-        Some(c) => match published.by_id.get(c) {
-            Some(&k) => k + 1,
-            None => {
-                return Err(bad_param(
-                    "cursor",
-                    format!(
-                        "no published incident {c:?}; the list changed, start again without a cursor"
-                    ),
-                ));
-            }
+        Some(c) => match published
+            .by_id
+            .get(c)
+            .copied()
+            .filter(|_| *view == View::Full)
+        {
+            Some(k) => k + 1,
+            None => match published.incidents.iter().position(|i| shown_id(i) == *c) {
+                Some(k) if *view != View::Full => k + 1,
+                _ => {
+                    return Err(bad_param(
+                        "cursor",
+                        format!(
+                            "no published incident {c:?}; the list changed, start again without a cursor"
+                        ),
+                    ));
+                }
+            },
         },
     };
     let mut out = Vec::new();
-    let mut last: Option<&str> = None;
+    let mut last: Option<&IncidentRecord> = None;
     let mut next = None;
     for inc in &published.incidents[start.min(published.incidents.len())..] {
         if !p.matches(&q, inc) {
@@ -651,11 +693,11 @@ fn page_of<T>(
         }
         if out.len() >= q.limit {
             // More remain: the cursor names the last incident of this page.
-            next = last.map(str::to_string);
+            next = last.map(shown_id);
             break;
         }
         out.extend(items);
-        last = Some(inc.id.as_str());
+        last = Some(inc);
     }
     let meta = json!({
         "watermark": published.watermark_ms.and_then(|t| jiff::Timestamp::from_millisecond(t).ok()).map(|t| t.to_string()),
@@ -669,9 +711,13 @@ fn page_of<T>(
 
 async fn list_incidents(
     State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
     Query(p): Query<IncidentParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let (items, next, meta) = page_of(&st, &p, |i| vec![json!(i)])?;
+    let view = View::of(&caller);
+    let (items, next, meta) = page_of(&st, &p, &view, |i| {
+        st.service.incident_json(i, &view).into_iter().collect()
+    })?;
     Ok(Json(
         json!({"incidents": items, "next_cursor": next, "fusion": meta}),
     ))
@@ -682,7 +728,7 @@ async fn list_violations(
     Query(p): Query<IncidentParams>,
 ) -> Result<Json<Value>, ApiError> {
     let rule = p.rule.clone();
-    let (items, next, meta) = page_of(&st, &p, |i| {
+    let (items, next, meta) = page_of(&st, &p, &View::Full, |i| {
         i.violations
             .iter()
             .filter(|v| rule.as_deref().is_none_or(|r| v.rule == r))
@@ -701,9 +747,27 @@ async fn list_violations(
 
 async fn get_incident(
     State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let record = st.service.incident(&id)?;
+    let view = View::of(&caller);
+    let not_found = || ServiceError::NotFound {
+        what: "published incident",
+        id: id.clone(),
+    };
+    let record = match view {
+        View::Full => st.service.incident(&id)?,
+        // Outside the mission an incident is named only by its shown id.
+        _ if !id.starts_with("pi-") => return Err(not_found().into()),
+        _ => st.service.find_incident(&id)?,
+    };
+    let Some(mut inc) = st.service.incident_json(&record, &view) else {
+        return Err(not_found().into());
+    };
+    if view != View::Full {
+        // The observations name their observers and where they stood: not for this reader.
+        return Ok(Json(inc));
+    }
     let svc = st.service.clone();
     let r = record.clone();
     let evidence = tokio::task::spawn_blocking(move || svc.evidence(&r))
@@ -711,7 +775,6 @@ async fn get_incident(
         .map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
         })??;
-    let mut inc = json!(record);
     inc["observation_records"] = Value::Array(evidence.observations.iter().map(envelope).collect());
     // Each observation's inclusion proof in the latest signed checkpoint, with the leaf's exact
     // bytes, so a reader can check the incident's evidence against the log without trusting us.
@@ -735,13 +798,200 @@ async fn get_incident(
     Ok(Json(inc))
 }
 
+/// `POST /api/v1/incidents/{id}/decisions`: an analyst's decision, kept in the log.
+async fn post_decision(
+    State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let d: truceline_service::review::Decision = json_body(&st, &headers, body).await?;
+    let svc = st.service.clone();
+    let index =
+        tokio::task::spawn_blocking(move || svc.decide(&caller, &id, &d, jiff::Timestamp::now()))
+            .await
+            .map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })??;
+    Ok(Json(json!({"log_index": index})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyBody {
+    text: Option<String>,
+}
+
+/// `POST /api/v1/incidents/{id}/replies`: a party's reply, kept in the log.
+async fn post_reply(
+    State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let r: ReplyBody = json_body(&st, &headers, body).await?;
+    let svc = st.service.clone();
+    let index = tokio::task::spawn_blocking(move || {
+        svc.reply(&caller, &id, r.text.as_deref(), jiff::Timestamp::now())
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
+    Ok(Json(json!({"log_index": index})))
+}
+
+/// The most a small JSON request (a decision, a reply, a key, signing in) may be, bytes.
+pub const MAX_SMALL_BODY: usize = 64 * 1024;
+
+/// A small JSON body (`application/json` only), read within [`MAX_SMALL_BODY`] and parsed
+/// into `T`, naming the field at fault.
+pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
+    _st: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<T, ApiError> {
+    if !write_type(headers)? {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "expected Content-Type application/json: one JSON object",
+        )
+        .field("Content-Type"));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_SMALL_BODY)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the request body is over {MAX_SMALL_BODY} bytes"),
+            )
+        })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let msg = e.to_string();
+        // serde names an unknown or missing field in backquotes.
+        let field = msg.split('`').nth(1).unwrap_or("body").to_string();
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", msg).field(field)
+    })
+}
+
+/// `GET /api/v1/public/incidents?from=&to=`: the public feed.
+async fn public_incidents(
+    State(st): State<Arc<AppState>>,
+    Query(p): Query<IncidentParams>,
+) -> Result<Json<Value>, ApiError> {
+    let q = p.common()?;
+    let svc = st.service.clone();
+    let items = tokio::task::spawn_blocking(move || svc.public_incidents(q.from_ms, q.to_ms))
+        .await
+        .map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })??;
+    Ok(Json(json!({
+        "incidents": items,
+        "note": "Incidents of mission days whose public report is published, as the public edition shows them: no observer, locations at the centre of a 0.01 degree cell.",
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+struct AuditParams {
+    from: Option<String>,
+    to: Option<String>,
+    account: Option<String>,
+}
+
+/// `GET /api/v1/audit?from=&to=&account=` (the chief).
+async fn audit(
+    State(st): State<Arc<AppState>>,
+    Query(p): Query<AuditParams>,
+) -> Result<Json<Value>, ApiError> {
+    let q = truceline_service::audit::AuditQuery {
+        from_ms: parse_time("from", &p.from)?,
+        to_ms: parse_time("to", &p.to)?,
+        account: p.account,
+    };
+    let svc = st.service.clone();
+    let entries = tokio::task::spawn_blocking(move || svc.audit_entries(&q))
+        .await
+        .map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })??;
+    Ok(Json(json!({"entries": entries})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyBody {
+    key: String,
+}
+
+/// `POST /api/v1/keys` `{"key": VERIFIER}`: a monitor registers one of its devices' keys.
+async fn post_key(
+    State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let k: KeyBody = json_body(&st, &headers, body).await?;
+    let svc = st.service.clone();
+    let owner = caller.name().to_string();
+    let r = tokio::task::spawn_blocking(move || svc.log.keys.register(&k.key, &owner))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    match r {
+        Ok(v) => Ok((
+            StatusCode::CREATED,
+            Json(json!({"name": v.name(), "owner": caller.name()})),
+        )
+            .into_response()),
+        Err(truceline_service::keys::RegisterError::Exists(name)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("a key named {name:?} is already registered; a key is never replaced"),
+        )
+        .field("key")),
+        Err(truceline_service::keys::RegisterError::Io(e)) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            e.to_string(),
+        )),
+        Err(e) => {
+            Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_key", e.to_string()).field("key"))
+        }
+    }
+}
+
+/// `GET /api/v1/keys`: a monitor's own device keys; every signing key for a reader.
+async fn list_keys(
+    State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Json<Value> {
+    let own = match &caller {
+        Caller::Account(p) if p.role == truceline_service::accounts::Role::Monitor => {
+            Some(p.account.clone())
+        }
+        _ => None,
+    };
+    let keys = st.service.log.keys.signing_keys(own.as_deref());
+    Json(
+        json!({"keys": keys.iter().map(|(v, o)| json!({"name": v.name(), "key": v.encode(), "owner": o})).collect::<Vec<_>>()}),
+    )
+}
+
 async fn stream(
     State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
 ) -> axum::response::Sse<
     impl sse_stream::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
 > {
     let rx = st.service.fusion.events.subscribe();
-    let s = sse_stream::from_broadcast(rx, st.closing.subscribe());
+    let s = sse_stream::from_broadcast(
+        rx,
+        st.closing.subscribe(),
+        st.service.clone(),
+        View::of(&caller),
+    );
     axum::response::Sse::new(s).keep_alive(axum::response::sse::KeepAlive::default())
 }
 
@@ -749,35 +999,59 @@ async fn stream(
 /// event, each incident merged away or withdrawn as a `removed` event with its id; a listener
 /// that falls behind is told how many it missed (`lagged`) and should read the list again.
 mod sse_stream {
+    use std::sync::Arc;
+
     use axum::response::sse::Event;
     pub use futures_util::Stream;
     use tokio::sync::broadcast;
+    use truceline_incident::IncidentRecord;
+    use truceline_service::Service;
+    use truceline_service::views::View;
 
+    /// Each change as `view` is shown it: a liaison hears only of its party's incidents, by
+    /// their shown ids, redacted; every reader hears of decisions and replies with the incident.
     pub fn from_broadcast(
         rx: broadcast::Receiver<truceline_service::Change>,
         closing: tokio::sync::watch::Receiver<bool>,
+        service: Arc<Service>,
+        view: View,
     ) -> impl Stream<Item = Result<Event, std::convert::Infallible>> {
-        futures_util::stream::unfold((rx, closing), |(mut rx, mut closing)| async move {
-            if *closing.borrow() {
-                return None;
-            }
-            let event = tokio::select! {
-                r = rx.recv() => match r {
-                    Ok(truceline_service::Change::Incident(data)) => {
-                        Event::default().event("incident").data(data)
+        futures_util::stream::unfold(
+            (rx, closing, service, view),
+            |(mut rx, mut closing, service, view)| async move {
+                loop {
+                    if *closing.borrow() {
+                        return None;
                     }
-                    Ok(truceline_service::Change::Removed(id)) => {
-                        Event::default().event("removed").data(id)
-                    }
-                    Err(broadcast::error::RecvError::Lagged(n)) => {
-                        Event::default().event("lagged").data(n.to_string())
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                },
-                _ = closing.changed() => return None,
-            };
-            Some((Ok(event), (rx, closing)))
-        })
+                    let event = tokio::select! {
+                        r = rx.recv() => match r {
+                            Ok(truceline_service::Change::Incident(data)) => {
+                                let shown = serde_json::from_str::<IncidentRecord>(&data)
+                                    .ok()
+                                    .and_then(|rec| service.incident_json(&rec, &view));
+                                match shown {
+                                    Some(v) => Event::default().event("incident").data(v.to_string()),
+                                    None => continue,
+                                }
+                            }
+                            Ok(truceline_service::Change::Removed(id)) => {
+                                let id = match view {
+                                    View::Full => id,
+                                    _ => service.public_id(&id),
+                                };
+                                Event::default().event("removed").data(id)
+                            }
+                            Err(broadcast::error::RecvError::Lagged(n)) => {
+                                Event::default().event("lagged").data(n.to_string())
+                            }
+                            Err(broadcast::error::RecvError::Closed) => return None,
+                        },
+                        _ = closing.changed() => return None,
+                    };
+                    return Some((Ok(event), (rx, closing, service, view)));
+                }
+            },
+        )
     }
 }
 
@@ -822,20 +1096,48 @@ async fn not_found(
 
 /// Serves until `shutdown` resolves, then finishes every request in flight (each answered only
 /// once durable) before returning.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+pub async fn serve<L>(
+    listener: L,
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+    Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
     let st = state.clone();
     let shutdown = async move {
         shutdown.await;
         // Event streams never end on their own; closing them lets the shutdown finish.
         let _ = st.closing.send(true);
     };
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<Peer>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// The peer's address, for the audit trail, over TCP or TLS alike.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
+
+impl
+    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
+    for Peer
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Peer {
+        Peer(*stream.remote_addr())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>>
+    for Peer
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Peer {
+        Peer(*stream.remote_addr())
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -191,8 +191,10 @@ pub(crate) struct MapParams {
 /// Every published incident in `[from, to)`, as columns.
 pub(crate) async fn incidents(
     State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<truceline_service::accounts::Caller>,
     Query(p): Query<MapParams>,
 ) -> Result<Response, ApiError> {
+    let view = truceline_service::views::View::of(&caller);
     let bound = |name: &str, v: &Option<String>| -> Result<Option<i64>, ApiError> {
         v.as_deref()
             .map(|s| {
@@ -219,7 +221,7 @@ pub(crate) async fn incidents(
         }
     };
     // Drawing 100,000 incidents takes a few hundred milliseconds: off the async workers.
-    let body = tokio::task::spawn_blocking(move || columns_body(&st, from, to, binary))
+    let body = tokio::task::spawn_blocking(move || columns_body(&st, &view, from, to, binary))
         .await
         .map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
@@ -230,22 +232,36 @@ pub(crate) async fn incidents(
 /// Every published incident in `[from, to)`, encoded; the whole set is kept for the next request.
 fn columns_body(
     st: &AppState,
+    view: &truceline_service::views::View,
     from: Option<i64>,
     to: Option<i64>,
     binary: bool,
 ) -> Result<Bytes, ApiError> {
     let published = st.service.fusion.state.read().unwrap();
-    let whole = from.is_none() && to.is_none();
+    let shown: Vec<IncidentRecord>;
+    let incidents: &[IncidentRecord] = if *view == truceline_service::views::View::Full {
+        &published.incidents
+    } else {
+        // A liaison's map: its party's incidents, redacted (ids keyed, places rounded).
+        let reviews = &st.service;
+        shown = published
+            .incidents
+            .iter()
+            .filter(|r| reviews.shows(view, r, reviews.review(&r.id).as_ref()))
+            .map(|r| st.service.redact(r))
+            .collect();
+        &shown
+    };
+    let whole = from.is_none() && to.is_none() && *view == truceline_service::views::View::Full;
     let cached = whole.then(|| &published.encoded[usize::from(binary)]);
     if let Some(body) = cached.and_then(|c| c.get()) {
         return Ok(body.clone());
     }
     // Serialised under the read lock from borrowed columns: no copy of 100,000 incidents.
-    let mut c = Columns::with_capacity(published.incidents.len());
+    let mut c = Columns::with_capacity(incidents.len());
     c.watermark = published.watermark_ms;
     c.pending = published.pending;
-    let mut timed: Vec<(i64, &IncidentRecord)> = published
-        .incidents
+    let mut timed: Vec<(i64, &IncidentRecord)> = incidents
         .iter()
         .map(|inc| (inc.time_ms(), inc))
         .filter(|(t, _)| !(from.is_some_and(|f| *t < f) || to.is_some_and(|e| *t >= e)))

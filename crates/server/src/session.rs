@@ -10,6 +10,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use truceline_service::accounts::Caller;
+use truceline_service::views::View;
+
 use crate::access::{SESSION_COOKIE, session_cookie};
 use crate::{ApiError, AppState};
 
@@ -71,16 +74,55 @@ pub async fn sign_in(State(st): State<Arc<AppState>>, req: Request) -> Result<Re
             "the name or the password is wrong (or the account is disabled)",
         )
     })?;
+    // Under TLS the cookie never travels in clear.
     let cookie = format!(
-        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        truceline_service::accounts::SESSION_MS / 1000
+        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        truceline_service::accounts::SESSION_MS / 1000,
+        if st.tls { "; Secure" } else { "" }
     );
-    let mut r = Json(json!({"account": name})).into_response();
+    let caller = st.service.session_caller(&secret).unwrap_or(Caller::Public);
+    let mut r = Json(whoami(&caller)).into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_str(&cookie).expect("the cookie is ASCII"),
     );
     Ok(r)
+}
+
+/// `GET /api/v1/session`: who the request's cookie or token signs in as, so that a page shows
+/// what its reader may use; the public (`{"account": null}`) without either.
+pub async fn who(State(st): State<Arc<AppState>>, req: Request) -> Json<serde_json::Value> {
+    let caller = if st.open {
+        Caller::Open
+    } else {
+        let bearer = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        match (bearer, session_cookie(&req)) {
+            (Some(t), _) => st.service.caller(Some(t.trim())),
+            (None, Some(c)) => st.service.session_caller(c),
+            (None, None) => Ok(Caller::Public),
+        }
+        .unwrap_or(Caller::Public)
+    };
+    Json(whoami(&caller))
+}
+
+fn whoami(caller: &Caller) -> serde_json::Value {
+    match caller {
+        Caller::Account(p) => json!({
+            "account": p.account, "role": p.role.as_str(), "party": p.party,
+            "sees_observers": View::of(caller) == View::Full,
+        }),
+        Caller::Open => {
+            json!({"account": null, "role": "open", "party": null, "sees_observers": true})
+        }
+        Caller::Public => {
+            json!({"account": null, "role": "public", "party": null, "sees_observers": false})
+        }
+    }
 }
 
 pub async fn sign_out(State(st): State<Arc<AppState>>, req: Request) -> Response {

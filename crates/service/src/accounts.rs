@@ -228,12 +228,19 @@ pub fn judge(token: &Token, account: &Account, now_ms: i64) -> Result<Principal,
     {
         return Err(AccountError::BadToken);
     }
-    Ok(Principal {
-        role: Role::parse(&account.role)?,
+    Role::parse(&account.role)?;
+    Ok(principal_of(account))
+}
+
+/// What authorisation needs of an account. A role this program does not know is read as a
+/// witness's, which may do least.
+pub fn principal_of(account: &Account) -> Principal {
+    Principal {
+        role: Role::parse(&account.role).unwrap_or(Role::Witness),
         account: account.name.clone(),
         party: account.party.clone(),
         observers: account.observers.clone(),
-    })
+    }
 }
 
 /// SHA-256 of a token's secret: what is stored and looked up.
@@ -445,12 +452,10 @@ impl Sessions {
             }
         };
         match store.account(&name)? {
-            Some(a) if !a.disabled => Ok(Principal {
-                role: Role::parse(&a.role)?,
-                account: a.name,
-                party: a.party,
-                observers: a.observers,
-            }),
+            Some(a) if !a.disabled => {
+                Role::parse(&a.role)?;
+                Ok(principal_of(&a))
+            }
             _ => Err(AccountError::BadToken),
         }
     }

@@ -89,10 +89,31 @@ pub fn log_signer(dir: &Path, given: Option<&Path>) -> Result<Signer, KeyError> 
 }
 
 /// Verifier keys by name, from `<data>/keys/*.pub`; re-read when an unknown name is asked for,
-/// so a key added while the server runs is known at its first use.
+/// so a key added while the server runs is known at its first use. A device key registered
+/// through the API by a monitor belongs to it (`<name>.owner` beside the key): it signs only
+/// for the observers that monitor may submit as.
 pub struct KeyRegistry {
     dir: PathBuf,
-    keys: RwLock<HashMap<String, Verifier>>,
+    keys: RwLock<HashMap<String, (Verifier, Option<String>)>>,
+}
+
+/// Why a key could not be registered.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("key: {0}")]
+    Parse(truceline_log::note::NoteError),
+    #[error("key: a device key is an Ed25519 signing key's verifier (0x01), not a cosigning key")]
+    Algorithm,
+    #[error(
+        "key: a key named {0:?} is already registered; a key is never replaced, name a new one"
+    )]
+    Exists(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn file_stem(name: &str) -> String {
+    name.replace('/', "_")
 }
 
 impl KeyRegistry {
@@ -113,7 +134,10 @@ impl KeyRegistry {
                 if p.extension().is_some_and(|x| x == "pub") {
                     match std::fs::read_to_string(&p).map(|t| Verifier::parse(&t)) {
                         Ok(Ok(v)) => {
-                            keys.insert(v.name().to_string(), v);
+                            let owner = std::fs::read_to_string(p.with_extension("owner"))
+                                .ok()
+                                .map(|o| o.trim().to_string());
+                            keys.insert(v.name().to_string(), (v, owner));
                         }
                         Ok(Err(e)) => {
                             tracing::warn!(file = %p.display(), error = %e, "key not loaded")
@@ -127,11 +151,70 @@ impl KeyRegistry {
     }
 
     pub fn get(&self, name: &str) -> Option<Verifier> {
+        self.get_owned(name).map(|(v, _)| v)
+    }
+
+    /// A key and the account it belongs to, if a monitor registered it.
+    pub fn get_owned(&self, name: &str) -> Option<(Verifier, Option<String>)> {
         if let Some(v) = self.keys.read().unwrap().get(name) {
             return Some(v.clone());
         }
         self.reload();
         self.keys.read().unwrap().get(name).cloned()
+    }
+
+    /// Registers a device's verifier key as `owner`'s; a name already registered is refused.
+    pub fn register(&self, key: &str, owner: &str) -> Result<Verifier, RegisterError> {
+        let v = Verifier::parse(key.trim()).map_err(RegisterError::Parse)?;
+        if v.algorithm() != Algorithm::Ed25519 {
+            return Err(RegisterError::Algorithm);
+        }
+        std::fs::create_dir_all(&self.dir)?;
+        let path = self.dir.join(format!("{}.pub", file_stem(v.name())));
+        // The owner first: a key seen without one would sign for anyone until it appears.
+        let owner_path = path.with_extension("owner");
+        // Both created new: two registrations of one name cannot both pass, nor the second
+        // change the first's owner.
+        let create = |p: &Path, text: String| -> Result<(), RegisterError> {
+            use std::io::Write;
+            if path.exists() {
+                return Err(RegisterError::Exists(v.name().to_string()));
+            }
+            let mut f = match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(p)
+            {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(RegisterError::Exists(v.name().to_string()));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            writeln!(f, "{text}")?;
+            Ok(f.sync_all()?)
+        };
+        create(&owner_path, owner.to_string())?;
+        create(&path, v.encode())?;
+        self.reload();
+        Ok(v)
+    }
+
+    /// The device keys `owner` registered, or every signing key with its owner.
+    pub fn signing_keys(&self, owner: Option<&str>) -> Vec<(Verifier, Option<String>)> {
+        self.reload();
+        let mut out: Vec<_> = self
+            .keys
+            .read()
+            .unwrap()
+            .values()
+            .filter(|(v, o)| {
+                v.algorithm() == Algorithm::Ed25519 && owner.is_none_or(|w| o.as_deref() == Some(w))
+            })
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| a.0.name().cmp(b.0.name()));
+        out
     }
 
     /// Every witness (cosigning) key.
@@ -141,8 +224,8 @@ impl KeyRegistry {
             .read()
             .unwrap()
             .values()
-            .filter(|v| v.algorithm() == Algorithm::Cosignature)
-            .cloned()
+            .filter(|(v, _)| v.algorithm() == Algorithm::Cosignature)
+            .map(|(v, _)| v.clone())
             .collect()
     }
 }

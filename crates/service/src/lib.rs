@@ -11,11 +11,14 @@
 //! Nothing here knows HTTP or SQL: it holds an `Arc<dyn Store>`.
 
 pub mod accounts;
+pub mod audit;
 pub mod evidence;
 mod growth;
 pub mod keys;
 pub mod online;
 pub mod reports;
+pub mod review;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -69,6 +72,18 @@ pub enum ServiceError {
         account: String,
         observer: String,
     },
+    /// A field of a request is not what is expected.
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    /// The caller's role may do this, but not to this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// A party replied after the deadline the mission set.
+    #[error("the deadline for a reply was {deadline}; a reply can no longer be put on the record")]
+    Deadline { deadline: String },
     #[error("no {what} has id {id:?}")]
     NotFound { what: &'static str, id: String },
     /// A report of a day still in progress cannot be published: its figures still grow.
@@ -113,6 +128,19 @@ pub struct Service {
     tokens: std::sync::RwLock<
         std::collections::HashMap<[u8; 32], (truceline_store::Token, truceline_store::Account)>,
     >,
+    /// How long a party has to reply to an incident attributed to it.
+    pub reply_window: jiff::SignedDuration,
+    /// Refuse unsigned observations (`serve --require-signatures`).
+    pub require_signatures: bool,
+    /// Decisions and replies by incident id, as kept (see [`review`]).
+    reviews: std::sync::RwLock<std::collections::HashMap<String, review::Review>>,
+    /// The key of ids shown outside the mission (see [`views`]).
+    view_key: [u8; 32],
+    /// Mission days whose public report is published (a publication is never withdrawn).
+    published_days: std::sync::RwLock<std::collections::HashSet<String>>,
+    /// Audit entries not yet kept, and the signal to keep them early.
+    audit: audit::Pending,
+    audit_flush: tokio::sync::Notify,
 }
 
 impl Service {
@@ -131,6 +159,13 @@ impl Service {
             day: DaySettings::default(),
             sessions: Default::default(),
             tokens: Default::default(),
+            reply_window: review::DEFAULT_REPLY_WINDOW,
+            require_signatures: false,
+            reviews: Default::default(),
+            view_key: views::view_key(&log.signer),
+            published_days: Default::default(),
+            audit: Default::default(),
+            audit_flush: Default::default(),
             store,
             log,
         })
@@ -147,7 +182,13 @@ impl Service {
         if let Err(e) = self.log.checkpoint_now(self.store.as_ref()) {
             tracing::warn!(error = %e, "no first checkpoint");
         }
-        let mut threads = vec![evidence::spawn_checkpoints(self.clone(), stop.clone())?];
+        if let Err(e) = self.load_reviews() {
+            tracing::error!(error = %e, "decisions and replies not read");
+        }
+        let mut threads = vec![
+            evidence::spawn_checkpoints(self.clone(), stop.clone())?,
+            audit::spawn_audit(self.clone(), stop.clone())?,
+        ];
         if fusion {
             threads.push(self.fusion.clone().spawn(self.store.clone(), stop)?);
         } else {
@@ -182,7 +223,7 @@ impl Service {
         observations: &[Observation],
     ) -> Result<truceline_store::Pending, ServiceError> {
         self.check_submitter(caller, observations)?;
-        check_signatures(observations, &self.log.keys)
+        self.check_signatures(observations)
             .map_err(|(line, error)| ServiceError::Signature { line, error })?;
         let batch: Vec<NewObservation> = observations.iter().map(NewObservation::from).collect();
         Ok(self.store.submit(batch))
@@ -321,16 +362,27 @@ fn outcome(
 
 /// Checks every signed observation against the key registry: the signature covers the
 /// observation's canonical form without `key_id` and `signature`.
-fn check_signatures(
-    observations: &[Observation],
-    keys: &KeyRegistry,
-) -> Result<(), (usize, FieldError)> {
-    for (i, o) in observations.iter().enumerate() {
-        let Some(sig) = &o.signature else { continue };
-        let line = i + 1;
-        let key = keys
-            .get(&sig.key_id)
-            .filter(|k| k.algorithm() == truceline_log::note::Algorithm::Ed25519)
+/// A key a monitor registered signs only for the observers that monitor may submit as; a
+/// deployment that requires signatures refuses an unsigned observation.
+impl Service {
+    fn check_signatures(&self, observations: &[Observation]) -> Result<(), (usize, FieldError)> {
+        for (i, o) in observations.iter().enumerate() {
+            let line = i + 1;
+            let Some(sig) = &o.signature else {
+                if self.require_signatures {
+                    return Err((
+                        line,
+                        FieldError::new(
+                            "signature",
+                            "this deployment requires every observation signed by its device's registered key (key_id, signature)",
+                        ),
+                    ));
+                }
+                continue;
+            };
+            let (key, owner) = self.log.keys
+            .get_owned(&sig.key_id)
+            .filter(|(k, _)| k.algorithm() == truceline_log::note::Algorithm::Ed25519)
             .ok_or_else(|| {
                 (
                     line,
@@ -343,22 +395,43 @@ fn check_signatures(
                     ),
                 )
             })?;
-        let payload = truceline_observation::signed_payload(&o.canonical);
-        let raw =
-            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig.signature)
-                .unwrap_or_default();
-        if !key.verify_bytes(&payload, &raw) {
-            return Err((
-                line,
-                FieldError::new(
-                    "signature",
-                    format!(
-                        "does not verify with key {:?} over the canonical form of the other fields",
-                        sig.key_id
+            if let Some(owner) = owner {
+                let bound = match self.store.account(&owner) {
+                    Ok(Some(a)) => {
+                        !a.disabled && accounts::principal_of(&a).may_submit_as(&o.observer)
+                    }
+                    _ => false,
+                };
+                if !bound {
+                    return Err((
+                        line,
+                        FieldError::new(
+                            "key_id",
+                            format!(
+                                "key {:?} belongs to account {owner:?}, which may not submit as observer {:?}",
+                                sig.key_id, o.observer
+                            ),
+                        ),
+                    ));
+                }
+            }
+            let payload = truceline_observation::signed_payload(&o.canonical);
+            let raw =
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig.signature)
+                    .unwrap_or_default();
+            if !key.verify_bytes(&payload, &raw) {
+                return Err((
+                    line,
+                    FieldError::new(
+                        "signature",
+                        format!(
+                            "does not verify with key {:?} over the canonical form of the other fields",
+                            sig.key_id
+                        ),
                     ),
-                ),
-            ));
+                ));
+            }
         }
+        Ok(())
     }
-    Ok(())
 }

@@ -37,7 +37,7 @@ mod verify;
 
 use std::time::Duration;
 
-pub use log::{AGREEMENT, OBSERVATION, REPORT};
+pub use log::{AGREEMENT, OBSERVATION, RECORD_KINDS, REPORT};
 pub use sqlite::{SqliteStore, configure_writer};
 pub use truceline_incident::IncidentRecord;
 pub use truceline_log::Hash;
@@ -459,11 +459,58 @@ pub trait AccountStore: Send + Sync {
     fn tokens(&self, account: Option<&str>) -> Result<Vec<Token>, StoreError>;
 }
 
+/// A record the mission keeps in the evidence log besides observations and reports: analysts'
+/// decisions, parties' replies, batches of the audit trail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecord {
+    /// What it is: one of [`RECORD_KINDS`].
+    pub kind: String,
+    /// What it is about (an incident id), if anything.
+    pub subject: Option<String>,
+    /// The account that made it.
+    pub account: String,
+    pub time_ms: i64,
+    /// Canonical JSON (RFC 8785): what is logged.
+    pub record: Vec<u8>,
+}
+
+/// A kept record, with its leaf.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub kind: String,
+    pub subject: Option<String>,
+    pub account: String,
+    pub time_ms: i64,
+    pub record: Vec<u8>,
+    pub log_index: u64,
+}
+
+/// Which records are kept: `(kind, subject or any, [from_ms, to_ms))`.
+#[derive(Debug, Clone, Default)]
+pub struct RecordQuery<'a> {
+    pub kind: &'a str,
+    pub subject: Option<&'a str>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+/// The mission's records other than observations, each a log leaf.
+pub trait RecordStore: Send + Sync {
+    /// Keeps and logs records in one commit, in order; returns their log indices.
+    fn append_records(&self, records: Vec<NewRecord>) -> Result<Vec<u64>, StoreError>;
+    /// Records of one kind, oldest first.
+    fn records(&self, q: &RecordQuery<'_>) -> Result<Vec<StoredRecord>, StoreError>;
+}
+
 /// A whole store: every role. What the service holds; each part of it asks only for the role
 /// it needs.
-pub trait Store: ObservationStore + LogStore + IncidentStore + ReportStore + AccountStore {}
+pub trait Store:
+    ObservationStore + LogStore + IncidentStore + ReportStore + AccountStore + RecordStore
+{
+}
 
-impl<T: ObservationStore + LogStore + IncidentStore + ReportStore + AccountStore + ?Sized> Store
-    for T
+impl<
+    T: ObservationStore + LogStore + IncidentStore + ReportStore + AccountStore + RecordStore + ?Sized,
+> Store for T
 {
 }

@@ -15,6 +15,8 @@ use crate::StoreError;
 pub const OBSERVATION: &str = "observation";
 pub const AGREEMENT: &str = "agreement";
 pub const REPORT: &str = "report";
+/// Kinds of the records in the `records` table (see [`crate::RecordStore`]).
+pub const RECORD_KINDS: &[&str] = &["decision", "reply", "audit"];
 
 /// Appends a record's leaf to `frontier`; returns the row's hashes.
 pub(crate) fn leaf_row(frontier: &mut Frontier, kind: &str, canonical: &[u8]) -> Vec<u8> {
@@ -298,6 +300,10 @@ pub(crate) fn record_bytes(
             .transpose(),
         REPORT => Ok(conn
             .prepare_cached("SELECT record FROM reports WHERE id = ?1")?
+            .query_row([record], |r| r.get::<_, Vec<u8>>(0))
+            .optional()?),
+        k if RECORD_KINDS.contains(&k) => Ok(conn
+            .prepare_cached("SELECT record FROM records WHERE id = ?1")?
             .query_row([record], |r| r.get::<_, Vec<u8>>(0))
             .optional()?),
         other => Err(StoreError::Inconsistent(format!(

@@ -106,6 +106,19 @@ pub const MIGRATIONS: &[&str] = &[
          expires_ms INTEGER,
          revoked_ms INTEGER
      );",
+    // 5: the mission's other logged records (decisions, replies, audit batches), one table
+    // whatever their kind: each is canonical JSON and a leaf, found by kind and subject.
+    "CREATE TABLE records (
+         id INTEGER PRIMARY KEY,
+         kind TEXT NOT NULL,
+         subject TEXT,
+         account TEXT NOT NULL,
+         time_ms INTEGER NOT NULL,
+         record BLOB NOT NULL,             -- canonical JSON, as logged
+         log_index INTEGER NOT NULL
+     );
+     CREATE INDEX records_subject ON records(kind, subject, time_ms);
+     CREATE INDEX records_time ON records(kind, time_ms);",
 ];
 
 /// The schema version this program writes.

@@ -6,11 +6,13 @@ mod accounts;
 mod incidents;
 mod log_store;
 mod observations;
+mod records;
 mod reports;
 
 use accounts::write_accounts;
 use incidents::write_incidents;
 use observations::{insert_agreement, insert_batch};
+use records::insert_records;
 use reports::insert_report;
 
 use std::path::Path;
@@ -40,6 +42,7 @@ enum Job {
     Incidents(IncidentWrite, oneshot::Sender<Result<u64, StoreError>>),
     Report(PublishedReport, oneshot::Sender<Result<u64, StoreError>>),
     Accounts(Box<AccountWrite>, oneshot::Sender<Result<u64, StoreError>>),
+    Records(Vec<NewRecord>, oneshot::Sender<Result<u64, StoreError>>),
 }
 
 /// The log's committed size and root, as the writer last left them.
@@ -167,6 +170,7 @@ impl SqliteStore {
                 Job::Incidents(_, r)
                 | Job::Report(_, r)
                 | Job::Accounts(_, r)
+                | Job::Records(_, r)
                 | Job::Agreement(_, r)
                 | Job::Checkpoint(_, _, r) => {
                     let _ = r.send(Err(StoreError::Closed));
@@ -316,7 +320,8 @@ fn writer_loop(
                         | (Job::Checkpoint(_, _, reply), JobResult::Agreement(r))
                         | (Job::Incidents(_, reply), JobResult::Agreement(r))
                         | (Job::Report(_, reply), JobResult::Agreement(r))
-                        | (Job::Accounts(_, reply), JobResult::Agreement(r)) => {
+                        | (Job::Accounts(_, reply), JobResult::Agreement(r))
+                        | (Job::Records(_, reply), JobResult::Agreement(r)) => {
                             let _ = reply.send(r);
                         }
                         _ => unreachable!("results are in job order"),
@@ -338,6 +343,7 @@ fn writer_loop(
                         | Job::Checkpoint(_, _, reply)
                         | Job::Incidents(_, reply)
                         | Job::Report(_, reply)
+                        | Job::Records(_, reply)
                         | Job::Accounts(_, reply) => {
                             let _ = reply.send(Err(err()));
                         }
@@ -353,6 +359,7 @@ fn job_rows(j: &Job) -> usize {
         Job::Observations(b, _) => b.len(),
         Job::Agreement(..) | Job::Checkpoint(..) | Job::Report(..) | Job::Accounts(..) => 1,
         Job::Incidents(w, _) => w.upsert.len() + w.remove.len(),
+        Job::Records(r, _) => r.len(),
     }
 }
 
@@ -417,6 +424,16 @@ fn commit_group(
                 let r = write_accounts(&sp, w);
                 finish(sp, r.is_ok())?;
                 JobResult::Agreement(r.map(|()| 0))
+            }
+            Job::Records(recs, _) => {
+                let sp = tx.savepoint()?;
+                let mark = frontier.clone();
+                let r = insert_records(&sp, recs, frontier);
+                if r.is_err() {
+                    *frontier = mark;
+                }
+                finish(sp, r.is_ok())?;
+                JobResult::Agreement(r)
             }
             Job::Report(rep, _) => {
                 let sp = tx.savepoint()?;

@@ -1,0 +1,432 @@
+//! What each role is shown and may record (SPEC 5), against a real server over a simulated
+//! morning: the liaison view and the public feed give no observer's identity or position,
+//! analysts' decisions and parties' replies are log records shown with the incident and in the
+//! daily report, and every write, restricted read and refusal is in the audit trail.
+
+mod common;
+use common::*;
+
+use serde_json::{Value, json};
+
+const DATE: &str = "2026-11-24";
+
+fn call(base: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let url = format!("{base}{path}");
+    let r = match body {
+        Some(b) => with_token(agent().post(&url), Some(token))
+            .header("Content-Type", "application/json")
+            .send(b.to_string()),
+        None if method == "GET" => with_token(agent().get(&url), Some(token)).call(),
+        None => unreachable!(),
+    };
+    let mut r = r.unwrap();
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// Observer ids and the positions they reported from, as JSON writes their numbers.
+fn observers(obs: &str) -> (Vec<String>, Vec<String>) {
+    let mut ids = std::collections::BTreeSet::new();
+    let mut places = std::collections::BTreeSet::new();
+    for line in obs.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        ids.insert(v["observer"].as_str().unwrap().to_string());
+        for k in ["lon", "lat"] {
+            if let Some(x) = v["observer_position"][k].as_f64() {
+                places.insert(Value::from(x).to_string());
+            }
+        }
+        // Observation ids name their observer too.
+        ids.insert(v["id"].as_str().unwrap().to_string());
+    }
+    (ids.into_iter().collect(), places.into_iter().collect())
+}
+
+/// Fails if `text` names any observer or observation, or gives any observer's position.
+fn assert_no_observer(what: &str, text: &str, ids: &[String], places: &[String]) {
+    // As a word: a short observer id ("ac15") can be a run of hex digits in a keyed id.
+    let words: std::collections::HashSet<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .collect();
+    for id in ids {
+        assert!(!words.contains(id.as_str()), "{what} names {id}");
+    }
+    for p in places {
+        assert!(
+            !text.contains(p.as_str()),
+            "{what} gives an observer's position {p}"
+        );
+    }
+}
+
+#[test]
+fn liaison_view_public_feed_decisions_replies_and_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let obs = dir.path().join("obs.ndjson");
+    let a = agreement();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&[
+        "simulate",
+        "--agreement",
+        a.to_str().unwrap(),
+        "--seed",
+        "5",
+        "--hours",
+        "5",
+        "--start",
+        "2026-11-24T07:00:00Z",
+        "--fire-missions-per-hour",
+        "10",
+        "--observations",
+        obs.to_str().unwrap(),
+        "--truth",
+        dir.path().join("truth.ndjson").to_str().unwrap(),
+    ]);
+    run(&[
+        "import",
+        obs.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--agreement",
+        a.to_str().unwrap(),
+    ]);
+    let (ids, places) = observers(&std::fs::read_to_string(&obs).unwrap());
+    assert!(ids.len() > 10 && places.len() > 10);
+    // The scenario's day is past: a long reply window keeps its incidents open to replies.
+    let server = serve(&data, &["--reply-hours", "1000000"]);
+    let t = server.tokens.clone().unwrap();
+    let base = &server.base;
+
+    // The analyst's view: whole, once fusion has published.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let full = loop {
+        let (s, v) = call(
+            base,
+            "GET",
+            "/api/v1/incidents?limit=1000",
+            &t.analyst,
+            None,
+        );
+        assert_eq!(s, 200, "{v}");
+        if !v["incidents"].as_array().unwrap().is_empty() {
+            break v["incidents"].as_array().unwrap().clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing fused");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let party_of = |i: &Value| i["attribution"]["party"].as_str().map(str::to_string);
+    let ours: Vec<&Value> = full
+        .iter()
+        .filter(|i| party_of(i).as_deref() == Some("ua"))
+        .collect();
+    let theirs: Vec<&Value> = full
+        .iter()
+        .filter(|i| party_of(i).as_deref() == Some("ru") && i["control"] != "ua")
+        .collect();
+    assert!(
+        !ours.is_empty() && !theirs.is_empty(),
+        "the scenario attributes to both parties"
+    );
+
+    // The liaison of "ua": its party's incidents only, redacted.
+    let (s, lv) = call(
+        base,
+        "GET",
+        "/api/v1/incidents?limit=1000",
+        &t.liaison,
+        None,
+    );
+    assert_eq!(s, 200);
+    let shown = lv["incidents"].as_array().unwrap();
+    let expected = full
+        .iter()
+        .filter(|i| party_of(i).as_deref() == Some("ua") || i["control"] == "ua")
+        .count();
+    assert_eq!(shown.len(), expected);
+    for i in shown {
+        assert!(i["id"].as_str().unwrap().starts_with("pi-"), "{i}");
+        assert_eq!(i["observations"], json!([]));
+        assert!(i["reply_deadline"].is_string() || i["review"]["reply_party"].is_null());
+    }
+    assert_no_observer("the liaison's list", &lv.to_string(), &ids, &places);
+    let mine = shown
+        .iter()
+        .find(|i| i["attribution"]["party"] == "ua")
+        .unwrap()
+        .clone();
+    let pid = mine["id"].as_str().unwrap().to_string();
+    let (s, one) = call(
+        base,
+        "GET",
+        &format!("/api/v1/incidents/{pid}"),
+        &t.liaison,
+        None,
+    );
+    assert_eq!(s, 200);
+    assert!(one.get("observation_records").is_none() && one.get("proof").is_none());
+    assert_no_observer("the liaison's incident", &one.to_string(), &ids, &places);
+    // A real id says nothing to a liaison; another party's incident is not shown.
+    let real = ours[0]["id"].as_str().unwrap();
+    assert_eq!(
+        call(
+            base,
+            "GET",
+            &format!("/api/v1/incidents/{real}"),
+            &t.liaison,
+            None
+        )
+        .0,
+        404
+    );
+    let (s, map) = {
+        let mut r = with_token(
+            agent().get(format!("{base}/api/v1/map/incidents")),
+            Some(&t.liaison),
+        )
+        .call()
+        .unwrap();
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+    };
+    assert_eq!(s, 200);
+    assert_no_observer("the liaison's map", &map, &ids, &places);
+
+    // Replies: to its own party's incident, on the record; not to another's.
+    let (s, r) = call(
+        base,
+        "POST",
+        &format!("/api/v1/incidents/{pid}/replies"),
+        &t.liaison,
+        Some(json!({"text": "Our units did not fire at that time."})),
+    );
+    assert_eq!(s, 200, "{r}");
+    let reply_index = r["log_index"].as_u64().unwrap();
+    let their_pid = {
+        // The shown id of an incident of the other party, from the public feed later; here,
+        // from the analysts' decision below that moves one to "ua" and back.
+        theirs[0]["id"].as_str().unwrap().to_string()
+    };
+    let (s, r) = call(
+        base,
+        "POST",
+        &format!("/api/v1/incidents/{their_pid}/replies"),
+        &t.liaison,
+        Some(json!({"text": "not ours"})),
+    );
+    assert_eq!(s, 403, "{r}");
+    let (s, r) = call(
+        base,
+        "POST",
+        &format!("/api/v1/incidents/{pid}/replies"),
+        &t.liaison,
+        Some(json!({"text": ""})),
+    );
+    assert_eq!(
+        (s, r["error"]["field"].as_str()),
+        (400, Some("text")),
+        "{r}"
+    );
+
+    // Decisions: refused without what they need, kept when complete, and shown.
+    let decide = |id: &str, body: Value| {
+        call(
+            base,
+            "POST",
+            &format!("/api/v1/incidents/{id}/decisions"),
+            &t.analyst,
+            Some(body),
+        )
+    };
+    let (s, r) = decide(&their_pid, json!({"decision": "attribute", "party": "ua"}));
+    assert_eq!(
+        (s, r["error"]["field"].as_str()),
+        (400, Some("basis")),
+        "{r}"
+    );
+    let (s, r) = decide(
+        &their_pid,
+        json!({"decision": "attribute", "party": "xx", "basis": "b"}),
+    );
+    assert_eq!(
+        (s, r["error"]["field"].as_str()),
+        (400, Some("party")),
+        "{r}"
+    );
+    let (s, r) = decide(&their_pid, json!({"decision": "confirm", "party": "ua"}));
+    assert_eq!(
+        (s, r["error"]["field"].as_str()),
+        (400, Some("party")),
+        "{r}"
+    );
+    let (s, r) = decide(
+        &their_pid,
+        json!({"decision": "attribute", "party": "ua", "basis": "crater analysis by the mission's team"}),
+    );
+    assert_eq!(s, 200, "{r}");
+    let decision_index = r["log_index"].as_u64().unwrap();
+    let (s, inc) = call(
+        base,
+        "GET",
+        &format!("/api/v1/incidents/{their_pid}"),
+        &t.analyst,
+        None,
+    );
+    assert_eq!(s, 200);
+    assert_eq!(inc["review"]["status"], "attributed");
+    assert_eq!(inc["review"]["party"], "ua");
+    assert_eq!(inc["review"]["decisions"][0]["account"], "ana");
+    // Now the liaison sees it (attributed to its party), and may reply.
+    let (_, lv) = call(
+        base,
+        "GET",
+        "/api/v1/incidents?limit=1000",
+        &t.liaison,
+        None,
+    );
+    let moved = lv["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["review"]["status"] == "attributed")
+        .expect("the incident attributed by the analysts is shown to the party")
+        .clone();
+    assert!(
+        moved["review"]["decisions"][0].get("account").is_none(),
+        "{moved}"
+    );
+    let moved_id = moved["id"].as_str().unwrap();
+    let (s, _) = call(
+        base,
+        "POST",
+        &format!("/api/v1/incidents/{moved_id}/replies"),
+        &t.liaison,
+        Some(json!({"text": "We dispute the crater analysis."})),
+    );
+    assert_eq!(s, 200);
+
+    // Both are log records, readable by the mission and verifiable like any leaf.
+    let (s, entries) = call(
+        base,
+        "GET",
+        &format!(
+            "/api/v1/log/entries?start={reply_index}&end={}",
+            decision_index + 1
+        ),
+        &t.chief,
+        None,
+    );
+    assert_eq!(s, 200, "{entries}");
+    use base64::Engine;
+    let leaves: Vec<Value> = entries["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let b = base64::engine::general_purpose::STANDARD
+                .decode(e.as_str().unwrap())
+                .unwrap();
+            serde_json::from_slice(&b).unwrap()
+        })
+        .collect();
+    assert_eq!(leaves[0]["reply"]["text"], "Our units did not fire at that time.");
+    assert_eq!(leaves[0]["reply"]["party"], "ua");
+    assert_eq!(leaves.last().unwrap()["decision"]["decision"], "attribute");
+
+    // The public feed: nothing before the day's public report is published, then its incidents.
+    let (s, feed) = call(base, "GET", "/api/v1/public/incidents", "", None);
+    assert_eq!(s, 200);
+    assert_eq!(feed["incidents"], json!([]));
+    let (s, r) = call(
+        base,
+        "POST",
+        &format!("/api/v1/reports/daily/{DATE}/publish?audience=public"),
+        &t.chief,
+        Some(json!({})),
+    );
+    assert_eq!(s, 201, "{r}");
+    let (s, feed) = call(base, "GET", "/api/v1/public/incidents", "", None);
+    assert_eq!(s, 200);
+    let items = feed["incidents"].as_array().unwrap();
+    assert_eq!(items.len(), full.len());
+    assert!(items.iter().all(|i| i["mission_day"] == DATE));
+    assert_no_observer("the public feed", &feed.to_string(), &ids, &places);
+
+    // The report lists the replies.
+    let (s, rep) = call(
+        base,
+        "GET",
+        &format!("/api/v1/reports/daily/{DATE}?format=json&audience=public"),
+        "",
+        None,
+    );
+    assert_eq!(s, 200);
+    let replies = rep["replies"].as_array().unwrap();
+    assert!(
+        replies
+            .iter()
+            .any(|r| r["replies"][0]["text"] == "Our units did not fire at that time."),
+        "{replies:?}"
+    );
+    assert!(
+        rep["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["review"] == "attributed")
+    );
+
+    // The audit trail: the reply, a refusal, a restricted read — for the chief only.
+    let (s, audit) = call(base, "GET", "/api/v1/audit?account=lia", &t.chief, None);
+    assert_eq!(s, 200);
+    let entries = audit["entries"].as_array().unwrap();
+    let has = |method: &str, path: &str, status: u16| {
+        entries.iter().any(|e| {
+            e["method"] == method
+                && e["path"].as_str().unwrap().starts_with(path)
+                && e["status"] == status
+                && e["role"] == "liaison"
+                && e["remote"].as_str().unwrap().starts_with("127.0.0.1:")
+        })
+    };
+    assert!(
+        has("POST", &format!("/api/v1/incidents/{pid}/replies"), 200),
+        "{entries:#?}"
+    );
+    assert!(has(
+        "POST",
+        &format!("/api/v1/incidents/{their_pid}/replies"),
+        403
+    ));
+    assert!(has("GET", "/api/v1/incidents?limit=1000", 200));
+    assert!(entries.iter().all(|e| e["account"] == "lia"));
+    assert_eq!(call(base, "GET", "/api/v1/audit", &t.analyst, None).0, 403);
+    // And from the command line, beside the running server.
+    let out = run(&[
+        "audit",
+        "--data",
+        data.to_str().unwrap(),
+        "--account",
+        "ana",
+        "--json",
+    ]);
+    assert!(
+        out.lines()
+            .any(|l| l.contains("/decisions") && l.contains("\"status\":200")),
+        "{out}"
+    );
+}

@@ -1,0 +1,116 @@
+//! Analysts' decisions on an incident and the parties' replies to it (SPEC 5), as logged.
+//!
+//! Both are records of the evidence log, made by an account at a time: a decision (`confirm`,
+//! `reject` as a false alarm, `attribute` to a party on a stated basis), and a reply by the
+//! liaison of the party an incident is attributed to. Nothing is edited: a later decision
+//! stands over an earlier one, and every one is kept and shown.
+//!
+//! ```
+//! use truceline_incident::review::{Entry, Review, Verdict};
+//!
+//! let at = |t: &str| t.parse::<jiff::Timestamp>().unwrap();
+//! let d = |v, party: Option<&str>, t| Entry {
+//!     account: "ana".into(), basis: Some("crater analysis".into()), decision: Some(v),
+//!     incident: "inc-1".into(), party: party.map(str::to_string), text: None, time: at(t),
+//!     log_index: 0,
+//! };
+//! let mut r = Review::default();
+//! r.decisions.push(d(Verdict::Attribute, Some("ru"), "2026-11-25T10:00:00Z"));
+//! assert_eq!((r.status(), r.party()), ("attributed", Some("ru")));
+//! r.decisions.push(d(Verdict::Reject, None, "2026-11-25T11:00:00Z"));
+//! assert_eq!((r.status(), r.party()), ("rejected", None));
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::IncidentRecord;
+
+/// What an analyst decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Confirm,
+    Reject,
+    Attribute,
+}
+
+/// A decision or a reply as logged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub account: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub basis: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub decision: Option<Verdict>,
+    pub incident: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub party: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub text: Option<String>,
+    #[serde(with = "crate::timestamp")]
+    pub time: jiff::Timestamp,
+    #[serde(skip)]
+    pub log_index: u64,
+}
+
+/// The decisions and replies on one incident, oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct Review {
+    pub decisions: Vec<Entry>,
+    pub replies: Vec<Entry>,
+}
+
+impl Review {
+    /// `unreviewed`, or what the latest decision made it: `confirmed`, `rejected`, `attributed`.
+    pub fn status(&self) -> &'static str {
+        match self.decisions.last().and_then(|d| d.decision) {
+            None => "unreviewed",
+            Some(Verdict::Confirm) => "confirmed",
+            Some(Verdict::Reject) => "rejected",
+            Some(Verdict::Attribute) => "attributed",
+        }
+    }
+
+    /// The party the analysts attributed it to, if the latest attribution stands.
+    pub fn party(&self) -> Option<&str> {
+        match self.decisions.last()?.decision? {
+            Verdict::Reject => None,
+            _ => self
+                .decisions
+                .iter()
+                .rev()
+                .find(|d| d.decision == Some(Verdict::Attribute))?
+                .party
+                .as_deref(),
+        }
+    }
+
+    /// Until when the attributed party may reply to `rec`: `window` after the incident ends,
+    /// or after the decision that attributed it, whichever is later.
+    pub fn reply_deadline(
+        &self,
+        rec: &IncidentRecord,
+        window: jiff::SignedDuration,
+    ) -> jiff::Timestamp {
+        let ended = rec.time_end.unwrap_or(rec.time);
+        let attributed = self
+            .decisions
+            .iter()
+            .rev()
+            .find(|d| d.decision == Some(Verdict::Attribute))
+            .map(|d| d.time);
+        let from = attributed.map_or(ended, |a| a.max(ended));
+        from.saturating_add(window).unwrap_or(jiff::Timestamp::MAX)
+    }
+
+    /// The party that may reply: the analysts' attribution if one stands, else assessment's.
+    pub fn reply_party<'a>(review: Option<&'a Review>, rec: &'a IncidentRecord) -> Option<&'a str> {
+        match review {
+            Some(r) if !r.decisions.is_empty() => r.party().or_else(|| {
+                // Confirmed without an attribution of its own: assessment's stands.
+                (r.status() == "confirmed").then(|| rec.party()).flatten()
+            }),
+            _ => rec.party(),
+        }
+    }
+}

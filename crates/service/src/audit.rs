@@ -1,0 +1,183 @@
+//! The audit trail (SPEC 5): one entry per write, per read of restricted data and per refusal,
+//! kept in the evidence log so that nobody can edit it afterwards.
+//!
+//! Entries are gathered in memory and kept as one `audit` record (a log leaf) every
+//! [`AUDIT_FLUSH`], or sooner when [`AUDIT_BATCH`] are waiting, and at shutdown: one leaf a
+//! second rather than one per request, so that auditing every observation's request does not
+//! double the log. The price is that a crash loses the entries of the last interval at most
+//! (the writes they describe are durable and logged themselves).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use truceline_store::{NewRecord, RecordQuery, RecordStore};
+
+use crate::{Service, ServiceError};
+
+/// How often gathered entries are kept.
+pub const AUDIT_FLUSH: Duration = Duration::from_secs(2);
+/// Most entries in one record.
+pub const AUDIT_BATCH: usize = 5000;
+/// The longest path kept, characters (a query string can be long).
+const MAX_PATH: usize = 512;
+
+/// One audited request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// The account's name; `-` for the public, `open` for the demonstration.
+    pub account: String,
+    pub method: String,
+    /// The path and query asked for.
+    pub path: String,
+    /// The peer's address, as the server saw it.
+    pub remote: String,
+    /// The account's role; `public` or `open` without one.
+    pub role: String,
+    pub status: u16,
+    #[serde(with = "truceline_incident::timestamp")]
+    pub time: jiff::Timestamp,
+}
+
+/// A batch as logged.
+#[derive(Debug, Serialize, Deserialize)]
+struct Batch {
+    entries: Vec<AuditEntry>,
+}
+
+/// Which entries to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub account: Option<String>,
+}
+
+/// Entries not yet kept.
+#[derive(Debug, Default)]
+pub struct Pending(Mutex<Vec<AuditEntry>>);
+
+impl Service {
+    /// Records one audited request; kept with the next batch.
+    pub fn audit(&self, mut e: AuditEntry) {
+        if e.path.len() > MAX_PATH {
+            let mut cut = MAX_PATH;
+            while !e.path.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            e.path.truncate(cut);
+        }
+        let full = {
+            let mut p = self.audit.0.lock().unwrap();
+            p.push(e);
+            p.len() >= AUDIT_BATCH
+        };
+        if full {
+            self.audit_flush.notify_one();
+        }
+    }
+
+    /// Keeps every gathered entry in the log; returns how many. Blocking.
+    pub fn flush_audit(&self) -> Result<usize, ServiceError> {
+        let entries = std::mem::take(&mut *self.audit.0.lock().unwrap());
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        let n = entries.len();
+        let mut records = Vec::new();
+        for chunk in entries.chunks(AUDIT_BATCH) {
+            let last = chunk.last().expect("chunks are not empty");
+            let record = serde_jcs::to_vec(&Batch {
+                entries: chunk.to_vec(),
+            })
+            .map_err(|e| truceline_store::StoreError::Inconsistent(e.to_string()))?;
+            records.push(NewRecord {
+                kind: "audit".into(),
+                subject: None,
+                account: "-".into(),
+                // A batch is found by its last entry's time; its first is at most one
+                // interval earlier (see `audit_entries`).
+                time_ms: last.time.as_millisecond(),
+                record,
+            });
+        }
+        if let Err(e) = self.store.append_records(records) {
+            // Put them back for the next attempt rather than lose them.
+            let mut p = self.audit.0.lock().unwrap();
+            let later = std::mem::replace(&mut *p, entries);
+            p.extend(later);
+            return Err(e.into());
+        }
+        Ok(n)
+    }
+
+    /// Audit entries in `[from, to)` of one account or all, oldest first; what is gathered is
+    /// kept first, so the answer is complete up to now. Blocking.
+    pub fn audit_entries(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, ServiceError> {
+        self.flush_audit()?;
+        Ok(read_audit(self.store.as_ref(), q)?)
+    }
+}
+
+/// Audit entries kept in `store` in `[from, to)`, of one account or all, oldest first (for a
+/// server's `GET /audit` and for `truceline audit` on a data directory).
+pub fn read_audit(
+    store: &dyn RecordStore,
+    q: &AuditQuery,
+) -> Result<Vec<AuditEntry>, truceline_store::StoreError> {
+    // Batches are found by their last entry; one whose last entry is after `to` may start
+    // before it, by at most a flush interval (more if the store stalled: ten minutes).
+    let slack = 600_000;
+    let records = store.records(&RecordQuery {
+        kind: "audit",
+        subject: None,
+        from_ms: q.from_ms,
+        to_ms: q.to_ms.map(|t| t.saturating_add(slack)),
+    })?;
+    let mut out = Vec::new();
+    for r in records {
+        let Ok(batch) = serde_json::from_slice::<Batch>(&r.record) else {
+            tracing::warn!(log_index = r.log_index, "an audit record not read");
+            continue;
+        };
+        out.extend(batch.entries.into_iter().filter(|e| {
+            let t = e.time.as_millisecond();
+            q.from_ms.is_none_or(|f| t >= f)
+                && q.to_ms.is_none_or(|to| t < to)
+                && q.account.as_deref().is_none_or(|a| e.account == a)
+        }));
+    }
+    Ok(out)
+}
+
+/// Keeps gathered entries every [`AUDIT_FLUSH`] (or when a batch fills) until `stop`, then
+/// the last of them.
+pub(crate) fn spawn_audit(
+    service: std::sync::Arc<Service>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("audit".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .expect("a timer runtime");
+            rt.block_on(async {
+                loop {
+                    let stopping = tokio::select! {
+                        _ = tokio::time::sleep(AUDIT_FLUSH) => false,
+                        _ = service.audit_flush.notified() => false,
+                        _ = stop.changed() => true,
+                    };
+                    // This thread is the audit's own: the store's answer is waited for here.
+                    if let Err(e) = service.flush_audit() {
+                        tracing::error!(error = %e, "audit entries not kept yet; retrying");
+                    }
+                    if stopping || *stop.borrow() {
+                        break;
+                    }
+                }
+            })
+        })
+}

@@ -1,0 +1,190 @@
+//! What each reader is shown of an incident (SPEC 5).
+//!
+//! The mission's readers (analysts, the chief) see incidents whole. Everyone else — a party's
+//! liaison, the public feed — sees them as the public edition of a report does: no observation
+//! ids, no observer, the location moved to the centre of a 0.01° cell with its ellipse widened
+//! ([`truceline_incident::public_location`]), and an incident id that does not embed an
+//! observation's (fusion names an incident after its first observation, which names its
+//! observer). That id is a keyed hash: the key is derived from the log's private key, so it is
+//! stable across restarts, and nobody without it can test guesses of observation ids against it.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use truceline_incident::IncidentRecord;
+
+use crate::accounts::{Caller, Role};
+use crate::review::{Review, ReviewView};
+use crate::{Service, ServiceError};
+
+/// How much of an incident a caller is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    /// Whole: the mission's readers, and the open demonstration.
+    Full,
+    /// Incidents attributed to or located in this party's area, as the public edition shows
+    /// them.
+    Liaison(String),
+    /// Incidents of days whose report is published, as the public edition shows them.
+    Public,
+}
+
+impl View {
+    pub fn of(caller: &Caller) -> View {
+        match caller {
+            Caller::Open => View::Full,
+            Caller::Account(p) => match (p.role, &p.party) {
+                (Role::Analyst | Role::Chief, _) => View::Full,
+                (Role::Liaison, Some(party)) => View::Liaison(party.clone()),
+                _ => View::Public,
+            },
+            Caller::Public => View::Public,
+        }
+    }
+}
+
+/// The key of the ids shown outside the mission, from the log's private key.
+pub(crate) fn view_key(signer: &truceline_log::note::Signer) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"truceline/incident-view-id/v1\n");
+    h.update(signer.encode().as_bytes());
+    h.finalize().into()
+}
+
+impl Service {
+    /// The id an incident is shown under outside the mission: `pi-` and 16 hex digits of a
+    /// keyed SHA-256 of its id.
+    pub fn public_id(&self, id: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(self.view_key);
+        h.update(id.as_bytes());
+        let d = h.finalize();
+        let mut out = String::with_capacity(19);
+        out.push_str("pi-");
+        for b in &d[..8] {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out
+    }
+
+    /// Whether `view` may see `rec` (the public view is judged by day: [`Service::published`]).
+    pub fn shows(&self, view: &View, rec: &IncidentRecord, review: Option<&Review>) -> bool {
+        match view {
+            View::Full | View::Public => true,
+            View::Liaison(party) => {
+                Review::reply_party(review, rec) == Some(party.as_str())
+                    || rec.control.as_deref() == Some(party.as_str())
+            }
+        }
+    }
+
+    /// `rec` as shown outside the mission: its id keyed, its observations gone, its place
+    /// rounded, incidents its basis cites named by their shown ids.
+    pub fn redact(&self, rec: &IncidentRecord) -> IncidentRecord {
+        let (location, ellipse) =
+            truceline_incident::public_location(rec.location, rec.error_ellipse_m);
+        let mut r = rec.clone();
+        r.id = self.public_id(&rec.id);
+        r.observations.clear();
+        r.location = location;
+        r.error_ellipse_m = Some(ellipse);
+        r.attribution.basis = self.redact_text(&rec.attribution.basis);
+        r
+    }
+
+    /// A text with every incident id in it replaced by its shown id.
+    pub fn redact_text(&self, text: &str) -> String {
+        text.split(' ')
+            .map(|w| {
+                let id = w.trim_end_matches([',', ';', ':', '.', ')']);
+                if id.starts_with("inc-") {
+                    format!("{}{}", self.public_id(id), &w[id.len()..])
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// An incident as `view` is shown it, with the analysts' decisions and the parties'
+    /// replies; `None` if the view may not see it.
+    pub fn incident_json(&self, rec: &IncidentRecord, view: &View) -> Option<Value> {
+        let reviews = self.reviews.read().unwrap();
+        let review = reviews.get(&rec.id);
+        if !self.shows(view, rec, review) {
+            return None;
+        }
+        let mut v = match view {
+            View::Full => json!(rec),
+            _ => json!(self.redact(rec)),
+        };
+        v["review"] = match review {
+            Some(r) => r.to_json(view, self),
+            None => json!({"status": "unreviewed", "party": null, "decisions": [], "replies": []}),
+        };
+        if let Some(party) = Review::reply_party(review, rec) {
+            v["reply_deadline"] = json!(self.reply_deadline(rec, review).to_string());
+            v["review"]["reply_party"] = json!(party);
+        }
+        Some(v)
+    }
+
+    /// Whether the public edition of the report of mission day `date` is published; blocking.
+    pub fn published(&self, date: &str) -> Result<bool, ServiceError> {
+        if self.published_days.read().unwrap().contains(date) {
+            return Ok(true);
+        }
+        let yes = self
+            .store
+            .published_reports(date)?
+            .iter()
+            .any(|(a, _, _)| a == "public");
+        if yes {
+            self.published_days
+                .write()
+                .unwrap()
+                .insert(date.to_string());
+        }
+        Ok(yes)
+    }
+
+    /// The incidents of the public feed: those of days whose public report is published, as
+    /// the public edition shows them, in time order; blocking.
+    pub fn public_incidents(
+        &self,
+        from_ms: Option<i64>,
+        to_ms: Option<i64>,
+    ) -> Result<Vec<Value>, ServiceError> {
+        let candidates: Vec<IncidentRecord> = {
+            let published = self.fusion.state.read().unwrap();
+            published
+                .incidents
+                .iter()
+                .filter(|r| {
+                    let t = r.time_ms();
+                    from_ms.is_none_or(|f| t >= f) && to_ms.is_none_or(|e| t < e)
+                })
+                .cloned()
+                .collect()
+        };
+        let mut open: HashSet<String> = HashSet::new();
+        let mut out = Vec::new();
+        for rec in &candidates {
+            let date = self.day.containing(rec.time)?.date.to_string();
+            if open.contains(&date) {
+                continue;
+            }
+            if !self.published(&date)? {
+                open.insert(date);
+                continue;
+            }
+            if let Some(mut v) = self.incident_json(rec, &View::Public) {
+                v["mission_day"] = json!(date);
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+}
