@@ -67,6 +67,11 @@ impl ServeArgs {
             },
         };
         let (agreement, stored) = crate::agreement_with_files(&self.agreement)?;
+        // Read first: a certificate that cannot be used stops the start, not the first client.
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(c), Some(k)) => Some(truceline_server::tls::config(c, k)?),
+            _ => None,
+        };
         let server = Server::start(
             &dir,
             &agreement,
@@ -79,12 +84,9 @@ impl ServeArgs {
                 open: false,
                 require_signatures: self.require_signatures,
                 reply_window: jiff::SignedDuration::from_hours(self.reply_hours.into()),
+                tls: tls.is_some(),
             },
         )?;
-        let tls = match (&self.tls_cert, &self.tls_key) {
-            (Some(c), Some(k)) => Some(truceline_server::tls::config(c, k)?),
-            _ => None,
-        };
         server.run(self.listen, tls, std::future::pending())?;
         Ok(ExitCode::SUCCESS)
     }
@@ -105,6 +107,8 @@ pub struct Options<'a> {
     pub require_signatures: bool,
     /// How long a party has to reply.
     pub reply_window: jiff::SignedDuration,
+    /// Served over TLS (cookies are then `Secure`).
+    pub tls: bool,
 }
 
 impl Default for Options<'_> {
@@ -117,6 +121,7 @@ impl Default for Options<'_> {
             open: false,
             require_signatures: false,
             reply_window: truceline_service::review::DEFAULT_REPLY_WINDOW,
+            tls: false,
         }
     }
 }
@@ -144,6 +149,7 @@ impl Server {
             open,
             require_signatures,
             reply_window,
+            tls,
         } = o;
         let signer = truceline_service::keys::log_signer(dir, log_key)?;
         let metrics = Arc::new(Metrics::default());
@@ -179,6 +185,7 @@ impl Server {
         let threads = service.start(online_fusion, stop.subscribe())?;
         let mut state = AppState::new(service, metrics, max_body, banner);
         state.open = open;
+        state.tls = tls;
         let state = Arc::new(state);
         {
             let state = state.clone();
@@ -197,15 +204,13 @@ impl Server {
     /// Serves until Ctrl-C, SIGTERM or `stop`, finishes the requests in flight, then closes the
     /// store after its last commit.
     pub fn run(
-        mut self,
+        self,
         listen: SocketAddr,
         tls: Option<truceline_server::tls::ServerConfig>,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        if tls.is_some() {
-            Arc::get_mut(&mut self.state)
-                .expect("the state is not shared before serving")
-                .tls = true;
+        if tls.is_some() != self.state.tls {
+            bail!("Options::tls says whether run is given a TLS configuration");
         }
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -225,3 +225,143 @@ fn contains(geometry: &Value, (x, y): (f64, f64)) -> bool {
     }
     inside
 }
+
+fn cli_ok(args: &[&str]) -> String {
+    let out = Command::new(common::bin()).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_liaisons_dashboard_holds_no_observer_anywhere_in_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let obs = dir.path().join("obs.ndjson");
+    let a = common::agreement();
+    cli_ok(&[
+        "simulate",
+        "--agreement",
+        a.to_str().unwrap(),
+        "--seed",
+        "8",
+        "--hours",
+        "3",
+        "--start",
+        "2026-11-24T07:00:00Z",
+        "--fire-missions-per-hour",
+        "10",
+        "--observations",
+        obs.to_str().unwrap(),
+        "--truth",
+        dir.path().join("truth.ndjson").to_str().unwrap(),
+    ]);
+    cli_ok(&[
+        "import",
+        obs.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--agreement",
+        a.to_str().unwrap(),
+    ]);
+    let password = "a liaison's long password";
+    common::accounts(&data);
+    common::set_password(&data, "lia", password);
+    let server = common::serve(&data, &[]);
+    // Fusion has published before the page opens.
+    wait_for_incidents(&server.base, 1);
+    let shots = artifacts();
+    let seen = browse(
+        "liaison.mjs",
+        &[&server.base, shots.to_str().unwrap(), "lia", password],
+    );
+    let page = format!("{}\n{}", seen["dom"], seen["panels"]);
+    let words: std::collections::HashSet<&str> = page
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .collect();
+    let mut positions = Vec::new();
+    for line in std::fs::read_to_string(&obs).unwrap().lines() {
+        let o: Value = serde_json::from_str(line).unwrap();
+        for k in ["observer", "id"] {
+            let v = o[k].as_str().unwrap();
+            assert!(!words.contains(v), "the liaison's page names {v}");
+        }
+        for k in ["lon", "lat"] {
+            if let Some(x) = o["observer_position"][k].as_f64() {
+                positions.push(Value::from(x).to_string());
+            }
+        }
+    }
+    for p in positions {
+        // As the page would write them: the panel's fixed five decimals, or as JSON gives them.
+        let five = format!("{:.5}", p.parse::<f64>().unwrap());
+        assert!(
+            !page.contains(&p) && !page.contains(&five),
+            "the liaison's page gives {p}"
+        );
+    }
+    assert!(seen["listed"].as_u64().unwrap() > 0);
+    assert!(
+        seen["report_link"]
+            .as_str()
+            .unwrap()
+            .contains("audience=public"),
+        "{seen}"
+    );
+}
+
+#[test]
+fn the_field_form_signs_in_once_registers_its_key_and_syncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    cli_ok(&[
+        "users",
+        "add",
+        "op9",
+        "--role",
+        "monitor",
+        "--observers",
+        "fieldmon-*",
+        "--data",
+        d,
+    ]);
+    let password = "monitor's field password";
+    common::set_password(&data, "op9", password);
+    let server = common::serve(&data, &[]);
+    let observer = "fieldmon-1";
+    let seen = browse(
+        "field_signin.mjs",
+        &[
+            &server.base,
+            artifacts().to_str().unwrap(),
+            "op9",
+            password,
+            observer,
+        ],
+    );
+    assert!(
+        seen["signed_in"].as_str().unwrap().contains("op9"),
+        "{seen}"
+    );
+    let (_, list) = get(
+        &server.base,
+        &format!("/api/v1/observations?observer={observer}&limit=10"),
+    );
+    let stored = list["observations"].as_array().unwrap();
+    assert_eq!(stored.len(), 2, "{list}");
+    assert!(stored.iter().all(|o| o["signed"] == true), "{list}");
+    let (_, keys) = get(&server.base, "/api/v1/keys");
+    let key = seen["vkey"].as_str().unwrap().split('+').next().unwrap();
+    assert!(
+        keys["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["name"] == key && k["owner"] == "op9"),
+        "{keys}"
+    );
+}

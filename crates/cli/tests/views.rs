@@ -343,7 +343,10 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
             serde_json::from_slice(&b).unwrap()
         })
         .collect();
-    assert_eq!(leaves[0]["reply"]["text"], "Our units did not fire at that time.");
+    assert_eq!(
+        leaves[0]["reply"]["text"],
+        "Our units did not fire at that time."
+    );
     assert_eq!(leaves[0]["reply"]["party"], "ua");
     assert_eq!(leaves.last().unwrap()["decision"]["decision"], "attribute");
 

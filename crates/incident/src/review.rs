@@ -114,3 +114,79 @@ impl Review {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incident(party: Option<&str>) -> IncidentRecord {
+        let mut r: IncidentRecord = serde_json::from_str(r#"{"attribution":{"basis":"b","confidence":0.9,"party":null},"control":"ua","count":1,"error_ellipse_m":null,"id":"inc-1","kind":"explosion","location":{"lat":48.0,"lon":37.8},"location_basis":"fix","observations":["o1"],"subtype":"impact","time":"2026-11-25T10:00:00Z","time_end":"2026-11-25T10:05:00Z","violations":[],"weapon":null}"#).unwrap();
+        r.attribution.party = party.map(str::to_string);
+        r
+    }
+
+    fn decision(v: Verdict, party: Option<&str>, t: &str) -> Entry {
+        Entry {
+            account: "ana".into(),
+            basis: Some("b".into()),
+            decision: Some(v),
+            incident: "inc-1".into(),
+            party: party.map(str::to_string),
+            text: None,
+            time: t.parse().unwrap(),
+            log_index: 0,
+        }
+    }
+
+    #[test]
+    fn the_deadline_runs_from_the_incident_or_the_attribution_whichever_is_later() {
+        let window = jiff::SignedDuration::from_hours(72);
+        let rec = incident(Some("ru"));
+        let none = Review::default();
+        // From the incident's end, not its start.
+        assert_eq!(
+            none.reply_deadline(&rec, window).to_string(),
+            "2026-11-28T10:05:00Z"
+        );
+        let mut r = Review::default();
+        r.decisions.push(decision(
+            Verdict::Attribute,
+            Some("ua"),
+            "2026-11-27T09:00:00Z",
+        ));
+        assert_eq!(
+            r.reply_deadline(&rec, window).to_string(),
+            "2026-11-30T09:00:00Z"
+        );
+        // A confirmation does not move it.
+        let mut c = Review::default();
+        c.decisions
+            .push(decision(Verdict::Confirm, None, "2026-11-27T09:00:00Z"));
+        assert_eq!(
+            c.reply_deadline(&rec, window).to_string(),
+            "2026-11-28T10:05:00Z"
+        );
+    }
+
+    #[test]
+    fn who_may_reply_follows_the_latest_decision() {
+        let rec = incident(Some("ru"));
+        assert_eq!(Review::reply_party(None, &rec), Some("ru"));
+        let mut r = Review::default();
+        r.decisions
+            .push(decision(Verdict::Confirm, None, "2026-11-26T00:00:00Z"));
+        assert_eq!(Review::reply_party(Some(&r), &rec), Some("ru"));
+        r.decisions.push(decision(
+            Verdict::Attribute,
+            Some("ua"),
+            "2026-11-26T01:00:00Z",
+        ));
+        assert_eq!(Review::reply_party(Some(&r), &rec), Some("ua"));
+        r.decisions
+            .push(decision(Verdict::Reject, None, "2026-11-26T02:00:00Z"));
+        assert_eq!(Review::reply_party(Some(&r), &rec), None);
+        assert_eq!(r.status(), "rejected");
+        // Unattributed and unreviewed: nobody is asked to reply.
+        assert_eq!(Review::reply_party(None, &incident(None)), None);
+    }
+}

@@ -935,14 +935,17 @@ async fn post_key(
 ) -> Result<Response, ApiError> {
     let k: KeyBody = json_body(&st, &headers, body).await?;
     let svc = st.service.clone();
-    let owner = caller.name().to_string();
-    let r = tokio::task::spawn_blocking(move || svc.log.keys.register(&k.key, &owner))
+    let owner = match &caller {
+        Caller::Account(p) => Some(p.account.clone()),
+        _ => None,
+    };
+    let r = tokio::task::spawn_blocking(move || svc.log.keys.register(&k.key, owner.as_deref()))
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     match r {
         Ok(v) => Ok((
             StatusCode::CREATED,
-            Json(json!({"name": v.name(), "owner": caller.name()})),
+            Json(json!({"name": v.name(), "owner": caller.role().map(|_| caller.name())})),
         )
             .into_response()),
         Err(truceline_service::keys::RegisterError::Exists(name)) => Err(ApiError::new(

@@ -163,8 +163,9 @@ impl KeyRegistry {
         self.keys.read().unwrap().get(name).cloned()
     }
 
-    /// Registers a device's verifier key as `owner`'s; a name already registered is refused.
-    pub fn register(&self, key: &str, owner: &str) -> Result<Verifier, RegisterError> {
+    /// Registers a device's verifier key as `owner`'s (the open demonstration's keys have
+    /// none); a name already registered is refused.
+    pub fn register(&self, key: &str, owner: Option<&str>) -> Result<Verifier, RegisterError> {
         let v = Verifier::parse(key.trim()).map_err(RegisterError::Parse)?;
         if v.algorithm() != Algorithm::Ed25519 {
             return Err(RegisterError::Algorithm);
@@ -194,7 +195,9 @@ impl KeyRegistry {
             writeln!(f, "{text}")?;
             Ok(f.sync_all()?)
         };
-        create(&owner_path, owner.to_string())?;
+        if let Some(owner) = owner {
+            create(&owner_path, owner.to_string())?;
+        }
         create(&path, v.encode())?;
         self.reload();
         Ok(v)

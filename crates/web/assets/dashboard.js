@@ -259,6 +259,12 @@ function renderPanel(inc) {
   const vl = el('ul');
   for (const v of inc.violations || []) vl.append(el('li', `${v.rule}${v.zone ? ' · ' + v.zone : ''}${v.party ? ' · ' + v.party : ''}`));
   if (!vl.children.length) vl.append(el('li', t('none')));
+  const review = reviewSection(inc);
+  if (!inc.observation_records) {
+    // Outside the mission (a party's liaison): no observer, places rounded, nothing to prove here.
+    body.replaceChildren(dl, viol, vl, ...review, el('p', t('redacted'), 'muted'));
+    return;
+  }
   const obsTitle = el('h3', t('observations'));
   const ol = el('ul');
   for (const rec of inc.observation_records || []) {
@@ -269,7 +275,7 @@ function renderPanel(inc) {
   const badge = el('div', t('verifying'), 'badge wait');
   badge.id = 'proof-badge';
   badge.setAttribute('role', 'status');
-  body.replaceChildren(dl, viol, vl, obsTitle, ol, proofTitle, badge);
+  body.replaceChildren(dl, viol, vl, ...review, obsTitle, ol, proofTitle, badge);
   verifyIncident(inc, state.pin).then((res) => {
     if (res.ok) {
       if (!state.pin && res.key) { state.pin = res.key.text; localStorage.setItem('truceline.logkey', res.key.text); }
@@ -287,6 +293,72 @@ function renderPanel(inc) {
     badge.dataset.verified = 'false';
     badge.textContent = t('not_verified', { reason: err.message });
   });
+}
+
+/** The analysts' decisions and the parties' replies, and the form the reader may use. */
+function reviewSection(inc) {
+  const r = inc.review || { status: 'unreviewed', decisions: [], replies: [] };
+  const out = [el('h3', t('review')), el('p', t('status_' + r.status))];
+  out[1].id = 'review-status';
+  const ul = el('ul');
+  for (const d of r.decisions || []) {
+    ul.append(el('li', `${d.time} · ${t('decision_' + d.decision)}${d.party ? ' · ' + partyName(d.party) : ''}${d.basis ? ' · ' + d.basis : ''}${d.account ? ' · ' + d.account : ''}`));
+  }
+  for (const d of r.replies || []) {
+    ul.append(el('li', `${d.time} · ${t('reply_of', { party: partyName(d.party) })}: ${d.text}`));
+  }
+  if (ul.children.length) out.push(ul);
+  if (inc.reply_deadline) out.push(el('p', t('reply_until', { party: partyName(r.reply_party), time: inc.reply_deadline }), 'muted'));
+  const me = state.me || {};
+  const open = inc.reply_deadline && new Date(inc.reply_deadline) > new Date();
+  if (me.role === 'liaison' && r.reply_party === me.party && open) {
+    out.push(recordForm('reply', inc.id, [['text', 'textarea']], (f) => ({ text: f.text.value })));
+  }
+  if (me.role === 'analyst' || me.role === 'chief' || me.role === 'open') {
+    out.push(recordForm('decision', inc.id, [['decision', 'select'], ['party', 'party'], ['basis', 'input']], (f) => {
+      const body = { decision: f.decision.value };
+      if (f.basis.value.trim()) body.basis = f.basis.value.trim();
+      if (body.decision === 'attribute') body.party = f.party.value;
+      return body;
+    }));
+  }
+  return out;
+}
+
+/** A small form that puts a decision or a reply on the record, then shows the incident again. */
+function recordForm(kind, id, fields, bodyOf) {
+  const f = el('form', undefined, 'record');
+  f.id = kind + '-form';
+  for (const [name, type] of fields) {
+    const label = el('label', t('field_' + name));
+    let input;
+    if (type === 'textarea') input = el('textarea');
+    else if (type === 'select') {
+      input = el('select');
+      for (const v of ['confirm', 'reject', 'attribute']) { const o = el('option', t('decision_' + v)); o.value = v; input.append(o); }
+    } else if (type === 'party') {
+      input = el('select');
+      for (const p of state.parties) { const o = el('option', p.name); o.value = p.id; input.append(o); }
+    } else input = el('input');
+    input.name = name;
+    label.append(input);
+    f.append(label);
+  }
+  const msg = el('p', '', 'msg');
+  const button = el('button', t(kind === 'reply' ? 'reply_send' : 'decide'));
+  button.type = 'submit';
+  f.append(msg, button);
+  f.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const path = kind === 'reply' ? 'replies' : 'decisions';
+    const r = await fetch(`/api/v1/incidents/${encodeURIComponent(id)}/${path}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(bodyOf(f)),
+    });
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) { msg.textContent = body.error ? body.error.message : `HTTP ${r.status}`; return; }
+    openIncident(id, false);
+  });
+  return f;
 }
 
 function closePanel() {
@@ -307,7 +379,9 @@ function updateReportLink(until) {
   // holds this time and sends the browser there.
   const at = new Date(Math.min(until - 1, hi)).toISOString();
   const a = $('report-link');
-  a.href = `/api/v1/reports/daily?at=${encodeURIComponent(at)}&format=html&audience=restricted`;
+  // Only the mission's readers have a restricted edition; others read the public one.
+  const audience = state.me && state.me.sees_observers ? 'restricted' : 'public';
+  a.href = `/api/v1/reports/daily?at=${encodeURIComponent(at)}&format=html&audience=${audience}`;
   a.title = t('report_title', { date: at.slice(0, 16).replace('T', ' ') + ' UTC' });
 }
 
@@ -604,6 +678,8 @@ async function main() {
   apply();
   const served = await firstIncidents;
   if (served.status === 401) return signIn();
+  state.me = await (await fetch('/api/v1/session')).json().catch(() => ({}));
+  document.body.dataset.role = state.me.role || '';
   wire();
   const [L] = await Promise.all([firstLayers, loadIncidents(Promise.resolve(served))]);
   showAgreement(L);

@@ -186,6 +186,8 @@ async function save(e) {
 
 let delivered = 0;
 let flushing = false;
+// Whether the server asked for a sign-in: sending waits for one.
+let needSignIn = false;
 // Whether the last attempt to reach the server failed: a device can say it is online and not be.
 let unreachable = false;
 
@@ -207,10 +209,16 @@ async function flush() {
         break; // offline again: the next 'online' event or timer retries
       }
       unreachable = false;
+      if (resp.status === 401) {
+        // Signed out (or the session ran out): everything stays queued until a sign-in.
+        needSignIn = true;
+        showAccount(null);
+        break;
+      }
       if (resp.ok) {
         await tx('outbox', 'readwrite', (s) => s.delete(item.id));
         delivered++;
-      } else if (resp.status === 400 || resp.status === 409 || resp.status === 413) {
+      } else if (resp.status === 400 || resp.status === 403 || resp.status === 409 || resp.status === 413) {
         // The server will never take this one as it is: keep it, visibly, for the monitor.
         const body = await resp.json().catch(() => ({}));
         const msg = body.error ? body.error.message : `HTTP ${resp.status}`;
@@ -267,7 +275,60 @@ async function showKey() {
   const code = document.createElement('code');
   code.className = 'vkey'; code.id = 'vkey'; code.textContent = key.vkey;
   $('key-state').append(before, code, after ?? '');
+  if (key.registered) $('key-state').append(' ', t('key_registered'));
   $('make-key').hidden = true;
+}
+
+// ---------------------------------------------------------------- account
+
+/** Who this page is signed in as, from the server (the session cookie is HttpOnly). */
+async function whoAmI() {
+  try {
+    const r = await fetch('/api/v1/session');
+    if (!r.ok) return;
+    const me = await r.json();
+    showAccount(me.account ? me : null);
+    if (me.account || me.role === 'open') {
+      needSignIn = false;
+      await registerKey();
+    }
+  } catch { /* offline: the form keeps working, and sends later */ }
+}
+
+function showAccount(me) {
+  $('signin').hidden = !!me;
+  $('who').textContent = me ? t('signed_in_as', { name: me.account }) : (needSignIn ? t('sign_in_to_send') : '');
+  document.body.dataset.account = me ? me.account : '';
+}
+
+/** Registers the device's key with the mission as this account's (once; a repeat is refused). */
+async function registerKey() {
+  const key = await deviceKey();
+  if (!key || key.registered) return;
+  try {
+    const r = await fetch('/api/v1/keys', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ key: key.vkey }),
+    });
+    if (r.status === 201 || r.status === 409) {
+      await tx('keys', 'readwrite', (s) => s.put({ ...key, registered: true }));
+      showKey();
+    }
+  } catch { /* offline: tried again at the next sign-in */ }
+}
+
+async function signIn(e) {
+  e.preventDefault();
+  const r = await fetch('/api/v1/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: $('signin-name').value, password: $('signin-password').value }),
+  }).catch(() => null);
+  if (!r || !r.ok) { $('signin-error').textContent = t('signin_failed'); return; }
+  $('signin-error').textContent = '';
+  $('signin-password').value = '';
+  needSignIn = false;
+  await whoAmI();
+  flush();
 }
 
 async function refreshWeapons() {
@@ -296,15 +357,17 @@ function main() {
     if (!observer) { say(`${t('observer')}: ${t('required')}`, true); $('observer').focus(); return; }
     await makeKey(`${observer}-device`);
     showKey();
+    registerKey();
   });
+  $('signin').addEventListener('submit', signIn);
   document.addEventListener('languagechange-ui', () => { fillSelects(); showConnection(); renderQueue(); showKey(); });
-  window.addEventListener('online', () => { showConnection(); flush(); });
+  window.addEventListener('online', () => { showConnection(); whoAmI(); flush(); });
   window.addEventListener('offline', showConnection);
   setInterval(flush, RETRY_MS);
   showConnection();
   showKey();
   renderQueue().then(flush);
-  if (navigator.onLine) refreshWeapons();
+  if (navigator.onLine) { refreshWeapons(); whoAmI(); }
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' })
       .then(() => navigator.serviceWorker.ready)

@@ -5,6 +5,8 @@ export const LANGS = { en: 'English', uk: 'Українська', ru: 'Русс�
 
 const T = {
   en: {
+    review: 'Review', status_unreviewed: 'Not reviewed by the analysts yet.', status_confirmed: 'Confirmed by the analysts.', status_rejected: 'Rejected by the analysts as a false alarm.', status_attributed: 'Attributed by the analysts.', decision_confirm: 'Confirm', decision_reject: 'Reject as a false alarm', decision_attribute: 'Attribute to a party', reply_of: 'Reply of {party}', reply_until: '{party} may reply on the record until {time}.', field_text: 'Reply', field_decision: 'Decision', field_party: 'Party', field_basis: 'Basis', reply_send: 'Reply on the record', decide: 'Record the decision', redacted: 'Shown as outside the mission sees it: no observer, locations at the centre of a 0.01° cell.',
+    signed_in_as: 'Signed in as {name}. What you save is sent as this account.', sign_in_to_send: 'Sign in to send what is waiting: it stays on this device until then.', key_registered: 'Registered with the mission as your device key.',
     app: 'Truceline', dashboard: 'Dashboard',
     signin_title: 'Sign in to see the mission’s incidents', account: 'Account', password: 'Password', signin: 'Sign in',
     signin_failed: 'The name or the password is wrong.', field_form: 'Field form', language: 'Language',
@@ -48,6 +50,8 @@ const T = {
     src_patrol: 'Patrol', src_post: 'Observation post', src_camera: 'Camera', src_uav: 'UAV', src_acoustic: 'Acoustic sensor', src_radar: 'Radar',
   },
   uk: {
+    review: 'Розгляд', status_unreviewed: 'Аналітики ще не розглянули.', status_confirmed: 'Підтверджено аналітиками.', status_rejected: 'Відхилено аналітиками як хибна тривога.', status_attributed: 'Приписано аналітиками.', decision_confirm: 'Підтвердити', decision_reject: 'Відхилити як хибну тривогу', decision_attribute: 'Приписати стороні', reply_of: 'Відповідь: {party}', reply_until: '{party} може відповісти офіційно до {time}.', field_text: 'Відповідь', field_decision: 'Рішення', field_party: 'Сторона', field_basis: 'Підстава', reply_send: 'Відповісти офіційно', decide: 'Записати рішення', redacted: 'Показано так, як бачать поза місією: без спостерігачів, місця в центрі клітинки 0,01°.',
+    signed_in_as: 'Ви увійшли як {name}. Збережене надсилається від цього облікового запису.', sign_in_to_send: 'Увійдіть, щоб надіслати те, що очікує: доти воно зберігається на пристрої.', key_registered: 'Зареєстровано в місії як ключ вашого пристрою.',
     app: 'Truceline', dashboard: 'Панель', field_form: 'Польова форма', language: 'Мова',
     signin_title: 'Увійдіть, щоб бачити інциденти місії', account: 'Обліковий запис', password: 'Пароль', signin: 'Увійти',
     signin_failed: 'Неправильне ім’я або пароль.',
@@ -90,6 +94,8 @@ const T = {
     src_patrol: 'Патруль', src_post: 'Спостережний пост', src_camera: 'Камера', src_uav: 'БПЛА', src_acoustic: 'Акустичний датчик', src_radar: 'Радар',
   },
   ru: {
+    review: 'Рассмотрение', status_unreviewed: 'Аналитики ещё не рассмотрели.', status_confirmed: 'Подтверждено аналитиками.', status_rejected: 'Отклонено аналитиками как ложная тревога.', status_attributed: 'Приписано аналитиками.', decision_confirm: 'Подтвердить', decision_reject: 'Отклонить как ложную тревогу', decision_attribute: 'Приписать стороне', reply_of: 'Ответ: {party}', reply_until: '{party} может ответить официально до {time}.', field_text: 'Ответ', field_decision: 'Решение', field_party: 'Сторона', field_basis: 'Основание', reply_send: 'Ответить официально', decide: 'Записать решение', redacted: 'Показано так, как видят вне миссии: без наблюдателей, места в центре клетки 0,01°.',
+    signed_in_as: 'Вы вошли как {name}. Сохранённое отправляется от этой учётной записи.', sign_in_to_send: 'Войдите, чтобы отправить то, что ожидает: до тех пор оно хранится на устройстве.', key_registered: 'Зарегистрирован в миссии как ключ вашего устройства.',
     app: 'Truceline', dashboard: 'Панель', field_form: 'Полевая форма', language: 'Язык',
     signin_title: 'Войдите, чтобы видеть инциденты миссии', account: 'Учётная запись', password: 'Пароль', signin: 'Войти',
     signin_failed: 'Неверное имя или пароль.',

@@ -1,0 +1,272 @@
+//! Evidence bound to people (SPEC 5): device keys registered by the monitor they belong to and
+//! signing only for its observers, a deployment that requires signatures, and HTTPS.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+fn cli(data: &Path, args: &[&str]) -> String {
+    let out = Command::new(bin())
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn monitor(data: &Path, name: &str, observers: &str) -> String {
+    cli(
+        data,
+        &[
+            "users",
+            "add",
+            name,
+            "--role",
+            "monitor",
+            "--observers",
+            observers,
+        ],
+    );
+    cli(data, &["tokens", "issue", name])
+}
+
+fn send(base: &str, method: &str, path: &str, token: &str, body: Option<&str>) -> (u16, Value) {
+    let url = format!("{base}{path}");
+    let r = match (method, body) {
+        ("POST", Some(b)) => with_token(agent().post(&url), Some(token))
+            .header("Content-Type", "application/json")
+            .send(b),
+        _ => with_token(agent().get(&url), Some(token)).call(),
+    };
+    let mut r = r.unwrap();
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn obs(id: &str, observer: &str) -> Value {
+    json!({"id": id, "observer": observer, "source": "post", "time": "2026-11-24T10:00:00Z",
+           "kind": "explosion", "subtype": "impact", "observer_position": {"lon": 37.75, "lat": 48.05},
+           "bearing_deg": 20, "bearing_sigma_deg": 5})
+}
+
+fn sign(mut o: Value, key_file: &Path, key_id: &str) -> Value {
+    let signer =
+        truceline_log::note::Signer::parse(&std::fs::read_to_string(key_file).unwrap()).unwrap();
+    let payload = truceline_observation::canonical::to_vec(&o).unwrap();
+    o["key_id"] = json!(key_id);
+    o["signature"] =
+        json!(base64::engine::general_purpose::STANDARD.encode(signer.sign_bytes(&payload)));
+    o
+}
+
+#[test]
+fn device_keys_belong_to_their_monitor_and_signatures_can_be_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let keys = dir.path().join("keys");
+    with_agreement(&data);
+    let op7 = monitor(&data, "op7", "op7*");
+    let op8 = monitor(&data, "op8", "op8*");
+    for (name, witness) in [("op7-tablet", false), ("w1", true)] {
+        let mut args = vec!["keys", "generate", "--name", name, "--out"];
+        args.push(keys.to_str().unwrap());
+        if witness {
+            args.push("--witness");
+        }
+        let out = Command::new(bin()).args(&args).output().unwrap();
+        assert!(out.status.success());
+    }
+    let public = std::fs::read_to_string(keys.join("op7-tablet.pub")).unwrap();
+    let server = serve(&data, &["--require-signatures"]);
+    let t = server.tokens.clone().unwrap();
+    let base = &server.base;
+
+    // Registered by its monitor, once; nobody may register it again or take it over.
+    let body = json!({ "key": public }).to_string();
+    let (s, v) = send(base, "POST", "/api/v1/keys", &op7, Some(&body));
+    assert_eq!((s, v["owner"].as_str()), (201, Some("op7")), "{v}");
+    assert_eq!(send(base, "POST", "/api/v1/keys", &op7, Some(&body)).0, 409);
+    assert_eq!(send(base, "POST", "/api/v1/keys", &op8, Some(&body)).0, 409);
+    let witness = std::fs::read_to_string(keys.join("w1.pub")).unwrap();
+    let (s, v) = send(
+        base,
+        "POST",
+        "/api/v1/keys",
+        &op7,
+        Some(&json!({ "key": witness }).to_string()),
+    );
+    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("key")), "{v}");
+    assert_eq!(
+        send(base, "POST", "/api/v1/keys", &t.analyst, Some(&body)).0,
+        403
+    );
+    // Each monitor lists its own; a reader lists all.
+    let (_, mine) = send(base, "GET", "/api/v1/keys", &op7, None);
+    assert_eq!(mine["keys"][0]["name"], "op7-tablet");
+    assert_eq!(
+        send(base, "GET", "/api/v1/keys", &op8, None).1["keys"],
+        json!([])
+    );
+    let (_, all) = send(base, "GET", "/api/v1/keys", &t.analyst, None);
+    assert_eq!(all["keys"][0]["owner"], "op7");
+
+    let post_obs = |token: &str, o: &Value| {
+        let mut r = with_token(
+            agent().post(format!("{base}/api/v1/observations")),
+            Some(token),
+        )
+        .header("Content-Type", "application/json")
+        .send(o.to_string())
+        .unwrap();
+        let status = r.status().as_u16();
+        let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        (status, v)
+    };
+    // Unsigned: refused where signatures are required, naming the field.
+    let (s, v) = post_obs(&op7, &obs("d1", "op7"));
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("signature")),
+        "{v}"
+    );
+    // Signed by op7's device for op7's observer: accepted.
+    let key = keys.join("op7-tablet.key");
+    let (s, v) = post_obs(&op7, &sign(obs("d2", "op7"), &key, "op7-tablet"));
+    assert_eq!(s, 200, "{v}");
+    // op7's key signing for op8's observer, even sent by op8: refused.
+    let (s, v) = post_obs(&op8, &sign(obs("d3", "op8"), &key, "op7-tablet"));
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("key_id")),
+        "{v}"
+    );
+    // The registration is in the audit trail.
+    let (_, audit) = send(base, "GET", "/api/v1/audit?account=op7", &t.chief, None);
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["path"] == "/api/v1/keys" && e["status"] == 201),
+        "{audit}"
+    );
+}
+
+#[test]
+fn serves_https_and_its_session_cookie_is_secure() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        // A server certificate, not a CA: webpki refuses a CA as an end entity.
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl (installed by scripts/deps.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    accounts(&data);
+    set_password(&data, "chief", "correct horse battery staple");
+    let port = free_port();
+    let child = Command::new(bin())
+        .args(["serve", "--agreement"])
+        .arg(agreement())
+        .arg("--data")
+        .arg(&data)
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed when dropped, panic or not.
+    let mut server = Server {
+        child,
+        base: String::new(),
+        tokens: None,
+    };
+    let pem = std::fs::read(&cert).unwrap();
+    let root = ureq::tls::Certificate::from_pem(&pem).unwrap().to_owned();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+            root,
+        ])))
+        .build();
+    let https: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(10)))
+        .build()
+        .into();
+    let base = format!("https://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let last = match https.get(format!("{base}/healthz")).call() {
+            Ok(r) => {
+                assert_eq!(r.status().as_u16(), 200);
+                break;
+            }
+            Err(e) => e,
+        };
+        assert!(server.child.try_wait().unwrap().is_none(), "serve exited");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no HTTPS answer: {last}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Plain HTTP to the same port gets no answer from the API.
+    let plain = agent()
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .call();
+    assert!(plain.is_err() || plain.unwrap().status().as_u16() != 200);
+    let r = https
+        .post(format!("{base}/api/v1/session"))
+        .header("Content-Type", "application/json")
+        .header("Origin", &base)
+        .send(json!({"name": "chief", "password": "correct horse battery staple"}).to_string())
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Secure"),
+        "{cookie}"
+    );
+    drop(server);
+}
