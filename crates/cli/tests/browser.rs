@@ -226,47 +226,10 @@ fn contains(geometry: &Value, (x, y): (f64, f64)) -> bool {
     inside
 }
 
-fn cli_ok(args: &[&str]) -> String {
-    let out = Command::new(common::bin()).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn a_liaisons_dashboard_holds_no_observer_anywhere_in_the_page() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let obs = dir.path().join("obs.ndjson");
-    let a = common::agreement();
-    cli_ok(&[
-        "simulate",
-        "--agreement",
-        a.to_str().unwrap(),
-        "--seed",
-        "8",
-        "--hours",
-        "3",
-        "--start",
-        "2026-11-24T07:00:00Z",
-        "--fire-missions-per-hour",
-        "10",
-        "--observations",
-        obs.to_str().unwrap(),
-        "--truth",
-        dir.path().join("truth.ndjson").to_str().unwrap(),
-    ]);
-    cli_ok(&[
-        "import",
-        obs.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--agreement",
-        a.to_str().unwrap(),
-    ]);
+    let (obs, data) = common::simulated_morning(dir.path(), 8, 3);
     let password = "a liaison's long password";
     common::accounts(&data);
     common::set_password(&data, "lia", password);
@@ -318,7 +281,7 @@ fn the_field_form_signs_in_once_registers_its_key_and_syncs() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let d = data.to_str().unwrap();
-    cli_ok(&[
+    common::run_ok(&[
         "users",
         "add",
         "op9",

@@ -11,18 +11,9 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 fn cli(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(bin())
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    let mut all = args.to_vec();
+    all.extend(["--data", data.to_str().unwrap()]);
+    run_ok(&all).trim().to_string()
 }
 
 fn monitor(data: &Path, name: &str, observers: &str) -> String {

@@ -66,46 +66,7 @@ fn assert_no_observer(what: &str, text: &str, ids: &[String], places: &[String])
 #[test]
 fn liaison_view_public_feed_decisions_replies_and_audit() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let obs = dir.path().join("obs.ndjson");
-    let a = agreement();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(bin())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    run(&[
-        "simulate",
-        "--agreement",
-        a.to_str().unwrap(),
-        "--seed",
-        "5",
-        "--hours",
-        "5",
-        "--start",
-        "2026-11-24T07:00:00Z",
-        "--fire-missions-per-hour",
-        "10",
-        "--observations",
-        obs.to_str().unwrap(),
-        "--truth",
-        dir.path().join("truth.ndjson").to_str().unwrap(),
-    ]);
-    run(&[
-        "import",
-        obs.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--agreement",
-        a.to_str().unwrap(),
-    ]);
+    let (obs, data) = simulated_morning(dir.path(), 5, 5);
     let (ids, places) = observers(&std::fs::read_to_string(&obs).unwrap());
     assert!(ids.len() > 10 && places.len() > 10);
     // The scenario's day is past: a long reply window keeps its incidents open to replies.
@@ -419,7 +380,7 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
     assert!(entries.iter().all(|e| e["account"] == "lia"));
     assert_eq!(call(base, "GET", "/api/v1/audit", &t.analyst, None).0, 403);
     // And from the command line, beside the running server.
-    let out = run(&[
+    let out = run_ok(&[
         "audit",
         "--data",
         data.to_str().unwrap(),

@@ -428,6 +428,19 @@ fn envelope(o: &StoredObservation) -> Value {
     json!({"log_index": o.log_index, "received_at": received, "signed": signed, "observation": observation})
 }
 
+/// Runs `f` on the service off the async workers (it may read or write the store).
+pub(crate) async fn on_service<T: Send + 'static>(
+    st: &Arc<AppState>,
+    f: impl FnOnce(&Service) -> Result<T, ServiceError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let svc = st.service.clone();
+    Ok(tokio::task::spawn_blocking(move || f(&svc))
+        .await
+        .map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })??)
+}
+
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -768,13 +781,8 @@ async fn get_incident(
         // The observations name their observers and where they stood: not for this reader.
         return Ok(Json(inc));
     }
-    let svc = st.service.clone();
     let r = record.clone();
-    let evidence = tokio::task::spawn_blocking(move || svc.evidence(&r))
-        .await
-        .map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })??;
+    let evidence = on_service(&st, move |s| s.evidence(&r)).await?;
     inc["observation_records"] = Value::Array(evidence.observations.iter().map(envelope).collect());
     // Each observation's inclusion proof in the latest signed checkpoint, with the leaf's exact
     // bytes, so a reader can check the incident's evidence against the log without trusting us.
@@ -807,13 +815,10 @@ async fn post_decision(
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let d: truceline_service::review::Decision = json_body(&st, &headers, body).await?;
-    let svc = st.service.clone();
-    let index =
-        tokio::task::spawn_blocking(move || svc.decide(&caller, &id, &d, jiff::Timestamp::now()))
-            .await
-            .map_err(|e| {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-            })??;
+    let index = on_service(&st, move |s| {
+        s.decide(&caller, &id, &d, jiff::Timestamp::now())
+    })
+    .await?;
     Ok(Json(json!({"log_index": index})))
 }
 
@@ -832,12 +837,10 @@ async fn post_reply(
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     let r: ReplyBody = json_body(&st, &headers, body).await?;
-    let svc = st.service.clone();
-    let index = tokio::task::spawn_blocking(move || {
-        svc.reply(&caller, &id, r.text.as_deref(), jiff::Timestamp::now())
+    let index = on_service(&st, move |s| {
+        s.reply(&caller, &id, r.text.as_deref(), jiff::Timestamp::now())
     })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
+    .await?;
     Ok(Json(json!({"log_index": index})))
 }
 
@@ -882,12 +885,7 @@ async fn public_incidents(
     Query(p): Query<IncidentParams>,
 ) -> Result<Json<Value>, ApiError> {
     let q = p.common()?;
-    let svc = st.service.clone();
-    let items = tokio::task::spawn_blocking(move || svc.public_incidents(q.from_ms, q.to_ms))
-        .await
-        .map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })??;
+    let items = on_service(&st, move |s| s.public_incidents(q.from_ms, q.to_ms)).await?;
     Ok(Json(json!({
         "incidents": items,
         "note": "Incidents of mission days whose public report is published, as the public edition shows them: no observer, locations at the centre of a 0.01 degree cell.",
@@ -911,12 +909,7 @@ async fn audit(
         to_ms: parse_time("to", &p.to)?,
         account: p.account,
     };
-    let svc = st.service.clone();
-    let entries = tokio::task::spawn_blocking(move || svc.audit_entries(&q))
-        .await
-        .map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })??;
+    let entries = on_service(&st, move |s| s.audit_entries(&q)).await?;
     Ok(Json(json!({"entries": entries})))
 }
 

@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use truceline_report::{Audience, Format, MissionDay};
+use truceline_service::ServiceError;
 use truceline_service::accounts::{Access, Caller, READERS};
-use truceline_service::{Service, ServiceError};
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, on_service};
 
 #[derive(Debug, Deserialize)]
 pub struct ReportParams {
@@ -33,23 +33,6 @@ fn parse(st: &AppState, date: &str, p: &ReportParams) -> Result<(MissionDay, Aud
     let audience =
         Audience::parse(p.audience.as_deref().unwrap_or("public")).map_err(ServiceError::from)?;
     Ok((day, audience))
-}
-
-/// Runs `f` on the service off the async runtime.
-async fn on_service<T: Send + 'static>(
-    st: &Arc<AppState>,
-    f: impl FnOnce(&Service) -> Result<T, ServiceError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let svc = st.service.clone();
-    Ok(tokio::task::spawn_blocking(move || f(&svc))
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "report_failed",
-                e.to_string(),
-            )
-        })??)
 }
 
 /// Whether `caller` may read the `audience` edition of `day`: the restricted one needs a

@@ -248,3 +248,49 @@ pub fn set_password(data: &Path, name: &str, password: &str) {
     writeln!(passwd.stdin.take().unwrap(), "{password}").unwrap();
     assert!(passwd.wait().unwrap().success());
 }
+
+/// `truceline ARGS`, which must succeed; its standard output.
+pub fn run_ok(args: &[&str]) -> String {
+    let out = Command::new(bin()).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A simulated morning of 2026-11-24 from 07:00 UTC (ten fire missions an hour) imported into
+/// `dir/data`; returns the observations' file and the data directory.
+pub fn simulated_morning(dir: &Path, seed: u64, hours: u32) -> (PathBuf, PathBuf) {
+    let obs = dir.join("obs.ndjson");
+    let data = dir.join("data");
+    let a = agreement();
+    let (seed, hours) = (seed.to_string(), hours.to_string());
+    run_ok(&[
+        "simulate",
+        "--agreement",
+        a.to_str().unwrap(),
+        "--seed",
+        &seed,
+        "--hours",
+        &hours,
+        "--start",
+        "2026-11-24T07:00:00Z",
+        "--fire-missions-per-hour",
+        "10",
+        "--observations",
+        obs.to_str().unwrap(),
+        "--truth",
+        dir.join("truth.ndjson").to_str().unwrap(),
+    ]);
+    run_ok(&[
+        "import",
+        obs.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--agreement",
+        a.to_str().unwrap(),
+    ]);
+    (obs, data)
+}
