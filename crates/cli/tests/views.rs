@@ -234,12 +234,41 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
         (400, Some("party")),
         "{r}"
     );
+
+    // The liaison's stream: it hears of the incident once attributed to its party, redacted.
+    let listener = {
+        let url = format!("{base}/api/v1/stream");
+        let token = t.liaison.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let r = with_token(agent().get(&url), Some(&token)).call().unwrap();
+            let mut data = None;
+            let mut event = String::new();
+            for line in std::io::BufReader::new(r.into_body().into_reader()).lines() {
+                let line = line.unwrap();
+                if let Some(e) = line.strip_prefix("event: ") {
+                    event = e.to_string();
+                } else if let Some(d) = line.strip_prefix("data: ")
+                    && event == "incident"
+                {
+                    data = Some(d.to_string());
+                    break;
+                }
+            }
+            data
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let (s, r) = decide(
         &their_pid,
         json!({"decision": "attribute", "party": "ua", "basis": "crater analysis by the mission's team"}),
     );
     assert_eq!(s, 200, "{r}");
     let decision_index = r["log_index"].as_u64().unwrap();
+    let heard: Value = serde_json::from_str(&listener.join().unwrap().unwrap()).unwrap();
+    assert!(heard["id"].as_str().unwrap().starts_with("pi-"), "{heard}");
+    assert_eq!(heard["review"]["party"], "ua");
+    assert_no_observer("the liaison's stream", &heard.to_string(), &ids, &places);
     let (s, inc) = call(
         base,
         "GET",

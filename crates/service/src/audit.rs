@@ -19,6 +19,9 @@ use crate::{Service, ServiceError};
 pub const AUDIT_FLUSH: Duration = Duration::from_secs(2);
 /// Most entries in one record.
 pub const AUDIT_BATCH: usize = 5000;
+/// Most entries waiting at once: past it (the store stalled under a flood of requests) new
+/// entries are counted, not kept, and the next batch says how many were lost.
+pub const AUDIT_MAX_PENDING: usize = 500_000;
 /// The longest path kept, characters (a query string can be long).
 const MAX_PATH: usize = 512;
 
@@ -43,6 +46,13 @@ pub struct AuditEntry {
 #[derive(Debug, Serialize, Deserialize)]
 struct Batch {
     entries: Vec<AuditEntry>,
+    /// Entries lost before this batch because too many were waiting.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    lost: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Which entries to read.
@@ -53,9 +63,9 @@ pub struct AuditQuery {
     pub account: Option<String>,
 }
 
-/// Entries not yet kept.
+/// Entries not yet kept, and how many were lost since the last batch.
 #[derive(Debug, Default)]
-pub struct Pending(Mutex<Vec<AuditEntry>>);
+pub struct Pending(Mutex<(Vec<AuditEntry>, u64)>);
 
 impl Service {
     /// Records one audited request; kept with the next batch.
@@ -69,8 +79,12 @@ impl Service {
         }
         let full = {
             let mut p = self.audit.0.lock().unwrap();
-            p.push(e);
-            p.len() >= AUDIT_BATCH
+            if p.0.len() >= AUDIT_MAX_PENDING {
+                p.1 += 1;
+                return;
+            }
+            p.0.push(e);
+            p.0.len() >= AUDIT_BATCH
         };
         if full {
             self.audit_flush.notify_one();
@@ -79,16 +93,29 @@ impl Service {
 
     /// Keeps every gathered entry in the log; returns how many. Blocking.
     pub fn flush_audit(&self) -> Result<usize, ServiceError> {
-        let entries = std::mem::take(&mut *self.audit.0.lock().unwrap());
-        if entries.is_empty() {
+        let (entries, lost) = std::mem::take(&mut *self.audit.0.lock().unwrap());
+        if entries.is_empty() && lost == 0 {
             return Ok(0);
+        }
+        if lost > 0 {
+            tracing::error!(lost, "audit entries lost: too many were waiting for the store");
         }
         let n = entries.len();
         let mut records = Vec::new();
-        for chunk in entries.chunks(AUDIT_BATCH) {
-            let last = chunk.last().expect("chunks are not empty");
+        let now = AuditEntry {
+            account: "-".into(),
+            method: String::new(),
+            path: String::new(),
+            remote: String::new(),
+            role: String::new(),
+            status: 0,
+            time: jiff::Timestamp::now(),
+        };
+        for (k, chunk) in entries.chunks(AUDIT_BATCH).enumerate() {
+            let last = chunk.last().unwrap_or(&now);
             let record = serde_jcs::to_vec(&Batch {
                 entries: chunk.to_vec(),
+                lost: if k == 0 { lost } else { 0 },
             })
             .map_err(|e| truceline_store::StoreError::Inconsistent(e.to_string()))?;
             records.push(NewRecord {
@@ -101,11 +128,27 @@ impl Service {
                 record,
             });
         }
+        if records.is_empty() {
+            // Only a count of lost entries: a batch of its own says so.
+            let record = serde_jcs::to_vec(&Batch {
+                entries: Vec::new(),
+                lost,
+            })
+            .map_err(|e| truceline_store::StoreError::Inconsistent(e.to_string()))?;
+            records.push(NewRecord {
+                kind: "audit".into(),
+                subject: None,
+                account: "-".into(),
+                time_ms: now.time.as_millisecond(),
+                record,
+            });
+        }
         if let Err(e) = self.store.append_records(records) {
             // Put them back for the next attempt rather than lose them.
             let mut p = self.audit.0.lock().unwrap();
-            let later = std::mem::replace(&mut *p, entries);
-            p.extend(later);
+            let later = std::mem::replace(&mut p.0, entries);
+            p.0.extend(later);
+            p.1 += lost;
             return Err(e.into());
         }
         Ok(n)
