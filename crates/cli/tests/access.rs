@@ -86,6 +86,31 @@ fn every_route_against_every_role() {
         ("GET", "/api/v1/session", "", [200, 200, 200, 200, 200, 200]),
         (
             "GET",
+            "/api/v1/accounts",
+            "",
+            [401, 403, 403, 200, 403, 403],
+        ),
+        ("GET", "/api/v1/tokens", "", [401, 403, 403, 200, 403, 403]),
+        (
+            "POST",
+            "/api/v1/accounts",
+            r#"{"name":"x y","role":"analyst"}"#,
+            [401, 403, 403, 400, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/accounts/nobody/tokens",
+            "{}",
+            [401, 403, 403, 404, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/accounts/nobody/disable",
+            "",
+            [401, 403, 403, 404, 403, 403],
+        ),
+        (
+            "GET",
             "/api/v1/violations",
             "",
             [401, 403, 200, 200, 403, 403],
@@ -405,4 +430,116 @@ fn a_session_cookie_reads_and_writes_only_from_our_own_pages() {
         .send(r#"{"name":"chief","password":"correct horse battery"}"#)
         .unwrap();
     assert_eq!(again.status().as_u16(), 200);
+}
+
+#[test]
+fn the_chief_manages_accounts_and_tokens_while_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    with_agreement(&data);
+    let server = serve(&data, &[]);
+    let chief = server.tokens.clone().unwrap().chief;
+    let base = &server.base;
+    let send = |method: &str, path: &str, token: &str, body: Option<serde_json::Value>| {
+        let url = format!("{base}{path}");
+        let r = match method {
+            "POST" => with_token(agent().post(&url), Some(token))
+                .header("Content-Type", "application/json")
+                .send(body.unwrap_or(serde_json::json!({})).to_string()),
+            "DELETE" => with_token(agent().delete(&url), Some(token)).call(),
+            _ => with_token(agent().get(&url), Some(token)).call(),
+        };
+        let mut r = r.unwrap();
+        let status = r.status().as_u16();
+        let text = r.body_mut().read_to_string().unwrap();
+        (
+            status,
+            serde_json::from_str::<serde_json::Value>(&text).unwrap_or_default(),
+        )
+    };
+    // A new analyst and a token for it, while serving.
+    let (s, a) = send(
+        "POST",
+        "/api/v1/accounts",
+        &chief,
+        Some(serde_json::json!({"name": "ana2", "role": "analyst"})),
+    );
+    assert_eq!((s, a["role"].as_str()), (201, Some("analyst")), "{a}");
+    assert_eq!(
+        send(
+            "POST",
+            "/api/v1/accounts",
+            &chief,
+            Some(serde_json::json!({"name": "ana2", "role": "analyst"}))
+        )
+        .0,
+        409
+    );
+    let (s, v) = send(
+        "POST",
+        "/api/v1/accounts",
+        &chief,
+        Some(serde_json::json!({"name": "l2", "role": "liaison", "party": "zz"})),
+    );
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("party")),
+        "{v}"
+    );
+    let (s, t) = send(
+        "POST",
+        "/api/v1/accounts/ana2/tokens",
+        &chief,
+        Some(serde_json::json!({"expires": "1d"})),
+    );
+    assert_eq!(s, 201, "{t}");
+    let secret = t["token"].as_str().unwrap().to_string();
+    let id = t["id"].as_str().unwrap().to_string();
+    assert!(t["expires"].is_string());
+    assert_eq!(send("GET", "/api/v1/summary", &secret, None).0, 200);
+    // The list never shows a secret or a hash.
+    let (_, list) = send("GET", "/api/v1/tokens?account=ana2", &chief, None);
+    assert!(!list.to_string().contains(&secret));
+    assert_eq!(list["tokens"][0]["id"], id.as_str());
+    // Revoked: refused at the next request. Disabled: every token of the account refused.
+    assert_eq!(
+        send("DELETE", &format!("/api/v1/tokens/{id}"), &chief, None).0,
+        204
+    );
+    assert_eq!(send("GET", "/api/v1/summary", &secret, None).0, 401);
+    assert_eq!(
+        send("DELETE", "/api/v1/tokens/tok_nothing", &chief, None).0,
+        404
+    );
+    let (_, t2) = send("POST", "/api/v1/accounts/ana2/tokens", &chief, None);
+    let second = t2["token"].as_str().unwrap().to_string();
+    assert_eq!(send("GET", "/api/v1/summary", &second, None).0, 200);
+    assert_eq!(
+        send("POST", "/api/v1/accounts/ana2/disable", &chief, None).0,
+        204
+    );
+    assert_eq!(send("GET", "/api/v1/summary", &second, None).0, 401);
+    assert_eq!(
+        send("POST", "/api/v1/accounts/ana2/enable", &chief, None).0,
+        204
+    );
+    assert_eq!(send("GET", "/api/v1/summary", &second, None).0, 200);
+    let (_, accounts) = send("GET", "/api/v1/accounts", &chief, None);
+    assert!(!accounts.to_string().contains("argon2"));
+    // Each change is in the audit trail.
+    let (_, audit) = send("GET", "/api/v1/audit?account=chief", &chief, None);
+    let paths: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"/api/v1/accounts/ana2/disable"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.starts_with("/api/v1/tokens/tok_")),
+        "{paths:?}"
+    );
 }

@@ -66,6 +66,17 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
         "/api/v1/keys" if post => Roles(&[Role::Monitor]),
         "/api/v1/keys" if read => Roles(&[Role::Monitor, Role::Analyst, Role::Chief]),
         "/api/v1/audit" if read => Roles(&[Role::Chief]),
+        // Accounts and tokens, managed while the server runs.
+        "/api/v1/accounts" | "/api/v1/tokens" if read => Roles(&[Role::Chief]),
+        "/api/v1/accounts"
+        | "/api/v1/accounts/{name}/disable"
+        | "/api/v1/accounts/{name}/enable"
+        | "/api/v1/accounts/{name}/tokens"
+            if post =>
+        {
+            Roles(&[Role::Chief])
+        }
+        "/api/v1/tokens/{id}" if *method == Method::DELETE => Roles(&[Role::Chief]),
         // Signing in and out, and asking who one is: anyone may try; the password is the check.
         "/api/v1/session" if post || read || *method == Method::DELETE => Public,
         _ => return None,

@@ -6,6 +6,7 @@
 //! answered only after its group commit is durable.
 
 pub mod access;
+pub mod accounts;
 pub mod evidence;
 pub mod map;
 pub mod metrics;
@@ -100,6 +101,24 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/public/incidents", get(public_incidents))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/keys", get(list_keys).post(post_key))
+        .route("/api/v1/accounts", get(accounts::list).post(accounts::add))
+        .route(
+            "/api/v1/accounts/{name}/disable",
+            axum::routing::post(accounts::disable),
+        )
+        .route(
+            "/api/v1/accounts/{name}/enable",
+            axum::routing::post(accounts::enable),
+        )
+        .route(
+            "/api/v1/accounts/{name}/tokens",
+            axum::routing::post(accounts::issue),
+        )
+        .route("/api/v1/tokens", get(accounts::tokens))
+        .route(
+            "/api/v1/tokens/{id}",
+            axum::routing::delete(accounts::revoke),
+        )
         .route("/api/v1/violations", get(list_violations))
         .route("/api/v1/stream", get(stream))
         .route("/api/v1/summary", get(summary))
@@ -247,6 +266,19 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::NotFound { .. } => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", message).field("id")
+            }
+            ServiceError::Account(truceline_service::accounts::AccountError::Invalid {
+                field,
+                ..
+            }) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", message).field(field),
+            ServiceError::Account(truceline_service::accounts::AccountError::Store(
+                StoreError::Exists(_),
+            )) => ApiError::new(StatusCode::CONFLICT, "conflict", message).field("name"),
+            ServiceError::Account(truceline_service::accounts::AccountError::Store(e)) => {
+                ApiError::store(e)
+            }
+            ServiceError::Account(truceline_service::accounts::AccountError::BadToken) => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message).bearer()
             }
             ServiceError::Invalid { field, .. } => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", message).field(field)

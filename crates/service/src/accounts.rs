@@ -464,3 +464,76 @@ impl Sessions {
         self.open.lock().unwrap().remove(&hash_token(secret));
     }
 }
+
+/// Managing accounts while the server runs (the chief, through the API): every change goes
+/// through the store's one writer, and the token cache is dropped after it so that a revoked
+/// token or a disabled account is refused at the next request.
+impl crate::Service {
+    /// Every account, by name.
+    pub fn accounts(&self) -> Result<Vec<Account>, crate::ServiceError> {
+        Ok(self.store.accounts()?)
+    }
+
+    /// Adds an account (checked as `truceline users add` checks it). Blocking.
+    pub fn add_account(&self, new: NewAccount) -> Result<Account, crate::ServiceError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let r = add_account(self.store.as_ref(), new, &self.parties(), now);
+        self.forget_tokens();
+        r.map_err(Into::into)
+    }
+
+    /// Disables or enables an account; its tokens and sessions follow at once. Blocking.
+    pub fn set_disabled(&self, name: &str, disabled: bool) -> Result<(), crate::ServiceError> {
+        if self.store.account(name)?.is_none() {
+            return Err(crate::ServiceError::NotFound {
+                what: "account",
+                id: name.to_string(),
+            });
+        }
+        let r = self.store.write_accounts(AccountWrite::SetDisabled {
+            name: name.to_string(),
+            disabled,
+        });
+        self.forget_tokens();
+        Ok(r?)
+    }
+
+    /// Issues a token for an account (`expires` as `30d`, `12h`, `90m`); the secret is
+    /// returned once. Blocking.
+    pub fn issue_token(
+        &self,
+        account: &str,
+        expires: Option<&str>,
+    ) -> Result<(String, Token), crate::ServiceError> {
+        if self.store.account(account)?.is_none() {
+            return Err(crate::ServiceError::NotFound {
+                what: "account",
+                id: account.to_string(),
+            });
+        }
+        let now = jiff::Timestamp::now().as_millisecond();
+        let expires_ms = expires.map(parse_duration_ms).transpose()?.map(|d| now + d);
+        Ok(issue_token(self.store.as_ref(), account, expires_ms, now)?)
+    }
+
+    /// Revokes a token by id, at once. Blocking.
+    pub fn revoke_token(&self, id: &str) -> Result<(), crate::ServiceError> {
+        let r = self.store.write_accounts(AccountWrite::Revoke {
+            id: id.to_string(),
+            at_ms: jiff::Timestamp::now().as_millisecond(),
+        });
+        self.forget_tokens();
+        match r {
+            Err(StoreError::NotFound(_)) => Err(crate::ServiceError::NotFound {
+                what: "token",
+                id: id.to_string(),
+            }),
+            other => Ok(other?),
+        }
+    }
+
+    /// Tokens of one account or all (ids and dates; never secrets).
+    pub fn tokens(&self, account: Option<&str>) -> Result<Vec<Token>, crate::ServiceError> {
+        Ok(self.store.tokens(account)?)
+    }
+}

@@ -98,7 +98,10 @@ impl Service {
             return Ok(0);
         }
         if lost > 0 {
-            tracing::error!(lost, "audit entries lost: too many were waiting for the store");
+            tracing::error!(
+                lost,
+                "audit entries lost: too many were waiting for the store"
+            );
         }
         let n = entries.len();
         let mut records = Vec::new();

@@ -95,6 +95,8 @@ pub enum ServiceError {
     Report(#[from] truceline_report::ReportError),
     #[error(transparent)]
     Cosign(#[from] CosignError),
+    #[error(transparent)]
+    Account(#[from] accounts::AccountError),
     #[error("{0}; nothing of this request was written, send it again")]
     Store(#[from] StoreError),
 }
@@ -257,6 +259,11 @@ impl Service {
                     .ok_or(accounts::Denied::Unauthenticated)
             }
         }
+    }
+
+    /// Drops the cached tokens: called after every change to accounts or tokens.
+    pub(crate) fn forget_tokens(&self) {
+        self.tokens.write().unwrap().clear();
     }
 
     /// Who a browser session's cookie belongs to, now.

@@ -250,7 +250,7 @@ impl Service {
         self.keep(entry, "reply", &rec)
     }
 
-    fn parties(&self) -> Vec<String> {
+    pub(crate) fn parties(&self) -> Vec<String> {
         self.fusion
             .fuser()
             .agreement

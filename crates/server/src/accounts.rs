@@ -1,0 +1,139 @@
+//! Accounts and tokens managed by the chief while the server runs (SPEC 5): the same checks as
+//! `truceline users` and `truceline tokens`, through the store's one writer, effective at the
+//! next request.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use truceline_service::accounts::NewAccount;
+use truceline_store::{Account, Token};
+
+use crate::{ApiError, AppState, json_body, on_service};
+
+fn ms(t: i64) -> Option<String> {
+    jiff::Timestamp::from_millisecond(t)
+        .ok()
+        .map(|t| t.to_string())
+}
+
+/// An account as listed: never its password's hash.
+fn account_json(a: &Account) -> Value {
+    json!({
+        "name": a.name, "role": a.role, "party": a.party, "observers": a.observers,
+        "disabled": a.disabled, "has_password": a.password.is_some(), "created": ms(a.created_ms),
+    })
+}
+
+/// A token as listed: its id and dates, never its hash.
+fn token_json(t: &Token) -> Value {
+    json!({
+        "id": t.id, "account": t.account, "created": ms(t.created_ms),
+        "expires": t.expires_ms.and_then(ms), "revoked": t.revoked_ms.and_then(ms),
+    })
+}
+
+/// `GET /api/v1/accounts`.
+pub(crate) async fn list(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
+    let all = on_service(&st, |s| s.accounts()).await?;
+    Ok(Json(
+        json!({"accounts": all.iter().map(account_json).collect::<Vec<_>>()}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewBody {
+    name: String,
+    role: String,
+    party: Option<String>,
+    observers: Option<String>,
+}
+
+/// `POST /api/v1/accounts` `{"name","role","party","observers"}`: 201 with the account.
+pub(crate) async fn add(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let b: NewBody = json_body(&st, &headers, body).await?;
+    let new = NewAccount {
+        name: b.name,
+        role: b.role,
+        party: b.party,
+        observers: b.observers,
+    };
+    let a = on_service(&st, move |s| s.add_account(new)).await?;
+    Ok((StatusCode::CREATED, Json(account_json(&a))).into_response())
+}
+
+/// `POST /api/v1/accounts/{name}/disable`: its tokens and sessions stop working at once.
+pub(crate) async fn disable(
+    State(st): State<Arc<AppState>>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    on_service(&st, move |s| s.set_disabled(&name, true)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/accounts/{name}/enable`.
+pub(crate) async fn enable(
+    State(st): State<Arc<AppState>>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    on_service(&st, move |s| s.set_disabled(&name, false)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IssueBody {
+    /// `30d`, `12h`, `90m`; none for a token valid until revoked.
+    expires: Option<String>,
+}
+
+/// `POST /api/v1/accounts/{name}/tokens` `{"expires": "30d"}`: 201 with the secret, shown this
+/// once.
+pub(crate) async fn issue(
+    State(st): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let b: IssueBody = json_body(&st, &headers, body).await?;
+    let (secret, token) =
+        on_service(&st, move |s| s.issue_token(&name, b.expires.as_deref())).await?;
+    let mut v = token_json(&token);
+    v["token"] = json!(secret);
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokensQuery {
+    account: Option<String>,
+}
+
+/// `GET /api/v1/tokens?account=`.
+pub(crate) async fn tokens(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<TokensQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let all = on_service(&st, move |s| s.tokens(q.account.as_deref())).await?;
+    Ok(Json(
+        json!({"tokens": all.iter().map(token_json).collect::<Vec<_>>()}),
+    ))
+}
+
+/// `DELETE /api/v1/tokens/{id}`: revoked at once.
+pub(crate) async fn revoke(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    on_service(&st, move |s| s.revoke_token(&id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
