@@ -383,6 +383,21 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
             .any(|i| i["review"] == "attributed")
     );
 
+    let (s, csv) = call(
+        base,
+        "GET",
+        &format!("/api/v1/reports/daily/{DATE}?format=csv&audience=public"),
+        "",
+        None,
+    );
+    assert_eq!(s, 200);
+    let csv = csv.as_str().unwrap().to_string();
+    assert!(
+        csv.lines().next().unwrap().ends_with(",review,replies"),
+        "{csv}"
+    );
+    assert!(csv.contains("Our units did not fire at that time."));
+
     // The audit trail: the reply, a refusal, a restricted read — for the chief only.
     let (s, audit) = call(base, "GET", "/api/v1/audit?account=lia", &t.chief, None);
     assert_eq!(s, 200);

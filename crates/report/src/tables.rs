@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::content::{IncidentLine, Report};
 
-const COLUMNS: [&str; 19] = [
+const COLUMNS: [&str; 21] = [
     "number",
     "time",
     "kind",
@@ -24,9 +24,28 @@ const COLUMNS: [&str; 19] = [
     "basis",
     "violations",
     "log_indices",
+    "review",
+    "replies",
 ];
 
-fn fields(i: &IncidentLine) -> Vec<String> {
+fn fields(i: &IncidentLine, r: &Report) -> Vec<String> {
+    // The party's replies, or that none came by the deadline.
+    let replies = r
+        .replies
+        .iter()
+        .find(|row| row.number == i.number)
+        .map(|row| {
+            if row.replies.is_empty() {
+                format!("no reply from {} by {}", row.party, row.deadline)
+            } else {
+                row.replies
+                    .iter()
+                    .map(|t| format!("{} ({}): {}", row.party, t.time, t.text))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            }
+        })
+        .unwrap_or_default();
     let e = i.error_ellipse_m;
     let opt = |x: &Option<String>| x.clone().unwrap_or_default();
     let join = |v: Vec<String>| v.join(" ");
@@ -50,6 +69,8 @@ fn fields(i: &IncidentLine) -> Vec<String> {
         i.basis.clone(),
         i.violations.join("; "),
         join(i.log_indices.iter().map(u64::to_string).collect()),
+        i.review.clone(),
+        replies,
     ]
 }
 
@@ -63,7 +84,7 @@ pub fn csv(r: &Report) -> Vec<u8> {
     }
     w.write_record(&head).expect("writing to memory");
     for i in &r.incidents {
-        let mut f = fields(i);
+        let mut f = fields(i, r);
         if restricted {
             f.push(i.id.clone().unwrap_or_default());
             f.push(i.observations.clone().unwrap_or_default().join(" "));
@@ -83,6 +104,12 @@ pub fn geojson(r: &Report) -> Vec<u8> {
             if let Some(o) = props.as_object_mut() {
                 o.remove("location");
                 o.insert("date".into(), r.mission_day.date.clone().into());
+                if let Some(row) = r.replies.iter().find(|row| row.number == i.number) {
+                    o.insert(
+                        "replies".into(),
+                        serde_json::to_value(row).expect("serialises"),
+                    );
+                }
             }
             json!({
                 "type": "Feature",
