@@ -28,6 +28,17 @@ const COLUMNS: [&str; 21] = [
     "replies",
 ];
 
+/// Free text as a spreadsheet may read it: a cell that begins like a formula (`=`, `+`, `-`, `@`,
+/// a tab or a carriage return) is prefixed with `'`, so a reply written as `=HYPERLINK(…)` is
+/// shown as text, not run.
+fn text_cell(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
 fn fields(i: &IncidentLine, r: &Report) -> Vec<String> {
     // The party's replies, or that none came by the deadline.
     let replies = r
@@ -66,11 +77,11 @@ fn fields(i: &IncidentLine, r: &Report) -> Vec<String> {
         e.map(|e| e[2].to_string()).unwrap_or_default(),
         opt(&i.attribution),
         i.confidence.to_string(),
-        i.basis.clone(),
+        text_cell(i.basis.clone()),
         i.violations.join("; "),
         join(i.log_indices.iter().map(u64::to_string).collect()),
         i.review.clone(),
-        replies,
+        text_cell(replies),
     ]
 }
 
@@ -125,4 +136,20 @@ pub fn geojson(r: &Report) -> Vec<u8> {
     .expect("serialises");
     out.push(b'\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cell_that_looks_like_a_formula_is_text() {
+        assert_eq!(
+            super::text_cell("=HYPERLINK(\"x\")".into()),
+            "'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(super::text_cell("@SUM(A1)".into()), "'@SUM(A1)");
+        assert_eq!(
+            super::text_cell("linked to outgoing fire".into()),
+            "linked to outgoing fire"
+        );
+    }
 }
