@@ -228,6 +228,22 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
         (400, Some("party")),
         "{r}"
     );
+    // A basis that names an observer would show it to the parties: refused.
+    let observer = std::fs::read_to_string(&obs)
+        .unwrap()
+        .lines()
+        .next()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["observer"].clone())
+        .unwrap();
+    let (s, r) = decide(
+        &their_pid,
+        json!({"decision": "attribute", "party": "ua", "basis": format!("seen by {}.", observer.as_str().unwrap())}),
+    );
+    assert_eq!(
+        (s, r["error"]["field"].as_str()),
+        (400, Some("basis")),
+        "{r}"
+    );
     let (s, r) = decide(&their_pid, json!({"decision": "confirm", "party": "ua"}));
     assert_eq!(
         (s, r["error"]["field"].as_str()),

@@ -192,6 +192,9 @@ impl Service {
             }
             _ => {}
         }
+        if let Some(b) = &basis {
+            self.names_no_observer(b)?;
+        }
         let entry = Entry {
             account: caller.name().to_string(),
             basis,
@@ -248,6 +251,33 @@ impl Service {
             log_index: 0,
         };
         self.keep(entry, "reply", &rec)
+    }
+
+    /// Refuses a basis that names an observer or an observation: decisions are shown to the
+    /// parties and the public, who may not learn who observed.
+    fn names_no_observer(&self, text: &str) -> Result<(), ServiceError> {
+        for word in text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
+            .map(|w| w.trim_end_matches(['.', ':']))
+            .filter(|w| w.len() >= 2 && !w.starts_with("inc-"))
+        {
+            let q = truceline_store::Query {
+                observer: Some(word.to_string()),
+                limit: 1,
+                ..Default::default()
+            };
+            let observer = !self.store.query(&q)?.items.is_empty();
+            if observer || self.store.get(word)?.is_some() {
+                return Err(invalid(
+                    "basis",
+                    format!(
+                        "it names {} {word:?}, whose identity is not shown outside the mission; state the evidence without it",
+                        if observer { "observer" } else { "observation" }
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn parties(&self) -> Vec<String> {
