@@ -191,9 +191,13 @@ let needSignIn = false;
 // Whether the last attempt to reach the server failed: a device can say it is online and not be.
 let unreachable = false;
 
-/** Sends what is queued, one at a time, oldest first; stops at the first network failure. */
-async function flush() {
-  if (flushing || !navigator.onLine) return;
+/**
+ * Sends what is queued, one at a time, oldest first; stops at the first network failure. Once
+ * the server has asked for a sign-in, only a sign-in or the monitor's "Send now" tries again
+ * (`force`), not the timer.
+ */
+async function flush(force = false) {
+  if (flushing || !navigator.onLine || (needSignIn && force !== true)) return;
   if (!(await allQueued()).some((i) => i.state === 'queued')) return;
   flushing = true;
   try {
@@ -328,7 +332,7 @@ async function signIn(e) {
   $('signin-password').value = '';
   needSignIn = false;
   await whoAmI();
-  flush();
+  flush(true);
 }
 
 async function refreshWeapons() {
@@ -351,7 +355,7 @@ function main() {
   $('gps').addEventListener('click', locate);
   $('now').addEventListener('click', setNow);
   $('obs').addEventListener('submit', save);
-  $('send').addEventListener('click', flush);
+  $('send').addEventListener('click', () => flush(true));
   $('make-key').addEventListener('click', async () => {
     const observer = $('observer').value.trim();
     if (!observer) { say(`${t('observer')}: ${t('required')}`, true); $('observer').focus(); return; }
