@@ -1,10 +1,10 @@
 // The field form in a real browser, against a running server:
 //   node field_form.mjs BASE_URL OUT_DIR DATA_DIR
-// The form installs its service worker; the device makes a signing key (registered in DATA_DIR's
-// key registry as `truceline keys add` would); taken offline, the form reloads from its cache and
+// The form installs its service worker; the device makes a signing key (registered through the
+// API, so that it lands in DATA_DIR's key registry); taken offline, the form reloads from its cache and
 // queues three observations, which the server does not see; back online they are delivered, each
 // exactly once, signed; a re-send of a delivered one (an acknowledgement lost) changes nothing.
-import { writeFileSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { launch, context, watch, check, finish, failed } from "./lib.mjs";
 
 const [base, out, data] = process.argv.slice(2);
@@ -35,8 +35,10 @@ try {
   await page.click("#make-key");
   const vkey = (await page.textContent("#vkey", { timeout: 10_000 })).trim();
   seen.vkey = vkey;
-  mkdirSync(`${data}/keys`, { recursive: true });
-  writeFileSync(`${data}/keys/${vkey.split("+")[0]}.pub`, vkey + "\n");
+  // The form registers it through the API itself (the demo's open access lets it); writing the
+  // file as `truceline keys add` would raced that registration.
+  await page.waitForFunction(() => /Registered/.test(document.getElementById("key-state").textContent), null, { timeout: 10_000 });
+  check(existsSync(`${data}/keys/${vkey.split("+")[0]}.pub`), "the key is in the data directory's registry");
 
   // Offline: the page still opens, from the service worker's cache.
   await ctx.setOffline(true);
