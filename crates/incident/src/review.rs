@@ -21,6 +21,8 @@
 //! assert_eq!((r.status(), r.party()), ("rejected", None));
 //! ```
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::IncidentRecord;
@@ -71,36 +73,58 @@ impl Review {
         }
     }
 
+    /// The latest decision that attributed it to a party, whether or not a later one stands
+    /// over it.
+    pub fn attribution(&self) -> Option<&Entry> {
+        self.decisions
+            .iter()
+            .rev()
+            .find(|d| d.decision == Some(Verdict::Attribute))
+    }
+
     /// The party the analysts attributed it to, if the latest attribution stands.
     pub fn party(&self) -> Option<&str> {
         match self.decisions.last()?.decision? {
             Verdict::Reject => None,
-            _ => self
-                .decisions
-                .iter()
-                .rev()
-                .find(|d| d.decision == Some(Verdict::Attribute))?
-                .party
-                .as_deref(),
+            _ => self.attribution()?.party.as_deref(),
         }
     }
 
     /// Until when the attributed party may reply to `rec`: `window` after the incident ends,
     /// or after the decision that attributed it, whichever is later.
     pub fn reply_deadline(
-        &self,
+        review: Option<&Review>,
         rec: &IncidentRecord,
         window: jiff::SignedDuration,
     ) -> jiff::Timestamp {
         let ended = rec.time_end.unwrap_or(rec.time);
-        let attributed = self
-            .decisions
-            .iter()
-            .rev()
-            .find(|d| d.decision == Some(Verdict::Attribute))
-            .map(|d| d.time);
+        let attributed = review.and_then(Review::attribution).map(|d| d.time);
         let from = attributed.map_or(ended, |a| a.max(ended));
         from.saturating_add(window).unwrap_or(jiff::Timestamp::MAX)
+    }
+
+    /// Decisions and replies by incident, from records as kept — `(kind, canonical JSON, log
+    /// index)`, kind `decision` or `reply`, in the order they were kept. Returns the log
+    /// indices of records that did not read as well.
+    pub fn gather<'a>(
+        records: impl IntoIterator<Item = (&'a str, &'a [u8], u64)>,
+    ) -> (HashMap<String, Review>, Vec<u64>) {
+        let mut out: HashMap<String, Review> = HashMap::new();
+        let mut unread = Vec::new();
+        for (kind, bytes, log_index) in records {
+            let Ok(mut e) = serde_json::from_slice::<Entry>(bytes) else {
+                unread.push(log_index);
+                continue;
+            };
+            e.log_index = log_index;
+            let review = out.entry(e.incident.clone()).or_default();
+            if kind == "decision" {
+                review.decisions.push(e);
+            } else {
+                review.replies.push(e);
+            }
+        }
+        (out, unread)
     }
 
     /// The party that may reply: the analysts' attribution if one stands, else assessment's.
@@ -145,7 +169,7 @@ mod tests {
         let none = Review::default();
         // From the incident's end, not its start.
         assert_eq!(
-            none.reply_deadline(&rec, window).to_string(),
+            Review::reply_deadline(Some(&none), &rec, window).to_string(),
             "2026-11-28T10:05:00Z"
         );
         let mut r = Review::default();
@@ -155,7 +179,7 @@ mod tests {
             "2026-11-27T09:00:00Z",
         ));
         assert_eq!(
-            r.reply_deadline(&rec, window).to_string(),
+            Review::reply_deadline(Some(&r), &rec, window).to_string(),
             "2026-11-30T09:00:00Z"
         );
         // A confirmation does not move it.
@@ -163,7 +187,7 @@ mod tests {
         c.decisions
             .push(decision(Verdict::Confirm, None, "2026-11-27T09:00:00Z"));
         assert_eq!(
-            c.reply_deadline(&rec, window).to_string(),
+            Review::reply_deadline(Some(&c), &rec, window).to_string(),
             "2026-11-28T10:05:00Z"
         );
     }

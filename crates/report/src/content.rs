@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use truceline_agreement::Agreement;
-use truceline_incident::review::{Entry, Review, Verdict};
+use truceline_incident::review::Review;
 use truceline_store::{IncidentPoint, IncidentRecord, Store, Tally};
 
 use crate::coverage::{self, Coverage};
@@ -385,13 +385,7 @@ pub(crate) fn build(
         let review = reviews.get(v.id.as_str());
         if let Some(r) = review {
             line.review = r.status().to_string();
-            if let Some(d) = r
-                .decisions
-                .iter()
-                .rev()
-                .find(|d| d.decision == Some(Verdict::Attribute))
-                .filter(|_| r.status() == "attributed")
-            {
+            if let Some(d) = r.attribution().filter(|_| r.status() == "attributed") {
                 line.attribution = d.party.clone();
                 line.confidence = 1.0;
                 line.basis = format!(
@@ -406,10 +400,7 @@ pub(crate) fn build(
         if v.violations.is_empty() && review.is_none_or(|r| r.replies.is_empty()) {
             continue;
         }
-        let deadline = review
-            .cloned()
-            .unwrap_or_default()
-            .reply_deadline(v, ctx.reply_window);
+        let deadline = Review::reply_deadline(review, v, ctx.reply_window);
         let said: Vec<ReplyText> = review
             .map(|r| {
                 r.replies
@@ -588,32 +579,23 @@ fn reviews_of(
     store: &dyn Store,
     numbers: &std::collections::HashMap<&str, usize>,
 ) -> Result<std::collections::HashMap<String, Review>, ReportError> {
-    let mut out: std::collections::HashMap<String, Review> = std::collections::HashMap::new();
+    let mut kept = Vec::new();
     for kind in ["decision", "reply"] {
-        for r in store.records(&truceline_store::RecordQuery {
+        kept.extend(store.records(&truceline_store::RecordQuery {
             kind,
             ..Default::default()
-        })? {
-            if !r
-                .subject
-                .as_deref()
-                .is_some_and(|s| numbers.contains_key(s))
-            {
-                continue;
-            }
-            let Ok(mut e) = serde_json::from_slice::<Entry>(&r.record) else {
-                continue;
-            };
-            e.log_index = r.log_index;
-            let review = out.entry(e.incident.clone()).or_default();
-            if kind == "decision" {
-                review.decisions.push(e);
-            } else {
-                review.replies.push(e);
-            }
-        }
+        })?);
     }
-    Ok(out)
+    let (reviews, _unread) = Review::gather(
+        kept.iter()
+            .filter(|r| {
+                r.subject
+                    .as_deref()
+                    .is_some_and(|s| numbers.contains_key(s))
+            })
+            .map(|r| (r.kind.as_str(), r.record.as_slice(), r.log_index)),
+    );
+    Ok(reviews)
 }
 
 /// Replaces incident ids in a stated basis by the incidents' numbers in this report ("#12");

@@ -216,7 +216,7 @@ fn same_origin(req: &Request) -> bool {
 }
 
 /// The bearer token of a request, if it sends one; a malformed header is refused.
-fn bearer(req: &Request) -> Result<Option<&str>, Denied> {
+pub(crate) fn bearer(req: &Request) -> Result<Option<&str>, Denied> {
     match req.headers().get(header::AUTHORIZATION) {
         None => Ok(None),
         Some(v) => v

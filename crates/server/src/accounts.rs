@@ -61,7 +61,7 @@ pub(crate) async fn add(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let b: NewBody = json_body(&st, &headers, body).await?;
+    let b: NewBody = json_body(&headers, body).await?;
     let new = NewAccount {
         name: b.name,
         role: b.role,
@@ -105,7 +105,7 @@ pub(crate) async fn issue(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let b: IssueBody = json_body(&st, &headers, body).await?;
+    let b: IssueBody = json_body(&headers, body).await?;
     let (secret, token) =
         on_service(&st, move |s| s.issue_token(&name, b.expires.as_deref())).await?;
     let mut v = token_json(&token);

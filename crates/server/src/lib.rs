@@ -846,7 +846,7 @@ async fn post_decision(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let d: truceline_service::review::Decision = json_body(&st, &headers, body).await?;
+    let d: truceline_service::review::Decision = json_body(&headers, body).await?;
     let index = on_service(&st, move |s| {
         s.decide(&caller, &id, &d, jiff::Timestamp::now())
     })
@@ -868,7 +868,7 @@ async fn post_reply(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let r: ReplyBody = json_body(&st, &headers, body).await?;
+    let r: ReplyBody = json_body(&headers, body).await?;
     let index = on_service(&st, move |s| {
         s.reply(&caller, &id, r.text.as_deref(), jiff::Timestamp::now())
     })
@@ -882,7 +882,6 @@ pub const MAX_SMALL_BODY: usize = 64 * 1024;
 /// A small JSON body (`application/json` only), read within [`MAX_SMALL_BODY`] and parsed
 /// into `T`, naming the field at fault.
 pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
-    _st: &AppState,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<T, ApiError> {
@@ -958,7 +957,7 @@ async fn post_key(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let k: KeyBody = json_body(&st, &headers, body).await?;
+    let k: KeyBody = json_body(&headers, body).await?;
     let svc = st.service.clone();
     let owner = match &caller {
         Caller::Account(p) => Some(p.account.clone()),

@@ -13,7 +13,7 @@ use serde_json::json;
 use truceline_service::accounts::Caller;
 use truceline_service::views::View;
 
-use crate::access::{SESSION_COOKIE, session_cookie};
+use crate::access::{SESSION_COOKIE, bearer, session_cookie};
 use crate::{ApiError, AppState};
 
 /// The largest sign-in body: a name and a password.
@@ -95,15 +95,10 @@ pub async fn who(State(st): State<Arc<AppState>>, req: Request) -> Json<serde_js
     let caller = if st.open {
         Caller::Open
     } else {
-        let bearer = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        match (bearer, session_cookie(&req)) {
-            (Some(t), _) => st.service.caller(Some(t.trim())),
-            (None, Some(c)) => st.service.session_caller(c),
-            (None, None) => Ok(Caller::Public),
+        match (bearer(&req), session_cookie(&req)) {
+            (Ok(Some(t)), _) => st.service.caller(Some(t)),
+            (Ok(None), Some(c)) => st.service.session_caller(c),
+            _ => Ok(Caller::Public),
         }
         .unwrap_or(Caller::Public)
     };

@@ -104,18 +104,15 @@ impl Service {
             );
         }
         let n = entries.len();
-        let mut records = Vec::new();
-        let now = AuditEntry {
-            account: "-".into(),
-            method: String::new(),
-            path: String::new(),
-            remote: String::new(),
-            role: String::new(),
-            status: 0,
-            time: jiff::Timestamp::now(),
+        let now_ms = jiff::Timestamp::now().as_millisecond();
+        // Lost entries alone still make a batch, which says so.
+        let chunks: Vec<&[AuditEntry]> = if entries.is_empty() {
+            vec![&[]]
+        } else {
+            entries.chunks(AUDIT_BATCH).collect()
         };
-        for (k, chunk) in entries.chunks(AUDIT_BATCH).enumerate() {
-            let last = chunk.last().unwrap_or(&now);
+        let mut records = Vec::with_capacity(chunks.len());
+        for (k, chunk) in chunks.into_iter().enumerate() {
             let record = serde_jcs::to_vec(&Batch {
                 entries: chunk.to_vec(),
                 lost: if k == 0 { lost } else { 0 },
@@ -126,23 +123,8 @@ impl Service {
                 subject: None,
                 account: "-".into(),
                 // A batch is found by its last entry's time; its first is at most one
-                // interval earlier (see `audit_entries`).
-                time_ms: last.time.as_millisecond(),
-                record,
-            });
-        }
-        if records.is_empty() {
-            // Only a count of lost entries: a batch of its own says so.
-            let record = serde_jcs::to_vec(&Batch {
-                entries: Vec::new(),
-                lost,
-            })
-            .map_err(|e| truceline_store::StoreError::Inconsistent(e.to_string()))?;
-            records.push(NewRecord {
-                kind: "audit".into(),
-                subject: None,
-                account: "-".into(),
-                time_ms: now.time.as_millisecond(),
+                // interval earlier (see `read_audit`).
+                time_ms: chunk.last().map_or(now_ms, |e| e.time.as_millisecond()),
                 record,
             });
         }

@@ -6,8 +6,6 @@
 //! the mission sets (default 72 hours after the incident, or after the decision that attributed
 //! it). Nothing is edited: a later decision stands over an earlier one, and every one is shown.
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
 use serde_json::{Value, json};
 use truceline_incident::IncidentRecord;
@@ -96,23 +94,19 @@ fn text_field(field: &'static str, v: Option<&str>) -> Result<Option<String>, Se
 impl Service {
     /// Reads every decision and reply kept; called once at start. Blocking.
     pub fn load_reviews(&self) -> Result<(), ServiceError> {
-        let mut map: HashMap<String, Review> = HashMap::new();
+        let mut kept = Vec::new();
         for kind in ["decision", "reply"] {
-            for r in self.store.records(&RecordQuery {
+            kept.extend(self.store.records(&RecordQuery {
                 kind,
                 ..Default::default()
-            })? {
-                let Ok(mut e) = serde_json::from_slice::<Entry>(&r.record) else {
-                    tracing::warn!(log_index = r.log_index, "a {kind} record not read");
-                    continue;
-                };
-                e.log_index = r.log_index;
-                let review = map.entry(e.incident.clone()).or_default();
-                match kind {
-                    "decision" => review.decisions.push(e),
-                    _ => review.replies.push(e),
-                }
-            }
+            })?);
+        }
+        let (map, unread) = Review::gather(
+            kept.iter()
+                .map(|r| (r.kind.as_str(), r.record.as_slice(), r.log_index)),
+        );
+        for log_index in unread {
+            tracing::warn!(log_index, "a decision or reply record not read");
         }
         *self.reviews.write().unwrap() = map;
         Ok(())
@@ -125,27 +119,27 @@ impl Service {
 
     /// Until when the attributed party may reply (see [`Review::reply_deadline`]).
     pub fn reply_deadline(&self, rec: &IncidentRecord, review: Option<&Review>) -> jiff::Timestamp {
-        review
-            .cloned()
-            .unwrap_or_default()
-            .reply_deadline(rec, self.reply_window)
+        Review::reply_deadline(review, rec, self.reply_window)
     }
 
-    /// A published incident by its id or, for those who see it so, its shown id.
+    /// A published incident by its id or, for those who see it so, its shown id (found by a
+    /// scan: shown ids are not indexed).
     pub fn find_incident(&self, id: &str) -> Result<IncidentRecord, ServiceError> {
-        let published = self.fusion.state.read().unwrap();
-        let found = match published.by_id.get(id) {
-            Some(&k) => Some(&published.incidents[k]),
-            None if id.starts_with("pi-") => published
-                .incidents
-                .iter()
-                .find(|r| self.public_id(&r.id) == id),
-            None => None,
-        };
-        found.cloned().ok_or_else(|| ServiceError::NotFound {
-            what: "published incident",
-            id: id.to_string(),
-        })
+        match self.incident(id) {
+            Err(ServiceError::NotFound { .. }) if id.starts_with("pi-") => {
+                let published = self.fusion.state.read().unwrap();
+                published
+                    .incidents
+                    .iter()
+                    .find(|r| self.public_id(&r.id) == id)
+                    .cloned()
+                    .ok_or_else(|| ServiceError::NotFound {
+                        what: "published incident",
+                        id: id.to_string(),
+                    })
+            }
+            other => other,
+        }
     }
 
     /// Keeps an analyst's decision on an incident; returns its log index. Blocking.

@@ -79,6 +79,11 @@ impl Service {
         }
     }
 
+    /// Whether `view` may see `rec`, with the review kept for it.
+    pub fn sees(&self, view: &View, rec: &IncidentRecord) -> bool {
+        self.shows(view, rec, self.reviews.read().unwrap().get(&rec.id))
+    }
+
     /// `rec` as shown outside the mission: its id keyed, its observations gone, its place
     /// rounded, incidents its basis cites named by their shown ids.
     pub fn redact(&self, rec: &IncidentRecord) -> IncidentRecord {
