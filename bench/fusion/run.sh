@@ -2,7 +2,10 @@
 # bench/fusion: the accuracy harness. Simulates 24-hour scenarios over the illustrative agreement,
 # fuses each with `truceline fuse`, and scores the incidents against the ground truth by SPEC 2.5
 # (bench/fusion/score.py), next to the naive count of one entry per observation. Several seeds and
-# scenarios whose parameters differ from the defaults, so that nothing is tuned to one.
+# scenarios whose parameters differ from the defaults, so that nothing is tuned to one; two with
+# rocket launchers' ripples (rounds 0.5–2.5 s apart, some posts logging a ripple as one line).
+# bench/fusion/ripple_curve.sh gives F1 against the rounds' spacing; bench/fusion/scale.sh the
+# online engine against the length of history.
 # Usage: bench/fusion/run.sh [HOURS]   (default 24)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,6 +25,8 @@ scenarios=(
   "8 % false, seed 5|--seed 5 --false-alarm-rate 0.08|"
   "1.5× fire, seed 6|--seed 6 --fire-missions-per-hour 100 --small-arms-per-hour 45|"
   "0 % false, seed 7|--seed 7 --false-alarm-rate 0|"
+  "ripples 2–2.5 s, seed 8|--seed 8 --ripples-per-hour 4 --ripple-spacing-min-s 2 --ripple-spacing-max-s 2.5 --ripple-rounds-max 20|"
+  "ripples 0.5–2.5 s, seed 9|--seed 9 --ripples-per-hour 4|"
 )
 rows=()
 for s in "${scenarios[@]}"; do
@@ -52,7 +57,8 @@ cols = [("real events", "real_events", "{:,}"), ("events seen", "events_seen", "
         ("  the rest", "count_error_without_false_alarm_incidents", "{:+.1%}"),
         ("naive count error", "naive_count_error", "{:+.0%}"),
         ("B-cubed P", "bcubed_precision", "{:.3f}"), ("B-cubed R", "bcubed_recall", "{:.3f}"),
-        ("B-cubed F1", "bcubed_f1", "{:.3f}"), ("located events", "located_events_scored", "{:,}"),
+        ("B-cubed F1", "bcubed_f1", "{:.3f}"), ("  ripple rounds seen", "ripple_rounds_seen", "{:,}"),
+        ("  their B-cubed F1", "ripple_bcubed_f1", "{:.3f}"), ("located events", "located_events_scored", "{:,}"),
         ("error median m", "location_error_median_m", "{:.0f}"), ("error p90 m", "location_error_p90_m", "{:.0f}"),
         ("error RMS m", "location_error_rms_m", "{:.0f}"), ("CRB median m", "crb_median_m", "{:.0f}"),
         ("error/bound median", "error_over_bound_median", "{:.2f}"), ("error/bound p90", "error_over_bound_p90", "{:.2f}"),

@@ -39,7 +39,9 @@ try {
   await page.waitForFunction(() => document.getElementById("who").textContent.length > 0);
   seen.signed_out = await page.textContent("#who");
   check((await page.getAttribute("body", "data-queued")) === "1", "kept on the device while signed out");
-  // The refused sends were expected: from here on, none.
+  // The refused sends were expected (each logs its 401 when its answer arrives, which may be
+  // after the form has said why it waits): once the network is quiet, none from here on.
+  await page.waitForLoadState("networkidle");
   log.splice(0);
   await page.screenshot({ path: `${out}/field-signin.png`, fullPage: true });
 

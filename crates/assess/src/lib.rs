@@ -360,6 +360,21 @@ pub fn fuse_and_assess(
     fuse_and_judge(agreement, engine, obs, config).records(obs)
 }
 
+/// Judges one day's incidents, already fused (online), and returns each as its SPEC 2.4 record.
+pub fn assess_records(
+    agreement: &Agreement,
+    engine: &ZoneEngine,
+    incidents: &[truceline_fusion::Incident],
+    obs: &[Observation],
+) -> Vec<IncidentRecord> {
+    let assessments = Assessor::new(agreement, engine).assess_all(incidents, obs);
+    incidents
+        .iter()
+        .zip(&assessments)
+        .map(|(inc, a)| record(inc, a, obs))
+        .collect()
+}
+
 /// Incidents and their assessments, in incident order.
 pub struct Judged {
     pub fusion: truceline_fusion::Fusion,
@@ -387,7 +402,13 @@ pub fn fuse_and_judge(
     config: &truceline_fusion::Config,
 ) -> Judged {
     let fusion = truceline_fusion::fuse(obs, config);
-    let assessments = Assessor::new(agreement, engine).assess_all(&fusion.incidents, obs);
+    // Day by day, as online fusion judges them: an impact is linked to launches of its own day.
+    let assessor = Assessor::new(agreement, engine);
+    let assessments = fusion
+        .days
+        .iter()
+        .flat_map(|(_, r)| assessor.assess_all(&fusion.incidents[r.clone()], obs))
+        .collect();
     Judged {
         fusion,
         assessments,

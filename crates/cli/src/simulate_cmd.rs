@@ -46,6 +46,21 @@ pub struct SimulateArgs {
     /// Weapons seen by UAVs per hour.
     #[arg(long, default_value_t = Params::default().weapon_sightings_per_hour)]
     weapon_sightings_per_hour: f64,
+    /// Ripples of rocket launchers per hour (rounds a short interval apart).
+    #[arg(long, default_value_t = Params::default().ripples_per_hour)]
+    ripples_per_hour: f64,
+    /// The shortest interval between a ripple's rounds, seconds.
+    #[arg(long, default_value_t = Params::default().ripple_spacing_s.0)]
+    ripple_spacing_min_s: f64,
+    /// The longest interval between a ripple's rounds, seconds.
+    #[arg(long, default_value_t = Params::default().ripple_spacing_s.1)]
+    ripple_spacing_max_s: f64,
+    /// The most rounds in one ripple (at least 6).
+    #[arg(long, default_value_t = Params::default().ripple_rounds_max)]
+    ripple_rounds_max: u32,
+    /// Share of posts that log a ripple as one line with a count (0 to 1).
+    #[arg(long, default_value_t = Params::default().ripple_window_share)]
+    ripple_window_share: f64,
 }
 
 impl SimulateArgs {
@@ -70,6 +85,28 @@ impl SimulateArgs {
             "--clock-error-s: expected 0 or more, found {}",
             self.clock_error_s
         );
+        anyhow::ensure!(
+            self.ripples_per_hour >= 0.0,
+            "--ripples-per-hour: expected 0 or more, found {}",
+            self.ripples_per_hour
+        );
+        anyhow::ensure!(
+            self.ripple_spacing_min_s > 0.0
+                && self.ripple_spacing_min_s <= self.ripple_spacing_max_s,
+            "--ripple-spacing-min-s: expected more than 0 and at most --ripple-spacing-max-s ({}), found {}",
+            self.ripple_spacing_max_s,
+            self.ripple_spacing_min_s
+        );
+        anyhow::ensure!(
+            (6..=200).contains(&self.ripple_rounds_max),
+            "--ripple-rounds-max: expected 6 to 200, found {}",
+            self.ripple_rounds_max
+        );
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&self.ripple_window_share),
+            "--ripple-window-share: expected 0 to 1, found {}",
+            self.ripple_window_share
+        );
         let agreement = crate::require_agreement(&self.agreement)?;
         let engine = truceline_zones::ZoneEngine::new(&agreement)?;
         let params = Params {
@@ -81,6 +118,10 @@ impl SimulateArgs {
             fire_missions_per_hour: self.fire_missions_per_hour,
             small_arms_exchanges_per_hour: self.small_arms_per_hour,
             weapon_sightings_per_hour: self.weapon_sightings_per_hour,
+            ripples_per_hour: self.ripples_per_hour,
+            ripple_spacing_s: (self.ripple_spacing_min_s, self.ripple_spacing_max_s),
+            ripple_rounds_max: self.ripple_rounds_max,
+            ripple_window_share: self.ripple_window_share,
         };
         let network = Network::new(&agreement, &engine, &params);
         let scenario = network.simulate(&params, self.start);

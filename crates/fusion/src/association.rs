@@ -531,6 +531,15 @@ pub(crate) fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -
             Group { members: g, near }
         })
         .collect();
+    ripples::corroborate(&mut groups, all, &positions(obs.len(), all), c);
+    for g in &mut groups {
+        g.members.sort_by(|&a, &b| {
+            obs[a]
+                .time
+                .cmp(&obs[b].time)
+                .then_with(|| obs[a].id.cmp(&obs[b].id))
+        });
+    }
     // No two groups share a first member: the order is total.
     groups.sort_unstable_by(|a, b| {
         let (x, y) = (&obs[a.members[0]], &obs[b.members[0]]);

@@ -38,7 +38,19 @@ pub(crate) fn incident(
         .map(|p| p.class)
         .reduce(|a, b| a.meet(b).unwrap_or(a))
         .expect("an incident has members");
-    let times: Vec<f64> = prepared
+    // Windowed reports of fire beside reports of one round corroborate that round (see
+    // `ripples`): they point at its place but add nothing to its time or count.
+    let rounds = class != Class::SmallArms && prepared.iter().any(|p| p.t_end.is_none());
+    let timed: Vec<&Obs> = if rounds {
+        prepared
+            .iter()
+            .copied()
+            .filter(|p| p.t_end.is_none())
+            .collect()
+    } else {
+        prepared.clone()
+    };
+    let times: Vec<f64> = timed
         .iter()
         .map(|p| match fix {
             Some(_) => p.event_time(location, c),
@@ -46,20 +58,20 @@ pub(crate) fn incident(
         })
         .collect();
     let t = times.iter().sum::<f64>() / times.len() as f64;
-    let t_end = prepared
+    let t_end = timed
         .iter()
         .filter_map(|p| p.t_end)
         .fold(None, |m: Option<f64>, e| Some(m.map_or(e, |m| m.max(e))));
     // A window counts the largest number any one observer reported: its own count, or the
     // single reports it gave of the same exchange (see the crate documentation).
     let count = if t_end.is_some() {
-        let windowed = prepared
+        let windowed = timed
             .iter()
             .filter(|p| p.t_end.is_some())
             .map(|p| p.count)
             .max();
         let mut singles: HashMap<usize, u32> = HashMap::new();
-        for p in prepared.iter().filter(|p| p.t_end.is_none()) {
+        for p in timed.iter().filter(|p| p.t_end.is_none()) {
             *singles.entry(p.observer).or_default() += 1;
         }
         windowed
@@ -68,7 +80,7 @@ pub(crate) fn incident(
     } else {
         // Sensed at one instant: what one observer counted at once (two tanks in one sighting)
         // stands; several observers of the same instant saw the same things, so the largest.
-        prepared.iter().map(|p| p.count).max().unwrap_or(1)
+        timed.iter().map(|p| p.count).max().unwrap_or(1)
     };
     let mut weapons: Vec<&str> = members
         .iter()

@@ -9,19 +9,23 @@
 //! `association` (observations into episodes, episodes into events, counts over a
 //! window), `salvos` (the rounds of a salvo), `merging` (episodes the order of
 //! arrival kept apart), `calibration` (each observer's clock error, estimated and
-//! corrected between passes), `incidents` (an event's incident). [`fuse`] runs them:
-//! associate on a sample with a loose time gate, estimate the clocks, associate everything
-//! again with a tight one, and make each event's incident.
+//! corrected between passes), `ripples` (a salvo logged as one line beside its rounds),
+//! `incidents` (an event's incident), `days` (a long input one
+//! UTC day at a time). [`fuse`] runs them day by day; on each day [`fuse_span`] associates on a
+//! sample with a loose time gate, estimates the clocks, associates everything again with a
+//! tight one, and makes each event's incident.
 //!
 //! **Localisation** is in [`mod@locate`].
 
 mod association;
 mod calibration;
+mod days;
 mod incidents;
 pub mod local;
 pub mod locate;
 mod merging;
 mod observations;
+mod ripples;
 mod salvos;
 
 use std::collections::HashMap;
@@ -39,8 +43,12 @@ pub use calibration::{
     CALIBRATED_CLOCK_ERROR_S, CALIBRATION_BLOCK_S, CALIBRATION_PER_OBSERVER, calibration_stride,
     estimate_clocks,
 };
+pub use days::{DAY_MS, DayFusion, day_of, fuse, fuse_day, lookahead_ms};
 #[allow(unused_imports)]
-use {association::*, calibration::*, incidents::*, merging::*, observations::*, salvos::*};
+use {
+    association::*, calibration::*, incidents::*, merging::*, observations::*, ripples::*,
+    salvos::*,
+};
 
 /// The tunable figures of association; the defaults suit monitors with clocks within ±2 s.
 #[derive(Debug, Clone)]
@@ -148,7 +156,8 @@ pub struct Incident {
     pub observations: Vec<usize>,
 }
 
-/// Fuses observations into incidents, in three passes. The first associates with the clock
+/// Fuses observations of one span (in practice a day, see [`fuse`]) into incidents, in three
+/// passes. The first associates with the clock
 /// gate wide enough for any observer's stated clock error, and from the well-located incidents
 /// it yields estimates each observer's clock error (the median of how far its times fall from
 /// the others'); the second associates again on corrected clocks with a tight gate, which is
@@ -158,7 +167,7 @@ pub struct Incident {
 /// The first two passes only calibrate the clocks, and a clock's median residual needs far
 /// fewer incidents than a day holds: on a large input they see a sample of it, whole blocks of
 /// [`CALIBRATION_BLOCK_S`] spread over the whole span (see [`calibration_stride`]).
-pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
+pub fn fuse_span(obs: &[Observation], c: &Config) -> SpanFusion {
     let observers = Observers::new(obs);
     let base = convert(obs, &observers);
     let stride = calibration_stride(obs.len(), observers.names.len());
@@ -193,16 +202,26 @@ pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
         .into_iter()
         .map(|g| incident(obs, g, &tight, &all, &at))
         .collect();
-    Fusion {
+    SpanFusion {
         incidents,
         clocks: observers.named(&clocks),
     }
+}
+
+/// What fusing one span made.
+#[derive(Debug, Clone)]
+pub struct SpanFusion {
+    pub incidents: Vec<Incident>,
+    /// The clock errors fusion estimated and corrected, by observer.
+    pub clocks: ClockOffsets,
 }
 
 /// The result of fusion.
 #[derive(Debug, Clone)]
 pub struct Fusion {
     pub incidents: Vec<Incident>,
-    /// The clock errors fusion estimated and corrected, by observer.
-    pub clocks: ClockOffsets,
+    /// The clock errors estimated on each UTC day (see [`day_of`]), by observer, in day order.
+    pub clocks: Vec<(i64, ClockOffsets)>,
+    /// Each day's incidents, as a range of `incidents`, in day order.
+    pub days: Vec<(i64, std::ops::Range<usize>)>,
 }

@@ -509,14 +509,14 @@ fn clocks_calibrated_on_a_sample_agree_with_clocks_calibrated_on_everything() {
     let full = estimate_clocks(&obs, &second, &c, &clocks);
     assert_eq!(full.len(), 4);
     for (name, offset) in &full {
-        let sampled = f.clocks[name];
+        let sampled = f.clocks[0].1[name];
         assert!(
             (sampled - offset).abs() < 0.1,
             "{name}: {sampled:.3} s from the sample, {offset:.3} s from everything"
         );
     }
     // And they recover the clocks' differences.
-    let d = f.clocks["op1"] - f.clocks["ac1"];
+    let d = f.clocks[0].1["op1"] - f.clocks[0].1["ac1"];
     assert!(
         (d - 2.7).abs() < 0.3,
         "op1 − ac1 estimated {d:.2} s, is 2.7 s"
@@ -543,4 +543,180 @@ fn a_count_seen_at_one_instant_survives_fusion_and_is_not_summed() {
     let f = fuse(&two, &Config::default());
     assert_eq!(f.incidents.len(), 1, "one sighting seen twice");
     assert_eq!(f.incidents[0].count, 2, "the same two weapons, not four");
+}
+
+/// Fusion runs one UTC day at a time, each day calibrated on its own; an event heard on both
+/// sides of midnight is still one incident, and every observation is in exactly one.
+#[test]
+fn events_heard_across_midnight_are_one_incident_each() {
+    // Seconds from the helpers' 10:00 base to the next UTC midnight.
+    let base_s = 1_795_600_800_i64;
+    let midnight = (86_400 - base_s.rem_euclid(86_400)) as f64;
+    let mut obs = Vec::new();
+    let events: Vec<f64> = (-10..10)
+        .map(|k| midnight + 25.0 * k as f64 + 3.0)
+        .collect();
+    for (e, t) in events.iter().enumerate() {
+        for (k, (o, src, at, clock)) in observers().iter().enumerate() {
+            let sigma = if *src == "post" { 5.0 } else { 2.0 };
+            obs.push(heard(
+                &format!("e{e:02}-{k}"),
+                o,
+                src,
+                *at,
+                EVENT,
+                *t,
+                *clock,
+                0.0,
+                sigma,
+                "explosion",
+                Some("impact"),
+            ));
+        }
+    }
+    let days: std::collections::BTreeSet<i64> = obs
+        .iter()
+        .map(|o| truceline_fusion::day_of(o.time))
+        .collect();
+    assert_eq!(days.len(), 2, "the input spans midnight");
+    let f = fuse(&obs, &Config::default());
+    assert_eq!(f.clocks.len(), 2, "each day calibrated on its own");
+    let groups = ids_by_incident(&f, &obs);
+    assert_eq!(
+        groups.len(),
+        events.len(),
+        "one incident an event: {groups:?}"
+    );
+    for g in &groups {
+        let event = &g[0][..3];
+        assert!(g.iter().all(|id| id.starts_with(event)), "{g:?}");
+        assert_eq!(g.len(), 4, "{g:?}");
+    }
+    let mut reversed = obs.clone();
+    reversed.reverse();
+    let again = fuse(&reversed, &Config::default());
+    assert_eq!(ids_by_incident(&again, &reversed), groups);
+}
+
+/// A post's line for a whole ripple of `count` launches heard from `first` to `last` seconds
+/// after 10:00 (the helpers' base), on its bearing to the launcher.
+fn ripple_line(
+    id: &str,
+    observer: &str,
+    at: (f64, f64),
+    count: u32,
+    first: f64,
+    last: f64,
+) -> Observation {
+    let (_, az, _, _): (f64, f64, f64, f64) =
+        Geodesic::wgs84().inverse(at.1, at.0, EVENT.1, EVENT.0);
+    let t = |s: f64| {
+        jiff::Timestamp::from_millisecond(1_795_600_800_000 + (s * 1000.0) as i64).unwrap()
+    };
+    let json = format!(
+        r#"{{"id":"{id}","observer":"{observer}","source":"post","time":"{}","time_end":"{}","kind":"explosion","subtype":"outgoing","count":{count},
+            "observer_position":{{"lon":{},"lat":{}}},"bearing_deg":{},"bearing_sigma_deg":5}}"#,
+        t(first),
+        t(last),
+        at.0,
+        at.1,
+        az.rem_euclid(360.0)
+    );
+    parse(json.as_bytes(), &vocab()).unwrap()
+}
+
+/// A rocket launcher's ripple reported both ways — round by round by sensors, as one line with a
+/// count by a post — is counted once, round by round; reported only as lines, it is one incident
+/// with the ripple's count and time span, never the lines' sum.
+#[test]
+fn a_ripple_reported_both_ways_is_counted_once() {
+    let rounds = 10;
+    let spacing = 3.0;
+    let post = dest(EVENT, 250.0, 7000.0);
+    let delay = |at: (f64, f64)| {
+        let (s, _, _, _): (f64, f64, f64, f64) =
+            Geodesic::wgs84().inverse(at.1, at.0, EVENT.1, EVENT.0);
+        s / 343.0
+    };
+    let mut obs = Vec::new();
+    for r in 0..rounds {
+        for (k, (o, src, at, clock)) in observers().iter().enumerate().skip(1).take(2) {
+            obs.push(heard(
+                &format!("r{r:02}-{k}"),
+                o,
+                src,
+                *at,
+                EVENT,
+                r as f64 * spacing,
+                *clock,
+                if r % 2 == 0 { 0.5 } else { -0.5 },
+                2.0,
+                "explosion",
+                Some("outgoing"),
+            ));
+        }
+        obs.push(heard(
+            &format!("r{r:02}-c"),
+            "cam1",
+            "camera",
+            dest(EVENT, 160.0, 4000.0),
+            EVENT,
+            r as f64 * spacing,
+            0.0,
+            0.3,
+            1.0,
+            "muzzle_flash",
+            None,
+        ));
+    }
+    let heard_from = delay(post);
+    let line = ripple_line(
+        "line",
+        "op9",
+        post,
+        rounds,
+        heard_from,
+        heard_from + (rounds - 1) as f64 * spacing,
+    );
+    obs.push(line.clone());
+    let c = Config::default();
+    let f = fuse(&obs, &c);
+    let total: u32 = f.incidents.iter().map(|i| i.count).sum();
+    assert_eq!(
+        total,
+        rounds,
+        "counted once: {:?}",
+        ids_by_incident(&f, &obs)
+    );
+    assert_eq!(f.incidents.len(), rounds as usize);
+    assert!(f.incidents.iter().all(|i| i.time_end.is_none()));
+    let with_line = f
+        .incidents
+        .iter()
+        .find(|i| i.observations.iter().any(|&k| obs[k].id == "line"))
+        .expect("the line is in an incident");
+    assert!(
+        with_line
+            .observations
+            .iter()
+            .any(|&k| obs[k].id.starts_with("r00")),
+        "the line joins the first round it heard"
+    );
+
+    // Lines alone: one incident of the ripple's count and span.
+    let other = ripple_line(
+        "line2",
+        "op8",
+        dest(EVENT, 30.0, 6000.0),
+        rounds - 2,
+        delay(dest(EVENT, 30.0, 6000.0)) + spacing,
+        delay(dest(EVENT, 30.0, 6000.0)) + (rounds - 2) as f64 * spacing,
+    );
+    let f = fuse(&[line, other], &c);
+    assert_eq!(f.incidents.len(), 1, "{:?}", f.incidents);
+    assert_eq!(
+        f.incidents[0].count, rounds,
+        "the largest count, not the sum"
+    );
+    assert!(f.incidents[0].time_end.is_some());
 }

@@ -482,6 +482,15 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::store)
 }
 
+/// Runs `f` on a blocking thread.
+async fn in_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+}
+
 async fn get_observation(
     State(st): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -614,11 +623,10 @@ async fn summary(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiErro
         .map(|t| t.to_string());
     let by_kind: serde_json::Map<String, Value> =
         c.by_kind.into_iter().map(|(k, n)| (k, json!(n))).collect();
-    let (incidents, violations, pending) = {
-        let p = st.service.fusion.state.read().unwrap();
-        let v: usize = p.incidents.iter().map(|i| i.violations.len()).sum();
-        (p.incidents.len(), v, p.pending)
-    };
+    let store = st.service.store.clone();
+    // Kept by the store as incidents change: no count over a year of them.
+    let (incidents, violations) = blocking(move || store.incident_totals()).await?;
+    let pending = st.service.fusion.state.read().unwrap().pending;
     // The mission day now, so that pages need not know the rule (time zone, end of day).
     let settings = &st.service.day;
     let mission_day = settings.containing(jiff::Timestamp::now()).ok().map(|d| {
@@ -689,8 +697,10 @@ impl IncidentParams {
     }
 }
 
-/// A page of published incidents after `cursor` (an incident id as the view shows it),
-/// filtered, each as the view shows it.
+/// A page of published incidents after `cursor` (`<time in ms>.<id as the view shows it>`, the
+/// last incident of the page before), filtered, each as the view shows it; read from the store
+/// in (time, id) order, so that a list over a year of incidents pages without holding it.
+/// Blocking.
 fn page_of<T>(
     st: &AppState,
     p: &IncidentParams,
@@ -698,52 +708,78 @@ fn page_of<T>(
     each: impl Fn(&IncidentRecord) -> Vec<T>,
 ) -> Result<(Vec<T>, Option<String>, Value), ApiError> {
     let q = p.common()?;
-    let published = st.service.fusion.state.read().unwrap();
     let shown_id = |inc: &IncidentRecord| match view {
         View::Full => inc.id.clone(),
         _ => st.service.public_id(&inc.id),
     };
-    let start = match &p.cursor {
-        None => 0,
-        Some(c) => match published
-            .by_id
-            .get(c)
-            .copied()
-            .filter(|_| *view == View::Full)
-        {
-            Some(k) => k + 1,
-            None => match published.incidents.iter().position(|i| shown_id(i) == *c) {
-                Some(k) if *view != View::Full => k + 1,
-                _ => {
-                    return Err(bad_param(
+    let cursor = match &p.cursor {
+        None => None,
+        Some(c) => Some(
+            c.split_once('.')
+                .and_then(|(t, id)| Some((t.parse::<i64>().ok()?, id.to_string())))
+                .filter(|(_, id)| !id.is_empty())
+                .ok_or_else(|| {
+                    bad_param(
                         "cursor",
-                        format!(
-                            "no published incident {c:?}; the list changed, start again without a cursor"
-                        ),
-                    ));
-                }
-            },
-        },
+                        format!("expected the `next_cursor` of a previous page, found {c:?}"),
+                    )
+                })?,
+        ),
     };
+    // Shown ids other than the real one are not ordered: resume at the cursor's time and skip
+    // to just past it.
+    let (mut after, mut skip) = match (&cursor, view) {
+        (Some((t, id)), View::Full) => (Some((*t, id.clone())), None),
+        (Some((t, id)), _) => (Some((*t, String::new())), Some((*t, id.clone()))),
+        (None, _) => (None, None),
+    };
+    let (from, to) = (q.from_ms.unwrap_or(i64::MIN), q.to_ms.unwrap_or(i64::MAX));
     let mut out = Vec::new();
-    let mut last: Option<&IncidentRecord> = None;
+    let mut last: Option<IncidentRecord> = None;
     let mut next = None;
-    for inc in &published.incidents[start.min(published.incidents.len())..] {
-        if !p.matches(&q, inc) {
-            continue;
+    'pages: loop {
+        let batch = st
+            .service
+            .store
+            .incidents_after(
+                after.as_ref().map(|(t, id)| (*t, id.as_str())),
+                from,
+                to,
+                500,
+            )
+            .map_err(ApiError::store)?;
+        let Some(end) = batch.last() else { break };
+        after = Some((end.record.time_ms(), end.record.id.clone()));
+        for row in &batch {
+            let inc = &row.record;
+            if let Some((t, id)) = &skip {
+                if inc.time_ms() == *t {
+                    if shown_id(inc) == *id {
+                        skip = None;
+                    }
+                    continue;
+                }
+                skip = None;
+            }
+            if !p.matches(&q, inc) {
+                continue;
+            }
+            let items = each(inc);
+            if items.is_empty() {
+                continue;
+            }
+            if out.len() >= q.limit {
+                // More remain: the cursor names the last incident of this page.
+                next = last
+                    .as_ref()
+                    .map(|l| format!("{}.{}", l.time_ms(), shown_id(l)));
+                break 'pages;
+            }
+            out.extend(items);
+            last = Some(inc.clone());
         }
-        let items = each(inc);
-        if items.is_empty() {
-            continue;
-        }
-        if out.len() >= q.limit {
-            // More remain: the cursor names the last incident of this page.
-            next = last.map(shown_id);
-            break;
-        }
-        out.extend(items);
-        last = Some(inc);
     }
+    let published = st.service.fusion.state.read().unwrap();
     let meta = json!({
         "watermark": published.watermark_ms.and_then(|t| jiff::Timestamp::from_millisecond(t).ok()).map(|t| t.to_string()),
         "pending": published.pending,
@@ -760,9 +796,12 @@ async fn list_incidents(
     Query(p): Query<IncidentParams>,
 ) -> Result<Json<Value>, ApiError> {
     let view = View::of(&caller);
-    let (items, next, meta) = page_of(&st, &p, &view, |i| {
-        st.service.incident_json(i, &view).into_iter().collect()
-    })?;
+    let (items, next, meta) = in_blocking(move || {
+        page_of(&st, &p, &view, |i| {
+            st.service.incident_json(i, &view).into_iter().collect()
+        })
+    })
+    .await?;
     Ok(Json(
         json!({"incidents": items, "next_cursor": next, "fusion": meta}),
     ))
@@ -773,18 +812,21 @@ async fn list_violations(
     Query(p): Query<IncidentParams>,
 ) -> Result<Json<Value>, ApiError> {
     let rule = p.rule.clone();
-    let (items, next, meta) = page_of(&st, &p, &View::Full, |i| {
-        i.violations
-            .iter()
-            .filter(|v| rule.as_deref().is_none_or(|r| v.rule == r))
-            .map(|v| {
-                json!({
-                    "incident": i.id, "time": i.time.to_string(), "location": i.location,
-                    "kind": i.kind, "rule": v.rule, "party": v.party, "zone": v.zone,
+    let (items, next, meta) = in_blocking(move || {
+        page_of(&st, &p, &View::Full, |i| {
+            i.violations
+                .iter()
+                .filter(|v| rule.as_deref().is_none_or(|r| v.rule == r))
+                .map(|v| {
+                    json!({
+                        "incident": i.id, "time": i.time.to_string(), "location": i.location,
+                        "kind": i.kind, "rule": v.rule, "party": v.party, "zone": v.zone,
+                    })
                 })
-            })
-            .collect()
-    })?;
+                .collect()
+        })
+    })
+    .await?;
     Ok(Json(
         json!({"violations": items, "next_cursor": next, "fusion": meta}),
     ))
@@ -800,12 +842,13 @@ async fn get_incident(
         what: "published incident",
         id: id.clone(),
     };
-    let record = match view {
-        View::Full => st.service.incident(&id)?,
-        // Outside the mission an incident is named only by its shown id.
-        _ if !id.starts_with("pi-") => return Err(not_found().into()),
-        _ => st.service.find_incident(&id)?,
-    };
+    // Outside the mission an incident is named only by its shown id.
+    if view != View::Full && !id.starts_with("pi-") {
+        return Err(not_found().into());
+    }
+    // An older day's incident is read from the store.
+    let wanted = id.clone();
+    let record = on_service(&st, move |s| s.find_incident(&wanted)).await?;
     let Some(mut inc) = st.service.incident_json(&record, &view) else {
         return Err(not_found().into());
     };

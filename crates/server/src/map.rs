@@ -237,14 +237,27 @@ fn columns_body(
     to: Option<i64>,
     binary: bool,
 ) -> Result<Bytes, ApiError> {
+    // Without `from`, the days fusion holds (the current and the one before); a span that
+    // starts earlier is read from the store.
+    let older = {
+        let live = st.service.fusion.state.read().unwrap().live_from_ms;
+        from.is_some_and(|f| live.is_none_or(|l| f < l))
+    };
+    let stored = if older {
+        st.service
+            .incidents_between(from, to)
+            .map_err(ApiError::from)?
+    } else {
+        Vec::new()
+    };
     let published = st.service.fusion.state.read().unwrap();
+    let all: &[IncidentRecord] = if older { &stored } else { &published.incidents };
     let shown: Vec<IncidentRecord>;
     let incidents: &[IncidentRecord] = if *view == truceline_service::views::View::Full {
-        &published.incidents
+        all
     } else {
         // A liaison's map: its party's incidents, redacted (ids keyed, places rounded).
-        shown = published
-            .incidents
+        shown = all
             .iter()
             .filter(|r| st.service.sees(view, r))
             .map(|r| st.service.redact(r))

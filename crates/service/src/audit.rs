@@ -191,21 +191,22 @@ pub(crate) fn spawn_audit(
                 .enable_time()
                 .build()
                 .expect("a timer runtime");
-            rt.block_on(async {
-                loop {
-                    let stopping = tokio::select! {
+            loop {
+                let stopping = rt.block_on(async {
+                    tokio::select! {
                         _ = tokio::time::sleep(AUDIT_FLUSH) => false,
                         _ = service.audit_flush.notified() => false,
                         _ = stop.changed() => true,
-                    };
-                    // This thread is the audit's own: the store's answer is waited for here.
-                    if let Err(e) = service.flush_audit() {
-                        tracing::error!(error = %e, "audit entries not kept yet; retrying");
                     }
-                    if stopping || *stop.borrow() {
-                        break;
-                    }
+                });
+                // This thread is the audit's own: the store's answer is waited for here,
+                // outside the runtime (a blocking wait inside it would panic).
+                if let Err(e) = service.flush_audit() {
+                    tracing::error!(error = %e, "audit entries not kept yet; retrying");
                 }
-            })
+                if stopping || *stop.borrow() {
+                    break;
+                }
+            }
         })
 }

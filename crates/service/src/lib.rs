@@ -305,17 +305,55 @@ impl Service {
         Ok(self.fusion.fuser().fuse_store(self.store.as_ref())?)
     }
 
-    /// A published incident by id.
+    /// A published incident by id: a held day's from memory, an older one from the store;
+    /// blocking.
     pub fn incident(&self, id: &str) -> Result<IncidentRecord, ServiceError> {
-        let published = self.fusion.state.read().unwrap();
-        published
-            .by_id
-            .get(id)
-            .map(|&k| published.incidents[k].clone())
+        {
+            let published = self.fusion.state.read().unwrap();
+            if let Some(&k) = published.by_id.get(id) {
+                return Ok(published.incidents[k].clone());
+            }
+        }
+        self.store
+            .incident(id)?
+            .map(|r| r.record)
             .ok_or_else(|| ServiceError::NotFound {
                 what: "published incident",
                 id: id.to_string(),
             })
+    }
+
+    /// The published incidents with `time` in `[from_ms, to_ms)`, in (time, id) order: from
+    /// memory when the span lies within the days fusion holds, otherwise from the store;
+    /// blocking.
+    pub fn incidents_between(
+        &self,
+        from_ms: Option<i64>,
+        to_ms: Option<i64>,
+    ) -> Result<Vec<IncidentRecord>, ServiceError> {
+        {
+            let published = self.fusion.state.read().unwrap();
+            if published
+                .live_from_ms
+                .is_some_and(|live| from_ms.is_some_and(|f| f >= live))
+            {
+                return Ok(published
+                    .incidents
+                    .iter()
+                    .filter(|r| {
+                        let t = r.time_ms();
+                        from_ms.is_none_or(|f| t >= f) && to_ms.is_none_or(|e| t < e)
+                    })
+                    .cloned()
+                    .collect());
+            }
+        }
+        Ok(self
+            .store
+            .incidents_between(from_ms.unwrap_or(i64::MIN), to_ms.unwrap_or(i64::MAX))?
+            .into_iter()
+            .map(|r| r.record)
+            .collect())
     }
 
     /// The evidence of an incident: its observations and their proofs; blocking.

@@ -1,42 +1,55 @@
-//! Online fusion: the published incidents, kept current as observations arrive.
+//! Online fusion: the published incidents, kept current as observations arrive, at a cost that
+//! does not grow with history.
 //!
-//! Whenever the store's log grows (the store announces it; nothing polls), the whole store is
-//! fused again with the same engine `truceline fuse` runs, so the published incidents are the
-//! batch incidents of the same observations, whatever order they arrived in. An incident is
-//! published once its association window has closed — once the latest observation is later
-//! than the incident's last observation by the window — and republished (on the stream too)
-//! whenever a late observation changes it. Rounds rest at least a second and twice as long as
-//! the last took, so fusion never takes more than a third of a core from intake.
+//! Fusion runs by UTC day (`truceline_fusion::fuse_day`, the definition the batch engine uses
+//! too, so the published incidents are the batch incidents of the same observations whatever
+//! order they arrived in). Whenever the store's log grows (the store announces it; nothing
+//! polls), a round reads the observations recorded since the last and fuses again only the
+//! days they fall in — and the day before, when one falls in the next day's first minutes,
+//! which that day's fusion looks into. An incident is published once its association window
+//! has closed — once the latest observation is later than the incident's last by the window —
+//! and republished (on the stream too) whenever a late observation changes it.
 //!
-//! The store only grows, so each round reads only the observations recorded since the last and
-//! keeps them parsed; fusing everything again costs time in proportion to the store: about
-//! 0.3 s for a day of 36,770 observations on one core.
+//! Only the current and the previous day are held in memory, observations and incidents; an
+//! older day is closed, its incidents final in the store. An observation that arrives late for
+//! a closed day reopens that day alone: it is read back from the store, fused again, written
+//! and let go. The doors read incidents older than the held days from the store. Rounds rest
+//! at least a second and twice as long as the last took (at most five seconds), so fusion
+//! never takes more than a third of a core from intake.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
 use truceline_agreement::Agreement;
+use truceline_fusion::{DAY_MS, day_of, lookahead_ms};
 use truceline_incident::IncidentRecord;
 use truceline_observation::{Observation, Vocabulary};
-use truceline_store::{IncidentRow, IncidentWrite, ObservationStore, Query, Store, StoreError};
+use truceline_store::{
+    IncidentRow, IncidentWrite, ObservationStore, Query, Store, StoreError, StoredObservation,
+};
 use truceline_zones::ZoneEngine;
 
-/// What is published now.
+/// What is published now, of the days held in memory.
 #[derive(Debug, Default)]
 pub struct Published {
-    /// Published incidents in (time, id) order.
+    /// Published incidents of the held days, in (time, id) order.
     pub incidents: Vec<IncidentRecord>,
     pub by_id: HashMap<String, usize>,
     /// The latest observation time fused, milliseconds.
     pub watermark_ms: Option<i64>,
     /// Incidents whose window is still open (not yet published).
     pub pending: usize,
-    /// Observations the published incidents were fused from.
+    /// Observations read by fusion, in all.
     pub observations: u64,
-    /// Encodings of every published incident kept for the doors that serve them whole (the
-    /// map's columns, JSON and binary): each dashboard that opens asks for them all, and a new
+    /// Incidents earlier than this are in the store only (closed days); `None` before the
+    /// first round.
+    pub live_from_ms: Option<i64>,
+    /// The days (see `truceline_fusion::day_of`) the last round fused.
+    pub fused_days: Vec<i64>,
+    /// Encodings of every incident held kept for the doors that serve them whole (the map's
+    /// columns, JSON and binary): each dashboard that opens asks for them all, and a new
     /// `Published` starts without them.
     pub encoded: [std::sync::OnceLock<bytes::Bytes>; 2],
 }
@@ -58,17 +71,14 @@ pub struct Fuser {
     pub config: truceline_fusion::Config,
 }
 
-/// What one fusion made, borrowing the ids of the observations it was made from.
-#[derive(Debug, Default)]
-pub struct Fused<'a> {
-    /// Every incident, published or not, in incident order.
-    pub incidents: Vec<IncidentRecord>,
+/// One day fused: its incidents judged, what the next day must leave out.
+struct DayFused {
+    /// Each incident with the latest time of its observations, milliseconds.
+    incidents: Vec<(IncidentRecord, i64)>,
     /// Observation id to log index, for citing leaves.
-    pub leaves: HashMap<&'a str, u64>,
-    /// Each observation's id and latest time (its `time_end`, else `time`), milliseconds.
-    pub latest_ms: HashMap<&'a str, i64>,
-    /// Observations fused.
-    pub observations: u64,
+    leaves: HashMap<String, u64>,
+    /// Ids of the next day's observations the day's incidents took.
+    claims: Vec<String>,
 }
 
 impl Fuser {
@@ -83,49 +93,97 @@ impl Fuser {
         })
     }
 
-    /// Fuses `obs` (with their log indices) into assessed incidents.
-    pub fn fuse<'a>(&self, obs: &'a [Observation], leaf_of: &[u64]) -> Fused<'a> {
-        let incidents =
-            truceline_assess::fuse_and_assess(&self.agreement, &self.engine, obs, &self.config);
-        Fused {
+    /// Fuses and judges `day`: `input` holds the day's observations the day before did not
+    /// claim and the next day's of the lookahead, `leaf_of` their log indices.
+    fn fuse_day(&self, day: i64, input: &[Observation], leaf_of: &[u64]) -> DayFused {
+        let f = truceline_fusion::fuse_day(input, day, &self.config);
+        let records =
+            truceline_assess::assess_records(&self.agreement, &self.engine, &f.incidents, input);
+        let latest: HashMap<&str, i64> = input
+            .iter()
+            .map(|o| (o.id.as_str(), o.time_end.unwrap_or(o.time).as_millisecond()))
+            .collect();
+        let incidents = records
+            .into_iter()
+            .map(|r| {
+                let last = r
+                    .observations
+                    .iter()
+                    .filter_map(|id| latest.get(id.as_str()))
+                    .copied()
+                    .max()
+                    .unwrap_or(i64::MIN);
+                (r, last)
+            })
+            .collect();
+        DayFused {
             incidents,
-            leaves: obs
+            leaves: input
                 .iter()
                 .zip(leaf_of)
-                .map(|(o, l)| (o.id.as_str(), *l))
+                .map(|(o, l)| (o.id.clone(), *l))
                 .collect(),
-            latest_ms: obs
-                .iter()
-                .map(|o| (o.id.as_str(), o.time_end.unwrap_or(o.time).as_millisecond()))
-                .collect(),
-            observations: obs.len() as u64,
+            claims: f.claimed.iter().map(|&i| input[i].id.clone()).collect(),
         }
     }
 
-    /// Fuses a whole store and stores its incidents when they were fused from fewer
-    /// observations than it holds (a store filled by `import --data`, or a server stopped
-    /// before its next round). Returns how many incidents were stored, `None` if they were
-    /// current.
+    /// Fuses a whole store day by day and stores its incidents when they were fused from
+    /// fewer observations than it holds (a store filled by `import --data`, or a server stopped
+    /// before its next round). Holds one day at a time. Returns how many incidents were stored,
+    /// `None` if they were current.
     pub fn fuse_store(&self, store: &dyn Store) -> Result<Option<usize>, StoreError> {
-        let total = store.counts()?.observations;
+        let (last, total) = store.high_water()?;
         if store.fused_observations()? == Some(total) {
             return Ok(None);
         }
-        let (mut obs, mut leaf_of) = (Vec::new(), Vec::new());
-        read_observations_after(store, &self.vocab, None, &mut obs, &mut leaf_of)?;
-        let fused = self.fuse(&obs, &leaf_of);
-        let n = fused.incidents.len();
-        let upsert = fused
-            .incidents
-            .iter()
-            .map(|r| row(r.clone(), &fused.leaves))
-            .collect();
-        store.put_incidents(IncidentWrite {
-            upsert,
+        let mut write = IncidentWrite {
             replace_all: true,
-            fused_observations: total,
             ..Default::default()
-        })?;
+        };
+        let mut n = 0;
+        if let Some((lo, hi)) = store.time_span()? {
+            let ahead = lookahead_ms(&self.config);
+            let mut claimed: HashSet<String> = HashSet::new();
+            for day in day_of_ms(lo)..=day_of_ms(hi) {
+                let (start, end) = (day * DAY_MS, (day + 1) * DAY_MS);
+                let (mut input, mut leaf_of) = (Vec::new(), Vec::new());
+                parse_into(
+                    &self.vocab,
+                    store.observations_between(start, end)?,
+                    last,
+                    &mut input,
+                    &mut leaf_of,
+                );
+                keep_unclaimed(&mut input, &mut leaf_of, &claimed);
+                if input.is_empty() {
+                    claimed.clear();
+                    continue;
+                }
+                parse_into(
+                    &self.vocab,
+                    store.observations_between(end, end + ahead)?,
+                    last,
+                    &mut input,
+                    &mut leaf_of,
+                );
+                let fused = self.fuse_day(day, &input, &leaf_of);
+                claimed = fused.claims.iter().cloned().collect();
+                n += fused.incidents.len();
+                write.upsert.extend(
+                    fused
+                        .incidents
+                        .into_iter()
+                        .map(|(r, _)| row(r, &fused.leaves)),
+                );
+                // Written a few days at a time: a year is not held at once. Until the last
+                // write the store says it is not current, so an interrupted run starts again.
+                if write.upsert.len() >= 50_000 {
+                    store.put_incidents(std::mem::take(&mut write))?;
+                }
+            }
+        }
+        write.fused_observations = total;
+        store.put_incidents(write)?;
         Ok(Some(n))
     }
 }
@@ -139,8 +197,12 @@ pub fn vocabulary(agreement: &Agreement) -> Vocabulary {
     )
 }
 
+fn day_of_ms(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS)
+}
+
 /// An incident as the store keeps it, citing the log index of each of its observations.
-fn row(record: IncidentRecord, leaves: &HashMap<&str, u64>) -> IncidentRow {
+fn row(record: IncidentRecord, leaves: &HashMap<String, u64>) -> IncidentRow {
     let cited = record
         .observations
         .iter()
@@ -152,25 +214,79 @@ fn row(record: IncidentRecord, leaves: &HashMap<&str, u64>) -> IncidentRow {
     }
 }
 
+/// Parses stored observations at or before position `upto` into `obs` and `leaf_of`; a body
+/// that no longer reads (the agreement changed its vocabulary) is left out and said so.
+fn parse_into(
+    vocab: &Vocabulary,
+    stored: Vec<StoredObservation>,
+    upto: Option<u64>,
+    obs: &mut Vec<Observation>,
+    leaf_of: &mut Vec<u64>,
+) {
+    for o in stored {
+        if upto.is_none_or(|u| o.position > u) {
+            continue;
+        }
+        match truceline_observation::parse(&o.body, vocab) {
+            Ok(ob) => {
+                obs.push(ob);
+                leaf_of.push(o.log_index);
+            }
+            Err(e) => {
+                tracing::warn!(log_index = o.log_index, error = %e, "observation left out of fusion")
+            }
+        }
+    }
+}
+
+/// Drops the observations the day before claimed.
+fn keep_unclaimed(obs: &mut Vec<Observation>, leaf_of: &mut Vec<u64>, claimed: &HashSet<String>) {
+    if claimed.is_empty() {
+        return;
+    }
+    let (o, l) = std::mem::take(obs)
+        .into_iter()
+        .zip(std::mem::take(leaf_of))
+        .filter(|(o, _)| !claimed.contains(&o.id))
+        .unzip();
+    (*obs, *leaf_of) = (o, l);
+}
+
+/// A day held in memory.
+#[derive(Debug, Default)]
+struct Day {
+    /// Its own observations (`time` in the day), with their log indices.
+    obs: Vec<Observation>,
+    leaf_of: Vec<u64>,
+    /// Ids of its observations the day before claimed.
+    claimed_by_prev: HashSet<String>,
+    /// Ids of the next day's observations it claimed when last fused.
+    claims: Vec<String>,
+    /// Its published incidents, as stored.
+    published: HashMap<String, IncidentRecord>,
+    /// Its incidents whose window is still open.
+    pending: usize,
+    /// To be fused again this round.
+    dirty: bool,
+}
+
+/// What fusion holds between rounds.
+#[derive(Debug, Default)]
+struct Engine {
+    started: bool,
+    /// The record position reading resumes after.
+    after: Option<u64>,
+    days: BTreeMap<i64, Day>,
+    watermark: Option<i64>,
+    observations: u64,
+}
+
 pub struct OnlineFusion {
     fuser: Fuser,
     pub state: RwLock<Published>,
     /// New, changed and removed incidents, for the live doors (`/stream`).
     pub events: broadcast::Sender<Change>,
-    /// The observations read so far, and whether the store's incidents have been brought in
-    /// line with this process's once (the first write replaces them all, later ones only what
-    /// changed).
-    read: Mutex<Read>,
-}
-
-/// Observations read from the store, parsed, with their log indices, and the record position
-/// reading resumes after.
-#[derive(Debug, Default)]
-struct Read {
-    obs: Vec<Observation>,
-    leaf_of: Vec<u64>,
-    after: Option<u64>,
-    synced: bool,
+    engine: Mutex<Engine>,
 }
 
 impl OnlineFusion {
@@ -179,7 +295,7 @@ impl OnlineFusion {
             fuser,
             state: RwLock::new(Published::default()),
             events: broadcast::channel(4096).0,
-            read: Mutex::new(Read::default()),
+            engine: Mutex::new(Engine::default()),
         }
     }
 
@@ -197,7 +313,8 @@ impl OnlineFusion {
     /// Fuses again whenever the store's log grows, until `stop` turns true, on a thread of its
     /// own at a lower scheduling priority, so that acknowledging observations always comes
     /// first. Between rounds it rests at least a second and twice as long as the last round
-    /// took, so that fusion never takes more than a third of a core from intake.
+    /// took (at most five seconds), so that fusion never takes more than a third of a core from
+    /// intake.
     pub fn spawn(
         self: Arc<Self>,
         store: Arc<dyn Store>,
@@ -208,7 +325,13 @@ impl OnlineFusion {
             "online-fusion",
             store.watch_log(),
             stop,
-            |took| Duration::from_secs(1).max(2 * took),
+            // At most five seconds: only a round that read a long history back (the first,
+            // or one that reopened many days) takes long, and it is no reason to wait.
+            |took| {
+                Duration::from_secs(1)
+                    .max(2 * took)
+                    .min(Duration::from_secs(5))
+            },
             move || {
                 if !niced {
                     lower_priority();
@@ -219,97 +342,292 @@ impl OnlineFusion {
         )
     }
 
-    /// One round: reads what the store gained since the last and, if anything, fuses again.
-    /// Returns whether it did.
-    pub fn refresh(&self, store: &dyn Store) -> Result<bool, StoreError> {
-        let mut read = self.read.lock().unwrap();
-        let read = &mut *read;
-        let before = read.obs.len();
-        read.after = read_observations_after(
-            store,
+    /// The first round: the store's incidents brought up to date (a whole fusion only when
+    /// they were behind it), then the latest two days read back to be held.
+    fn start(&self, store: &dyn Store, e: &mut Engine) -> Result<(), StoreError> {
+        let (last, total) = store.high_water()?;
+        self.fuser.fuse_store(store)?;
+        e.after = last;
+        e.observations = total;
+        if let Some((_, hi)) = store.time_span()? {
+            e.watermark = Some(hi);
+            let today = day_of_ms(hi);
+            for d in [today - 1, today] {
+                if let Some(day) = self.load_day(store, e, d)? {
+                    e.days.insert(d, day);
+                }
+            }
+        }
+        e.started = true;
+        Ok(())
+    }
+
+    /// Reads a day back from the store: its observations up to the read position, and what
+    /// its stored incidents say it published and claimed and what the day before claimed of it.
+    /// `None` if it has no observations.
+    fn load_day(&self, store: &dyn Store, e: &Engine, d: i64) -> Result<Option<Day>, StoreError> {
+        let (start, end) = (d * DAY_MS, (d + 1) * DAY_MS);
+        let mut day = Day {
+            dirty: true,
+            ..Day::default()
+        };
+        parse_into(
             &self.fuser.vocab,
-            read.after,
-            &mut read.obs,
-            &mut read.leaf_of,
-        )?;
-        if read.obs.len() == before && read.synced {
+            store.observations_between(start, end)?,
+            e.after,
+            &mut day.obs,
+            &mut day.leaf_of,
+        );
+        if day.obs.is_empty() {
+            return Ok(None);
+        }
+        let own: HashSet<&str> = day.obs.iter().map(|o| o.id.as_str()).collect();
+        let ahead: HashSet<String> = store
+            .observations_between(end, end + lookahead_ms(&self.fuser.config))?
+            .into_iter()
+            .filter_map(|o| {
+                truceline_observation::parse(&o.body, &self.fuser.vocab)
+                    .ok()
+                    .map(|ob| ob.id)
+            })
+            .collect();
+        // A day's incidents hold its observations and perhaps the next day's first; one that
+        // also holds earlier observations is the day before's, which claimed those of this day.
+        const MARGIN_MS: i64 = 3_600_000;
+        for r in store.incidents_between(start - MARGIN_MS, end + MARGIN_MS)? {
+            let ids = &r.record.observations;
+            if !ids.iter().any(|id| own.contains(id.as_str())) {
+                continue;
+            }
+            if ids
+                .iter()
+                .all(|id| own.contains(id.as_str()) || ahead.contains(id))
+            {
+                day.claims
+                    .extend(ids.iter().filter(|id| ahead.contains(*id)).cloned());
+                day.published.insert(r.record.id.clone(), r.record);
+            } else {
+                day.claimed_by_prev
+                    .extend(ids.iter().filter(|id| own.contains(id.as_str())).cloned());
+            }
+        }
+        day.claims.sort();
+        Ok(Some(day))
+    }
+
+    /// The next day's observations of a day's lookahead, from memory or the store.
+    fn lookahead(
+        &self,
+        store: &dyn Store,
+        e: &Engine,
+        d: i64,
+    ) -> Result<(Vec<Observation>, Vec<u64>), StoreError> {
+        let end = (d + 1) * DAY_MS;
+        let limit = end + lookahead_ms(&self.fuser.config);
+        let (mut obs, mut leaf_of) = (Vec::new(), Vec::new());
+        match e.days.get(&(d + 1)) {
+            Some(next) => {
+                for (o, l) in next.obs.iter().zip(&next.leaf_of) {
+                    if o.time.as_millisecond() < limit {
+                        obs.push(o.clone());
+                        leaf_of.push(*l);
+                    }
+                }
+            }
+            None => parse_into(
+                &self.fuser.vocab,
+                store.observations_between(end, limit)?,
+                e.after,
+                &mut obs,
+                &mut leaf_of,
+            ),
+        }
+        Ok((obs, leaf_of))
+    }
+
+    /// Makes sure day `d` is held (read back if it was let go); false if it has no
+    /// observations. `absent` remembers, for one round, the days found empty.
+    fn hold(
+        &self,
+        store: &dyn Store,
+        e: &mut Engine,
+        d: i64,
+        absent: &mut HashSet<i64>,
+    ) -> Result<bool, StoreError> {
+        if e.days.contains_key(&d) {
+            return Ok(true);
+        }
+        if absent.contains(&d) {
+            return Ok(false);
+        }
+        match self.load_day(store, e, d)? {
+            Some(day) => {
+                e.days.insert(d, day);
+                Ok(true)
+            }
+            None => {
+                absent.insert(d);
+                Ok(false)
+            }
+        }
+    }
+
+    /// One round: reads what the store gained since the last and fuses again the days it
+    /// touched. Returns whether anything changed.
+    pub fn refresh(&self, store: &dyn Store) -> Result<bool, StoreError> {
+        let mut guard = self.engine.lock().unwrap();
+        let e = &mut *guard;
+        let first = !e.started;
+        if first {
+            self.start(store, e)?;
+        }
+        let (mut new, mut leaves) = (Vec::new(), Vec::new());
+        e.after =
+            read_observations_after(store, &self.fuser.vocab, e.after, &mut new, &mut leaves)?;
+        if new.is_empty() && !first {
             return Ok(false);
         }
         let started = std::time::Instant::now();
-        let fused = self.fuser.fuse(&read.obs, &read.leaf_of);
-        let watermark = fused.latest_ms.values().copied().max();
-        let window_ms = (self.window_s() * 1000.0) as i64;
-        let mut published = Vec::new();
-        let mut pending = 0;
-        for inc in fused.incidents {
-            let last = inc
-                .observations
-                .iter()
-                .filter_map(|id| fused.latest_ms.get(id.as_str()))
-                .copied()
-                .max()
-                .unwrap_or(i64::MIN);
-            if watermark.is_some_and(|w| last + window_ms <= w) {
-                published.push(inc);
-            } else {
-                pending += 1;
+        let ahead = lookahead_ms(&self.fuser.config);
+        e.observations += new.len() as u64;
+        // Days read back now already hold what was just read.
+        let mut loaded: HashSet<i64> = HashSet::new();
+        let mut absent: HashSet<i64> = HashSet::new();
+        for (o, leaf) in new.into_iter().zip(leaves) {
+            let latest = o.time_end.unwrap_or(o.time).as_millisecond();
+            e.watermark = Some(e.watermark.map_or(latest, |w| w.max(latest)));
+            let d = day_of(o.time);
+            // The day before looks into this day's first minutes.
+            if o.time.as_millisecond() < d * DAY_MS + ahead
+                && self.hold(store, e, d - 1, &mut absent)?
+                && let Some(prev) = e.days.get_mut(&(d - 1))
+            {
+                prev.dirty = true;
+            }
+            if !e.days.contains_key(&d) {
+                self.hold(store, e, d, &mut absent)?;
+                loaded.insert(d);
+                continue;
+            }
+            let day = e.days.get_mut(&d).expect("held");
+            day.dirty = true;
+            if !loaded.contains(&d) {
+                day.obs.push(o);
+                day.leaf_of.push(leaf);
             }
         }
-        let by_id: HashMap<String, usize> = published
+        let window_ms = (self.window_s() * 1000.0) as i64;
+        let watermark = e.watermark;
+        let published_by = |last: i64| watermark.is_some_and(|w| last + window_ms <= w);
+        let mut write = IncidentWrite::default();
+        let mut changes = Vec::new();
+        let mut fused_days = Vec::new();
+        // In day order: a day's claims change what the next day is given.
+        while let Some(d) = e.days.iter().find(|(_, x)| x.dirty).map(|(d, _)| *d) {
+            let (ahead_obs, ahead_leaves) = self.lookahead(store, e, d)?;
+            let day = e.days.get_mut(&d).expect("held");
+            let mut input = Vec::with_capacity(day.obs.len() + ahead_obs.len());
+            let mut leaf_of = Vec::with_capacity(input.capacity());
+            for (o, l) in day.obs.iter().zip(&day.leaf_of) {
+                if !day.claimed_by_prev.contains(&o.id) {
+                    input.push(o.clone());
+                    leaf_of.push(*l);
+                }
+            }
+            input.extend(ahead_obs);
+            leaf_of.extend(ahead_leaves);
+            let fused = self.fuser.fuse_day(d, &input, &leaf_of);
+            fused_days.push(d);
+            let mut now: HashMap<String, IncidentRecord> = HashMap::new();
+            day.pending = 0;
+            for (inc, last) in fused.incidents {
+                // Once published, an incident stays so while fusion makes it (revised if a
+                // late report changes it), rather than going back to pending.
+                if !published_by(last) && !day.published.contains_key(&inc.id) {
+                    day.pending += 1;
+                    continue;
+                }
+                if day.published.get(&inc.id) != Some(&inc) {
+                    write.upsert.push(row(inc.clone(), &fused.leaves));
+                    changes.push(Change::Incident(
+                        serde_json::to_string(&inc).expect("an incident record is JSON"),
+                    ));
+                }
+                now.insert(inc.id.clone(), inc);
+            }
+            let mut gone: Vec<String> = day
+                .published
+                .keys()
+                .filter(|id| !now.contains_key(*id))
+                .cloned()
+                .collect();
+            gone.sort();
+            for id in &gone {
+                changes.push(Change::Removed(id.clone()));
+            }
+            write.remove.extend(gone);
+            day.published = now;
+            day.dirty = false;
+            let mut claims = fused.claims;
+            claims.sort();
+            if claims != day.claims {
+                day.claims = claims.clone();
+                if self.hold(store, e, d + 1, &mut absent)? {
+                    let next = e.days.get_mut(&(d + 1)).expect("held");
+                    next.claimed_by_prev = claims.into_iter().collect();
+                    next.dirty = true;
+                }
+            }
+        }
+        // An incident the same round removed from one day and gave to another is kept.
+        let upserted: HashSet<&str> = write.upsert.iter().map(|r| r.record.id.as_str()).collect();
+        write.remove.retain(|id| !upserted.contains(id.as_str()));
+        write.fused_observations = e.observations;
+        if let Err(err) = store.put_incidents(write) {
+            // What the held days say they published is no longer what the store holds: start
+            // again from the store at the next round.
+            *e = Engine::default();
+            return Err(err);
+        }
+        // Only the current day and the one before stay held.
+        if let Some(w) = e.watermark {
+            let keep_from = day_of_ms(w) - 1;
+            e.days.retain(|d, _| *d >= keep_from);
+        }
+        let mut incidents: Vec<IncidentRecord> = e
+            .days
+            .values()
+            .flat_map(|d| d.published.values().cloned())
+            .collect();
+        incidents.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+        let by_id = incidents
             .iter()
             .enumerate()
             .map(|(k, v)| (v.id.clone(), k))
             .collect();
-        let replace_all = !read.synced;
-        let mut write = IncidentWrite {
-            replace_all,
-            fused_observations: fused.observations,
-            ..Default::default()
-        };
-        {
-            let before = self.state.read().unwrap();
-            for inc in &published {
-                let changed = before
-                    .by_id
-                    .get(&inc.id)
-                    .is_none_or(|&k| before.incidents[k] != *inc);
-                if changed || replace_all {
-                    write.upsert.push(row(inc.clone(), &fused.leaves));
-                }
-                if changed {
-                    // Nobody listening is not an error.
-                    let json = serde_json::to_string(inc).expect("an incident record is JSON");
-                    let _ = self.events.send(Change::Incident(json));
-                }
-            }
-            write.remove = before
-                .by_id
-                .keys()
-                .filter(|id| !by_id.contains_key(*id))
-                .cloned()
-                .collect();
-            write.remove.sort();
-            for id in &write.remove {
-                let _ = self.events.send(Change::Removed(id.clone()));
-            }
-        }
-        store.put_incidents(write)?;
-        read.synced = true;
+        let pending = e.days.values().map(|d| d.pending).sum();
         tracing::debug!(
-            observations = fused.observations,
-            published = published.len(),
+            observations = e.observations,
+            held_days = e.days.len(),
+            published = incidents.len(),
             pending,
             seconds = started.elapsed().as_secs_f64(),
             "fused"
         );
         *self.state.write().unwrap() = Published {
-            incidents: published,
+            incidents,
             by_id,
-            watermark_ms: watermark,
+            watermark_ms: e.watermark,
             pending,
-            observations: fused.observations,
+            observations: e.observations,
+            live_from_ms: e.days.keys().next().map(|d| d * DAY_MS),
+            fused_days,
             encoded: Default::default(),
         };
+        // Nobody listening is not an error.
+        for c in changes {
+            let _ = self.events.send(c);
+        }
         Ok(true)
     }
 }

@@ -127,16 +127,35 @@ impl Service {
     pub fn find_incident(&self, id: &str) -> Result<IncidentRecord, ServiceError> {
         match self.incident(id) {
             Err(ServiceError::NotFound { .. }) if id.starts_with("pi-") => {
-                let published = self.fusion.state.read().unwrap();
-                published
-                    .incidents
-                    .iter()
-                    .find(|r| self.public_id(&r.id) == id)
-                    .cloned()
-                    .ok_or_else(|| ServiceError::NotFound {
-                        what: "published incident",
-                        id: id.to_string(),
-                    })
+                let held = {
+                    let published = self.fusion.state.read().unwrap();
+                    published
+                        .incidents
+                        .iter()
+                        .find(|r| self.public_id(&r.id) == id)
+                        .cloned()
+                };
+                let found = match held {
+                    Some(r) => Some(r),
+                    // Beyond the held days: as far back as a reply may still come, and a day
+                    // more for a decision that reset the deadline.
+                    None => {
+                        let window =
+                            self.reply_window.as_millis() as i64 + truceline_fusion::DAY_MS;
+                        // Up to now: what fusion just stored may not be held in memory yet.
+                        let live = self.fusion.state.read().unwrap().live_from_ms;
+                        let from = live.map_or(i64::MIN, |l| l - window);
+                        self.store
+                            .incidents_between(from, i64::MAX)?
+                            .into_iter()
+                            .map(|r| r.record)
+                            .find(|r| self.public_id(&r.id) == id)
+                    }
+                };
+                found.ok_or_else(|| ServiceError::NotFound {
+                    what: "published incident",
+                    id: id.to_string(),
+                })
             }
             other => other,
         }

@@ -162,18 +162,7 @@ impl Service {
         from_ms: Option<i64>,
         to_ms: Option<i64>,
     ) -> Result<Vec<Value>, ServiceError> {
-        let candidates: Vec<IncidentRecord> = {
-            let published = self.fusion.state.read().unwrap();
-            published
-                .incidents
-                .iter()
-                .filter(|r| {
-                    let t = r.time_ms();
-                    from_ms.is_none_or(|f| t >= f) && to_ms.is_none_or(|e| t < e)
-                })
-                .cloned()
-                .collect()
-        };
+        let candidates = self.incidents_between(from_ms, to_ms)?;
         let mut open: HashSet<String> = HashSet::new();
         let mut out = Vec::new();
         for rec in &candidates {

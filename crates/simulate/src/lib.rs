@@ -56,6 +56,15 @@ pub struct Params {
     /// Exchanges of small-arms fire (each several bursts over minutes) per hour.
     pub small_arms_exchanges_per_hour: f64,
     pub weapon_sightings_per_hour: f64,
+    /// Ripples of rocket launchers per hour: one launcher fires its rounds a short interval
+    /// apart (`ripple_spacing_s`), 6 to `ripple_rounds_max` of them.
+    pub ripples_per_hour: f64,
+    /// The interval between a ripple's rounds is drawn once per ripple from this range, seconds.
+    pub ripple_spacing_s: (f64, f64),
+    pub ripple_rounds_max: u32,
+    /// Share of the posts that log a ripple they heard as one line ("a salvo of about 20
+    /// rockets", `count` with `time_end`) rather than a line a round.
+    pub ripple_window_share: f64,
 }
 
 impl Default for Params {
@@ -69,6 +78,10 @@ impl Default for Params {
             fire_missions_per_hour: 72.0,
             small_arms_exchanges_per_hour: 30.0,
             weapon_sightings_per_hour: 12.0,
+            ripples_per_hour: 0.0,
+            ripple_spacing_s: (0.5, 2.5),
+            ripple_rounds_max: 40,
+            ripple_window_share: 0.6,
         }
     }
 }
@@ -142,11 +155,14 @@ pub struct TruthEvent {
     pub party: Option<String>,
     pub count: u32,
     pub observations: Vec<String>,
+    /// The ripple a round belongs to (numbered within the scenario), written as `ripple` so
+    /// that a harness can score ripples apart; absent for other events.
+    pub ripple: Option<usize>,
 }
 
 impl TruthEvent {
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "id": self.id,
             "time": ts(self.time),
             "location": {"lon": round(self.location.lon, 6), "lat": round(self.location.lat, 6)},
@@ -156,7 +172,11 @@ impl TruthEvent {
             "party": self.party,
             "count": self.count,
             "observations": self.observations,
-        })
+        });
+        if let Some(k) = self.ripple {
+            v["ripple"] = json!(k);
+        }
+        v
     }
 }
 
@@ -190,12 +210,38 @@ struct Emission {
     visible_m: f64,
 }
 
+/// Where a fire mission fires from and at.
+struct Aim {
+    /// The firing party (an index into the agreement's parties).
+    party: usize,
+    origin: Point,
+    target: Point,
+    /// Distance and azimuth from origin to target, metres and degrees.
+    dist: f64,
+    az: f64,
+    /// The class's range, metres.
+    range_m: f64,
+    /// The rounds' mean speed, m/s.
+    speed: f64,
+}
+
 /// Internal event, before observations are attached.
 struct Event {
     truth: TruthEvent,
     emission: Emission,
-    /// For small-arms exchanges: the exchange it belongs to, so posts report it as one window.
-    exchange: Option<usize>,
+    /// For small-arms exchanges and ripples: the group it belongs to, which posts may report
+    /// as one window.
+    exchange: Option<Group>,
+}
+
+/// A group of events that posts may log as one windowed line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Group {
+    /// A small-arms exchange: always one line.
+    Exchange(usize),
+    /// The launches (`false`) or the impacts (`true`) of a ripple: one line by the posts that
+    /// log ripples so.
+    Ripple(usize, bool),
 }
 
 impl<'a> Network<'a> {
@@ -295,6 +341,7 @@ impl<'a> Network<'a> {
         self.fire_missions(p, &mut rng, start, span_s, &mut events);
         self.small_arms(p, &mut rng, start, span_s, &mut events);
         self.weapon_sightings(p, &mut rng, start, span_s, &mut events);
+        self.ripples(p, &mut rng, start, span_s, &mut events);
         events.sort_by_key(|e| e.truth.time);
         for (i, e) in events.iter_mut().enumerate() {
             e.truth.id = format!("ev-{tag}-{:06}", i + 1);
@@ -306,17 +353,32 @@ impl<'a> Network<'a> {
             next_id[o] += 1;
             format!("{}-{tag}-{:05}", self.observers[o].id, next_id[o])
         };
-        // Windowed reports of small-arms exchanges: (observer, exchange) → observation index.
-        let mut windows: std::collections::HashMap<(usize, usize), usize> = Default::default();
+        // Windowed reports of small-arms exchanges and ripples: (observer, group) →
+        // observation index.
+        let mut windows: std::collections::HashMap<(usize, Group), usize> = Default::default();
+        // Whether a post logs ripples as one line: a habit of its team, drawn once.
+        let logs_ripples: Vec<bool> = {
+            let mut habit = ChaCha8Rng::seed_from_u64(p.seed ^ 0x5249_5050_4c45);
+            self.observers
+                .iter()
+                .map(|_| habit.random_bool(p.ripple_window_share.clamp(0.0, 1.0)))
+                .collect()
+        };
         for ev in events.iter_mut() {
             for (oi, obs) in self.observers.iter().enumerate() {
                 let pos = self.position_at(obs, ev.truth.time, start);
                 let Some(report) = self.sense(&mut rng, obs, pos, ev) else {
                     continue;
                 };
-                match (ev.exchange, obs.kind) {
-                    // Posts log an exchange of fire as one line: "12 bursts, 14:02–14:09, SE".
-                    (Some(x), SensorKind::Post) => {
+                let windowed = match ev.exchange {
+                    Some(Group::Exchange(_)) => obs.kind == SensorKind::Post,
+                    Some(Group::Ripple(..)) => obs.kind == SensorKind::Post && logs_ripples[oi],
+                    None => false,
+                };
+                match ev.exchange.filter(|_| windowed) {
+                    // Posts log an exchange of fire as one line: "12 bursts, 14:02–14:09, SE";
+                    // some log a ripple so too: "a salvo of about 20 rockets".
+                    Some(x) => {
                         if let Some(&idx) = windows.get(&(oi, x)) {
                             let (start, v) = &mut observations[idx];
                             let count = v["count"].as_u64().unwrap_or(1) + 1;
@@ -343,7 +405,7 @@ impl<'a> Network<'a> {
                             observations.push((report.time, v));
                         }
                     }
-                    _ => {
+                    None => {
                         let id = new_id(oi);
                         let v = self.observation_json(&id, obs, pos, &report, ev);
                         ev.truth.observations.push(id);
@@ -411,110 +473,197 @@ impl<'a> Network<'a> {
         if classes.is_empty() {
             return;
         }
-        let sides = side_indices(self.agreement);
         let n = poisson_count(rng, p.fire_missions_per_hour * p.hours);
-        let len = self.path.length();
         for _ in 0..n {
             let w = &classes[rng.random_range(0..classes.len())];
-            let range_m = w.range_km.unwrap_or(w.withdrawal_km * 1.2).max(2.0) * 1000.0;
-            let withdrawal = w.withdrawal_m();
-            let k = rng.random_range(0..2);
-            let (party, other) = (sides[k], sides[1 - k]);
-            let s = rng.random_range(0.0..len);
-            // Half the missions fire from inside the class's withdrawal zone (a violation);
-            // the rest from beyond it where the class can still reach across the line.
-            let reach = range_m - 1000.0;
-            let outside = rng.random_bool(0.5) && reach > withdrawal + 500.0;
-            let (dmin, dmax) = if outside {
-                (withdrawal + 200.0, reach.min(withdrawal * 1.5))
-            } else {
-                (500.0, withdrawal.min(reach).max(600.0) - 100.0)
-            };
-            let Some(origin) =
-                self.path
-                    .sample_beside(&self.g, self.engine, rng, s, 200.0, party, dmin, dmax)
-            else {
+            let Some(aim) = self.aim(rng, w) else {
                 continue;
             };
-            let fire_d = self
-                .engine
-                .classify(origin.lon, origin.lat)
-                .distance_to_line_m;
-            let target_max = (range_m - fire_d).clamp(300.0, 12_000.0);
-            let Some(target) = self.path.sample_beside(
-                &self.g,
-                self.engine,
-                rng,
-                s,
-                3000.0,
-                other,
-                200.0,
-                target_max,
-            ) else {
-                continue;
-            };
-            let (dist, az) = inverse(&self.g, origin, target);
-            if dist > range_m {
-                continue;
-            }
-            let speed = (150.0 + range_m / 100.0).min(900.0);
-            let loud_out = (5_000.0 + 0.4 * range_m).clamp(6_000.0, 25_000.0);
-            let loud_imp = (4_000.0 + 0.3 * range_m).clamp(5_000.0, 20_000.0);
-            let max_rounds = (3.0 + range_m / 8_000.0).min(12.0) as u32;
+            let max_rounds = (3.0 + aim.range_m / 8_000.0).min(12.0) as u32;
             let rounds = rng.random_range(1..=max_rounds);
             let mut t = rng.random_range(0.0..span_s);
-            let normal = Normal::new(0.0f64, 1.0).unwrap();
             for _ in 0..rounds {
-                let at = start + jiff::SignedDuration::from_secs_f64(t);
-                let gun = direct(
-                    &self.g,
-                    origin,
-                    rng.random_range(0.0..360.0),
-                    30.0 * normal.sample(rng).abs(),
-                );
-                events.push(Event {
-                    truth: truth(
-                        at,
-                        gun,
-                        "explosion",
-                        Some("outgoing"),
-                        Some(&w.id),
-                        Some(party),
-                        self.agreement,
-                    ),
-                    emission: Emission {
-                        audible_m: loud_out,
-                        visible_m: 10_000.0,
-                    },
-                    exchange: None,
-                });
-                let hit = direct(
-                    &self.g,
-                    target,
-                    az + 90.0 * normal.sample(rng),
-                    150.0 * normal.sample(rng).abs(),
-                );
-                let flight = dist / speed;
-                let hit_at = start + jiff::SignedDuration::from_secs_f64(t + flight);
-                events.push(Event {
-                    truth: truth(
-                        hit_at,
-                        hit,
-                        "explosion",
-                        Some("impact"),
-                        Some(&w.id),
-                        Some(party),
-                        self.agreement,
-                    ),
-                    emission: Emission {
-                        audible_m: loud_imp,
-                        visible_m: 8_000.0,
-                    },
-                    exchange: None,
-                });
+                // A battery: each gun a few tens of metres from the next.
+                self.fire_round(rng, &aim, w, start, t, 30.0, None, events);
                 t += rng.random_range(2.0..8.0);
             }
         }
+    }
+
+    /// Ripples of rocket launchers: one launcher fires all its rounds from one spot a short
+    /// interval apart. The classes that ripple are those named for rockets or multiple
+    /// launchers; an agreement without one ripples its longest-range class.
+    fn ripples(
+        &self,
+        p: &Params,
+        rng: &mut ChaCha8Rng,
+        start: jiff::Timestamp,
+        span_s: f64,
+        events: &mut Vec<Event>,
+    ) {
+        let classes = &self.agreement.weapon_classes;
+        if classes.is_empty() || p.ripples_per_hour <= 0.0 {
+            return;
+        }
+        let named: Vec<&truceline_agreement::WeaponClass> = classes
+            .iter()
+            .filter(|w| {
+                let text = format!("{} {}", w.id, w.name).to_lowercase();
+                text.contains("rocket") || text.contains("mlrs")
+            })
+            .collect();
+        let rippling = if named.is_empty() {
+            classes
+                .iter()
+                .max_by(|a, b| {
+                    a.range_km
+                        .unwrap_or(0.0)
+                        .total_cmp(&b.range_km.unwrap_or(0.0))
+                })
+                .into_iter()
+                .collect()
+        } else {
+            named
+        };
+        let (lo, hi) = p.ripple_spacing_s;
+        let n = poisson_count(rng, p.ripples_per_hour * p.hours);
+        for k in 0..n {
+            let w = rippling[rng.random_range(0..rippling.len())];
+            let Some(aim) = self.aim(rng, w) else {
+                continue;
+            };
+            let rounds = rng.random_range(6..=p.ripple_rounds_max.max(6));
+            let spacing = if hi > lo {
+                rng.random_range(lo..hi)
+            } else {
+                lo
+            };
+            let mut t = rng.random_range(0.0..span_s);
+            for _ in 0..rounds {
+                self.fire_round(rng, &aim, w, start, t, 5.0, Some(k), events);
+                t += spacing;
+            }
+        }
+    }
+
+    /// Where a mission of class `w` fires from and at: half from inside the class's withdrawal
+    /// zone (a violation), the rest from beyond it where the class can still reach across the
+    /// line, at a target on the other side.
+    fn aim(&self, rng: &mut ChaCha8Rng, w: &truceline_agreement::WeaponClass) -> Option<Aim> {
+        let sides = side_indices(self.agreement);
+        let len = self.path.length();
+        let range_m = w.range_km.unwrap_or(w.withdrawal_km * 1.2).max(2.0) * 1000.0;
+        let withdrawal = w.withdrawal_m();
+        let k = rng.random_range(0..2);
+        let (party, other) = (sides[k], sides[1 - k]);
+        let s = rng.random_range(0.0..len);
+        let reach = range_m - 1000.0;
+        let outside = rng.random_bool(0.5) && reach > withdrawal + 500.0;
+        let (dmin, dmax) = if outside {
+            (withdrawal + 200.0, reach.min(withdrawal * 1.5))
+        } else {
+            (500.0, withdrawal.min(reach).max(600.0) - 100.0)
+        };
+        let origin =
+            self.path
+                .sample_beside(&self.g, self.engine, rng, s, 200.0, party, dmin, dmax)?;
+        let fire_d = self
+            .engine
+            .classify(origin.lon, origin.lat)
+            .distance_to_line_m;
+        let target_max = (range_m - fire_d).clamp(300.0, 12_000.0);
+        let target = self.path.sample_beside(
+            &self.g,
+            self.engine,
+            rng,
+            s,
+            3000.0,
+            other,
+            200.0,
+            target_max,
+        )?;
+        let (dist, az) = inverse(&self.g, origin, target);
+        if dist > range_m {
+            return None;
+        }
+        Some(Aim {
+            party,
+            origin,
+            target,
+            dist,
+            az,
+            range_m,
+            speed: (150.0 + range_m / 100.0).min(900.0),
+        })
+    }
+
+    /// One round of a mission: the launch at `t` seconds from `start`, within `scatter_m` of the
+    /// origin (as one sigma), and its impact about the target after the flight.
+    #[allow(clippy::too_many_arguments)]
+    fn fire_round(
+        &self,
+        rng: &mut ChaCha8Rng,
+        aim: &Aim,
+        w: &truceline_agreement::WeaponClass,
+        start: jiff::Timestamp,
+        t: f64,
+        scatter_m: f64,
+        ripple: Option<usize>,
+        events: &mut Vec<Event>,
+    ) {
+        let normal = Normal::new(0.0f64, 1.0).unwrap();
+        let loud_out = (5_000.0 + 0.4 * aim.range_m).clamp(6_000.0, 25_000.0);
+        let loud_imp = (4_000.0 + 0.3 * aim.range_m).clamp(5_000.0, 20_000.0);
+        let at = start + jiff::SignedDuration::from_secs_f64(t);
+        let gun = direct(
+            &self.g,
+            aim.origin,
+            rng.random_range(0.0..360.0),
+            scatter_m * normal.sample(rng).abs(),
+        );
+        let mut launch = truth(
+            at,
+            gun,
+            "explosion",
+            Some("outgoing"),
+            Some(&w.id),
+            Some(aim.party),
+            self.agreement,
+        );
+        launch.ripple = ripple;
+        events.push(Event {
+            truth: launch,
+            emission: Emission {
+                audible_m: loud_out,
+                visible_m: 10_000.0,
+            },
+            exchange: ripple.map(|k| Group::Ripple(k, false)),
+        });
+        let hit = direct(
+            &self.g,
+            aim.target,
+            aim.az + 90.0 * normal.sample(rng),
+            150.0 * normal.sample(rng).abs(),
+        );
+        let hit_at = start + jiff::SignedDuration::from_secs_f64(t + aim.dist / aim.speed);
+        let mut impact = truth(
+            hit_at,
+            hit,
+            "explosion",
+            Some("impact"),
+            Some(&w.id),
+            Some(aim.party),
+            self.agreement,
+        );
+        impact.ripple = ripple;
+        events.push(Event {
+            truth: impact,
+            emission: Emission {
+                audible_m: loud_imp,
+                visible_m: 8_000.0,
+            },
+            exchange: ripple.map(|k| Group::Ripple(k, true)),
+        });
     }
 
     fn small_arms(
@@ -568,7 +717,7 @@ impl<'a> Network<'a> {
                         audible_m: 2_500.0,
                         visible_m: 0.0,
                     },
-                    exchange: Some(x),
+                    exchange: Some(Group::Exchange(x)),
                 });
             }
         }
@@ -800,6 +949,7 @@ impl<'a> Network<'a> {
                 party: None,
                 count: 1,
                 observations: Vec::new(),
+                ripple: None,
             },
             emission: Emission {
                 audible_m: 0.0,
@@ -865,6 +1015,7 @@ fn truth(
         party: party.map(|i| a.parties[i].id.clone()),
         count: 1,
         observations: Vec::new(),
+        ripple: None,
     }
 }
 

@@ -325,6 +325,29 @@ pub fn queries_filter_and_page(store: &dyn Store) {
         .map(|o| o.log_index)
         .collect();
     assert_eq!(got, vec![10, 12, 14]);
+    // A span of time, in record order, and the whole span.
+    let got: Vec<u64> = store
+        .observations_between(10_000, 13_000)
+        .unwrap()
+        .iter()
+        .map(|o| o.log_index)
+        .collect();
+    assert_eq!(got, vec![10, 11, 12]);
+    assert_eq!(store.time_span().unwrap(), Some((0, 249_000)));
+    let (last, n) = store.high_water().unwrap();
+    assert_eq!(n, 250);
+    assert!(
+        store
+            .query(&Query {
+                after: last,
+                limit: 10,
+                ..Query::default()
+            })
+            .unwrap()
+            .items
+            .is_empty(),
+        "nothing after the high water"
+    );
 }
 
 pub fn agreements_are_versioned_only_when_they_change(store: &dyn Store) {
@@ -448,6 +471,27 @@ pub fn incidents_are_replaced_revised_and_removed(store: &dyn Store) {
     let points = store.incident_points(0, i64::MAX).unwrap();
     assert_eq!(points.len(), 2);
     assert_eq!(points[0].count, 5);
+    // Removing what is not there changes nothing.
+    store
+        .put_incidents(IncidentWrite {
+            remove: vec!["b".into()],
+            fused_observations: 9,
+            ..Default::default()
+        })
+        .unwrap();
+    // Totals follow every change; a row is found by id and paged in (time, id) order.
+    assert_eq!(store.incident_totals().unwrap(), (2, 2));
+    assert_eq!(store.incident("a").unwrap().unwrap().record.count, 5);
+    assert!(store.incident("b").unwrap().is_none());
+    let first = store.incidents_after(None, 0, i64::MAX, 1).unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].record.id, "a");
+    let rest = store
+        .incidents_after(Some((ms, "a")), 0, i64::MAX, 10)
+        .unwrap();
+    let ids: Vec<&str> = rest.iter().map(|r| r.record.id.as_str()).collect();
+    assert_eq!(ids, ["c"]);
+    assert!(store.incidents_after(None, 0, ms, 10).unwrap().is_empty());
     // Replacing all drops what is not given again.
     store
         .put_incidents(IncidentWrite {
@@ -460,6 +504,7 @@ pub fn incidents_are_replaced_revised_and_removed(store: &dyn Store) {
     let all = store.incidents_between(0, i64::MAX).unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].record.id, "z");
+    assert_eq!(store.incident_totals().unwrap(), (1, 1));
 }
 
 pub fn a_published_report_is_a_leaf_and_verifies(store: &dyn Store) {

@@ -379,6 +379,19 @@ pub trait ObservationStore: Send + Sync {
 
     fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError>;
     fn query(&self, q: &Query) -> Result<Page, StoreError>;
+    /// Every stored observation with `time` in `[from_ms, to_ms)`, in record order: a day for
+    /// fusion, read through the time index whatever the store's size.
+    fn observations_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<StoredObservation>, StoreError>;
+    /// The earliest and latest stored observation `time`, if any, milliseconds.
+    fn time_span(&self) -> Result<Option<(i64, i64)>, StoreError>;
+    /// The position of the last stored observation (a [`Query::after`] cursor) and how many
+    /// observations are stored up to it, read together: where a reader that has seen
+    /// everything so far resumes.
+    fn high_water(&self) -> Result<(Option<u64>, u64), StoreError>;
     fn counts(&self) -> Result<Counts, StoreError>;
 
     /// Stores an agreement version unless it is the same as the latest; returns its version.
@@ -429,6 +442,19 @@ pub trait IncidentStore: Send + Sync {
     /// Stored incidents with `time` in `[from_ms, to_ms)`, in (time, id) order, with their
     /// observations' log indices.
     fn incidents_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<IncidentRow>, StoreError>;
+    /// A stored incident by id.
+    fn incident(&self, id: &str) -> Result<Option<IncidentRow>, StoreError>;
+    /// Up to `limit` stored incidents with `time` in `[from_ms, to_ms)` that come after `after`
+    /// (a time and id) in (time, id) order: a page of a list that may span a year.
+    fn incidents_after(
+        &self,
+        after: Option<(i64, &str)>,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<IncidentRow>, StoreError>;
+    /// How many incidents are stored, and how many violations they hold in all.
+    fn incident_totals(&self) -> Result<(u64, u64), StoreError>;
 }
 
 /// What daily reports read, and their publication records (leaves of the log).

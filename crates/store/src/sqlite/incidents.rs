@@ -22,40 +22,103 @@ impl IncidentStore for SqliteStore {
     }
 
     fn incidents_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<IncidentRow>, StoreError> {
+        self.incidents_after(None, from_ms, to_ms, usize::MAX)
+    }
+
+    fn incident(&self, id: &str) -> Result<Option<IncidentRow>, StoreError> {
+        self.with_reader(|c| {
+            c.prepare_cached("SELECT body, leaves FROM incidents WHERE id = ?1")?
+                .query_row([id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()?
+                .map(|(body, leaves)| read_row(&body, &leaves))
+                .transpose()
+        })
+    }
+
+    fn incidents_after(
+        &self,
+        after: Option<(i64, &str)>,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<IncidentRow>, StoreError> {
+        // One lower bound, the later of the cursor and `from_ms` (ids are never empty, so
+        // `(from_ms, "")` is "at or after from_ms"): SQLite bounds its index walk by the row
+        // value alone, and a separate `time_ms >= ?` would be a filter over a year of rows.
+        let (t, id) = match after {
+            Some((t, id)) if t >= from_ms => (t, id),
+            _ => (from_ms, ""),
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT body, leaves FROM incidents WHERE time_ms >= ?1 AND time_ms < ?2
-                 ORDER BY time_ms, id",
+                "SELECT body, leaves FROM incidents
+                 WHERE (time_ms, id) > (?1, ?2) AND time_ms < ?3
+                 ORDER BY time_ms, id LIMIT ?4",
             )?;
-            let rows = stmt.query_map([from_ms, to_ms], |r| {
+            let rows = stmt.query_map(params![t, id, to_ms, limit], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
             })?;
             let mut out = Vec::new();
             for row in rows {
                 let (body, leaves) = row?;
-                let unreadable = |what: &str, e: serde_json::Error| {
-                    StoreError::Inconsistent(format!(
-                        "a stored incident's {what} does not read: {e}"
-                    ))
-                };
-                out.push(IncidentRow {
-                    record: serde_json::from_str(&body).map_err(|e| unreadable("record", e))?,
-                    leaves: serde_json::from_str(&leaves).map_err(|e| unreadable("leaves", e))?,
-                });
+                out.push(read_row(&body, &leaves)?);
             }
             Ok(out)
         })
     }
+
+    fn incident_totals(&self) -> Result<(u64, u64), StoreError> {
+        self.with_reader(|c| {
+            let get = |key: &str| -> Result<u64, StoreError> {
+                Ok(
+                    c.prepare_cached("SELECT value FROM store_state WHERE key = ?1")?
+                        .query_row([key], |r| r.get::<_, i64>(0))
+                        .optional()?
+                        .unwrap_or(0) as u64,
+                )
+            };
+            Ok((get("incident_count")?, get("violation_count")?))
+        })
+    }
+}
+
+fn read_row(body: &str, leaves: &str) -> Result<IncidentRow, StoreError> {
+    let unreadable = |what: &str, e: serde_json::Error| {
+        StoreError::Inconsistent(format!("a stored incident's {what} does not read: {e}"))
+    };
+    Ok(IncidentRow {
+        record: serde_json::from_str(body).map_err(|e| unreadable("record", e))?,
+        leaves: serde_json::from_str(leaves).map_err(|e| unreadable("leaves", e))?,
+    })
 }
 
 pub(super) fn write_incidents(conn: &Connection, w: &IncidentWrite) -> Result<(), StoreError> {
-    if w.replace_all {
+    // The totals are kept as the rows change: what a row held is taken off before it goes.
+    let (mut count, mut violations): (i64, i64) = if w.replace_all {
         conn.execute("DELETE FROM incidents", [])?;
-    }
+        (0, 0)
+    } else {
+        let get = |key: &str| -> Result<i64, StoreError> {
+            Ok(conn
+                .prepare_cached("SELECT value FROM store_state WHERE key = ?1")?
+                .query_row([key], |r| r.get::<_, i64>(0))
+                .optional()?
+                .unwrap_or(0))
+        };
+        (get("incident_count")?, get("violation_count")?)
+    };
+    let mut old = conn.prepare_cached("SELECT violations FROM incidents WHERE id = ?1")?;
     {
         let mut del = conn.prepare_cached("DELETE FROM incidents WHERE id = ?1")?;
         for id in &w.remove {
-            del.execute([id])?;
+            if let Some(v) = old.query_row([id], |r| r.get::<_, i64>(0)).optional()? {
+                count -= 1;
+                violations -= v;
+                del.execute([id])?;
+            }
         }
     }
     let mut up = conn.prepare_cached(
@@ -68,6 +131,13 @@ pub(super) fn write_incidents(conn: &Connection, w: &IncidentWrite) -> Result<()
              lat = excluded.lat, body = excluded.body, leaves = excluded.leaves",
     )?;
     for r in &w.upsert {
+        if let Some(v) = old
+            .query_row([&r.record.id], |r| r.get::<_, i64>(0))
+            .optional()?
+        {
+            count -= 1;
+            violations -= v;
+        }
         let leaves = serde_json::to_string(&r.leaves).expect("numbers serialise");
         let body = serde_json::to_string(&r.record).expect("an incident record is JSON");
         let c = IncidentPoint::of(&r.record);
@@ -85,7 +155,13 @@ pub(super) fn write_incidents(conn: &Connection, w: &IncidentWrite) -> Result<()
             body,
             leaves
         ])?;
+        count += 1;
+        violations += i64::from(c.violations);
     }
+    let mut state =
+        conn.prepare_cached("INSERT OR REPLACE INTO store_state (key, value) VALUES (?1, ?2)")?;
+    state.execute(params!["incident_count", count])?;
+    state.execute(params!["violation_count", violations])?;
     conn.execute(
         "INSERT OR REPLACE INTO store_state (key, value) VALUES ('fused_observations', ?1)",
         [w.fused_observations as i64],

@@ -65,6 +65,46 @@ impl ObservationStore for SqliteStore {
         })
     }
 
+    fn observations_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<StoredObservation>, StoreError> {
+        self.with_reader(|c| {
+            // Named so that the planner cannot choose to walk a year in record order instead.
+            let mut items: Vec<StoredObservation> = c
+                .prepare_cached(
+                    "SELECT seq, received_ms, body FROM observations INDEXED BY observations_time
+                     WHERE time_ms >= ?1 AND time_ms < ?2",
+                )?
+                .query_map([from_ms, to_ms], stored_row)?
+                .collect::<Result<_, _>>()?;
+            items.sort_unstable_by_key(|o| o.position);
+            Ok(items)
+        })
+    }
+
+    fn high_water(&self) -> Result<(Option<u64>, u64), StoreError> {
+        self.with_reader(|c| {
+            let (last, n): (Option<i64>, i64) =
+                c.query_row("SELECT max(seq), count(*) FROM observations", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            Ok((last.map(|p| p as u64), n as u64))
+        })
+    }
+
+    fn time_span(&self) -> Result<Option<(i64, i64)>, StoreError> {
+        self.with_reader(|c| {
+            let (lo, hi): (Option<i64>, Option<i64>) = c.query_row(
+                "SELECT min(time_ms), max(time_ms) FROM observations",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok(lo.zip(hi))
+        })
+    }
+
     fn counts(&self) -> Result<Counts, StoreError> {
         self.with_reader(|c| {
             let (observations, latest_time_ms): (i64, Option<i64>) = c.query_row(

@@ -1,0 +1,150 @@
+//! Online fusion over several days: what it publishes is what the batch engine makes of the
+//! same observations, only the current and the previous day are held, and a report that comes
+//! late for a closed day reopens that day alone.
+
+use std::path::Path;
+
+use truceline_fusion::{DAY_MS, day_of};
+use truceline_observation::Observation;
+use truceline_service::{Fuser, OnlineFusion, vocabulary};
+use truceline_store::{IncidentStore, NewObservation, ObservationStore, SqliteStore};
+
+fn agreement() -> truceline_agreement::Agreement {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/donbas");
+    let files = truceline_agreement::MemoryFiles(
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let p = e.ok()?.path();
+                Some((
+                    p.file_name()?.to_str()?.to_string(),
+                    std::fs::read_to_string(&p).ok()?,
+                ))
+            })
+            .collect(),
+    );
+    let toml = std::fs::read_to_string(dir.join("agreement.toml")).unwrap();
+    truceline_agreement::load("agreement.toml", &toml, &files).expect("a valid agreement")
+}
+
+/// Sixty quiet hours over three UTC days, parsed.
+fn scenario(a: &truceline_agreement::Agreement) -> Vec<Observation> {
+    let engine = truceline_zones::ZoneEngine::new(a).unwrap();
+    let params = truceline_simulate::Params {
+        seed: 11,
+        hours: 60.0,
+        fire_missions_per_hour: 3.0,
+        small_arms_exchanges_per_hour: 1.0,
+        weapon_sightings_per_hour: 1.0,
+        ..Default::default()
+    };
+    let network = truceline_simulate::Network::new(a, &engine, &params);
+    let mut all = network
+        .simulate(&params, "2026-11-24T06:00:00Z".parse().unwrap())
+        .observations;
+    // And heavy fire for twenty minutes about the first midnight: events heard on both sides.
+    let busy = truceline_simulate::Params {
+        hours: 1.0 / 3.0,
+        fire_missions_per_hour: 300.0,
+        ..params.clone()
+    };
+    all.extend(
+        network
+            .simulate(&busy, "2026-11-24T23:50:00Z".parse().unwrap())
+            .observations,
+    );
+    let vocab = vocabulary(a);
+    let mut obs: Vec<Observation> = all
+        .iter()
+        .map(|v| truceline_observation::parse(v.to_string().as_bytes(), &vocab).unwrap())
+        .collect();
+    obs.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+    obs
+}
+
+#[test]
+fn online_fusion_by_day_publishes_the_batch_incidents_holds_two_days_and_reopens_one() {
+    let a = agreement();
+    let obs = scenario(&a);
+    let days: std::collections::BTreeSet<i64> = obs.iter().map(|o| day_of(o.time)).collect();
+    assert_eq!(days.len(), 3, "the scenario spans three days");
+    let first_day = *days.first().unwrap();
+    let crossing = obs
+        .iter()
+        .filter(|o| {
+            let t = o.time.as_millisecond() - (first_day + 1) * DAY_MS;
+            (0..60_000).contains(&t)
+        })
+        .count();
+    assert!(
+        crossing > 20,
+        "{crossing} reports in the first minute of the second day"
+    );
+    let engine = truceline_zones::ZoneEngine::new(&a).unwrap();
+    let batch = truceline_assess::fuse_and_assess(&a, &engine, &obs, &Default::default());
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let online = OnlineFusion::new(Fuser::new(a.clone()).unwrap());
+    // A few reports of the first day's afternoon are held back, to come after the day closed.
+    let late_from = first_day * DAY_MS + 14 * 3_600_000;
+    let (late, on_time): (Vec<&Observation>, Vec<&Observation>) = obs.iter().partition(|o| {
+        let t = o.time.as_millisecond();
+        t >= late_from && t < late_from + 1_800_000
+    });
+    assert!(late.len() >= 5, "{} held back", late.len());
+    for chunk in on_time.chunks(on_time.len() / 9 + 1) {
+        store
+            .submit_blocking(chunk.iter().map(|o| NewObservation::from(*o)).collect())
+            .unwrap();
+        online.refresh(&store).unwrap();
+        let p = online.state.read().unwrap();
+        let w = p.watermark_ms.unwrap();
+        assert!(
+            p.live_from_ms.unwrap() >= (day_of_ms(w) - 1) * DAY_MS,
+            "at most the current and the previous day held"
+        );
+        assert!(p.fused_days.iter().all(|d| *d >= day_of_ms(w) - 1));
+    }
+    // The late reports reopen their day, and not the last one.
+    store
+        .submit_blocking(late.iter().map(|o| NewObservation::from(*o)).collect())
+        .unwrap();
+    online.refresh(&store).unwrap();
+    let (fused_days, watermark) = {
+        let p = online.state.read().unwrap();
+        (p.fused_days.clone(), p.watermark_ms.unwrap())
+    };
+    assert!(fused_days.contains(&first_day), "{fused_days:?}");
+    assert!(!fused_days.contains(&(first_day + 2)), "{fused_days:?}");
+
+    // What is stored is the batch's incidents, but for the last window, still open.
+    let window_ms = (online.window_s() * 1000.0) as i64;
+    let mut stored: Vec<String> = store
+        .incidents_between(i64::MIN, i64::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|r| serde_json::to_string(&r.record).unwrap())
+        .collect();
+    let mut expected: Vec<String> = batch
+        .iter()
+        .filter(|r| r.time_ms() + 2 * window_ms < watermark)
+        .map(|r| serde_json::to_string(r).unwrap())
+        .collect();
+    stored.retain(|s| {
+        let r: truceline_incident::IncidentRecord = serde_json::from_str(s).unwrap();
+        r.time_ms() + 2 * window_ms < watermark
+    });
+    stored.sort();
+    expected.sort();
+    assert!(expected.len() > 100, "{} incidents", expected.len());
+    assert_eq!(stored.len(), expected.len());
+    assert!(
+        stored == expected,
+        "the online incidents differ from the batch's"
+    );
+}
+
+fn day_of_ms(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS)
+}
