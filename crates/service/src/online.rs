@@ -214,7 +214,8 @@ fn row(record: IncidentRecord, leaves: &HashMap<String, u64>) -> IncidentRow {
     }
 }
 
-/// Parses stored observations at or before position `upto` into `obs` and `leaf_of`; a body
+/// Parses stored observations at or before position `upto` (none if `None`: nothing was stored
+/// when reading began) into `obs` and `leaf_of`. Stored bodies were checked on the way in; one
 /// that no longer reads (the agreement changed its vocabulary) is left out and said so.
 fn parse_into(
     vocab: &Vocabulary,
@@ -650,20 +651,10 @@ pub fn read_observations_after(
     let mut last = after;
     loop {
         let page = store.query(&q)?;
-        for o in &page.items {
+        if let Some(o) = page.items.last() {
             last = Some(o.position);
-            // Stored bodies were checked on the way in; one that no longer reads (the
-            // agreement changed its vocabulary) is left out and said so.
-            match truceline_observation::parse(&o.body, vocab) {
-                Ok(ob) => {
-                    obs.push(ob);
-                    leaf_of.push(o.log_index);
-                }
-                Err(e) => {
-                    tracing::warn!(log_index = o.log_index, error = %e, "observation left out of fusion")
-                }
-            }
         }
+        parse_into(vocab, page.items, Some(u64::MAX), obs, leaf_of);
         match page.next {
             Some(n) => q.after = Some(n),
             None => return Ok(last),

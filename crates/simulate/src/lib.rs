@@ -621,24 +621,34 @@ impl<'a> Network<'a> {
             rng.random_range(0.0..360.0),
             scatter_m * normal.sample(rng).abs(),
         );
-        let mut launch = truth(
+        // A ripple's launches and its impacts are each one group a post may log as one line.
+        let mut push = |at, place, subtype, emission, impact| {
+            let mut t = truth(
+                at,
+                place,
+                "explosion",
+                Some(subtype),
+                Some(&w.id),
+                Some(aim.party),
+                self.agreement,
+            );
+            t.ripple = ripple;
+            events.push(Event {
+                truth: t,
+                emission,
+                exchange: ripple.map(|k| Group::Ripple(k, impact)),
+            });
+        };
+        push(
             at,
             gun,
-            "explosion",
-            Some("outgoing"),
-            Some(&w.id),
-            Some(aim.party),
-            self.agreement,
-        );
-        launch.ripple = ripple;
-        events.push(Event {
-            truth: launch,
-            emission: Emission {
+            "outgoing",
+            Emission {
                 audible_m: loud_out,
                 visible_m: 10_000.0,
             },
-            exchange: ripple.map(|k| Group::Ripple(k, false)),
-        });
+            false,
+        );
         let hit = direct(
             &self.g,
             aim.target,
@@ -646,24 +656,16 @@ impl<'a> Network<'a> {
             150.0 * normal.sample(rng).abs(),
         );
         let hit_at = start + jiff::SignedDuration::from_secs_f64(t + aim.dist / aim.speed);
-        let mut impact = truth(
+        push(
             hit_at,
             hit,
-            "explosion",
-            Some("impact"),
-            Some(&w.id),
-            Some(aim.party),
-            self.agreement,
-        );
-        impact.ripple = ripple;
-        events.push(Event {
-            truth: impact,
-            emission: Emission {
+            "impact",
+            Emission {
                 audible_m: loud_imp,
                 visible_m: 8_000.0,
             },
-            exchange: ripple.map(|k| Group::Ripple(k, true)),
-        });
+            true,
+        );
     }
 
     fn small_arms(
