@@ -43,24 +43,23 @@ grow() {
 
 # Starts binary $1 on store $2, posts the hour after its history ($3 days) and prints a JSON line.
 measure() {
-  local b=$1 dir=$2 n=$3 port hour_s hour total started
+  local b=$1 dir=$2 n=$3 port hour_s hour started
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   $b users add feed --role monitor --data "$dir" >/dev/null 2>&1 || true
   $b users add reader --role analyst --data "$dir" >/dev/null 2>&1 || true
   local feed reader
   feed=$($b tokens issue feed --data "$dir")
   reader=$($b tokens issue reader --data "$dir")
-  # The new hour starts a second after the history's last day: its ids differ from any day's.
-  hour_s=$((day0 + n * 86400 + 1))
   hour=$work/hour-$n.ndjson
-  $b simulate --agreement $a --seed 999 --hours 1 --start "$(iso $hour_s)" \
-    --observations "$hour" --truth /dev/null
+  # The new hour starts a second after the history's last day ends: the worst case, as its first
+  # minutes fall in the previous day's lookahead and that whole day is fused again with it.
+  hour_s=$((day0 + n * 86400 + 1))
   started=$(date +%s.%N)
   RUST_LOG=warn $b serve --agreement $a --data "$dir" --listen 127.0.0.1:$port --max-body 67108864 &
   server=$!
-  python3 - "$port" "$feed" "$reader" "$hour" "$(iso $hour_s)" "$server" "$n" "$started" <<'PY'
-import json, sys, time, urllib.request
-port, feed, reader, hour, hour_start, pid, days, started = sys.argv[1:]
+  python3 - "$port" "$feed" "$reader" "$hour" "$b" "$server" "$n" "$started" "$a" "$(iso $hour_s)" <<'PY'
+import datetime, json, subprocess, sys, time, urllib.request
+port, feed, reader, hour, b, pid, days, started, agreement, hour_start = sys.argv[1:]
 base = f"http://127.0.0.1:{port}/api/v1"
 def get(path, token=reader):
     req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
@@ -83,6 +82,16 @@ while True:
         sys.exit("the server did not finish its first round")
     time.sleep(0.2)
 ready_s = time.time() - float(started)
+# A store an earlier run posted its hour to (kept in TRUCELINE_SCALE_DIR) already holds that
+# hour: then the new one starts after the latest observation, so that its ids (named after its
+# start) are new.
+latest = datetime.datetime.fromisoformat(meta["watermark"].replace("Z", "+00:00"))
+planned = datetime.datetime.fromisoformat(hour_start.replace("Z", "+00:00"))
+if latest >= planned + datetime.timedelta(minutes=30):
+    start = latest.replace(microsecond=0) + datetime.timedelta(seconds=2)
+    hour_start = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+subprocess.run([b, "simulate", "--agreement", agreement, "--seed", "999", "--hours", "1", "--start", hour_start,
+                "--observations", hour, "--truth", "/dev/null"], check=True, stderr=subprocess.DEVNULL)
 # The round after the first rests (at most five seconds): the hour is posted to a server at rest.
 time.sleep(5.5)
 before = get("/incidents?limit=1")["fusion"]["observations"]

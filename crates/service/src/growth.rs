@@ -4,14 +4,17 @@
 use std::time::{Duration, Instant};
 
 /// Runs `work` on a thread named `name` each time `grown` changes (and once at the start), with
-/// at least `rest(time the work took)` between two runs, until `stop` turns true or either
-/// sender is gone. When `work` fails it runs again after the rest, growth or not.
+/// at least `rest(time the work took)` after a run that did something (`work` returns true),
+/// until `stop` turns true or either sender is gone. A run that found nothing to do does not
+/// rest: the log grows by records other than what the work reads (audit batches, decisions), and
+/// resting after those would delay the next that matters. When `work` fails it runs again after
+/// the rest, growth or not.
 pub(crate) fn spawn_on_growth<E: std::fmt::Display>(
     name: &str,
     mut grown: tokio::sync::watch::Receiver<u64>,
     mut stop: tokio::sync::watch::Receiver<bool>,
     rest: impl Fn(Duration) -> Duration + Send + 'static,
-    mut work: impl FnMut() -> Result<(), E> + Send + 'static,
+    mut work: impl FnMut() -> Result<bool, E> + Send + 'static,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     // Waiting on the announcements needs a runtime; a small one of the thread's own keeps the
     // work off the server's workers. The work itself runs outside it, free to block.
@@ -34,11 +37,15 @@ pub(crate) fn spawn_on_growth<E: std::fmt::Display>(
                     break;
                 }
                 let started = Instant::now();
-                if let Err(e) = work() {
-                    tracing::warn!(error = %e, task = %what, "failed; retrying");
-                    grown.mark_changed();
-                }
-                let pause = rest(started.elapsed());
+                let pause = match work() {
+                    Ok(true) => rest(started.elapsed()),
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, task = %what, "failed; retrying");
+                        grown.mark_changed();
+                        rest(started.elapsed())
+                    }
+                };
                 let stopped = rt.block_on(async {
                     tokio::select! {
                         _ = tokio::time::sleep(pause) => false,

@@ -338,7 +338,7 @@ impl OnlineFusion {
                     lower_priority();
                     niced = true;
                 }
-                self.refresh(store.as_ref()).map(drop)
+                self.refresh(store.as_ref())
             },
         )
     }

@@ -45,8 +45,9 @@ impl IncidentStore for SqliteStore {
         limit: usize,
     ) -> Result<Vec<IncidentRow>, StoreError> {
         // One lower bound, the later of the cursor and `from_ms` (ids are never empty, so
-        // `(from_ms, "")` is "at or after from_ms"): SQLite bounds its index walk by the row
-        // value alone, and a separate `time_ms >= ?` would be a filter over a year of rows.
+        // `(from_ms, "")` is "at or after from_ms"), written on `time_ms` itself so that the
+        // index walk starts there: as a row value (`(time_ms, id) > (?, ?)`) or beside a second
+        // bound, SQLite 3.50 walked a year of the index from its start (0.75 s a page).
         let (t, id) = match after {
             Some((t, id)) if t >= from_ms => (t, id),
             _ => (from_ms, ""),
@@ -54,8 +55,8 @@ impl IncidentStore for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT body, leaves FROM incidents
-                 WHERE (time_ms, id) > (?1, ?2) AND time_ms < ?3
+                "SELECT body, leaves FROM incidents INDEXED BY incidents_time_id
+                 WHERE time_ms >= ?1 AND time_ms < ?3 AND (time_ms > ?1 OR id > ?2)
                  ORDER BY time_ms, id LIMIT ?4",
             )?;
             let rows = stmt.query_map(params![t, id, to_ms, limit], |r| {
