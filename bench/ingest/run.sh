@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/ingest: observations into the release server over loopback HTTP, in one run:
-#   (a) batch NDJSON ingest, observations/s, durable (acknowledged after the group commit)
-#   (b) one observation a request from 64 concurrent clients: requests/s, p50 and p99 latency
+#   (a) batch NDJSON ingest, observations/s, durable (acknowledged after the group commit), with
+#       online fusion on (the server's default) and, beside it, the same server with --no-fusion
+#   (b) one observation a request from 64 concurrent clients (fusion on): requests/s, p50 and
+#       p99 latency
 #   (c) the same rows straight into SQLite in one transaction (the embedded limit)
 # and the ratios. Usage: bench/ingest/run.sh [N] [SECONDS]   (default 300,000 observations, 10 s)
 set -euo pipefail
@@ -19,13 +21,14 @@ $bench gen "$N" "$work/obs.ndjson"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start_server() {
-  # serve answers only accounts: a monitor for the feed, its token for every request.
+  # serve answers only accounts: a monitor for the feed, its token for every request. $2: more
+  # flags for serve.
   $bin users add feed --role monitor --data "$1" >/dev/null 2>&1 || true  # an older build has no accounts
   export TRUCELINE_TOKEN=$($bin tokens issue feed --data "$1" 2>/dev/null || true)
   $bin users add reader --role analyst --data "$1" >/dev/null 2>&1 || true
   reader=$($bin tokens issue reader --data "$1" 2>/dev/null || true)
   RUST_LOG=warn $bin serve --agreement examples/donbas/agreement.toml --data "$1" \
-    --listen 127.0.0.1:$port --max-body 67108864 &
+    --listen 127.0.0.1:$port --max-body 67108864 ${2:-} &
   server=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/api/v1/healthz >/dev/null && return; sleep 0.1; done
   echo "server did not start" >&2; exit 1
@@ -34,6 +37,10 @@ start_server() {
 echo "(a) batch: $N observations in NDJSON requests of 10,000 over 2 connections..." >&2
 start_server "$work/a"
 batch=$($bench batch http://127.0.0.1:$port "$work/obs.ndjson" 10000 2)
+kill $server; wait $server 2>/dev/null || true
+echo "    the same without online fusion..." >&2
+start_server "$work/a0" --no-fusion
+bare=$($bench batch http://127.0.0.1:$port "$work/obs.ndjson" 10000 2)
 kill $server; wait $server 2>/dev/null || true
 
 echo "(b) single: 64 concurrent connections (wrk) for $SECS s..." >&2
@@ -57,13 +64,15 @@ kill $server; wait $server 2>/dev/null || true
 echo "(c) raw: the same $N rows straight into SQLite in one transaction..." >&2
 raw=$($bench raw "$work/c" "$work/obs.ndjson")
 
-python3 - "$batch" "$single" "$raw" "$commits" <<'PY'
+python3 - "$batch" "$single" "$raw" "$commits" "$bare" <<'PY'
 import json, sys
 b, s, r = (json.loads(x) for x in sys.argv[1:4])
 csum, ccount = (float(x) for x in sys.argv[4].split())
+bare = json.loads(sys.argv[5])
 print(f"{'':44} {'figure':>14}  {'ratio':>8}")
 print(f"{'(c) SQLite, one transaction (embedded limit)':44} {r['per_s']:>11,.0f}/s  {1:>8.2f}")
-print(f"{'(a) HTTP batch NDJSON, durable':44} {b['per_s']:>11,.0f}/s  {b['per_s']/r['per_s']:>8.2f}   of (c)")
+print(f"{'(a) HTTP batch NDJSON, durable, fusion on':44} {b['per_s']:>11,.0f}/s  {b['per_s']/r['per_s']:>8.2f}   of (c)")
+print(f"{'    the same, --no-fusion':44} {bare['per_s']:>11,.0f}/s  {b['per_s']/bare['per_s']:>8.2f}   (a) of it")
 print(f"{'(b) HTTP single, 64 connections':44} {s['per_s']:>11,.0f}/s  {s['per_s']/b['per_s']:>8.2f}   of (a)")
 print(f"{'    latency p50 / p99 / max':44} {s['p50_ms']:.2f} / {s['p99_ms']:.2f} / {s['max_ms']:.1f} ms")
 print(f"{'    non-200 responses':44} {s['errors']:>14}")

@@ -127,8 +127,19 @@ pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
             .filter(|&i| !claimed[i])
             .chain(order[end..next].iter().copied())
             .collect();
-        let subset: Vec<Observation> = input.iter().map(|&i| obs[i].clone()).collect();
-        let f = fuse_day(&subset, day, c);
+        // Fusion does not depend on the order of its input: in index order, a day that is one
+        // run of the caller's slice (a file in time order) is fused in place, not copied.
+        let mut input = input;
+        input.sort_unstable();
+        let copied: Vec<Observation>;
+        let subset: &[Observation] = match (input.first(), input.last()) {
+            (Some(&lo), Some(&hi)) if hi - lo + 1 == input.len() => &obs[lo..=hi],
+            _ => {
+                copied = input.iter().map(|&i| obs[i].clone()).collect();
+                &copied
+            }
+        };
+        let f = fuse_day(subset, day, c);
         for k in f.claimed {
             claimed[input[k]] = true;
         }
