@@ -271,6 +271,13 @@ struct Day {
     dirty: bool,
 }
 
+/// Days a round has read back from the store (they hold what the round read) or found empty.
+#[derive(Debug, Default)]
+struct Seen {
+    loaded: HashSet<i64>,
+    absent: HashSet<i64>,
+}
+
 /// What fusion holds between rounds.
 #[derive(Debug, Default)]
 struct Engine {
@@ -447,27 +454,29 @@ impl OnlineFusion {
     }
 
     /// Makes sure day `d` is held (read back if it was let go); false if it has no
-    /// observations. `absent` remembers, for one round, the days found empty.
+    /// observations. For one round, `seen` remembers the days read back (which already hold
+    /// every observation read so far) and the days found empty.
     fn hold(
         &self,
         store: &dyn Store,
         e: &mut Engine,
         d: i64,
-        absent: &mut HashSet<i64>,
+        seen: &mut Seen,
     ) -> Result<bool, StoreError> {
         if e.days.contains_key(&d) {
             return Ok(true);
         }
-        if absent.contains(&d) {
+        if seen.absent.contains(&d) {
             return Ok(false);
         }
         match self.load_day(store, e, d)? {
             Some(day) => {
                 e.days.insert(d, day);
+                seen.loaded.insert(d);
                 Ok(true)
             }
             None => {
-                absent.insert(d);
+                seen.absent.insert(d);
                 Ok(false)
             }
         }
@@ -492,27 +501,25 @@ impl OnlineFusion {
         let ahead = lookahead_ms(&self.fuser.config);
         e.observations += new.len() as u64;
         // Days read back now already hold what was just read.
-        let mut loaded: HashSet<i64> = HashSet::new();
-        let mut absent: HashSet<i64> = HashSet::new();
+        let mut seen = Seen::default();
         for (o, leaf) in new.into_iter().zip(leaves) {
             let latest = o.time_end.unwrap_or(o.time).as_millisecond();
             e.watermark = Some(e.watermark.map_or(latest, |w| w.max(latest)));
             let d = day_of(o.time);
             // The day before looks into this day's first minutes.
             if o.time.as_millisecond() < d * DAY_MS + ahead
-                && self.hold(store, e, d - 1, &mut absent)?
+                && self.hold(store, e, d - 1, &mut seen)?
                 && let Some(prev) = e.days.get_mut(&(d - 1))
             {
                 prev.dirty = true;
             }
             if !e.days.contains_key(&d) {
-                self.hold(store, e, d, &mut absent)?;
-                loaded.insert(d);
+                self.hold(store, e, d, &mut seen)?;
                 continue;
             }
             let day = e.days.get_mut(&d).expect("held");
             day.dirty = true;
-            if !loaded.contains(&d) {
+            if !seen.loaded.contains(&d) {
                 day.obs.push(o);
                 day.leaf_of.push(leaf);
             }
@@ -573,7 +580,7 @@ impl OnlineFusion {
             claims.sort();
             if claims != day.claims {
                 day.claims = claims.clone();
-                if self.hold(store, e, d + 1, &mut absent)? {
+                if self.hold(store, e, d + 1, &mut seen)? {
                     let next = e.days.get_mut(&(d + 1)).expect("held");
                     next.claimed_by_prev = claims.into_iter().collect();
                     next.dirty = true;

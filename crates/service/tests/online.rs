@@ -86,12 +86,17 @@ fn online_fusion_by_day_publishes_the_batch_incidents_holds_two_days_and_reopens
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     let online = OnlineFusion::new(Fuser::new(a.clone()).unwrap());
-    // A few reports of the first day's afternoon are held back, to come after the day closed.
+    // Reports of the first day's afternoon and of the minutes about its midnight are held back,
+    // to come after the day closed, latest first: the second day's first minutes read the
+    // first day back before its own late reports are met in the same round.
     let late_from = first_day * DAY_MS + 14 * 3_600_000;
-    let (late, on_time): (Vec<&Observation>, Vec<&Observation>) = obs.iter().partition(|o| {
+    let midnight = (first_day + 1) * DAY_MS;
+    let (mut late, on_time): (Vec<&Observation>, Vec<&Observation>) = obs.iter().partition(|o| {
         let t = o.time.as_millisecond();
-        t >= late_from && t < late_from + 1_800_000
+        (t >= late_from && t < late_from + 1_800_000)
+            || (t >= midnight - 300_000 && t < midnight + 60_000)
     });
+    late.sort_by_key(|o| std::cmp::Reverse(o.time));
     assert!(late.len() >= 5, "{} held back", late.len());
     for chunk in on_time.chunks(on_time.len() / 9 + 1) {
         store
