@@ -476,10 +476,7 @@ pub(crate) async fn on_service<T: Send + 'static>(
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-        .map_err(ApiError::store)
+    in_blocking(move || f().map_err(ApiError::store)).await
 }
 
 /// Runs `f` on a blocking thread.

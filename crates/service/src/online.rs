@@ -133,6 +133,18 @@ impl Fuser {
     /// `None` if they were current.
     pub fn fuse_store(&self, store: &dyn Store) -> Result<Option<usize>, StoreError> {
         let (last, total) = store.high_water()?;
+        self.fuse_store_upto(store, last, total)
+    }
+
+    /// [`Fuser::fuse_store`] for a store read up to position `last`, which holds `total`
+    /// observations there (its [`ObservationStore::high_water`], a count over every observation
+    /// that the caller has taken already).
+    fn fuse_store_upto(
+        &self,
+        store: &dyn Store,
+        last: Option<u64>,
+        total: u64,
+    ) -> Result<Option<usize>, StoreError> {
         if store.fused_observations()? == Some(total) {
             return Ok(None);
         }
@@ -354,7 +366,7 @@ impl OnlineFusion {
     /// they were behind it), then the latest two days read back to be held.
     fn start(&self, store: &dyn Store, e: &mut Engine) -> Result<(), StoreError> {
         let (last, total) = store.high_water()?;
-        self.fuser.fuse_store(store)?;
+        self.fuser.fuse_store_upto(store, last, total)?;
         e.after = last;
         e.observations = total;
         if let Some((_, hi)) = store.time_span()? {
@@ -390,14 +402,11 @@ impl OnlineFusion {
             return Ok(None);
         }
         let own: HashSet<&str> = day.obs.iter().map(|o| o.id.as_str()).collect();
-        let ahead: HashSet<String> = store
-            .observations_between(end, end + lookahead_ms(&self.fuser.config))?
+        let ahead: HashSet<String> = self
+            .lookahead(store, e, d)?
+            .0
             .into_iter()
-            .filter_map(|o| {
-                truceline_observation::parse(&o.body, &self.fuser.vocab)
-                    .ok()
-                    .map(|ob| ob.id)
-            })
+            .map(|o| o.id)
             .collect();
         // A day's incidents hold its observations and perhaps the next day's first; one that
         // also holds earlier observations is the day before's, which claimed those of this day.
