@@ -27,8 +27,11 @@ start_server() {
   export TRUCELINE_TOKEN=$($bin tokens issue feed --data "$1" 2>/dev/null || true)
   $bin users add reader --role analyst --data "$1" >/dev/null 2>&1 || true
   reader=$($bin tokens issue reader --data "$1" 2>/dev/null || true)
+  # The benchmark measures intake, not the rate limits: one address and one account send all.
+  local unlimited=""
+  $bin serve --help | grep -q -- --rate-per-address && unlimited="--rate-per-address off --rate-per-account off"
   RUST_LOG=warn $bin serve --agreement examples/donbas/agreement.toml --data "$1" \
-    --listen 127.0.0.1:$port --max-body 67108864 ${2:-} &
+    --listen 127.0.0.1:$port --max-body 67108864 $unlimited ${2:-} &
   server=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/api/v1/healthz >/dev/null && return; sleep 0.1; done
   echo "server did not start" >&2; exit 1

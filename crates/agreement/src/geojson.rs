@@ -52,9 +52,20 @@ impl<'a> Reader<'a> {
 
     /// Parses `text`; `None` when nothing usable could be read (the problems are recorded).
     pub(crate) fn read(&mut self, text: &str, expect: Expect) -> Option<Read> {
-        let doc: Value = match serde_json::from_str(text) {
+        // Strict first (a key given twice is refused at its place); serde_json again only to
+        // say where a text that is not JSON at all goes wrong.
+        let strict = truceline_json::from_slice(text.as_bytes());
+        let doc: Value = match strict.map_err(|s| (s, serde_json::from_str::<Value>(text))) {
             Ok(v) => v,
-            Err(e) => {
+            Err((s, _)) if !s.pointer.is_empty() => {
+                self.err(&s.pointer, s.message);
+                return None;
+            }
+            Err((s, Ok(_))) => {
+                self.err("", s.message);
+                return None;
+            }
+            Err((_, Err(e))) => {
                 self.diags.push(Diagnostic {
                     location: Location::Text {
                         file: self.file.to_string(),

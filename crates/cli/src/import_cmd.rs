@@ -207,13 +207,13 @@ fn read_records(file: &Path, format: Format, emit: &mut Emit) -> anyhow::Result<
                 }
                 let place = format!("{name}:{}", i + 1);
                 let bytes = line.len() as u64 + 1;
-                emit(match serde_json::from_str::<Value>(&line) {
+                emit(match truceline_json::from_slice(line.as_bytes()) {
                     Ok(value) => Ok(Record {
                         place,
                         value,
                         bytes,
                     }),
-                    Err(e) => Err((place, format!("not valid JSON: {e}"))),
+                    Err(e) => Err((place, e.to_string())),
                 })?;
             }
         }

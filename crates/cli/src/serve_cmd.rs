@@ -52,6 +52,83 @@ pub struct ServeArgs {
     /// How long a party has to reply to an incident attributed to it, hours.
     #[arg(long, default_value_t = 72)]
     reply_hours: u32,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// The limits every hostile client meets (see docs/REFERENCE.md, "Limits").
+#[derive(Args)]
+pub struct LimitArgs {
+    /// Connections served at once; past it a few more are let in for /healthz, /metrics and
+    /// the chief only (--reserved-connections), and the rest are closed on arrival.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Connections kept for health probes and the chief past --max-connections.
+    #[arg(long, default_value_t = 32)]
+    reserved_connections: usize,
+    /// Seconds a client has to send a request's head; also how long an idle kept-alive
+    /// connection stays open.
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds a request body may pause between pieces.
+    #[arg(long, default_value_t = 10)]
+    body_timeout: u64,
+    /// Seconds within which a request is answered (408 past it).
+    #[arg(long, default_value_t = 60)]
+    request_timeout: u64,
+    /// Requests a second from one address, as RATE or RATE/BURST, or `off`.
+    #[arg(long, default_value = "1000/2000", value_parser = parse_rate)]
+    rate_per_address: RateArg,
+    /// Requests a second from one account (the chief's are not limited), RATE[/BURST] or `off`.
+    #[arg(long, default_value = "500/1000", value_parser = parse_rate)]
+    rate_per_account: RateArg,
+    /// Sign-in attempts a second from one address, RATE[/BURST] or `off`.
+    #[arg(long, default_value = "1/10", value_parser = parse_rate)]
+    sign_in_rate: RateArg,
+    /// Expensive reads (reports, the map's columns) computed at once; default: the cores.
+    #[arg(long)]
+    expensive_reads: Option<usize>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> truceline_server::limits::Limits {
+        let d = truceline_server::limits::Limits::default();
+        let secs = std::time::Duration::from_secs;
+        truceline_server::limits::Limits {
+            max_connections: self.max_connections,
+            reserved_connections: self.reserved_connections,
+            header_timeout: secs(self.header_timeout.max(1)),
+            body_timeout: secs(self.body_timeout.max(1)),
+            request_timeout: secs(self.request_timeout.max(1)),
+            per_address: self.rate_per_address.0,
+            per_account: self.rate_per_account.0,
+            sign_in: self.sign_in_rate.0,
+            expensive: self.expensive_reads.unwrap_or(d.expensive).max(1),
+            ..d
+        }
+    }
+}
+
+/// A rate flag's value: `None` for `off`.
+#[derive(Clone, Copy)]
+pub struct RateArg(Option<truceline_server::limits::Rate>);
+
+/// `RATE`, `RATE/BURST` or `off`.
+fn parse_rate(s: &str) -> Result<RateArg, String> {
+    if s == "off" {
+        return Ok(RateArg(None));
+    }
+    let (rate, burst) = s.split_once('/').unwrap_or((s, s));
+    let n = |v: &str| {
+        v.parse::<u32>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("expected RATE or RATE/BURST (whole numbers above 0) or off, found {s:?}"))
+    };
+    Ok(RateArg(Some(truceline_server::limits::Rate {
+        per_second: n(rate)?,
+        burst: n(burst)?,
+    })))
 }
 
 impl ServeArgs {
@@ -85,6 +162,7 @@ impl ServeArgs {
                 require_signatures: self.require_signatures,
                 reply_window: jiff::SignedDuration::from_hours(self.reply_hours.into()),
                 tls: tls.is_some(),
+                limits: self.limits.limits(),
             },
         )?;
         server.run(self.listen, tls, std::future::pending())?;
@@ -109,6 +187,8 @@ pub struct Options<'a> {
     pub reply_window: jiff::SignedDuration,
     /// Served over TLS (cookies are then `Secure`).
     pub tls: bool,
+    /// Connection, time, rate and cost limits.
+    pub limits: truceline_server::limits::Limits,
 }
 
 impl Default for Options<'_> {
@@ -122,6 +202,7 @@ impl Default for Options<'_> {
             require_signatures: false,
             reply_window: truceline_service::review::DEFAULT_REPLY_WINDOW,
             tls: false,
+            limits: Default::default(),
         }
     }
 }
@@ -150,6 +231,7 @@ impl Server {
             require_signatures,
             reply_window,
             tls,
+            limits,
         } = o;
         let signer = truceline_service::keys::log_signer(dir, log_key)?;
         let metrics = Arc::new(Metrics::default());
@@ -186,6 +268,7 @@ impl Server {
         let mut state = AppState::new(service, metrics, max_body, banner);
         state.open = open;
         state.tls = tls;
+        state.guards = truceline_server::limits::Guards::new(limits);
         let state = Arc::new(state);
         {
             let state = state.clone();

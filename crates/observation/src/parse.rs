@@ -34,11 +34,15 @@ const FIELDS: [&str; 19] = [
 
 /// Reads and checks one observation from its JSON text.
 pub fn parse(json: &[u8], vocab: &Vocabulary) -> Result<Observation, FieldError> {
-    let value: Value = serde_json::from_slice(json).map_err(|e| {
-        FieldError::new(
-            "",
-            format!("not valid JSON ({e}); expected one JSON object per observation"),
-        )
+    let value = truceline_json::from_slice(json).map_err(|e| {
+        if e.path.is_empty() {
+            FieldError::new(
+                "",
+                format!("{}; expected one JSON object per observation", e.message),
+            )
+        } else {
+            FieldError::new(e.path, e.message)
+        }
     })?;
     parse_value(value, vocab)
 }
@@ -245,7 +249,9 @@ impl Fields<'_> {
         let Some(s) = self.string(f)? else {
             return Ok(None);
         };
+        // `.` and `..` name a folder's self and parent in paths and URLs.
         let ok = !s.is_empty()
+            && !matches!(s, "." | "..")
             && s.len() <= MAX_ID_LEN
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"._:~-".contains(&b));
@@ -253,7 +259,7 @@ impl Fields<'_> {
             return Err(FieldError::new(
                 f,
                 format!(
-                    "expected 1 to {MAX_ID_LEN} characters from A-Z a-z 0-9 . _ : ~ -, found {}",
+                    "expected 1 to {MAX_ID_LEN} characters from A-Z a-z 0-9 . _ : ~ - (not `.` or `..` alone), found {}",
                     describe(&Value::String(s.to_string()))
                 ),
             ));

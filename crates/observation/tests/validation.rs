@@ -442,6 +442,38 @@ fn bad_observations_are_refused_naming_the_field() {
     );
 }
 
+/// What JSON allows but a record of fact must not hold: a key given twice (which one did the
+/// sender mean?), an escaped control character, a path-like id.
+#[test]
+fn repeated_keys_control_characters_and_dot_ids_are_refused() {
+    let text = serde_json::to_string(&good()).unwrap();
+    let twice = text.replacen(r#""id":"#, r#""id":"first","id":"#, 1);
+    let e = parse(twice.as_bytes(), &vocab()).unwrap_err();
+    assert_eq!(e.field, "id", "{e}");
+    assert!(e.message.contains("twice"), "{e}");
+    let nested = text.replacen(r#""lat":"#, r#""lat":1,"lat":"#, 1);
+    let e = parse(nested.as_bytes(), &vocab()).unwrap_err();
+    assert!(e.field.ends_with(".lat"), "{e}");
+    for c in ["\\u0000", "\\u001b", "\\u0085"] {
+        let bad = text.replacen("three rounds heard", &format!("three{c}rounds"), 1);
+        let e = parse(bad.as_bytes(), &vocab()).unwrap_err();
+        assert_eq!(e.field, "notes", "{c}: {e}");
+    }
+    let ok = text.replacen("three rounds heard", "three rounds\\nheard\\tthen quiet", 1);
+    assert!(parse(ok.as_bytes(), &vocab()).is_ok());
+    for id in [".", ".."] {
+        let e = parse_value(with(|m| {
+            m.insert("id".into(), json!(id));
+        }), &vocab())
+        .unwrap_err();
+        assert_eq!(e.field, "id", "{id}: {e}");
+    }
+    assert!(parse_value(with(|m| {
+        m.insert("id".into(), json!("a..b"));
+    }), &vocab())
+    .is_ok());
+}
+
 #[test]
 fn not_an_object_and_not_json_are_refused() {
     let e = parse(b"[1,2]", &vocab()).unwrap_err();

@@ -99,13 +99,23 @@ pub async fn check(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
         .uri()
         .path_and_query()
         .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
-    let remote = req
+    let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<crate::Peer>>()
-        .map(|c| c.0.0.to_string())
-        .unwrap_or_default();
+        .map(|c| c.0.0);
+    let remote = peer.map(|p| p.to_string()).unwrap_or_default();
     let access = rule(&method, &path);
-    let (caller, response) = admit(&st, access, req, next).await;
+    // Health is never rate-limited: the probe that says the server is drowning must get in.
+    let limited = if crate::limits::reserved_path(&path) {
+        Ok(())
+    } else {
+        let sign_in = path == "/api/v1/session" && method == Method::POST;
+        crate::limits::check_address(&st, peer.map(|p| p.ip()), sign_in)
+    };
+    let (caller, response) = match limited {
+        Ok(()) => admit(&st, access, &path, req, next).await,
+        Err(r) => (Caller::Public, r),
+    };
     let status = response.status();
     let restricted = matches!(access, Some(Access::Roles(_)));
     if !is_read(&method)
@@ -134,6 +144,7 @@ pub async fn check(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
 async fn admit(
     st: &Arc<AppState>,
     access: Option<Access>,
+    path: &str,
     mut req: Request,
     next: Next,
 ) -> (Caller, Response) {
@@ -175,6 +186,19 @@ async fn admit(
     };
     if let Err(d) = access.check(&caller) {
         return (caller, denied(d));
+    }
+    // On a connection let in past the limit, health and the chief only.
+    let reserved = req.extensions().get::<crate::limits::Admission>()
+        == Some(&crate::limits::Admission::Reserved);
+    let chief = matches!(&caller, Caller::Account(p) if p.role == Role::Chief);
+    if reserved && !chief && !crate::limits::reserved_path(path) {
+        return (caller, crate::limits::busy());
+    }
+    if let Caller::Account(p) = &caller
+        && !chief
+        && let Err(r) = crate::limits::check_account(st, &p.account)
+    {
+        return (caller, r);
     }
     req.extensions_mut().insert(caller.clone());
     (caller, next.run(req).await)

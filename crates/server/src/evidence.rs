@@ -167,8 +167,18 @@ pub async fn entries(
 /// witness key in the registry.
 pub async fn cosign(
     State(st): State<Arc<AppState>>,
-    body: String,
+    body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
+    // A checkpoint note with its signatures is a few hundred bytes.
+    let bytes = crate::read_body(body, crate::MAX_SMALL_BODY, "a cosigned checkpoint is a short note").await?;
+    let body = String::from_utf8(bytes.to_vec()).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_cosignature",
+            "the body is not UTF-8 text: expected a checkpoint note with its cosignature line",
+        )
+        .field("body")
+    })?;
     let svc = st.service.clone();
     let c = tokio::task::spawn_blocking(move || svc.cosign(&body))
         .await

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounts;
 pub mod evidence;
+pub mod limits;
 pub mod map;
 pub mod metrics;
 pub mod reports;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub open: bool,
     /// Served over TLS: session cookies are `Secure`.
     pub tls: bool,
+    /// Connection, time, size, rate and cost limits, and their state.
+    pub guards: limits::Guards,
 }
 
 impl AppState {
@@ -76,6 +79,7 @@ impl AppState {
             map_layers: Default::default(),
             open: false,
             tls: false,
+            guards: limits::Guards::new(limits::Limits::default()),
         }
     }
 }
@@ -168,9 +172,43 @@ pub fn router(state: Arc<AppState>) -> Router {
             axum::http::HeaderValue::from_static("no-referrer"),
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        // Bodies are read and limited by the handler so that the 413 says what the limit is.
-        .layer(axum::extract::DefaultBodyLimit::disable())
+        // Handlers read bodies through `read_body` with their route's limit, so that the 413
+        // says what it is; an extractor that buffers a body is held to the small limit.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_SMALL_BODY))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.guards.limits.body_timeout,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.guards.limits.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::shape,
+        ))
         .with_state(state)
+}
+
+/// Reads a body of at most `limit` bytes; `what` says what to send instead when it is larger.
+pub(crate) async fn read_body(body: Body, limit: usize, what: &str) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        // A body that stopped arriving is not a large one.
+        let slow = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<tower_http::timeout::TimeoutError>());
+        if slow {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "the request body stopped arriving; send it again",
+            )
+        } else {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the request body is over {limit} bytes; {what}"),
+            )
+        }
+    })
 }
 
 /// The policy every page runs under: only this server's scripts (no inline script), not framed
@@ -203,7 +241,7 @@ pub(crate) fn write_type(headers: &HeaderMap) -> Result<bool, ApiError> {
 }
 
 /// An API error: `{"error": {"code", "message", "field", "line"}}`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
@@ -212,6 +250,8 @@ pub struct ApiError {
     line: Option<usize>,
     /// Ask for a bearer token (`WWW-Authenticate: Bearer`), with a 401.
     bearer: bool,
+    /// Seconds after which trying again may succeed (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -223,6 +263,7 @@ impl ApiError {
             field: None,
             line: None,
             bearer: false,
+            retry_after: None,
         }
     }
     fn bearer(mut self) -> ApiError {
@@ -235,11 +276,13 @@ impl ApiError {
     }
     fn store(e: StoreError) -> ApiError {
         tracing::error!(error = %e, "store failure");
-        ApiError::new(
+        let mut e = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "store_unavailable",
             format!("{e}; nothing of this request was written, send it again"),
-        )
+        );
+        e.retry_after = Some(5);
+        e
     }
 }
 
@@ -323,6 +366,10 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("Bearer"),
             );
         }
+        if let Some(secs) = self.retry_after {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
         r
     }
 }
@@ -356,20 +403,13 @@ async fn post_observations(
 ) -> Result<Response, ApiError> {
     // `application/json` is one object (it may span lines); NDJSON one a line.
     let single = write_type(&headers).inspect_err(|_| st.metrics.refuse("media_type", 0))?;
-    let bytes: Bytes = match axum::body::to_bytes(body, st.max_body).await {
-        Ok(b) => b,
-        Err(_) => {
-            st.metrics.refuse("too_large", 0);
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!(
-                    "the request body is over {} bytes; send the observations in smaller requests",
-                    st.max_body
-                ),
-            ));
-        }
-    };
+    let bytes = read_body(
+        body,
+        st.max_body,
+        "send the observations in smaller requests",
+    )
+    .await
+    .inspect_err(|e| st.metrics.refuse(e.code, 0))?;
     let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
     // Each observation is read and checked here, across the workers (and its leaf hashed by
     // the service), so that the single store writer only writes.
@@ -546,7 +586,11 @@ impl ListParams {
         let bbox = match &self.bbox {
             None => None,
             Some(s) => {
-                let v: Vec<f64> = s.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+                let v: Vec<f64> = s
+                    .split(',')
+                    .map(|x| x.trim().parse::<f64>())
+                    .collect::<Result<_, _>>()
+                    .unwrap_or_default();
                 let ok = v.len() == 4
                     && (-180.0..=180.0).contains(&v[0])
                     && (-180.0..=180.0).contains(&v[2])
@@ -579,12 +623,18 @@ impl ListParams {
         };
         let after = match &self.cursor {
             None => None,
-            Some(s) => Some(s.parse::<u64>().map_err(|_| {
-                bad_param(
-                    "cursor",
-                    format!("expected the `next_cursor` of a previous page, found {s:?}"),
-                )
-            })?),
+            // The store counts in i64: a larger cursor is no cursor it gave.
+            Some(s) => Some(
+                s.parse::<u64>()
+                    .ok()
+                    .filter(|&n| n <= i64::MAX as u64)
+                    .ok_or_else(|| {
+                        bad_param(
+                            "cursor",
+                            format!("expected the `next_cursor` of a previous page, found {s:?}"),
+                        )
+                    })?,
+            ),
         };
         Ok(truceline_store::Query {
             bbox,
@@ -933,20 +983,10 @@ pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
         )
         .field("Content-Type"));
     }
-    let bytes = axum::body::to_bytes(body, MAX_SMALL_BODY)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the request body is over {MAX_SMALL_BODY} bytes"),
-            )
-        })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        let msg = e.to_string();
-        // serde names an unknown or missing field in backquotes.
-        let field = msg.split('`').nth(1).unwrap_or("body").to_string();
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", msg).field(field)
+    let bytes = read_body(body, MAX_SMALL_BODY, "this request is one small JSON object").await?;
+    truceline_json::from_slice_as(&bytes).map_err(|e| {
+        let field = if e.path.is_empty() { "body".to_string() } else { e.path.clone() };
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.to_string()).field(field)
     })
 }
 
@@ -1122,11 +1162,46 @@ mod sse_stream {
     }
 }
 
-async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+/// `GET /healthz`: 200 `ok`, or 503 `degraded` with the reasons (the store cannot write,
+/// checkpoints are late, fusion has fallen behind), with the figures behind them.
+async fn healthz(State(st): State<Arc<AppState>>) -> Response {
+    let h = st.service.health();
+    st.metrics.health(&h);
+    let degraded = !h.problems.is_empty();
+    let body = json!({
+        "status": if degraded { "degraded" } else { "ok" },
+        "problems": h.problems,
+        "version": env!("CARGO_PKG_VERSION"),
+        "checkpoint_lag_s": h.checkpoint_lag.as_secs_f64(),
+        "fusion": if !st.service.fusion.running() {
+            "off"
+        } else if h.fusion_started {
+            "running"
+        } else {
+            "starting"
+        },
+        "fusion_lag_s": h.fusion_lag.as_secs_f64(),
+        "store_write_errors": h.store_errors,
+        "connections": st.guards.open_connections(),
+    });
+    let status = if degraded {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    let mut r = (status, Json(body)).into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
 }
 
 async fn metrics(State(st): State<Arc<AppState>>) -> impl IntoResponse {
+    st.metrics.health(&st.service.health());
+    st.metrics
+        .connections_open
+        .set(st.guards.open_connections() as i64);
     let log = &st.service.log;
     let counted = st.metrics.checkpoints.get();
     st.metrics
@@ -1162,7 +1237,8 @@ async fn not_found(
 }
 
 /// Serves until `shutdown` resolves, then finishes every request in flight (each answered only
-/// once durable) before returning.
+/// once durable; at most 30 s) before returning. Connections are held to the state's limits
+/// (see [`limits`]).
 pub async fn serve<L>(
     listener: L,
     state: Arc<AppState>,
@@ -1170,42 +1246,21 @@ pub async fn serve<L>(
 ) -> std::io::Result<()>
 where
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
-    Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
 {
-    let st = state.clone();
-    let shutdown = async move {
-        shutdown.await;
-        // Event streams never end on their own; closing them lets the shutdown finish.
-        let _ = st.closing.send(true);
-    };
-    axum::serve(
+    let app = router(state.clone());
+    limits::serve_connections(
         listener,
-        router(state).into_make_service_with_connect_info::<Peer>(),
+        state,
+        app,
+        shutdown,
+        std::time::Duration::from_secs(30),
     )
-    .with_graceful_shutdown(shutdown)
     .await
 }
 
-/// The peer's address, for the audit trail, over TCP or TLS alike.
+/// The peer's address, for the audit trail and the limits, over TCP or TLS alike.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub std::net::SocketAddr);
-
-impl
-    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
-    for Peer
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Peer {
-        Peer(*stream.remote_addr())
-    }
-}
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>>
-    for Peer
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Peer {
-        Peer(*stream.remote_addr())
-    }
-}
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {

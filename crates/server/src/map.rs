@@ -220,13 +220,18 @@ pub(crate) async fn incidents(
             ));
         }
     };
-    // Drawing 100,000 incidents takes a few hundred milliseconds: off the async workers.
-    let body = tokio::task::spawn_blocking(move || columns_body(&st, &view, from, to, binary))
-        .await
-        .map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })??;
-    Ok(columns_response(binary, body))
+    // Drawing 100,000 incidents takes a few hundred milliseconds: off the async workers, a
+    // few at a time, once for everyone who asks the same of the same data.
+    let key = format!("map|{view:?}|{from:?}|{to:?}|{binary}");
+    let mime = if binary {
+        BINARY_TYPE
+    } else {
+        "application/json"
+    };
+    crate::limits::expensive(&st, key, mime, move |st| {
+        columns_body(st, &view, from, to, binary)
+    })
+    .await
 }
 
 /// Every published incident in `[from, to)`, encoded; the whole set is kept for the next request.
@@ -297,15 +302,6 @@ fn columns_body(
         let _ = cache.set(body.clone());
     }
     Ok(body)
-}
-
-fn columns_response(binary: bool, body: Bytes) -> Response {
-    let kind = if binary {
-        BINARY_TYPE
-    } else {
-        "application/json"
-    };
-    ([(header::CONTENT_TYPE, kind)], body).into_response()
 }
 
 /// The media type of `?format=binary`.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -78,8 +78,23 @@ pub async fn daily(
     may_read(&st, &caller, &day, audience).await?;
     let format =
         Format::parse(p.format.as_deref().unwrap_or("json")).map_err(ServiceError::from)?;
-    let bytes = on_service(&st, move |s| s.render_report(&day, audience, format)).await?;
-    Ok(([(header::CONTENT_TYPE, format.mime())], bytes).into_response())
+    // An HTML report of a busy day takes seconds: a few at a time, once for everyone who asks
+    // the same edition of the same data.
+    let key = format!(
+        "report|{}|{}|{:?}|{}|{}",
+        day.date,
+        audience.as_str(),
+        format,
+        p.timezone.as_deref().unwrap_or(""),
+        p.day_ends.as_deref().unwrap_or("")
+    );
+    crate::limits::expensive(&st, key, format.mime(), move |st| {
+        st.service
+            .render_report(&day, audience, format)
+            .map(axum::body::Bytes::from)
+            .map_err(ApiError::from)
+    })
+    .await
 }
 
 /// `POST /api/v1/reports/daily/{date}/publish?audience=`: builds the report and appends its

@@ -29,21 +29,19 @@ pub async fn sign_in(State(st): State<Arc<AppState>>, req: Request) -> Result<Re
         )
         .field("Content-Type"));
     }
-    let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("a sign-in is a name and a password, under {MAX_BODY} bytes"),
-            )
-        })?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let bytes = crate::read_body(
+        req.into_body(),
+        MAX_BODY,
+        "a sign-in is a name and a password",
+    )
+    .await?;
+    let v = truceline_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid",
             format!("expected {{\"name\": …, \"password\": …}}: {e}"),
         )
+        .field(if e.path.is_empty() { "body".into() } else { e.path })
     })?;
     let field = |k: &'static str| {
         v[k].as_str().map(str::to_string).ok_or_else(|| {

@@ -169,6 +169,14 @@ pub(crate) fn spawn_checkpoints(
         stop,
         |_| std::time::Duration::from_secs(1),
         // Rests only after signing: at most one checkpoint a second.
-        move || service.log.checkpoint_now(service.store.as_ref()),
+        move || {
+            let r = service.log.checkpoint_now(service.store.as_ref());
+            match &r {
+                Ok(true) => service.trackers.writes.ok(),
+                Ok(false) => {}
+                Err(e) => service.trackers.writes.failed(e),
+            }
+            r
+        },
     )
 }

@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod audit;
 pub mod evidence;
 mod growth;
+pub mod health;
 pub mod keys;
 pub mod online;
 pub mod reports;
@@ -143,6 +144,8 @@ pub struct Service {
     /// Audit entries not yet kept, and the signal to keep them early.
     audit: audit::Pending,
     audit_flush: tokio::sync::Notify,
+    /// What [`Service::health`] reads: the store's writes, checkpoints' and fusion's lag.
+    pub trackers: health::Trackers,
 }
 
 impl Service {
@@ -168,6 +171,7 @@ impl Service {
             published_days: Default::default(),
             audit: Default::default(),
             audit_flush: Default::default(),
+            trackers: Default::default(),
             store,
             log,
         })
@@ -207,7 +211,7 @@ impl Service {
         caller: &accounts::Caller,
         observations: &[Observation],
     ) -> Result<Vec<Outcome>, ServiceError> {
-        outcome(self.queue(caller, observations)?.await)
+        self.tracked(outcome(self.queue(caller, observations)?.await))
     }
 
     /// [`submit`](Self::submit) from a thread that is not the async runtime's.
@@ -216,7 +220,27 @@ impl Service {
         caller: &accounts::Caller,
         observations: &[Observation],
     ) -> Result<Vec<Outcome>, ServiceError> {
-        outcome(self.queue(caller, observations)?.blocking_recv())
+        self.tracked(outcome(self.queue(caller, observations)?.blocking_recv()))
+    }
+
+    /// Changes whenever anything a report or a map is drawn from may have changed: the log's
+    /// size (observations, decisions, replies, publications) and fusion's writes.
+    pub fn data_version(&self) -> (u64, u64) {
+        (self.store.log_head().0, self.fusion.generation())
+    }
+
+    /// Notes a write's outcome for [`Service::health`]: only the store's own failures count
+    /// (a conflict is the sender's).
+    fn tracked(
+        &self,
+        r: Result<Vec<Outcome>, ServiceError>,
+    ) -> Result<Vec<Outcome>, ServiceError> {
+        match &r {
+            Ok(_) => self.trackers.writes.ok(),
+            Err(ServiceError::Store(e)) => self.trackers.writes.failed(e),
+            Err(_) => {}
+        }
+        r
     }
 
     fn queue(

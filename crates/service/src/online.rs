@@ -307,6 +307,13 @@ pub struct OnlineFusion {
     /// New, changed and removed incidents, for the live doors (`/stream`).
     pub events: broadcast::Sender<Change>,
     engine: Mutex<Engine>,
+    /// The log's size when the latest successful round began, plus one (zero before the
+    /// first): what fusion has caught up with, for health.
+    progress: std::sync::atomic::AtomicU64,
+    /// Whether a fusion thread was started.
+    running: std::sync::atomic::AtomicBool,
+    /// Bumped each time fusion writes incidents: what was drawn from them is stale.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl OnlineFusion {
@@ -316,7 +323,28 @@ impl OnlineFusion {
             state: RwLock::new(Published::default()),
             events: broadcast::channel(4096).0,
             engine: Mutex::new(Engine::default()),
+            progress: Default::default(),
+            running: Default::default(),
+            generation: Default::default(),
         }
+    }
+
+    /// Whether its thread was started (`serve` without `--no-fusion`).
+    pub fn running(&self) -> bool {
+        self.running.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The log's size when the latest successful round began; `None` before the first ends.
+    pub fn progress(&self) -> Option<u64> {
+        self.progress
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .checked_sub(1)
+    }
+
+    /// Changes whenever fusion has written incidents (a cache of anything drawn from them is
+    /// keyed by it).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The engine it runs.
@@ -341,6 +369,8 @@ impl OnlineFusion {
         stop: tokio::sync::watch::Receiver<bool>,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
         let mut niced = false;
+        self.running
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         crate::growth::spawn_on_growth(
             "online-fusion",
             store.watch_log(),
@@ -357,7 +387,13 @@ impl OnlineFusion {
                     lower_priority();
                     niced = true;
                 }
-                self.refresh(store.as_ref())
+                let head = *store.watch_log().borrow();
+                let r = self.refresh(store.as_ref());
+                if r.is_ok() {
+                    self.progress
+                        .store(head + 1, std::sync::atomic::Ordering::Relaxed);
+                }
+                r
             },
         )
     }
@@ -606,6 +642,8 @@ impl OnlineFusion {
             *e = Engine::default();
             return Err(err);
         }
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // Only the current day and the one before stay held.
         if let Some(w) = e.watermark {
             let keep_from = day_of_ms(w) - 1;
