@@ -12,3 +12,8 @@ rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup com
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+
+# The reliability suite's short form: the kill loop, fault injection and the fuzz corpora ran
+# above (cargo test); here a 20-second soak of the test build under mixed load, which must
+# answer every request and stay healthy. The long form: scripts/reliability.sh.
+TRUCELINE_BIN=target/debug/truceline SAMPLE=5 bench/soak/run.sh 20 400 --check

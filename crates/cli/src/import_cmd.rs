@@ -4,14 +4,14 @@
 //! rest of its batch still goes in, so one typo in a day's log does not hold back the day.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use truceline_observation::{Observation, parse_value};
 use truceline_service::accounts::Caller;
 use truceline_service::{KeyRegistry, LogState, Service, ServiceError};
@@ -55,12 +55,7 @@ pub enum Format {
     Csv,
 }
 
-/// One input record: where it came from and its JSON.
-struct Record {
-    place: String,
-    value: Value,
-    bytes: u64,
-}
+use truceline_import::Record;
 
 #[derive(Default)]
 struct Tally {
@@ -196,223 +191,17 @@ type Sink = dyn FnMut(Vec<Record>, &mut Tally) -> anyhow::Result<()>;
 type Emit<'a> = dyn FnMut(Result<Record, (String, String)>) -> anyhow::Result<()> + 'a;
 
 fn read_records(file: &Path, format: Format, emit: &mut Emit) -> anyhow::Result<()> {
-    let name = file.display().to_string();
-    let input = crate::open_in(Some(file))?;
-    match format {
-        Format::Ndjson => {
-            for (i, line) in input.lines().enumerate() {
-                let line = line.with_context(|| format!("reading {name}"))?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let place = format!("{name}:{}", i + 1);
-                let bytes = line.len() as u64 + 1;
-                emit(match truceline_json::from_slice(line.as_bytes()) {
-                    Ok(value) => Ok(Record {
-                        place,
-                        value,
-                        bytes,
-                    }),
-                    Err(e) => Err((place, e.to_string())),
-                })?;
-            }
-        }
-        Format::Geojson => {
-            let mut text = String::new();
-            let mut input = input;
-            input
-                .read_to_string(&mut text)
-                .with_context(|| format!("reading {name}"))?;
-            let doc: Value =
-                serde_json::from_str(&text).with_context(|| format!("{name}: not valid JSON"))?;
-            let features = match (&doc["type"], doc["features"].as_array()) {
-                (Value::String(t), Some(f)) if t == "FeatureCollection" => f,
-                _ => bail!("{name}: expected a GeoJSON FeatureCollection with \"features\""),
-            };
-            let each = text.len() as u64 / features.len().max(1) as u64;
-            for (i, f) in features.iter().enumerate() {
-                let place = format!("{name}#/features/{i}");
-                emit(
-                    feature_to_observation(f)
-                        .map(|value| Record {
-                            place: place.clone(),
-                            value,
-                            bytes: each,
-                        })
-                        .map_err(|why| (place, why)),
-                )?;
-            }
-        }
-        Format::Csv => {
-            let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-            let headers = rdr
-                .headers()
-                .with_context(|| format!("{name}: cannot read the header row"))?
-                .clone();
-            for h in headers.iter() {
-                if !CSV_COLUMNS.contains(&h) {
-                    bail!(
-                        "{name}: unknown column {h:?}; expected columns from: {}",
-                        CSV_COLUMNS.join(", ")
-                    );
-                }
-            }
-            for (i, row) in rdr.records().enumerate() {
-                // Row numbers count the header as line 1, as a spreadsheet shows them.
-                let place = format!("{name}:{}", i + 2);
-                let row = match row {
-                    Ok(r) => r,
-                    Err(e) => {
-                        emit(Err((place, format!("cannot read the row: {e}"))))?;
-                        continue;
-                    }
-                };
-                let bytes = row.as_slice().len() as u64 + row.len() as u64;
-                let value = csv_to_observation(&headers, &row);
-                emit(Ok(Record {
-                    place,
-                    value,
-                    bytes,
-                }))?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The columns a CSV file may have; nested fields are flattened with a suffix.
-const CSV_COLUMNS: [&str; 20] = [
-    "id",
-    "observer",
-    "source",
-    "time",
-    "time_end",
-    "kind",
-    "subtype",
-    "count",
-    "bearing_deg",
-    "bearing_sigma_deg",
-    "distance_min_m",
-    "distance_max_m",
-    "observer_lon",
-    "observer_lat",
-    "lon",
-    "lat",
-    "uncertainty_m",
-    "weapon",
-    "party",
-    "notes",
-];
-
-fn csv_to_observation(headers: &csv::StringRecord, row: &csv::StringRecord) -> Value {
-    let mut m = Map::new();
-    let mut nested: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
-    for (h, cell) in headers.iter().zip(row.iter()) {
-        let cell = cell.trim();
-        if cell.is_empty() {
-            continue;
-        }
-        // A number where one is expected; otherwise the text itself, so that the check names the
-        // field and shows what was there.
-        let num = || {
-            cell.parse::<f64>()
-                .ok()
-                .and_then(|x| serde_json::Number::from_f64(x).map(Value::Number))
-                .unwrap_or_else(|| Value::String(cell.to_string()))
-        };
-        match h {
-            "count" => {
-                m.insert(
-                    h.into(),
-                    cell.parse::<u64>()
-                        .map(Value::from)
-                        .unwrap_or_else(|_| num()),
-                );
-            }
-            "bearing_deg" | "bearing_sigma_deg" => {
-                m.insert(h.into(), num());
-            }
-            "distance_min_m" => {
-                nested
-                    .entry("distance_m")
-                    .or_default()
-                    .insert("min".into(), num());
-            }
-            "distance_max_m" => {
-                nested
-                    .entry("distance_m")
-                    .or_default()
-                    .insert("max".into(), num());
-            }
-            "observer_lon" => {
-                nested
-                    .entry("observer_position")
-                    .or_default()
-                    .insert("lon".into(), num());
-            }
-            "observer_lat" => {
-                nested
-                    .entry("observer_position")
-                    .or_default()
-                    .insert("lat".into(), num());
-            }
-            "lon" | "lat" | "uncertainty_m" => {
-                nested
-                    .entry("location")
-                    .or_default()
-                    .insert(h.into(), num());
-            }
-            _ => {
-                m.insert(h.into(), Value::String(cell.to_string()));
-            }
-        }
-    }
-    for (k, v) in nested {
-        m.insert(k.into(), Value::Object(v));
-    }
-    Value::Object(m)
-}
-
-/// A GeoJSON Feature: the observation's fields in `properties`, its `location` as a Point
-/// geometry with `uncertainty_m` among the properties.
-fn feature_to_observation(f: &Value) -> Result<Value, String> {
-    if f["type"] != "Feature" {
-        return Err("expected a GeoJSON Feature".into());
-    }
-    let mut props = match &f["properties"] {
-        Value::Object(p) => p.clone(),
-        Value::Null => Map::new(),
-        _ => return Err("`properties`: expected an object of observation fields".into()),
+    let format = match format {
+        Format::Ndjson => truceline_import::Format::Ndjson,
+        Format::Geojson => truceline_import::Format::Geojson,
+        Format::Csv => truceline_import::Format::Csv,
     };
-    if !props.contains_key("id") {
-        match &f["id"] {
-            Value::String(s) => {
-                props.insert("id".into(), json!(s));
-            }
-            Value::Number(n) => {
-                props.insert("id".into(), json!(n.to_string()));
-            }
-            _ => {}
-        }
-    }
-    match &f["geometry"] {
-        Value::Null => {}
-        g if g["type"] == "Point" => {
-            let c = g["coordinates"]
-                .as_array()
-                .filter(|c| c.len() >= 2)
-                .ok_or("`geometry.coordinates`: expected [longitude, latitude]".to_string())?;
-            let mut loc = Map::new();
-            loc.insert("lon".into(), c[0].clone());
-            loc.insert("lat".into(), c[1].clone());
-            if let Some(u) = props.remove("uncertainty_m") {
-                loc.insert("uncertainty_m".into(), u);
-            }
-            props.insert("location".into(), Value::Object(loc));
-        }
-        _ => return Err("`geometry`: expected a Point (the event's location) or null".into()),
-    }
-    Ok(Value::Object(props))
+    truceline_import::read(
+        &file.display().to_string(),
+        crate::open_in(Some(file))?,
+        format,
+        emit,
+    )
 }
 
 fn store_locally(service: &Service, batch: Vec<Record>, t: &mut Tally) -> anyhow::Result<()> {

@@ -120,10 +120,9 @@ fn parse_rate(s: &str) -> Result<RateArg, String> {
     }
     let (rate, burst) = s.split_once('/').unwrap_or((s, s));
     let n = |v: &str| {
-        v.parse::<u32>()
-            .ok()
-            .filter(|&n| n > 0)
-            .ok_or_else(|| format!("expected RATE or RATE/BURST (whole numbers above 0) or off, found {s:?}"))
+        v.parse::<u32>().ok().filter(|&n| n > 0).ok_or_else(|| {
+            format!("expected RATE or RATE/BURST (whole numbers above 0) or off, found {s:?}")
+        })
     };
     Ok(RateArg(Some(truceline_server::limits::Rate {
         per_second: n(rate)?,

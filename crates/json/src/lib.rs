@@ -64,7 +64,11 @@ pub fn from_slice_as<T: serde::de::DeserializeOwned>(text: &[u8]) -> Result<T, J
         // serde names an unknown, missing or repeated field in backquotes.
         let path = message.split('`').nth(1).unwrap_or_default().to_string();
         JsonError {
-            pointer: if path.is_empty() { path.clone() } else { format!("/{path}") },
+            pointer: if path.is_empty() {
+                path.clone()
+            } else {
+                format!("/{path}")
+            },
             path,
             message,
         }
@@ -147,10 +151,7 @@ impl Seed<'_> {
 
     fn deeper<E: de::Error>(&self) -> Result<usize, E> {
         if self.depth >= MAX_DEPTH {
-            return Err(self.refuse(
-                None,
-                format!("nested deeper than {MAX_DEPTH} levels"),
-            ));
+            return Err(self.refuse(None, format!("nested deeper than {MAX_DEPTH} levels")));
         }
         Ok(self.depth + 1)
     }
@@ -265,7 +266,12 @@ mod tests {
 
     #[test]
     fn escaped_control_characters_are_refused_but_tab_and_newlines_kept() {
-        for bad in [r#"{"notes":"a\u0000b"}"#, r#"{"notes":"\u001b[31m"}"#, r#"{"notes":"\u009b"}"#, r#"{"notes":"\u007f"}"#] {
+        for bad in [
+            r#"{"notes":"a\u0000b"}"#,
+            r#"{"notes":"\u001b[31m"}"#,
+            r#"{"notes":"\u009b"}"#,
+            r#"{"notes":"\u007f"}"#,
+        ] {
             let e = from_slice(bad.as_bytes()).unwrap_err();
             assert_eq!(e.path, "notes", "{bad}");
             assert!(e.message.contains("U+00"), "{e}");
@@ -279,7 +285,10 @@ mod tests {
     #[test]
     fn syntax_errors_and_trailing_text_and_depth() {
         let e = from_slice(b"{\"a\":1} x").unwrap_err();
-        assert!(e.path.is_empty() && e.message.starts_with("not valid JSON"), "{e}");
+        assert!(
+            e.path.is_empty() && e.message.starts_with("not valid JSON"),
+            "{e}"
+        );
         let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
         let e = from_slice(deep.as_bytes()).unwrap_err();
         assert!(e.message.contains("deeper"), "{e}");
@@ -295,9 +304,20 @@ mod tests {
         struct Reply {
             text: String,
         }
-        assert_eq!(from_slice_as::<Reply>(br#"{"text":"a","text":"b"}"#).unwrap_err().path, "text");
-        assert_eq!(from_slice_as::<Reply>(br#"{"txt":"a"}"#).unwrap_err().path, "txt");
-        assert_eq!(from_slice_as::<Reply>(br#"{"text":"a"}"#).unwrap().text, "a");
+        assert_eq!(
+            from_slice_as::<Reply>(br#"{"text":"a","text":"b"}"#)
+                .unwrap_err()
+                .path,
+            "text"
+        );
+        assert_eq!(
+            from_slice_as::<Reply>(br#"{"txt":"a"}"#).unwrap_err().path,
+            "txt"
+        );
+        assert_eq!(
+            from_slice_as::<Reply>(br#"{"text":"a"}"#).unwrap().text,
+            "a"
+        );
     }
 
     proptest! {
@@ -318,7 +338,9 @@ mod tests {
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
             any::<i64>().prop_map(|n| Value::Number(n.into())),
-            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| serde_json::json!(f)),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(|f| serde_json::json!(f)),
             ".{0,8}".prop_map(Value::String),
         ];
         leaf.prop_recursive(4, 32, 6, |inner| {

@@ -462,16 +462,24 @@ fn repeated_keys_control_characters_and_dot_ids_are_refused() {
     let ok = text.replacen("three rounds heard", "three rounds\\nheard\\tthen quiet", 1);
     assert!(parse(ok.as_bytes(), &vocab()).is_ok());
     for id in [".", ".."] {
-        let e = parse_value(with(|m| {
-            m.insert("id".into(), json!(id));
-        }), &vocab())
+        let e = parse_value(
+            with(|m| {
+                m.insert("id".into(), json!(id));
+            }),
+            &vocab(),
+        )
         .unwrap_err();
         assert_eq!(e.field, "id", "{id}: {e}");
     }
-    assert!(parse_value(with(|m| {
-        m.insert("id".into(), json!("a..b"));
-    }), &vocab())
-    .is_ok());
+    assert!(
+        parse_value(
+            with(|m| {
+                m.insert("id".into(), json!("a..b"));
+            }),
+            &vocab()
+        )
+        .is_ok()
+    );
 }
 
 #[test]

@@ -107,14 +107,14 @@ pub async fn check(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
     let access = rule(&method, &path);
     // Health is never rate-limited: the probe that says the server is drowning must get in.
     let limited = if crate::limits::reserved_path(&path) {
-        Ok(())
+        None
     } else {
         let sign_in = path == "/api/v1/session" && method == Method::POST;
         crate::limits::check_address(&st, peer.map(|p| p.ip()), sign_in)
     };
     let (caller, response) = match limited {
-        Ok(()) => admit(&st, access, &path, req, next).await,
-        Err(r) => (Caller::Public, r),
+        None => admit(&st, access, &path, req, next).await,
+        Some(r) => (Caller::Public, r),
     };
     let status = response.status();
     let restricted = matches!(access, Some(Access::Roles(_)));
@@ -149,6 +149,29 @@ async fn admit(
     next: Next,
 ) -> (Caller, Response) {
     let Some(access) = access else {
+        // The path has rules for other methods: this one is not served (the handler never
+        // runs either way).
+        let allowed: Vec<&str> = [Method::GET, Method::POST, Method::DELETE]
+            .iter()
+            .filter(|m| rule(m, path).is_some())
+            .map(Method::as_str)
+            .collect();
+        if !allowed.is_empty() {
+            let mut r = ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!(
+                    "{} is not served here; this endpoint takes {}",
+                    req.method(),
+                    allowed.join(", ")
+                ),
+            )
+            .into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&allowed.join(", ")) {
+                r.headers_mut().insert(header::ALLOW, v);
+            }
+            return (Caller::Public, r);
+        }
         let e = ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -196,7 +219,7 @@ async fn admit(
     }
     if let Caller::Account(p) = &caller
         && !chief
-        && let Err(r) = crate::limits::check_account(st, &p.account)
+        && let Some(r) = crate::limits::check_account(st, &p.account)
     {
         return (caller, r);
     }

@@ -170,7 +170,12 @@ pub async fn cosign(
     body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
     // A checkpoint note with its signatures is a few hundred bytes.
-    let bytes = crate::read_body(body, crate::MAX_SMALL_BODY, "a cosigned checkpoint is a short note").await?;
+    let bytes = crate::read_body(
+        body,
+        crate::MAX_SMALL_BODY,
+        "a cosigned checkpoint is a short note",
+    )
+    .await?;
     let body = String::from_utf8(bytes.to_vec()).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

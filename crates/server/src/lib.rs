@@ -983,9 +983,18 @@ pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
         )
         .field("Content-Type"));
     }
-    let bytes = read_body(body, MAX_SMALL_BODY, "this request is one small JSON object").await?;
+    let bytes = read_body(
+        body,
+        MAX_SMALL_BODY,
+        "this request is one small JSON object",
+    )
+    .await?;
     truceline_json::from_slice_as(&bytes).map_err(|e| {
-        let field = if e.path.is_empty() { "body".to_string() } else { e.path.clone() };
+        let field = if e.path.is_empty() {
+            "body".to_string()
+        } else {
+            e.path.clone()
+        };
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.to_string()).field(field)
     })
 }

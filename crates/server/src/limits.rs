@@ -214,17 +214,20 @@ fn wait_of(n: governor::NotUntil<governor::clock::QuantaInstant>) -> Duration {
     ))
 }
 
-/// The per-address limits, before the caller is known. `Err` is the answer.
+/// The per-address limits, before the caller is known: the refusal, if any.
 pub(crate) fn check_address(
     st: &AppState,
     remote: Option<IpAddr>,
     sign_in: bool,
-) -> Result<(), Response> {
-    let Some(ip) = remote else { return Ok(()) };
+) -> Option<Response> {
+    let ip = remote?;
     let g = &st.guards;
-    if sign_in && let Some(l) = &g.sign_in && let Err(n) = l.check_key(&ip) {
+    if sign_in
+        && let Some(l) = &g.sign_in
+        && let Err(n) = l.check_key(&ip)
+    {
         st.metrics.limited("sign_in");
-        return Err(too_many(
+        return Some(too_many(
             "too many sign-in attempts from this address".into(),
             wait_of(n),
         ));
@@ -233,26 +236,26 @@ pub(crate) fn check_address(
         && let Err(n) = l.check_key(&ip)
     {
         st.metrics.limited("address");
-        return Err(too_many(
+        return Some(too_many(
             "too many requests from this address".into(),
             wait_of(n),
         ));
     }
-    Ok(())
+    None
 }
 
-/// The per-account limit, once the caller is known.
-pub(crate) fn check_account(st: &AppState, account: &str) -> Result<(), Response> {
+/// The per-account limit, once the caller is known: the refusal, if any.
+pub(crate) fn check_account(st: &AppState, account: &str) -> Option<Response> {
     if let Some(l) = &st.guards.per_account
         && let Err(n) = l.check_key(&account.to_string())
     {
         st.metrics.limited("account");
-        return Err(too_many(
+        return Some(too_many(
             format!("too many requests from account {account:?}"),
             wait_of(n),
         ));
     }
-    Ok(())
+    None
 }
 
 /// The paths a reserved connection serves to anyone.
@@ -510,11 +513,7 @@ where
                         _ = conn => {}
                         _ = r.end.notified() => {}
                     }
-                    st2.guards
-                        .reserved
-                        .lock()
-                        .unwrap()
-                        .retain(|x| x.id != r.id);
+                    st2.guards.reserved.lock().unwrap().retain(|x| x.id != r.id);
                 }
                 None => {
                     let _ = conn.await;

@@ -128,7 +128,11 @@ impl Service {
                 record,
             });
         }
-        if let Err(e) = self.trackers.writes.track(self.store.append_records(records)) {
+        if let Err(e) = self
+            .trackers
+            .writes
+            .track(self.store.append_records(records))
+        {
             // Put them back for the next attempt rather than lose them.
             let mut p = self.audit.0.lock().unwrap();
             let later = std::mem::replace(&mut p.0, entries);

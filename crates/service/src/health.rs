@@ -47,7 +47,11 @@ impl Writes {
 
     /// Why the store cannot write, if its latest write failed.
     pub fn failing(&self) -> Option<String> {
-        self.last.lock().unwrap().as_ref().and_then(|(_, e)| e.clone())
+        self.last
+            .lock()
+            .unwrap()
+            .as_ref()
+            .and_then(|(_, e)| e.clone())
     }
 
     /// Records the outcome of `r`.
@@ -176,7 +180,10 @@ mod tests {
         std::thread::sleep(Duration::from_millis(20));
         // The head moved on but `done` did not: still the same gap, older now.
         let later = lag.behind(5, 12, Duration::ZERO);
-        assert!(later >= first + Duration::from_millis(20), "{first:?} {later:?}");
+        assert!(
+            later >= first + Duration::from_millis(20),
+            "{first:?} {later:?}"
+        );
         assert_eq!(lag.late_times(), 1, "late once, however often asked");
         // Progress starts the count again.
         assert!(lag.behind(9, 12, Duration::ZERO) < Duration::from_millis(20));

@@ -231,10 +231,7 @@ impl Service {
 
     /// Notes a write's outcome for [`Service::health`]: only the store's own failures count
     /// (a conflict is the sender's).
-    fn tracked(
-        &self,
-        r: Result<Vec<Outcome>, ServiceError>,
-    ) -> Result<Vec<Outcome>, ServiceError> {
+    fn tracked(&self, r: Result<Vec<Outcome>, ServiceError>) -> Result<Vec<Outcome>, ServiceError> {
         match &r {
             Ok(_) => self.trackers.writes.ok(),
             Err(ServiceError::Store(e)) => self.trackers.writes.failed(e),

@@ -621,6 +621,28 @@ function connect() {
   }, 2000);
 }
 
+/**
+ * Health: the server says when it cannot write, signs checkpoints late or fuses behind the
+ * observations (`/healthz` answers 503 with the reasons); the page says so above the map, in
+ * the reader's language, with the server's reasons as it gave them.
+ */
+async function watchHealth() {
+  const box = $('health');
+  try {
+    const r = await fetch('/healthz', { cache: 'no-store' });
+    const h = await r.json();
+    if (h.status === 'degraded') {
+      box.textContent = `${t('degraded')} ${(h.problems || []).join('; ')}`;
+      box.hidden = false;
+    } else {
+      box.hidden = true;
+    }
+  } catch (e) {
+    // Unreachable: the live status says so already.
+  }
+  setTimeout(watchHealth, 15000);
+}
+
 // ---------------------------------------------------------------- wiring
 
 let playing = null;
@@ -698,6 +720,7 @@ async function main() {
     document.body.dataset.ready = 'true';
   });
   connect();
+  watchHealth();
 }
 
 main().catch((e) => {

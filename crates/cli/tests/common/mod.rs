@@ -140,12 +140,17 @@ pub fn wait_ready(base: &str, child: &mut Child) {
 }
 
 pub fn serve(data: &Path, extra: &[&str]) -> Server {
+    serve_env(data, extra, &[])
+}
+
+/// [`serve`] with more environment variables for the server process.
+pub fn serve_env(data: &Path, extra: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Server {
     let tokens = accounts(data);
     let mut args: Vec<std::ffi::OsString> = vec!["serve".into(), "--agreement".into()];
     args.push(agreement().into());
     args.extend(["--data".into(), data.into()]);
     args.extend(extra.iter().map(Into::into));
-    let mut server = start(&args);
+    let mut server = start_env(&args, env);
     TOKENS
         .lock()
         .unwrap()
@@ -156,11 +161,17 @@ pub fn serve(data: &Path, extra: &[&str]) -> Server {
 
 /// `truceline ARGS --listen <a free port>`, ready to answer.
 pub fn start(args: &[std::ffi::OsString]) -> Server {
+    start_env(args, &[])
+}
+
+/// [`start`] with more environment variables.
+pub fn start_env(args: &[std::ffi::OsString], env: &[(&str, &std::ffi::OsStr)]) -> Server {
     let port = free_port();
     let mut child = Command::new(bin())
         .args(args)
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();

@@ -1,0 +1,265 @@
+//! The reliability suite's short form (its long form: `scripts/reliability.sh`): the real server
+//! killed with SIGKILL under load round after round, and run on a disk that fills and a device
+//! whose fsync fails. Each time, every acknowledged record is found and the log verifies.
+//!
+//! `TRUCELINE_KILL_ROUNDS` sets the rounds of the kill loop (3 here, 100 in the long form).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use truceline_store::{LogStore, ObservationStore, SqliteStore};
+
+use common::*;
+
+fn observation(id: &str) -> Value {
+    json!({"id": id, "observer": "op7", "source": "post", "time": "2026-11-24T10:00:00Z",
+           "kind": "explosion", "subtype": "impact", "observer_position": {"lon": 37.75, "lat": 48.05},
+           "bearing_deg": 90, "bearing_sigma_deg": 5, "weapon": "mlrs"})
+}
+
+/// Posts observations from `clients` threads until `stop`, one to three a request; returns the
+/// ids acknowledged (200 with a result for each).
+fn load(
+    base: &str,
+    token: &str,
+    clients: usize,
+    tag: &str,
+    stop: Arc<AtomicBool>,
+) -> (Arc<Mutex<Vec<String>>>, Vec<std::thread::JoinHandle<()>>) {
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let threads = (0..clients)
+        .map(|c| {
+            let (acked, stop) = (acked.clone(), stop.clone());
+            let (base, token, tag) = (base.to_string(), token.to_string(), tag.to_string());
+            std::thread::spawn(move || {
+                let agent = agent();
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let ids: Vec<String> = (0..(1 + i % 3))
+                        .map(|k| format!("{tag}-{c}-{i}-{k}"))
+                        .collect();
+                    let body: String = ids
+                        .iter()
+                        .map(|id| format!("{}\n", observation(id)))
+                        .collect();
+                    i += 1;
+                    let Ok(mut r) = with_token(
+                        agent.post(format!("{base}/api/v1/observations")),
+                        Some(&token),
+                    )
+                    .header("Content-Type", "application/x-ndjson")
+                    .send(&body) else {
+                        break; // the server is gone
+                    };
+                    if r.status() == 200 {
+                        let v: Value = serde_json::from_str(
+                            &r.body_mut().read_to_string().unwrap_or_default(),
+                        )
+                        .unwrap_or(Value::Null);
+                        if v["results"].as_array().map(Vec::len) == Some(ids.len()) {
+                            acked.lock().unwrap().extend(ids);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    (acked, threads)
+}
+
+/// The store in `dir` is consistent, holds every id in `acked`, and its log verifies with every
+/// record and the agreement and audit batches as leaves.
+fn check_store(dir: &Path, acked: &[String], round: usize) {
+    let store = SqliteStore::open(dir).unwrap();
+    for id in acked {
+        assert!(
+            store.get(id).unwrap().is_some(),
+            "round {round}: acknowledged observation {id} was lost"
+        );
+    }
+    let report = store
+        .check()
+        .unwrap_or_else(|e| panic!("round {round}: the store is inconsistent: {e}"));
+    assert!(report.observations as usize >= acked.len());
+    let log = store.verify_log(None).unwrap();
+    assert_eq!(log.problem, None, "round {round}");
+}
+
+#[test]
+fn kill_nine_under_load_round_after_round() {
+    let rounds: usize = std::env::var("TRUCELINE_KILL_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let dir = tempfile::tempdir().unwrap();
+    let mut all: Vec<String> = Vec::new();
+    // A fixed sequence of kill times from 0.2 to 1.5 s: the same run every time, spread over
+    // the phases of a commit.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for round in 0..rounds {
+        let mut s = serve(
+            dir.path(),
+            &["--rate-per-address", "off", "--rate-per-account", "off"],
+        );
+        let token = s.tokens.as_ref().unwrap().monitor.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (acked, clients) = load(&s.base, &token, 6, &format!("r{round}"), stop.clone());
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let after = Duration::from_millis(200 + x % 1300);
+        let started = Instant::now();
+        while started.elapsed() < after {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        s.child.kill().unwrap();
+        s.child.wait().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        for c in clients {
+            c.join().unwrap();
+        }
+        let n = acked.lock().unwrap().len();
+        all.extend(acked.lock().unwrap().iter().cloned());
+        check_store(dir.path(), &all, round);
+        eprintln!(
+            "round {round}: killed after {} ms, {n} acknowledged, {} in all, every one found, log verified",
+            after.as_millis(),
+            all.len()
+        );
+    }
+    assert!(
+        all.len() >= 50 * rounds,
+        "the load did not build up: {} acknowledged in {rounds} rounds",
+        all.len()
+    );
+    // And the server restarted over it answers for each (a sample: all would be slow).
+    let s = serve(dir.path(), &[]);
+    for id in all.iter().step_by((all.len() / 200).max(1)) {
+        let (status, _) = get(&s.base, &format!("/api/v1/observations/{id}"));
+        assert_eq!(status, 200, "acknowledged observation {id} not served");
+    }
+}
+
+/// Builds the fault-injection library (`tests/faults/faulty.c`) with the machine's C compiler.
+fn faulty_library(out: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/faults/faulty.c");
+    let lib = out.join("libfaulty.so");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let status = Command::new(&cc)
+        .args(["-shared", "-fPIC", "-O2", "-o"])
+        .arg(&lib)
+        .arg(&src)
+        .arg("-ldl")
+        .status()
+        .unwrap_or_else(|e| panic!("{cc}: {e}"));
+    assert!(status.success(), "{cc} could not build {}", src.display());
+    lib
+}
+
+fn health(base: &str) -> (u16, Value) {
+    let mut r = agent().get(format!("{base}/healthz")).call().unwrap();
+    let status = r.status().as_u16();
+    (
+        status,
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap(),
+    )
+}
+
+/// A full disk and then a failing fsync under a real server: writes are refused with 503 and
+/// nothing of them kept, reads go on, `/healthz` says why, and once the fault clears writing
+/// resumes by itself; every acknowledged observation survives, and the log verifies.
+#[test]
+fn a_full_disk_and_a_failing_fsync_lose_nothing_and_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = faulty_library(tmp.path());
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let data = data.canonicalize().unwrap();
+    let (enospc, eio) = (tmp.path().join("enospc"), tmp.path().join("eio"));
+    let s = serve_env(
+        &data,
+        &[],
+        &[
+            ("LD_PRELOAD", lib.as_os_str()),
+            ("FAULTY_PREFIX", data.as_os_str()),
+            ("FAULTY_ENOSPC", enospc.as_os_str()),
+            ("FAULTY_EIO", eio.as_os_str()),
+        ],
+    );
+    let t = s.tokens.clone().unwrap();
+    let send = |id: &str| post(&s.base, &observation(id).to_string(), "application/json");
+    let mut acked = Vec::new();
+    for i in 0..20 {
+        let id = format!("before-{i}");
+        assert_eq!(send(&id).0, 200);
+        acked.push(id);
+    }
+    for (fault, what) in [(&enospc, "full"), (&eio, "io")] {
+        std::fs::write(fault, "").unwrap();
+        for i in 0..5 {
+            let (status, v) = send(&format!("during-{what}-{i}"));
+            assert_eq!(status, 503, "{v}");
+            assert_eq!(v["error"]["code"], "store_unavailable", "{v}");
+        }
+        let (status, h) = health(&s.base);
+        assert_eq!(status, 503, "{h}");
+        assert_eq!(h["status"], "degraded");
+        assert!(
+            h["problems"][0]
+                .as_str()
+                .unwrap()
+                .contains("the store cannot write"),
+            "{h}"
+        );
+        assert!(h["store_write_errors"].as_u64().unwrap() >= 5, "{h}");
+        // Reads go on.
+        let (status, _) = get(&s.base, "/api/v1/observations/before-3");
+        assert_eq!(status, 200);
+        let (_, m) = get(&s.base, "/metrics");
+        assert!(m.as_str().unwrap().contains("truceline_degraded 1"), "{m}");
+        std::fs::remove_file(fault).unwrap();
+        // Writing resumes: the first write may still meet the fault's aftermath, none after.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut i = 0;
+        loop {
+            let id = format!("after-{what}-{i}");
+            i += 1;
+            if send(&id).0 == 200 {
+                acked.push(id);
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "writes did not resume after the {what} fault"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(health(&s.base).0, 200);
+        for k in 0..10 {
+            let id = format!("then-{what}-{k}");
+            assert_eq!(send(&id).0, 200);
+            acked.push(id);
+        }
+    }
+    assert!(t.chief.len() > 8);
+    drop(s);
+    // Nothing acknowledged was lost; nothing refused was kept half-way.
+    check_store(&data, &acked, 0);
+    let store = SqliteStore::open(&data).unwrap();
+    for what in ["full", "io"] {
+        for i in 0..5 {
+            assert!(
+                store.get(&format!("during-{what}-{i}")).unwrap().is_none(),
+                "a refused observation was kept"
+            );
+        }
+    }
+    let (size, _) = store.log_head();
+    assert!(size as usize > acked.len());
+}

@@ -1,0 +1,181 @@
+//! What each fuzz target does with its input, and the property it checks: never a panic, and
+//! what is accepted reads back the same. `fuzz/fuzz_targets/*.rs` call these under libFuzzer
+//! (`scripts/fuzz.sh`); `tests/corpora.rs` replays every committed corpus file through them on
+//! every `cargo test`, so a crash once found stays fixed.
+
+use truceline_observation::Vocabulary;
+
+/// A target's body.
+pub type Target = fn(&[u8]);
+
+/// The targets by name, as `fuzz/fuzz_targets/` and `fuzz/corpus/` name them.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("strict_json", strict_json),
+    ("observation_json", observation_json),
+    ("agreement_toml", agreement_toml),
+    ("agreement_geojson", agreement_geojson),
+    ("import_csv", import_csv),
+    ("import_ndjson", import_ndjson),
+    ("import_geojson", import_geojson),
+];
+
+/// Strict JSON accepts only what `serde_json` accepts, and the same value; what it accepts
+/// writes and reads back unchanged.
+pub fn strict_json(data: &[u8]) {
+    let Ok(v) = truceline_json::from_slice(data) else {
+        return;
+    };
+    let loose: serde_json::Value =
+        serde_json::from_slice(data).expect("strict accepted what serde_json refuses");
+    assert_eq!(v, loose);
+    let again = truceline_json::from_slice(&serde_json::to_vec(&v).unwrap())
+        .expect("its own output is strict JSON");
+    assert_eq!(v, again);
+}
+
+fn vocab() -> Vocabulary {
+    Vocabulary::new(["ua", "ru"], ["mlrs", "tanks", "mortars_le_120mm"])
+}
+
+/// An accepted observation's canonical form is accepted again and is its own canonical form.
+pub fn observation_json(data: &[u8]) {
+    let vocab = vocab();
+    let Ok(o) = truceline_observation::parse(data, &vocab) else {
+        return;
+    };
+    let again = truceline_observation::parse(&o.canonical, &vocab)
+        .unwrap_or_else(|e| panic!("its canonical form is refused: {e}"));
+    assert_eq!(o.canonical, again.canonical);
+    assert_eq!(o.id, again.id);
+}
+
+/// A small agreement's geometry: the line along 48° N from 37° to 38° E, each party's area a
+/// strip on its side, one disengagement square on the line.
+const LINE: &str = r#"{"type":"LineString","coordinates":[[37.0,48.0],[37.5,48.01],[38.0,48.0]]}"#;
+const AREA_UA: &str = r#"{"type":"Polygon","coordinates":[[[37.0,48.0],[37.5,48.01],[38.0,48.0],[38.0,47.5],[37.0,47.5],[37.0,48.0]]]}"#;
+const AREA_RU: &str = r#"{"type":"Polygon","coordinates":[[[37.0,48.0],[37.0,48.5],[38.0,48.5],[38.0,48.0],[37.5,48.01],[37.0,48.0]]]}"#;
+const SQUARE: &str = r#"{"type":"Polygon","coordinates":[[[37.4,47.99],[37.42,47.99],[37.42,48.02],[37.4,48.02],[37.4,47.99]]]}"#;
+
+/// The agreement the GeoJSON target reads its geometry into (and the TOML target's seed).
+pub const AGREEMENT: &str = r#"id = "fuzz"
+title = "Fuzzing fixture (illustrative)"
+effective_from = "2026-01-01T00:00:00Z"
+illustrative = true
+
+[line_of_contact]
+between = ["ua", "ru"]
+geometry = "line.geojson"
+
+[[parties]]
+id = "ua"
+name = "Ukraine"
+area = "area_ua.geojson"
+
+[[parties]]
+id = "ru"
+name = "Russian Federation"
+area = "area_ru.geojson"
+
+[[weapon_classes]]
+id = "mlrs"
+name = "Multiple rocket launchers"
+withdrawal_km = 35
+range_km = 40
+
+[[zones]]
+id = "buffer"
+name = "Buffer zone"
+kind = "buffer"
+rule = "no_armed_presence"
+width_km = 2
+
+[[zones]]
+id = "square"
+name = "Disengagement area"
+kind = "disengagement"
+rule = "no_armed_presence"
+area = "square.geojson"
+"#;
+
+/// Files by name, with one of them replaced by the fuzzer's input.
+struct Fixture<'a> {
+    replace: Option<(&'a str, &'a str)>,
+}
+
+impl truceline_agreement::Files for Fixture<'_> {
+    fn read(&self, path: &str) -> Result<String, String> {
+        if let Some((name, text)) = self.replace
+            && name == path
+        {
+            return Ok(text.to_string());
+        }
+        match path {
+            "line.geojson" => Ok(LINE.into()),
+            "area_ua.geojson" => Ok(AREA_UA.into()),
+            "area_ru.geojson" => Ok(AREA_RU.into()),
+            "square.geojson" => Ok(SQUARE.into()),
+            _ => Err("no such file".into()),
+        }
+    }
+}
+
+/// An agreement's TOML: read or refused with diagnostics, never a panic.
+pub fn agreement_toml(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = truceline_agreement::load("fuzz.toml", text, &Fixture { replace: None });
+}
+
+/// The line of contact's GeoJSON, under the fixed agreement.
+pub fn agreement_geojson(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = truceline_agreement::load(
+        "fuzz.toml",
+        AGREEMENT,
+        &Fixture {
+            replace: Some(("line.geojson", text)),
+        },
+    );
+}
+
+/// A file read as `format`: every record reaches the observation check, whose answer for an
+/// accepted one reads back as above.
+fn import(data: &[u8], format: truceline_import::Format) {
+    let vocab = vocab();
+    let _ =
+        truceline_import::read::<truceline_import::ImportError>("fuzz", data, format, &mut |r| {
+            if let Ok(r) = r
+                && let Ok(o) = truceline_observation::parse_value(r.value, &vocab)
+            {
+                observation_json(&o.canonical);
+            }
+            Ok(())
+        });
+}
+
+pub fn import_csv(data: &[u8]) {
+    import(data, truceline_import::Format::Csv);
+}
+
+pub fn import_ndjson(data: &[u8]) {
+    import(data, truceline_import::Format::Ndjson);
+}
+
+pub fn import_geojson(data: &[u8]) {
+    import(data, truceline_import::Format::Geojson);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fixture agreement is valid, so the GeoJSON target reaches past its TOML.
+    #[test]
+    fn the_fixture_agreement_loads() {
+        let a = truceline_agreement::load("fuzz.toml", AGREEMENT, &Fixture { replace: None });
+        assert!(a.is_ok(), "{:?}", a.err());
+    }
+}
