@@ -15,10 +15,11 @@ a=examples/donbas/agreement.toml
 $bin simulate --agreement $a --seed 7 --hours "$HOURS" --start 2026-11-24T00:00:00Z \
   --observations "$work/obs.ndjson" --truth "$work/truth.ndjson" >/dev/null
 $bin import --agreement $a --data "$work/d" "$work/obs.ndjson" >/dev/null
-for r in monitor analyst chief witness; do $bin users add "$r" --role "$r" --data "$work/d" >/dev/null; done
+for r in monitor analyst chief witness; do $bin users add "$r" --role "$r" --data "$work/d" >/dev/null 2>&1; done
 declare -A tok
-for r in monitor analyst chief witness; do tok[$r]=$($bin tokens issue "$r" --data "$work/d"); done
+for r in monitor analyst chief witness; do tok[$r]=$($bin tokens issue "$r" --data "$work/d" 2>/dev/null); done
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The server's descriptors as in the run that found the problem.
 ulimit -n 20000 2>/dev/null || true
 RUST_LOG=error $bin serve --agreement $a --data "$work/d" --listen 127.0.0.1:$port 2>"$work/server.log" &
 server=$!

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/soak: the release server under a steady mixed load (bench/soak/soak.lua: writes, pages
-# of incidents, summary, map columns, health) for a long time, its memory sampled every
+# bench/soak: the release server under a steady mixed load (bench/soak/soak.lua: mostly writes,
+# with pages of incidents, the summary, map columns and health) for a long time, its memory sampled every
 # SAMPLE seconds. Prints the memory curve and the throughput; with --check, fails on any error
 # answer or a server that died (the CI's short form).
 #
@@ -20,10 +20,10 @@ command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || { apt-g
 # TRUCELINE_BIN: another build (the CI's short form uses the test build it already has).
 [ -n "${TRUCELINE_BIN:-}" ] || cargo build --quiet --release -p truceline --bin truceline
 bin=${TRUCELINE_BIN:-target/release/truceline}
-$bin users add feed --role monitor --data "$work/d" >/dev/null
-$bin users add reader --role analyst --data "$work/d" >/dev/null
-export SOAK_MONITOR=$($bin tokens issue feed --data "$work/d")
-export SOAK_READER=$($bin tokens issue reader --data "$work/d")
+$bin users add feed --role monitor --data "$work/d" >/dev/null 2>&1
+$bin users add reader --role analyst --data "$work/d" >/dev/null 2>&1
+export SOAK_MONITOR=$($bin tokens issue feed --data "$work/d" 2>/dev/null)
+export SOAK_READER=$($bin tokens issue reader --data "$work/d" 2>/dev/null)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 RUST_LOG=warn $bin serve --agreement examples/donbas/agreement.toml --data "$work/d" \
   --listen 127.0.0.1:$port --rate-per-address off --rate-per-account off 2> "$work/server.log" &
@@ -62,7 +62,7 @@ print("memory (RSS, MB) over time:")
 step = max(1, len(rows) // 24)
 for t, mb in rows[::step] + ([rows[-1]] if (len(rows) - 1) % step else []):
     print(f"  {t:6d} s  {mb:7.1f}  " + "#" * int(mb / 10))
-if len(rows) >= 4:
+if len(rows) >= 4 and secs >= 600:
     # After the first tenth (warm-up: caches, the held days filling), the growth per hour.
     warm = [r for r in rows if r[0] >= secs / 10] or rows
     n = len(warm); mt = sum(t for t, _ in warm) / n; mm = sum(m for _, m in warm) / n

@@ -1,7 +1,7 @@
--- wrk script for bench/soak: a monitoring mission's traffic at a steady rate. Of every 20
--- requests: 14 post one new observation (a monitor), 3 page the incidents (the dashboard),
--- 1 asks for the summary, 1 for the map's columns, 1 for health. Each connection waits
--- SOAK_DELAY_MS before its next request, which sets the rate (connections x 1000 / delay).
+-- wrk script for bench/soak: a monitoring mission's traffic at a steady rate, mostly devices
+-- reporting. Of every 40 requests: 34 post one new observation (monitors), 2 page the incidents
+-- (dashboards), 1 asks for the summary, 1 for the map's columns, 2 for health. Each connection
+-- waits SOAK_DELAY_MS before its next request, which sets the rate (connections x 1000 / delay).
 local threads = {}
 function setup(thread)
   thread:set("tid", #threads)
@@ -19,23 +19,25 @@ end
 
 request = function()
   n = n + 1
-  local k = n % 20
-  if k < 14 then
-    -- Times spread over the day the soak runs in, so that fusion has real work.
-    local s = (n * 7 + tid * 13) % 86400
+  local k = n % 40
+  if k < 34 then
+    -- Mission time runs 4 s a request of each connection's thread: about 30,000 observations a
+    -- simulated day, a day every nine seconds at 5,000 requests a second, so that fusion closes
+    -- days as a mission's would and holds no more than two of them.
+    local t = 1767225600 + n * 4 + tid
     local body = string.format(
-      '{"id":"s%d-%d","observer":"op%02d","source":"post","time":"2026-11-24T%02d:%02d:%02dZ",' ..
+      '{"id":"s%d-%d","observer":"op%02d","source":"post","time":"%s",' ..
       '"kind":"explosion","subtype":"impact","observer_position":{"lon":37.8,"lat":48.1},' ..
       '"bearing_deg":%d,"bearing_sigma_deg":5,"distance_m":{"min":2000,"max":5000},' ..
       '"notes":"illustrative soak"}',
-      tid, n, n % 60, math.floor(s / 3600), math.floor(s / 60) % 60, s % 60, n % 360)
+      tid, n, n % 60, os.date("!%Y-%m-%dT%H:%M:%SZ", t), n % 360)
     return wrk.format("POST", "/api/v1/observations",
       {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. monitor}, body)
-  elseif k < 17 then
+  elseif k < 36 then
     return wrk.format("GET", "/api/v1/incidents?limit=50", {["Authorization"] = "Bearer " .. reader})
-  elseif k == 17 then
+  elseif k == 36 then
     return wrk.format("GET", "/api/v1/summary", {["Authorization"] = "Bearer " .. reader})
-  elseif k == 18 then
+  elseif k == 37 then
     return wrk.format("GET", "/api/v1/map/incidents?format=binary", {["Authorization"] = "Bearer " .. reader})
   else
     return wrk.format("GET", "/healthz")

@@ -283,12 +283,16 @@ pub(crate) fn busy() -> Response {
 /// computed on a blocking thread once a turn is free, once for all who ask at the same time.
 pub(crate) async fn expensive(
     st: &Arc<AppState>,
+    drawn_from: DrawnFrom,
     key: String,
     mime: &'static str,
     compute: impl FnOnce(&AppState) -> Result<Bytes, ApiError> + Send + 'static,
 ) -> Result<Response, ApiError> {
     let (size, generation) = st.service.data_version();
-    let key = format!("{size}:{generation}:{key}");
+    let key = match drawn_from {
+        DrawnFrom::Incidents => format!("-:{generation}:{key}"),
+        DrawnFrom::Everything => format!("{size}:{generation}:{key}"),
+    };
     let g = &st.guards;
     let st2 = st.clone();
     st.metrics.cache("asked");
@@ -336,6 +340,14 @@ pub(crate) async fn expensive(
             Busy::Api(a) => (**a).clone(),
         }),
     }
+}
+
+/// What an expensive answer is drawn from, so that it is computed again only when that changed.
+pub(crate) enum DrawnFrom {
+    /// Fusion's incidents alone (the map): new observations change nothing until fused.
+    Incidents,
+    /// The incidents and the log's records (a report: decisions, replies, publications).
+    Everything,
 }
 
 enum Busy {

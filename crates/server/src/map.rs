@@ -228,9 +228,13 @@ pub(crate) async fn incidents(
     } else {
         "application/json"
     };
-    crate::limits::expensive(&st, key, mime, move |st| {
-        columns_body(st, &view, from, to, binary)
-    })
+    crate::limits::expensive(
+        &st,
+        crate::limits::DrawnFrom::Incidents,
+        key,
+        mime,
+        move |st| columns_body(st, &view, from, to, binary),
+    )
     .await
 }
 

@@ -88,12 +88,18 @@ pub async fn daily(
         p.timezone.as_deref().unwrap_or(""),
         p.day_ends.as_deref().unwrap_or("")
     );
-    crate::limits::expensive(&st, key, format.mime(), move |st| {
-        st.service
-            .render_report(&day, audience, format)
-            .map(axum::body::Bytes::from)
-            .map_err(ApiError::from)
-    })
+    crate::limits::expensive(
+        &st,
+        crate::limits::DrawnFrom::Everything,
+        key,
+        format.mime(),
+        move |st| {
+            st.service
+                .render_report(&day, audience, format)
+                .map(axum::body::Bytes::from)
+                .map_err(ApiError::from)
+        },
+    )
     .await
 }
 

@@ -278,6 +278,18 @@ pub fn idempotent_resend_and_conflict(store: &dyn Store) {
     let r = store.submit_blocking(vec![c]).unwrap();
     assert_eq!(r, vec![Outcome::Accepted { log_index: 2 }]);
     assert_eq!(store.check().unwrap().observations, 3);
+    // The summary's counts: neither the duplicates nor the refused request counted.
+    let mut m = obs("m", "op3", 500, 37.3, 48.3);
+    m.kind = "movement".into();
+    store.submit_blocking(vec![m]).unwrap();
+    let counts = store.counts().unwrap();
+    assert_eq!(counts.observations, 4);
+    assert_eq!(counts.observers, 3);
+    assert_eq!(
+        counts.by_kind,
+        vec![("explosion".to_string(), 3), ("movement".to_string(), 1)]
+    );
+    assert_eq!(counts.latest_time_ms, Some(3000));
 }
 
 pub fn queries_filter_and_page(store: &dyn Store) {

@@ -377,6 +377,7 @@ fn commit_group(
     let mut tx = conn.transaction()?;
     let mut results = Vec::with_capacity(jobs.len());
     let mut written = 0;
+    let mut kinds: Vec<(&str, usize)> = Vec::new();
     for job in jobs {
         let result = match job {
             // One row needs no savepoint: a refused row (a conflict) wrote nothing. Savepoints
@@ -446,14 +447,29 @@ fn commit_group(
                 JobResult::Agreement(r)
             }
         };
-        if let JobResult::Observations(Ok(outcomes)) = &result {
-            written += outcomes
-                .iter()
-                .filter(|o| matches!(o, Outcome::Accepted { .. }))
-                .count();
+        if let (JobResult::Observations(Ok(outcomes)), Job::Observations(batch, _)) = (&result, job)
+        {
+            for (o, outcome) in batch.iter().zip(outcomes) {
+                if matches!(outcome, Outcome::Accepted { .. }) {
+                    written += 1;
+                    match kinds.iter_mut().find(|(k, _)| *k == o.kind.as_str()) {
+                        Some((_, n)) => *n += 1,
+                        None => kinds.push((o.kind.as_str(), 1)),
+                    }
+                }
+            }
         }
         results.push(result);
     }
+    // The summary's counts, one row a kind for the whole group.
+    let mut count = tx.prepare_cached(
+        "INSERT INTO observation_kinds (kind, n) VALUES (?1, ?2)
+         ON CONFLICT (kind) DO UPDATE SET n = n + excluded.n",
+    )?;
+    for (kind, n) in &kinds {
+        count.execute(params![kind, *n as i64])?;
+    }
+    drop(count);
     tx.set_drop_behavior(rusqlite::DropBehavior::Rollback);
     tx.commit()?;
     Ok((results, written))
