@@ -328,3 +328,39 @@ fn the_field_form_signs_in_once_registers_its_key_and_syncs() {
         "{keys}"
     );
 }
+
+/// A server that cannot write (a full disk, injected as in `tests/reliability.rs`) shows the
+/// reason on the dashboard.
+#[test]
+fn a_degraded_server_says_why_on_the_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = common::faulty_library(dir.path());
+    let data = dir.path().join("data");
+    common::accounts(&data);
+    let data = data.canonicalize().unwrap();
+    let password = "correct horse battery";
+    common::set_password(&data, "chief", password);
+    let full = dir.path().join("enospc");
+    let server = common::serve_env(
+        &data,
+        &[],
+        &[
+            ("LD_PRELOAD", lib.as_os_str()),
+            ("FAULTY_PREFIX", data.as_os_str()),
+            ("FAULTY_ENOSPC", full.as_os_str()),
+        ],
+    );
+    std::fs::write(&full, "").unwrap();
+    let obs = r#"{"id":"h1","observer":"op7","time":"2026-11-24T10:00:00Z","kind":"explosion","observer_position":{"lon":37.75,"lat":48.05},"bearing_deg":90,"bearing_sigma_deg":5}"#;
+    let (status, v) = common::post(&server.base, obs, "application/json");
+    assert_eq!(status, 503, "{v}");
+    let shots = artifacts();
+    let seen = browse(
+        "health.mjs",
+        &[&server.base, shots.to_str().unwrap(), "chief", password],
+    );
+    assert!(
+        seen["health"].as_str().unwrap().contains("disk is full"),
+        "{seen}"
+    );
+}

@@ -6,8 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -146,22 +145,6 @@ fn kill_nine_under_load_round_after_round() {
     }
 }
 
-/// Builds the fault-injection library (`tests/faults/faulty.c`) with the machine's C compiler.
-fn faulty_library(out: &Path) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/faults/faulty.c");
-    let lib = out.join("libfaulty.so");
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let status = Command::new(&cc)
-        .args(["-shared", "-fPIC", "-O2", "-o"])
-        .arg(&lib)
-        .arg(&src)
-        .arg("-ldl")
-        .status()
-        .unwrap_or_else(|e| panic!("{cc}: {e}"));
-    assert!(status.success(), "{cc} could not build {}", src.display());
-    lib
-}
-
 fn health(base: &str) -> (u16, Value) {
     let mut r = agent().get(format!("{base}/healthz")).call().unwrap();
     let status = r.status().as_u16();
@@ -177,7 +160,7 @@ fn health(base: &str) -> (u16, Value) {
 #[test]
 fn a_full_disk_and_a_failing_fsync_lose_nothing_and_say_so() {
     let tmp = tempfile::tempdir().unwrap();
-    let lib = faulty_library(tmp.path());
+    let lib = common::faulty_library(tmp.path());
     let data = tmp.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     let data = data.canonicalize().unwrap();

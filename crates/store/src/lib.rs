@@ -342,6 +342,9 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("the store is inconsistent: {0}")]
     Inconsistent(String),
+    /// A commit failed (a full disk, a failing device): nothing of it is kept.
+    #[error("a commit failed: {0}")]
+    Unwritten(String),
     #[error("cannot create data directory {path}: {source}")]
     Dir {
         path: String,

@@ -305,3 +305,19 @@ pub fn simulated_morning(dir: &Path, seed: u64, hours: u32) -> (PathBuf, PathBuf
     ]);
     (obs, data)
 }
+
+/// Builds the fault-injection library (`tests/faults/faulty.c`) with the machine's C compiler.
+pub fn faulty_library(out: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/faults/faulty.c");
+    let lib = out.join("libfaulty.so");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let status = Command::new(&cc)
+        .args(["-shared", "-fPIC", "-O2", "-o"])
+        .arg(&lib)
+        .arg(&src)
+        .arg("-ldl")
+        .status()
+        .unwrap_or_else(|e| panic!("{cc}: {e}"));
+    assert!(status.success(), "{cc} could not build {}", src.display());
+    lib
+}

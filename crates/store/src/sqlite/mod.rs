@@ -334,7 +334,7 @@ fn writer_loop(
                 frontier = before;
                 let msg = e.to_string();
                 for job in jobs {
-                    let err = || StoreError::Inconsistent(format!("commit failed: {msg}"));
+                    let err = || StoreError::Unwritten(msg.clone());
                     match job {
                         Job::Observations(_, reply) => {
                             let _ = reply.send(Err(err()));
