@@ -2,7 +2,7 @@
 //   node liaison.mjs BASE_URL OUT_DIR NAME PASSWORD
 // Signs in, waits for the map and list, opens incidents' panels, and prints the whole DOM's text
 // and attributes, which the test searches for every observer id and position.
-import { launch, context, watch, check, finish, failed } from "./lib.mjs";
+import { launch, context, watch, check, finish, failed, signIn } from "./lib.mjs";
 
 const [base, out, name, password] = process.argv.slice(2);
 const seen = {};
@@ -12,13 +12,7 @@ try {
   const ctx = await context(browser, base);
   const page = await ctx.newPage();
   watch(page, log);
-  await page.goto(base + "/");
-  await page.waitForSelector("#signin:not([hidden])", { timeout: 20_000 });
-  log.splice(0); // the first data request's 401 is what asks for the sign-in
-  await page.fill("#signin-name", name);
-  await page.fill("#signin-password", password);
-  await Promise.all([page.waitForNavigation(), page.click("#signin button[type=submit]")]);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+  await signIn(page, base, log, name, password);
   const ids = await page.$$eval("#incident-list button[data-id]", (bs) => bs.map((b) => b.dataset.id));
   seen.listed = ids.length;
   check(ids.length > 0, "the liaison's incidents are listed");

@@ -50,3 +50,17 @@ export function failed(e, seen, log) {
   console.error(e.check ? `FAILED: ${e.message}` : e.stack, log);
   process.exitCode = 1;
 }
+
+/**
+ * Opens the dashboard at `base`, signs in as `name` with `password` (the first data request's
+ * 401 is what asks for it, and is dropped from `log`), and waits until the page is ready.
+ */
+export async function signIn(page, base, log, name, password) {
+  await page.goto(base + "/");
+  await page.waitForSelector("#signin:not([hidden])", { timeout: 20_000 });
+  log.splice(0);
+  await page.fill("#signin-name", name);
+  await page.fill("#signin-password", password);
+  await Promise.all([page.waitForNavigation(), page.click("#signin button[type=submit]")]);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+}
