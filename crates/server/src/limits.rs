@@ -115,11 +115,12 @@ impl Default for Limits {
     }
 }
 
-/// A cached answer: its bytes and content type.
+/// A cached answer: its bytes, content type, and the data version it was drawn at.
 #[derive(Clone)]
 pub struct Cached {
     pub bytes: Bytes,
     pub mime: &'static str,
+    pub version: (u64, u64),
 }
 
 /// The state behind the limits.
@@ -289,16 +290,28 @@ pub(crate) async fn expensive(
     compute: impl FnOnce(&AppState) -> Result<Bytes, ApiError> + Send + 'static,
 ) -> Result<Response, ApiError> {
     let (size, generation) = st.service.data_version();
-    let key = match drawn_from {
-        DrawnFrom::Incidents => format!("-:{generation}:{key}"),
-        DrawnFrom::Everything => format!("{size}:{generation}:{key}"),
+    // One entry a key, holding the version it was drawn at: a new version replaces it rather
+    // than filling the cache with the answers of every fusion round.
+    let version = match drawn_from {
+        DrawnFrom::Incidents => (0, generation),
+        DrawnFrom::Everything => (size, generation),
     };
     let g = &st.guards;
-    let st2 = st.clone();
     st.metrics.cache("asked");
+    if let Some(c) = g.cache.get(&key).await
+        && c.version == version
+    {
+        return Ok(([(header::CONTENT_TYPE, c.mime)], c.bytes).into_response());
+    }
+    let st2 = st.clone();
+    // The entry's own lock makes identical requests at once wait for one computation.
     let got = g
         .cache
-        .try_get_with(key, async move {
+        .entry(key)
+        .and_try_compute_with(|current| async move {
+            if current.is_some_and(|c| c.value().version == version) {
+                return Ok(moka::ops::compute::Op::Nop);
+            }
             st2.metrics.cache("computed");
             let g = &st2.guards;
             let permit =
@@ -306,40 +319,51 @@ pub(crate) async fn expensive(
                     Ok(Ok(p)) => p,
                     _ => {
                         st2.metrics.limited("expensive");
-                        return Err(Busy::Queue(g.limits.expensive_wait));
+                        return Err(busy_error(g));
                     }
                 };
             let st3 = st2.clone();
             let r = tokio::task::spawn_blocking(move || compute(&st3))
                 .await
-                .map_err(|e| Busy::Failed(e.to_string()))?;
+                .map_err(|e| {
+                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+                })?;
             drop(permit);
-            r.map(|bytes| Cached { bytes, mime })
-                .map_err(|e| Busy::Api(Box::new(e)))
+            r.map(|bytes| {
+                moka::ops::compute::Op::Put(Cached {
+                    bytes,
+                    mime,
+                    version,
+                })
+            })
         })
-        .await;
+        .await?;
+    use moka::ops::compute::CompResult;
     match got {
-        Ok(c) => Ok(([(header::CONTENT_TYPE, c.mime)], c.bytes).into_response()),
-        Err(e) => Err(match &*e {
-            Busy::Queue(waited) => {
-                let mut e = ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
-                    format!(
-                        "{} expensive reads are being computed and this one waited {} s for its turn; try again",
-                        g.limits.expensive,
-                        waited.as_secs()
-                    ),
-                );
-                e.retry_after = Some(5);
-                e
-            }
-            Busy::Failed(m) => {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m.clone())
-            }
-            Busy::Api(a) => (**a).clone(),
-        }),
+        CompResult::Inserted(e) | CompResult::ReplacedWith(e) | CompResult::Unchanged(e) => {
+            let c = e.into_value();
+            Ok(([(header::CONTENT_TYPE, c.mime)], c.bytes).into_response())
+        }
+        CompResult::StillNone(_) | CompResult::Removed(_) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an expensive read left nothing in its cache entry",
+        )),
     }
+}
+
+fn busy_error(g: &Guards) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        format!(
+            "{} expensive reads are being computed and this one waited {} s for its turn; try again",
+            g.limits.expensive,
+            g.limits.expensive_wait.as_secs()
+        ),
+    );
+    e.retry_after = Some(5);
+    e
 }
 
 /// What an expensive answer is drawn from, so that it is computed again only when that changed.
@@ -348,12 +372,6 @@ pub(crate) enum DrawnFrom {
     Incidents,
     /// The incidents and the log's records (a report: decisions, replies, publications).
     Everything,
-}
-
-enum Busy {
-    Queue(Duration),
-    Failed(String),
-    Api(Box<ApiError>),
 }
 
 /// Outermost: the head's size (JSON 414 and 431 rather than hyper's bare ones), reserved
