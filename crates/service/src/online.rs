@@ -312,7 +312,8 @@ pub struct OnlineFusion {
     progress: std::sync::atomic::AtomicU64,
     /// Whether a fusion thread was started.
     running: std::sync::atomic::AtomicBool,
-    /// Bumped each time fusion writes incidents: what was drawn from them is stale.
+    /// Bumped each time fusion has stored and published incidents: what was drawn from them
+    /// before is stale.
     generation: std::sync::atomic::AtomicU64,
 }
 
@@ -344,7 +345,7 @@ impl OnlineFusion {
     /// Changes whenever fusion has written incidents (a cache of anything drawn from them is
     /// keyed by it).
     pub fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::Relaxed)
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The engine it runs.
@@ -642,8 +643,6 @@ impl OnlineFusion {
             *e = Engine::default();
             return Err(err);
         }
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // Only the current day and the one before stay held.
         if let Some(w) = e.watermark {
             let keep_from = day_of_ms(w) - 1;
@@ -679,6 +678,11 @@ impl OnlineFusion {
             fused_days,
             encoded: Default::default(),
         };
+        // After the new incidents are both stored and published: a reader that saw the new
+        // generation draws from them (one that drew from them under the old one is only
+        // drawn again).
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         // Nobody listening is not an error.
         for c in changes {
             let _ = self.events.send(c);
