@@ -238,7 +238,8 @@ pub(crate) async fn incidents(
     .await
 }
 
-/// Every published incident in `[from, to)`, encoded; the whole set is kept for the next request.
+/// Every published incident in `[from, to)`, encoded (kept by `limits::expensive` for the next
+/// request of the same view until fusion's next round).
 fn columns_body(
     st: &AppState,
     view: &truceline_service::views::View,
@@ -273,11 +274,6 @@ fn columns_body(
             .collect();
         &shown
     };
-    let whole = from.is_none() && to.is_none() && *view == truceline_service::views::View::Full;
-    let cached = whole.then(|| &published.encoded[usize::from(binary)]);
-    if let Some(body) = cached.and_then(|c| c.get()) {
-        return Ok(body.clone());
-    }
     // Serialised under the read lock from borrowed columns: no copy of 100,000 incidents.
     let mut c = Columns::with_capacity(incidents.len());
     c.watermark = published.watermark_ms;
@@ -300,12 +296,7 @@ fn columns_body(
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
         })?
     };
-    let body = Bytes::from(body);
-    if let Some(cache) = cached {
-        // Two requests may both draw it; the first to finish is kept, and both are the same.
-        let _ = cache.set(body.clone());
-    }
-    Ok(body)
+    Ok(Bytes::from(body))
 }
 
 /// The media type of `?format=binary`.

@@ -48,10 +48,6 @@ pub struct Published {
     pub live_from_ms: Option<i64>,
     /// The days (see `truceline_fusion::day_of`) the last round fused.
     pub fused_days: Vec<i64>,
-    /// Encodings of every incident held kept for the doors that serve them whole (the map's
-    /// columns, JSON and binary): each dashboard that opens asks for them all, and a new
-    /// `Published` starts without them.
-    pub encoded: [std::sync::OnceLock<bytes::Bytes>; 2],
 }
 
 /// What listeners to the published incidents are told.
@@ -676,7 +672,6 @@ impl OnlineFusion {
             observations: e.observations,
             live_from_ms: e.days.keys().next().map(|d| d * DAY_MS),
             fused_days,
-            encoded: Default::default(),
         };
         // After the new incidents are both stored and published: a reader that saw the new
         // generation draws from them (one that drew from them under the old one is only
