@@ -251,7 +251,7 @@ pub struct ApiError {
     /// Ask for a bearer token (`WWW-Authenticate: Bearer`), with a 401.
     bearer: bool,
     /// Seconds after which trying again may succeed (`Retry-After`).
-    pub retry_after: Option<u64>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -266,6 +266,11 @@ impl ApiError {
             retry_after: None,
         }
     }
+    /// Says when trying again may succeed (`Retry-After`, seconds).
+    pub fn retry_after(mut self, secs: u64) -> ApiError {
+        self.retry_after = Some(secs);
+        self
+    }
     fn bearer(mut self) -> ApiError {
         self.bearer = true;
         self
@@ -276,13 +281,12 @@ impl ApiError {
     }
     fn store(e: StoreError) -> ApiError {
         tracing::error!(error = %e, "store failure");
-        let mut e = ApiError::new(
+        ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "store_unavailable",
             format!("{e}; nothing of this request was written, send it again"),
-        );
-        e.retry_after = Some(5);
-        e
+        )
+        .retry_after(5)
     }
 }
 

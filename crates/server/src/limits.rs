@@ -123,6 +123,12 @@ pub struct Cached {
     pub version: (u64, u64),
 }
 
+impl Cached {
+    fn response(self) -> Response {
+        ([(header::CONTENT_TYPE, self.mime)], self.bytes).into_response()
+    }
+}
+
 /// The state behind the limits.
 pub struct Guards {
     pub limits: Limits,
@@ -198,15 +204,13 @@ fn keyed<K: std::hash::Hash + Eq + Clone>(r: Option<Rate>) -> Option<DefaultKeye
 
 fn too_many(why: String, wait: Duration) -> Response {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-    let mut r = ApiError::new(
+    ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",
         format!("{why}; try again in {secs} s"),
     )
-    .into_response();
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    r
+    .retry_after(secs)
+    .into_response()
 }
 
 fn wait_of(n: governor::NotUntil<governor::clock::QuantaInstant>) -> Duration {
@@ -271,9 +275,8 @@ pub(crate) fn busy() -> Response {
         "busy",
         "the server is at its connection limit; only health, metrics and the chief are served on this connection",
     )
+    .retry_after(1)
     .into_response();
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     r.headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     r
@@ -301,7 +304,7 @@ pub(crate) async fn expensive(
     if let Some(c) = g.cache.get(&key).await
         && c.version == version
     {
-        return Ok(([(header::CONTENT_TYPE, c.mime)], c.bytes).into_response());
+        return Ok(c.response());
     }
     let st2 = st.clone();
     // The entry's own lock makes identical requests at once wait for one computation.
@@ -341,8 +344,7 @@ pub(crate) async fn expensive(
     use moka::ops::compute::CompResult;
     match got {
         CompResult::Inserted(e) | CompResult::ReplacedWith(e) | CompResult::Unchanged(e) => {
-            let c = e.into_value();
-            Ok(([(header::CONTENT_TYPE, c.mime)], c.bytes).into_response())
+            Ok(e.into_value().response())
         }
         CompResult::StillNone(_) | CompResult::Removed(_) => Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -353,7 +355,7 @@ pub(crate) async fn expensive(
 }
 
 fn busy_error(g: &Guards) -> ApiError {
-    let mut e = ApiError::new(
+    ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "busy",
         format!(
@@ -361,9 +363,8 @@ fn busy_error(g: &Guards) -> ApiError {
             g.limits.expensive,
             g.limits.expensive_wait.as_secs()
         ),
-    );
-    e.retry_after = Some(5);
-    e
+    )
+    .retry_after(5)
 }
 
 /// What an expensive answer is drawn from, so that it is computed again only when that changed.
