@@ -23,21 +23,19 @@ pub const FUSION_LATE: Duration = Duration::from_secs(60);
 /// The outcome of the store's writes, of every kind.
 #[derive(Default)]
 pub struct Writes {
-    last: Mutex<Option<(Instant, Option<String>)>>,
+    /// Why the latest write failed; `None` once one succeeds.
+    failing: Mutex<Option<String>>,
     errors: AtomicU64,
 }
 
 impl Writes {
     pub fn ok(&self) {
-        let mut last = self.last.lock().unwrap();
-        if last.as_ref().is_none_or(|(_, e)| e.is_some()) {
-            *last = Some((Instant::now(), None));
-        }
+        *self.failing.lock().unwrap() = None;
     }
 
     pub fn failed(&self, why: &dyn std::fmt::Display) {
         self.errors.fetch_add(1, Ordering::Relaxed);
-        *self.last.lock().unwrap() = Some((Instant::now(), Some(why.to_string())));
+        *self.failing.lock().unwrap() = Some(why.to_string());
     }
 
     /// Failed writes since the start.
@@ -47,11 +45,7 @@ impl Writes {
 
     /// Why the store cannot write, if its latest write failed.
     pub fn failing(&self) -> Option<String> {
-        self.last
-            .lock()
-            .unwrap()
-            .as_ref()
-            .and_then(|(_, e)| e.clone())
+        self.failing.lock().unwrap().clone()
     }
 
     /// Records the outcome of `r`.
@@ -84,8 +78,9 @@ impl Lag {
         let at = match *since {
             Some((d, at)) if d == done => at,
             _ => {
-                *since = Some((done, Instant::now()));
-                Instant::now()
+                let now = Instant::now();
+                *since = Some((done, now));
+                now
             }
         };
         let lag = at.elapsed();
