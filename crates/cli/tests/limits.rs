@@ -7,15 +7,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use common::*;
-
-fn observation(id: &str) -> Value {
-    json!({"id": id, "observer": "op7", "source": "post", "time": "2026-11-24T10:00:00Z",
-           "kind": "explosion", "subtype": "impact", "observer_position": {"lon": 37.75, "lat": 48.05},
-           "bearing_deg": 90, "bearing_sigma_deg": 5, "weapon": "mlrs", "notes": "illustrative"})
-}
 
 fn addr(base: &str) -> String {
     base.trim_start_matches("http://").to_string()
@@ -94,7 +88,7 @@ fn strict_input_is_refused_naming_the_field() {
             Some(("application/json", body.as_bytes())),
         )
     };
-    let good = observation("o-1").to_string();
+    let good = simple_observation("o-1").to_string();
     // A key given twice: which did the sender mean?
     let (status, _, v) = post(good.replacen(r#""id":"o-1""#, r#""id":"a","id":"b""#, 1));
     assert_eq!(status, 400, "{v}");
@@ -205,7 +199,7 @@ fn refusals_made_below_the_handlers_are_json_and_bounded() {
     assert_eq!(status, 413, "{head}");
     assert_envelope(&serde_json::from_str(&body).unwrap(), "too_large");
     assert!(started.elapsed() < Duration::from_secs(10));
-    let big_obs = format!("{}\n", observation("big")).repeat(1000);
+    let big_obs = format!("{}\n", simple_observation("big")).repeat(1000);
     let (status, _, v) = call(
         &s.base,
         "POST",
@@ -421,7 +415,11 @@ fn expensive_reads_are_computed_once_for_all_who_ask() {
     assert!(metric("computed") <= 2, "computed {}", metric("computed"));
     // A decision changes what the report may say: the next read is computed again.
     let before = metric("computed");
-    post(&s.base, &observation("o-9").to_string(), "application/json");
+    post(
+        &s.base,
+        &simple_observation("o-9").to_string(),
+        "application/json",
+    );
     let (status, _, _) = call(&s.base, "GET", path, Some(&t.analyst), None);
     assert_eq!(status, 200);
     assert_eq!(metric("computed"), before + 1);

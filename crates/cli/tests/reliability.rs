@@ -11,16 +11,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use truceline_store::{LogStore, ObservationStore, SqliteStore};
 
 use common::*;
-
-fn observation(id: &str) -> Value {
-    json!({"id": id, "observer": "op7", "source": "post", "time": "2026-11-24T10:00:00Z",
-           "kind": "explosion", "subtype": "impact", "observer_position": {"lon": 37.75, "lat": 48.05},
-           "bearing_deg": 90, "bearing_sigma_deg": 5, "weapon": "mlrs"})
-}
 
 /// Posts observations from `clients` threads until `stop`, one to three a request; returns the
 /// ids acknowledged (200 with a result for each).
@@ -45,7 +39,7 @@ fn load(
                         .collect();
                     let body: String = ids
                         .iter()
-                        .map(|id| format!("{}\n", observation(id)))
+                        .map(|id| format!("{}\n", simple_observation(id)))
                         .collect();
                     i += 1;
                     let Ok(mut r) = with_token(
@@ -176,7 +170,13 @@ fn a_full_disk_and_a_failing_fsync_lose_nothing_and_say_so() {
         ],
     );
     let t = s.tokens.clone().unwrap();
-    let send = |id: &str| post(&s.base, &observation(id).to_string(), "application/json");
+    let send = |id: &str| {
+        post(
+            &s.base,
+            &simple_observation(id).to_string(),
+            "application/json",
+        )
+    };
     let mut acked = Vec::new();
     for i in 0..20 {
         let id = format!("before-{i}");

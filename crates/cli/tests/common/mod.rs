@@ -321,3 +321,10 @@ pub fn faulty_library(out: &Path) -> PathBuf {
     assert!(status.success(), "{cc} could not build {}", src.display());
     lib
 }
+
+/// One valid observation with id `id`: a post's bearing to an impact (notes "illustrative").
+pub fn simple_observation(id: &str) -> Value {
+    serde_json::json!({"id": id, "observer": "op7", "source": "post", "time": "2026-11-24T10:00:00Z",
+           "kind": "explosion", "subtype": "impact", "observer_position": {"lon": 37.75, "lat": 48.05},
+           "bearing_deg": 90, "bearing_sigma_deg": 5, "weapon": "mlrs", "notes": "illustrative"})
+}
