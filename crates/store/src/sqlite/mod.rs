@@ -376,7 +376,6 @@ fn commit_group(
     let received = now_ms();
     let mut tx = conn.transaction()?;
     let mut results = Vec::with_capacity(jobs.len());
-    let mut written = 0;
     let mut kinds: Vec<(&str, usize)> = Vec::new();
     for job in jobs {
         let result = match job {
@@ -451,7 +450,6 @@ fn commit_group(
         {
             for (o, outcome) in batch.iter().zip(outcomes) {
                 if matches!(outcome, Outcome::Accepted { .. }) {
-                    written += 1;
                     match kinds.iter_mut().find(|(k, _)| *k == o.kind.as_str()) {
                         Some((_, n)) => *n += 1,
                         None => kinds.push((o.kind.as_str(), 1)),
@@ -472,6 +470,8 @@ fn commit_group(
     drop(count);
     tx.set_drop_behavior(rusqlite::DropBehavior::Rollback);
     tx.commit()?;
+    // Rows written: those counted by kind.
+    let written = kinds.iter().map(|(_, n)| n).sum();
     Ok((results, written))
 }
 
