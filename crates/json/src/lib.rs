@@ -32,6 +32,17 @@ pub struct JsonError {
     pub message: String,
 }
 
+impl JsonError {
+    /// The place to name as the field at fault: the path, or `whole` for the text as a whole.
+    pub fn field_or<'a>(&'a self, whole: &'a str) -> &'a str {
+        if self.path.is_empty() {
+            whole
+        } else {
+            &self.path
+        }
+    }
+}
+
 /// Most nesting a text may have (serde_json's own recursion limit is 128).
 pub const MAX_DEPTH: usize = 64;
 

@@ -994,12 +994,8 @@ pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
     )
     .await?;
     truceline_json::from_slice_as(&bytes).map_err(|e| {
-        let field = if e.path.is_empty() {
-            "body".to_string()
-        } else {
-            e.path.clone()
-        };
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.to_string()).field(field)
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.to_string())
+            .field(e.field_or("body"))
     })
 }
 

@@ -41,11 +41,7 @@ pub async fn sign_in(State(st): State<Arc<AppState>>, req: Request) -> Result<Re
             "invalid",
             format!("expected {{\"name\": …, \"password\": …}}: {e}"),
         )
-        .field(if e.path.is_empty() {
-            "body".into()
-        } else {
-            e.path
-        })
+        .field(e.field_or("body"))
     })?;
     let field = |k: &'static str| {
         v[k].as_str().map(str::to_string).ok_or_else(|| {
