@@ -12,6 +12,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use truceline_store::StoreError;
+
 use crate::Service;
 
 /// Checkpoints are signed within a second of growth; later than this, they are late.
@@ -33,9 +35,9 @@ impl Writes {
         *self.failing.lock().unwrap() = None;
     }
 
-    pub fn failed(&self, why: &dyn std::fmt::Display) {
+    pub fn failed(&self, e: &StoreError) {
         self.errors.fetch_add(1, Ordering::Relaxed);
-        *self.failing.lock().unwrap() = Some(why.to_string());
+        *self.failing.lock().unwrap() = Some(public_reason(e));
     }
 
     /// Failed writes since the start.
@@ -49,12 +51,22 @@ impl Writes {
     }
 
     /// Records the outcome of `r`.
-    pub fn track<T, E: std::fmt::Display>(&self, r: Result<T, E>) -> Result<T, E> {
+    pub fn track<T>(&self, r: Result<T, StoreError>) -> Result<T, StoreError> {
         match &r {
             Ok(_) => self.ok(),
             Err(e) => self.failed(e),
         }
         r
+    }
+}
+
+/// What `/healthz`, which anyone may read, says of a failed write: the database engine's own
+/// words for a failed commit (a full disk, an I/O error), a fixed sentence otherwise — other
+/// store errors may quote a record, and records name observers.
+fn public_reason(e: &StoreError) -> String {
+    match e {
+        StoreError::Unwritten(_) | StoreError::Sqlite(_) | StoreError::Closed => e.to_string(),
+        _ => "a write failed (the server's log says which)".into(),
     }
 }
 
@@ -191,10 +203,18 @@ mod tests {
     fn the_latest_write_decides() {
         let w = Writes::default();
         assert_eq!(w.failing(), None);
-        w.failed(&"disk full");
-        assert_eq!(w.failing().as_deref(), Some("disk full"));
+        w.failed(&StoreError::Unwritten("database or disk is full".into()));
+        assert_eq!(
+            w.failing().as_deref(),
+            Some("a commit failed: database or disk is full")
+        );
+        // Nothing a record says reaches the public answer.
+        w.failed(&StoreError::Inconsistent(
+            "record 7 (\"op3-0001\") …".into(),
+        ));
+        assert!(!w.failing().unwrap().contains("op3"));
         w.ok();
         assert_eq!(w.failing(), None);
-        assert_eq!(w.errors(), 1);
+        assert_eq!(w.errors(), 2);
     }
 }
