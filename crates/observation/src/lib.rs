@@ -33,8 +33,15 @@ use std::collections::BTreeSet;
 
 pub use parse::{parse, parse_value};
 
+/// The words observations are read with, for other records read the same way.
+pub mod fields {
+    pub use crate::parse::{Fields, describe, lon_lat, missing, number_in, only_keys, sub};
+}
+
 /// Longest id (of an observation or an observer), in characters.
 pub const MAX_ID_LEN: usize = 128;
+/// Longest serial number of a weapon, in characters.
+pub const MAX_SERIAL_LEN: usize = 64;
 /// Longest free-text note, in characters.
 pub const MAX_NOTES_LEN: usize = 4000;
 /// Most media references one observation may carry.
@@ -242,6 +249,8 @@ pub struct Observation {
     pub location: Option<Location>,
     pub weapon: Option<String>,
     pub party: Option<String>,
+    /// A weapon's serial number, where it could be read.
+    pub serial: Option<String>,
     pub notes: Option<String>,
     pub media: Vec<Media>,
     pub signature: Option<Signature>,

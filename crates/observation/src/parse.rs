@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::*;
 
 /// Fields an observation may carry, in the order messages list them.
-const FIELDS: [&str; 19] = [
+const FIELDS: [&str; 20] = [
     "id",
     "observer",
     "source",
@@ -26,6 +26,7 @@ const FIELDS: [&str; 19] = [
     "location",
     "weapon",
     "party",
+    "serial",
     "notes",
     "media",
     "key_id",
@@ -157,6 +158,16 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
     }
     let weapon = o.member("weapon", &vocab.weapons, "weapon class")?;
     let party = o.member("party", &vocab.parties, "party")?;
+    let serial = o.text("serial", MAX_SERIAL_LEN)?;
+    if serial.is_some() && kind != Kind::Weapon {
+        return Err(FieldError::new(
+            "serial",
+            format!(
+                "a serial is given only for kind \"weapon\"; this observation's kind is \"{}\"",
+                kind.as_str()
+            ),
+        ));
+    }
     let notes = o.text("notes", MAX_NOTES_LEN)?;
     let media = o.media("media")?;
     let key_id = o.id("key_id")?;
@@ -198,6 +209,7 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
         location,
         weapon,
         party,
+        serial,
         notes,
         media,
         signature,
@@ -205,7 +217,7 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
     })
 }
 
-fn missing(field: &str) -> FieldError {
+pub fn missing(field: &str) -> FieldError {
     FieldError::new(field, "required field is missing")
 }
 
@@ -214,7 +226,7 @@ fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
 }
 
 /// A short description of a value for messages: its type, and the value itself when short.
-fn describe(v: &Value) -> String {
+pub fn describe(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("{b}"),
@@ -226,14 +238,16 @@ fn describe(v: &Value) -> String {
     }
 }
 
-fn sub(parent: &str, field: &str) -> String {
+pub fn sub(parent: &str, field: &str) -> String {
     format!("{parent}.{field}")
 }
 
-struct Fields<'a>(&'a Map<String, Value>);
+/// The fields of one JSON object, read one by one with messages that name them. Other records
+/// (`truceline-records`) are read with the same words.
+pub struct Fields<'a>(pub &'a Map<String, Value>);
 
 impl Fields<'_> {
-    fn string(&self, f: &str) -> Result<Option<&str>, FieldError> {
+    pub fn string(&self, f: &str) -> Result<Option<&str>, FieldError> {
         match self.0.get(f) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -245,7 +259,7 @@ impl Fields<'_> {
     }
 
     /// Ids appear in URLs and file names: a bounded set of characters that need no escaping.
-    fn id(&self, f: &str) -> Result<Option<String>, FieldError> {
+    pub fn id(&self, f: &str) -> Result<Option<String>, FieldError> {
         let Some(s) = self.string(f)? else {
             return Ok(None);
         };
@@ -267,7 +281,7 @@ impl Fields<'_> {
         Ok(Some(s.to_string()))
     }
 
-    fn name<T: Copy>(
+    pub fn name<T: Copy>(
         &self,
         f: &str,
         from: fn(&str) -> Option<T>,
@@ -286,7 +300,7 @@ impl Fields<'_> {
         })
     }
 
-    fn time(&self, f: &str) -> Result<Option<jiff::Timestamp>, FieldError> {
+    pub fn time(&self, f: &str) -> Result<Option<jiff::Timestamp>, FieldError> {
         let Some(s) = self.string(f)? else {
             return Ok(None);
         };
@@ -310,7 +324,7 @@ impl Fields<'_> {
     }
 
     /// A finite number in `[lo, hi]` (or `(lo, hi]` when `lo_inclusive` is false).
-    fn number(
+    pub fn number(
         &self,
         f: &str,
         lo: f64,
@@ -321,7 +335,7 @@ impl Fields<'_> {
         number_in(self.0, f, "", lo, hi, lo_inclusive, unit)
     }
 
-    fn object(&self, f: &str) -> Result<Option<&Map<String, Value>>, FieldError> {
+    pub fn object(&self, f: &str) -> Result<Option<&Map<String, Value>>, FieldError> {
         match self.0.get(f) {
             None => Ok(None),
             Some(Value::Object(m)) => Ok(Some(m)),
@@ -332,7 +346,7 @@ impl Fields<'_> {
         }
     }
 
-    fn lonlat(&self, f: &str) -> Result<Option<LonLat>, FieldError> {
+    pub fn lonlat(&self, f: &str) -> Result<Option<LonLat>, FieldError> {
         let Some(m) = self.object(f)? else {
             return Ok(None);
         };
@@ -341,7 +355,7 @@ impl Fields<'_> {
         Ok(Some(LonLat { lon, lat }))
     }
 
-    fn location(&self, f: &str) -> Result<Option<Location>, FieldError> {
+    pub fn location(&self, f: &str) -> Result<Option<Location>, FieldError> {
         let Some(m) = self.object(f)? else {
             return Ok(None);
         };
@@ -383,7 +397,7 @@ impl Fields<'_> {
         Ok(Some(DistanceRange { min, max }))
     }
 
-    fn member(
+    pub fn member(
         &self,
         f: &str,
         set: &std::collections::BTreeSet<String>,
@@ -405,7 +419,7 @@ impl Fields<'_> {
         Ok(Some(s.to_string()))
     }
 
-    fn text(&self, f: &str, max: usize) -> Result<Option<String>, FieldError> {
+    pub fn text(&self, f: &str, max: usize) -> Result<Option<String>, FieldError> {
         let Some(s) = self.string(f)? else {
             return Ok(None);
         };
@@ -495,7 +509,7 @@ impl Fields<'_> {
             .collect()
     }
 
-    fn signature(&self, f: &str) -> Result<Option<String>, FieldError> {
+    pub fn signature(&self, f: &str) -> Result<Option<String>, FieldError> {
         let Some(s) = self.string(f)? else {
             return Ok(None);
         };
@@ -515,7 +529,7 @@ impl Fields<'_> {
     }
 }
 
-fn only_keys(m: &Map<String, Value>, parent: &str, keys: &[&str]) -> Result<(), FieldError> {
+pub fn only_keys(m: &Map<String, Value>, parent: &str, keys: &[&str]) -> Result<(), FieldError> {
     for k in m.keys() {
         if !keys.contains(&k.as_str()) {
             return Err(FieldError::new(
@@ -527,7 +541,7 @@ fn only_keys(m: &Map<String, Value>, parent: &str, keys: &[&str]) -> Result<(), 
     Ok(())
 }
 
-fn lon_lat(m: &Map<String, Value>, parent: &str) -> Result<(f64, f64), FieldError> {
+pub fn lon_lat(m: &Map<String, Value>, parent: &str) -> Result<(f64, f64), FieldError> {
     let lon = number_in(m, "lon", parent, -180.0, 180.0, true, "degrees")?
         .ok_or_else(|| missing(&sub(parent, "lon")))?;
     let lat = number_in(m, "lat", parent, -90.0, 90.0, true, "degrees")?
@@ -538,7 +552,8 @@ fn lon_lat(m: &Map<String, Value>, parent: &str) -> Result<(f64, f64), FieldErro
 /// A finite number in `[lo, hi]` (or `(lo, hi]` when `lo_inclusive` is false) at `key` of `m`,
 /// whose path is `parent.key` (or `key` at the top level). Messages are built only on error:
 /// this runs for every number of every observation.
-fn number_in(
+#[allow(clippy::too_many_arguments)]
+pub fn number_in(
     m: &Map<String, Value>,
     key: &str,
     parent: &str,

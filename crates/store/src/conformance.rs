@@ -19,7 +19,7 @@ use crate::*;
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:expr) => {
-        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject);
+        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject, mission_records_are_idempotent_leaves);
     };
     (@each $fresh:expr; $($name:ident),*) => {
         $(
@@ -643,4 +643,108 @@ pub fn records_are_leaves_found_by_kind_and_subject(store: &dyn Store) {
     let report = store.verify_log(None).unwrap();
     assert!(report.problem.is_none(), "{report:?}");
     assert_eq!(report.size, 5);
+}
+
+pub fn mission_records_are_idempotent_leaves(store: &dyn Store) {
+    store
+        .submit_blocking(vec![obs("a", "op1", 1_000, 37.8, 48.1)])
+        .unwrap();
+    let rec = |id: &str, kind: &str, t: i64, account: &str| NewMissionRecord {
+        id: id.into(),
+        kind: kind.into(),
+        time_ms: t,
+        account: account.into(),
+        body: format!(r#"{{"id":"{id}","type":"{kind}"}}"#).into_bytes(),
+    };
+    let first = store
+        .submit_mission_records(vec![
+            rec("s1", "site", 2_000, "mon"),
+            rec("r1", "restriction", 3_000, "mon"),
+            rec("c1", "casualty", 4_000, "ana"),
+        ])
+        .unwrap();
+    assert_eq!(
+        first,
+        vec![
+            Outcome::Accepted { log_index: 1 },
+            Outcome::Accepted { log_index: 2 },
+            Outcome::Accepted { log_index: 3 }
+        ]
+    );
+    // The same again is a no-op; a new one beside it is kept.
+    let again = store
+        .submit_mission_records(vec![
+            rec("r1", "restriction", 3_000, "mon"),
+            rec("d1", "damage", 5_000, "mon"),
+        ])
+        .unwrap();
+    assert_eq!(
+        again,
+        vec![
+            Outcome::Duplicate { log_index: 2 },
+            Outcome::Accepted { log_index: 4 }
+        ]
+    );
+    // Other content under a kept id fails the whole request, and nothing of it is written.
+    let mut changed = rec("c1", "casualty", 4_000, "ana");
+    changed.body = br#"{"id":"c1","killed":9}"#.to_vec();
+    let err = store
+        .submit_mission_records(vec![rec("h1", "hazard", 6_000, "mon"), changed])
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { index: 1, .. }),
+        "{err:?}"
+    );
+    assert!(store.mission_record("h1").unwrap().is_none());
+    assert_eq!(store.log_head().0, 5);
+    let q = |kinds: &[&str], from_ms, to_ms, account: Option<&str>, after, limit| {
+        store
+            .mission_records(&MissionQuery {
+                kinds: kinds.iter().map(|k| k.to_string()).collect(),
+                from_ms,
+                to_ms,
+                account: account.map(str::to_string),
+                after,
+                limit,
+            })
+            .unwrap()
+            .iter()
+            .map(|r| r.id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        q(&[], None, None, None, None, 100),
+        ["s1", "r1", "c1", "d1"]
+    );
+    assert_eq!(
+        q(&["casualty", "damage"], None, None, None, None, 100),
+        ["c1", "d1"]
+    );
+    assert_eq!(
+        q(&[], Some(3_000), Some(5_000), None, None, 100),
+        ["r1", "c1"]
+    );
+    assert_eq!(
+        q(&[], None, None, Some("mon"), None, 100),
+        ["s1", "r1", "d1"]
+    );
+    assert_eq!(q(&[], None, None, None, Some(2), 1), ["c1"]);
+    let got = store.mission_record("c1").unwrap().unwrap();
+    assert_eq!(
+        (
+            got.kind.as_str(),
+            got.account.as_str(),
+            got.time_ms,
+            got.log_index
+        ),
+        ("casualty", "ana", 4_000, 3)
+    );
+    // Each is a leaf holding its canonical bytes, and the log verifies with them.
+    assert_eq!(
+        store.log_entries(3, 4).unwrap()[0],
+        truceline_log::leaf_bytes(MISSION_RECORD, &got.body)
+    );
+    let report = store.verify_log(None).unwrap();
+    assert!(report.problem.is_none(), "{report:?}");
+    assert_eq!(store.check().unwrap().observations, 1);
 }

@@ -37,7 +37,7 @@ mod verify;
 
 use std::time::Duration;
 
-pub use log::{AGREEMENT, OBSERVATION, RECORD_KINDS, REPORT};
+pub use log::{AGREEMENT, MISSION_RECORD, OBSERVATION, RECORD_KINDS, REPORT};
 pub use sqlite::{SqliteStore, configure_writer};
 pub use truceline_incident::IncidentRecord;
 pub use truceline_log::Hash;
@@ -523,12 +523,60 @@ pub struct RecordQuery<'a> {
     pub to_ms: Option<i64>,
 }
 
+/// One of the mission's other records (SPEC 6) to keep: checked and canonical.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMissionRecord {
+    pub id: String,
+    /// Its type: `site`, `inspection`, `restriction`, `casualty`, `damage`, `hazard`, `window`.
+    pub kind: String,
+    pub time_ms: i64,
+    /// The account that sent it.
+    pub account: String,
+    /// Canonical JSON (RFC 8785): what is logged.
+    pub body: Vec<u8>,
+}
+
+/// A kept mission record, with its leaf.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMissionRecord {
+    pub id: String,
+    pub kind: String,
+    pub time_ms: i64,
+    pub account: String,
+    pub received_ms: i64,
+    pub body: Vec<u8>,
+    pub log_index: u64,
+}
+
+/// Which mission records: of these types (all when empty), in `[from_ms, to_ms)`, sent by one
+/// account, after a log index (the cursor), at most `limit`, in log order.
+#[derive(Debug, Clone, Default)]
+pub struct MissionQuery {
+    pub kinds: Vec<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub account: Option<String>,
+    pub after: Option<u64>,
+    pub limit: usize,
+}
+
 /// The mission's records other than observations, each a log leaf.
 pub trait RecordStore: Send + Sync {
     /// Keeps and logs records in one commit, in order; returns their log indices.
     fn append_records(&self, records: Vec<NewRecord>) -> Result<Vec<u64>, StoreError>;
     /// Records of one kind, oldest first.
     fn records(&self, q: &RecordQuery<'_>) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Keeps the mission records of one request, all or nothing, as observations are kept: an
+    /// id sent again with the same canonical content is a no-op answered with its first log
+    /// index, with other content a [`StoreError::Conflict`] that leaves nothing written.
+    fn submit_mission_records(
+        &self,
+        batch: Vec<NewMissionRecord>,
+    ) -> Result<Vec<Outcome>, StoreError>;
+    /// Mission records, in log order.
+    fn mission_records(&self, q: &MissionQuery) -> Result<Vec<StoredMissionRecord>, StoreError>;
+    /// One mission record by its id.
+    fn mission_record(&self, id: &str) -> Result<Option<StoredMissionRecord>, StoreError>;
 }
 
 /// A whole store: every role. What the service holds; each part of it asks only for the role

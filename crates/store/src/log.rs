@@ -15,6 +15,8 @@ use crate::StoreError;
 pub const OBSERVATION: &str = "observation";
 pub const AGREEMENT: &str = "agreement";
 pub const REPORT: &str = "report";
+/// The mission's other records (SPEC 6), kept in `mission_records`.
+pub const MISSION_RECORD: &str = "record";
 /// Kinds of the records in the `records` table (see [`crate::RecordStore`]).
 pub const RECORD_KINDS: &[&str] = &["decision", "reply", "audit"];
 
@@ -300,6 +302,10 @@ pub(crate) fn record_bytes(
             .transpose(),
         REPORT => Ok(conn
             .prepare_cached("SELECT record FROM reports WHERE id = ?1")?
+            .query_row([record], |r| r.get::<_, Vec<u8>>(0))
+            .optional()?),
+        MISSION_RECORD => Ok(conn
+            .prepare_cached("SELECT body FROM mission_records WHERE seq = ?1")?
             .query_row([record], |r| r.get::<_, Vec<u8>>(0))
             .optional()?),
         k if RECORD_KINDS.contains(&k) => Ok(conn

@@ -130,6 +130,19 @@ pub const MIGRATIONS: &[&str] = &[
     // trigger a row: that halved batch intake), so that a summary never scans a year of them.
     "CREATE TABLE observation_kinds (kind TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
      INSERT INTO observation_kinds SELECT kind, COUNT(*) FROM observations GROUP BY kind;",
+    // 8: the mission's other records (SPEC 6: sites, inspections, restrictions, casualties,
+    // damage, hazards, windows): ids chosen by the sender like observations', each a leaf.
+    "CREATE TABLE mission_records (
+         seq INTEGER PRIMARY KEY,
+         id TEXT NOT NULL UNIQUE,
+         type TEXT NOT NULL,
+         time_ms INTEGER NOT NULL,
+         account TEXT NOT NULL,
+         received_ms INTEGER NOT NULL,
+         body BLOB NOT NULL,               -- canonical JSON, as logged
+         log_index INTEGER NOT NULL UNIQUE
+     );
+     CREATE INDEX mission_records_time ON mission_records(type, time_ms);",
 ];
 
 /// The schema version this program writes.

@@ -12,7 +12,7 @@ mod reports;
 use accounts::write_accounts;
 use incidents::write_incidents;
 use observations::{insert_agreement, insert_batch};
-use records::insert_records;
+use records::{insert_mission_records, insert_records};
 use reports::insert_report;
 
 use std::path::Path;
@@ -43,6 +43,7 @@ enum Job {
     Report(PublishedReport, oneshot::Sender<Result<u64, StoreError>>),
     Accounts(Box<AccountWrite>, oneshot::Sender<Result<u64, StoreError>>),
     Records(Vec<NewRecord>, oneshot::Sender<Result<u64, StoreError>>),
+    MissionRecords(Vec<NewMissionRecord>, Reply),
 }
 
 /// The log's committed size and root, as the writer last left them.
@@ -175,7 +176,7 @@ impl SqliteStore {
                 | Job::Checkpoint(_, _, r) => {
                     let _ = r.send(Err(StoreError::Closed));
                 }
-                Job::Observations(..) => {}
+                Job::Observations(..) | Job::MissionRecords(..) => {}
             }
         }
         rx.blocking_recv()
@@ -313,7 +314,8 @@ fn writer_loop(
                 });
                 for (job, result) in jobs.into_iter().zip(results) {
                     match (job, result) {
-                        (Job::Observations(_, reply), JobResult::Observations(r)) => {
+                        (Job::Observations(_, reply), JobResult::Observations(r))
+                        | (Job::MissionRecords(_, reply), JobResult::Observations(r)) => {
                             let _ = reply.send(r);
                         }
                         (Job::Agreement(_, reply), JobResult::Agreement(r))
@@ -336,7 +338,7 @@ fn writer_loop(
                 for job in jobs {
                     let err = || StoreError::Unwritten(msg.clone());
                     match job {
-                        Job::Observations(_, reply) => {
+                        Job::Observations(_, reply) | Job::MissionRecords(_, reply) => {
                             let _ = reply.send(Err(err()));
                         }
                         Job::Agreement(_, reply)
@@ -360,6 +362,7 @@ fn job_rows(j: &Job) -> usize {
         Job::Agreement(..) | Job::Checkpoint(..) | Job::Report(..) | Job::Accounts(..) => 1,
         Job::Incidents(w, _) => w.upsert.len() + w.remove.len(),
         Job::Records(r, _) => r.len(),
+        Job::MissionRecords(r, _) => r.len(),
     }
 }
 
@@ -434,6 +437,16 @@ fn commit_group(
                 }
                 finish(sp, r.is_ok())?;
                 JobResult::Agreement(r)
+            }
+            Job::MissionRecords(recs, _) => {
+                let sp = tx.savepoint()?;
+                let mark = frontier.clone();
+                let r = insert_mission_records(&sp, recs, received, frontier);
+                if r.is_err() {
+                    *frontier = mark;
+                }
+                finish(sp, r.is_ok())?;
+                JobResult::Observations(r)
             }
             Job::Report(rep, _) => {
                 let sp = tx.savepoint()?;

@@ -1,6 +1,7 @@
-//! The mission's other logged records: decisions, replies, audit batches.
+//! The mission's other logged records: decisions, replies, audit batches; and the records of
+//! SPEC 6 (sites, inspections, restrictions, casualties, damage, hazards, windows).
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use truceline_log::Frontier;
 
 use super::{Job, SqliteStore};
@@ -25,6 +26,60 @@ impl RecordStore for SqliteStore {
             // The writer answers with the first index; the rest follow it.
             |first| (first..first + n).collect(),
         )
+    }
+
+    fn submit_mission_records(
+        &self,
+        batch: Vec<NewMissionRecord>,
+    ) -> Result<Vec<Outcome>, StoreError> {
+        if self.lock.is_none() {
+            return Err(StoreError::ReadOnly("keeping records"));
+        }
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        if let Err(Job::MissionRecords(_, reply)) = self.send(Job::MissionRecords(batch, reply)) {
+            let _ = reply.send(Err(StoreError::Closed));
+        }
+        rx.blocking_recv().unwrap_or(Err(StoreError::Closed))
+    }
+
+    fn mission_records(&self, q: &MissionQuery) -> Result<Vec<StoredMissionRecord>, StoreError> {
+        let mut sql = String::from(
+            "SELECT id, type, time_ms, account, received_ms, body, log_index FROM mission_records
+             WHERE log_index > ? AND time_ms >= ? AND time_ms < ?",
+        );
+        let mut args: Vec<rusqlite::types::Value> = vec![
+            q.after.map_or(-1, |a| a as i64).into(),
+            q.from_ms.unwrap_or(i64::MIN).into(),
+            q.to_ms.unwrap_or(i64::MAX).into(),
+        ];
+        if !q.kinds.is_empty() {
+            sql.push_str(" AND type IN (");
+            sql.push_str(&vec!["?"; q.kinds.len()].join(","));
+            sql.push(')');
+            args.extend(q.kinds.iter().map(|k| k.clone().into()));
+        }
+        if let Some(a) = &q.account {
+            sql.push_str(" AND account = ?");
+            args.push(a.clone().into());
+        }
+        sql.push_str(" ORDER BY log_index LIMIT ?");
+        args.push((q.limit.min(i64::MAX as usize) as i64).into());
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(args), mission_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn mission_record(&self, id: &str) -> Result<Option<StoredMissionRecord>, StoreError> {
+        self.with_reader(|c| {
+            Ok(c.prepare_cached(
+                "SELECT id, type, time_ms, account, received_ms, body, log_index
+                     FROM mission_records WHERE id = ?1",
+            )?
+            .query_row([id], mission_row)
+            .optional()?)
+        })
     }
 
     fn records(&self, q: &RecordQuery<'_>) -> Result<Vec<StoredRecord>, StoreError> {
@@ -78,4 +133,63 @@ pub(super) fn insert_records(
         crate::log::append_record(conn, frontier, &r.kind, id, &r.record)?;
     }
     Ok(first)
+}
+
+fn mission_row(r: &rusqlite::Row) -> rusqlite::Result<StoredMissionRecord> {
+    Ok(StoredMissionRecord {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        time_ms: r.get(2)?,
+        account: r.get(3)?,
+        received_ms: r.get(4)?,
+        body: r.get(5)?,
+        log_index: r.get::<_, i64>(6)? as u64,
+    })
+}
+
+/// Inserts and logs one request's mission records; a conflict fails the whole request (the
+/// caller's savepoint takes back what came before it).
+pub(super) fn insert_mission_records(
+    conn: &Connection,
+    batch: &[NewMissionRecord],
+    received: i64,
+    frontier: &mut Frontier,
+) -> Result<Vec<Outcome>, StoreError> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO mission_records (id, type, time_ms, account, received_ms, body, log_index)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO NOTHING",
+    )?;
+    let mut existing =
+        conn.prepare_cached("SELECT body, log_index FROM mission_records WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(batch.len());
+    for (index, r) in batch.iter().enumerate() {
+        let log_index = frontier.size();
+        let n = insert.execute(params![
+            r.id,
+            r.kind,
+            r.time_ms,
+            r.account,
+            received,
+            r.body,
+            log_index as i64
+        ])?;
+        if n == 1 {
+            let seq = conn.last_insert_rowid();
+            crate::log::append_record(conn, frontier, crate::log::MISSION_RECORD, seq, &r.body)?;
+            out.push(Outcome::Accepted { log_index });
+        } else {
+            let (body, idx): (Vec<u8>, i64) =
+                existing.query_row([&r.id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            if body != r.body {
+                return Err(StoreError::Conflict {
+                    index,
+                    id: r.id.clone(),
+                });
+            }
+            out.push(Outcome::Duplicate {
+                log_index: idx as u64,
+            });
+        }
+    }
+    Ok(out)
 }
