@@ -227,7 +227,7 @@ fn store_locally(service: &Service, batch: Vec<Record>, t: &mut Tally) -> anyhow
                 }
                 break;
             }
-            Err(ServiceError::Conflict { line, id }) => {
+            Err(ServiceError::Conflict { line, id, .. }) => {
                 let (r, _) = good.remove(line - 1);
                 t.refused.push((
                     r.place,

@@ -28,6 +28,10 @@ pub struct SimulateArgs {
     /// Where to write the ground truth (NDJSON, SPEC 2.3).
     #[arg(long)]
     truth: PathBuf,
+    /// Where to write the mission's other records beside the scenario (NDJSON, SPEC 6:
+    /// storage sites and inspections, restrictions, casualties, damage, hazards, windows).
+    #[arg(long)]
+    records: Option<PathBuf>,
     /// Distance between observation posts along the line, km.
     #[arg(long, default_value_t = Params::default().post_spacing_km)]
     post_spacing_km: f64,
@@ -132,6 +136,18 @@ impl SimulateArgs {
         }
         out.flush()
             .with_context(|| format!("writing {}", self.observations.display()))?;
+        if let Some(path) = &self.records {
+            let records = truceline_simulate::records::records(
+                &agreement, &engine, &scenario, self.seed, self.start, self.hours,
+            );
+            let mut out = crate::open_out(Some(path))?;
+            for r in &records {
+                serde_json::to_writer(&mut out, r)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
         let mut out = crate::open_out(Some(&self.truth))?;
         for e in &scenario.truth {
             serde_json::to_writer(&mut out, &e.to_json())?;

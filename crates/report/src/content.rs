@@ -34,6 +34,9 @@ pub struct Report {
     pub replies: Vec<ReplyRow>,
     /// Attributed violations whose reply deadline has not passed yet, with no reply so far.
     pub replies_awaited: u64,
+    /// The mission's other records (SPEC 6): storage sites, freedom of movement, casualties,
+    /// damage, hazards, local ceasefire windows.
+    pub records: crate::records::RecordsSection,
     pub notes: Vec<String>,
 }
 
@@ -377,6 +380,35 @@ pub(crate) fn build(
             .collect()
     };
     let reviews = reviews_of(store, &numbers)?;
+    // Serials read on weapons seen in violation of a withdrawal line, to trace to their site.
+    let mut serials: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (v, _) in &parsed {
+        if v.kind != truceline_incident::Kind::Weapon
+            || !v.violations.iter().any(|x| x.rule == "withdrawal")
+        {
+            continue;
+        }
+        for id in &v.observations {
+            let serial = store.get(id)?.and_then(|o| {
+                let body: serde_json::Value = serde_json::from_slice(&o.body).ok()?;
+                body.get("serial")?.as_str().map(str::to_string)
+            });
+            if let Some(s) = serial {
+                serials.entry(v.id.clone()).or_default().push(s);
+            }
+        }
+    }
+    let day_incidents: Vec<IncidentRecord> = parsed.iter().map(|(v, _)| v.clone()).collect();
+    let (records, record_notes) = crate::records::build(
+        store,
+        ctx,
+        day,
+        &week,
+        &day_incidents,
+        &earlier,
+        &serials,
+        audience,
+    )?;
     let now = jiff::Timestamp::now();
     let mut replies = Vec::new();
     let mut replies_awaited = 0;
@@ -528,6 +560,7 @@ pub(crate) fn build(
             built_from.fused_observations, built_from.observations
         ));
     }
+    notes.extend(record_notes);
     notes.push("A violation is an incident that breaks at least one rule of the agreement; events count each round or shot an incident stands for.".into());
     notes.push("Coverage: an observer counts as active in an hour in which it reported; its reach is 15 km (acoustic), 20 km (radar), 10 km (post), 5 km (patrol, camera) or 2 km (UAV). Rates adjusted for coverage divide by the share of the line within reach, averaged over the day.".into());
     notes.push("Regions are Natural Earth first-level areas simplified to about 500 m; borders are shown as internationally recognised (UN General Assembly resolution 68/262).".into());
@@ -569,6 +602,7 @@ pub(crate) fn build(
         incidents,
         replies,
         replies_awaited,
+        records,
         notes,
     })
 }

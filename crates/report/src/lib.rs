@@ -29,6 +29,7 @@ pub mod coverage;
 pub mod day;
 mod html;
 mod places;
+pub mod records;
 mod regions;
 mod svg;
 mod tables;
@@ -41,6 +42,7 @@ use truceline_store::{PublishedReport, Store};
 pub use content::{PUBLIC_GRID_DEG, PUBLIC_MIN_AXIS_M, Report};
 pub use day::MissionDay;
 pub use places::{Gazetteer, Nearest, Place, compass};
+pub use records::{read_records, vocabulary};
 pub use regions::{Area, Regions, boundaries_geojson};
 
 /// Who the report is for.

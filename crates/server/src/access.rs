@@ -20,6 +20,9 @@ use crate::{ApiError, AppState};
 
 /// The rule of each route, by method and path as the router names it; `None` for a route no
 /// rule names, which everyone is refused.
+/// Who keeps the mission's other records.
+const RECORDERS: &[Role] = &[Role::Monitor, Role::Analyst, Role::Chief];
+
 pub fn rule(method: &Method, path: &str) -> Option<Access> {
     use Access::{Public, Roles};
     let read = *method == Method::GET || *method == Method::HEAD;
@@ -28,6 +31,11 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
         "/healthz" | "/api/v1/healthz" if read => Public,
         "/metrics" if read => Roles(READERS),
         "/api/v1/observations" if post => Roles(&[Role::Monitor]),
+        // The mission's other records: monitors report from the field, analysts and the chief
+        // enter what reaches them otherwise (a party's declaration, a hospital's count). A
+        // monitor reads its own (the handler narrows), outside the mission only as totals.
+        "/api/v1/records" if post => Roles(RECORDERS),
+        "/api/v1/records" | "/api/v1/records/{id}" if read => Roles(RECORDERS),
         "/api/v1/observations" | "/api/v1/observations/{id}" if read => Roles(READERS),
         // Liaisons too: the handlers show them their party's incidents, as the public edition
         // does (`truceline_service::views`).

@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod limits;
 pub mod map;
 pub mod metrics;
+pub mod records;
 pub mod reports;
 pub mod session;
 pub mod tls;
@@ -92,6 +93,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(list_observations).post(post_observations),
         )
         .route("/api/v1/observations/{id}", get(get_observation))
+        .route(
+            "/api/v1/records",
+            get(records::list_records).post(records::post_records),
+        )
+        .route("/api/v1/records/{id}", get(records::get_record))
         .route("/api/v1/incidents", get(list_incidents))
         .route("/api/v1/incidents/{id}", get(get_incident))
         .route(
@@ -385,8 +391,18 @@ pub fn parse_body(
     single: bool,
     vocab: &Vocabulary,
 ) -> Result<Vec<Observation>, (usize, FieldError)> {
+    parse_lines(body, single, |line| parse(line, vocab))
+}
+
+/// Reads one item per non-empty line with `read` (or the whole body as one), stopping at the
+/// first bad line: its number (1-based) and why.
+pub(crate) fn parse_lines<T>(
+    body: &[u8],
+    single: bool,
+    read: impl Fn(&[u8]) -> Result<T, FieldError>,
+) -> Result<Vec<T>, (usize, FieldError)> {
     if single {
-        return parse(body, vocab).map(|o| vec![o]).map_err(|e| (1, e));
+        return read(body).map(|o| vec![o]).map_err(|e| (1, e));
     }
     let mut out = Vec::new();
     for (i, line) in body.split(|&b| b == b'\n').enumerate() {
@@ -394,7 +410,7 @@ pub fn parse_body(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        out.push(parse(line, vocab).map_err(|e| (i + 1, e))?);
+        out.push(read(line).map_err(|e| (i + 1, e))?);
     }
     Ok(out)
 }
@@ -524,7 +540,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Runs `f` on a blocking thread.
-async fn in_blocking<T: Send + 'static>(
+pub(crate) async fn in_blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -559,7 +575,7 @@ struct ListParams {
     cursor: Option<String>,
 }
 
-fn bad_param(field: &str, message: String) -> ApiError {
+pub(crate) fn bad_param(field: &str, message: String) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "invalid_parameter",
@@ -568,7 +584,7 @@ fn bad_param(field: &str, message: String) -> ApiError {
     .field(field)
 }
 
-fn parse_time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
+pub(crate) fn parse_time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
     v.as_deref()
         .map(|s| {
             s.parse::<jiff::Timestamp>()

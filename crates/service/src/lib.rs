@@ -17,6 +17,7 @@ mod growth;
 pub mod health;
 pub mod keys;
 pub mod online;
+pub mod records;
 pub mod reports;
 pub mod review;
 pub mod views;
@@ -61,9 +62,13 @@ pub enum ServiceError {
     Signature { line: usize, error: FieldError },
     /// An id is stored with other content (line 1-based); nothing was written.
     #[error(
-        "line {line}: observation {id:?} is already stored with other content; the stored one is unchanged and nothing of this request was written"
+        "line {line}: {what} {id:?} is already stored with other content; the stored one is unchanged and nothing of this request was written"
     )]
-    Conflict { line: usize, id: String },
+    Conflict {
+        line: usize,
+        what: &'static str,
+        id: String,
+    },
     /// A monitor submitted as an observer it is not bound to; nothing was written.
     #[error(
         "line {line}: account {account:?} may not submit as observer {observer:?}; nothing of this request was written"
@@ -231,7 +236,10 @@ impl Service {
 
     /// Notes a write's outcome for [`Service::health`]: only the store's own failures count
     /// (a conflict is the sender's).
-    fn tracked(&self, r: Result<Vec<Outcome>, ServiceError>) -> Result<Vec<Outcome>, ServiceError> {
+    pub(crate) fn tracked(
+        &self,
+        r: Result<Vec<Outcome>, ServiceError>,
+    ) -> Result<Vec<Outcome>, ServiceError> {
         match &r {
             Ok(_) => self.trackers.writes.ok(),
             Err(ServiceError::Store(e)) => self.trackers.writes.failed(e),
@@ -412,13 +420,14 @@ impl Service {
     }
 }
 
-fn outcome(
+pub(crate) fn outcome(
     r: Result<Result<Vec<Outcome>, StoreError>, tokio::sync::oneshot::error::RecvError>,
 ) -> Result<Vec<Outcome>, ServiceError> {
     match r {
         Ok(Ok(o)) => Ok(o),
         Ok(Err(StoreError::Conflict { index, id })) => Err(ServiceError::Conflict {
             line: index + 1,
+            what: "observation",
             id,
         }),
         Ok(Err(e)) => Err(e.into()),
@@ -433,70 +442,87 @@ fn outcome(
 impl Service {
     fn check_signatures(&self, observations: &[Observation]) -> Result<(), (usize, FieldError)> {
         for (i, o) in observations.iter().enumerate() {
-            let line = i + 1;
-            let Some(sig) = &o.signature else {
-                if self.require_signatures {
-                    return Err((
-                        line,
-                        FieldError::new(
-                            "signature",
-                            "this deployment requires every observation signed by its device's registered key (key_id, signature)",
-                        ),
-                    ));
-                }
-                continue;
-            };
-            let (key, owner) = self.log.keys
-            .get_owned(&sig.key_id)
-            .filter(|(k, _)| k.algorithm() == truceline_log::note::Algorithm::Ed25519)
-            .ok_or_else(|| {
-                (
-                    line,
-                    FieldError::new(
-                        "key_id",
-                        format!(
-                            "no monitor key named {:?} is registered; add its verifier key with `truceline keys add`",
-                            sig.key_id
-                        ),
-                    ),
-                )
-            })?;
-            if let Some(owner) = owner {
-                let bound = match self.store.account(&owner) {
-                    Ok(Some(a)) => {
-                        !a.disabled && accounts::principal_of(&a).may_submit_as(&o.observer)
-                    }
-                    _ => false,
-                };
-                if !bound {
-                    return Err((
-                        line,
-                        FieldError::new(
-                            "key_id",
-                            format!(
-                                "key {:?} belongs to account {owner:?}, which may not submit as observer {:?}",
-                                sig.key_id, o.observer
-                            ),
-                        ),
-                    ));
-                }
-            }
-            let payload = truceline_observation::signed_payload(&o.canonical);
-            let raw =
-                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig.signature)
-                    .unwrap_or_default();
-            if !key.verify_bytes(&payload, &raw) {
-                return Err((
-                    line,
-                    FieldError::new(
-                        "signature",
-                        format!(
-                            "does not verify with key {:?} over the canonical form of the other fields",
-                            sig.key_id
-                        ),
+            self.check_signature(
+                Some(&o.observer),
+                o.signature.as_ref(),
+                &o.canonical,
+                "observation",
+            )
+            .map_err(|e| (i + 1, e))?;
+        }
+        Ok(())
+    }
+
+    /// Verifies one signed record (an observation, or another record made in the field) against
+    /// the key registry: the key must be registered and, if an account owns it, that account may
+    /// submit as the record's observer.
+    fn check_signature(
+        &self,
+        observer: Option<&str>,
+        sig: Option<&truceline_observation::Signature>,
+        canonical: &[u8],
+        what: &str,
+    ) -> Result<(), FieldError> {
+        let Some(sig) = sig else {
+            if self.require_signatures {
+                return Err(FieldError::new(
+                    "signature",
+                    format!(
+                        "this deployment requires every {what} signed by its device's registered key (key_id, signature)"
                     ),
                 ));
             }
+            return Ok(());
+        };
+        let (key, owner) = self
+            .log
+            .keys
+            .get_owned(&sig.key_id)
+            .filter(|(k, _)| k.algorithm() == truceline_log::note::Algorithm::Ed25519)
+            .ok_or_else(|| {
+                FieldError::new(
+                    "key_id",
+                    format!(
+                        "no monitor key named {:?} is registered; add its verifier key with `truceline keys add`",
+                        sig.key_id
+                    ),
+                )
+            })?;
+        if let Some(owner) = owner {
+            let bound = match self.store.account(&owner) {
+                Ok(Some(a)) => {
+                    let p = accounts::principal_of(&a);
+                    !a.disabled
+                        && match observer {
+                            Some(o) => p.may_submit_as(o),
+                            None => p.observers.is_none(),
+                        }
+                }
+                _ => false,
+            };
+            if !bound {
+                return Err(FieldError::new(
+                    "key_id",
+                    format!(
+                        "key {:?} belongs to account {owner:?}, which may not submit as observer {:?}",
+                        sig.key_id,
+                        observer.unwrap_or("(none named)")
+                    ),
+                ));
+            }
+        }
+        let payload = truceline_observation::signed_payload(canonical);
+        let raw =
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig.signature)
+                .unwrap_or_default();
+        if !key.verify_bytes(&payload, &raw) {
+            return Err(FieldError::new(
+                "signature",
+                format!(
+                    "does not verify with key {:?} over the canonical form of the other fields",
+                    sig.key_id
+                ),
+            ));
         }
         Ok(())
     }

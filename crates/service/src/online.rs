@@ -198,12 +198,7 @@ impl Fuser {
 
 /// The vocabulary observations are checked against under an agreement: its parties and weapon
 /// classes.
-pub fn vocabulary(agreement: &Agreement) -> Vocabulary {
-    Vocabulary::new(
-        agreement.parties.iter().map(|p| p.id.clone()),
-        agreement.weapon_classes.iter().map(|w| w.id.clone()),
-    )
-}
+pub use truceline_report::vocabulary;
 
 fn day_of_ms(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)

@@ -25,6 +25,7 @@
 //! ```
 
 mod geometry;
+pub mod records;
 
 use geographiclib_rs::Geodesic;
 use rand::{Rng, SeedableRng};

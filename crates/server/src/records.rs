@@ -1,0 +1,181 @@
+//! `/api/v1/records`: the mission's other records (SPEC 6) in and out, read and checked as
+//! observations are (one JSON object, or NDJSON lines; all or nothing; the refusal names the
+//! line and the field).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use truceline_records::RecordType;
+use truceline_service::accounts::Caller;
+use truceline_service::records::RecordFilter;
+use truceline_store::Outcome;
+
+use crate::{
+    ApiError, AppState, MAX_PAGE, bad_param, in_blocking, on_service, parse_lines, parse_time,
+    read_body, write_type,
+};
+
+/// Most bytes one request of records may hold: records are few and small (a site's declared
+/// inventory is the largest).
+const MAX_RECORDS_BODY: usize = 4 * 1024 * 1024;
+
+pub(crate) async fn post_records(
+    State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let single = write_type(&headers)?;
+    let bytes = read_body(
+        body,
+        MAX_RECORDS_BODY,
+        "send the records in smaller requests",
+    )
+    .await?;
+    let svc = st.service.clone();
+    let records = in_blocking(move || {
+        parse_lines(&bytes, single, |line| {
+            truceline_records::parse(line, &svc.vocab)
+        })
+        .map_err(|(line, e)| {
+            let mut err = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_record",
+                format!("line {line}: {e}; nothing of this request was written"),
+            )
+            .field(e.field);
+            err.line = Some(line);
+            err
+        })
+    })
+    .await?;
+    if records.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "empty",
+            "the request holds no records; expected one JSON object, or one per line",
+        ));
+    }
+    let records = Arc::new(records);
+    let kept = records.clone();
+    let outcomes = on_service(&st, move |svc| svc.submit_records(&caller, &kept)).await?;
+    let accepted = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Accepted { .. }))
+        .count();
+    let results: Vec<Value> = records
+        .iter()
+        .zip(&outcomes)
+        .enumerate()
+        .map(|(i, (r, o))| {
+            json!({
+                "line": i + 1,
+                "id": r.id,
+                "type": r.record_type().as_str(),
+                "status": if matches!(o, Outcome::Accepted { .. }) { "accepted" } else { "duplicate" },
+                "log_index": o.log_index(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "accepted": accepted,
+        "duplicates": outcomes.len() - accepted,
+        "results": results,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RecordParams {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+impl RecordParams {
+    fn filter(&self) -> Result<RecordFilter, ApiError> {
+        let types = match &self.kind {
+            None => Vec::new(),
+            Some(s) => s
+                .split(',')
+                .map(|t| {
+                    RecordType::from_name(t.trim()).ok_or_else(|| {
+                        let all: Vec<&str> =
+                            RecordType::ALL.iter().map(|t| t.as_str()).collect();
+                        bad_param(
+                            "type",
+                            format!(
+                                "unknown record type {t:?}; expected one or more, comma-separated, of: {}",
+                                all.join(", ")
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let limit = match &self.limit {
+            None => 100,
+            Some(s) => s
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE).contains(n))
+                .ok_or_else(|| {
+                    bad_param(
+                        "limit",
+                        format!("expected a whole number from 1 to {MAX_PAGE}, found {s:?}"),
+                    )
+                })?,
+        };
+        let after = match &self.cursor {
+            None => None,
+            Some(s) => Some(
+                s.parse::<u64>()
+                    .ok()
+                    .filter(|&n| n <= i64::MAX as u64)
+                    .ok_or_else(|| {
+                        bad_param(
+                            "cursor",
+                            format!("expected the `next_cursor` of a previous page, found {s:?}"),
+                        )
+                    })?,
+            ),
+        };
+        Ok(RecordFilter {
+            types,
+            from_ms: parse_time("from", &self.from)?,
+            to_ms: parse_time("to", &self.to)?,
+            after,
+            limit,
+        })
+    }
+}
+
+pub(crate) async fn list_records(
+    State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Query(params): Query<RecordParams>,
+) -> Result<Json<Value>, ApiError> {
+    let f = params.filter()?;
+    let limit = f.limit;
+    let items = on_service(&st, move |svc| svc.records(&caller, &f)).await?;
+    let next = (items.len() == limit)
+        .then(|| items.last().map(|r| r.log_index.to_string()))
+        .flatten();
+    Ok(Json(json!({"records": items, "next_cursor": next})))
+}
+
+pub(crate) async fn get_record(
+    State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let r = on_service(&st, move |svc| svc.record(&caller, &id)).await?;
+    Ok(Json(serde_json::to_value(r).unwrap_or(Value::Null)))
+}

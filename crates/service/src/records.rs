@@ -1,0 +1,208 @@
+//! The mission's other records (SPEC 6): kept as observations are, all or nothing and each a
+//! leaf, and shown only inside the mission: an analyst or the chief reads them all, a monitor
+//! its own; outside it they are seen only as a report's totals.
+
+use serde::Serialize;
+use truceline_records::link::{self, Harm, Link};
+use truceline_records::{Body, Record, RecordType};
+use truceline_store::{MissionQuery, NewMissionRecord, Outcome, StoreError, StoredMissionRecord};
+
+use crate::accounts::{Caller, Role};
+use crate::{Service, ServiceError};
+
+/// Which records to list.
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    pub types: Vec<RecordType>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// The cursor: records after this log index.
+    pub after: Option<u64>,
+    pub limit: usize,
+}
+
+/// A kept record as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownRecord {
+    pub log_index: u64,
+    pub received_at: String,
+    pub account: String,
+    pub record: serde_json::Value,
+    /// A casualty's or damage's cause: the incident, or why none is named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<Link>,
+}
+
+/// The harm a stored casualty or damage record describes, for [`link::link`].
+pub fn harm_of(r: &Record) -> Option<Harm<'_>> {
+    match &r.body {
+        Body::Casualty {
+            location,
+            cause,
+            incident,
+            ..
+        } => Some(Harm {
+            time: r.time,
+            location: *location,
+            cause: Some(*cause),
+            named: incident.as_deref(),
+        }),
+        Body::Damage {
+            location,
+            cause,
+            incident,
+            ..
+        } => Some(Harm {
+            time: r.time,
+            location: *location,
+            cause: *cause,
+            named: incident.as_deref(),
+        }),
+        _ => None,
+    }
+}
+
+impl Service {
+    /// Keeps one request of checked records made by `caller`, all or nothing: a monitor bound
+    /// to observers names one of them as each record's `observer`; a signed record is verified
+    /// as an observation is. Blocking: answered once the store has made it durable.
+    pub fn submit_records(
+        &self,
+        caller: &Caller,
+        records: &[Record],
+    ) -> Result<Vec<Outcome>, ServiceError> {
+        if let Caller::Account(p) = caller {
+            for (i, r) in records.iter().enumerate() {
+                let allowed = match &r.observer {
+                    Some(o) => p.may_submit_as(o),
+                    None => p.observers.is_none(),
+                };
+                if !allowed {
+                    return Err(ServiceError::NotYours {
+                        line: i + 1,
+                        account: p.account.clone(),
+                        observer: r.observer.clone().unwrap_or_else(|| "(none named)".into()),
+                    });
+                }
+            }
+        }
+        for (i, r) in records.iter().enumerate() {
+            self.check_signature(
+                r.observer.as_deref(),
+                r.signature.as_ref(),
+                &r.canonical,
+                "record",
+            )
+            .map_err(|error| ServiceError::Signature { line: i + 1, error })?;
+        }
+        let batch = records
+            .iter()
+            .map(|r| NewMissionRecord {
+                id: r.id.clone(),
+                kind: r.record_type().as_str().into(),
+                time_ms: r.time.as_millisecond(),
+                account: caller.name().to_string(),
+                body: r.canonical.clone(),
+            })
+            .collect();
+        let r = match self.store.submit_mission_records(batch) {
+            Err(StoreError::Conflict { index, id }) => Err(ServiceError::Conflict {
+                line: index + 1,
+                what: "record",
+                id,
+            }),
+            other => other.map_err(ServiceError::from),
+        };
+        self.tracked(r)
+    }
+
+    /// The records `caller` may read, in log order, with each harm's link; blocking.
+    pub fn records(
+        &self,
+        caller: &Caller,
+        f: &RecordFilter,
+    ) -> Result<Vec<ShownRecord>, ServiceError> {
+        let account = self.record_reader(caller)?;
+        let stored = self.store.mission_records(&MissionQuery {
+            kinds: f.types.iter().map(|t| t.as_str().to_string()).collect(),
+            from_ms: f.from_ms,
+            to_ms: f.to_ms,
+            account,
+            after: f.after,
+            limit: f.limit,
+        })?;
+        self.shown(stored)
+    }
+
+    /// One record by id, if `caller` may read it; blocking.
+    pub fn record(&self, caller: &Caller, id: &str) -> Result<ShownRecord, ServiceError> {
+        let account = self.record_reader(caller)?;
+        let not_found = || ServiceError::NotFound {
+            what: "record",
+            id: id.to_string(),
+        };
+        let r = self.store.mission_record(id)?.ok_or_else(not_found)?;
+        // Another monitor's record is as if it did not exist: its id says nothing.
+        if account.as_ref().is_some_and(|a| *a != r.account) {
+            return Err(not_found());
+        }
+        Ok(self.shown(vec![r])?.remove(0))
+    }
+
+    /// `None` for a reader of every record, the account for a monitor (its own only).
+    fn record_reader(&self, caller: &Caller) -> Result<Option<String>, ServiceError> {
+        match caller {
+            Caller::Open => Ok(None),
+            Caller::Account(p) => match p.role {
+                Role::Analyst | Role::Chief => Ok(None),
+                Role::Monitor => Ok(Some(p.account.clone())),
+                Role::Liaison | Role::Witness => Err(ServiceError::Forbidden(
+                    "the mission's records are read inside the mission; a party reads them as the published report's totals".into(),
+                )),
+            },
+            Caller::Public => Err(ServiceError::Forbidden(
+                "the mission's records are read inside the mission; the public reads them as the published report's totals".into(),
+            )),
+        }
+    }
+
+    fn shown(&self, stored: Vec<StoredMissionRecord>) -> Result<Vec<ShownRecord>, ServiceError> {
+        let parsed: Vec<Option<Record>> = stored
+            .iter()
+            .map(|s| truceline_records::parse(&s.body, &self.vocab).ok())
+            .collect();
+        // One read of incidents for every harm of the page.
+        let harms: Vec<Option<Harm<'_>>> = parsed
+            .iter()
+            .map(|p| p.as_ref().and_then(harm_of))
+            .collect();
+        let span = harms
+            .iter()
+            .flatten()
+            .filter(|h| h.named.is_none())
+            .map(|h| h.time.as_millisecond())
+            .fold(None, |acc: Option<(i64, i64)>, t| {
+                Some(acc.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))))
+            });
+        let incidents = match span {
+            Some((lo, hi)) => self.incidents_between(
+                Some(lo - link::BEFORE.as_millis() as i64),
+                Some(hi + link::AFTER.as_millis() as i64 + 1),
+            )?,
+            None => Vec::new(),
+        };
+        Ok(stored
+            .into_iter()
+            .zip(harms)
+            .map(|(s, h)| ShownRecord {
+                log_index: s.log_index,
+                received_at: jiff::Timestamp::from_millisecond(s.received_ms)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                account: s.account,
+                record: serde_json::from_slice(&s.body).unwrap_or(serde_json::Value::Null),
+                link: h.map(|h| link::link(&h, &incidents)),
+            })
+            .collect())
+    }
+}
