@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use serde_json::Value;
 
 const OBSERVATION: &str = r#"{"id":"acc-1","observer":"op3","source":"post","time":"2026-11-24T10:00:00Z","kind":"explosion","subtype":"impact","observer_position":{"lon":37.8,"lat":48.1},"bearing_deg":210,"bearing_sigma_deg":5}"#;
 
@@ -74,6 +75,19 @@ fn every_route_against_every_role() {
             "/api/v1/public/incidents",
             "",
             [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/records",
+            r#"{"id":"r1","type":"restriction"}"#,
+            [401, 400, 400, 400, 403, 403],
+        ),
+        ("GET", "/api/v1/records", "", [401, 200, 200, 200, 403, 403]),
+        (
+            "GET",
+            "/api/v1/records/none",
+            "",
+            [401, 404, 404, 404, 403, 403],
         ),
         ("GET", "/api/v1/audit", "", [401, 403, 403, 200, 403, 403]),
         ("GET", "/api/v1/keys", "", [401, 200, 200, 200, 403, 403]),
@@ -541,5 +555,128 @@ fn the_chief_manages_accounts_and_tokens_while_the_server_runs() {
     assert!(
         paths.iter().any(|p| p.starts_with("/api/v1/tokens/tok_")),
         "{paths:?}"
+    );
+}
+
+#[test]
+fn records_are_kept_all_or_nothing_and_read_inside_the_mission() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    with_agreement(&data);
+    let server = serve(&data, &[]);
+    let t = server.tokens.clone().unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let send = |token: &str, body: &str| -> (u16, Value) {
+        let mut r = with_token(
+            agent.post(format!("{}/api/v1/records", server.base)),
+            Some(token),
+        )
+        .header("Content-Type", "application/x-ndjson")
+        .send(body)
+        .unwrap();
+        let status = r.status().as_u16();
+        (status, serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap())
+    };
+    let read = |token: &str, path: &str| -> (u16, Value) {
+        let mut r = with_token(agent.get(format!("{}{path}", server.base)), Some(token))
+            .call()
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap())
+    };
+    let fom = r#"{"id":"fom-1","type":"restriction","time":"2026-11-24T09:10:00Z","kind":"denial","location":{"lon":37.8,"lat":48.1},"party":"ru","duration_min":40,"patrol":"patrol-7"}"#;
+    let cas = r#"{"id":"cas-1","type":"casualty","time":"2026-11-24T10:00:00Z","location":{"lon":37.81,"lat":48.11},"injured":2,"cause":"shelling","status":"reported"}"#;
+    let (status, body) = send(&t.monitor, &format!("{fom}\n{cas}\n"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["accepted"], 2);
+    assert_eq!(body["results"][1]["type"], "casualty");
+    let first = body["results"][0]["log_index"].as_u64().unwrap();
+    // Again: nothing new, the same leaves.
+    let (status, body) = send(&t.monitor, &format!("{fom}\n{cas}\n"));
+    assert_eq!((status, body["duplicates"].as_u64()), (200, Some(2)));
+    assert_eq!(body["results"][0]["log_index"].as_u64(), Some(first));
+    // A bad second line refuses the request, naming the line and the field; the first line's
+    // new record is not kept.
+    let bad = r#"{"id":"cas-2","type":"casualty","time":"2026-11-24T10:00:00Z","location":{"lon":37.8,"lat":48.1},"killed":1,"cause":"shelling","status":"rumoured"}"#;
+    let new = fom.replace("fom-1", "fom-2");
+    let (status, body) = send(&t.monitor, &format!("{new}\n{bad}\n"));
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_record");
+    assert_eq!(body["error"]["line"], 2);
+    assert_eq!(body["error"]["field"], "status");
+    assert_eq!(read(&t.analyst, "/api/v1/records/fom-2").0, 404);
+    // Other content under a kept id: 409, and the kept one unchanged.
+    let changed = cas.replace(r#""injured":2"#, r#""injured":3"#);
+    let (status, body) = send(&t.monitor, &format!("{new}\n{changed}\n"));
+    assert_eq!(
+        (status, body["error"]["line"].as_u64()),
+        (409, Some(2)),
+        "{body}"
+    );
+    assert_eq!(read(&t.analyst, "/api/v1/records/fom-2").0, 404);
+    let (_, kept) = read(&t.analyst, "/api/v1/records/cas-1");
+    assert_eq!(kept["record"]["injured"], 2);
+    assert!(
+        kept["link"]["basis"]
+            .as_str()
+            .unwrap()
+            .contains("no explosion incident")
+    );
+    // An analyst enters what reached the mission otherwise: a party's declaration.
+    let site = r#"{"id":"decl-1","type":"site","time":"2026-11-20T08:00:00Z","party":"ua","name":"ua-site-1","location":{"lon":37.2,"lat":48.6},"declared":[{"weapon":"tanks","serial":"T-001"}]}"#;
+    let (status, body) = send(&t.analyst, site);
+    assert_eq!(status, 200, "{body}");
+    // The monitor reads its own; the analyst all; a filter by type; a liaison nothing.
+    let ids = |v: &Value| -> Vec<String> {
+        v["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["record"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(&read(&t.monitor, "/api/v1/records").1),
+        ["fom-1", "cas-1"]
+    );
+    assert_eq!(read(&t.monitor, "/api/v1/records/decl-1").0, 404);
+    assert_eq!(
+        ids(&read(&t.analyst, "/api/v1/records").1),
+        ["fom-1", "cas-1", "decl-1"]
+    );
+    assert_eq!(
+        ids(&read(&t.analyst, "/api/v1/records?type=site,restriction").1),
+        ["fom-1", "decl-1"]
+    );
+    let (status, body) = read(&t.analyst, "/api/v1/records?type=bunker");
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("type"))
+    );
+    let (status, page) = read(&t.analyst, "/api/v1/records?limit=2");
+    assert_eq!(status, 200);
+    let next = page["next_cursor"].as_str().unwrap().to_string();
+    assert_eq!(
+        ids(&read(&t.analyst, &format!("/api/v1/records?cursor={next}")).1),
+        ["decl-1"]
+    );
+    assert_eq!(read(&t.liaison, "/api/v1/records").0, 403);
+    // Each is a leaf of the log: {"record": <the canonical record>}.
+    let (_, entries) = read(
+        &t.analyst,
+        &format!("/api/v1/log/entries?start={first}&end={}", first + 1),
+    );
+    let leaf = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        entries["entries"][0].as_str().unwrap(),
+    )
+    .unwrap();
+    let leaf = String::from_utf8(leaf).unwrap();
+    assert!(
+        leaf.starts_with(r#"{"record":{"duration_min":40,"id":"fom-1""#),
+        "{leaf}"
     );
 }
