@@ -26,6 +26,9 @@ pub struct ReportArgs {
     /// html, json, csv (the incidents) or geojson.
     #[arg(long, default_value = "html")]
     format: String,
+    /// The language of the HTML report: en, uk or ru.
+    #[arg(long, default_value = "en")]
+    lang: String,
     /// Where to write it (default standard output; `-` too).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -44,6 +47,9 @@ impl ReportArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let audience = Audience::parse(&self.audience).map_err(|e| anyhow::anyhow!("--{e}"))?;
         let format = Format::parse(&self.format).map_err(|e| anyhow::anyhow!("--{e}"))?;
+        let lang = truceline_report::lang::Lang::parse(&self.lang).ok_or_else(|| {
+            anyhow::anyhow!("--lang: expected en, uk or ru, got {:?}", self.lang)
+        })?;
         if !self.data.join(truceline_store::DB_FILE).exists() {
             bail!(
                 "--data: {} holds no Truceline store ({} is missing)",
@@ -111,7 +117,7 @@ impl ReportArgs {
         }
         let started = std::time::Instant::now();
         let report = service.report(&day, audience)?;
-        let bytes = truceline_report::render(&report, &service.reports, format);
+        let bytes = truceline_report::render_in(&report, &service.reports, format, lang);
         let secs = started.elapsed().as_secs_f64();
         let mut out = crate::open_out(self.out.as_deref())?;
         out.write_all(&bytes)?;

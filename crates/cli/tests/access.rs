@@ -578,14 +578,20 @@ fn records_are_kept_all_or_nothing_and_read_inside_the_mission() {
         .send(body)
         .unwrap();
         let status = r.status().as_u16();
-        (status, serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap())
+        (
+            status,
+            serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap(),
+        )
     };
     let read = |token: &str, path: &str| -> (u16, Value) {
         let mut r = with_token(agent.get(format!("{}{path}", server.base)), Some(token))
             .call()
             .unwrap();
         let status = r.status().as_u16();
-        (status, serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap())
+        (
+            status,
+            serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap(),
+        )
     };
     let fom = r#"{"id":"fom-1","type":"restriction","time":"2026-11-24T09:10:00Z","kind":"denial","location":{"lon":37.8,"lat":48.1},"party":"ru","duration_min":40,"patrol":"patrol-7"}"#;
     let cas = r#"{"id":"cas-1","type":"casualty","time":"2026-11-24T10:00:00Z","location":{"lon":37.81,"lat":48.11},"injured":2,"cause":"shelling","status":"reported"}"#;

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::content::{Report, Row};
+use crate::lang::{Lang, Words, fill};
 use crate::svg::{self, esc};
 use crate::{Audience, Context};
 
@@ -43,10 +44,11 @@ fn pct(x: f64) -> String {
     format!("{:.0} %", x * 100.0)
 }
 
-fn row_table(out: &mut String, first: &str, rows: &[Row]) {
+fn row_table(out: &mut String, w: &Words, first: &str, rows: &[Row]) {
     let _ = write!(
         out,
-        r#"<table><thead><tr><th>{first}</th><th class="n">Violations</th><th class="n">Events</th><th class="n">Previous day</th><th class="n">7-day mean</th></tr></thead><tbody>"#
+        r#"<table><thead><tr><th>{first}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr></thead><tbody>"#,
+        w.violations, w.events, w.day_before, w.mean7
     );
     for r in rows {
         let _ = write!(
@@ -60,46 +62,59 @@ fn row_table(out: &mut String, first: &str, rows: &[Row]) {
         );
     }
     if rows.is_empty() {
-        out.push_str(r#"<tr><td colspan="5">No violations recorded.</td></tr>"#);
+        let _ = write!(out, r#"<tr><td colspan="5">{}</td></tr>"#, w.no_violations);
     }
     out.push_str("</tbody></table>");
 }
 
-pub fn html(r: &Report, ctx: &Context) -> String {
+pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
+    let w = lang.words();
     let mut o = String::with_capacity(256 * 1024 + r.incidents.len() * 400);
     let a = &r.agreement;
+    let title = fill(w.title, &[&r.mission_day.date]);
     let _ = write!(
         o,
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} — {agreement}</title><style>{STYLE}</style></head><body><main>"#,
-        title = esc(&r.title),
+        r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} — {agreement}</title><style>{STYLE}</style></head><body><main>"#,
+        lang = lang.as_str(),
+        title = esc(&title),
         agreement = esc(&a.title)
     );
     let _ = write!(
         o,
-        r#"<header><h1>{}</h1><p class="sub">{} · mission day from {} to {} ({} day ends {} local) · <span class="audience">{}</span></p>"#,
-        esc(&r.title),
-        esc(&a.title),
-        esc(&r.mission_day.from),
-        esc(&r.mission_day.to),
-        esc(&r.mission_day.timezone),
-        esc(&r.mission_day.day_ends),
+        r#"<header><h1>{}</h1><p class="sub">{} · <span class="audience">{}</span></p>"#,
+        esc(&title),
+        esc(&fill(
+            w.day_line,
+            &[
+                &a.title,
+                &r.mission_day.from,
+                &r.mission_day.to,
+                &r.mission_day.timezone,
+                &r.mission_day.day_ends
+            ]
+        )),
         match r.audience {
-            Audience::Public => "Public edition",
-            Audience::Restricted => "Restricted: mission only",
+            Audience::Public => w.public_edition,
+            Audience::Restricted => w.restricted_edition,
         }
     );
     if a.illustrative {
-        o.push_str(r#"<p class="banner">Illustrative: the agreement, line of contact and areas in this report are approximations for demonstration, not an official line.</p>"#);
+        let _ = write!(o, r#"<p class="banner">{}</p>"#, w.illustrative);
     }
     o.push_str("</header>");
 
     if let Some(as_of) = &r.mission_day.in_progress_as_of {
         let _ = write!(
             o,
-            r#"<p class="banner" id="in-progress">This mission day is in progress: the figures cover its first {:.1} hours, up to {}, and will grow until it ends at {}. Coverage and the counts adjusted for it are for those hours only.</p>"#,
-            r.mission_day.hours_covered,
-            esc(as_of),
-            esc(&r.mission_day.to),
+            r#"<p class="banner" id="in-progress">{}</p>"#,
+            esc(&fill(
+                w.in_progress,
+                &[
+                    &format!("{:.1}", r.mission_day.hours_covered),
+                    as_of,
+                    &r.mission_day.to
+                ]
+            )),
         );
     }
 
@@ -108,53 +123,72 @@ pub fn html(r: &Report, ctx: &Context) -> String {
     let c = &r.coverage;
     let _ = write!(
         o,
-        r#"<h2>Summary</h2><div class="cards"><div class="card"><b id="violation-events">{}</b><span>violation events ({} incidents)</span></div><div class="card"><b>{}</b><span>the day before</span></div><div class="card"><b>{:.1}</b><span>7-day mean</span></div><div class="card"><b>{}</b><span>of the line covered (day before {})</span></div><div class="card"><b>{}</b><span>events adjusted for coverage (day before {})</span></div></div>"#,
+        r#"<h2>{}</h2><div class="cards"><div class="card"><b id="violation-events">{}</b><span>{}</span></div><div class="card"><b>{}</b><span>{}</span></div><div class="card"><b>{:.1}</b><span>{}</span></div><div class="card"><b>{}</b><span>{}</span></div><div class="card"><b>{}</b><span>{}</span></div></div>"#,
+        w.summary,
         s.violation_events,
-        s.violations,
+        fill(w.card_events, &[&s.violations]),
         s.previous_day,
+        w.day_before,
         s.seven_day_mean,
+        w.mean7,
         pct(c.today.line_share),
-        pct(c.previous_day_line_share),
+        fill(w.card_covered, &[&pct(c.previous_day_line_share)]),
         s.adjusted_for_coverage
             .map_or("—".into(), |x| format!("{x:.0}")),
-        s.previous_day_adjusted
-            .map_or("—".into(), |x| format!("{x:.0}")),
+        fill(
+            w.card_adjusted,
+            &[&s.previous_day_adjusted
+                .map_or("—".into(), |x| format!("{x:.0}"))]
+        ),
     );
     let _ = write!(
         o,
-        "<p>{} incidents were recorded, {} of them breaking the agreement, of which {} rest on one observation that nobody else corroborated (a lone report may be a false alarm). {} observers reported during the day ({} observer-hours); on average {} of the {:.0} km line was within their reach, {} at some hour.</p>",
-        s.incidents,
-        s.violations,
-        s.single_observation,
-        c.today.observers_active,
-        c.today.observer_hours,
-        pct(c.today.line_share),
-        c.today.line_km,
-        pct(c.today.line_share_any_hour)
+        "<p>{}</p>",
+        fill(
+            w.summary_text,
+            &[
+                &s.incidents,
+                &s.violations,
+                &s.single_observation,
+                &c.today.observers_active,
+                &c.today.observer_hours,
+                &pct(c.today.line_share),
+                &format!("{:.0}", c.today.line_km),
+                &pct(c.today.line_share_any_hour)
+            ]
+        )
     );
 
     let _ = write!(
         o,
-        r#"<h2>Map</h2><figure id="map">{}<figcaption>The day's incidents with their 95 % error ellipses.{}</figcaption></figure>"#,
+        r#"<h2>{}</h2><figure id="map">{}<figcaption>{}{}</figcaption></figure>"#,
+        w.map,
         svg::map(r, ctx),
+        w.map_caption,
         if r.audience == Audience::Public {
-            " Public edition: locations on a 0.01° grid."
+            w.map_public
         } else {
             ""
         }
     );
     let _ = write!(
         o,
-        r#"<h2>Thirty days</h2><figure id="chart">{}<figcaption>Violation events per mission day, by kind.</figcaption></figure>"#,
-        svg::chart(r)
+        r#"<h2>{}</h2><figure id="chart">{}<figcaption>{}</figcaption></figure>"#,
+        w.thirty_days,
+        svg::chart(r),
+        w.chart_caption
     );
 
-    o.push_str("<h2>By region</h2>");
-    row_table(&mut o, "Region", &r.by_region);
-    o.push_str("<h2>By area of control</h2>");
-    row_table(&mut o, "Area", &r.by_area);
+    let _ = write!(o, "<h2>{}</h2>", w.by_region);
+    row_table(&mut o, w, w.region, &r.by_region);
+    let _ = write!(o, "<h2>{}</h2>", w.by_area);
+    row_table(&mut o, w, w.area, &r.by_area);
 
-    o.push_str(r#"<h2>By kind</h2><table><thead><tr><th>Kind</th><th class="n">Incidents</th><th class="n">Events</th><th class="n">In violation</th><th class="n">Previous day</th><th class="n">7-day mean</th></tr></thead><tbody>"#);
+    let _ = write!(
+        o,
+        r#"<h2>{}</h2><table><thead><tr><th>{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr></thead><tbody>"#,
+        w.by_kind, w.kind, w.incidents, w.events, w.in_violation, w.day_before, w.mean7
+    );
     for k in &r.by_kind {
         let name = svg::kind_label(&k.kind, k.subtype.as_deref());
         let _ = write!(
@@ -170,9 +204,13 @@ pub fn html(r: &Report, ctx: &Context) -> String {
     }
     o.push_str("</tbody></table>");
 
-    o.push_str(r#"<h2>Weapons in violation of withdrawal lines</h2><table><thead><tr><th>Class</th><th>Party</th><th class="n">Sightings</th><th class="n">Weapons</th></tr></thead><tbody>"#);
+    let _ = write!(
+        o,
+        r#"<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th></tr></thead><tbody>"#,
+        w.weapons_heading, w.class, w.party, w.sightings, w.weapons
+    );
     let party = |id: &Option<String>| {
-        id.as_ref().map_or("not established".to_string(), |id| {
+        id.as_ref().map_or(w.not_established.to_string(), |id| {
             a.parties
                 .iter()
                 .find(|p| &p.0 == id)
@@ -190,17 +228,22 @@ pub fn html(r: &Report, ctx: &Context) -> String {
         );
     }
     if r.weapons.is_empty() {
-        o.push_str(r#"<tr><td colspan="4">None seen.</td></tr>"#);
+        let _ = write!(o, r#"<tr><td colspan="4">{}</td></tr>"#, w.none_seen);
     }
     o.push_str("</tbody></table>");
 
     let at = &r.attribution;
     let _ = write!(
         o,
-        "<h2>Attribution</h2><p>{} violations attributed, {} not. A party is named only on a stated basis.</p>",
-        at.attributed, at.unattributed
+        "<h2>{}</h2><p>{}</p>",
+        w.attribution,
+        fill(w.attribution_text, &[&at.attributed, &at.unattributed])
     );
-    o.push_str(r#"<table><thead><tr><th>Party</th><th class="n">Violations attributed</th></tr></thead><tbody>"#);
+    let _ = write!(
+        o,
+        r#"<table><thead><tr><th>{}</th><th class="n">{}</th></tr></thead><tbody>"#,
+        w.party, w.attributed
+    );
     for (p, n) in &at.by_party {
         let _ = write!(
             o,
@@ -208,7 +251,11 @@ pub fn html(r: &Report, ctx: &Context) -> String {
             esc(&party(&Some(p.clone())))
         );
     }
-    o.push_str(r#"</tbody></table><table><thead><tr><th>Basis</th><th class="n">Violations</th></tr></thead><tbody>"#);
+    let _ = write!(
+        o,
+        r#"</tbody></table><table><thead><tr><th>{}</th><th class="n">{}</th></tr></thead><tbody>"#,
+        w.basis, w.violations
+    );
     for (b, n) in &at.bases {
         let _ = write!(o, r#"<tr><td>{}</td><td class="n">{n}</td></tr>"#, esc(b));
     }
@@ -216,7 +263,17 @@ pub fn html(r: &Report, ctx: &Context) -> String {
 
     let _ = write!(
         o,
-        r#"<h2>Incidents</h2><table class="incidents"><thead><tr><th class="n">#</th><th>Time (UTC)</th><th>Kind</th><th class="n">Count</th><th>Weapon</th><th>Place</th><th>95 % ellipse</th><th>Attribution</th><th>Violations</th><th>Log leaves</th></tr></thead><tbody>"#
+        r#"<h2>{}</h2><table class="incidents"><thead><tr><th class="n">#</th><th>{}</th><th>{}</th><th class="n">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
+        w.incidents,
+        w.time_utc,
+        w.kind,
+        w.count,
+        w.weapon,
+        w.place,
+        w.ellipse,
+        w.attribution,
+        w.violations,
+        w.log_leaves
     );
     for i in &r.incidents {
         let kind = svg::kind_label(&i.kind, i.subtype.as_deref());
@@ -229,7 +286,7 @@ pub fn html(r: &Report, ctx: &Context) -> String {
                 party(&Some(p.clone())),
                 i.confidence * 100.0
             ),
-            None => "not attributed".to_string(),
+            None => w.not_attributed.to_string(),
         };
         let attribution = match i.review.as_str() {
             "unreviewed" => attribution,
@@ -262,28 +319,30 @@ pub fn html(r: &Report, ctx: &Context) -> String {
         );
     }
     if r.incidents.is_empty() {
-        o.push_str(r#"<tr><td colspan="10">No incidents.</td></tr>"#);
+        let _ = write!(o, r#"<tr><td colspan="10">{}</td></tr>"#, w.no_incidents);
     }
     o.push_str("</tbody></table>");
 
-    o.push_str(r#"<h2>Right of reply</h2>"#);
     let _ = write!(
         o,
-        "<p>A party may answer on the record, within {} hours, any incident attributed to it. {} awaited.</p>",
-        ctx.reply_window.as_hours(),
-        match r.replies_awaited {
-            0 => "No reply is".to_string(),
-            1 => "One reply is".to_string(),
-            n => format!("{n} replies are"),
-        }
+        "<h2>{}</h2><p>{}</p>",
+        w.reply,
+        fill(
+            w.reply_text,
+            &[&ctx.reply_window.as_hours(), &r.replies_awaited]
+        )
     );
     if r.replies.is_empty() {
-        o.push_str("<p>No reply was made, and no deadline passed without one.</p>");
+        let _ = write!(o, "<p>{}</p>", w.no_reply);
     } else {
-        o.push_str(r#"<table class="replies"><thead><tr><th class="n">#</th><th>Party</th><th>Deadline</th><th>Reply</th></tr></thead><tbody>"#);
+        let _ = write!(
+            o,
+            r#"<table class="replies"><thead><tr><th class="n">#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
+            w.party, w.deadline, w.reply
+        );
         for row in &r.replies {
             let said = if row.replies.is_empty() {
-                "<em>no reply by the deadline</em>".to_string()
+                format!("<em>{}</em>", w.no_reply_by_deadline)
             } else {
                 row.replies
                     .iter()
@@ -310,20 +369,28 @@ pub fn html(r: &Report, ctx: &Context) -> String {
         o.push_str("</tbody></table>");
     }
 
+    crate::records_html::sections(&mut o, r, w);
+
     let b = &r.built_from;
     let _ = write!(
         o,
-        "<h2>How to check this report</h2><p>It was built from the evidence log at {} leaves (root hash <code>{}</code>), with incidents fused from {} of the {} observations stored. Each incident cites the log leaves of its observations; an inclusion proof for any of them against this checkpoint is at <code>/api/v1/log/proof/inclusion?index=N&amp;size={}</code> or from <code>truceline log prove</code>.</p>",
-        b.log_size,
-        esc(&b.root_hash),
-        b.fused_observations,
-        b.observations,
-        b.log_size
+        "<h2>{}</h2><p>{}</p>",
+        w.check,
+        fill(
+            w.check_text,
+            &[
+                &b.log_size,
+                &esc(&b.root_hash),
+                &b.fused_observations,
+                &b.observations,
+                &b.log_size
+            ]
+        )
     );
     if let Some(cp) = &b.checkpoint {
         let _ = write!(o, "<pre>{}</pre>", esc(cp));
     }
-    o.push_str("<h2>Notes</h2><ul>");
+    let _ = write!(o, "<h2>{}</h2><ul>", w.notes);
     for n in &r.notes {
         let _ = write!(o, "<li>{}</li>", esc(n));
     }

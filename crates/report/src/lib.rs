@@ -28,8 +28,10 @@ mod content;
 pub mod coverage;
 pub mod day;
 mod html;
+pub mod lang;
 mod places;
 pub mod records;
+mod records_html;
 mod regions;
 mod svg;
 mod tables;
@@ -167,10 +169,15 @@ pub fn build(
     content::build(store, ctx, day, audience)
 }
 
-/// Writes the report in `format`.
+/// Writes the report in `format`, in English.
 pub fn render(report: &Report, ctx: &Context, format: Format) -> Vec<u8> {
+    render_in(report, ctx, format, lang::Lang::En)
+}
+
+/// Writes the report in `format`; the HTML in `lang` (the data formats have no language).
+pub fn render_in(report: &Report, ctx: &Context, format: Format, lang: lang::Lang) -> Vec<u8> {
     match format {
-        Format::Html => html::html(report, ctx).into_bytes(),
+        Format::Html => html::html(report, ctx, lang).into_bytes(),
         Format::Json => {
             let mut v = serde_json::to_vec_pretty(report).expect("the report serialises");
             v.push(b'\n');

@@ -19,6 +19,7 @@ pub struct ReportParams {
     audience: Option<String>,
     timezone: Option<String>,
     day_ends: Option<String>,
+    lang: Option<String>,
 }
 
 fn parse(st: &AppState, date: &str, p: &ReportParams) -> Result<(MissionDay, Audience), ApiError> {
@@ -67,7 +68,7 @@ async fn may_read(
     Err(crate::access::denied_error(reader.unwrap_err()))
 }
 
-/// `GET /api/v1/reports/daily/{date}?format=html|json|csv|geojson&audience=public|restricted`.
+/// `GET /api/v1/reports/daily/{date}?format=html|json|csv|geojson&audience=public|restricted&lang=en|uk|ru`.
 pub async fn daily(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -78,13 +79,20 @@ pub async fn daily(
     may_read(&st, &caller, &day, audience).await?;
     let format =
         Format::parse(p.format.as_deref().unwrap_or("json")).map_err(ServiceError::from)?;
+    let lang = match p.lang.as_deref() {
+        None => truceline_report::lang::Lang::En,
+        Some(l) => truceline_report::lang::Lang::parse(l).ok_or_else(|| {
+            crate::bad_param("lang", format!("expected en, uk or ru, found {l:?}"))
+        })?,
+    };
     // An HTML report of a busy day takes seconds: a few at a time, once for everyone who asks
     // the same edition of the same data.
     let key = format!(
-        "report|{}|{}|{:?}|{}|{}",
+        "report|{}|{}|{:?}|{}|{}|{}",
         day.date,
         audience.as_str(),
         format,
+        lang.as_str(),
         p.timezone.as_deref().unwrap_or(""),
         p.day_ends.as_deref().unwrap_or("")
     );
@@ -95,7 +103,7 @@ pub async fn daily(
         format.mime(),
         move |st| {
             st.service
-                .render_report(&day, audience, format)
+                .render_report(&day, audience, format, lang)
                 .map(axum::body::Bytes::from)
                 .map_err(ApiError::from)
         },

@@ -51,15 +51,16 @@ impl Service {
         )?)
     }
 
-    /// The report of `day` in `format`; blocking.
+    /// The report of `day` in `format` (the HTML in `lang`); blocking.
     pub fn render_report(
         &self,
         day: &MissionDay,
         audience: Audience,
         format: Format,
+        lang: truceline_report::lang::Lang,
     ) -> Result<Vec<u8>, ServiceError> {
         let r = self.report(day, audience)?;
-        Ok(truceline_report::render(&r, &self.reports, format))
+        Ok(truceline_report::render_in(&r, &self.reports, format, lang))
     }
 
     /// Publishes the report built for `day`: its record (the SHA-256 of every format)
