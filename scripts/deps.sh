@@ -4,11 +4,12 @@
 #   gdal-bin: ogrinfo, which reads the report's GeoJSON in the tests.
 #   chromium, nodejs, npm + playwright-core (tests/browser): the report rendered in a real browser.
 #   openssl: a throwaway certificate for the HTTPS test.
-#   wrk: the load of the soak's short form (bench/soak); gcc: the fault-injection library.
+#   wrk: the load of the soak's short form (bench/soak); gcc: the fault-injection library;
+#   poppler-utils: pdftoppm and pdftotext, which read the report's PDF back in its test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for p in python3 python3-cryptography gdal-bin chromium openssl wrk gcc; do
+for p in python3 python3-cryptography gdal-bin chromium openssl wrk gcc poppler-utils; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || need+=(nodejs npm)

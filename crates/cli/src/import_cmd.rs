@@ -1,4 +1,5 @@
-//! `truceline import`: bulk observations from files into a data directory or a running server.
+//! `truceline import`: bulk observations and the mission's other records (told by their `type`)
+//! from files into a data directory or a running server.
 //!
 //! Every record is tried; a bad one is refused on its own (with its file, line and field) and the
 //! rest of its batch still goes in, so one typo in a day's log does not hold back the day.
@@ -83,9 +84,18 @@ impl ImportArgs {
         let mut local: Option<(std::sync::Arc<Service>, std::sync::Arc<SqliteStore>)> = None;
         let mut sink: Box<Sink> = match (&self.server, &self.data) {
             (Some(url), _) => {
-                let url = format!("{}/api/v1/observations", url.trim_end_matches('/'));
+                let base = url.trim_end_matches('/').to_string();
                 let agent = crate::log_cmd::Client::new(self.token.clone());
-                Box::new(move |batch, t| send_to_server(&agent, &url, batch, t))
+                Box::new(move |batch, t| {
+                    let (records, observations) = split(batch);
+                    send_to_server(
+                        &agent,
+                        &format!("{base}/api/v1/observations"),
+                        observations,
+                        t,
+                    )?;
+                    send_to_server(&agent, &format!("{base}/api/v1/records"), records, t)
+                })
             }
             (None, Some(dir)) => {
                 let store = std::sync::Arc::new(
@@ -204,20 +214,48 @@ fn read_records(file: &Path, format: Format, emit: &mut Emit) -> anyhow::Result<
     )
 }
 
+/// The mission's other records (they have a `type`) apart from observations, each in file order.
+fn split(batch: Vec<Record>) -> (Vec<Record>, Vec<Record>) {
+    batch
+        .into_iter()
+        .partition(|r| r.value.get("type").is_some())
+}
+
 fn store_locally(service: &Service, batch: Vec<Record>, t: &mut Tally) -> anyhow::Result<()> {
-    let mut good: Vec<(Record, Observation)> = Vec::with_capacity(batch.len());
+    let (records, observations) = split(batch);
+    // The data directory's own writer: no account stands between it and the store.
+    submit_each(
+        t,
+        observations,
+        |v| parse_value(v, &service.vocab),
+        |items: &[Observation]| service.submit_blocking(&Caller::Open, items),
+    )?;
+    submit_each(
+        t,
+        records,
+        |v| truceline_records::parse_value(v, &service.vocab),
+        |items: &[truceline_records::Record]| service.submit_records(&Caller::Open, items),
+    )
+}
+
+/// Checks each item and submits the good ones, setting aside a refused line (a conflict, a bad
+/// signature) and sending the rest again: the request is all or nothing, the import is not.
+fn submit_each<T: Clone>(
+    t: &mut Tally,
+    batch: Vec<Record>,
+    parse: impl Fn(Value) -> Result<T, truceline_observation::FieldError>,
+    submit: impl Fn(&[T]) -> Result<Vec<Outcome>, ServiceError>,
+) -> anyhow::Result<()> {
+    let mut good: Vec<(Record, T)> = Vec::with_capacity(batch.len());
     for r in batch {
-        match parse_value(r.value.clone(), &service.vocab) {
+        match parse(r.value.clone()) {
             Ok(o) => good.push((r, o)),
             Err(e) => t.refused.push((r.place, e.to_string(), r.value)),
         }
     }
-    // A refused line (a conflict, a bad signature) is set aside and the rest sent again: the
-    // request is all or nothing, the import is not.
     while !good.is_empty() {
-        let obs: Vec<Observation> = good.iter().map(|(_, o)| o.clone()).collect();
-        // The data directory's own writer: no account stands between it and the store.
-        match service.submit_blocking(&Caller::Open, &obs) {
+        let items: Vec<T> = good.iter().map(|(_, o)| o.clone()).collect();
+        match submit(&items) {
             Ok(outcomes) => {
                 for o in outcomes {
                     match o {
@@ -254,6 +292,7 @@ fn send_to_server(
     mut batch: Vec<Record>,
     t: &mut Tally,
 ) -> anyhow::Result<()> {
+    // An empty batch is not sent: the server would refuse it as empty.
     while !batch.is_empty() {
         let mut body = Vec::new();
         for r in &batch {

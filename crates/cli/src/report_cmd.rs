@@ -47,9 +47,8 @@ impl ReportArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let audience = Audience::parse(&self.audience).map_err(|e| anyhow::anyhow!("--{e}"))?;
         let format = Format::parse(&self.format).map_err(|e| anyhow::anyhow!("--{e}"))?;
-        let lang = truceline_report::lang::Lang::parse(&self.lang).ok_or_else(|| {
-            anyhow::anyhow!("--lang: expected en, uk or ru, got {:?}", self.lang)
-        })?;
+        let lang = truceline_report::lang::Lang::parse(&self.lang)
+            .ok_or_else(|| anyhow::anyhow!("--lang: expected en, uk or ru, got {:?}", self.lang))?;
         if !self.data.join(truceline_store::DB_FILE).exists() {
             bail!(
                 "--data: {} holds no Truceline store ({} is missing)",

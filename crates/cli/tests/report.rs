@@ -55,10 +55,13 @@ fn scenario(dir: &Path) -> (PathBuf, PathBuf) {
         obs.to_str().unwrap(),
         "--truth",
         truth.to_str().unwrap(),
+        "--records",
+        dir.join("records.ndjson").to_str().unwrap(),
     ]);
     ok(&[
         "import",
         obs.to_str().unwrap(),
+        dir.join("records.ndjson").to_str().unwrap(),
         "--data",
         data.to_str().unwrap(),
         "--agreement",
@@ -79,6 +82,38 @@ fn report(data: &Path, audience: &str, format: &str) -> Vec<u8> {
         "--format",
         format,
     ])
+}
+
+/// The ids of the records the scenario drew.
+fn record_ids(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("records.ndjson"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// A PDF's text, read back by poppler's `pdftotext` (a reader that is not ours).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.pdf");
+    std::fs::write(&f, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .arg(&f)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/deps.sh)");
+    assert!(
+        out.status.success(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 fn observers(obs: &Path) -> BTreeSet<String> {
@@ -207,7 +242,7 @@ fn daily_report_end_to_end() {
     );
 
     // Deterministic: the same store and date give the same bytes, in every format.
-    for format in ["json", "html", "csv", "geojson"] {
+    for format in ["json", "html", "csv", "geojson", "pdf"] {
         for audience in ["public", "restricted"] {
             assert_eq!(
                 report(&data, audience, format),
@@ -228,8 +263,21 @@ fn daily_report_end_to_end() {
         .filter(|t| t.len() >= 40)
         .collect();
     assert!(opaque.len() >= 2, "{checkpoint}");
-    for format in ["json", "html", "csv", "geojson"] {
-        let mut text = String::from_utf8(report(&data, "public", format)).unwrap();
+    for format in ["json", "html", "csv", "geojson", "pdf"] {
+        let bytes = report(&data, "public", format);
+        let mut text = if format == "pdf" {
+            pdf_text(&bytes)
+        } else {
+            String::from_utf8(bytes).unwrap()
+        };
+        // The other records: no patrol named, no record cited by id.
+        assert!(!text.contains("patrol-"), "public {format} names a patrol");
+        for id in record_ids(dir.path()) {
+            assert!(
+                !text.contains(&format!("\"{id}\"")) && !text.contains(&format!(" {id} ")),
+                "public {format} cites record {id}"
+            );
+        }
         for t in &opaque {
             text = text.replace(t, "");
         }
@@ -253,6 +301,82 @@ fn daily_report_end_to_end() {
         }
         assert!(i["error_ellipse_m"][1].as_f64().unwrap() >= 700.0);
         assert!(!i["log_indices"].as_array().unwrap().is_empty());
+    }
+
+    // The report in Ukrainian and Russian, as HTML and as PDF: the sections in each language,
+    // the PDF's pages drawn by poppler's renderer with ink on them.
+    let records = &r["records"];
+    assert!(
+        records["movement"]["restrictions"].as_u64().unwrap() > 0,
+        "{records}"
+    );
+    for (lang, storage, movement) in [
+        ("en", "Weapons storage sites", "Freedom of movement"),
+        ("uk", "Місця зберігання озброєнь", "Свобода пересування"),
+        ("ru", "Места хранения вооружений", "Свобода передвижения"),
+    ] {
+        let args = |format: &str| {
+            ok(&[
+                "report",
+                "--data",
+                d,
+                "--date",
+                DATE,
+                "--audience",
+                "restricted",
+                "--format",
+                format,
+                "--lang",
+                lang,
+            ])
+        };
+        let html = String::from_utf8(args("html")).unwrap();
+        assert!(html.contains(&format!(r#"<html lang="{lang}">"#)));
+        assert!(
+            html.contains(storage) && html.contains(movement),
+            "{lang} html"
+        );
+        let pdf = args("pdf");
+        assert!(pdf.starts_with(b"%PDF-"));
+        let text = pdf_text(&pdf);
+        assert!(
+            text.contains(storage) && text.contains(movement),
+            "{lang} pdf: {text:.400}"
+        );
+        let f = dir.path().join(format!("r-{lang}.pdf"));
+        std::fs::write(&f, &pdf).unwrap();
+        let out = Command::new("pdftoppm")
+            .args(["-f", "1", "-l", "2", "-r", "40", "-gray"])
+            .arg(&f)
+            .arg(dir.path().join(format!("page-{lang}")))
+            .output()
+            .expect("pdftoppm (poppler-utils)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for page in 1..=2 {
+            let pgm = std::fs::read(dir.path().join(format!("page-{lang}-{page}.pgm")))
+                .or_else(|_| std::fs::read(dir.path().join(format!("page-{lang}-0{page}.pgm"))))
+                .unwrap();
+            // A binary PGM: three header lines, then a byte a pixel.
+            let mut lines = 0;
+            let start = pgm
+                .iter()
+                .position(|b| {
+                    lines += (*b == b'\n') as u32;
+                    lines == 3
+                })
+                .unwrap()
+                + 1;
+            let pixels = &pgm[start..];
+            let ink = pixels.iter().filter(|p| **p < 128).count() as f64 / pixels.len() as f64;
+            assert!(
+                ink > 0.005 && ink < 0.5,
+                "{lang} page {page}: {ink} of the page is ink"
+            );
+        }
     }
 
     // CSV: a header and a row an incident.
@@ -402,10 +526,15 @@ fn daily_report_end_to_end() {
     assert_eq!(e["error"]["field"], "date");
     let (status, e) = get(
         &server.base,
-        &format!("/api/v1/reports/daily/{DATE}?format=pdf"),
+        &format!("/api/v1/reports/daily/{DATE}?format=docx"),
     );
     assert_eq!(status, 400);
     assert_eq!(e["error"]["field"], "format");
+    let (status, e) = get(
+        &server.base,
+        &format!("/api/v1/reports/daily/{DATE}?format=html&lang=fr"),
+    );
+    assert_eq!((status, e["error"]["field"].as_str()), (400, Some("lang")));
     // A day not yet over is not published: its figures would still grow.
     let publish = format!("{}/api/v1/reports/daily/2099-01-01/publish", server.base);
     // Only the chief publishes.
@@ -440,7 +569,8 @@ fn bad_report_requests_name_their_field() {
     let dir = tempfile::tempdir().unwrap();
     for (args, want) in [
         (vec!["--date", "2026-13-01"], "--date"),
-        (vec!["--date", DATE, "--format", "pdf"], "--format"),
+        (vec!["--date", DATE, "--format", "docx"], "--format"),
+        (vec!["--date", DATE, "--lang", "fr"], "--lang"),
         (vec!["--date", DATE, "--audience", "everyone"], "--audience"),
         (
             vec!["--date", DATE, "--timezone", "Mars/Olympus"],

@@ -1,5 +1,6 @@
-//! Observations from files, read into observation JSON before the one check every door uses
-//! (`truceline_observation::parse_value`): an NDJSON line, a CSV row or a GeoJSON feature becomes
+//! Observations and the mission's other records from files, read into JSON before the one check
+//! every door uses (`truceline_observation::parse_value`, `truceline_records::parse_value`; a
+//! record is told by its `type`): an NDJSON line, a CSV row or a GeoJSON feature becomes
 //! one record with its place (`file:line`, `file#/features/i`), or a refusal naming that place.
 //! A bad record is refused on its own; only a file that cannot be read at all (an unknown CSV
 //! column, a GeoJSON text that is no FeatureCollection) stops the reading.
@@ -122,11 +123,18 @@ pub fn read<E: From<ImportError>>(
                 .headers()
                 .map_err(|e| file(format!("cannot read the header row: {e}")))?
                 .clone();
+            // A `type` column makes it a file of the mission's other records (SPEC 6).
+            let records = headers.iter().any(|h| h == "type");
+            let columns: &[&str] = if records {
+                &RECORD_CSV_COLUMNS
+            } else {
+                &CSV_COLUMNS
+            };
             for h in headers.iter() {
-                if !CSV_COLUMNS.contains(&h) {
+                if !columns.contains(&h) {
                     return Err(file(format!(
                         "unknown column {h:?}; expected columns from: {}",
-                        CSV_COLUMNS.join(", ")
+                        columns.join(", ")
                     ))
                     .into());
                 }
@@ -142,7 +150,11 @@ pub fn read<E: From<ImportError>>(
                     }
                 };
                 let bytes = row.as_slice().len() as u64 + row.len() as u64;
-                let value = csv_to_observation(&headers, &row);
+                let value = if records {
+                    csv_to_record(&headers, &row)
+                } else {
+                    csv_to_observation(&headers, &row)
+                };
                 emit(Ok(Record {
                     place,
                     value,
@@ -177,6 +189,92 @@ const CSV_COLUMNS: [&str; 20] = [
     "party",
     "notes",
 ];
+
+/// The columns of a CSV file of records: the fields of SPEC 6 flattened. `lon`/`lat` are the
+/// location; `present` lists serials separated by `;`, `declared` `weapon:serial` pairs so
+/// separated; `area` is a GeoJSON Polygon written out in the cell.
+const RECORD_CSV_COLUMNS: [&str; 28] = [
+    "id",
+    "type",
+    "time",
+    "observer",
+    "notes",
+    "party",
+    "name",
+    "lon",
+    "lat",
+    "declared",
+    "site",
+    "access",
+    "present",
+    "kind",
+    "duration_min",
+    "patrol",
+    "killed",
+    "injured",
+    "cause",
+    "status",
+    "incident",
+    "object",
+    "hazard",
+    "marked",
+    "area",
+    "from",
+    "to",
+    "purpose",
+];
+
+/// A number (or, if not one, the text: the check names the field and shows what was there).
+fn number_or_text(cell: &str) -> Value {
+    if let Ok(n) = cell.parse::<u64>() {
+        return Value::from(n);
+    }
+    cell.parse::<f64>()
+        .ok()
+        .and_then(|x| serde_json::Number::from_f64(x).map(Value::Number))
+        .unwrap_or_else(|| Value::String(cell.to_string()))
+}
+
+fn csv_to_record(headers: &csv::StringRecord, row: &csv::StringRecord) -> Value {
+    let mut m = Map::new();
+    let mut location = Map::new();
+    for (h, cell) in headers.iter().zip(row.iter()) {
+        let cell = cell.trim();
+        if cell.is_empty() {
+            continue;
+        }
+        let list = || cell.split(';').map(str::trim).filter(|s| !s.is_empty());
+        let v = match h {
+            "lon" | "lat" => {
+                location.insert(h.into(), number_or_text(cell));
+                continue;
+            }
+            "duration_min" | "killed" | "injured" => number_or_text(cell),
+            "marked" => match cell {
+                "true" | "yes" | "1" => Value::Bool(true),
+                "false" | "no" | "0" => Value::Bool(false),
+                other => Value::String(other.into()),
+            },
+            "present" => Value::Array(list().map(|s| Value::String(s.into())).collect()),
+            "declared" => Value::Array(
+                list()
+                    .map(|pair| match pair.split_once(':') {
+                        Some((w, s)) => json!({"weapon": w.trim(), "serial": s.trim()}),
+                        None => Value::String(pair.into()),
+                    })
+                    .collect(),
+            ),
+            "area" => truceline_json::from_slice(cell.as_bytes())
+                .unwrap_or_else(|_| Value::String(cell.into())),
+            _ => Value::String(cell.into()),
+        };
+        m.insert(h.into(), v);
+    }
+    if !location.is_empty() {
+        m.insert("location".into(), Value::Object(location));
+    }
+    Value::Object(m)
+}
 
 fn csv_to_observation(headers: &csv::StringRecord, row: &csv::StringRecord) -> Value {
     let mut m = Map::new();
@@ -287,4 +385,49 @@ fn feature_to_observation(f: &Value) -> Result<Value, String> {
         _ => return Err("`geometry`: expected a Point (the event's location) or null".into()),
     }
     Ok(Value::Object(props))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(csv: &str) -> Vec<Value> {
+        let mut got = Vec::new();
+        read::<ImportError>("r.csv", csv.as_bytes(), Format::Csv, &mut |r| {
+            got.push(r.unwrap().value);
+            Ok(())
+        })
+        .unwrap();
+        got
+    }
+
+    #[test]
+    fn a_csv_with_a_type_column_holds_records() {
+        let got = rows(
+            "id,type,time,party,name,lon,lat,declared,site,access,present,hazard,marked\n\
+             s1,site,2026-11-20T08:00:00Z,ua,Site 12,37.2,48.6,tanks:T-1;tanks:T-2,,,,,\n\
+             i1,inspection,2026-11-24T09:00:00Z,,,,,,Site 12,granted,T-1,,\n\
+             h1,hazard,2026-11-24T09:00:00Z,,,37.8,48.1,,,,,uxo,yes\n",
+        );
+        assert_eq!(
+            got[0]["declared"],
+            json!([{"weapon":"tanks","serial":"T-1"},{"weapon":"tanks","serial":"T-2"}])
+        );
+        assert_eq!(got[0]["location"], json!({"lon": 37.2, "lat": 48.6}));
+        assert_eq!(got[1]["present"], json!(["T-1"]));
+        assert!(got[1].get("location").is_none());
+        assert_eq!(got[2]["marked"], json!(true));
+        // An observation column in a records file is refused by name.
+        let mut err = None;
+        let r = read::<ImportError>(
+            "r.csv",
+            "id,type,bearing_deg\nx,site,3\n".as_bytes(),
+            Format::Csv,
+            &mut |_| Ok(()),
+        );
+        if let Err(e) = r {
+            err = Some(e.to_string());
+        }
+        assert!(err.unwrap().contains("unknown column \"bearing_deg\""));
+    }
 }

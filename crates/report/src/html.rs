@@ -190,7 +190,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
         w.by_kind, w.kind, w.incidents, w.events, w.in_violation, w.day_before, w.mean7
     );
     for k in &r.by_kind {
-        let name = svg::kind_label(&k.kind, k.subtype.as_deref());
+        let name = lang.kind(&k.kind, k.subtype.as_deref());
         let _ = write!(
             o,
             r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{:.1}</td></tr>"#,
@@ -261,6 +261,8 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
     }
     o.push_str("</tbody></table>");
 
+    crate::doc::html(&mut o, &crate::records_doc::sections(r, lang));
+
     let _ = write!(
         o,
         r#"<h2>{}</h2><table class="incidents"><thead><tr><th class="n">#</th><th>{}</th><th>{}</th><th class="n">{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
@@ -276,7 +278,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
         w.log_leaves
     );
     for i in &r.incidents {
-        let kind = svg::kind_label(&i.kind, i.subtype.as_deref());
+        let kind = lang.kind(&i.kind, i.subtype.as_deref());
         let ellipse = i.error_ellipse_m.map_or("—".to_string(), |[ma, mi, az]| {
             format!("{ma:.0} × {mi:.0} m, {az:.0}°")
         });
@@ -368,8 +370,6 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
         }
         o.push_str("</tbody></table>");
     }
-
-    crate::records_html::sections(&mut o, r, w);
 
     let b = &r.built_from;
     let _ = write!(

@@ -39,6 +39,28 @@ impl Lang {
         }
     }
 
+    /// A code of the data (a kind, a restriction, a cause, a status, an object, a hazard, an
+    /// access) in this language; an unknown code as it is.
+    pub fn code(self, code: &str) -> String {
+        let i = match self {
+            Lang::En => 0,
+            Lang::Uk => 1,
+            Lang::Ru => 2,
+        };
+        CODES.iter().find(|c| c.0 == code).map_or_else(
+            || code.replace('_', " "),
+            |c| [c.1, c.2, c.3][i].to_string(),
+        )
+    }
+
+    /// An incident's kind and subtype in this language, `explosion (impact)`.
+    pub fn kind(self, kind: &str, subtype: Option<&str>) -> String {
+        match subtype {
+            Some(st) => format!("{} ({})", self.code(kind), self.code(st)),
+            None => self.code(kind),
+        }
+    }
+
     pub fn words(self) -> &'static Words {
         match self {
             Lang::En => &EN,
@@ -47,6 +69,122 @@ impl Lang {
         }
     }
 }
+
+/// The codes of the data in English, Ukrainian and Russian.
+const CODES: &[(&str, &str, &str, &str)] = &[
+    ("explosion", "explosion", "вибух", "взрыв"),
+    (
+        "projectile",
+        "projectile",
+        "снаряд у польоті",
+        "снаряд в полёте",
+    ),
+    (
+        "muzzle_flash",
+        "muzzle flash",
+        "спалах пострілу",
+        "вспышка выстрела",
+    ),
+    (
+        "illumination",
+        "illumination",
+        "освітлювальна ракета",
+        "осветительная ракета",
+    ),
+    ("burst", "burst", "черга", "очередь"),
+    ("shot", "shot", "постріл", "выстрел"),
+    ("weapon", "weapon", "озброєння", "вооружение"),
+    ("movement", "movement", "пересування", "передвижение"),
+    ("impact", "impact", "влучання", "попадание"),
+    (
+        "airburst",
+        "airburst",
+        "розрив у повітрі",
+        "разрыв в воздухе",
+    ),
+    ("outgoing", "outgoing", "вихід", "выход"),
+    (
+        "undetermined",
+        "undetermined",
+        "не визначено",
+        "не определено",
+    ),
+    ("denial", "denial", "відмова", "отказ"),
+    ("delay", "delay", "затримка", "задержка"),
+    (
+        "conditional",
+        "conditional access",
+        "умовний доступ",
+        "условный доступ",
+    ),
+    (
+        "gnss_interference",
+        "GNSS interference",
+        "глушіння GNSS",
+        "подавление GNSS",
+    ),
+    (
+        "fire_at_uav",
+        "fire at a UAV",
+        "обстріл БПЛА",
+        "обстрел БПЛА",
+    ),
+    ("shelling", "shelling", "обстріл", "обстрел"),
+    (
+        "small_arms",
+        "small arms",
+        "стрілецька зброя",
+        "стрелковое оружие",
+    ),
+    ("mine", "mine", "міна", "мина"),
+    (
+        "uxo",
+        "unexploded ordnance",
+        "нерозірваний боєприпас",
+        "неразорвавшийся боеприпас",
+    ),
+    ("other", "other", "інше", "другое"),
+    ("reported", "reported", "повідомлено", "сообщено"),
+    (
+        "corroborated",
+        "corroborated",
+        "підтверджено іншим джерелом",
+        "подтверждено другим источником",
+    ),
+    (
+        "confirmed",
+        "confirmed by the mission",
+        "підтверджено місією",
+        "подтверждено миссией",
+    ),
+    ("residential", "residential", "житло", "жильё"),
+    ("water", "water", "водопостачання", "водоснабжение"),
+    ("power", "power", "електропостачання", "электроснабжение"),
+    ("gas", "gas", "газопостачання", "газоснабжение"),
+    ("school", "school", "школа", "школа"),
+    (
+        "medical",
+        "medical",
+        "медичний заклад",
+        "медицинское учреждение",
+    ),
+    (
+        "anti_personnel",
+        "anti-personnel mine",
+        "протипіхотна міна",
+        "противопехотная мина",
+    ),
+    (
+        "anti_tank",
+        "anti-tank mine",
+        "протитанкова міна",
+        "противотанковая мина",
+    ),
+    ("unknown", "unknown", "невідомо", "неизвестно"),
+    ("granted", "granted", "надано", "предоставлен"),
+    ("partial", "partial", "частковий", "частичный"),
+    ("denied", "denied", "відмовлено", "отказано"),
+];
 
 /// Fills each `{}` of `template` with the next of `args`.
 pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
@@ -115,6 +253,7 @@ pub struct Words {
     pub log_leaves: &'static str,
     pub not_attributed: &'static str,
     pub no_incidents: &'static str,
+    pub incidents_cut: &'static str,
     pub reply: &'static str,
     pub reply_text: &'static str,
     pub no_reply: &'static str,
@@ -217,6 +356,7 @@ pub static EN: Words = Words {
     log_leaves: "Log leaves",
     not_attributed: "not attributed",
     no_incidents: "No incidents.",
+    incidents_cut: "The first {} of {} incidents are listed; every one is in the HTML, CSV and GeoJSON editions.",
     reply: "Right of reply",
     reply_text: "A party may answer on the record, within {} hours, any incident attributed to it. Replies awaited: {}.",
     no_reply: "No reply was made, and no deadline passed without one.",
@@ -318,6 +458,7 @@ pub static UK: Words = Words {
     log_leaves: "Листки журналу",
     not_attributed: "не встановлено",
     no_incidents: "Інцидентів немає.",
+    incidents_cut: "Наведено перші {} з {} інцидентів; усі є у версіях HTML, CSV і GeoJSON.",
     reply: "Право на відповідь",
     reply_text: "Сторона може протягом {} годин офіційно відповісти щодо будь-якого інциденту, відповідальність за який покладено на неї. Очікується відповідей: {}.",
     no_reply: "Відповідей не надходило, і жоден строк не минув без відповіді.",
@@ -419,6 +560,7 @@ pub static RU: Words = Words {
     log_leaves: "Листья журнала",
     not_attributed: "не установлено",
     no_incidents: "Инцидентов нет.",
+    incidents_cut: "Приведены первые {} из {} инцидентов; все есть в версиях HTML, CSV и GeoJSON.",
     reply: "Право на ответ",
     reply_text: "Сторона может в течение {} часов официально ответить по любому инциденту, ответственность за который возложена на неё. Ожидается ответов: {}.",
     no_reply: "Ответов не поступало, и ни один срок не истёк без ответа.",

@@ -27,11 +27,13 @@
 mod content;
 pub mod coverage;
 pub mod day;
+mod doc;
 mod html;
 pub mod lang;
+mod pdf;
 mod places;
 pub mod records;
-mod records_html;
+mod records_doc;
 mod regions;
 mod svg;
 mod tables;
@@ -85,10 +87,17 @@ pub enum Format {
     Json,
     Csv,
     GeoJson,
+    Pdf,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Html, Format::Json, Format::Csv, Format::GeoJson];
+    pub const ALL: [Format; 5] = [
+        Format::Html,
+        Format::Json,
+        Format::Csv,
+        Format::GeoJson,
+        Format::Pdf,
+    ];
 
     pub fn parse(s: &str) -> Result<Format, ReportError> {
         match s {
@@ -96,9 +105,10 @@ impl Format {
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
             "geojson" => Ok(Format::GeoJson),
+            "pdf" => Ok(Format::Pdf),
             _ => Err(ReportError::Input {
                 field: "format",
-                expected: "html, json, csv or geojson".into(),
+                expected: "html, json, csv, geojson or pdf".into(),
                 got: s.into(),
             }),
         }
@@ -110,6 +120,7 @@ impl Format {
             Format::Json => "json",
             Format::Csv => "csv",
             Format::GeoJson => "geojson",
+            Format::Pdf => "pdf",
         }
     }
 
@@ -119,6 +130,7 @@ impl Format {
             Format::Json => "application/json",
             Format::Csv => "text/csv; charset=utf-8",
             Format::GeoJson => "application/geo+json",
+            Format::Pdf => "application/pdf",
         }
     }
 }
@@ -185,6 +197,7 @@ pub fn render_in(report: &Report, ctx: &Context, format: Format, lang: lang::Lan
         }
         Format::Csv => tables::csv(report),
         Format::GeoJson => tables::geojson(report),
+        Format::Pdf => pdf::pdf(report, ctx, lang),
     }
 }
 

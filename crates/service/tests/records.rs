@@ -217,7 +217,11 @@ fn a_scenario_with_every_record_type_gives_sections_that_add_up_and_a_public_edi
     );
     assert!(p.casualties.items.is_none());
     assert_eq!(p.movement.restrictions, restrictions);
-    for format in truceline_report::Format::ALL {
+    // The PDF's text is compressed: the command-line test reads it back with pdftotext.
+    for format in truceline_report::Format::ALL
+        .into_iter()
+        .filter(|f| *f != truceline_report::Format::Pdf)
+    {
         let bytes = truceline_report::render(&public, &ctx, format);
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains("patrol-"), "{format:?} names a patrol");
