@@ -172,6 +172,33 @@ try {
   check(seen.ellipses_drawn > 0, "ellipses drawn when zoomed in", seen.ellipses_drawn);
   await page.screenshot({ path: `${out}/dashboard-zoomed.png` });
 
+  // 4b. Place names by zoom, and the mission's other records as layers with a filter a type.
+  const placesAt = (zoom) => page.evaluate((z) => new Promise((res) => { const m = window.trucelineMap; m.once("idle", res); m.jumpTo({ center: [37.8, 48.1], zoom: z }); }), zoom)
+    .then(() => page.getAttribute("body", "data-places")).then(Number);
+  seen.places = { z7: await placesAt(7), z9: await placesAt(9), z11: await placesAt(11) };
+  check(seen.places.z7 > 0 && seen.places.z9 > 0, "place names shown", seen.places);
+  check(seen.places.z7 <= 120 && seen.places.z9 <= 120, "a bounded number of them", seen.places);
+  const names = await page.$$eval(".place-label", (els) => els.map((e) => e.textContent));
+  check(names.length === seen.places.z11, "one label a place", names.length);
+  await page.waitForSelector("#records-filter:not([hidden])", { timeout: 60_000 });
+  const recordCount = async () => Number((await page.textContent("#records-shown")).match(/\d+/)[0]);
+  // The demo feeds records as its clock reaches them: wait for some of more than one type.
+  const recs = await (await fetch(base + "/api/v1/map/records")).json();
+  seen.record_types = [...new Set(recs.features.map((f) => f.properties.type))].sort();
+  check(seen.record_types.includes("site"), "storage sites on the map", seen.record_types);
+  seen.records_all = await recordCount();
+  check(seen.records_all === recs.features.length || seen.records_all > 0, "records drawn", seen.records_all);
+  await page.uncheck('#record-types input[data-type="site"]');
+  seen.records_without_sites = await recordCount();
+  check(seen.records_without_sites < seen.records_all, "a type's filter hides its records", seen);
+  await page.check('#record-types input[data-type="site"]');
+  const site = recs.features.find((f) => f.properties.type === "site");
+  await page.evaluate((c) => new Promise((res) => { const m = window.trucelineMap; m.once("idle", res); m.jumpTo({ center: c, zoom: 10 }); }), site.geometry.coordinates);
+  await page.waitForTimeout(300);
+  const drawnSites = await page.evaluate(() => window.trucelineMap.queryRenderedFeatures({ layers: ["record-points"] }).filter((f) => f.properties.type === "site").length);
+  check(drawnSites > 0, "a site drawn where it is", drawnSites);
+  await page.screenshot({ path: `${out}/dashboard-records.png` });
+
   // 5. Ukrainian and Russian.
   await page.selectOption("#lang", "uk");
   seen.uk = await page.textContent("#filters-title");

@@ -180,6 +180,26 @@ fn feed(
             observations = scenario.observations.len(),
             "demo: simulated hour drawn"
         );
+        // The mission's other records beside the hour: ids made unique to it, the storage
+        // sites declared once, at the start.
+        let mut records: Vec<serde_json::Value> = truceline_simulate::records::records(
+            agreement,
+            &engine,
+            &scenario,
+            seed,
+            chunk_start,
+            1.0,
+        )
+        .into_iter()
+        .filter(|r| hour == 0 || r["type"] != "site")
+        .map(|mut r| {
+            if r["type"] != "site" {
+                r["id"] = format!("h{hour}-{}", r["id"].as_str().unwrap_or("")).into();
+            }
+            r
+        })
+        .collect();
+        records.reverse();
         let mut pending: Vec<Observation> = Vec::new();
         let mut obs = scenario.observations.into_iter().peekable();
         while obs.peek().is_some() {
@@ -203,6 +223,24 @@ fn feed(
                         tracing::warn!(error = %e, "demo: a simulated observation was refused")
                     }
                 }
+            }
+            let mut due = Vec::new();
+            while records.last().is_some_and(|r| {
+                r["time"]
+                    .as_str()
+                    .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                    .is_none_or(|t| t <= now_sim)
+            }) {
+                let r = records.pop().expect("checked");
+                match truceline_records::parse_value(r, &state.service.vocab) {
+                    Ok(r) => due.push(r),
+                    Err(e) => tracing::warn!(error = %e, "demo: a simulated record was refused"),
+                }
+            }
+            if !due.is_empty()
+                && let Err(e) = state.service.submit_records(&Caller::Open, &due)
+            {
+                tracing::warn!(error = %e, "demo: records write failed");
             }
             if !pending.is_empty() {
                 let n = pending.len();

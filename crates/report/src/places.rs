@@ -107,6 +107,11 @@ impl Gazetteer {
         }
     }
 
+    /// Every place, in the bundled order.
+    pub fn places(&self) -> &[Place] {
+        &self.places
+    }
+
     pub fn len(&self) -> usize {
         self.places.len()
     }

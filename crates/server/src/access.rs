@@ -35,7 +35,9 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
         // enter what reaches them otherwise (a party's declaration, a hospital's count). A
         // monitor reads its own (the handler narrows), outside the mission only as totals.
         "/api/v1/records" if post => Roles(RECORDERS),
-        "/api/v1/records" | "/api/v1/records/{id}" if read => Roles(RECORDERS),
+        "/api/v1/records" | "/api/v1/records/{id}" | "/api/v1/map/records" if read => {
+            Roles(RECORDERS)
+        }
         "/api/v1/observations" | "/api/v1/observations/{id}" if read => Roles(READERS),
         // Liaisons too: the handlers show them their party's incidents, as the public edition
         // does (`truceline_service::views`).

@@ -98,6 +98,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(records::list_records).post(records::post_records),
         )
         .route("/api/v1/records/{id}", get(records::get_record))
+        .route("/api/v1/map/records", get(records::map_records))
         .route("/api/v1/incidents", get(list_incidents))
         .route("/api/v1/incidents/{id}", get(get_incident))
         .route(

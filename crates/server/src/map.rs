@@ -76,7 +76,35 @@ fn layers_json(st: &AppState) -> Value {
             round_coordinates(&mut f["geometry"]["coordinates"]);
         }
     }
+    // The gazetteer's places in and about the agreement's extent, biggest first, for the
+    // map's place names: "2 km south-west of X" should be findable on the map.
+    let places: Vec<Value> = bbox
+        .map(|[w, s, e, n]| {
+            let mut p: Vec<&truceline_report::Place> = st
+                .service
+                .reports
+                .gazetteer
+                .places()
+                .iter()
+                .filter(|p| {
+                    p.lon >= w - 0.5 && p.lon <= e + 0.5 && p.lat >= s - 0.5 && p.lat <= n + 0.5
+                })
+                .collect();
+            p.sort_by(|a, b| b.population.cmp(&a.population).then(a.name.cmp(&b.name)));
+            p.iter()
+                .map(|p| {
+                    json!([
+                        p.name,
+                        (p.lon * 1e4).round() / 1e4,
+                        (p.lat * 1e4).round() / 1e4,
+                        p.population
+                    ])
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     json!({
+        "places": places,
         "agreement": {
             "id": a.id,
             "title": a.title,

@@ -179,3 +179,16 @@ pub(crate) async fn get_record(
     let r = on_service(&st, move |svc| svc.record(&caller, &id)).await?;
     Ok(Json(serde_json::to_value(r).unwrap_or(Value::Null)))
 }
+
+/// Most records of each kind but sites the map draws (the most recent).
+const MAP_RECORDS: usize = 20_000;
+
+/// `GET /api/v1/map/records`: the records the caller may read, as GeoJSON for the map's layers.
+pub(crate) async fn map_records(
+    State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        on_service(&st, move |svc| svc.map_records(&caller, MAP_RECORDS)).await?,
+    ))
+}

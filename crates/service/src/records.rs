@@ -149,6 +149,157 @@ impl Service {
         Ok(self.shown(vec![r])?.remove(0))
     }
 
+    /// The records `caller` may read as a GeoJSON FeatureCollection for the map: each at its
+    /// location or as its area, with what the map says of it (a site with its declared weapons,
+    /// its last inspection and what that found missing; a restriction's kind; a hazard; a
+    /// window's hours). The most recent `limit`; blocking.
+    pub fn map_records(
+        &self,
+        caller: &Caller,
+        limit: usize,
+    ) -> Result<serde_json::Value, ServiceError> {
+        let account = self.record_reader(caller)?;
+        let stored = self.store.mission_records(&MissionQuery {
+            account,
+            limit: usize::MAX,
+            ..Default::default()
+        })?;
+        let parsed: Vec<(StoredMissionRecord, Record)> = stored
+            .into_iter()
+            .filter_map(|s| {
+                let r = truceline_records::parse(&s.body, &self.vocab).ok()?;
+                Some((s, r))
+            })
+            .collect();
+        // Storage sites replayed in time order: the map shows each site as it stands.
+        let mut order: Vec<&(StoredMissionRecord, Record)> = parsed.iter().collect();
+        order.sort_by(|a, b| (a.1.time, &a.1.id).cmp(&(b.1.time, &b.1.id)));
+        let mut sites = truceline_records::storage::Sites::default();
+        let mut last: std::collections::HashMap<String, (String, usize, String)> =
+            Default::default();
+        for (_, r) in &order {
+            match &r.body {
+                Body::Site {
+                    party,
+                    name,
+                    location,
+                    declared,
+                } => sites.declare(truceline_records::storage::Declaration {
+                    id: r.id.clone(),
+                    time: r.time,
+                    party: party.clone(),
+                    name: name.clone(),
+                    location: *location,
+                    declared: declared.clone(),
+                }),
+                Body::Inspection {
+                    site,
+                    access,
+                    present,
+                } => {
+                    let f = sites.inspect(&truceline_records::storage::Visit {
+                        id: r.id.clone(),
+                        time: r.time,
+                        site: site.clone(),
+                        access: *access,
+                        present: present.clone(),
+                    });
+                    last.insert(
+                        f.site.clone(),
+                        (r.time.to_string(), f.missing.len(), access.as_str().into()),
+                    );
+                }
+                _ => {}
+            }
+        }
+        let now = jiff::Timestamp::now();
+        let mut features = Vec::new();
+        for d in sites.sites_at(now) {
+            let (inspected, missing, access) =
+                last.get(&d.name).map_or((None, 0, None), |(t, m, a)| {
+                    (Some(t.clone()), *m, Some(a.clone()))
+                });
+            features.push(serde_json::json!({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [d.location.lon, d.location.lat]},
+                "properties": {"type": "site", "id": d.id, "time": d.time.to_string(), "party": d.party,
+                    "name": d.name, "declared": d.declared.len(), "last_inspected": inspected,
+                    "last_access": access, "missing": missing},
+            }));
+        }
+        let recent = parsed
+            .iter()
+            .rev()
+            .filter(|(_, r)| !matches!(r.body, Body::Site { .. } | Body::Inspection { .. }));
+        for (_, r) in recent.take(limit) {
+            let mut props = serde_json::json!({"type": r.record_type().as_str(), "id": r.id, "time": r.time.to_string()});
+            let geometry = match &r.body {
+                Body::Restriction {
+                    kind,
+                    party,
+                    duration_min,
+                    ..
+                } => {
+                    props["kind"] = kind.as_str().into();
+                    props["party"] = serde_json::json!(party);
+                    props["duration_min"] = serde_json::json!(duration_min);
+                    None
+                }
+                Body::Casualty {
+                    killed,
+                    injured,
+                    cause,
+                    status,
+                    ..
+                } => {
+                    props["killed"] = (*killed).into();
+                    props["injured"] = (*injured).into();
+                    props["cause"] = cause.as_str().into();
+                    props["status"] = status.as_str().into();
+                    None
+                }
+                Body::Damage { object, cause, .. } => {
+                    props["object"] = object.as_str().into();
+                    props["cause"] = serde_json::json!(cause.map(|c| c.as_str()));
+                    None
+                }
+                Body::Hazard {
+                    area,
+                    hazard,
+                    marked,
+                    ..
+                } => {
+                    props["hazard"] = hazard.as_str().into();
+                    props["marked"] = (*marked).into();
+                    area.as_ref().map(truceline_records::area::geojson)
+                }
+                Body::Window {
+                    from,
+                    to,
+                    area,
+                    purpose,
+                } => {
+                    props["from"] = from.to_string().into();
+                    props["to"] = to.to_string().into();
+                    props["purpose"] = purpose.clone().into();
+                    Some(truceline_records::area::geojson(area))
+                }
+                Body::Site { .. } | Body::Inspection { .. } => continue,
+            };
+            let geometry = match geometry {
+                Some(g) => g,
+                None => match r.position() {
+                    Some(p) => serde_json::json!({"type": "Point", "coordinates": [p.lon, p.lat]}),
+                    None => continue,
+                },
+            };
+            features.push(
+                serde_json::json!({"type": "Feature", "geometry": geometry, "properties": props}),
+            );
+        }
+        Ok(serde_json::json!({"type": "FeatureCollection", "features": features}))
+    }
+
     /// `None` for a reader of every record, the account for a monitor (its own only).
     fn record_reader(&self, caller: &Caller) -> Result<Option<String>, ServiceError> {
         match caller {

@@ -67,6 +67,8 @@ pub fn records(
     let note = "illustrative: simulated record";
     let mut out: Vec<Value> = Vec::new();
     let days = (hours / 24.0).ceil().max(1.0) as i64;
+    // Each day's records at the daily rate; a scenario shorter than a day draws its share.
+    let share = (hours / 24.0).min(1.0);
     let t = |h: f64| start + jiff::SignedDuration::from_secs_f64(h * 3600.0);
     // Storage sites: two per party, 40-60 km behind the line, declared a day before the start.
     let weapons: Vec<&str> = agreement
@@ -103,7 +105,7 @@ pub fn records(
         let day0 = d as f64 * 24.0;
         // Inspections: about half the sites a day.
         for (name, serials) in &sites {
-            if !rng.random_bool(0.5) {
+            if !rng.random_bool(0.5 * share) {
                 continue;
             }
             let access =
@@ -119,6 +121,9 @@ pub fn records(
         }
         // Restrictions of movement near the line.
         for k in 0..rng.random_range(2..=5) {
+            if !rng.random_bool(share) {
+                continue;
+            }
             let pi = rng.random_range(0..agreement.parties.len());
             let s = rng.random_range(0.0..len);
             let Some(p) = path.sample_beside(&g, engine, &mut rng, s, 0.0, pi, 1_000.0, 15_000.0)
@@ -136,6 +141,9 @@ pub fn records(
         }
         // Mines and ordnance: a point and a marked field, near the line (often in the buffer).
         for k in 0..2 {
+            if !rng.random_bool(share) {
+                continue;
+            }
             let pi = rng.random_range(0..agreement.parties.len());
             let s = rng.random_range(0.0..len);
             let Some(p) = path.sample_beside(&g, engine, &mut rng, s, 0.0, pi, 300.0, 6_000.0)
@@ -153,6 +161,9 @@ pub fn records(
         }
         // A window of silence for repairs, 08:00-16:00, around a point near the line.
         let s = rng.random_range(0.0..len);
+        if !rng.random_bool(share) {
+            continue;
+        }
         if let Some(p) = path.sample_beside(&g, engine, &mut rng, s, 0.0, 0, 500.0, 3_000.0) {
             out.push(
                 json!({"id": format!("win-d{d}"), "type": "window", "time": ts(t(day0 + 6.0)),

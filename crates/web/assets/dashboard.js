@@ -17,6 +17,14 @@ const KIND_COLOURS = {
   casualty: '#000000', damage: '#6b4e16', mine: '#444444', other: '#000000',
 };
 const PARTY_FILLS = ['#3a7ca5', '#b07a2a', '#5a9e57', '#a0528f'];
+// The mission's other records (SPEC 6), one colour a type.
+const RECORD_COLOURS = {
+  site: '#1b7837', inspection: '#1b7837', restriction: '#7f3c8d', casualty: '#000000',
+  damage: '#8c510a', hazard: '#d73027', window: '#4575b4',
+};
+const RECORD_TYPES = ['site', 'restriction', 'casualty', 'damage', 'hazard', 'window'];
+// Place names by zoom: the biggest first, more as one zooms in, never more than PLACES_MAX.
+const PLACES_MAX = 120;
 const ELLIPSE_ZOOM = 10;
 const LIST_MAX = 200;
 // Cluster cells in screen pixels; single incidents from ELLIPSE_ZOOM unless more than POINTS_MAX
@@ -40,6 +48,10 @@ const state = {
   dirty: false,
   follow: true,      // the slider follows the newest incident
   pin: localStorage.getItem('truceline.logkey'),
+  places: [],        // [name, lon, lat, population], biggest first
+  placeMarkers: [],
+  records: null,     // the records layer's GeoJSON, if this account may read records
+  recordTypes: new Set(RECORD_TYPES),
 };
 
 initLang();
@@ -432,6 +444,13 @@ function renderLegend() {
   items.push(legendItem('#3a3a3a', t('border'), 'line'));
   for (const k of state.store.kinds.slice(0, 7)) items.push(legendItem(KIND_COLOURS[k], t('k_' + k)));
   items.push(legendItem('#ffffff', t('cluster')));
+  if (state.records) {
+    for (const type of RECORD_TYPES) {
+      const li = legendItem('#ffffff', t('rt_' + type), 'record');
+      li.firstChild.style.borderColor = RECORD_COLOURS[type];
+      items.push(li);
+    }
+  }
   $('legend').replaceChildren(...items);
 }
 
@@ -483,6 +502,7 @@ function styleFor(L, incidents) {
       // Binned on the page (cluster.js), not by MapLibre: see there why.
       incidents: { type: 'geojson', data: incidents },
       ellipses: { type: 'geojson', data: empty },
+      records: { type: 'geojson', data: empty },
     },
     layers: [
       { id: 'sea', type: 'background', paint: { 'background-color': '#dbe7f0' } },
@@ -498,6 +518,12 @@ function styleFor(L, incidents) {
       line('oblasts', of('region'), { 'line-color': '#8a8a8a', 'line-width': 0.7, 'line-dasharray': [4, 3] }),
       line('borders', of('country'), { 'line-color': '#3a3a3a', 'line-width': 1.4 }),
       line('line-of-contact', of('line_of_contact'), { 'line-color': '#5b2a86', 'line-width': 2.4 }),
+      { id: 'record-areas', type: 'fill', source: 'records', filter: ['==', ['geometry-type'], 'Polygon'], paint: {
+        'fill-color': ['match', ['get', 'type'], ...Object.entries(RECORD_COLOURS).flat(), '#000'], 'fill-opacity': 0.18,
+      } },
+      { id: 'record-area-edges', type: 'line', source: 'records', filter: ['==', ['geometry-type'], 'Polygon'], paint: {
+        'line-color': ['match', ['get', 'type'], ...Object.entries(RECORD_COLOURS).flat(), '#000'], 'line-width': 1.4, 'line-dasharray': [3, 2],
+      } },
       { id: 'ellipse-fill', type: 'fill', source: 'ellipses', minzoom: ELLIPSE_ZOOM,
         paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.12 } },
       { id: 'ellipse-edge', type: 'line', source: 'ellipses', minzoom: ELLIPSE_ZOOM,
@@ -516,8 +542,95 @@ function styleFor(L, incidents) {
         'circle-stroke-color': ['case', ['==', ['get', 'v'], 1], '#1c2430', '#ffffff'],
         'circle-stroke-width': ['case', ['==', ['get', 'v'], 1], 1.6, 0.8],
       } },
+      // Records above incidents: a square-ish ring so they do not read as incidents.
+      { id: 'record-points', type: 'circle', source: 'records', filter: ['==', ['geometry-type'], 'Point'], paint: {
+        'circle-color': '#ffffff',
+        'circle-stroke-color': ['match', ['get', 'type'], ...Object.entries(RECORD_COLOURS).flat(), '#000'],
+        'circle-stroke-width': 3,
+        'circle-radius': ['case', ['==', ['get', 'type'], 'site'], ['+', 6, ['min', 6, ['get', 'missing']]], 5],
+      } },
     ],
   };
+}
+
+// ---------------------------------------------------------------- records and places
+
+/** The records layer, for an account that may read records (others get 403 and see none). */
+async function loadRecords() {
+  const r = await fetch('/api/v1/map/records');
+  if (!r.ok) return;
+  state.records = await r.json();
+  $('records-filter').hidden = false;
+  showRecords();
+  renderLegend();
+}
+
+function showRecords() {
+  const src = map && map.getSource('records');
+  if (!src || !state.records) return;
+  const features = state.records.features.filter((f) => state.recordTypes.has(f.properties.type));
+  src.setData({ type: 'FeatureCollection', features });
+  $('records-shown').textContent = t('records_shown', { n: features.length });
+}
+
+function fillRecordFilter() {
+  const boxes = RECORD_TYPES.map((type) => {
+    const label = el('label', '', 'check');
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.checked = state.recordTypes.has(type);
+    box.dataset.type = type;
+    box.addEventListener('change', () => {
+      if (box.checked) state.recordTypes.add(type); else state.recordTypes.delete(type);
+      showRecords();
+    });
+    const dot = el('span', '', 'k');
+    dot.style.background = RECORD_COLOURS[type];
+    label.append(box, dot, el('span', t('rt_' + type)));
+    return label;
+  });
+  $('record-types').replaceChildren(...boxes);
+}
+
+/** What a record says, for its popup: text nodes only. */
+function recordPopup(p) {
+  const box = el('div', '', 'record-popup');
+  box.append(el('b', t('rt_' + p.type)));
+  const line = (k, v) => { if (v !== undefined && v !== null && v !== '') box.append(el('div', `${t(k)}: ${v}`)); };
+  line('when', p.time && p.time.replace('T', ' ').slice(0, 16));
+  if (p.type === 'site') {
+    line('site_name', p.name); line('party_of', partyName(p.party)); line('declared', p.declared);
+    line('last_inspected', p.last_inspected ? p.last_inspected.slice(0, 10) + ` (${p.last_access})` : t('never'));
+    line('missing', p.missing);
+  }
+  line('kind', p.kind); line('party_of', p.party && partyName(p.party)); line('minutes', p.duration_min);
+  line('killed', p.killed); line('injured', p.injured); line('cause', p.cause); line('record_status', p.status);
+  line('object', p.object); line('hazard', p.hazard); line('marked', p.marked === undefined ? undefined : (p.marked ? '✓' : '✗'));
+  line('purpose', p.purpose);
+  if (p.from) line('window_hours', `${p.from.slice(11, 16)}–${p.to.slice(11, 16)} UTC`);
+  line('record_id', p.id);
+  return box;
+}
+
+/** Place names in view, as many as the zoom has room for, biggest first. */
+function updatePlaces() {
+  if (!map) return;
+  const z = map.getZoom();
+  const least = z < 7 ? 200000 : z < 8 ? 50000 : z < 9 ? 15000 : z < 10 ? 4000 : 0;
+  const b = map.getBounds();
+  const shown = [];
+  for (const p of state.places) {
+    if (shown.length >= PLACES_MAX) break;
+    if (p[3] < least) break;
+    if (p[1] < b.getWest() || p[1] > b.getEast() || p[2] < b.getSouth() || p[2] > b.getNorth()) continue;
+    shown.push(p);
+  }
+  for (const m of state.placeMarkers) m.remove();
+  state.placeMarkers = shown.map(([name, lon, lat]) => {
+    const div = el('div', name, 'place-label');
+    return new maplibregl.Marker({ element: div, anchor: 'left', offset: [4, 0] }).setLngLat([lon, lat]).addTo(map);
+  });
+  document.body.dataset.places = String(shown.length);
 }
 
 /** The zoom at which the map will show `bbox` ([west, south, east, north]) whole, as MapLibre's
@@ -562,7 +675,18 @@ function createMap(L, incidents) {
   });
   map.on('click', 'points', (e) => openIncident(state.store.id(e.features[0].properties.row), false));
   // Binned again once a move ends, not during it: mid-animation the old bins only grow or shrink.
-  map.on('moveend', () => { refreshIncidents(); updateEllipses(); });
+  map.on('moveend', () => { refreshIncidents(); updateEllipses(); updatePlaces(); });
+  map.on('click', 'record-points', (e) => showRecordPopup(e));
+  map.on('click', 'record-areas', (e) => showRecordPopup(e));
+  for (const layer of ['record-points', 'record-areas']) {
+    map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
+  }
+}
+
+function showRecordPopup(e) {
+  const f = e.features[0];
+  new maplibregl.Popup({ closeButton: true, maxWidth: '280px' }).setLngLat(e.lngLat).setDOMContent(recordPopup(f.properties)).addTo(map);
 }
 
 /** 95 % ellipses of the incidents in view, drawn only when zoomed in (they are metres across). */
@@ -671,7 +795,7 @@ function wire() {
   $('filters').addEventListener('reset', () => setTimeout(() => { state.follow = true; syncSlider(); applyFilters(); }));
   $('panel-close').addEventListener('click', closePanel);
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !$('panel').hidden) closePanel(); });
-  document.addEventListener('languagechange-ui', () => { fillKindAndParty(); renderLegend(); syncSlider(); applyFilters(); });
+  document.addEventListener('languagechange-ui', () => { fillKindAndParty(); fillRecordFilter(); renderLegend(); syncSlider(); applyFilters(); showRecords(); });
 }
 
 /**
@@ -705,6 +829,7 @@ async function main() {
   wire();
   const [L] = await Promise.all([firstLayers, loadIncidents(Promise.resolve(served))]);
   showAgreement(L);
+  state.places = L.places || [];
   syncSlider();
   const f = currentFilter();
   state.selected = state.store.select(f);
@@ -715,9 +840,12 @@ async function main() {
   showSelection(f);
   fillKindAndParty();
   renderLegend();
+  fillRecordFilter();
   map.once('idle', () => {
     perf.firstRender = performance.now();
     document.body.dataset.ready = 'true';
+    updatePlaces();
+    loadRecords();
   });
   connect();
   watchHealth();
