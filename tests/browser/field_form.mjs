@@ -97,6 +97,39 @@ try {
   check(seen.resend.status === 200 && seen.resend.body.duplicates === 1, "a re-send is a no-op", seen.resend);
   check((await stored()).length === 3, "still three after a re-send");
 
+  // The mission's other records from the same form: a restriction and a casualty, offline
+  // first, delivered once back online, signed like observations.
+  await ctx.setOffline(true);
+  await page.selectOption("#what", "restriction");
+  check(await page.isHidden("#bearing") && await page.isVisible("#r-kind"), "the form shows a restriction's fields");
+  await page.selectOption("#r-kind", "denial");
+  await page.fill("#r-duration", "45");
+  await page.fill("#notes", "turned back at the checkpoint");
+  await page.click("#save");
+  await page.selectOption("#what", "casualty");
+  await page.fill("#r-killed", "0");
+  await page.fill("#r-injured", "0");
+  await page.click("#save");
+  seen.no_people = await page.textContent("#msg");
+  check(/Killed|person/.test(seen.no_people), "a casualty of nobody is refused on the device", seen.no_people);
+  await page.fill("#r-injured", "2");
+  await page.selectOption("#r-cause", "shelling");
+  await page.selectOption("#r-status", "reported");
+  await page.click("#save");
+  await page.waitForSelector("body[data-queued='2']", { timeout: 10_000 });
+  await ctx.setOffline(false);
+  await page.waitForSelector("body[data-queued='0']", { timeout: 30_000 });
+  const recs = (await (await fetch(`${base}/api/v1/records?limit=1000`)).json()).records
+    .filter((r) => r.record.observer === observer);
+  seen.records = recs.map((r) => r.record.type);
+  check(recs.length === 2, "two records stored", seen.records);
+  const fom = recs.find((r) => r.record.type === "restriction");
+  check(fom && fom.record.kind === "denial" && fom.record.duration_min === 45 && fom.record.patrol === observer, "the restriction as entered", fom);
+  check(recs.every((r) => r.record.key_id === vkey.split("+")[0] && r.record.signature), "each record signed with the device key");
+  const cas = recs.find((r) => r.record.type === "casualty");
+  check(cas && cas.record.injured === 2 && cas.link && cas.link.basis, "the casualty, with its link stated", cas);
+  await page.selectOption("#what", "observation");
+
   // Ukrainian and Russian labels.
   await page.selectOption("#lang", "uk");
   seen.uk = await page.textContent("label[for=bearing]");

@@ -8,6 +8,16 @@ const $ = (id) => document.getElementById(id);
 const KINDS = ['explosion', 'projectile', 'muzzle_flash', 'illumination', 'burst', 'shot', 'weapon', 'movement', 'restriction', 'casualty', 'damage', 'mine', 'other'];
 const SUBTYPES = ['impact', 'airburst', 'outgoing', 'undetermined'];
 const SOURCES = ['patrol', 'post', 'camera', 'uav', 'acoustic', 'radar'];
+// The mission's other records a monitor reports from the field (SPEC 6).
+const WHAT = ['observation', 'restriction', 'inspection', 'casualty', 'damage', 'hazard'];
+const CODES = {
+  'r-kind': ['denial', 'delay', 'conditional', 'gnss_interference', 'fire_at_uav'],
+  'r-access': ['granted', 'partial', 'denied'],
+  'r-status': ['reported', 'corroborated', 'confirmed'],
+  'r-cause': ['shelling', 'small_arms', 'mine', 'uxo', 'other'],
+  'r-object': ['residential', 'water', 'power', 'gas', 'school', 'medical', 'other'],
+  'r-hazard': ['anti_personnel', 'anti_tank', 'uxo', 'unknown'],
+};
 // While anything waits, try again this often: `online` events are not reliable on every device.
 const RETRY_MS = 5000;
 
@@ -97,7 +107,22 @@ function weapons() {
   return [...cached, { id: 'small_arms', name: 'small arms' }, { id: 'unknown', name: 'unknown' }];
 }
 
+function parties() {
+  return JSON.parse(localStorage.getItem('truceline.parties') || '[]');
+}
+
+/** Shows the fields of what is being reported, hides the others. */
+function showWhat() {
+  const what = $('what').value;
+  for (const el of $('obs').querySelectorAll('[data-for]')) el.hidden = !el.dataset.for.split(' ').includes(what);
+  $('save').textContent = what === 'observation' ? t('save') : t('save_record');
+  document.body.dataset.what = what;
+}
+
 function fillSelects() {
+  options($('what'), WHAT, (v) => (v === 'observation' ? t('an_observation') : t('rt_' + v)));
+  for (const [id, codes] of Object.entries(CODES)) options($(id), codes, (v) => t('c_' + v));
+  options($('r-party'), parties().map((p) => p.id), (id) => parties().find((p) => p.id === id).name, true);
   options($('source'), SOURCES, (v) => t('src_' + v));
   options($('kind'), KINDS, (v) => t('k_' + v));
   options($('subtype'), SUBTYPES, (v) => t('s_' + v), true);
@@ -125,9 +150,10 @@ function say(text, bad) {
 
 const num = (id) => ($(id).value === '' ? null : Number($(id).value));
 
-/** The observation the form describes, or the first field that is wrong. */
-function read() {
-  const fail = (id, what) => { $(id).setAttribute('aria-invalid', 'true'); $(id).focus(); throw new Error(`${$(id).labels[0]?.textContent || id}: ${what}`); };
+const fail = (id, what) => { $(id).setAttribute('aria-invalid', 'true'); $(id).focus(); throw new Error(`${$(id).labels[0]?.textContent || id}: ${what}`); };
+
+/** What every report has: who, where and when. */
+function common() {
   for (const el of $('obs').querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
   const observer = $('observer').value.trim();
   if (!/^[A-Za-z0-9._:-]+$/.test(observer)) fail('observer', 'letters, digits and . _ : - only');
@@ -137,6 +163,49 @@ function read() {
   if (!$('time').value) fail('time', t('required'));
   const time = new Date($('time').value + 'Z');
   if (Number.isNaN(time.getTime())) fail('time', 'YYYY-MM-DDTHH:MM:SS');
+  return { observer, lon, lat, time: time.toISOString().replace('.000Z', 'Z') };
+}
+
+/** The record the form describes (SPEC 6), or the first field that is wrong. */
+function readRecord(type) {
+  const { observer, lon, lat, time } = common();
+  const rec = { id: `${observer}-${crypto.randomUUID()}`, type, time, observer };
+  const whole = (id) => { const n = num(id); if (n !== null && (!Number.isInteger(n) || n < 0)) fail(id, 'a whole number, 0 or more'); return n; };
+  if (type !== 'inspection') rec.location = { lon, lat };
+  if (type === 'restriction') {
+    rec.kind = $('r-kind').value;
+    if ($('r-party').value) rec.party = $('r-party').value;
+    const d = whole('r-duration');
+    if (d !== null) rec.duration_min = d;
+    rec.patrol = observer;
+  } else if (type === 'inspection') {
+    const site = $('r-site').value.trim();
+    if (!site) fail('r-site', t('required'));
+    rec.site = site;
+    rec.access = $('r-access').value;
+    if (rec.access !== 'denied') rec.present = [...new Set($('r-present').value.split(/[\n,;]+/).map((x) => x.trim()).filter(Boolean))];
+  } else if (type === 'casualty') {
+    rec.killed = whole('r-killed') ?? 0;
+    rec.injured = whole('r-injured') ?? 0;
+    if (rec.killed + rec.injured === 0) fail('r-killed', t('at_least_one'));
+    rec.cause = $('r-cause').value;
+    rec.status = $('r-status').value;
+  } else if (type === 'damage') {
+    rec.object = $('r-object').value;
+    rec.cause = $('r-cause').value;
+  } else if (type === 'hazard') {
+    rec.hazard = $('r-hazard').value;
+    rec.marked = $('r-marked').checked;
+  }
+  const notes = $('notes').value.trim();
+  if (notes) rec.notes = notes;
+  return rec;
+}
+
+/** The observation the form describes, or the first field that is wrong. */
+function read() {
+  const { observer, lon, lat, time: when } = common();
+  const time = new Date(when);
   const obs = {
     id: `${observer}-${crypto.randomUUID()}`,
     observer, source: $('source').value, kind: $('kind').value,
@@ -168,15 +237,19 @@ function read() {
 
 async function save(e) {
   e.preventDefault();
+  const what = $('what').value;
   let obs;
-  try { obs = read(); } catch (err) { say(err.message, true); return; }
+  try { obs = what === 'observation' ? read() : readRecord(what); } catch (err) { say(err.message, true); return; }
   const key = await deviceKey();
   if (key) obs = await sign(obs, key);
-  await tx('outbox', 'readwrite', (s) => s.put({ id: obs.id, obs, state: 'queued', saved_at: Date.now() }));
+  // An outbox item holds an observation (`obs`) or another record (`rec`): they go to their own doors.
+  const item = what === 'observation' ? { id: obs.id, obs } : { id: obs.id, rec: obs };
+  await tx('outbox', 'readwrite', (s) => s.put({ ...item, state: 'queued', saved_at: Date.now() }));
   localStorage.setItem('truceline.observer', obs.observer);
   say(t('saved', { id: obs.id }));
   // Ready for the next one: same observer, place and source; a new time.
   $('notes').value = ''; $('bearing').value = ''; $('dist-min').value = ''; $('dist-max').value = '';
+  $('r-present').value = ''; $('r-killed').value = '0'; $('r-injured').value = '0'; $('r-duration').value = '';
   setNow();
   await renderQueue();
   flush();
@@ -205,8 +278,8 @@ async function flush(force = false) {
     for (const item of items) {
       let resp;
       try {
-        resp = await fetch('/api/v1/observations', {
-          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(item.obs),
+        resp = await fetch(item.rec ? '/api/v1/records' : '/api/v1/observations', {
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(item.rec || item.obs),
         });
       } catch {
         unreachable = true;
@@ -251,7 +324,9 @@ async function renderQueue() {
       const li = document.createElement('li');
       li.dataset.id = i.id;
       li.dataset.state = i.state;
-      li.textContent = `${i.obs.time} · ${t('k_' + i.obs.kind)} · ${i.id}` + (i.state === 'refused' ? ' — ' + t('refused', { msg: i.error }) : '');
+      const body = i.obs || i.rec;
+      const what = i.obs ? t('k_' + i.obs.kind) : t('rt_' + i.rec.type);
+      li.textContent = `${body.time} · ${what} · ${i.id}` + (i.state === 'refused' ? ' — ' + t('refused', { msg: i.error }) : '');
       if (i.state === 'refused') {
         const del = document.createElement('button');
         del.type = 'button'; del.textContent = '✕'; del.setAttribute('aria-label', 'delete ' + i.id);
@@ -340,6 +415,7 @@ async function refreshWeapons() {
   try {
     const l = await (await fetch('/api/v1/map/layers')).json();
     localStorage.setItem('truceline.weapons', JSON.stringify(l.agreement.weapon_classes.map((w) => ({ id: w.id, name: w.name }))));
+    localStorage.setItem('truceline.parties', JSON.stringify(l.agreement.parties));
     fillSelects();
   } catch { /* offline: the kept list will do */ }
 }
@@ -351,6 +427,8 @@ function main() {
   setNow();
   locate();
   $('kind').addEventListener('change', () => { $('subtype').disabled = $('kind').value !== 'explosion'; });
+  $('what').addEventListener('change', showWhat);
+  showWhat();
   $('observer').addEventListener('change', () => localStorage.setItem('truceline.observer', $('observer').value.trim()));
   $('gps').addEventListener('click', locate);
   $('now').addEventListener('click', setNow);
@@ -364,7 +442,7 @@ function main() {
     registerKey();
   });
   $('signin').addEventListener('submit', signIn);
-  document.addEventListener('languagechange-ui', () => { fillSelects(); showConnection(); renderQueue(); showKey(); });
+  document.addEventListener('languagechange-ui', () => { fillSelects(); showWhat(); showConnection(); renderQueue(); showKey(); });
   window.addEventListener('online', () => { showConnection(); whoAmI(); flush(); });
   window.addEventListener('offline', showConnection);
   setInterval(flush, RETRY_MS);
