@@ -21,7 +21,8 @@ try {
     const chart = document.querySelector("svg.chart");
     return {
       title: document.title,
-      map: map && { ...box(map), incidents: map.querySelectorAll("#incidents circle").length },
+      map: map && { ...box(map), incidents: map.querySelectorAll("#incidents circle").length,
+        dense: [...map.querySelectorAll("#density rect title")].reduce((n, t) => n + Number(t.textContent), 0) },
       chart: chart && { ...box(chart), bars: [...chart.querySelectorAll("rect.bar")].filter((b) => b.getBoundingClientRect().height > 0).length },
     };
   });

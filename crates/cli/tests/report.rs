@@ -379,6 +379,23 @@ fn daily_report_end_to_end() {
         }
     }
 
+    // The map draws each incident once: as a point with its ellipse where sparse, or in a dense
+    // cell's count; the caption says which when any cell is dense.
+    let html = String::from_utf8(report(&data, "restricted", "html")).unwrap();
+    let group = |id: &str| {
+        let start = html.find(&format!(r#"<g id="{id}">"#)).unwrap();
+        let end = start + html[start..].find("</g>").unwrap();
+        html[start..end].to_string()
+    };
+    let points = group("incidents").matches("<circle").count();
+    let dense: usize = group("density")
+        .split("<title>")
+        .skip(1)
+        .map(|t| t.split('<').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(points + dense, day.len(), "every incident drawn once");
+    assert_eq!(dense > 0, html.contains("the map shows how many"));
+
     // CSV: a header and a row an incident.
     let csv = String::from_utf8(report(&data, "restricted", "csv")).unwrap();
     let mut rows = csv::Reader::from_reader(csv.as_bytes());
@@ -444,7 +461,9 @@ fn daily_report_end_to_end() {
     let seen: Value = serde_json::from_str(said.lines().last().unwrap()).unwrap();
     assert!(seen["map"]["width"].as_f64().unwrap() > 500.0, "{seen}");
     assert!(
-        seen["map"]["incidents"].as_u64().unwrap() as usize >= violating.len(),
+        (seen["map"]["incidents"].as_u64().unwrap() + seen["map"]["dense"].as_u64().unwrap())
+            as usize
+            >= violating.len(),
         "{seen}"
     );
     assert!(seen["chart"]["bars"].as_u64().unwrap() > 1, "{seen}");

@@ -159,12 +159,32 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
         )
     );
 
+    let (map_svg, drawn) = svg::map(r, ctx);
     let _ = write!(
         o,
-        r#"<h2>{}</h2><figure id="map">{}<figcaption>{}{}</figcaption></figure>"#,
+        r#"<h2>{}</h2><figure id="map">{}<figcaption>{}{}{}</figcaption></figure>"#,
         w.map,
-        svg::map(r, ctx),
+        map_svg,
         w.map_caption,
+        if drawn.dense_cells > 0 {
+            format!(
+                " {}",
+                fill(
+                    w.map_density,
+                    &[
+                        &drawn.as_density,
+                        &drawn.dense_cells,
+                        &svg::DENSE,
+                        &format!("{:.1}", drawn.cell_km),
+                        &drawn.as_ellipses,
+                        &drawn.long_unbounded,
+                        &(svg::LONG_M / 1000.0)
+                    ]
+                )
+            )
+        } else {
+            String::new()
+        },
         if r.audience == Audience::Public {
             w.map_public
         } else {

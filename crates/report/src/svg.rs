@@ -133,7 +133,32 @@ pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The map of the day: base layers, the agreement's line and buffer zone, the incidents.
-pub fn map(report: &Report, ctx: &Context) -> String {
+/// A map cell this many pixels wide counts as dense with [`DENSE`] incidents or more: there the
+/// map draws their number, not their ellipses (thousands of overlapping ellipses, the long ones
+/// of lone bearings first, hide more than they show).
+pub const CELL_PX: f64 = 16.0;
+pub const DENSE: usize = 6;
+/// On a busy map (one with dense cells), an ellipse longer than this (95 % major axis, metres)
+/// is drawn by its centre alone: a lone bearing's long thin ellipse crosses the map and says
+/// only that the place is unknown along it.
+pub const LONG_M: f64 = 8_000.0;
+
+/// How the map drew the day's incidents.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Drawn {
+    /// Incidents drawn with their ellipses.
+    pub as_ellipses: usize,
+    /// Incidents counted in dense cells.
+    pub as_density: usize,
+    pub dense_cells: usize,
+    /// Of `as_ellipses`, those drawn by their centre alone (see [`LONG_M`]).
+    pub long_unbounded: usize,
+    /// The cell's width on the ground, km.
+    pub cell_km: f64,
+}
+
+/// The map, and how it drew the incidents (ellipses where sparse, density where dense).
+pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
     let a = &ctx.agreement;
     let f = Frame::around(&a.line_of_contact.geometry, 960.0);
     let (w, h) = (f.width, f.height);
@@ -203,6 +228,41 @@ pub fn map(report: &Report, ctx: &Context) -> String {
         }
     }
     s.push_str("</g>");
+    // Dense cells first: each incident is in a cell, and a cell with DENSE or more is drawn as
+    // its count, shaded on a log scale; the others keep their ellipses and points.
+    let cell_of = |i: &crate::content::IncidentLine| {
+        let (x, y) = f.xy(i.location[0], i.location[1]);
+        ((x / CELL_PX).floor() as i64, (y / CELL_PX).floor() as i64)
+    };
+    let mut cells: std::collections::BTreeMap<(i64, i64), usize> = Default::default();
+    for i in &report.incidents {
+        *cells.entry(cell_of(i)).or_default() += 1;
+    }
+    let dense = |i: &crate::content::IncidentLine| cells[&cell_of(i)] >= DENSE;
+    let mut drawn = Drawn {
+        cell_km: CELL_PX * f.m_per_px / 1000.0,
+        ..Default::default()
+    };
+    let most = cells.values().copied().max().unwrap_or(0).max(DENSE) as f64;
+    s.push_str(r#"<g id="density">"#);
+    for (&(cx, cy), &n) in &cells {
+        if n < DENSE {
+            continue;
+        }
+        drawn.dense_cells += 1;
+        drawn.as_density += n;
+        let t =
+            ((n as f64).ln() - (DENSE as f64).ln()) / (most.ln() - (DENSE as f64).ln()).max(1e-9);
+        let _ = write!(
+            s,
+            r##"<rect x="{:.1}" y="{:.1}" width="{CELL_PX}" height="{CELL_PX}" fill="#b2182b" fill-opacity="{:.2}" stroke="#67001f" stroke-opacity="0.35" stroke-width="0.4"><title>{n}</title></rect>"##,
+            cx as f64 * CELL_PX,
+            cy as f64 * CELL_PX,
+            0.25 + 0.6 * t
+        );
+    }
+    s.push_str("</g>");
+    drawn.as_ellipses = report.incidents.len() - drawn.as_density;
     // Ellipses under the line, centres over it, so that the line stays readable.
     let colour_of = |i: &crate::content::IncidentLine| {
         if i.violations.is_empty() {
@@ -212,10 +272,14 @@ pub fn map(report: &Report, ctx: &Context) -> String {
         }
     };
     s.push_str(r#"<g id="ellipses">"#);
-    for i in &report.incidents {
+    for i in report.incidents.iter().filter(|i| !dense(i)) {
         let (x, y) = f.xy(i.location[0], i.location[1]);
         let colour = colour_of(i);
         if let Some([major, minor, az]) = i.error_ellipse_m {
+            if drawn.dense_cells > 0 && major > LONG_M {
+                drawn.long_unbounded += 1;
+                continue;
+            }
             let (rx, ry) = ((major / f.m_per_px).max(0.8), (minor / f.m_per_px).max(0.8));
             // The azimuth is the major axis's, clockwise from north; SVG rotates from +x.
             let _ = write!(
@@ -232,7 +296,7 @@ pub fn map(report: &Report, ctx: &Context) -> String {
         path_lines(&f, &a.line_of_contact.geometry)
     );
     s.push_str(r#"<g id="incidents">"#);
-    for i in &report.incidents {
+    for i in report.incidents.iter().filter(|i| !dense(i)) {
         let (x, y) = f.xy(i.location[0], i.location[1]);
         let _ = write!(
             s,
@@ -317,6 +381,20 @@ pub fn map(report: &Report, ctx: &Context) -> String {
         Box::new(|y| format!(r##"<circle cx="25" cy="{y}" r="4" fill="#7f7f7f"/>"##)),
         "Incident breaking no rule".into(),
     ));
+    if drawn.dense_cells > 0 {
+        items.push((
+            Box::new(|y| {
+                format!(
+                    r##"<rect x="18" y="{}" width="14" height="14" fill="#b2182b" fill-opacity="0.6"/>"##,
+                    y - 7.0
+                )
+            }),
+            format!(
+                "{DENSE} or more incidents within {:.1} km: their number, darker for more",
+                drawn.cell_km
+            ),
+        ));
+    }
     let mut legend = String::new();
     let mut ly = 20.0;
     for (swatch, label) in &items {
@@ -345,7 +423,7 @@ pub fn map(report: &Report, ctx: &Context) -> String {
         w - 10.0,
         h - 10.0
     );
-    s
+    (s, drawn)
 }
 
 /// Violation events a day for 30 days, stacked by kind.

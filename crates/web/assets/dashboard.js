@@ -713,8 +713,9 @@ function updateEllipses() {
 }
 
 function ellipse(r) {
-  // Semi-axes in metres on a local tangent plane: accurate to far better than the ellipse itself.
-  const a = r.major / 2, b = r.minor / 2, az = (r.az * Math.PI) / 180;
+  // `major` and `minor` are the 95 % semi-axes in metres (SPEC 2.4, as fusion gives them), laid
+  // on a local tangent plane: accurate to far better than the ellipse itself.
+  const a = r.major, b = r.minor, az = (r.az * Math.PI) / 180;
   const mLat = 111320, mLon = 111320 * Math.cos((r.lat * Math.PI) / 180);
   const ring = [];
   for (let i = 0; i <= 36; i++) {
