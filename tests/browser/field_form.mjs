@@ -130,6 +130,45 @@ try {
   check(cas && cas.record.injured === 2 && cas.link && cas.link.basis, "the casualty, with its link stated", cas);
   await page.selectOption("#what", "observation");
 
+  // The small map: drawn offline from what the device kept, redrawn as a bearing is typed; a
+  // place tapped on it is where a directly seen event was.
+  await ctx.setOffline(true);
+  const drawnAt = async () => Number(await page.getAttribute("body", "data-map-drawn"));
+  const before = await drawnAt();
+  check(before > 0, "the map is drawn");
+  await page.fill("#bearing", "45");
+  await page.waitForFunction((b) => Number(document.body.dataset.mapDrawn) > b, before);
+  // Ink along the ray: the canvas's pixels north-east of the centre are orange.
+  seen.ray = await page.evaluate(() => {
+    const cv = document.getElementById("fmap"), g = cv.getContext("2d");
+    const [x, y] = [cv.width / 2 + 40, cv.height / 2 - 40];
+    const d = g.getImageData(x - 2, y - 2, 5, 5).data;
+    let orange = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 180 && d[i + 1] < 140 && d[i + 2] < 80) orange++;
+    return orange;
+  });
+  check(seen.ray > 0, "the bearing's ray drawn", seen.ray);
+  await page.click("#compass");
+  await page.waitForFunction(() => /compass/.test(document.getElementById("msg").textContent), null, { timeout: 5_000 }).catch(() => {});
+  seen.compass = await page.textContent("#msg");
+  check(/compass/.test(seen.compass), "without a compass the form says so", seen.compass);
+  await page.fill("#bearing", "");
+  await page.selectOption("#kind", "weapon");
+  await page.check("#pick");
+  const box = await page.$eval("#fmap", (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
+  await page.mouse.click(box.x + box.w / 2 + box.w / 6, box.y + box.h / 2);
+  seen.picked = await page.textContent("#picked");
+  check(/37\.8/.test(seen.picked), "a place picked east of the position", seen.picked);
+  await page.fill("#notes", "two tanks seen from the post");
+  await page.click("#save");
+  await page.waitForSelector("body[data-queued='1']", { timeout: 10_000 });
+  await page.screenshot({ path: `${out}/field-map.png`, fullPage: true });
+  await ctx.setOffline(false);
+  await page.waitForSelector("body[data-queued='0']", { timeout: 30_000 });
+  const tank = (await stored()).find((o) => o.observation.kind === "weapon");
+  check(tank && tank.observation.location && tank.observation.location.lon > 37.76, "the weapon stored where it was picked", tank && tank.observation);
+  await page.uncheck("#pick");
+
   // Ukrainian and Russian labels.
   await page.selectOption("#lang", "uk");
   seen.uk = await page.textContent("label[for=bearing]");

@@ -99,20 +99,20 @@ fn dashboard_and_field_form_in_chromium() {
         &[&server.base, shots, data.to_str().unwrap()],
     );
     let observer = seen["observer"].as_str().unwrap();
-    // Checked here too, apart from the browser: the server holds each of the three once.
+    // Checked here too, apart from the browser: the server holds each of the four once.
     let (_, list) = get(
         &server.base,
         &format!("/api/v1/observations?observer={observer}&limit=100"),
     );
     let stored = list["observations"].as_array().unwrap();
-    assert_eq!(stored.len(), 3, "{list}");
+    assert_eq!(stored.len(), 4, "{list}");
     assert!(stored.iter().all(|o| o["signed"] == true), "{list}");
     let mut kinds: Vec<&str> = stored
         .iter()
         .map(|o| o["observation"]["kind"].as_str().unwrap())
         .collect();
     kinds.sort();
-    assert_eq!(kinds, ["burst", "explosion", "shot"]);
+    assert_eq!(kinds, ["burst", "explosion", "shot", "weapon"]);
 }
 
 #[test]

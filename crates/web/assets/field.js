@@ -137,7 +137,7 @@ function setNow() {
 function locate() {
   if (!navigator.geolocation) return;
   navigator.geolocation.getCurrentPosition(
-    (p) => { $('lon').value = p.coords.longitude.toFixed(6); $('lat').value = p.coords.latitude.toFixed(6); },
+    (p) => { $('lon').value = p.coords.longitude.toFixed(6); $('lat').value = p.coords.latitude.toFixed(6); drawMap(); },
     (e) => say(t('gps_failed', { msg: e.message }), true),
     { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 },
   );
@@ -171,7 +171,7 @@ function readRecord(type) {
   const { observer, lon, lat, time } = common();
   const rec = { id: `${observer}-${crypto.randomUUID()}`, type, time, observer };
   const whole = (id) => { const n = num(id); if (n !== null && (!Number.isInteger(n) || n < 0)) fail(id, 'a whole number, 0 or more'); return n; };
-  if (type !== 'inspection') rec.location = { lon, lat };
+  if (type !== 'inspection') rec.location = $('pick').checked && picked ? { lon: picked[0], lat: picked[1] } : { lon, lat };
   if (type === 'restriction') {
     rec.kind = $('r-kind').value;
     if ($('r-party').value) rec.party = $('r-party').value;
@@ -230,6 +230,8 @@ function read() {
     obs.distance_m = { min: dmin, max: dmax };
   }
   if ($('weapon').value) obs.weapon = $('weapon').value;
+  // Seen directly and placed on the map: where it was, to about the map's precision.
+  if ($('pick').checked && picked) obs.location = { lon: picked[0], lat: picked[1], uncertainty_m: 250 };
   const notes = $('notes').value.trim();
   if (notes) obs.notes = notes;
   return obs;
@@ -253,6 +255,114 @@ async function save(e) {
   setNow();
   await renderQueue();
   flush();
+}
+
+// ---------------------------------------------------------------- the small map
+
+// Kept on the device for offline use: the line of contact and the places near it.
+const MAP_KEY = 'truceline.fieldmap';
+// The map shows this many metres from the monitor's position to each side.
+const MAP_HALF_M = 15000;
+let picked = null; // [lon, lat] tapped on the map, for an event seen directly
+
+function mapData() {
+  return JSON.parse(localStorage.getItem(MAP_KEY) || 'null');
+}
+
+/** Metres east and north of `c` on a local plane: good to a few metres over the map's 30 km. */
+function toXY(c, lon, lat) {
+  const k = Math.cos((c[1] * Math.PI) / 180) * 111320;
+  return [(lon - c[0]) * k, (lat - c[1]) * 111320];
+}
+
+function fromXY(c, x, y) {
+  const k = Math.cos((c[1] * Math.PI) / 180) * 111320;
+  return [c[0] + x / k, c[1] + y / 111320];
+}
+
+/** The position, the line, the places, the bearing ray and a picked place, drawn on a canvas. */
+function drawMap() {
+  const cv = $('fmap');
+  const g = cv.getContext('2d');
+  const W = cv.width, H = cv.height, s = Math.min(W, H) / (2 * MAP_HALF_M);
+  g.fillStyle = '#f6f4ef'; g.fillRect(0, 0, W, H);
+  const lon = num('lon'), lat = num('lat');
+  if (lon === null || lat === null) { g.fillStyle = '#666'; g.fillText(t('map_no_position'), 10, 20); return; }
+  const c = [lon, lat];
+  const px = ([x, y]) => [W / 2 + x * s, H / 2 - y * s];
+  const d = mapData();
+  if (d) {
+    g.strokeStyle = '#5b2a86'; g.lineWidth = 2.2;
+    for (const line of d.lines) {
+      g.beginPath();
+      line.forEach(([a, b], k) => { const [x, y] = px(toXY(c, a, b)); if (k) g.lineTo(x, y); else g.moveTo(x, y); });
+      g.stroke();
+    }
+    g.fillStyle = '#2b2b2b'; g.font = '11px sans-serif';
+    for (const [name, a, b] of d.places) {
+      const [x, y] = px(toXY(c, a, b));
+      if (x < 0 || x > W || y < 0 || y > H) continue;
+      g.fillRect(x - 1.5, y - 1.5, 3, 3); g.fillText(name, x + 4, y + 4);
+    }
+  }
+  // The bearing as typed: a ray to the farthest distance given (or across the map), the range
+  // between the distances drawn heavier.
+  const bearing = num('bearing');
+  if (bearing !== null && bearing >= 0 && bearing < 360) {
+    const th = (bearing * Math.PI) / 180, dir = [Math.sin(th), Math.cos(th)];
+    const far = num('dist-max') ?? 2 * MAP_HALF_M, near = num('dist-min') ?? 0;
+    const at = (m) => px([dir[0] * m, dir[1] * m]);
+    g.strokeStyle = '#D55E00'; g.lineWidth = 1.2; g.setLineDash([5, 4]);
+    g.beginPath(); g.moveTo(W / 2, H / 2); g.lineTo(...at(far)); g.stroke(); g.setLineDash([]);
+    if (num('dist-max') !== null) { g.lineWidth = 4; g.beginPath(); g.moveTo(...at(near)); g.lineTo(...at(far)); g.stroke(); }
+  }
+  if (picked) {
+    const [x, y] = px(toXY(c, picked[0], picked[1]));
+    g.strokeStyle = '#b2182b'; g.lineWidth = 2;
+    g.beginPath(); g.moveTo(x - 6, y - 6); g.lineTo(x + 6, y + 6); g.moveTo(x + 6, y - 6); g.lineTo(x - 6, y + 6); g.stroke();
+  }
+  g.fillStyle = '#1b7837'; g.beginPath(); g.arc(W / 2, H / 2, 5, 0, 2 * Math.PI); g.fill();
+  // A 5 km scale bar.
+  g.fillStyle = '#222'; g.fillRect(10, H - 14, 5000 * s, 3); g.fillText('5 km', 10, H - 18);
+  document.body.dataset.mapDrawn = String(Date.now());
+}
+
+function pickOnMap(e) {
+  if (!$('pick').checked) return;
+  const lon = num('lon'), lat = num('lat');
+  if (lon === null || lat === null) return;
+  const cv = $('fmap'), r = cv.getBoundingClientRect();
+  const s = Math.min(cv.width, cv.height) / (2 * MAP_HALF_M);
+  const x = ((e.clientX - r.left) * (cv.width / r.width) - cv.width / 2) / s;
+  const y = -((e.clientY - r.top) * (cv.height / r.height) - cv.height / 2) / s;
+  picked = fromXY([lon, lat], x, y).map((v) => Number(v.toFixed(5)));
+  $('picked').textContent = t('picked_at', { lon: picked[0], lat: picked[1] });
+  drawMap();
+}
+
+/** The compass heading, where the device has one (true north where it says so). */
+function takeCompass() {
+  let got = false;
+  const once = (ev) => {
+    got = true;
+    const heading = ev.webkitCompassHeading ?? (ev.absolute && ev.alpha !== null ? (360 - ev.alpha) % 360 : null);
+    if (heading === null || heading === undefined) { say(t('no_compass'), true); return; }
+    $('bearing').value = heading.toFixed(1);
+    // A phone's compass is rarely better than this.
+    if (!$('bearing-sigma').value) $('bearing-sigma').value = '5';
+    drawMap();
+  };
+  const listen = () => {
+    const ev = 'ondeviceorientationabsolute' in window ? 'deviceorientationabsolute' : 'deviceorientation';
+    window.addEventListener(ev, once, { once: true });
+    // No reading within two seconds: no compass (a desktop, or one switched off).
+    setTimeout(() => { window.removeEventListener(ev, once); if (!got) say(t('no_compass'), true); }, 2000);
+  };
+  // iOS asks for permission first.
+  if (typeof DeviceOrientationEvent !== 'undefined' && DeviceOrientationEvent.requestPermission) {
+    DeviceOrientationEvent.requestPermission().then((p) => (p === 'granted' ? listen() : say(t('no_compass'), true))).catch(() => say(t('no_compass'), true));
+  } else if (typeof DeviceOrientationEvent !== 'undefined') listen();
+  else say(t('no_compass'), true);
 }
 
 // ---------------------------------------------------------------- sending
@@ -416,6 +526,13 @@ async function refreshWeapons() {
     const l = await (await fetch('/api/v1/map/layers')).json();
     localStorage.setItem('truceline.weapons', JSON.stringify(l.agreement.weapon_classes.map((w) => ({ id: w.id, name: w.name }))));
     localStorage.setItem('truceline.parties', JSON.stringify(l.agreement.parties));
+    const lines = [];
+    for (const f of l.agreement.layers.features.filter((f) => f.properties.layer === 'line_of_contact')) {
+      const g = f.geometry;
+      if (g.type === 'LineString') lines.push(g.coordinates); else if (g.type === 'MultiLineString') lines.push(...g.coordinates);
+    }
+    localStorage.setItem(MAP_KEY, JSON.stringify({ lines, places: (l.places || []).map(([n, a, b]) => [n, a, b]) }));
+    drawMap();
     fillSelects();
   } catch { /* offline: the kept list will do */ }
 }
@@ -428,6 +545,10 @@ function main() {
   locate();
   $('kind').addEventListener('change', () => { $('subtype').disabled = $('kind').value !== 'explosion'; });
   $('what').addEventListener('change', showWhat);
+  for (const id of ['lon', 'lat', 'bearing', 'dist-min', 'dist-max']) $(id).addEventListener('input', drawMap);
+  $('fmap').addEventListener('click', pickOnMap);
+  $('compass').addEventListener('click', takeCompass);
+  $('pick').addEventListener('change', () => { if (!$('pick').checked) { picked = null; $('picked').textContent = ''; } drawMap(); });
   showWhat();
   $('observer').addEventListener('change', () => localStorage.setItem('truceline.observer', $('observer').value.trim()));
   $('gps').addEventListener('click', locate);
@@ -449,6 +570,7 @@ function main() {
   showConnection();
   showKey();
   renderQueue().then(flush);
+  drawMap();
   if (navigator.onLine) { refreshWeapons(); whoAmI(); }
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' })
