@@ -12,6 +12,7 @@ pub type Target = fn(&[u8]);
 pub const TARGETS: &[(&str, Target)] = &[
     ("strict_json", strict_json),
     ("observation_json", observation_json),
+    ("record_json", record_json),
     ("agreement_toml", agreement_toml),
     ("agreement_geojson", agreement_geojson),
     ("import_csv", import_csv),
@@ -47,6 +48,20 @@ pub fn observation_json(data: &[u8]) {
         .unwrap_or_else(|e| panic!("its canonical form is refused: {e}"));
     assert_eq!(o.canonical, again.canonical);
     assert_eq!(o.id, again.id);
+}
+
+/// An accepted record (SPEC 6) is accepted again from its canonical form, the same record.
+pub fn record_json(data: &[u8]) {
+    let vocab = vocab();
+    let Ok(r) = truceline_records::parse(data, &vocab) else {
+        return;
+    };
+    let again = truceline_records::parse(&r.canonical, &vocab)
+        .unwrap_or_else(|e| panic!("its canonical form is refused: {e}"));
+    assert_eq!(r.canonical, again.canonical);
+    assert_eq!(r.body, again.body);
+    // What follows from a record never panics either.
+    let _ = r.position();
 }
 
 /// A small agreement's geometry: the line along 48° N from 37° to 38° E, each party's area a

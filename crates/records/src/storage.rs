@@ -190,3 +190,90 @@ impl Sites {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> jiff::Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn declare(id: &str, at: &str, serials: &[&str]) -> Declaration {
+        Declaration {
+            id: id.into(),
+            time: t(at),
+            party: "ru".into(),
+            name: "ru-site-1".into(),
+            location: LonLat {
+                lon: 38.5,
+                lat: 48.4,
+            },
+            declared: serials
+                .iter()
+                .map(|s| Declared {
+                    weapon: "mlrs".into(),
+                    serial: s.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_new_declaration_supersedes_and_inspections_meet_the_one_in_force() {
+        let mut sites = Sites::default();
+        sites.declare(declare("d1", "2026-11-01T00:00:00Z", &["A", "B", "C"]));
+        sites.declare(declare("d2", "2026-11-20T00:00:00Z", &["A", "B"]));
+        let visit = |id: &str, at: &str, access, present: &[&str]| Visit {
+            id: id.into(),
+            time: t(at),
+            // Named by a declaration's id: the same site.
+            site: "d1".into(),
+            access,
+            present: present.iter().map(|s| s.to_string()).collect(),
+        };
+        // Before the second declaration, C was declared and is missing.
+        let f = sites.inspect(&visit(
+            "i1",
+            "2026-11-10T00:00:00Z",
+            Access::Granted,
+            &["A", "B"],
+        ));
+        assert_eq!(
+            (f.site.as_str(), f.missing.clone()),
+            ("ru-site-1", vec!["C".to_string()])
+        );
+        // After it, C is no longer declared; X was never declared.
+        let f = sites.inspect(&visit(
+            "i2",
+            "2026-11-24T00:00:00Z",
+            Access::Granted,
+            &["A", "B", "X"],
+        ));
+        assert!(f.missing.is_empty());
+        assert_eq!(f.undeclared, vec!["X".to_string()]);
+        // Partial access verifies nothing missing; denied access verifies nothing at all.
+        let f = sites.inspect(&visit(
+            "i3",
+            "2026-11-25T00:00:00Z",
+            Access::Partial,
+            &["A"],
+        ));
+        assert_eq!(
+            (f.missing.len(), f.not_verified.clone()),
+            (0, vec!["B".to_string()])
+        );
+        let f = sites.inspect(&visit("i4", "2026-11-26T00:00:00Z", Access::Denied, &[]));
+        assert_eq!(f.not_verified.len(), 2);
+        // A serial seen elsewhere is traced to the site that declares it at that time.
+        assert_eq!(
+            sites.site_of_serial("C", t("2026-11-05T00:00:00Z")),
+            Some(("ru-site-1", "ru"))
+        );
+        assert_eq!(sites.site_of_serial("C", t("2026-11-21T00:00:00Z")), None);
+        assert_eq!(sites.declared_by_party(t("2026-11-21T00:00:00Z"))["ru"], 2);
+        // Overdue: last inspected on the 26th.
+        assert!(sites.overdue(t("2026-12-20T00:00:00Z"), 30).is_empty());
+        assert_eq!(sites.overdue(t("2027-01-01T00:00:00Z"), 30)[0].2, 36);
+    }
+}
