@@ -38,6 +38,7 @@ pub mod area;
 pub mod link;
 mod parse;
 pub mod storage;
+pub mod window;
 
 use serde::Serialize;
 pub use truceline_observation::{FieldError, LonLat, Signature};

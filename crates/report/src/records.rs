@@ -15,7 +15,7 @@ use truceline_incident::{IncidentRecord, Kind};
 use truceline_observation::Vocabulary;
 use truceline_records::link::{self, Harm, Link};
 use truceline_records::storage::{Declaration, Sites, Visit};
-use truceline_records::{Body, LonLat, Record, RecordType, area};
+use truceline_records::{Body, LonLat, Record, RecordType, area, window};
 use truceline_store::{MissionQuery, Store};
 use truceline_zones::{ZoneEngine, ZoneSource};
 
@@ -235,13 +235,6 @@ pub fn read_records(
     Ok((out, unread))
 }
 
-fn is_fire(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::Explosion | Kind::Projectile | Kind::MuzzleFlash | Kind::Burst | Kind::Shot
-    )
-}
-
 /// Whether a point is in a zone whose rule a hazard breaks (the buffer zone, a disengagement
 /// area): the zones' ids.
 fn zones_broken(engine: &ZoneEngine, a: &Agreement, p: LonLat) -> Vec<String> {
@@ -284,12 +277,14 @@ fn compare(today: f64, before: &[DayTotals], f: impl Fn(&DayTotals) -> f64) -> C
 fn in_windows(windows: &[&Record], incidents: &[(i64, Kind, LonLat)]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for (w, r) in windows.iter().enumerate() {
-        let Body::Window { from, to, area, .. } = &r.body else {
-            continue;
-        };
-        let (lo, hi) = (from.as_millisecond(), to.as_millisecond());
         for (k, (t, kind, at)) in incidents.iter().enumerate() {
-            if *t >= lo && *t < hi && is_fire(*kind) && area::contains(area, *at) {
+            let Ok(time) = jiff::Timestamp::from_millisecond(*t) else {
+                continue;
+            };
+            if window::broken(std::slice::from_ref(*r), *kind, time, *at)
+                .next()
+                .is_some()
+            {
                 out.push((w, k));
             }
         }

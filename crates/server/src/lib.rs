@@ -920,6 +920,9 @@ async fn get_incident(
     let Some(mut inc) = st.service.incident_json(&record, &view) else {
         return Err(not_found().into());
     };
+    // Fire inside a local ceasefire window says so.
+    let r = record.clone();
+    inc["local_ceasefire"] = Value::Array(on_service(&st, move |s| s.windows_broken(&r)).await?);
     if view != View::Full {
         // The observations name their observers and where they stood: not for this reader.
         return Ok(Json(inc));

@@ -300,6 +300,51 @@ impl Service {
         Ok(serde_json::json!({"type": "FeatureCollection", "features": features}))
     }
 
+    /// The local ceasefire windows an incident broke (fire inside one's area while in force),
+    /// as shown beside the incident to anyone who may see it: a window's purpose and hours are
+    /// the parties' own agreement, not the mission's secret. Blocking.
+    pub fn windows_broken(
+        &self,
+        incident: &truceline_incident::IncidentRecord,
+    ) -> Result<Vec<serde_json::Value>, ServiceError> {
+        if !truceline_records::window::is_fire(incident.kind) {
+            return Ok(Vec::new());
+        }
+        let stored = self.store.mission_records(&MissionQuery {
+            kinds: vec![RecordType::Window.as_str().into()],
+            limit: usize::MAX,
+            ..Default::default()
+        })?;
+        let (kept, windows): (Vec<StoredMissionRecord>, Vec<Record>) = stored
+            .into_iter()
+            .filter_map(|s| {
+                let r = truceline_records::parse(&s.body, &self.vocab).ok()?;
+                Some((s, r))
+            })
+            .unzip();
+        let at = truceline_records::LonLat {
+            lon: incident.location.lon,
+            lat: incident.location.lat,
+        };
+        Ok(
+            truceline_records::window::broken(&windows, incident.kind, incident.time, at)
+                .filter_map(|w| {
+                    let i = windows.iter().position(|x| std::ptr::eq(x, w))?;
+                    let Body::Window {
+                        from, to, purpose, ..
+                    } = &w.body
+                    else {
+                        return None;
+                    };
+                    Some(
+                        serde_json::json!({"purpose": purpose, "from": from.to_string(),
+                        "to": to.to_string(), "log_index": kept[i].log_index}),
+                    )
+                })
+                .collect(),
+        )
+    }
+
     /// `None` for a reader of every record, the account for a monitor (its own only).
     fn record_reader(&self, caller: &Caller) -> Result<Option<String>, ServiceError> {
         match caller {

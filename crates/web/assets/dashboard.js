@@ -270,6 +270,10 @@ function renderPanel(inc) {
   const viol = el('h3', t('violations'));
   const vl = el('ul');
   for (const v of inc.violations || []) vl.append(el('li', `${v.rule}${v.zone ? ' · ' + v.zone : ''}${v.party ? ' · ' + v.party : ''}`));
+  // Fire inside a local ceasefire window agreed for repairs.
+  for (const w of inc.local_ceasefire || []) {
+    vl.append(el('li', t('in_window', { purpose: w.purpose, from: w.from.slice(11, 16), to: w.to.slice(11, 16) }), 'window-broken'));
+  }
   if (!vl.children.length) vl.append(el('li', t('none')));
   const review = reviewSection(inc);
   if (!inc.observation_records) {
