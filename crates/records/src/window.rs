@@ -29,12 +29,12 @@ pub fn is_fire(kind: Kind) -> bool {
 
 /// The windows among `windows` that fire of `kind` at `time` and `at` breaks: in force then
 /// (`from` inclusive, `to` exclusive) and inside the area.
-pub fn broken<'a>(
-    windows: &'a [Record],
+pub fn broken(
+    windows: &[Record],
     kind: Kind,
     time: jiff::Timestamp,
     at: LonLat,
-) -> impl Iterator<Item = &'a Record> {
+) -> impl Iterator<Item = &Record> {
     windows.iter().filter(move |r| match &r.body {
         Body::Window { from, to, area, .. } => {
             is_fire(kind) && time >= *from && time < *to && area::contains(area, at)
