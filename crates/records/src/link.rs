@@ -49,7 +49,29 @@ pub struct Harm<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Link {
     pub incident: Option<String>,
+    /// The reason in English words.
     pub basis: String,
+    /// The reason as data, for other languages.
+    #[serde(skip)]
+    pub reason: Reason,
+}
+
+/// Why harm is linked to an incident, or is not.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Reason {
+    /// The reporter named the incident.
+    Named,
+    /// The only incident that fits: how long before the harm it was (negative: after) and how
+    /// far from it.
+    Only {
+        minutes_before: f64,
+        distance_m: f64,
+    },
+    /// No incident fits.
+    #[default]
+    None,
+    /// This many fit: no link.
+    Several(usize),
 }
 
 fn fits(cause: Option<Cause>, kind: Kind) -> bool {
@@ -66,6 +88,7 @@ pub fn link(harm: &Harm<'_>, incidents: &[IncidentRecord]) -> Link {
         return Link {
             incident: Some(id.to_string()),
             basis: "named by the reporter".into(),
+            reason: Reason::Named,
         };
     }
     let geod = Geodesic::wgs84();
@@ -100,6 +123,7 @@ pub fn link(harm: &Harm<'_>, incidents: &[IncidentRecord]) -> Link {
                 BEFORE.as_hours(),
                 AFTER.as_mins()
             ),
+            reason: Reason::None,
         },
         [(i, d)] => {
             let minutes = harm.time.duration_since(i.time).as_secs_f64() / 60.0;
@@ -114,6 +138,10 @@ pub fn link(harm: &Harm<'_>, incidents: &[IncidentRecord]) -> Link {
                     "the only {what} incident in time and place: {when}, {:.0} m away, within its 95 % ellipse",
                     d
                 ),
+                reason: Reason::Only {
+                    minutes_before: minutes,
+                    distance_m: *d,
+                },
             }
         }
         many => Link {
@@ -122,6 +150,7 @@ pub fn link(harm: &Harm<'_>, incidents: &[IncidentRecord]) -> Link {
                 "{} {what} incidents fit in time and place; not linked to one",
                 many.len()
             ),
+            reason: Reason::Several(many.len()),
         },
     }
 }

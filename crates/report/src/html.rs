@@ -281,7 +281,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
     }
     o.push_str("</tbody></table>");
 
-    crate::doc::html(&mut o, &crate::records_doc::sections(r, lang));
+    crate::doc::html(&mut o, &crate::records_doc::sections(r, ctx, lang));
 
     let _ = write!(
         o,
@@ -332,7 +332,12 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
             esc(&kind),
             i.count,
             esc(i.weapon.as_deref().unwrap_or("—")),
-            esc(&i.place),
+            esc(&if lang == Lang::En {
+                i.place.clone()
+            } else {
+                ctx.gazetteer
+                    .describe_in(i.location[0], i.location[1], lang)
+            }),
             ellipse,
             esc(&i.basis),
             esc(&attribution),

@@ -61,6 +61,32 @@ impl Lang {
         }
     }
 
+    /// Why harm is or is not linked to an incident, in this language.
+    pub fn link(self, l: &truceline_records::link::Link) -> String {
+        use truceline_records::link::{AFTER, BEFORE, Reason};
+        let w = self.words();
+        match &l.reason {
+            Reason::Named => w.link_named.to_string(),
+            Reason::Only {
+                minutes_before,
+                distance_m,
+            } => fill(
+                w.link_only,
+                &[
+                    &format!("{:.0}", minutes_before.abs()),
+                    &(if *minutes_before >= 0.0 {
+                        w.before
+                    } else {
+                        w.after
+                    }),
+                    &format!("{distance_m:.0}"),
+                ],
+            ),
+            Reason::None => fill(w.link_none, &[&BEFORE.as_hours(), &AFTER.as_mins()]),
+            Reason::Several(n) => fill(w.link_several, &[n]),
+        }
+    }
+
     pub fn words(self) -> &'static Words {
         match self {
             Lang::En => &EN,
@@ -205,6 +231,18 @@ pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
 
 /// Every word and sentence of a report, in one language.
 pub struct Words {
+    /// "in {}" a place, "{} km {} of {}" it (distance, compass point, name).
+    pub place_in: &'static str,
+    pub place_from: &'static str,
+    /// The eight compass points, from north clockwise, as `place_from` uses them.
+    pub compass: [&'static str; 8],
+    /// Why harm is or is not linked to an incident (see `truceline_records::link`).
+    pub link_named: &'static str,
+    pub link_only: &'static str,
+    pub link_none: &'static str,
+    pub link_several: &'static str,
+    pub before: &'static str,
+    pub after: &'static str,
     pub title: &'static str,
     pub public_edition: &'static str,
     pub restricted_edition: &'static str,
@@ -309,6 +347,24 @@ pub struct Words {
 }
 
 pub static EN: Words = Words {
+    place_in: "in {}",
+    place_from: "{} km {} of {}",
+    compass: [
+        "north",
+        "north-east",
+        "east",
+        "south-east",
+        "south",
+        "south-west",
+        "west",
+        "north-west",
+    ],
+    link_named: "named by the reporter",
+    link_only: "the only incident of fitting kind in time and place: {} min {}, {} m away, within its 95 % ellipse",
+    link_none: "no incident of fitting kind from {} h before to {} min after whose 95 % ellipse reaches the place",
+    link_several: "{} incidents fit in time and place; not linked to one",
+    before: "before",
+    after: "after",
     title: "Daily report for {}",
     public_edition: "Public edition",
     restricted_edition: "Restricted: mission only",
@@ -412,6 +468,24 @@ pub static EN: Words = Words {
 };
 
 pub static UK: Words = Words {
+    place_in: "у {}",
+    place_from: "{} км {} від {}",
+    compass: [
+        "на північ",
+        "на північний схід",
+        "на схід",
+        "на південний схід",
+        "на південь",
+        "на південний захід",
+        "на захід",
+        "на північний захід",
+    ],
+    link_named: "вказав той, хто повідомив",
+    link_only: "єдиний інцидент відповідного виду в цей час і в цьому місці: {} хв {}, за {} м, у межах його 95 % еліпса",
+    link_none: "немає інциденту відповідного виду від {} год до і {} хв після, 95 % еліпс якого сягає місця",
+    link_several: "у цей час і в цьому місці підходять {} інцидентів; не пов'язано з жодним",
+    before: "раніше",
+    after: "пізніше",
     title: "Щоденний звіт за {}",
     public_edition: "Публічна версія",
     restricted_edition: "Обмежений доступ: лише для місії",
@@ -515,6 +589,24 @@ pub static UK: Words = Words {
 };
 
 pub static RU: Words = Words {
+    place_in: "в {}",
+    place_from: "{} км {} от {}",
+    compass: [
+        "к северу",
+        "к северо-востоку",
+        "к востоку",
+        "к юго-востоку",
+        "к югу",
+        "к юго-западу",
+        "к западу",
+        "к северо-западу",
+    ],
+    link_named: "указал сообщивший",
+    link_only: "единственный инцидент подходящего вида в это время и в этом месте: {} мин {}, в {} м, в пределах его 95 % эллипса",
+    link_none: "нет инцидента подходящего вида от {} ч до и {} мин после, 95 % эллипс которого достигает места",
+    link_several: "в это время и в этом месте подходят {} инцидентов; не связано ни с одним",
+    before: "раньше",
+    after: "позже",
     title: "Ежедневный отчёт за {}",
     public_edition: "Публичная версия",
     restricted_edition: "Ограниченный доступ: только для миссии",

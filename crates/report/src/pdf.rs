@@ -453,7 +453,7 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
         t.row(vec![basis.clone(), n.to_string()]);
     }
     b.push(Block::Table(t));
-    b.extend(crate::records_doc::sections(r, lang));
+    b.extend(crate::records_doc::sections(r, ctx, lang));
     b.push(Block::Heading {
         id: "incidents",
         text: w.incidents.into(),
@@ -476,7 +476,12 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
             lang.kind(&i.kind, i.subtype.as_deref()),
             i.count.to_string(),
             i.weapon.clone().unwrap_or_else(|| "—".into()),
-            i.place.clone(),
+            if lang == Lang::En {
+                i.place.clone()
+            } else {
+                ctx.gazetteer
+                    .describe_in(i.location[0], i.location[1], lang)
+            },
             i.error_ellipse_m.map_or("—".into(), |[ma, mi, az]| {
                 format!("{ma:.0} × {mi:.0} m, {az:.0}°")
             }),

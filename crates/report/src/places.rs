@@ -156,13 +156,21 @@ impl Gazetteer {
 
     /// "in Horlivka", "3 km north-east of Zolote", or the coordinates when no place is known.
     pub fn describe(&self, lon: f64, lat: f64) -> String {
+        self.describe_in(lon, lat, crate::lang::Lang::En)
+    }
+
+    /// [`describe`](Self::describe) in `lang` (the place's name as the gazetteer spells it).
+    pub fn describe_in(&self, lon: f64, lat: f64, lang: crate::lang::Lang) -> String {
+        let w = lang.words();
         match self.nearest(lon, lat) {
-            Some(n) if n.distance_m < 1_000.0 => format!("in {}", n.place.name),
-            Some(n) if n.distance_m < 50_000.0 => format!(
-                "{} km {} of {}",
-                (n.distance_m / 1000.0).floor() as u64,
-                compass(n.azimuth_deg),
-                n.place.name
+            Some(n) if n.distance_m < 1_000.0 => crate::lang::fill(w.place_in, &[&n.place.name]),
+            Some(n) if n.distance_m < 50_000.0 => crate::lang::fill(
+                w.place_from,
+                &[
+                    &((n.distance_m / 1000.0).floor() as u64),
+                    &w.compass[(((n.azimuth_deg.rem_euclid(360.0) + 22.5) / 45.0) as usize) % 8],
+                    &n.place.name,
+                ],
             ),
             _ => format!("{lat:.2}° N {lon:.2}° E"),
         }
@@ -171,22 +179,30 @@ impl Gazetteer {
 
 /// Eight-point compass direction, as the OSCE wrote them.
 pub fn compass(azimuth_deg: f64) -> &'static str {
-    const POINTS: [&str; 8] = [
-        "north",
-        "north-east",
-        "east",
-        "south-east",
-        "south",
-        "south-west",
-        "west",
-        "north-west",
-    ];
-    POINTS[(((azimuth_deg.rem_euclid(360.0) + 22.5) / 45.0) as usize) % 8]
+    crate::lang::EN.compass[(((azimuth_deg.rem_euclid(360.0) + 22.5) / 45.0) as usize) % 8]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn places_are_described_in_each_language() {
+        let g = Gazetteer::bundled();
+        // About 5 km east of Donetsk's point.
+        let (lon, lat) = (37.87, 48.023);
+        let en = g.describe(lon, lat);
+        assert_eq!(en, g.describe_in(lon, lat, crate::lang::Lang::En));
+        let uk = g.describe_in(lon, lat, crate::lang::Lang::Uk);
+        let ru = g.describe_in(lon, lat, crate::lang::Lang::Ru);
+        assert!(en.contains(" km ") && en.contains(" of "), "{en}");
+        assert!(uk.contains(" км ") && uk.contains(" від "), "{uk}");
+        assert!(ru.contains(" км ") && ru.contains(" от "), "{ru}");
+        // The same place and distance in each.
+        let name = en.rsplit(" of ").next().unwrap();
+        assert!(uk.ends_with(name) && ru.ends_with(name), "{uk} / {ru}");
+        assert_eq!(en.split(' ').next(), uk.split(' ').next());
+    }
 
     #[test]
     fn the_bundled_gazetteer_has_the_towns_of_the_line() {

@@ -192,6 +192,7 @@ pub struct WindowLine {
     pub from: String,
     pub to: String,
     pub place: String,
+    pub location: [f64; 2],
     pub area_km2: f64,
     /// The numbers in this report of the incidents of fire inside it.
     pub incidents: Vec<usize>,
@@ -487,7 +488,7 @@ pub(crate) fn build(
                 link: if public {
                     Link {
                         incident: incident.map(|n| format!("#{n}")),
-                        basis: l.basis,
+                        ..l
                     }
                 } else {
                     l
@@ -701,12 +702,13 @@ pub(crate) fn build(
         else {
             continue;
         };
-        let (place, _) = place(area::centroid(a));
+        let (place, location) = place(area::centroid(a));
         windows_section.items.push(WindowLine {
             purpose: purpose.clone(),
             from: from.to_string(),
             to: to.to_string(),
             place,
+            location,
             area_km2: (area::area_m2(a) / 1e4).round() / 100.0,
             incidents: hits
                 .iter()

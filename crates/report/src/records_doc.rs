@@ -54,11 +54,17 @@ fn by_party(r: &Report, w: &Words, cols: &[(&str, &BTreeMap<String, u64>)]) -> B
     Block::Table(t)
 }
 
+/// A place in the report's language, from the location the line gives (already on the public
+/// grid in the public edition).
+fn place(ctx: &crate::Context, lang: Lang, at: [f64; 2]) -> String {
+    ctx.gazetteer.describe_in(at[0], at[1], lang)
+}
+
 fn compared(c: &Compared) -> [String; 2] {
     [n(c.previous_day), n(c.seven_day_mean)]
 }
 
-fn harm_table(lang: Lang, items: &[HarmLine], people: bool) -> Block {
+fn harm_table(ctx: &crate::Context, lang: Lang, items: &[HarmLine], people: bool) -> Block {
     let w = lang.words();
     let code = |c: &str| lang.code(c);
     let mut cols = vec![
@@ -88,14 +94,14 @@ fn harm_table(lang: Lang, items: &[HarmLine], people: bool) -> Block {
             Some(k) => format!("#{k}"),
             None => i.link.incident.clone().unwrap_or_else(|| "—".into()),
         };
-        row.extend([i.place.clone(), linked, i.link.basis.clone()]);
+        row.extend([place(ctx, lang, i.location), linked, lang.link(&i.link)]);
         t.row(row);
     }
     Block::Table(t)
 }
 
 /// The six sections on the mission's other records.
-pub(crate) fn sections(r: &Report, lang: Lang) -> Vec<Block> {
+pub(crate) fn sections(r: &Report, ctx: &crate::Context, lang: Lang) -> Vec<Block> {
     let w = lang.words();
     let code = |c: &str| lang.code(c);
     let s = &r.records;
@@ -213,7 +219,7 @@ pub(crate) fn sections(r: &Report, lang: Lang) -> Vec<Block> {
                 hhmm(&i.time),
                 code(&i.kind),
                 party_name(r, w, i.party.as_deref().unwrap_or("unknown")),
-                i.place.clone(),
+                place(ctx, lang, i.location),
                 i.duration_min.map_or("—".into(), n),
             ];
             if restricted {
@@ -253,7 +259,7 @@ pub(crate) fn sections(r: &Report, lang: Lang) -> Vec<Block> {
         b.push(Block::Table(t));
     }
     match &c.items {
-        Some(items) if !items.is_empty() => b.push(harm_table(lang, items, true)),
+        Some(items) if !items.is_empty() => b.push(harm_table(ctx, lang, items, true)),
         Some(_) => {}
         None => b.push(Block::Small(w.casualties_public.into())),
     }
@@ -267,7 +273,7 @@ pub(crate) fn sections(r: &Report, lang: Lang) -> Vec<Block> {
     });
     b.push(Block::Para(fill(w.damage_text, &[&d.total, &pd, &m7])));
     if !d.items.is_empty() {
-        b.push(harm_table(lang, &d.items, false));
+        b.push(harm_table(ctx, lang, &d.items, false));
     }
 
     // Hazards.
@@ -296,7 +302,7 @@ pub(crate) fn sections(r: &Report, lang: Lang) -> Vec<Block> {
                     Some(km2) => format!("{} ({km2} km²)", code(&i.hazard)),
                     None => code(&i.hazard),
                 },
-                i.place.clone(),
+                place(ctx, lang, i.location),
                 (if i.marked { w.yes } else { w.no }).into(),
                 i.violates.join(", "),
             ]);
@@ -327,7 +333,7 @@ pub(crate) fn sections(r: &Report, lang: Lang) -> Vec<Block> {
             t.row(vec![
                 i.purpose.clone(),
                 format!("{} – {}", hhmm(&i.from), hhmm(&i.to)),
-                format!("{} ({} km²)", i.place, i.area_km2),
+                format!("{} ({} km²)", place(ctx, lang, i.location), i.area_km2),
                 if fire.is_empty() {
                     "—".into()
                 } else {
