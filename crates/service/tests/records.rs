@@ -63,6 +63,29 @@ fn a_scenario_with_every_record_type_gives_sections_that_add_up_and_a_public_edi
         })
         .collect();
     store.submit_blocking(obs).unwrap();
+    // A weapon seen near the line whose serial is declared at one of the party's storage sites:
+    // the report traces it to the site.
+    let listed = records
+        .iter()
+        .find(|r| r["type"] == "site" && r["party"] == "ru")
+        .expect("a site of ru")["declared"][0]
+        .clone();
+    let near = records
+        .iter()
+        .find(|r| {
+            r["type"] == "restriction"
+                && r["party"] == "ru"
+                && r["time"].as_str().unwrap() > "2026-11-24"
+        })
+        .expect("a restriction on ru's side")["location"]
+        .clone();
+    let sighting = serde_json::json!({"id":"uav9-serial-1","observer":"uav9","source":"uav",
+        "time":"2026-11-24T09:30:00Z","kind":"weapon","weapon":listed["weapon"],"party":"ru",
+        "serial":listed["serial"],"location":{"lon":near["lon"],"lat":near["lat"],"uncertainty_m":20}});
+    let o = truceline_observation::parse(sighting.to_string().as_bytes(), &vocab).unwrap();
+    store
+        .submit_blocking(vec![NewObservation::from(&o)])
+        .unwrap();
     Fuser::new(a.clone()).unwrap().fuse_store(&store).unwrap();
     let parsed: Vec<truceline_records::Record> = records
         .iter()
@@ -197,6 +220,12 @@ fn a_scenario_with_every_record_type_gives_sections_that_add_up_and_a_public_edi
         declared.values().all(|n| *n > 0),
         "each party declared weapons: {declared:?}"
     );
+    assert_eq!(s.storage.traced.len(), 1, "{:?}", s.storage.traced);
+    assert_eq!(
+        s.storage.traced[0].serial,
+        listed["serial"].as_str().unwrap()
+    );
+    assert_eq!(s.storage.traced[0].party, "ru");
     assert_eq!(s.windows.agreed, s.windows.items.len() as u64);
     let mut numbers: Vec<usize> = s
         .windows
