@@ -39,12 +39,16 @@ session() { # PORT: a session cookie's value
         sed -n 's/^[Ss]et-[Cc]ookie: truceline_session=\([^;]*\).*/\1/p'
 }
 auth() { echo "Cookie: truceline_session=$(session "$1")"; }
-# Online fusion publishes once it has read the store: wait for the count to settle.
+# Online fusion publishes once it has read the store: wait until its first round is over and it
+# has caught up with the log (/healthz says so), then for the count to settle.
+until curl -s "127.0.0.1:$full/healthz" | python3 -c 'import json,sys; h=json.load(sys.stdin); sys.exit(0 if h["fusion"]=="running" and h["fusion_lag_s"]==0 else 1)'; do
+    sleep 2
+done
 prev=-1
 while :; do
     n=$(curl -s -H "$(auth $full)" "127.0.0.1:$full/api/v1/summary" | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"])')
     [ "$n" -gt 0 ] && [ "$n" = "$prev" ] && break
-    prev=$n; sleep 2
+    prev=$n; sleep 5
 done
 echo "incidents published: $n" >&2
 for f in json binary; do

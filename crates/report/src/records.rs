@@ -61,6 +61,18 @@ pub struct Storage {
     /// Weapons seen during the day in violation of a withdrawal line whose serial is declared
     /// at a storage site.
     pub traced: Vec<TracedWeapon>,
+    /// Every declared site at the day's end, for the map: where, whose, and what the day's
+    /// inspections of it found missing.
+    pub sites: Vec<SiteMark>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteMark {
+    pub name: String,
+    pub party: String,
+    pub location: [f64; 2],
+    pub declared: usize,
+    pub missing_today: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -427,7 +439,24 @@ pub(crate) fn build(
             _ => {}
         }
     }
-    storage.declared = sites.declared_by_party(day.to - jiff::SignedDuration::from_millis(1));
+    let end = day.to - jiff::SignedDuration::from_millis(1);
+    storage.declared = sites.declared_by_party(end);
+    storage.sites = sites
+        .sites_at(end)
+        .into_iter()
+        .map(|d| SiteMark {
+            name: d.name.clone(),
+            party: d.party.clone(),
+            location: place(d.location).1,
+            declared: d.declared.len(),
+            missing_today: storage
+                .inspections
+                .iter()
+                .filter(|i| i.site == d.name)
+                .map(|i| i.missing.len())
+                .sum(),
+        })
+        .collect();
     for (_, party, _) in sites.overdue(day.to, INSPECTION_DUE_DAYS) {
         *storage.overdue.entry(party).or_default() += 1;
     }

@@ -307,6 +307,58 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
             esc(&i.place)
         );
     }
+    s.push_str("</g>");
+    // The mission's other records over the incidents, each type its own mark.
+    s.push_str(r#"<g id="records">"#);
+    let rec = &report.records;
+    for site in &rec.storage.sites {
+        let (x, y) = f.xy(site.location[0], site.location[1]);
+        let _ = write!(
+            s,
+            r##"<circle class="site" cx="{x:.1}" cy="{y:.1}" r="{:.1}" fill="#ffffff" stroke="#1b7837" stroke-width="2.4"><title>{} ({}): {} declared, {} missing today</title></circle>"##,
+            5.0 + (site.missing_today as f64).min(6.0),
+            esc(&site.name),
+            esc(&site.party),
+            site.declared,
+            site.missing_today
+        );
+    }
+    for r in &rec.movement.items {
+        let (x, y) = f.xy(r.location[0], r.location[1]);
+        let _ = write!(
+            s,
+            r##"<path class="restriction" d="M{x:.1} {:.1} l5 8.5 h-10 z" fill="#7f3c8d" stroke="#ffffff" stroke-width="0.8"><title>{}</title></path>"##,
+            y - 5.5,
+            esc(&r.kind)
+        );
+    }
+    for h in &rec.hazards.items {
+        let (x, y) = f.xy(h.location[0], h.location[1]);
+        let _ = write!(
+            s,
+            r##"<path class="hazard" d="M{x:.1} {:.1} l5 5 l-5 5 l-5 -5 z" fill="#d73027" stroke="#ffffff" stroke-width="0.8"><title>{}</title></path>"##,
+            y - 5.0,
+            esc(&h.hazard)
+        );
+    }
+    for d in &rec.damage.items {
+        let (x, y) = f.xy(d.location[0], d.location[1]);
+        let _ = write!(
+            s,
+            r##"<rect class="damage" x="{:.1}" y="{:.1}" width="7" height="7" fill="#8c510a" stroke="#ffffff" stroke-width="0.8"><title>{}</title></rect>"##,
+            x - 3.5,
+            y - 3.5,
+            esc(&d.what)
+        );
+    }
+    for w in &rec.windows.items {
+        let (x, y) = f.xy(w.location[0], w.location[1]);
+        let _ = write!(
+            s,
+            r##"<circle class="window" cx="{x:.1}" cy="{y:.1}" r="7" fill="none" stroke="#4575b4" stroke-width="2" stroke-dasharray="3 2"><title>{}</title></circle>"##,
+            esc(&w.purpose)
+        );
+    }
     s.push_str("</g></g>");
     // Scale bar, north arrow, legend and sources.
     let km = 50.0;
@@ -381,6 +433,52 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
         Box::new(|y| format!(r##"<circle cx="25" cy="{y}" r="4" fill="#7f7f7f"/>"##)),
         "Incident breaking no rule".into(),
     ));
+    let rec = &report.records;
+    if !rec.storage.sites.is_empty() {
+        items.push((
+            Box::new(|y| format!(r##"<circle cx="25" cy="{y}" r="5" fill="#fff" stroke="#1b7837" stroke-width="2.4"/>"##)),
+            "Weapons storage site (larger: weapons missing today)".into(),
+        ));
+    }
+    if !rec.movement.items.is_empty() {
+        items.push((
+            Box::new(|y| {
+                format!(
+                    r##"<path d="M25 {:.1} l5 8.5 h-10 z" fill="#7f3c8d"/>"##,
+                    y - 5.5
+                )
+            }),
+            "Restriction of the mission's movement".into(),
+        ));
+    }
+    if !rec.hazards.items.is_empty() {
+        items.push((
+            Box::new(|y| {
+                format!(
+                    r##"<path d="M25 {:.1} l5 5 l-5 5 l-5 -5 z" fill="#d73027"/>"##,
+                    y - 5.0
+                )
+            }),
+            "Mine or unexploded ordnance".into(),
+        ));
+    }
+    if !rec.damage.items.is_empty() {
+        items.push((
+            Box::new(|y| {
+                format!(
+                    r##"<rect x="21.5" y="{:.1}" width="7" height="7" fill="#8c510a"/>"##,
+                    y - 3.5
+                )
+            }),
+            "Damage to a civilian object".into(),
+        ));
+    }
+    if !rec.windows.items.is_empty() {
+        items.push((
+            Box::new(|y| format!(r##"<circle cx="25" cy="{y}" r="6" fill="none" stroke="#4575b4" stroke-width="2" stroke-dasharray="3 2"/>"##)),
+            "Local ceasefire window for repairs".into(),
+        ));
+    }
     if drawn.dense_cells > 0 {
         items.push((
             Box::new(|y| {
