@@ -106,6 +106,20 @@ try {
   check(listed.length > 0 && listed.every((s) => s.includes("⚠")), "violations only lists violations", listed.slice(0, 3));
   await page.screenshot({ path: `${out}/dashboard-filtered.png` });
 
+  // 2b. A From date before the days the page holds asks the server for them.
+  const asked = [];
+  const onRequest = (r) => { if (r.url().includes("/api/v1/map/incidents?format=binary&from=")) asked.push(r.url()); };
+  page.on("request", onRequest);
+  const monthAgo = new Date(Date.now() - 30 * 86400e3).toISOString().slice(0, 10);
+  await page.fill("#f-from", monthAgo);
+  await page.waitForFunction(() => document.body.dataset.loadedFrom, null, { timeout: 20_000 });
+  page.off("request", onRequest);
+  seen.asked_older = asked.length;
+  check(asked.length === 1 && asked[0].includes(`from=${monthAgo}T00:00:00.000Z`), "older days asked of the server once", asked);
+  const afterOlder = Number(await page.getAttribute("body", "data-shown"));
+  check(afterOlder > 0, "incidents shown after loading older days", afterOlder);
+  await page.fill("#f-from", "");
+
   // 3. An incident opened from the keyboard, with its proof verified in the browser.
   // The oldest listed: live fusion may still merge the newest into others.
   let opened = null;

@@ -68,6 +68,36 @@ async function loadIncidents(first) {
   perf.incidents = state.store.alive;
 }
 
+// The earliest time asked of the server; null while the page shows what the server gives by
+// default (the days fusion holds).
+let loadedFrom = null;
+
+/**
+ * Makes sure the incidents from `from` on are loaded: a date before what the page holds asks
+ * the server for that span (it reads older days from its store). True if it loaded anew.
+ */
+let loading = null;
+async function ensureLoaded(from) {
+  // One request at a time: a second change while one loads waits for it.
+  while (loading) await loading;
+  loading = loadFrom(from).finally(() => { loading = null; });
+  return loading;
+}
+
+async function loadFrom(from) {
+  const held = state.store.span();
+  const lo = loadedFrom ?? (held ? Math.floor(held[0] / DAY) * DAY : Date.now());
+  if (from >= lo) return false;
+  const r = await fetch('/api/v1/map/incidents?format=binary&from=' + new Date(from).toISOString());
+  if (!r.ok) return false;
+  state.store = Incidents.decode(await r.arrayBuffer());
+  loadedFrom = from;
+  document.body.dataset.loadedFrom = new Date(from).toISOString();
+  fillKindAndParty();
+  renderLegend();
+  return true;
+}
+
 function upsert(inc) {
   state.store.upsert(inc);
   state.dirty = true;
@@ -561,6 +591,9 @@ function styleFor(L, incidents) {
 
 /** The records layer, for an account that may read records (others get 403 and see none). */
 async function loadRecords() {
+  // Only the mission reads its records (a liaison reads the published report's totals): others
+  // do not ask, so their pages show no refusal.
+  if (!['open', 'monitor', 'analyst', 'chief'].includes(state.me && state.me.role)) return;
   const r = await fetch('/api/v1/map/records');
   if (!r.ok) return;
   state.records = await r.json();
@@ -790,7 +823,11 @@ function togglePlay() {
 
 function wire() {
   for (const id of ['f-kind', 'f-party', 'f-attr', 'f-viol']) $(id).addEventListener('change', applyFilters);
-  for (const id of ['f-from', 'f-to']) $(id).addEventListener('change', () => { syncSlider(); applyFilters(); });
+  $('f-from').addEventListener('change', async () => {
+    await ensureLoaded(dateBounds()[0]);
+    syncSlider(); applyFilters();
+  });
+  $('f-to').addEventListener('change', () => { syncSlider(); applyFilters(); });
   $('f-time').addEventListener('input', () => {
     const s = $('f-time');
     state.follow = Number(s.value) >= Number(s.max);
