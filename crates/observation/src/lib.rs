@@ -35,7 +35,9 @@ pub use parse::{parse, parse_value};
 
 /// The words observations are read with, for other records read the same way.
 pub mod fields {
-    pub use crate::parse::{Fields, describe, lon_lat, missing, number_in, only_keys, sub};
+    pub use crate::parse::{
+        Fields, describe, json_value, lon_lat, missing, number_in, only_keys, sub,
+    };
 }
 
 /// Longest id (of an observation or an observer), in characters.

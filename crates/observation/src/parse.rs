@@ -35,17 +35,7 @@ const FIELDS: [&str; 20] = [
 
 /// Reads and checks one observation from its JSON text.
 pub fn parse(json: &[u8], vocab: &Vocabulary) -> Result<Observation, FieldError> {
-    let value = truceline_json::from_slice(json).map_err(|e| {
-        if e.path.is_empty() {
-            FieldError::new(
-                "",
-                format!("{}; expected one JSON object per observation", e.message),
-            )
-        } else {
-            FieldError::new(e.path, e.message)
-        }
-    })?;
-    parse_value(value, vocab)
+    parse_value(json_value(json, "observation")?, vocab)
 }
 
 /// Checks one observation already parsed as JSON.
@@ -170,24 +160,7 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
     }
     let notes = o.text("notes", MAX_NOTES_LEN)?;
     let media = o.media("media")?;
-    let key_id = o.id("key_id")?;
-    let sig = o.signature("signature")?;
-    let signature = match (key_id, sig) {
-        (Some(key_id), Some(signature)) => Some(Signature { key_id, signature }),
-        (None, None) => None,
-        (Some(_), None) => {
-            return Err(FieldError::new(
-                "signature",
-                "required with `key_id`: base64 of the 64-byte Ed25519 signature",
-            ));
-        }
-        (None, Some(_)) => {
-            return Err(FieldError::new(
-                "key_id",
-                "required with `signature`: the id of the key that signed",
-            ));
-        }
-    };
+    let signature = o.signed()?;
     let canonical = crate::canonical::to_vec(&value).map_err(|e| {
         FieldError::new(
             "",
@@ -214,6 +187,20 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
         media,
         signature,
         canonical,
+    })
+}
+
+/// The JSON text of one `what` (an observation, a record), strictly read, or where it is wrong.
+pub fn json_value(json: &[u8], what: &str) -> Result<Value, FieldError> {
+    truceline_json::from_slice(json).map_err(|e| {
+        if e.path.is_empty() {
+            FieldError::new(
+                "",
+                format!("{}; expected one JSON object per {what}", e.message),
+            )
+        } else {
+            FieldError::new(e.path, e.message)
+        }
     })
 }
 
@@ -507,6 +494,22 @@ impl Fields<'_> {
                 })
             })
             .collect()
+    }
+
+    /// `key_id` and `signature`, both or neither.
+    pub fn signed(&self) -> Result<Option<Signature>, FieldError> {
+        match (self.id("key_id")?, self.signature("signature")?) {
+            (Some(key_id), Some(signature)) => Ok(Some(Signature { key_id, signature })),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(FieldError::new(
+                "signature",
+                "required with `key_id`: base64 of the 64-byte Ed25519 signature",
+            )),
+            (None, Some(_)) => Err(FieldError::new(
+                "key_id",
+                "required with `signature`: the id of the key that signed",
+            )),
+        }
     }
 
     pub fn signature(&self, f: &str) -> Result<Option<String>, FieldError> {

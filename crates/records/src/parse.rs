@@ -1,7 +1,7 @@
 //! Strict reading of one record from JSON, in the words observations are read with.
 
 use serde_json::{Map, Value};
-use truceline_observation::fields::{Fields, describe, missing, only_keys, sub};
+use truceline_observation::fields::{Fields, describe, json_value, missing, only_keys, sub};
 use truceline_observation::{MAX_NOTES_LEN, MAX_SERIAL_LEN, Vocabulary};
 
 use crate::*;
@@ -34,17 +34,7 @@ fn fields_of(t: RecordType) -> &'static [&'static str] {
 
 /// Reads and checks one record from its JSON text.
 pub fn parse(json: &[u8], vocab: &Vocabulary) -> Result<Record, FieldError> {
-    let value = truceline_json::from_slice(json).map_err(|e| {
-        if e.path.is_empty() {
-            FieldError::new(
-                "",
-                format!("{}; expected one JSON object per record", e.message),
-            )
-        } else {
-            FieldError::new(e.path, e.message)
-        }
-    })?;
-    parse_value(value, vocab)
+    parse_value(json_value(json, "record")?, vocab)
 }
 
 /// Checks one record already parsed as JSON.
@@ -82,24 +72,7 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Record, FieldErro
     let time = o.time("time")?.ok_or_else(|| missing("time"))?;
     let observer = o.id("observer")?;
     let notes = o.text("notes", MAX_NOTES_LEN)?;
-    let key_id = o.id("key_id")?;
-    let sig = o.signature("signature")?;
-    let signature = match (key_id, sig) {
-        (Some(key_id), Some(signature)) => Some(Signature { key_id, signature }),
-        (None, None) => None,
-        (Some(_), None) => {
-            return Err(FieldError::new(
-                "signature",
-                "required with `key_id`: base64 of the 64-byte Ed25519 signature",
-            ));
-        }
-        (None, Some(_)) => {
-            return Err(FieldError::new(
-                "key_id",
-                "required with `signature`: the id of the key that signed",
-            ));
-        }
-    };
+    let signature = o.signed()?;
     let location = |req: bool| -> Result<Option<LonLat>, FieldError> {
         let l = o.lonlat("location")?;
         if req && l.is_none() {

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{Access, Declared, LonLat};
+use crate::{Access, Body, Declared, LonLat, Record};
 
 /// One declaration of a site's inventory.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +80,41 @@ impl Sites {
         let list = self.declarations.entry(d.name.clone()).or_default();
         let at = list.partition_point(|x| (x.time, &x.id) <= (d.time, &d.id));
         list.insert(at, d);
+    }
+
+    /// Takes a record in time order: a site's declaration is kept, an inspection compared with
+    /// the declaration in force (its finding returned); other records are not about sites.
+    pub fn apply(&mut self, r: &Record) -> Option<Finding> {
+        match &r.body {
+            Body::Site {
+                party,
+                name,
+                location,
+                declared,
+            } => {
+                self.declare(Declaration {
+                    id: r.id.clone(),
+                    time: r.time,
+                    party: party.clone(),
+                    name: name.clone(),
+                    location: *location,
+                    declared: declared.clone(),
+                });
+                None
+            }
+            Body::Inspection {
+                site,
+                access,
+                present,
+            } => Some(self.inspect(&Visit {
+                id: r.id.clone(),
+                time: r.time,
+                site: site.clone(),
+                access: *access,
+                present: present.clone(),
+            })),
+            _ => None,
+        }
     }
 
     /// The site an inspection names: by name, or by the id of one of its declarations.

@@ -14,7 +14,7 @@ use truceline_agreement::ZoneRule;
 use truceline_incident::{IncidentRecord, Kind};
 use truceline_observation::Vocabulary;
 use truceline_records::link::{self, Harm, Link};
-use truceline_records::storage::{Declaration, Sites, Visit};
+use truceline_records::storage::Sites;
 use truceline_records::{Body, LonLat, Record, RecordType, area, window};
 use truceline_store::{MissionQuery, Store};
 use truceline_zones::{ZoneEngine, ZoneSource};
@@ -386,58 +386,32 @@ pub(crate) fn build(
             .map(|k| k + 1)
     };
     for r in &sites_inspections {
-        match &r.body {
-            Body::Site {
-                party,
-                name,
-                location,
-                declared,
-            } => sites.declare(Declaration {
-                id: r.id.clone(),
-                time: r.time,
-                party: party.clone(),
-                name: name.clone(),
-                location: *location,
-                declared: declared.clone(),
-            }),
-            Body::Inspection {
-                site,
-                access,
-                present,
-            } => {
-                let f = sites.inspect(&Visit {
-                    id: r.id.clone(),
-                    time: r.time,
-                    site: site.clone(),
-                    access: *access,
-                    present: present.clone(),
-                });
-                let Some(k) = day_index(r.time.as_millisecond()) else {
-                    continue;
-                };
-                missing_by_day[k] += f.missing.len() as f64;
-                if k != 0 {
-                    continue;
-                }
-                let party = f.party.clone().unwrap_or_else(|| "unknown".into());
-                *storage.inspected.entry(party.clone()).or_default() += 1;
-                *storage.missing.entry(party.clone()).or_default() += f.missing.len() as u64;
-                if f.access == truceline_records::Access::Denied {
-                    *storage.denied.entry(party).or_default() += 1;
-                }
-                storage.inspections.push(InspectionLine {
-                    site: f.site,
-                    party: f.party,
-                    access: f.access.as_str().into(),
-                    declared: f.declared,
-                    present: f.present,
-                    missing: f.missing,
-                    not_verified: f.not_verified.len(),
-                    undeclared: f.undeclared,
-                });
-            }
-            _ => {}
+        let Some(f) = sites.apply(r) else {
+            continue;
+        };
+        let Some(k) = day_index(r.time.as_millisecond()) else {
+            continue;
+        };
+        missing_by_day[k] += f.missing.len() as f64;
+        if k != 0 {
+            continue;
         }
+        let party = f.party.clone().unwrap_or_else(|| "unknown".into());
+        *storage.inspected.entry(party.clone()).or_default() += 1;
+        *storage.missing.entry(party.clone()).or_default() += f.missing.len() as u64;
+        if f.access == truceline_records::Access::Denied {
+            *storage.denied.entry(party).or_default() += 1;
+        }
+        storage.inspections.push(InspectionLine {
+            site: f.site,
+            party: f.party,
+            access: f.access.as_str().into(),
+            declared: f.declared,
+            present: f.present,
+            missing: f.missing,
+            not_verified: f.not_verified.len(),
+            undeclared: f.undeclared,
+        });
     }
     let end = day.to - jiff::SignedDuration::from_millis(1);
     storage.declared = sites.declared_by_party(end);

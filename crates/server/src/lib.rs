@@ -576,6 +576,41 @@ struct ListParams {
     cursor: Option<String>,
 }
 
+/// A page's `limit`: 1 to [`MAX_PAGE`], 100 when not given.
+pub(crate) fn page_limit(v: &Option<String>) -> Result<usize, ApiError> {
+    match v {
+        None => Ok(100),
+        Some(s) => s
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                bad_param(
+                    "limit",
+                    format!("expected a whole number from 1 to {MAX_PAGE}, found {s:?}"),
+                )
+            }),
+    }
+}
+
+/// A page's `cursor`: a log position a previous page gave as `next_cursor`.
+pub(crate) fn page_cursor(v: &Option<String>) -> Result<Option<u64>, ApiError> {
+    v.as_ref()
+        .map(|s| {
+            // The store counts in i64: a larger cursor is no cursor it gave.
+            s.parse::<u64>()
+                .ok()
+                .filter(|&n| n <= i64::MAX as u64)
+                .ok_or_else(|| {
+                    bad_param(
+                        "cursor",
+                        format!("expected the `next_cursor` of a previous page, found {s:?}"),
+                    )
+                })
+        })
+        .transpose()
+}
+
 pub(crate) fn bad_param(field: &str, message: String) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
@@ -630,33 +665,8 @@ impl ListParams {
                 Some([v[0], v[1], v[2], v[3]])
             }
         };
-        let limit = match &self.limit {
-            None => 100,
-            Some(s) => match s.parse::<usize>() {
-                Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
-                _ => {
-                    return Err(bad_param(
-                        "limit",
-                        format!("expected a whole number from 1 to {MAX_PAGE}, found {s:?}"),
-                    ));
-                }
-            },
-        };
-        let after = match &self.cursor {
-            None => None,
-            // The store counts in i64: a larger cursor is no cursor it gave.
-            Some(s) => Some(
-                s.parse::<u64>()
-                    .ok()
-                    .filter(|&n| n <= i64::MAX as u64)
-                    .ok_or_else(|| {
-                        bad_param(
-                            "cursor",
-                            format!("expected the `next_cursor` of a previous page, found {s:?}"),
-                        )
-                    })?,
-            ),
-        };
+        let limit = page_limit(&self.limit)?;
+        let after = page_cursor(&self.cursor)?;
         Ok(truceline_store::Query {
             bbox,
             from_ms: parse_time("from", &self.from)?,

@@ -16,8 +16,8 @@ use truceline_service::records::RecordFilter;
 use truceline_store::Outcome;
 
 use crate::{
-    ApiError, AppState, MAX_PAGE, bad_param, in_blocking, on_service, parse_lines, parse_time,
-    read_body, write_type,
+    ApiError, AppState, bad_param, in_blocking, on_service, page_cursor, page_limit, parse_lines,
+    parse_time, read_body, write_type,
 };
 
 /// Most bytes one request of records may hold: records are few and small (a site's declared
@@ -120,33 +120,8 @@ impl RecordParams {
                 })
                 .collect::<Result<_, _>>()?,
         };
-        let limit = match &self.limit {
-            None => 100,
-            Some(s) => s
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=MAX_PAGE).contains(n))
-                .ok_or_else(|| {
-                    bad_param(
-                        "limit",
-                        format!("expected a whole number from 1 to {MAX_PAGE}, found {s:?}"),
-                    )
-                })?,
-        };
-        let after = match &self.cursor {
-            None => None,
-            Some(s) => Some(
-                s.parse::<u64>()
-                    .ok()
-                    .filter(|&n| n <= i64::MAX as u64)
-                    .ok_or_else(|| {
-                        bad_param(
-                            "cursor",
-                            format!("expected the `next_cursor` of a previous page, found {s:?}"),
-                        )
-                    })?,
-            ),
-        };
+        let limit = page_limit(&self.limit)?;
+        let after = page_cursor(&self.cursor)?;
         Ok(RecordFilter {
             types,
             from_ms: parse_time("from", &self.from)?,

@@ -178,38 +178,17 @@ impl Service {
         let mut last: std::collections::HashMap<String, (String, usize, String)> =
             Default::default();
         for (_, r) in &order {
-            match &r.body {
-                Body::Site {
-                    party,
-                    name,
-                    location,
-                    declared,
-                } => sites.declare(truceline_records::storage::Declaration {
-                    id: r.id.clone(),
-                    time: r.time,
-                    party: party.clone(),
-                    name: name.clone(),
-                    location: *location,
-                    declared: declared.clone(),
-                }),
-                Body::Inspection {
-                    site,
-                    access,
-                    present,
-                } => {
-                    let f = sites.inspect(&truceline_records::storage::Visit {
-                        id: r.id.clone(),
-                        time: r.time,
-                        site: site.clone(),
-                        access: *access,
-                        present: present.clone(),
-                    });
+            {
+                if let Some(f) = sites.apply(r) {
                     last.insert(
                         f.site.clone(),
-                        (r.time.to_string(), f.missing.len(), access.as_str().into()),
+                        (
+                            r.time.to_string(),
+                            f.missing.len(),
+                            f.access.as_str().into(),
+                        ),
                     );
                 }
-                _ => {}
             }
         }
         let now = jiff::Timestamp::now();
