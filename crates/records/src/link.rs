@@ -45,6 +45,38 @@ pub struct Harm<'a> {
     pub named: Option<&'a str>,
 }
 
+impl<'a> Harm<'a> {
+    /// The harm a casualty or damage record describes; `None` for other records.
+    pub fn of(r: &'a crate::Record) -> Option<Harm<'a>> {
+        use crate::Body;
+        match &r.body {
+            Body::Casualty {
+                location,
+                cause,
+                incident,
+                ..
+            } => Some(Harm {
+                time: r.time,
+                location: *location,
+                cause: Some(*cause),
+                named: incident.as_deref(),
+            }),
+            Body::Damage {
+                location,
+                cause,
+                incident,
+                ..
+            } => Some(Harm {
+                time: r.time,
+                location: *location,
+                cause: *cause,
+                named: incident.as_deref(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// A link, or why there is none.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Link {

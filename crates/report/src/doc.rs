@@ -3,7 +3,94 @@
 
 use std::fmt::Write;
 
+use crate::content::Report;
+use crate::lang::{Words, fill};
 use crate::svg::esc;
+use crate::{Audience, Context};
+
+/// A share as a whole percentage.
+pub fn pct(x: f64) -> String {
+    format!("{:.0} %", x * 100.0)
+}
+
+/// The sentences every written edition says the same way, in `w`'s language: one place for the
+/// figures each one names, whatever draws it.
+pub struct Sentences;
+
+impl Sentences {
+    pub fn title(r: &Report, w: &Words) -> String {
+        fill(w.title, &[&r.mission_day.date])
+    }
+
+    /// The agreement and the mission day, then the edition.
+    pub fn day_line(r: &Report, w: &Words) -> (String, &'static str) {
+        let d = &r.mission_day;
+        let line = fill(
+            w.day_line,
+            &[&r.agreement.title, &d.from, &d.to, &d.timezone, &d.day_ends],
+        );
+        let edition = match r.audience {
+            Audience::Public => w.public_edition,
+            Audience::Restricted => w.restricted_edition,
+        };
+        (line, edition)
+    }
+
+    pub fn in_progress(r: &Report, w: &Words) -> Option<String> {
+        let d = &r.mission_day;
+        d.in_progress_as_of.as_ref().map(|as_of| {
+            fill(
+                w.in_progress,
+                &[&format!("{:.1}", d.hours_covered), as_of, &d.to],
+            )
+        })
+    }
+
+    pub fn summary(r: &Report, w: &Words) -> String {
+        let (s, c) = (&r.summary, &r.coverage);
+        fill(
+            w.summary_text,
+            &[
+                &s.incidents,
+                &s.violations,
+                &s.single_observation,
+                &c.today.observers_active,
+                &c.today.observer_hours,
+                &pct(c.today.line_share),
+                &format!("{:.0}", c.today.line_km),
+                &pct(c.today.line_share_any_hour),
+            ],
+        )
+    }
+
+    pub fn attribution(r: &Report, w: &Words) -> String {
+        let at = &r.attribution;
+        fill(w.attribution_text, &[&at.attributed, &at.unattributed])
+    }
+
+    pub fn reply(r: &Report, ctx: &Context, w: &Words) -> String {
+        fill(
+            w.reply_text,
+            &[&ctx.reply_window.as_hours(), &r.replies_awaited],
+        )
+    }
+
+    /// How to check the report, with its `<code>` marks (the root hash is base64: nothing in it
+    /// needs escaping).
+    pub fn check_html(r: &Report, w: &Words) -> String {
+        let b = &r.built_from;
+        fill(
+            w.check_text,
+            &[
+                &b.log_size,
+                &esc(&b.root_hash),
+                &b.fused_observations,
+                &b.observations,
+                &b.log_size,
+            ],
+        )
+    }
+}
 
 /// One block of a report.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::content::{Report, Row};
+use crate::doc::{Sentences, pct};
 use crate::lang::{Lang, Words, fill};
 use crate::svg::{self, esc};
 use crate::{Audience, Context};
@@ -40,10 +41,6 @@ pre { background: #f5f5f7; padding: 8px; overflow-x: auto; font-size: 12px; }
 }
 "#;
 
-fn pct(x: f64) -> String {
-    format!("{:.0} %", x * 100.0)
-}
-
 fn row_table(out: &mut String, w: &Words, first: &str, rows: &[Row]) {
     let _ = write!(
         out,
@@ -71,7 +68,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
     let w = lang.words();
     let mut o = String::with_capacity(256 * 1024 + r.incidents.len() * 400);
     let a = &r.agreement;
-    let title = fill(w.title, &[&r.mission_day.date]);
+    let title = Sentences::title(r, w);
     let _ = write!(
         o,
         r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} — {agreement}</title><style>{STYLE}</style></head><body><main>"#,
@@ -79,42 +76,24 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
         title = esc(&title),
         agreement = esc(&a.title)
     );
+    let (day_line, edition) = Sentences::day_line(r, w);
     let _ = write!(
         o,
         r#"<header><h1>{}</h1><p class="sub">{} · <span class="audience">{}</span></p>"#,
         esc(&title),
-        esc(&fill(
-            w.day_line,
-            &[
-                &a.title,
-                &r.mission_day.from,
-                &r.mission_day.to,
-                &r.mission_day.timezone,
-                &r.mission_day.day_ends
-            ]
-        )),
-        match r.audience {
-            Audience::Public => w.public_edition,
-            Audience::Restricted => w.restricted_edition,
-        }
+        esc(&day_line),
+        edition
     );
     if a.illustrative {
         let _ = write!(o, r#"<p class="banner">{}</p>"#, w.illustrative);
     }
     o.push_str("</header>");
 
-    if let Some(as_of) = &r.mission_day.in_progress_as_of {
+    if let Some(text) = Sentences::in_progress(r, w) {
         let _ = write!(
             o,
             r#"<p class="banner" id="in-progress">{}</p>"#,
-            esc(&fill(
-                w.in_progress,
-                &[
-                    &format!("{:.1}", r.mission_day.hours_covered),
-                    as_of,
-                    &r.mission_day.to
-                ]
-            )),
+            esc(&text),
         );
     }
 
@@ -141,23 +120,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
                 .map_or("—".into(), |x| format!("{x:.0}"))]
         ),
     );
-    let _ = write!(
-        o,
-        "<p>{}</p>",
-        fill(
-            w.summary_text,
-            &[
-                &s.incidents,
-                &s.violations,
-                &s.single_observation,
-                &c.today.observers_active,
-                &c.today.observer_hours,
-                &pct(c.today.line_share),
-                &format!("{:.0}", c.today.line_km),
-                &pct(c.today.line_share_any_hour)
-            ]
-        )
-    );
+    let _ = write!(o, "<p>{}</p>", Sentences::summary(r, w));
 
     let (map_svg, drawn) = svg::map(r, ctx);
     let _ = write!(
@@ -257,7 +220,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
         o,
         "<h2>{}</h2><p>{}</p>",
         w.attribution,
-        fill(w.attribution_text, &[&at.attributed, &at.unattributed])
+        Sentences::attribution(r, w)
     );
     let _ = write!(
         o,
@@ -354,10 +317,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
         o,
         "<h2>{}</h2><p>{}</p>",
         w.reply,
-        fill(
-            w.reply_text,
-            &[&ctx.reply_window.as_hours(), &r.replies_awaited]
-        )
+        Sentences::reply(r, ctx, w)
     );
     if r.replies.is_empty() {
         let _ = write!(o, "<p>{}</p>", w.no_reply);
@@ -401,16 +361,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
         o,
         "<h2>{}</h2><p>{}</p>",
         w.check,
-        fill(
-            w.check_text,
-            &[
-                &b.log_size,
-                &esc(&b.root_hash),
-                &b.fused_observations,
-                &b.observations,
-                &b.log_size
-            ]
-        )
+        Sentences::check_html(r, w)
     );
     if let Some(cp) = &b.checkpoint {
         let _ = write!(o, "<pre>{}</pre>", esc(cp));

@@ -15,10 +15,10 @@ use krilla::page::PageSettings;
 use krilla::paint::Fill;
 use krilla::text::{Font, TextDirection};
 
+use crate::Context;
 use crate::content::Report;
-use crate::doc::{Block, Table};
+use crate::doc::{Block, Sentences, Table, pct};
 use crate::lang::{Lang, Words, fill};
-use crate::{Audience, Context};
 
 static REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
@@ -341,7 +341,6 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
     let mut b = Vec::new();
     let s = &r.summary;
     let c = &r.coverage;
-    let pct = |x: f64| format!("{:.0} %", x * 100.0);
     b.push(Block::Heading {
         id: "summary",
         text: w.summary.into(),
@@ -358,19 +357,7 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
         pct(c.today.line_share),
     ]);
     b.push(Block::Table(cards));
-    b.push(Block::Para(fill(
-        w.summary_text,
-        &[
-            &s.incidents,
-            &s.violations,
-            &s.single_observation,
-            &c.today.observers_active,
-            &c.today.observer_hours,
-            &pct(c.today.line_share),
-            &format!("{:.0}", c.today.line_km),
-            &pct(c.today.line_share_any_hour),
-        ],
-    )));
+    b.push(Block::Para(Sentences::summary(r, w)));
     for (id, title, first, rows) in [
         ("by-region", w.by_region, w.region, &r.by_region),
         ("by-area", w.by_area, w.area, &r.by_area),
@@ -444,10 +431,7 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
         id: "attribution",
         text: w.attribution.into(),
     });
-    b.push(Block::Para(fill(
-        w.attribution_text,
-        &[&at.attributed, &at.unattributed],
-    )));
+    b.push(Block::Para(Sentences::attribution(r, w)));
     let mut t = Table::new(&[(w.basis, false), (w.violations, true)]);
     for (basis, n) in &at.bases {
         t.row(vec![basis.clone(), n.to_string()]);
@@ -507,10 +491,7 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
         id: "reply",
         text: w.reply.into(),
     });
-    b.push(Block::Para(fill(
-        w.reply_text,
-        &[&ctx.reply_window.as_hours(), &r.replies_awaited],
-    )));
+    b.push(Block::Para(Sentences::reply(r, ctx, w)));
     if r.replies.is_empty() {
         b.push(Block::Para(w.no_reply.into()));
     } else {
@@ -544,19 +525,10 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
         id: "check",
         text: w.check.into(),
     });
-    let check = fill(
-        w.check_text,
-        &[
-            &bf.log_size,
-            &bf.root_hash,
-            &bf.fused_observations,
-            &bf.observations,
-            &bf.log_size,
-        ],
-    )
-    .replace("<code>", "")
-    .replace("</code>", "")
-    .replace("&amp;", "&");
+    let check = Sentences::check_html(r, w)
+        .replace("<code>", "")
+        .replace("</code>", "")
+        .replace("&amp;", "&");
     b.push(Block::Para(check));
     if let Some(cp) = &bf.checkpoint {
         b.push(Block::Small(cp.clone()));
@@ -575,39 +547,21 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
 pub(crate) fn pdf(r: &Report, ctx: &Context, lang: Lang) -> Vec<u8> {
     let w = lang.words();
     let mut l = Layout::new();
-    let title = fill(w.title, &[&r.mission_day.date]);
+    let title = Sentences::title(r, w);
     l.lines(&title, 17.0, true, 0x1d, 0.0, 2.0);
-    let a = &r.agreement;
-    let sub = format!(
-        "{} · {}",
-        fill(
-            w.day_line,
-            &[
-                &a.title,
-                &r.mission_day.from,
-                &r.mission_day.to,
-                &r.mission_day.timezone,
-                &r.mission_day.day_ends
-            ]
-        ),
-        match r.audience {
-            Audience::Public => w.public_edition,
-            Audience::Restricted => w.restricted_edition,
-        }
+    let (day_line, edition) = Sentences::day_line(r, w);
+    l.lines(
+        &format!("{day_line} · {edition}"),
+        BODY,
+        false,
+        0x5f,
+        0.0,
+        4.0,
     );
-    l.lines(&sub, BODY, false, 0x5f, 0.0, 4.0);
-    if a.illustrative {
+    if r.agreement.illustrative {
         l.lines(w.illustrative, BODY, true, 0x7a, 0.0, 4.0);
     }
-    if let Some(as_of) = &r.mission_day.in_progress_as_of {
-        let text = fill(
-            w.in_progress,
-            &[
-                &format!("{:.1}", r.mission_day.hours_covered),
-                as_of,
-                &r.mission_day.to,
-            ],
-        );
+    if let Some(text) = Sentences::in_progress(r, w) {
         l.lines(&text, BODY, true, 0x7a, 0.0, 4.0);
     }
     l.blocks(&report_blocks(r, ctx, lang));

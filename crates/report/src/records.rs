@@ -498,34 +498,7 @@ pub(crate) fn build(
                 },
             }
         };
-        let harm_link = |r: &Record| -> Option<Link> {
-            let h: Harm<'_> = match &r.body {
-                Body::Casualty {
-                    location,
-                    cause,
-                    incident,
-                    ..
-                } => Harm {
-                    time: r.time,
-                    location: *location,
-                    cause: Some(*cause),
-                    named: incident.as_deref(),
-                },
-                Body::Damage {
-                    location,
-                    cause,
-                    incident,
-                    ..
-                } => Harm {
-                    time: r.time,
-                    location: *location,
-                    cause: *cause,
-                    named: incident.as_deref(),
-                },
-                _ => return None,
-            };
-            Some(link::link(&h, incidents))
-        };
+        let harm_link = |r: &Record| -> Option<Link> { Some(link::link(&Harm::of(r)?, incidents)) };
         match &r.body {
             Body::Restriction {
                 kind,

@@ -33,35 +33,6 @@ pub struct ShownRecord {
     pub link: Option<Link>,
 }
 
-/// The harm a stored casualty or damage record describes, for [`link::link`].
-pub fn harm_of(r: &Record) -> Option<Harm<'_>> {
-    match &r.body {
-        Body::Casualty {
-            location,
-            cause,
-            incident,
-            ..
-        } => Some(Harm {
-            time: r.time,
-            location: *location,
-            cause: Some(*cause),
-            named: incident.as_deref(),
-        }),
-        Body::Damage {
-            location,
-            cause,
-            incident,
-            ..
-        } => Some(Harm {
-            time: r.time,
-            location: *location,
-            cause: *cause,
-            named: incident.as_deref(),
-        }),
-        _ => None,
-    }
-}
-
 impl Service {
     /// Keeps one request of checked records made by `caller`, all or nothing: a monitor bound
     /// to observers names one of them as each record's `observer`; a signed record is verified
@@ -349,7 +320,7 @@ impl Service {
         // One read of incidents for every harm of the page.
         let harms: Vec<Option<Harm<'_>>> = parsed
             .iter()
-            .map(|p| p.as_ref().and_then(harm_of))
+            .map(|p| p.as_ref().and_then(Harm::of))
             .collect();
         let span = harms
             .iter()
