@@ -24,7 +24,8 @@ try {
   seen.shown = Number(await page.getAttribute("body", "data-shown"));
   check(seen.shown > 0, "incidents shown", seen);
   check(seen.shown <= api.count + 50 && seen.shown >= Math.min(api.count, seen.perf.incidents) - 50, "shown matches the API", seen);
-  const drawn = await page.evaluate(() => window.trucelineMap.queryRenderedFeatures({ layers: ["clusters", "points"] }).length);
+  // Incidents are drawn over the map (overlay.js): what its last frame put in view.
+  const drawn = await page.evaluate(() => window.trucelineOverlay.rendered().filter((h) => h.layer === "clusters" || h.layer === "points").length);
   seen.drawn_features = drawn;
   check(drawn > 0, "incidents drawn on the map", seen);
   const layers = await page.evaluate(() => ["party-areas", "line-of-contact", "buffer", "disengagement", "borders", "oblasts", "withdrawal"]
@@ -87,17 +88,13 @@ try {
   await page.waitForFunction((b) => Number(document.body.dataset.shown) !== b, before, { timeout: 10_000 });
   seen.filter = { kind, shown: Number(await page.getAttribute("body", "data-shown")), api_of_kind: kinds[kind] };
   check(seen.filter.shown < before, "a kind filter shows fewer", seen.filter);
-  // The map's worker tiles the new data after the count changes: wait until it has.
-  const kindsIn = () => [...new Set(window.trucelineMap.querySourceFeatures("incidents")
+  // What the map holds and what its last frame drew: single incidents of that kind only.
+  const kindsIn = (which) => [...new Set(window.trucelineOverlay[which]()
+    .filter((h) => !h.layer || h.layer === "points").map((h) => h.feature || h)
     .filter((f) => !f.properties.cluster).map((f) => f.properties.kind))];
-  await page.waitForFunction((k) => {
-    const m = window.trucelineMap;
-    const kinds = [...new Set(m.querySourceFeatures("incidents").filter((f) => !f.properties.cluster).map((f) => f.properties.kind))];
-    return m.loaded() && kinds.every((x) => x === k);
-  }, kind, { timeout: 15_000 }).catch(() => {});
-  const kindsDrawn = await page.evaluate(kindsIn);
-  seen.filter.kinds_in_source = kindsDrawn;
-  check(kindsDrawn.every((k) => k === kind), "only that kind in the map's data", kindsDrawn);
+  seen.filter.kinds_held = await page.evaluate(kindsIn, "features");
+  seen.filter.kinds_drawn = await page.evaluate(kindsIn, "rendered");
+  check(seen.filter.kinds_held.length === 1 && seen.filter.kinds_held[0] === kind && seen.filter.kinds_drawn.every((k) => k === kind), "only that kind on the map", seen.filter);
   await page.selectOption("#f-kind", "");
   await page.check("#f-viol");
   await page.waitForTimeout(300);
@@ -179,7 +176,7 @@ try {
   await page.keyboard.press("Escape");
 
   // 4. Zoomed in, incidents are single points with their 95 % ellipses.
-  const first = await page.evaluate(() => { const f = window.trucelineMap.querySourceFeatures("incidents").find((f) => !f.properties.cluster); return f && f.geometry.coordinates; });
+  const first = await page.evaluate(() => { const f = window.trucelineOverlay.features().find((f) => !f.properties.cluster); return f && f.geometry.coordinates; });
   await page.evaluate((c) => new Promise((res) => { const m = window.trucelineMap; m.once("idle", res); m.jumpTo({ center: c, zoom: 12.5 }); }), first);
   await page.waitForTimeout(500);
   seen.ellipses_drawn = await page.evaluate(() => window.trucelineMap.queryRenderedFeatures({ layers: ["ellipse-fill"] }).length);
@@ -209,8 +206,16 @@ try {
   const site = recs.features.find((f) => f.properties.type === "site");
   await page.evaluate((c) => new Promise((res) => { const m = window.trucelineMap; m.once("idle", res); m.jumpTo({ center: c, zoom: 10 }); }), site.geometry.coordinates);
   await page.waitForTimeout(300);
-  const drawnSites = await page.evaluate(() => window.trucelineMap.queryRenderedFeatures({ layers: ["record-points"] }).filter((f) => f.properties.type === "site").length);
+  const drawnSites = await page.evaluate(() => window.trucelineOverlay.rendered().filter((h) => h.layer === "record-points" && h.feature.properties.type === "site").length);
   check(drawnSites > 0, "a site drawn where it is", drawnSites);
+  // A click on it opens what the record says.
+  const sitePx = await page.evaluate((c) => window.trucelineMap.project(c), site.geometry.coordinates);
+  const mapBox = await page.locator("#map").boundingBox();
+  await page.mouse.click(mapBox.x + sitePx.x, mapBox.y + sitePx.y);
+  await page.waitForSelector(".record-popup", { timeout: 5_000 });
+  seen.site_popup = await page.textContent(".record-popup");
+  check(seen.site_popup.includes(site.properties.id), "a click on a site shows its record", seen.site_popup);
+  await page.click(".maplibregl-popup-close-button");
   await page.screenshot({ path: `${out}/dashboard-records.png` });
 
   // 5. Ukrainian and Russian.

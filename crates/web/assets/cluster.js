@@ -15,6 +15,14 @@ import { unmercator } from '/assets/incidents.js';
 /** MapLibre's tiles are 512 px: the world is 512·2^zoom pixels across. */
 const TILE = 512;
 
+/** The most cells binned through an array (16 MB of Int32): zooms up to 8 with 48-px cells. */
+const DENSE_CELLS = 1 << 22;
+let slotsBuffer = new Int32Array(0);
+function denseSlots(n) {
+  if (slotsBuffer.length < n) slotsBuffer = new Int32Array(n);
+  return slotsBuffer;
+}
+
 /** `1234` → `1.2k`, as MapLibre abbreviates cluster counts. */
 export function abbreviate(n) {
   if (n >= 10000) return `${Math.round(n / 1000)}k`;
@@ -41,19 +49,23 @@ export function pointFeature(store, i) {
 export function gridCluster(store, rows, zoom, cellPx, bbox) {
   const c = store.cols;
   const cells = (TILE * 2 ** Math.floor(zoom)) / cellPx;
-  const at = new Map();
+  // Zoomed out, a cell's number indexes an array (cleared after, only where it was written);
+  // zoomed in, the cells are too many for one and a Map keeps the few that are used.
+  const grid = Math.ceil(cells) ** 2;
+  const slots = grid <= DENSE_CELLS ? denseSlots(grid) : null;
+  const at = slots ? null : new Map();
   // Per cell: members, events, violations, sum of x, sum of y, the first member's row.
   const acc = [];
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k];
     const x = c.mx[i], y = c.my[i];
     if (bbox && (x < bbox[0] || x > bbox[2] || y < bbox[1] || y > bbox[3])) continue;
-    const key = Math.floor(x * cells) * cells + Math.floor(y * cells);
-    let a = at.get(key);
-    if (a === undefined) {
+    const key = Math.floor(x * cells) * Math.ceil(cells) + Math.floor(y * cells);
+    let a = slots ? slots[key] - 1 : at.get(key) ?? -1;
+    if (a < 0) {
       a = acc.length;
-      at.set(key, a);
-      acc.push([0, 0, 0, 0, 0, i]);
+      if (slots) slots[key] = a + 1; else at.set(key, a);
+      acc.push([0, 0, 0, 0, 0, i, key]);
     }
     const cell = acc[a];
     cell[0] += 1;
@@ -62,6 +74,7 @@ export function gridCluster(store, rows, zoom, cellPx, bbox) {
     cell[3] += x;
     cell[4] += y;
   }
+  if (slots) for (const cell of acc) slots[cell[6]] = 0;
   const features = new Array(acc.length);
   for (let a = 0; a < acc.length; a++) {
     const [count, events, viol, sx, sy, first] = acc[a];

