@@ -167,6 +167,8 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
     assert_eq!(s, 200);
     assert_no_observer("the liaison's map", &map, &ids, &places);
 
+    acled_export(base, &t, &full, shown, &ids, &places);
+
     // Replies: to its own party's incident, on the record; not to another's.
     let (s, r) = call(
         base,
@@ -453,4 +455,185 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
             .any(|l| l.contains("/decisions") && l.contains("\"status\":200")),
         "{out}"
     );
+}
+
+/// GET (with a token) as text, with the `Link` header.
+fn get_text(base: &str, path: &str, token: &str) -> (u16, String, Option<String>) {
+    let mut r = with_token(agent().get(format!("{base}{path}")), Some(token))
+        .call()
+        .unwrap();
+    let link = r
+        .headers()
+        .get("link")
+        .map(|v| v.to_str().unwrap().to_string());
+    (
+        r.status().as_u16(),
+        r.body_mut().read_to_string().unwrap(),
+        link,
+    )
+}
+
+fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let head = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (head, rows)
+}
+
+/// `GET /api/v1/incidents?format=acled` (SPEC 7): ACLED's columns, a row an incident the caller
+/// may see, the mapping of kinds, actors, places and precision, fatalities from corroborated
+/// casualty records only, pages linked, and a liaison's rows without any observer.
+fn acled_export(
+    base: &str,
+    t: &Tokens,
+    full: &[Value],
+    liaison_shown: &[Value],
+    ids: &[String],
+    places: &[String],
+) {
+    use truceline_report::acled::COLUMNS;
+    let col = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap();
+    // Two casualty records naming an explosion incident: two killed, corroborated, count; five
+    // merely reported do not.
+    let target = full
+        .iter()
+        .find(|i| i["kind"] == "explosion" && i["attribution"]["party"] == "ua")
+        .expect("an explosion attributed to ua");
+    let tid = target["id"].as_str().unwrap();
+    let (lon, lat) = (&target["location"]["lon"], &target["location"]["lat"]);
+    let time = target["time"].as_str().unwrap();
+    let records = format!(
+        "{}\n{}\n",
+        json!({"id":"cas-acled-1","type":"casualty","time":time,"location":{"lon":lon,"lat":lat},
+            "killed":2,"cause":"shelling","status":"corroborated","incident":tid}),
+        json!({"id":"cas-acled-2","type":"casualty","time":time,"location":{"lon":lon,"lat":lat},
+            "killed":5,"cause":"shelling","status":"reported","incident":tid}),
+    );
+    let mut r = with_token(
+        agent().post(format!("{base}/api/v1/records")),
+        Some(&t.analyst),
+    )
+    .header("Content-Type", "application/x-ndjson")
+    .send(records)
+    .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "{}",
+        r.body_mut().read_to_string().unwrap()
+    );
+
+    let (s, text, _) = get_text(
+        base,
+        "/api/v1/incidents?format=acled&limit=1000",
+        &t.analyst,
+    );
+    assert_eq!(s, 200, "{text}");
+    let (head, rows) = csv_rows(&text);
+    assert_eq!(head, COLUMNS);
+    assert_eq!(rows.len(), full.len());
+    let by_id: std::collections::HashMap<&str, &Value> = full
+        .iter()
+        .map(|i| (i["id"].as_str().unwrap(), i))
+        .collect();
+    let mut seen_kinds = std::collections::BTreeSet::new();
+    for row in &rows {
+        let tag = &row[col("tags")];
+        let id = tag
+            .split("truceline_id=")
+            .nth(1)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap();
+        let inc = by_id[id];
+        assert!(row[col("event_id_cnty")].ends_with(id), "{row:?}");
+        assert_eq!(row[col("event_date")], inc["time"].as_str().unwrap()[..10]);
+        // ACLED gives four decimals (~11 m).
+        let near = |c: &str, v: &Value| {
+            (row[col(c)].parse::<f64>().unwrap() - v.as_f64().unwrap()).abs() <= 5.0001e-5
+        };
+        assert!(
+            near("latitude", &inc["location"]["lat"]) && near("longitude", &inc["location"]["lon"]),
+            "{row:?} {inc}"
+        );
+        let kind = inc["kind"].as_str().unwrap();
+        seen_kinds.insert(kind.to_string());
+        let sub = &row[col("sub_event_type")];
+        match kind {
+            "explosion" | "projectile" | "burst" | "muzzle_flash" => {
+                assert_eq!(sub, "Shelling/artillery/missile attack")
+            }
+            "shot" => assert_eq!(
+                (row[col("event_type")].as_str(), sub.as_str()),
+                ("Battles", "Armed clash")
+            ),
+            "weapon" | "movement" => assert_eq!(sub, "Change to group/activity"),
+            _ => {}
+        }
+        match inc["attribution"]["party"].as_str() {
+            Some("ua") => assert_eq!(row[col("actor1")], "Military Forces of Ukraine"),
+            Some("ru") => assert_eq!(row[col("actor1")], "Military Forces of Russian Federation"),
+            _ => assert!(
+                row[col("actor1")].starts_with("Unidentified Armed Group"),
+                "{row:?}"
+            ),
+        }
+        let major = inc["error_ellipse_m"]["major"].as_f64();
+        let precision = match major {
+            Some(m) if m <= 2000.0 => "1",
+            Some(m) if m <= 25000.0 => "2",
+            _ => "3",
+        };
+        assert_eq!(row[col("geo_precision")], precision, "{row:?}");
+        assert!(
+            ["Ukraine", "Russia"]
+                .iter()
+                .any(|c| row[col("country")].contains(c)),
+            "{row:?}"
+        );
+        let fatalities = if id == tid { "2" } else { "0" };
+        assert_eq!(row[col("fatalities")], fatalities, "{id}");
+    }
+    assert!(seen_kinds.len() >= 2, "{seen_kinds:?}");
+
+    // Pages: the next one named in a Link header, in order and without overlap.
+    let (s, first, link) = get_text(base, "/api/v1/incidents?format=acled&limit=5", &t.analyst);
+    assert_eq!(s, 200);
+    let link = link.expect("a Link header to the next page");
+    let next = link
+        .strip_prefix('<')
+        .and_then(|l| l.split_once(">; rel=\"next\""))
+        .map(|(u, _)| u.to_string())
+        .unwrap_or_else(|| panic!("{link}"));
+    let (s, second, _) = get_text(base, &next, &t.analyst);
+    assert_eq!(s, 200, "{second}");
+    let (_, a) = csv_rows(&first);
+    let (_, b) = csv_rows(&second);
+    assert_eq!(a.len(), 5);
+    let paged: Vec<&Vec<String>> = a.iter().chain(b.iter()).collect();
+    assert_eq!(paged, rows.iter().take(paged.len()).collect::<Vec<_>>());
+
+    // A liaison's rows: its view's incidents, under shown ids, without any observer.
+    let (s, text, _) = get_text(
+        base,
+        "/api/v1/incidents?format=acled&limit=1000",
+        &t.liaison,
+    );
+    assert_eq!(s, 200);
+    let (_, rows) = csv_rows(&text);
+    assert_eq!(rows.len(), liaison_shown.len());
+    assert!(
+        rows.iter()
+            .all(|r| r[col("tags")].contains("truceline_id=pi-"))
+    );
+    assert_no_observer("the liaison's ACLED rows", &text, ids, places);
+
+    let (s, text, _) = get_text(base, "/api/v1/incidents?format=xlsx", &t.analyst);
+    assert_eq!(s, 400);
+    let err: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(err["error"]["field"], "format", "{err}");
 }

@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod acled;
 mod content;
 pub mod coverage;
 pub mod day;

@@ -31,7 +31,7 @@ const COLUMNS: [&str; 21] = [
 /// Free text as a spreadsheet may read it: a cell that begins like a formula (`=`, `+`, `-`, `@`,
 /// a tab or a carriage return) is prefixed with `'`, so a reply written as `=HYPERLINK(…)` is
 /// shown as text, not run.
-fn text_cell(s: String) -> String {
+pub(crate) fn text_cell(s: String) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

@@ -747,6 +747,8 @@ struct IncidentParams {
     rule: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
+    /// `json` (the default) or `acled` (CSV in the columns of ACLED's codebook).
+    format: Option<String>,
 }
 
 impl IncidentParams {
@@ -871,18 +873,92 @@ fn page_of<T>(
 async fn list_incidents(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
     Query(p): Query<IncidentParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let view = View::of(&caller);
+    match p.format.as_deref() {
+        None | Some("json") => {}
+        Some("acled") => return acled_incidents(st, p, view, raw).await,
+        Some(other) => {
+            return Err(bad_param(
+                "format",
+                format!("expected `json` or `acled`, found {other:?}"),
+            ));
+        }
+    }
     let (items, next, meta) = in_blocking(move || {
         page_of(&st, &p, &view, |i| {
             st.service.incident_json(i, &view).into_iter().collect()
         })
     })
     .await?;
-    Ok(Json(
-        json!({"incidents": items, "next_cursor": next, "fusion": meta}),
-    ))
+    Ok(Json(json!({"incidents": items, "next_cursor": next, "fusion": meta})).into_response())
+}
+
+/// A page of incidents as ACLED-style CSV: the same filters, order and view as the JSON list;
+/// the next page's address in a `Link` header (`rel="next"`), since CSV has no room for it.
+async fn acled_incidents(
+    st: Arc<AppState>,
+    p: IncidentParams,
+    view: View,
+    raw: Option<String>,
+) -> Result<Response, ApiError> {
+    let (csv, next) = in_blocking(move || {
+        // The mission's id (for the casualty links) beside the incident as the caller sees it.
+        let (page, next, _) = page_of(&st, &p, &view, |i| {
+            st.service
+                .shown_incident(i, &view)
+                .map(|shown| (i.id.clone(), shown))
+                .into_iter()
+                .collect()
+        })?;
+        let span = page.iter().map(|(_, i)| i.time_ms()).fold(None, |acc, t| {
+            Some(acc.map_or((t, t), |(lo, hi): (i64, i64)| (lo.min(t), hi.max(t))))
+        });
+        let fatalities = match span {
+            Some((lo, hi)) => st.service.fatalities(lo, hi + 1).map_err(ApiError::from)?,
+            None => Default::default(),
+        };
+        let ctx = &st.service.reports;
+        let rows: Vec<Vec<String>> = page
+            .iter()
+            .map(|(id, shown)| {
+                truceline_report::acled::row(shown, ctx, fatalities.get(id).copied().unwrap_or(0))
+            })
+            .collect();
+        Ok::<_, ApiError>((truceline_report::acled::csv(&rows), next))
+    })
+    .await?;
+    let mut resp = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response();
+    if let Some(cursor) = next {
+        let mut query: Vec<String> = raw
+            .unwrap_or_default()
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
+            .map(str::to_string)
+            .collect();
+        query.push(format!("cursor={}", percent(&cursor)));
+        if let Ok(v) = header::HeaderValue::from_str(&format!(
+            "</api/v1/incidents?{}>; rel=\"next\"",
+            query.join("&")
+        )) {
+            resp.headers_mut().insert(header::LINK, v);
+        }
+    }
+    Ok(resp)
+}
+
+/// `s` with every byte but RFC 3986's unreserved characters percent-encoded.
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 async fn list_violations(

@@ -2,6 +2,8 @@
 //! leaf, and shown only inside the mission: an analyst or the chief reads them all, a monitor
 //! its own; outside it they are seen only as a report's totals.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use truceline_records::link::{self, Harm, Link};
 use truceline_records::{Body, Record, RecordType};
@@ -310,6 +312,58 @@ impl Service {
                 "the mission's records are read inside the mission; the public reads them as the published report's totals".into(),
             )),
         }
+    }
+
+    /// People killed in the casualty records linked to incidents of `[from_ms, to_ms)`, by the
+    /// incident's id: what ACLED's `fatalities` column gives. Only casualties the mission
+    /// corroborated or confirmed count, not those merely reported to it; blocking.
+    pub fn fatalities(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<HashMap<String, u64>, ServiceError> {
+        // A casualty at t links to incidents from t − BEFORE to t + AFTER: those that can
+        // link to this span's incidents were recorded from `from − AFTER` to `to + BEFORE`.
+        let (before, after) = (
+            link::BEFORE.as_millis() as i64,
+            link::AFTER.as_millis() as i64,
+        );
+        let (lo, hi) = (from_ms.saturating_sub(after), to_ms.saturating_add(before));
+        let stored = self.store.mission_records(&MissionQuery {
+            kinds: vec![RecordType::Casualty.as_str().to_string()],
+            from_ms: Some(lo),
+            to_ms: Some(hi),
+            account: None,
+            after: None,
+            limit: usize::MAX,
+        })?;
+        let counted: Vec<(Record, u64)> = stored
+            .iter()
+            .filter_map(|s| truceline_records::parse(&s.body, &self.vocab).ok())
+            .filter_map(|r| match r.body {
+                Body::Casualty { killed, status, .. }
+                    if killed > 0 && status != truceline_records::Status::Reported =>
+                {
+                    Some((r, killed))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut out = HashMap::new();
+        if counted.is_empty() {
+            return Ok(out);
+        }
+        let incidents = self.incidents_between(
+            Some(lo.saturating_sub(before)),
+            Some(hi.saturating_add(after + 1)),
+        )?;
+        for (r, killed) in &counted {
+            let Some(harm) = Harm::of(r) else { continue };
+            if let Some(id) = link::link(&harm, &incidents).incident {
+                *out.entry(id).or_default() += killed;
+            }
+        }
+        Ok(out)
     }
 
     fn shown(&self, stored: Vec<StoredMissionRecord>) -> Result<Vec<ShownRecord>, ServiceError> {

@@ -113,6 +113,16 @@ impl Service {
             .join(" ")
     }
 
+    /// The incident as `view` is shown it (redacted outside the mission); `None` if the view
+    /// may not see it.
+    pub fn shown_incident(&self, rec: &IncidentRecord, view: &View) -> Option<IncidentRecord> {
+        match view {
+            View::Full => Some(rec.clone()),
+            _ if self.sees(view, rec) => Some(self.redact(rec)),
+            _ => None,
+        }
+    }
+
     /// An incident as `view` is shown it, with the analysts' decisions and the parties'
     /// replies; `None` if the view may not see it.
     pub fn incident_json(&self, rec: &IncidentRecord, view: &View) -> Option<Value> {
