@@ -273,7 +273,10 @@ impl Server {
             let state = state.clone();
             std::thread::Builder::new()
                 .name("map-layers".into())
-                .spawn(move || truceline_server::map::layers_bytes(&state))?;
+                .spawn(move || {
+                    truceline_server::map::layers_bytes(&state);
+                    truceline_server::ogc::zones(&state);
+                })?;
         }
         Ok(Server {
             store,

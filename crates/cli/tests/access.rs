@@ -136,6 +136,45 @@ fn every_route_against_every_role() {
             "",
             [200, 200, 200, 200, 200, 200],
         ),
+        // OGC API – Features: open doors, each caller shown what its role reads.
+        ("GET", "/ogc", "", [200, 200, 200, 200, 200, 200]),
+        ("GET", "/ogc/api", "", [200, 200, 200, 200, 200, 200]),
+        (
+            "GET",
+            "/ogc/conformance",
+            "",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/ogc/collections",
+            "",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/ogc/collections/zones/items",
+            "",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/ogc/collections/incidents/items",
+            "",
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/ogc/collections/records/items",
+            "",
+            [403, 200, 200, 200, 403, 403],
+        ),
+        (
+            "GET",
+            "/ogc/collections/incidents/items/nothing",
+            "",
+            [404, 404, 404, 404, 404, 404],
+        ),
         (
             "GET",
             "/api/v1/map/incidents",

@@ -637,3 +637,309 @@ fn acled_export(
     let err: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(err["error"]["field"], "format", "{err}");
 }
+
+/// GDAL's `ogrinfo` on `OAPIF:<base>/ogc` with `token`: each layer's name and feature count,
+/// and (with `dump`) every feature as text.
+fn ogrinfo(base: &str, token: Option<&str>, dump: bool) -> (Vec<(String, u64)>, String) {
+    let mut cmd = std::process::Command::new("ogrinfo");
+    cmd.arg("-ro");
+    if dump {
+        cmd.args(["-al", "-q"]);
+    } else {
+        cmd.args(["-so", "-al"]);
+    }
+    cmd.arg(format!("OAPIF:{base}/ogc"));
+    // GDAL asks for 10 items a page unless told (the API allows 1,000).
+    cmd.env("OAPIF_PAGE_SIZE", "1000");
+    if let Some(t) = token {
+        cmd.env("GDAL_HTTP_HEADERS", format!("Authorization: Bearer {t}"));
+    }
+    let out = cmd
+        .output()
+        .expect("ogrinfo (gdal-bin, installed by scripts/deps.sh)");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "ogrinfo: {}{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut layers = Vec::new();
+    let mut name = None;
+    for line in text.lines() {
+        if let Some(n) = line.strip_prefix("Layer name: ") {
+            name = Some(n.trim().to_string());
+        }
+        if let (Some(n), Some(c)) = (&name, line.strip_prefix("Feature Count: ")) {
+            layers.push((n.clone(), c.trim().parse().unwrap()));
+        }
+    }
+    (layers, text)
+}
+
+/// OWSLib (PyPI, in target/pyenv) reading every collection page by page.
+fn owslib(base: &str, token: Option<&str>) -> Value {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = std::process::Command::new(repo.join("target/pyenv/bin/python"))
+        .arg(repo.join("tests/python/ogc_read.py"))
+        .arg(format!("{base}/ogc"))
+        .arg(token.unwrap_or(""))
+        .output()
+        .expect("OWSLib's virtual environment (scripts/deps.sh makes it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// OGC API – Features (SPEC 7) read by two real clients, GDAL's OAPIF driver and OWSLib, as an
+/// analyst, a liaison and the public: each lists the collections its role may read with the
+/// counts the JSON API gives, a liaison's and the public's features name no observer and give
+/// no observer's position, and the API's own checks hold (parameters, conformance, errors).
+#[test]
+fn ogc_api_features_read_by_gdal_and_owslib_as_each_role_may() {
+    let dir = tempfile::tempdir().unwrap();
+    let (obs, data) = simulated_morning(dir.path(), 5, 5);
+    let (ids, places) = observers(&std::fs::read_to_string(&obs).unwrap());
+    let server = serve(&data, &[]);
+    let t = server.tokens.clone().unwrap();
+    let base = &server.base;
+    // The JSON API's counts, once fusion has published.
+    let list = |token: &str| -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let (s, v) = call(
+                base,
+                "GET",
+                &format!("/api/v1/incidents?limit=1000{cursor}"),
+                token,
+                None,
+            );
+            assert_eq!(s, 200, "{v}");
+            out.extend(v["incidents"].as_array().unwrap().iter().cloned());
+            match v["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => return out,
+            }
+        }
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let full = loop {
+        let l = list(&t.analyst);
+        if !l.is_empty() {
+            break l;
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing fused");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let liaison = list(&t.liaison);
+    assert!(!liaison.is_empty() && liaison.len() < full.len());
+    // Records: two kept by the analyst.
+    let records = concat!(
+        r#"{"id":"fom-ogc-1","type":"restriction","time":"2026-11-24T09:10:00Z","kind":"denial","location":{"lon":37.8,"lat":48.1},"party":"ru","duration_min":40,"patrol":"patrol-7"}"#,
+        "\n",
+        r#"{"id":"haz-ogc-1","type":"hazard","time":"2026-11-24T09:20:00Z","hazard":"anti_personnel","marked":false,"area":{"type":"Polygon","coordinates":[[[37.9,48.0],[37.91,48.0],[37.91,48.01],[37.9,48.0]]]}}"#,
+        "\n"
+    );
+    let mut r = with_token(
+        agent().post(format!("{base}/api/v1/records")),
+        Some(&t.analyst),
+    )
+    .header("Content-Type", "application/x-ndjson")
+    .send(records)
+    .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "{}",
+        r.body_mut().read_to_string().unwrap()
+    );
+    // The zones as `truceline zones export` writes them: an independent count.
+    let zones_file = dir.path().join("zones.geojson");
+    run_ok(&[
+        "zones",
+        "export",
+        "--agreement",
+        agreement().to_str().unwrap(),
+        "--out",
+        zones_file.to_str().unwrap(),
+    ]);
+    let zones: Value =
+        serde_json::from_str(&std::fs::read_to_string(&zones_file).unwrap()).unwrap();
+    let zones = zones["features"].as_array().unwrap().len() as u64;
+    assert!(zones >= 4);
+
+    // GDAL: the layers each role may read, with the JSON API's counts.
+    let count = |layers: &[(String, u64)], name: &str| {
+        layers.iter().find(|(n, _)| n == name).map(|(_, c)| *c)
+    };
+    let (layers, _) = ogrinfo(base, Some(&t.analyst), false);
+    assert_eq!(
+        count(&layers, "incidents"),
+        Some(full.len() as u64),
+        "{layers:?}"
+    );
+    assert_eq!(count(&layers, "zones"), Some(zones), "{layers:?}");
+    assert_eq!(count(&layers, "records"), Some(2), "{layers:?}");
+    let (layers, dump) = ogrinfo(base, Some(&t.liaison), true);
+    let names: Vec<&str> = dump
+        .lines()
+        .filter_map(|l| l.strip_prefix("Layer name: "))
+        .collect();
+    assert_eq!(
+        names,
+        ["zones", "incidents"],
+        "a liaison is not shown the records layer"
+    );
+    let features_of = |layer: &str| {
+        dump.split("Layer name: ")
+            .find(|s| s.starts_with(layer))
+            .map(|s| s.matches("OGRFeature(").count())
+            .unwrap_or(0)
+    };
+    assert_eq!(features_of("incidents"), liaison.len(), "{layers:?}");
+    // The zones are the agreement's published geometry: searched are the incidents.
+    let incidents_dump = dump
+        .split("Layer name: ")
+        .find(|s| s.starts_with("incidents"))
+        .unwrap();
+    assert_no_observer("the liaison's OGC features", incidents_dump, &ids, &places);
+    // The public: the zones, and the incidents of published days (none yet).
+    let (layers, dump) = ogrinfo(base, None, true);
+    assert_eq!(count(&layers, "incidents").unwrap_or(0), 0);
+    assert_eq!(
+        dump.split("Layer name: ")
+            .find(|s| s.starts_with("zones"))
+            .map(|s| s.matches("OGRFeature(").count()),
+        Some(zones as usize)
+    );
+    assert!(!dump.contains("Layer name: records"));
+
+    // OWSLib, page by page (250 a page): the same counts, each id once.
+    let o = owslib(base, Some(&t.analyst));
+    for class in ["core", "geojson", "oas30"] {
+        assert!(
+            o["conformance"]
+                .to_string()
+                .contains(&format!("/conf/{class}")),
+            "{o}"
+        );
+    }
+    let c = &o["collections"];
+    assert_eq!(
+        c["incidents"]["count"],
+        full.len(),
+        "{}",
+        c["incidents"]["pages"]
+    );
+    let got: std::collections::BTreeSet<&str> = c["incidents"]["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let want: std::collections::BTreeSet<&str> =
+        full.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(got, want);
+    assert_eq!(c["incidents"]["first"]["geometry"], "Point");
+    assert_eq!(c["zones"]["count"], zones);
+    assert_eq!(c["records"]["count"], 2);
+    assert_eq!(c["records"]["first"]["type"], "Feature");
+    let o = owslib(base, Some(&t.liaison));
+    assert_eq!(o["collections"]["incidents"]["count"], liaison.len());
+    assert!(o["collections"].get("records").is_none());
+    assert_no_observer(
+        "the liaison's OGC items",
+        &o["collections"]["incidents"].to_string(),
+        &ids,
+        &places,
+    );
+
+    // The API's own checks.
+    let get = |path: &str, token: Option<&str>| -> (u16, Value) {
+        let mut r = with_token(agent().get(format!("{base}{path}")), token)
+            .call()
+            .unwrap();
+        let s = r.status().as_u16();
+        (
+            s,
+            serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap_or(Value::Null),
+        )
+    };
+    let (s, v) = get(
+        "/ogc/collections/incidents/items?limit=3&colour=red",
+        Some(&t.analyst),
+    );
+    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("colour")));
+    let (s, v) = get(
+        "/ogc/collections/incidents/items?bbox=37,48,x,49",
+        Some(&t.analyst),
+    );
+    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("bbox")));
+    let (s, v) = get(
+        "/ogc/collections/incidents/items?datetime=yesterday",
+        Some(&t.analyst),
+    );
+    assert_eq!((s, v["error"]["field"].as_str()), (400, Some("datetime")));
+    let (s, _) = get("/ogc/collections/records/items", Some(&t.liaison));
+    assert_eq!(s, 403);
+    let (s, _) = get("/ogc/collections/bunkers", Some(&t.analyst));
+    assert_eq!(s, 404);
+    // bbox and datetime filter as the JSON API does.
+    let first = &full[0];
+    let (lon, lat) = (
+        first["location"]["lon"].as_f64().unwrap(),
+        first["location"]["lat"].as_f64().unwrap(),
+    );
+    let (s, v) = get(
+        &format!(
+            "/ogc/collections/incidents/items?limit=1000&bbox={},{},{},{}&datetime={}/..",
+            lon - 0.01,
+            lat - 0.01,
+            lon + 0.01,
+            lat + 0.01,
+            first["time"].as_str().unwrap()
+        ),
+        Some(&t.analyst),
+    );
+    assert_eq!(s, 200, "{v}");
+    let inside = full
+        .iter()
+        .filter(|i| {
+            let (x, y) = (
+                i["location"]["lon"].as_f64().unwrap(),
+                i["location"]["lat"].as_f64().unwrap(),
+            );
+            (x - lon).abs() <= 0.01
+                && (y - lat).abs() <= 0.01
+                && i["time"].as_str() >= first["time"].as_str()
+        })
+        .count();
+    assert_eq!(v["numberReturned"], inside);
+    assert!(
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == first["id"])
+    );
+    // A single item by id, as the caller's view names it.
+    let (s, v) = get(
+        &format!(
+            "/ogc/collections/incidents/items/{}",
+            liaison[0]["id"].as_str().unwrap()
+        ),
+        Some(&t.liaison),
+    );
+    assert_eq!((s, v["type"].as_str()), (200, Some("Feature")));
+    let (s, _) = get(
+        &format!(
+            "/ogc/collections/incidents/items/{}",
+            full[0]["id"].as_str().unwrap()
+        ),
+        Some(&t.liaison),
+    );
+    assert_eq!(s, 404, "a real id says nothing to a liaison");
+}

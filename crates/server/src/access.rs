@@ -21,7 +21,7 @@ use crate::{ApiError, AppState};
 /// The rule of each route, by method and path as the router names it; `None` for a route no
 /// rule names, which everyone is refused.
 /// Who keeps the mission's other records.
-const RECORDERS: &[Role] = &[Role::Monitor, Role::Analyst, Role::Chief];
+pub(crate) const RECORDERS: &[Role] = &[Role::Monitor, Role::Analyst, Role::Chief];
 
 pub fn rule(method: &Method, path: &str) -> Option<Access> {
     use Access::{Public, Roles};
@@ -56,6 +56,21 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
         "/api/v1/public/incidents" if read => Public,
         // The agreement's layers and the borders: public documents.
         "/api/v1/map/layers" if read => Public,
+        // OGC API – Features: the handlers show each caller what its role may read (the zones
+        // to all; incidents by the caller's view, published days only to the public; records
+        // to those who keep them), so the door itself is open; reads by an account are audited
+        // (see `check`).
+        "/ogc"
+        | "/ogc/api"
+        | "/ogc/conformance"
+        | "/ogc/collections"
+        | "/ogc/collections/{id}"
+        | "/ogc/collections/{id}/items"
+        | "/ogc/collections/{id}/items/{item}"
+            if read =>
+        {
+            Public
+        }
         // The handler decides by edition: the public one of a published day is public, any
         // other needs a reader (see `reports::may_read`).
         "/api/v1/reports/daily" | "/api/v1/reports/daily/{date}" if read => Public,
@@ -127,7 +142,10 @@ pub async fn check(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
         Some(r) => (Caller::Public, r),
     };
     let status = response.status();
-    let restricted = matches!(access, Some(Access::Roles(_)));
+    // An account's read of OGC items may be of restricted data (its view decides): audited.
+    let restricted = matches!(access, Some(Access::Roles(_)))
+        || (path.starts_with("/ogc/collections/{id}/items")
+            && matches!(caller, Caller::Account(_)));
     if !is_read(&method)
         || restricted
         || status == StatusCode::UNAUTHORIZED

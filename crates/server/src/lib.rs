@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod limits;
 pub mod map;
 pub mod metrics;
+pub mod ogc;
 pub mod records;
 pub mod reports;
 pub mod session;
@@ -54,6 +55,9 @@ pub struct AppState {
     pub closing: tokio::sync::watch::Sender<bool>,
     /// The map's layers as sent, made on first request.
     pub map_layers: std::sync::OnceLock<Bytes>,
+    /// The agreement's zones as OGC features with their extent, made on first request (the
+    /// withdrawal bands take seconds to draw).
+    pub ogc_zones: std::sync::OnceLock<Arc<ogc::Zones>>,
     /// Open access for everyone (the demonstration on loopback): no token asked for, and the
     /// pages say so. `serve` never sets it.
     pub open: bool,
@@ -78,6 +82,7 @@ impl AppState {
             banner,
             closing: tokio::sync::watch::channel(false).0,
             map_layers: Default::default(),
+            ogc_zones: Default::default(),
             open: false,
             tls: false,
             guards: limits::Guards::new(limits::Limits::default()),
@@ -110,6 +115,13 @@ pub fn router(state: Arc<AppState>) -> Router {
             axum::routing::post(post_reply),
         )
         .route("/api/v1/public/incidents", get(public_incidents))
+        .route("/ogc", get(ogc::landing))
+        .route("/ogc/api", get(ogc::api))
+        .route("/ogc/conformance", get(ogc::conformance))
+        .route("/ogc/collections", get(ogc::collections))
+        .route("/ogc/collections/{id}", get(ogc::collection))
+        .route("/ogc/collections/{id}/items", get(ogc::items))
+        .route("/ogc/collections/{id}/items/{item}", get(ogc::item))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/keys", get(list_keys).post(post_key))
         .route("/api/v1/accounts", get(accounts::list).post(accounts::add))
@@ -931,22 +943,26 @@ async fn acled_incidents(
     })
     .await?;
     let mut resp = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response();
-    if let Some(cursor) = next {
-        let mut query: Vec<String> = raw
-            .unwrap_or_default()
-            .split('&')
-            .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
-            .map(str::to_string)
-            .collect();
-        query.push(format!("cursor={}", percent(&cursor)));
-        if let Ok(v) = header::HeaderValue::from_str(&format!(
+    if let Some(cursor) = next
+        && let Ok(v) = header::HeaderValue::from_str(&format!(
             "</api/v1/incidents?{}>; rel=\"next\"",
-            query.join("&")
-        )) {
-            resp.headers_mut().insert(header::LINK, v);
-        }
+            with_cursor(raw.as_deref().unwrap_or(""), &cursor)
+        ))
+    {
+        resp.headers_mut().insert(header::LINK, v);
     }
     Ok(resp)
+}
+
+/// A request's query string with its `cursor` replaced by `cursor`: the next page's query.
+pub(crate) fn with_cursor(raw: &str, cursor: &str) -> String {
+    let mut query: Vec<String> = raw
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("cursor="))
+        .map(str::to_string)
+        .collect();
+    query.push(format!("cursor={}", percent(cursor)));
+    query.join("&")
 }
 
 /// `s` with every byte but RFC 3986's unreserved characters percent-encoded.

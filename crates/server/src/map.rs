@@ -123,7 +123,7 @@ fn layers_json(st: &AppState) -> Value {
 }
 
 /// [west, south, east, north] of every position in a GeoJSON value, if it holds any.
-fn extent(v: &Value) -> Option<[f64; 4]> {
+pub(crate) fn extent(v: &Value) -> Option<[f64; 4]> {
     fn walk(v: &Value, b: &mut Option<[f64; 4]>) {
         match v {
             Value::Array(a) if a.len() >= 2 && a.iter().all(Value::is_number) => {

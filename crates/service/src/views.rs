@@ -146,6 +146,27 @@ impl Service {
         Some(v)
     }
 
+    /// The incident shown under `id` to the public: only if the report of its mission day is
+    /// published; blocking.
+    pub fn public_incident(&self, id: &str) -> Result<Option<Value>, ServiceError> {
+        if !id.starts_with("pi-") {
+            return Ok(None);
+        }
+        let rec = match self.find_incident(id) {
+            Ok(r) => r,
+            Err(ServiceError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let date = self.day.containing(rec.time)?.date.to_string();
+        if !self.published(&date)? {
+            return Ok(None);
+        }
+        Ok(self.incident_json(&rec, &View::Public).map(|mut v| {
+            v["mission_day"] = json!(date);
+            v
+        }))
+    }
+
     /// Whether the public edition of the report of mission day `date` is published; blocking.
     pub fn published(&self, date: &str) -> Result<bool, ServiceError> {
         if self.published_days.read().unwrap().contains(date) {
