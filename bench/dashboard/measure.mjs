@@ -11,6 +11,22 @@ const [base, runsArg, label] = process.argv.slice(2);
 const runs = Number(runsArg || 3);
 const q = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 const browser = await launch();
+
+/** A filter change, from the click to the frame that shows it: the page's handlers, then the
+ * next frame (the first requestAnimationFrame runs before it is painted, the second once it has
+ * been), and the map done with any data it was given. Also what the page then shows. */
+const filterChange = (page) => page.evaluate(() => new Promise((res) => {
+  const m = window.trucelineMap;
+  const settled = (then) => { const poll = () => (m.loaded() && !m.isMoving() ? then() : setTimeout(poll, 5)); poll(); };
+  settled(() => {
+    const t0 = performance.now();
+    document.getElementById("f-viol").click();
+    const handled = performance.now() - t0;
+    requestAnimationFrame(() => requestAnimationFrame(() => settled(() => res({
+      handled, drawn: performance.now() - t0, shown: Number(document.body.dataset.shown),
+    }))));
+  });
+}));
 const results = [];
 try {
   for (let r = 0; r < runs; r++) {
@@ -39,37 +55,14 @@ try {
       setTimeout(() => { running = false; resolve(times.slice(1)); }, 4000);
     }));
     const longDuring = await page.evaluate(() => window.__long.slice());
-    // A filter change, from the click to the frame that shows it: the page's handlers, then
-    // the next frame (the first requestAnimationFrame runs before it is painted, the second
-    // once it has been), and the map done with any data it was given.
-    const filter = await page.evaluate(() => new Promise((res) => {
-      const m = window.trucelineMap;
-      const settled = (then) => { const poll = () => (m.loaded() && !m.isMoving() ? then() : setTimeout(poll, 5)); poll(); };
-      settled(() => {
-        const t0 = performance.now();
-        document.getElementById("f-viol").click();
-        const handled = performance.now() - t0;
-        requestAnimationFrame(() => requestAnimationFrame(() => settled(() => res({ handled, drawn: performance.now() - t0 }))));
-      });
-    }));
+    const filter = await filterChange(page);
     const filterMs = Math.round(filter.drawn);
     // Every day the store holds (the page asks for them with an early From date), then the
     // same change back with all of them selected and binned.
     await page.fill("#f-from", "2000-01-01");
     await page.waitForFunction(() => document.body.dataset.loadedFrom || document.body.dataset.shown === "0", null, { timeout: 120_000 });
     await page.waitForTimeout(1000);
-    const all = await page.evaluate(() => new Promise((res) => {
-      const m = window.trucelineMap;
-      const settled = (then) => { const poll = () => (m.loaded() && !m.isMoving() ? then() : setTimeout(poll, 5)); poll(); };
-      settled(() => {
-        const t0 = performance.now();
-        document.getElementById("f-viol").click();
-        const handled = performance.now() - t0;
-        requestAnimationFrame(() => requestAnimationFrame(() => settled(() => res({
-          handled, drawn: performance.now() - t0, shown: Number(document.body.dataset.shown),
-        }))));
-      });
-    }));
+    const all = await filterChange(page);
     const row = {
       label, run: r + 1, incidents: perf.incidents,
       data_ms: Math.round(perf.dataLoaded), first_render_ms: Math.round(perf.firstRender),

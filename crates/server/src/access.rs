@@ -56,6 +56,8 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
         "/api/v1/public/incidents" if read => Public,
         // The agreement's layers and the borders: public documents.
         "/api/v1/map/layers" if read => Public,
+        // The API's description: what it takes, not what it holds.
+        "/api/v1/openapi.json" if read => Public,
         // OGC API – Features: the handlers show each caller what its role may read (the zones
         // to all; incidents by the caller's view, published days only to the public; records
         // to those who keep them), so the door itself is open; reads by an account are audited

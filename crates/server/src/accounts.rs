@@ -39,6 +39,12 @@ fn token_json(t: &Token) -> Value {
 }
 
 /// `GET /api/v1/accounts`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts",
+    tag = "accounts",
+    responses((status = 200, description = "Accounts", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn list(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
     let all = on_service(&st, |s| s.accounts()).await?;
     Ok(Json(
@@ -56,6 +62,13 @@ pub(crate) struct NewBody {
 }
 
 /// `POST /api/v1/accounts` `{"name","role","party","observers"}`: 201 with the account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts",
+    tag = "accounts",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "`{\"name\", \"role\", \"party\"}`"),
+    responses((status = 200, description = "Added", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn add(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -73,6 +86,13 @@ pub(crate) async fn add(
 }
 
 /// `POST /api/v1/accounts/{name}/disable`: its tokens and sessions stop working at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{name}/disable",
+    tag = "accounts",
+    params(("name" = String, Path, description = "The account")),
+    responses((status = 200, description = "Disabled", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn disable(
     State(st): State<Arc<AppState>>,
     Path(name): Path<String>,
@@ -82,6 +102,13 @@ pub(crate) async fn disable(
 }
 
 /// `POST /api/v1/accounts/{name}/enable`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{name}/enable",
+    tag = "accounts",
+    params(("name" = String, Path, description = "The account")),
+    responses((status = 200, description = "Enabled", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn enable(
     State(st): State<Arc<AppState>>,
     Path(name): Path<String>,
@@ -99,6 +126,13 @@ pub(crate) struct IssueBody {
 
 /// `POST /api/v1/accounts/{name}/tokens` `{"expires": "30d"}`: 201 with the secret, shown this
 /// once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{name}/tokens",
+    tag = "accounts",
+    params(("name" = String, Path, description = "The account")),
+    responses((status = 200, description = "A new token, shown once", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn issue(
     State(st): State<Arc<AppState>>,
     Path(name): Path<String>,
@@ -113,12 +147,21 @@ pub(crate) async fn issue(
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct TokensQuery {
+    /// Only this account.
     account: Option<String>,
 }
 
 /// `GET /api/v1/tokens?account=`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "accounts",
+    params(TokensQuery),
+    responses((status = 200, description = "Tokens (ids, never secrets)", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn tokens(
     State(st): State<Arc<AppState>>,
     Query(q): Query<TokensQuery>,
@@ -130,6 +173,13 @@ pub(crate) async fn tokens(
 }
 
 /// `DELETE /api/v1/tokens/{id}`: revoked at once.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "The token id")),
+    responses((status = 200, description = "Revoked", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn revoke(
     State(st): State<Arc<AppState>>,
     Path(id): Path<String>,

@@ -50,15 +50,30 @@ fn checkpoint_size(st: &AppState) -> u64 {
     st.service.log.checkpoint_size()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/log/key",
+    tag = "log",
+    responses((status = 200, description = "The log's verifier key", content_type = "text/plain", body = String), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn key(State(st): State<Arc<AppState>>) -> Response {
     text(format!("{}\n", st.service.log.signer.verifier().encode()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CheckpointParams {
+    /// The tree size (default: the latest checkpoint).
     size: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/log/checkpoint",
+    tag = "log",
+    params(CheckpointParams),
+    responses((status = 200, description = "The signed checkpoint (C2SP signed note)", content_type = "text/plain", body = String), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn get_checkpoint(
     State(st): State<Arc<AppState>>,
     Query(p): Query<CheckpointParams>,
@@ -87,12 +102,22 @@ pub async fn get_checkpoint(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InclusionParams {
+    /// The leaf index.
     index: Option<String>,
+    /// The tree size (default: the latest checkpoint).
     size: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/log/proof/inclusion",
+    tag = "log",
+    params(InclusionParams),
+    responses((status = 200, description = "An inclusion proof", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn inclusion(
     State(st): State<Arc<AppState>>,
     Query(p): Query<InclusionParams>,
@@ -112,12 +137,22 @@ pub async fn inclusion(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConsistencyParams {
+    /// From this time on (RFC 3339), inclusive.
     from: Option<String>,
+    /// Before this time (RFC 3339).
     to: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/log/proof/consistency",
+    tag = "log",
+    params(ConsistencyParams),
+    responses((status = 200, description = "A consistency proof", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn consistency(
     State(st): State<Arc<AppState>>,
     Query(p): Query<ConsistencyParams>,
@@ -136,12 +171,22 @@ pub async fn consistency(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EntriesParams {
+    /// The first leaf index.
     start: Option<String>,
+    /// The leaf index after the last.
     end: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/log/entries",
+    tag = "log",
+    params(EntriesParams),
+    responses((status = 200, description = "Leaves, base64", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn entries(
     State(st): State<Arc<AppState>>,
     Query(p): Query<EntriesParams>,
@@ -165,6 +210,13 @@ pub async fn entries(
 /// `POST /log/cosignature`: a witness's cosigned checkpoint (the note with its cosignature
 /// line). Kept when the checkpoint is one this log issued and the cosignature verifies with a
 /// witness key in the registry.
+#[utoipa::path(
+    post,
+    path = "/api/v1/log/cosignature",
+    tag = "log",
+    request_body(content = String, content_type = "text/plain", description = "A witness's cosignature of the current checkpoint"),
+    responses((status = 200, description = "Kept", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn cosign(
     State(st): State<Arc<AppState>>,
     body: axum::body::Body,

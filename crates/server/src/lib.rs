@@ -12,6 +12,7 @@ pub mod limits;
 pub mod map;
 pub mod metrics;
 pub mod ogc;
+pub mod openapi;
 pub mod records;
 pub mod reports;
 pub mod session;
@@ -168,6 +169,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .post(session::sign_in)
                 .delete(session::sign_out),
         )
+        .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/api/v1/healthz", get(healthz))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -428,6 +430,13 @@ pub(crate) fn parse_lines<T>(
     Ok(out)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/observations",
+    tag = "observations",
+    request_body(content((serde_json::Value = "application/json"), (String = "application/x-ndjson")), description = "One observation as JSON, or NDJSON (SPEC 2.2)"),
+    responses((status = 200, description = "Kept, all or nothing: each line accepted or a duplicate, with its log index", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn post_observations(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<truceline_service::accounts::Caller>,
@@ -561,6 +570,13 @@ pub(crate) async fn in_blocking<T: Send + 'static>(
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/observations/{id}",
+    tag = "observations",
+    params(("id" = String, Path, description = "The observation id")),
+    responses((status = 200, description = "The observation as stored (RFC 8785) with its log index", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn get_observation(
     State(st): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -578,20 +594,32 @@ async fn get_observation(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListParams {
+    /// `west,south,east,north` in degrees (WGS 84).
     bbox: Option<String>,
+    /// From this time on (RFC 3339), inclusive.
     from: Option<String>,
+    /// Before this time (RFC 3339).
     to: Option<String>,
+    /// Only this observer's observations.
     observer: Option<String>,
+    /// Items a page: 1 to 1000.
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
 /// A page's `limit`: 1 to [`MAX_PAGE`], 100 when not given.
 pub(crate) fn page_limit(v: &Option<String>) -> Result<usize, ApiError> {
+    page_limit_or(v, 100)
+}
+
+/// A page's `limit`: 1 to [`MAX_PAGE`], `default` when not given.
+pub(crate) fn page_limit_or(v: &Option<String>, default: usize) -> Result<usize, ApiError> {
     match v {
-        None => Ok(100),
+        None => Ok(default),
         Some(s) => s
             .parse::<usize>()
             .ok()
@@ -690,6 +718,13 @@ impl ListParams {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/observations",
+    tag = "observations",
+    params(ListParams),
+    responses((status = 200, description = "A page of stored observations, in record order, with `next_cursor`", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn list_observations(
     State(st): State<Arc<AppState>>,
     Query(params): Query<ListParams>,
@@ -704,6 +739,12 @@ async fn list_observations(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/summary",
+    tag = "incidents",
+    responses((status = 200, description = "Counts by kind, party and rule", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn summary(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
     let store = st.service.store.clone();
     let c = blocking(move || store.counts()).await?;
@@ -749,15 +790,24 @@ async fn summary(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiErro
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct IncidentParams {
+    /// `west,south,east,north` in degrees (WGS 84).
     bbox: Option<String>,
+    /// From this time on (RFC 3339), inclusive.
     from: Option<String>,
+    /// Before this time (RFC 3339).
     to: Option<String>,
+    /// Only this kind (SPEC 2.2 `kind`).
     kind: Option<String>,
+    /// Only incidents attributed to this party id (`-` for unattributed).
     party: Option<String>,
+    /// Only violations of this rule.
     rule: Option<String>,
+    /// Items a page: 1 to 1000.
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
     /// `json` (the default) or `acled` (CSV in the columns of ACLED's codebook).
     format: Option<String>,
@@ -882,6 +932,13 @@ fn page_of<T>(
     Ok((out, next, meta))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents",
+    tag = "incidents",
+    params(IncidentParams),
+    responses((status = 200, description = "A page of published incidents as the caller's view shows them; with `format=acled`, CSV in ACLED's columns and the next page in a `Link` header", content((serde_json::Value = "application/json"), (String = "text/csv"))), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn list_incidents(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -977,6 +1034,13 @@ fn percent(s: &str) -> String {
         .collect()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/violations",
+    tag = "incidents",
+    params(IncidentParams),
+    responses((status = 200, description = "A page of violations, one an incident and rule", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn list_violations(
     State(st): State<Arc<AppState>>,
     Query(p): Query<IncidentParams>,
@@ -1002,6 +1066,13 @@ async fn list_violations(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident id (a shown `pi-` id outside the mission)")),
+    responses((status = 200, description = "The incident, its review, and for the mission its observations with inclusion proofs", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn get_incident(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -1055,6 +1126,14 @@ async fn get_incident(
 }
 
 /// `POST /api/v1/incidents/{id}/decisions`: an analyst's decision, kept in the log.
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/decisions",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident id")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "An analyst's decision: `{\"status\", \"party\", \"note\"}`"),
+    responses((status = 200, description = "Logged: `{\"log_index\"}`", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn post_decision(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -1077,6 +1156,14 @@ struct ReplyBody {
 }
 
 /// `POST /api/v1/incidents/{id}/replies`: a party's reply, kept in the log.
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/replies",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The shown incident id")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "A party's reply: `{\"text\"}`"),
+    responses((status = 200, description = "Logged: `{\"log_index\"}`", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn post_reply(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -1122,6 +1209,13 @@ pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
 }
 
 /// `GET /api/v1/public/incidents?from=&to=`: the public feed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/public/incidents",
+    tag = "incidents",
+    params(IncidentParams),
+    responses((status = 200, description = "Incidents of days whose public report is published", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn public_incidents(
     State(st): State<Arc<AppState>>,
     Query(p): Query<IncidentParams>,
@@ -1134,14 +1228,25 @@ async fn public_incidents(
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditParams {
+    /// From this time on (RFC 3339), inclusive.
     from: Option<String>,
+    /// Before this time (RFC 3339).
     to: Option<String>,
+    /// Only this account.
     account: Option<String>,
 }
 
 /// `GET /api/v1/audit?from=&to=&account=` (the chief).
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "accounts",
+    params(AuditParams),
+    responses((status = 200, description = "The audit trail", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn audit(
     State(st): State<Arc<AppState>>,
     Query(p): Query<AuditParams>,
@@ -1162,6 +1267,13 @@ struct KeyBody {
 }
 
 /// `POST /api/v1/keys` `{"key": VERIFIER}`: a monitor registers one of its devices' keys.
+#[utoipa::path(
+    post,
+    path = "/api/v1/keys",
+    tag = "keys",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "A device key: `{\"key_id\", \"public_key\", \"observer\"}`"),
+    responses((status = 200, description = "Registered", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn post_key(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -1201,6 +1313,12 @@ async fn post_key(
 }
 
 /// `GET /api/v1/keys`: a monitor's own device keys; every signing key for a reader.
+#[utoipa::path(
+    get,
+    path = "/api/v1/keys",
+    tag = "keys",
+    responses((status = 200, description = "Registered device keys", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn list_keys(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -1217,6 +1335,12 @@ async fn list_keys(
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stream",
+    tag = "incidents",
+    responses((status = 200, description = "Server-sent events: `incident` (an incident as the caller's view shows it, JSON), `removed` (an id), `lagged`", content_type = "text/event-stream"), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn stream(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -1295,6 +1419,12 @@ mod sse_stream {
 
 /// `GET /healthz`: 200 `ok`, or 503 `degraded` with the reasons (the store cannot write,
 /// checkpoints are late, fusion has fallen behind), with the figures behind them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/healthz",
+    tag = "health",
+    responses((status = 200, description = "Health: `ok` or 503 `degraded` with the reasons", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn healthz(State(st): State<Arc<AppState>>) -> Response {
     let h = st.service.health();
     st.metrics.health(&h);
@@ -1328,6 +1458,12 @@ async fn healthz(State(st): State<Arc<AppState>>) -> Response {
     r
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 async fn metrics(State(st): State<Arc<AppState>>) -> impl IntoResponse {
     st.metrics.health(&st.service.health());
     st.metrics

@@ -48,6 +48,12 @@ pub(crate) fn static_file(uri: &Uri, headers: &HeaderMap) -> Option<Response> {
 
 /// The base map and the agreement, as GeoJSON: the same boundaries the daily report draws.
 /// Built once per server (the withdrawal bands take a second to draw) and sent as bytes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/map/layers",
+    tag = "map",
+    responses((status = 200, description = "The agreement's layers, borders and places", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn layers(State(st): State<Arc<AppState>>) -> Response {
     let s = st.clone();
     let body = tokio::task::spawn_blocking(move || layers_bytes(&s))
@@ -209,14 +215,25 @@ fn round_coordinates(v: &mut Value) {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct MapParams {
+    /// From this time on (RFC 3339), inclusive.
     from: Option<String>,
+    /// Before this time (RFC 3339).
     to: Option<String>,
+    /// `json` (the default) or `binary` (the columns the dashboard reads).
     format: Option<String>,
 }
 
 /// Every published incident in `[from, to)`, as columns.
+#[utoipa::path(
+    get,
+    path = "/api/v1/map/incidents",
+    tag = "map",
+    params(MapParams),
+    responses((status = 200, description = "Incidents as columns (JSON, or binary with `format=binary`)", content((serde_json::Value = "application/json"), (String = "application/octet-stream"))), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn incidents(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<truceline_service::accounts::Caller>,

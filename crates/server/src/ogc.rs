@@ -335,19 +335,7 @@ fn bbox(s: &str) -> Result<[f64; 4], ApiError> {
 }
 
 fn limit(q: &HashMap<String, String>) -> Result<usize, ApiError> {
-    match q.get("limit") {
-        None => Ok(DEFAULT_LIMIT),
-        Some(s) => s
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                bad_param(
-                    "limit",
-                    format!("expected a whole number from 1 to {MAX_PAGE}, found {s:?}"),
-                )
-            }),
-    }
+    crate::page_limit_or(&q.get("limit").cloned(), DEFAULT_LIMIT)
 }
 
 /// A feature from an incident as its view shows it: the location as the geometry.

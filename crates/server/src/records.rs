@@ -24,6 +24,13 @@ use crate::{
 /// inventory is the largest).
 const MAX_RECORDS_BODY: usize = 4 * 1024 * 1024;
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/records",
+    tag = "records",
+    request_body(content((serde_json::Value = "application/json"), (String = "application/x-ndjson")), description = "Records of SPEC 6 as JSON or NDJSON"),
+    responses((status = 200, description = "Kept, all or nothing", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn post_records(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -89,13 +96,20 @@ pub(crate) async fn post_records(
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct RecordParams {
+    /// Record types, comma-separated (`site,restriction,…`).
     #[serde(rename = "type")]
+    #[param(rename = "type")]
     kind: Option<String>,
+    /// From this time on (RFC 3339), inclusive.
     from: Option<String>,
+    /// Before this time (RFC 3339).
     to: Option<String>,
+    /// Items a page: 1 to 1000.
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -132,6 +146,13 @@ impl RecordParams {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/records",
+    tag = "records",
+    params(RecordParams),
+    responses((status = 200, description = "A page of records with their links", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn list_records(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -146,6 +167,13 @@ pub(crate) async fn list_records(
     Ok(Json(json!({"records": items, "next_cursor": next})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/records/{id}",
+    tag = "records",
+    params(("id" = String, Path, description = "The record id")),
+    responses((status = 200, description = "The record with its log index and link", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn get_record(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -159,6 +187,12 @@ pub(crate) async fn get_record(
 const MAP_RECORDS: usize = 20_000;
 
 /// `GET /api/v1/map/records`: the records the caller may read, as GeoJSON for the map's layers.
+#[utoipa::path(
+    get,
+    path = "/api/v1/map/records",
+    tag = "map",
+    responses((status = 200, description = "The records as a GeoJSON FeatureCollection", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub(crate) async fn map_records(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,

@@ -13,12 +13,18 @@ use truceline_service::accounts::{Access, Caller, READERS};
 
 use crate::{ApiError, AppState, on_service};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportParams {
+    /// `html` (the default), `json`, `csv`, `geojson` or `pdf`.
     format: Option<String>,
+    /// `public` (the default) or `restricted`.
     audience: Option<String>,
+    /// The mission day's time zone (IANA), if not the server's.
     timezone: Option<String>,
+    /// The local time the mission day ends (HH:MM), if not the server's.
     day_ends: Option<String>,
+    /// `en`, `uk` or `ru` (HTML and PDF).
     lang: Option<String>,
 }
 
@@ -69,6 +75,13 @@ async fn may_read(
 }
 
 /// `GET /api/v1/reports/daily/{date}?format=html|json|csv|geojson&audience=public|restricted&lang=en|uk|ru`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/daily/{date}",
+    tag = "reports",
+    params(ReportParams, ("date" = String, Path, description = "The mission day, YYYY-MM-DD")),
+    responses((status = 200, description = "The daily report", content((String = "text/html"), (serde_json::Value = "application/json"), (String = "text/csv"), (serde_json::Value = "application/geo+json"), (String = "application/pdf"))), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn daily(
     State(st): State<Arc<AppState>>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -113,6 +126,13 @@ pub async fn daily(
 
 /// `POST /api/v1/reports/daily/{date}/publish?audience=`: builds the report and appends its
 /// publication record (the SHA-256 of every format) to the evidence log.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/daily/{date}/publish",
+    tag = "reports",
+    params(("date" = String, Path, description = "The mission day, YYYY-MM-DD")),
+    responses((status = 200, description = "Published: the digests logged", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn publish(
     State(st): State<Arc<AppState>>,
     Path(date): Path<String>,
@@ -132,13 +152,22 @@ pub async fn publish(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AtParams {
+    /// A time (RFC 3339): the report of the mission day holding it.
     at: Option<String>,
 }
 
 /// `GET /api/v1/reports/daily?at=TIME&…`: sends the client (303) to the report of the mission
 /// day that holds `at`, with the rest of the query as it came; the day's rule stays here.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/daily",
+    tag = "reports",
+    params(AtParams),
+    responses((status = 303, description = "To the report of the mission day holding `at`"), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn daily_at(
     State(st): State<Arc<AppState>>,
     Query(p): Query<AtParams>,

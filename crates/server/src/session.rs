@@ -19,6 +19,13 @@ use crate::{ApiError, AppState};
 /// The largest sign-in body: a name and a password.
 const MAX_BODY: usize = 4096;
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "session",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "`{\"name\", \"password\"}`"),
+    responses((status = 200, description = "Signed in: an HttpOnly session cookie", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn sign_in(State(st): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
     // JSON only: a form on another site's page cannot sign a browser in to an account of its own.
     if !crate::write_type(req.headers())? {
@@ -89,6 +96,12 @@ pub async fn sign_in(State(st): State<Arc<AppState>>, req: Request) -> Result<Re
 
 /// `GET /api/v1/session`: who the request's cookie or token signs in as, so that a page shows
 /// what its reader may use; the public (`{"account": null}`) without either.
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "session",
+    responses((status = 200, description = "Who the caller is", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn who(State(st): State<Arc<AppState>>, req: Request) -> Json<serde_json::Value> {
     let caller = if st.open {
         Caller::Open
@@ -118,6 +131,12 @@ fn whoami(caller: &Caller) -> serde_json::Value {
     }
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "session",
+    responses((status = 204, description = "Signed out: the session ended and its cookie cleared"), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+)]
 pub async fn sign_out(State(st): State<Arc<AppState>>, req: Request) -> Response {
     if let Some(secret) = session_cookie(&req) {
         st.service.sessions.sign_out(secret);
