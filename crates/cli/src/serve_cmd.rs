@@ -52,6 +52,14 @@ pub struct ServeArgs {
     /// How long a party has to reply to an incident attributed to it, hours.
     #[arg(long, default_value_t = 72)]
     reply_hours: u32,
+    /// Serve Cursor on Target over plain TCP on this address, for closed networks: TAK devices
+    /// receive incidents there (see docs/REFERENCE.md, "Cursor on Target").
+    #[arg(long)]
+    cot_listen: Option<SocketAddr>,
+    /// The monitor account events received on --cot-listen act as; without it the port only
+    /// sends.
+    #[arg(long, requires = "cot_listen")]
+    cot_account: Option<String>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -164,6 +172,10 @@ impl ServeArgs {
                 limits: self.limits.limits(),
             },
         )?;
+        let server = match self.cot_listen {
+            Some(addr) => server.with_cot(addr, self.cot_account.clone())?,
+            None => server,
+        };
         server.run(self.listen, tls, std::future::pending())?;
         Ok(ExitCode::SUCCESS)
     }
@@ -212,6 +224,8 @@ pub struct Server {
     pub state: Arc<AppState>,
     threads: Vec<std::thread::JoinHandle<()>>,
     stop: tokio::sync::watch::Sender<bool>,
+    /// The Cursor on Target port and the account what arrives there acts as.
+    cot: Option<(SocketAddr, Option<String>)>,
 }
 
 impl Server {
@@ -283,7 +297,19 @@ impl Server {
             state,
             threads,
             stop,
+            cot: None,
         })
+    }
+
+    /// Also serves Cursor on Target on `listen`; what arrives acts as `account` (a monitor,
+    /// checked now), and without one the port only sends.
+    pub fn with_cot(mut self, listen: SocketAddr, account: Option<String>) -> anyhow::Result<Self> {
+        if let Some(a) = &account {
+            truceline_server::cot::check_account(&self.state.service, a)
+                .map_err(|e| anyhow::anyhow!("--cot-account: {e}"))?;
+        }
+        self.cot = Some((listen, account));
+        Ok(self)
     }
 
     /// Serves until Ctrl-C, SIGTERM or `stop`, finishes the requests in flight, then closes the
@@ -305,6 +331,18 @@ impl Server {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
+            if let Some((addr, account)) = self.cot.clone() {
+                let cot = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen for Cursor on Target on {addr}"))?;
+                tracing::info!(address = %addr, account = ?account, "serving Cursor on Target (plain TCP)");
+                tokio::spawn(truceline_server::cot::serve(
+                    cot,
+                    self.state.clone(),
+                    account,
+                    self.stop.subscribe(),
+                ));
+            }
             let shutdown = async move {
                 tokio::select! {
                     _ = truceline_server::shutdown_signal() => {}

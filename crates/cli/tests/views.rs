@@ -978,3 +978,212 @@ fn the_openapi_description_holds_against_the_live_server() {
     );
     assert!(text.contains("passed"), "{text}");
 }
+
+/// PyPI's `pytak` as a TAK client on the Cursor on Target port, running `secs` seconds.
+fn pytak(port: u16, secs: f64, markers: &[[&str; 4]]) -> std::process::Child {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut cmd = std::process::Command::new(repo.join("target/pyenv/bin/python"));
+    cmd.arg(repo.join("tests/python/cot_client.py"))
+        .arg(format!("tcp://127.0.0.1:{port}"))
+        .arg(secs.to_string())
+        .stdout(std::process::Stdio::piped());
+    for m in markers {
+        cmd.args(m);
+    }
+    cmd.spawn()
+        .expect("pytak (PyPI, installed by scripts/deps.sh into target/pyenv)")
+}
+
+fn pytak_result(child: std::process::Child) -> Value {
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Cursor on Target over plain TCP (SPEC 7) with a real TAK client library (pytak): a ping is
+/// answered; the incidents are sent as neutral events with the 95 % ellipse as `ce`, redacted
+/// for a monitor's port and naming no observer; incidents fused while connected arrive live;
+/// an ATAK marker becomes an observation by its sender with its remarks as notes; a bad event
+/// is refused and the connection kept; without `--cot-account` the port only sends.
+#[test]
+fn cursor_on_target_with_a_pytak_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let (obs, data) = simulated_morning(dir.path(), 5, 3);
+    let (ids, places) = observers(&std::fs::read_to_string(&obs).unwrap());
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let server = serve(&data, &["--cot-listen", &listen, "--cot-account", "ingest"]);
+    let t = server.tokens.clone().unwrap();
+    let base = &server.base;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while call(base, "GET", "/api/v1/incidents?limit=1", &t.analyst, None).1["incidents"]
+        .as_array()
+        .unwrap()
+        .is_empty()
+    {
+        assert!(std::time::Instant::now() < deadline, "nothing fused");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let client = pytak(
+        port,
+        6.0,
+        &[
+            ["PATROL-7", "48.1012", "37.8021", "two craters by the road"],
+            ["PATROL-7", "48.2", "37.9", "a burnt car"],
+        ],
+    );
+    // A new incident while the client is connected: a weapon seen from a UAV ten minutes ago,
+    // published once a later report moves fusion's watermark past its window.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let now = jiff::Timestamp::now();
+    for (id, at, kind) in [
+        (
+            "uav9-live-1",
+            now - jiff::SignedDuration::from_mins(10),
+            "weapon",
+        ),
+        ("uav9-live-2", now, "movement"),
+    ] {
+        let (s, v) = call(
+            base,
+            "POST",
+            "/api/v1/observations",
+            &t.monitor,
+            Some(
+                json!({"id": id,"observer":"uav9","source":"uav","time": at.to_string(),
+                "kind": kind,"weapon":"tanks","party":"ru",
+                "location":{"lon":37.95,"lat":48.05,"uncertainty_m":20}}),
+            ),
+        );
+        assert_eq!(s, 200, "{v}");
+    }
+    let got = pytak_result(client);
+    assert_eq!(got["sent"], 2);
+    let received = got["received"].as_array().unwrap();
+    assert!(received.iter().any(|e| e["type"] == "t-x-c-t-r"), "a pong");
+    let incidents: Vec<&Value> = received.iter().filter(|e| e["type"] == "a-n-G").collect();
+    assert!(!incidents.is_empty(), "{received:?}");
+    for e in &incidents {
+        // A monitor's port is shown what outside the mission is shown: shown ids, rounded
+        // places, ellipses at least 700 m.
+        assert!(
+            e["uid"].as_str().unwrap().starts_with("truceline-pi-"),
+            "{e}"
+        );
+        let ce = e["ce"].as_f64().unwrap();
+        assert!(ce >= 700.0, "{e}");
+        assert_eq!(e["how"], "m-f");
+    }
+    let all_xml: String = received
+        .iter()
+        .map(|e| e["xml"].as_str().unwrap())
+        .collect();
+    assert!(!all_xml.contains("a-h-") && !all_xml.to_lowercase().contains("hostile"));
+    assert_no_observer("the CoT events", &all_xml, &ids, &places);
+    assert!(
+        incidents
+            .iter()
+            .any(|e| e["remarks"].as_str().unwrap().contains("weapon")),
+        "the live incident arrived: {incidents:?}"
+    );
+    // A client connecting now is sent the picture of the days fusion holds, the new one in it.
+    let later = pytak_result(pytak(port, 2.0, &[]));
+    assert!(
+        later["received"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "a-n-G" && e["remarks"].as_str().unwrap().contains("weapon")),
+        "{later}"
+    );
+    // The markers are observations by their sender.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let kept = loop {
+        let (_, v) = call(
+            base,
+            "GET",
+            "/api/v1/observations?observer=PATROL-7",
+            &t.analyst,
+            None,
+        );
+        let o = v["observations"].as_array().cloned().unwrap_or_default();
+        if o.len() == 2 || std::time::Instant::now() > deadline {
+            break o;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    let notes: Vec<String> = kept
+        .iter()
+        .map(|o| {
+            o["observation"]["notes"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        notes.contains(&"two craters by the road".to_string()),
+        "{kept:?}"
+    );
+    assert!(kept.iter().all(|o| o["observation"]["kind"] == "other"));
+
+    // A bad event is refused and the connection kept: a ping after it is answered.
+    use std::io::{Read, Write};
+    let mut sock = std::net::TcpStream::connect(&listen).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    sock.write_all(br#"<event version="2.0" uid="x" type="b-m-p-s-m" time="2026-11-24T10:00:00Z" start="2026-11-24T10:00:00Z" stale="2026-11-24T11:00:00Z"><point lat="91" lon="37"/><detail><contact callsign="PATROL-8"/></detail></event>"#).unwrap();
+    sock.write_all(br#"<event version="2.0" uid="takPing" type="t-x-c-t" time="2026-11-24T10:00:00Z" start="2026-11-24T10:00:00Z" stale="2026-11-24T10:00:20Z"><point lat="0" lon="0"/><detail/></event>"#).unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 65536];
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !String::from_utf8_lossy(&seen).contains("t-x-c-t-r") && std::time::Instant::now() < until
+    {
+        match sock.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    assert!(
+        String::from_utf8_lossy(&seen).contains("t-x-c-t-r"),
+        "the connection survives a bad event"
+    );
+    let (_, v) = call(
+        base,
+        "GET",
+        "/api/v1/observations?observer=PATROL-8",
+        &t.analyst,
+        None,
+    );
+    assert_eq!(v["observations"].as_array().map(Vec::len), Some(0));
+    drop(server);
+
+    // Without an account the port only sends.
+    let dir2 = tempfile::tempdir().unwrap();
+    let (_, data2) = simulated_morning(dir2.path(), 6, 2);
+    let port2 = free_port();
+    let server2 = serve(&data2, &["--cot-listen", &format!("127.0.0.1:{port2}")]);
+    let t2 = server2.tokens.clone().unwrap();
+    let got = pytak_result(pytak(
+        port2,
+        3.0,
+        &[["PATROL-9", "48.1", "37.8", "not kept"]],
+    ));
+    assert!(
+        got["received"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "t-x-c-t-r")
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (_, v) = call(
+        &server2.base,
+        "GET",
+        "/api/v1/observations?observer=PATROL-9",
+        &t2.analyst,
+        None,
+    );
+    assert_eq!(v["observations"].as_array().map(Vec::len), Some(0));
+}

@@ -13,6 +13,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("strict_json", strict_json),
     ("observation_json", observation_json),
     ("record_json", record_json),
+    ("cot_event", cot_event),
     ("agreement_toml", agreement_toml),
     ("agreement_geojson", agreement_geojson),
     ("import_csv", import_csv),
@@ -32,6 +33,40 @@ pub fn strict_json(data: &[u8]) {
     let again = truceline_json::from_slice(&serde_json::to_vec(&v).unwrap())
         .expect("its own output is strict JSON");
     assert_eq!(v, again);
+}
+
+/// A Cursor on Target stream: the events framed from it are the same however it is split, an
+/// event read is read again the same, and its observation (if it stands for one) is JSON the
+/// observation parser answers without panicking.
+pub fn cot_event(data: &[u8]) {
+    let frames = |chunks: &[&[u8]]| {
+        let mut f = truceline_cot::Framer::default();
+        let mut out = Vec::new();
+        for c in chunks {
+            f.push(c);
+            while let Ok(Some(e)) = f.next_event() {
+                out.push(e);
+            }
+        }
+        out
+    };
+    let whole = frames(&[data]);
+    let cut = data.len() / 2;
+    assert_eq!(
+        whole,
+        frames(&[&data[..cut], &data[cut..]]),
+        "framing depends on the split"
+    );
+    for xml in whole {
+        let Ok(ev) = truceline_cot::parse(&xml) else {
+            continue;
+        };
+        assert_eq!(truceline_cot::parse(&xml).as_ref(), Ok(&ev));
+        if let Ok(json) = truceline_cot::to_observation(&ev) {
+            let _: serde_json::Value = serde_json::from_str(&json).expect("an observation as JSON");
+            let _ = truceline_observation::parse(json.as_bytes(), &vocab());
+        }
+    }
 }
 
 fn vocab() -> Vocabulary {

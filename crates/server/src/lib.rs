@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod cot;
 pub mod evidence;
 pub mod limits;
 pub mod map;
