@@ -60,6 +60,10 @@ pub struct ServeArgs {
     /// sends.
     #[arg(long, requires = "cot_listen")]
     cot_account: Option<String>,
+    /// Federation: send incidents to this TAK server (HOST:PORT, plain TCP), as the public is
+    /// shown them.
+    #[arg(long)]
+    cot_upstream: Option<String>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -172,10 +176,11 @@ impl ServeArgs {
                 limits: self.limits.limits(),
             },
         )?;
-        let server = match self.cot_listen {
+        let mut server = match self.cot_listen {
             Some(addr) => server.with_cot(addr, self.cot_account.clone())?,
             None => server,
         };
+        server.cot_upstream = self.cot_upstream.clone();
         server.run(self.listen, tls, std::future::pending())?;
         Ok(ExitCode::SUCCESS)
     }
@@ -226,6 +231,8 @@ pub struct Server {
     stop: tokio::sync::watch::Sender<bool>,
     /// The Cursor on Target port and the account what arrives there acts as.
     cot: Option<(SocketAddr, Option<String>)>,
+    /// A TAK server incidents are sent to (federation).
+    pub cot_upstream: Option<String>,
 }
 
 impl Server {
@@ -298,6 +305,7 @@ impl Server {
             threads,
             stop,
             cot: None,
+            cot_upstream: None,
         })
     }
 
@@ -340,6 +348,14 @@ impl Server {
                     cot,
                     self.state.clone(),
                     account,
+                    self.stop.subscribe(),
+                ));
+            }
+            if let Some(addr) = self.cot_upstream.clone() {
+                tracing::info!(upstream = %addr, "sending incidents to a TAK server");
+                tokio::spawn(truceline_server::cot::upstream(
+                    addr,
+                    self.state.clone(),
                     self.stop.subscribe(),
                 ));
             }

@@ -1187,3 +1187,97 @@ fn cursor_on_target_with_a_pytak_client() {
     );
     assert_eq!(v["observations"].as_array().map(Vec::len), Some(0));
 }
+
+/// Federation (SPEC 7): a server with `--cot-upstream` sends its incidents to an existing TAK
+/// server — PyPI's `taky`, plain TCP — and a pytak client of that TAK server receives them:
+/// neutral, in the public redaction, an incident fused while connected arriving live.
+#[test]
+fn incidents_federate_to_a_taky_server_and_reach_its_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tak_port = free_port();
+    let conf = dir.path().join("taky.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[taky]\nhostname = 127.0.0.1\nnode_id = TAKY\nbind_ip = 127.0.0.1\nroot_dir = {root}\n\n\
+             [cot_server]\nport = {tak_port}\n\n[dp_server]\nupload_path = {root}/dp-user\n\n[ssl]\nenabled = false\n",
+            root = dir.path().display()
+        ),
+    )
+    .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _taky = Kill(
+        std::process::Command::new(repo.join("target/pyenv/bin/taky"))
+            .arg("-c")
+            .arg(&conf)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("taky (PyPI, installed by scripts/deps.sh into target/pyenv)"),
+    );
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", tak_port)).is_err() {
+        assert!(std::time::Instant::now() < until, "taky did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (obs, data) = simulated_morning(dir.path(), 5, 2);
+    let (ids, places) = observers(&std::fs::read_to_string(&obs).unwrap());
+    let server = serve(&data, &["--cot-upstream", &format!("127.0.0.1:{tak_port}")]);
+    let t = server.tokens.clone().unwrap();
+    let client = pytak(tak_port, 8.0, &[]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let now = jiff::Timestamp::now();
+    for (id, at, kind) in [
+        (
+            "uav9-fed-1",
+            now - jiff::SignedDuration::from_mins(10),
+            "weapon",
+        ),
+        ("uav9-fed-2", now, "movement"),
+    ] {
+        let (s, v) = call(
+            &server.base,
+            "POST",
+            "/api/v1/observations",
+            &t.monitor,
+            Some(
+                json!({"id": id,"observer":"uav9","source":"uav","time": at.to_string(),
+                "kind": kind,"weapon":"tanks","party":"ru",
+                "location":{"lon":37.95,"lat":48.05,"uncertainty_m":20}}),
+            ),
+        );
+        assert_eq!(s, 200, "{v}");
+    }
+    let got = pytak_result(client);
+    let incidents: Vec<&Value> = got["received"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "a-n-G")
+        .collect();
+    assert!(
+        incidents
+            .iter()
+            .any(|e| e["remarks"].as_str().unwrap().contains("weapon")),
+        "taky's client got our live incident: {got}"
+    );
+    for e in &incidents {
+        assert!(
+            e["uid"].as_str().unwrap().starts_with("truceline-pi-"),
+            "{e}"
+        );
+    }
+    let xml: String = incidents
+        .iter()
+        .map(|e| e["xml"].as_str().unwrap())
+        .collect();
+    assert!(!xml.contains("a-h-"));
+    assert_no_observer("the events federated to taky", &xml, &ids, &places);
+}

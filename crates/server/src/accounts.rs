@@ -43,7 +43,7 @@ fn token_json(t: &Token) -> Value {
     get,
     path = "/api/v1/accounts",
     tag = "accounts",
-    responses((status = 200, description = "Accounts", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Accounts", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn list(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
     let all = on_service(&st, |s| s.accounts()).await?;
@@ -67,7 +67,7 @@ pub(crate) struct NewBody {
     path = "/api/v1/accounts",
     tag = "accounts",
     request_body(content = serde_json::Value, content_type = "application/json", description = "`{\"name\", \"role\", \"party\"}`"),
-    responses((status = 200, description = "Added", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Added", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn add(
     State(st): State<Arc<AppState>>,
@@ -91,7 +91,7 @@ pub(crate) async fn add(
     path = "/api/v1/accounts/{name}/disable",
     tag = "accounts",
     params(("name" = String, Path, description = "The account")),
-    responses((status = 200, description = "Disabled", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Disabled", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn disable(
     State(st): State<Arc<AppState>>,
@@ -107,7 +107,7 @@ pub(crate) async fn disable(
     path = "/api/v1/accounts/{name}/enable",
     tag = "accounts",
     params(("name" = String, Path, description = "The account")),
-    responses((status = 200, description = "Enabled", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Enabled", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn enable(
     State(st): State<Arc<AppState>>,
@@ -131,7 +131,7 @@ pub(crate) struct IssueBody {
     path = "/api/v1/accounts/{name}/tokens",
     tag = "accounts",
     params(("name" = String, Path, description = "The account")),
-    responses((status = 200, description = "A new token, shown once", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "A new token, shown once", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn issue(
     State(st): State<Arc<AppState>>,
@@ -160,7 +160,7 @@ pub(crate) struct TokensQuery {
     path = "/api/v1/tokens",
     tag = "accounts",
     params(TokensQuery),
-    responses((status = 200, description = "Tokens (ids, never secrets)", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Tokens (ids, never secrets)", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn tokens(
     State(st): State<Arc<AppState>>,
@@ -178,7 +178,7 @@ pub(crate) async fn tokens(
     path = "/api/v1/tokens/{id}",
     tag = "accounts",
     params(("id" = String, Path, description = "The token id")),
-    responses((status = 200, description = "Revoked", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Revoked", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn revoke(
     State(st): State<Arc<AppState>>,

@@ -168,6 +168,60 @@ async fn client(
     tracing::info!(%peer, "cot: client gone");
 }
 
+/// Federation: keeps a connection to an existing TAK server (`--cot-upstream HOST:PORT`, plain
+/// TCP) and sends it the incidents as clients of this port get them, in the public redaction
+/// (a TAK server's other users are outside the mission): the held picture on each connection,
+/// then each change. What the TAK server sends back is read and not kept (its users report
+/// through their own accounts). Reconnects with a back-off of 1 s doubling to a minute.
+pub async fn upstream(
+    addr: String,
+    st: Arc<AppState>,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        match TcpStream::connect(&addr).await {
+            Ok(sock) => {
+                tracing::info!(upstream = %addr, "cot: connected to the TAK server");
+                backoff = Duration::from_secs(1);
+                let _ = sock.set_nodelay(true);
+                let (mut rd, mut wr) = sock.into_split();
+                let (tx, mut rx) = mpsc::channel::<String>(QUEUE);
+                let sender = tokio::spawn(send_incidents(
+                    st.service.clone(),
+                    View::Public,
+                    tx,
+                    closing.clone(),
+                ));
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    tokio::select! {
+                        s = rx.recv() => match s {
+                            Some(s) => if wr.write_all(s.as_bytes()).await.is_err() { break },
+                            None => break,
+                        },
+                        r = rd.read(&mut buf) => match r {
+                            Ok(0) | Err(_) => break,
+                            Ok(_) => {}
+                        },
+                        _ = closing.changed() => { sender.abort(); return; }
+                    }
+                }
+                sender.abort();
+                tracing::warn!(upstream = %addr, "cot: the TAK server connection ended");
+            }
+            Err(e) => {
+                tracing::warn!(upstream = %addr, error = %e, "cot: cannot reach the TAK server")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = closing.changed() => return,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(60));
+    }
+}
+
 /// One event received: a ping is answered; anything else is an observation kept as the
 /// port's account, or refused with the reason logged.
 async fn receive(

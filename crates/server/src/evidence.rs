@@ -54,7 +54,7 @@ fn checkpoint_size(st: &AppState) -> u64 {
     get,
     path = "/api/v1/log/key",
     tag = "log",
-    responses((status = 200, description = "The log's verifier key", content_type = "text/plain", body = String), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The log's verifier key", content_type = "text/plain", body = String), crate::openapi::Refused)
 )]
 pub async fn key(State(st): State<Arc<AppState>>) -> Response {
     text(format!("{}\n", st.service.log.signer.verifier().encode()))
@@ -72,7 +72,7 @@ pub struct CheckpointParams {
     path = "/api/v1/log/checkpoint",
     tag = "log",
     params(CheckpointParams),
-    responses((status = 200, description = "The signed checkpoint (C2SP signed note)", content_type = "text/plain", body = String), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The signed checkpoint (C2SP signed note)", content_type = "text/plain", body = String), crate::openapi::Refused)
 )]
 pub async fn get_checkpoint(
     State(st): State<Arc<AppState>>,
@@ -116,7 +116,7 @@ pub struct InclusionParams {
     path = "/api/v1/log/proof/inclusion",
     tag = "log",
     params(InclusionParams),
-    responses((status = 200, description = "An inclusion proof", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "An inclusion proof", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub async fn inclusion(
     State(st): State<Arc<AppState>>,
@@ -151,7 +151,7 @@ pub struct ConsistencyParams {
     path = "/api/v1/log/proof/consistency",
     tag = "log",
     params(ConsistencyParams),
-    responses((status = 200, description = "A consistency proof", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "A consistency proof", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub async fn consistency(
     State(st): State<Arc<AppState>>,
@@ -185,7 +185,7 @@ pub struct EntriesParams {
     path = "/api/v1/log/entries",
     tag = "log",
     params(EntriesParams),
-    responses((status = 200, description = "Leaves, base64", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Leaves, base64", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub async fn entries(
     State(st): State<Arc<AppState>>,
@@ -215,7 +215,7 @@ pub async fn entries(
     path = "/api/v1/log/cosignature",
     tag = "log",
     request_body(content = String, content_type = "text/plain", description = "A witness's cosignature of the current checkpoint"),
-    responses((status = 200, description = "Kept", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Kept", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub async fn cosign(
     State(st): State<Arc<AppState>>,

@@ -436,7 +436,7 @@ pub(crate) fn parse_lines<T>(
     path = "/api/v1/observations",
     tag = "observations",
     request_body(content((serde_json::Value = "application/json"), (String = "application/x-ndjson")), description = "One observation as JSON, or NDJSON (SPEC 2.2)"),
-    responses((status = 200, description = "Kept, all or nothing: each line accepted or a duplicate, with its log index", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Kept, all or nothing: each line accepted or a duplicate, with its log index", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn post_observations(
     State(st): State<Arc<AppState>>,
@@ -576,7 +576,7 @@ pub(crate) async fn in_blocking<T: Send + 'static>(
     path = "/api/v1/observations/{id}",
     tag = "observations",
     params(("id" = String, Path, description = "The observation id")),
-    responses((status = 200, description = "The observation as stored (RFC 8785) with its log index", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The observation as stored (RFC 8785) with its log index", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn get_observation(
     State(st): State<Arc<AppState>>,
@@ -724,7 +724,7 @@ impl ListParams {
     path = "/api/v1/observations",
     tag = "observations",
     params(ListParams),
-    responses((status = 200, description = "A page of stored observations, in record order, with `next_cursor`", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "A page of stored observations, in record order, with `next_cursor`", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn list_observations(
     State(st): State<Arc<AppState>>,
@@ -744,7 +744,7 @@ async fn list_observations(
     get,
     path = "/api/v1/summary",
     tag = "incidents",
-    responses((status = 200, description = "Counts by kind, party and rule", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Counts by kind, party and rule", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn summary(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
     let store = st.service.store.clone();
@@ -938,7 +938,7 @@ fn page_of<T>(
     path = "/api/v1/incidents",
     tag = "incidents",
     params(IncidentParams),
-    responses((status = 200, description = "A page of published incidents as the caller's view shows them; with `format=acled`, CSV in ACLED's columns and the next page in a `Link` header", content((serde_json::Value = "application/json"), (String = "text/csv"))), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "A page of published incidents as the caller's view shows them; with `format=acled`, CSV in ACLED's columns and the next page in a `Link` header", content((serde_json::Value = "application/json"), (String = "text/csv"))), crate::openapi::Refused)
 )]
 async fn list_incidents(
     State(st): State<Arc<AppState>>,
@@ -1040,7 +1040,7 @@ fn percent(s: &str) -> String {
     path = "/api/v1/violations",
     tag = "incidents",
     params(IncidentParams),
-    responses((status = 200, description = "A page of violations, one an incident and rule", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "A page of violations, one an incident and rule", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn list_violations(
     State(st): State<Arc<AppState>>,
@@ -1072,7 +1072,7 @@ async fn list_violations(
     path = "/api/v1/incidents/{id}",
     tag = "incidents",
     params(("id" = String, Path, description = "The incident id (a shown `pi-` id outside the mission)")),
-    responses((status = 200, description = "The incident, its review, and for the mission its observations with inclusion proofs", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The incident, its review, and for the mission its observations with inclusion proofs", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn get_incident(
     State(st): State<Arc<AppState>>,
@@ -1133,7 +1133,7 @@ async fn get_incident(
     tag = "incidents",
     params(("id" = String, Path, description = "The incident id")),
     request_body(content = serde_json::Value, content_type = "application/json", description = "An analyst's decision: `{\"status\", \"party\", \"note\"}`"),
-    responses((status = 200, description = "Logged: `{\"log_index\"}`", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Logged: `{\"log_index\"}`", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn post_decision(
     State(st): State<Arc<AppState>>,
@@ -1163,7 +1163,7 @@ struct ReplyBody {
     tag = "incidents",
     params(("id" = String, Path, description = "The shown incident id")),
     request_body(content = serde_json::Value, content_type = "application/json", description = "A party's reply: `{\"text\"}`"),
-    responses((status = 200, description = "Logged: `{\"log_index\"}`", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Logged: `{\"log_index\"}`", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn post_reply(
     State(st): State<Arc<AppState>>,
@@ -1215,7 +1215,7 @@ pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
     path = "/api/v1/public/incidents",
     tag = "incidents",
     params(IncidentParams),
-    responses((status = 200, description = "Incidents of days whose public report is published", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Incidents of days whose public report is published", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn public_incidents(
     State(st): State<Arc<AppState>>,
@@ -1246,7 +1246,7 @@ struct AuditParams {
     path = "/api/v1/audit",
     tag = "accounts",
     params(AuditParams),
-    responses((status = 200, description = "The audit trail", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The audit trail", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn audit(
     State(st): State<Arc<AppState>>,
@@ -1273,7 +1273,7 @@ struct KeyBody {
     path = "/api/v1/keys",
     tag = "keys",
     request_body(content = serde_json::Value, content_type = "application/json", description = "A device key: `{\"key_id\", \"public_key\", \"observer\"}`"),
-    responses((status = 200, description = "Registered", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Registered", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn post_key(
     State(st): State<Arc<AppState>>,
@@ -1318,7 +1318,7 @@ async fn post_key(
     get,
     path = "/api/v1/keys",
     tag = "keys",
-    responses((status = 200, description = "Registered device keys", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Registered device keys", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn list_keys(
     State(st): State<Arc<AppState>>,
@@ -1340,7 +1340,7 @@ async fn list_keys(
     get,
     path = "/api/v1/stream",
     tag = "incidents",
-    responses((status = 200, description = "Server-sent events: `incident` (an incident as the caller's view shows it, JSON), `removed` (an id), `lagged`", content_type = "text/event-stream"), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Server-sent events: `incident` (an incident as the caller's view shows it, JSON), `removed` (an id), `lagged`", content_type = "text/event-stream"), crate::openapi::Refused)
 )]
 async fn stream(
     State(st): State<Arc<AppState>>,
@@ -1424,7 +1424,7 @@ mod sse_stream {
     get,
     path = "/api/v1/healthz",
     tag = "health",
-    responses((status = 200, description = "Health: `ok` or 503 `degraded` with the reasons", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Health: `ok` or 503 `degraded` with the reasons", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn healthz(State(st): State<Arc<AppState>>) -> Response {
     let h = st.service.health();
@@ -1463,7 +1463,7 @@ async fn healthz(State(st): State<Arc<AppState>>) -> Response {
     get,
     path = "/metrics",
     tag = "health",
-    responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String), crate::openapi::Refused)
 )]
 async fn metrics(State(st): State<Arc<AppState>>) -> impl IntoResponse {
     st.metrics.health(&st.service.health());

@@ -52,7 +52,7 @@ pub(crate) fn static_file(uri: &Uri, headers: &HeaderMap) -> Option<Response> {
     get,
     path = "/api/v1/map/layers",
     tag = "map",
-    responses((status = 200, description = "The agreement's layers, borders and places", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The agreement's layers, borders and places", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn layers(State(st): State<Arc<AppState>>) -> Response {
     let s = st.clone();
@@ -232,7 +232,7 @@ pub(crate) struct MapParams {
     path = "/api/v1/map/incidents",
     tag = "map",
     params(MapParams),
-    responses((status = 200, description = "Incidents as columns (JSON, or binary with `format=binary`)", content((serde_json::Value = "application/json"), (String = "application/octet-stream"))), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Incidents as columns (JSON, or binary with `format=binary`)", content((serde_json::Value = "application/json"), (String = "application/octet-stream"))), crate::openapi::Refused)
 )]
 pub(crate) async fn incidents(
     State(st): State<Arc<AppState>>,

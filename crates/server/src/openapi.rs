@@ -29,6 +29,16 @@ pub struct ErrorDetail {
     line: Option<u64>,
 }
 
+/// Every operation's refusals, described once: any status an operation answers other than its
+/// success carries the error envelope.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Refused {
+    /// Refused or failed: the JSON error envelope, naming the field and what is expected.
+    #[response(status = "default")]
+    Error(ErrorBody),
+}
+
 /// Bearer tokens (`truceline tokens issue NAME`) or the dashboard's session cookie.
 struct Security;
 
@@ -133,6 +143,15 @@ mod tests {
                         doc["paths"][path][m].is_object(),
                         "{} {path} is routed but not described",
                         m.to_uppercase()
+                    );
+                    // Its refusals: the error envelope.
+                    assert!(
+                        doc["paths"][path][m]["responses"]["default"]
+                            .to_string()
+                            .contains("#/components/schemas/ErrorBody"),
+                        "{} {path}: {}",
+                        m.to_uppercase(),
+                        doc["paths"][path][m]["responses"]
                     );
                     seen += 1;
                 }

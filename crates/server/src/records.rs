@@ -29,7 +29,7 @@ const MAX_RECORDS_BODY: usize = 4 * 1024 * 1024;
     path = "/api/v1/records",
     tag = "records",
     request_body(content((serde_json::Value = "application/json"), (String = "application/x-ndjson")), description = "Records of SPEC 6 as JSON or NDJSON"),
-    responses((status = 200, description = "Kept, all or nothing", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Kept, all or nothing", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn post_records(
     State(st): State<Arc<AppState>>,
@@ -151,7 +151,7 @@ impl RecordParams {
     path = "/api/v1/records",
     tag = "records",
     params(RecordParams),
-    responses((status = 200, description = "A page of records with their links", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "A page of records with their links", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn list_records(
     State(st): State<Arc<AppState>>,
@@ -172,7 +172,7 @@ pub(crate) async fn list_records(
     path = "/api/v1/records/{id}",
     tag = "records",
     params(("id" = String, Path, description = "The record id")),
-    responses((status = 200, description = "The record with its log index and link", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The record with its log index and link", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn get_record(
     State(st): State<Arc<AppState>>,
@@ -191,7 +191,7 @@ const MAP_RECORDS: usize = 20_000;
     get,
     path = "/api/v1/map/records",
     tag = "map",
-    responses((status = 200, description = "The records as a GeoJSON FeatureCollection", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The records as a GeoJSON FeatureCollection", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub(crate) async fn map_records(
     State(st): State<Arc<AppState>>,

@@ -80,7 +80,7 @@ async fn may_read(
     path = "/api/v1/reports/daily/{date}",
     tag = "reports",
     params(ReportParams, ("date" = String, Path, description = "The mission day, YYYY-MM-DD")),
-    responses((status = 200, description = "The daily report", content((String = "text/html"), (serde_json::Value = "application/json"), (String = "text/csv"), (serde_json::Value = "application/geo+json"), (String = "application/pdf"))), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The daily report", content((String = "text/html"), (serde_json::Value = "application/json"), (String = "text/csv"), (serde_json::Value = "application/geo+json"), (String = "application/pdf"))), crate::openapi::Refused)
 )]
 pub async fn daily(
     State(st): State<Arc<AppState>>,
@@ -131,7 +131,7 @@ pub async fn daily(
     path = "/api/v1/reports/daily/{date}/publish",
     tag = "reports",
     params(("date" = String, Path, description = "The mission day, YYYY-MM-DD")),
-    responses((status = 200, description = "Published: the digests logged", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Published: the digests logged", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub async fn publish(
     State(st): State<Arc<AppState>>,
@@ -166,7 +166,7 @@ pub struct AtParams {
     path = "/api/v1/reports/daily",
     tag = "reports",
     params(AtParams),
-    responses((status = 303, description = "To the report of the mission day holding `at`"), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 303, description = "To the report of the mission day holding `at`"), crate::openapi::Refused)
 )]
 pub async fn daily_at(
     State(st): State<Arc<AppState>>,

@@ -24,7 +24,7 @@ const MAX_BODY: usize = 4096;
     path = "/api/v1/session",
     tag = "session",
     request_body(content = serde_json::Value, content_type = "application/json", description = "`{\"name\", \"password\"}`"),
-    responses((status = 200, description = "Signed in: an HttpOnly session cookie", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Signed in: an HttpOnly session cookie", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub async fn sign_in(State(st): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
     // JSON only: a form on another site's page cannot sign a browser in to an account of its own.
@@ -100,7 +100,7 @@ pub async fn sign_in(State(st): State<Arc<AppState>>, req: Request) -> Result<Re
     get,
     path = "/api/v1/session",
     tag = "session",
-    responses((status = 200, description = "Who the caller is", body = serde_json::Value), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "Who the caller is", body = serde_json::Value), crate::openapi::Refused)
 )]
 pub async fn who(State(st): State<Arc<AppState>>, req: Request) -> Json<serde_json::Value> {
     let caller = if st.open {
@@ -135,7 +135,7 @@ fn whoami(caller: &Caller) -> serde_json::Value {
     delete,
     path = "/api/v1/session",
     tag = "session",
-    responses((status = 204, description = "Signed out: the session ended and its cookie cleared"), (status = "default", description = "Refused or failed: the JSON error envelope, naming the field and what is expected", body = crate::openapi::ErrorBody))
+    responses((status = 204, description = "Signed out: the session ended and its cookie cleared"), crate::openapi::Refused)
 )]
 pub async fn sign_out(State(st): State<Arc<AppState>>, req: Request) -> Response {
     if let Some(secret) = session_cookie(&req) {
