@@ -3,11 +3,15 @@ each event given, then reads what the server sends for a while.
 
     python cot_client.py tcp://HOST:PORT SECONDS [CALLSIGN LAT LON REMARKS]...
 
+With COT_UNTIL set, it stops as soon as an event whose remarks contain that text arrives
+(SECONDS is then the most it waits).
+
 Prints one JSON object: the events received (type, uid, remarks, ce) and how many were sent.
 """
 import asyncio
 import configparser
 import json
+import os
 import sys
 import warnings
 import xml.etree.ElementTree as ET
@@ -34,6 +38,7 @@ async def main():
         sent += 1
     await writer.drain()
     received, buf = [], b""
+    until = os.environ.get("COT_UNTIL")
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     while loop.time() < end:
@@ -54,6 +59,8 @@ async def main():
             received.append({"type": e.get("type"), "uid": e.get("uid"), "how": e.get("how"),
                              "ce": p is not None and float(p.get("ce")), "remarks": r is not None and r.text,
                              "xml": one.decode()})
+        if until and any(until in (e["remarks"] or "") for e in received):
+            break
     writer.close()
     print(json.dumps({"sent": sent, "received": received}))
 

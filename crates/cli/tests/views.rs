@@ -979,14 +979,18 @@ fn the_openapi_description_holds_against_the_live_server() {
     assert!(text.contains("passed"), "{text}");
 }
 
-/// PyPI's `pytak` as a TAK client on the Cursor on Target port, running `secs` seconds.
-fn pytak(port: u16, secs: f64, markers: &[[&str; 4]]) -> std::process::Child {
+/// PyPI's `pytak` as a TAK client on the Cursor on Target port, running `secs` seconds (or
+/// until an event whose remarks hold `until` arrives).
+fn pytak(port: u16, secs: f64, markers: &[[&str; 4]], until: Option<&str>) -> std::process::Child {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut cmd = std::process::Command::new(repo.join("target/pyenv/bin/python"));
     cmd.arg(repo.join("tests/python/cot_client.py"))
         .arg(format!("tcp://127.0.0.1:{port}"))
         .arg(secs.to_string())
         .stdout(std::process::Stdio::piped());
+    if let Some(u) = until {
+        cmd.env("COT_UNTIL", u);
+    }
     for m in markers {
         cmd.args(m);
     }
@@ -1024,39 +1028,20 @@ fn cursor_on_target_with_a_pytak_client() {
         assert!(std::time::Instant::now() < deadline, "nothing fused");
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
+    // Until the incident made below arrives (at most a minute: fusion publishes it within a
+    // round, slower on a loaded machine).
     let client = pytak(
         port,
-        6.0,
+        60.0,
         &[
             ["PATROL-7", "48.1012", "37.8021", "two craters by the road"],
             ["PATROL-7", "48.2", "37.9", "a burnt car"],
         ],
+        Some("weapon"),
     );
-    // A new incident while the client is connected: a weapon seen from a UAV ten minutes ago,
-    // published once a later report moves fusion's watermark past its window.
+    // A new incident while the client is connected.
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let now = jiff::Timestamp::now();
-    for (id, at, kind) in [
-        (
-            "uav9-live-1",
-            now - jiff::SignedDuration::from_mins(10),
-            "weapon",
-        ),
-        ("uav9-live-2", now, "movement"),
-    ] {
-        let (s, v) = call(
-            base,
-            "POST",
-            "/api/v1/observations",
-            &t.monitor,
-            Some(
-                json!({"id": id,"observer":"uav9","source":"uav","time": at.to_string(),
-                "kind": kind,"weapon":"tanks","party":"ru",
-                "location":{"lon":37.95,"lat":48.05,"uncertainty_m":20}}),
-            ),
-        );
-        assert_eq!(s, 200, "{v}");
-    }
+    a_live_incident(base, &t.monitor, "live");
     let got = pytak_result(client);
     assert_eq!(got["sent"], 2);
     let received = got["received"].as_array().unwrap();
@@ -1087,7 +1072,7 @@ fn cursor_on_target_with_a_pytak_client() {
         "the live incident arrived: {incidents:?}"
     );
     // A client connecting now is sent the picture of the days fusion holds, the new one in it.
-    let later = pytak_result(pytak(port, 2.0, &[]));
+    let later = pytak_result(pytak(port, 30.0, &[], Some("weapon")));
     assert!(
         later["received"]
             .as_array()
@@ -1169,6 +1154,7 @@ fn cursor_on_target_with_a_pytak_client() {
         port2,
         3.0,
         &[["PATROL-9", "48.1", "37.8", "not kept"]],
+        None,
     ));
     assert!(
         got["received"]
@@ -1231,30 +1217,9 @@ fn incidents_federate_to_a_taky_server_and_reach_its_clients() {
     let (ids, places) = observers(&std::fs::read_to_string(&obs).unwrap());
     let server = serve(&data, &["--cot-upstream", &format!("127.0.0.1:{tak_port}")]);
     let t = server.tokens.clone().unwrap();
-    let client = pytak(tak_port, 8.0, &[]);
+    let client = pytak(tak_port, 60.0, &[], Some("weapon"));
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let now = jiff::Timestamp::now();
-    for (id, at, kind) in [
-        (
-            "uav9-fed-1",
-            now - jiff::SignedDuration::from_mins(10),
-            "weapon",
-        ),
-        ("uav9-fed-2", now, "movement"),
-    ] {
-        let (s, v) = call(
-            &server.base,
-            "POST",
-            "/api/v1/observations",
-            &t.monitor,
-            Some(
-                json!({"id": id,"observer":"uav9","source":"uav","time": at.to_string(),
-                "kind": kind,"weapon":"tanks","party":"ru",
-                "location":{"lon":37.95,"lat":48.05,"uncertainty_m":20}}),
-            ),
-        );
-        assert_eq!(s, 200, "{v}");
-    }
+    a_live_incident(&server.base, &t.monitor, "fed");
     let got = pytak_result(client);
     let incidents: Vec<&Value> = got["received"]
         .as_array()
@@ -1280,4 +1245,27 @@ fn incidents_federate_to_a_taky_server_and_reach_its_clients() {
         .collect();
     assert!(!xml.contains("a-h-"));
     assert_no_observer("the events federated to taky", &xml, &ids, &places);
+}
+
+/// A new incident now: a weapon seen from a UAV ten minutes ago, published once a later report
+/// moves fusion's watermark past its window. `tag` keeps the ids apart.
+fn a_live_incident(base: &str, monitor: &str, tag: &str) {
+    let now = jiff::Timestamp::now();
+    for (n, at, kind) in [
+        (1, now - jiff::SignedDuration::from_mins(10), "weapon"),
+        (2, now, "movement"),
+    ] {
+        let (s, v) = call(
+            base,
+            "POST",
+            "/api/v1/observations",
+            monitor,
+            Some(
+                json!({"id": format!("uav9-{tag}-{n}"),"observer":"uav9","source":"uav",
+                "time": at.to_string(),"kind": kind,"weapon":"tanks","party":"ru",
+                "location":{"lon":37.95,"lat":48.05,"uncertainty_m":20}}),
+            ),
+        );
+        assert_eq!(s, 200, "{v}");
+    }
 }
