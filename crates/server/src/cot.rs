@@ -272,12 +272,7 @@ async fn receive(
         .await
     {
         Ok(outcomes) => {
-            let accepted = outcomes
-                .iter()
-                .filter(|o| matches!(o, truceline_store::Outcome::Accepted { .. }))
-                .count();
-            st.metrics.count("accepted", accepted);
-            st.metrics.count("duplicate", outcomes.len() - accepted);
+            let accepted = crate::count_outcomes(st, &outcomes);
             tracing::info!(%peer, id = %observation.id, accepted, "cot: observation kept");
         }
         Err(e) => {

@@ -506,12 +506,7 @@ async fn post_observations(
             return Err(e.into());
         }
     };
-    let accepted = outcomes
-        .iter()
-        .filter(|o| matches!(o, Outcome::Accepted { .. }))
-        .count();
-    st.metrics.count("accepted", accepted);
-    st.metrics.count("duplicate", outcomes.len() - accepted);
+    let accepted = count_outcomes(&st, &outcomes);
     let results: Vec<Value> = observations
         .iter()
         .zip(&outcomes)
@@ -678,34 +673,45 @@ pub(crate) fn parse_time(field: &str, v: &Option<String>) -> Result<Option<i64>,
         .transpose()
 }
 
+/// Counts kept observations in the metrics as accepted or duplicate; returns how many were new.
+pub(crate) fn count_outcomes(st: &AppState, outcomes: &[Outcome]) -> usize {
+    let accepted = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Accepted { .. }))
+        .count();
+    st.metrics.count("accepted", accepted);
+    st.metrics.count("duplicate", outcomes.len() - accepted);
+    accepted
+}
+
+/// A `bbox` parameter: `west,south,east,north` in degrees, west ≤ east and south ≤ north.
+pub(crate) fn parse_bbox(s: &str) -> Result<[f64; 4], ApiError> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .unwrap_or_default();
+    let ok = v.len() == 4
+        && (-180.0..=180.0).contains(&v[0])
+        && (-180.0..=180.0).contains(&v[2])
+        && (-90.0..=90.0).contains(&v[1])
+        && (-90.0..=90.0).contains(&v[3])
+        && v[0] <= v[2]
+        && v[1] <= v[3];
+    if !ok {
+        return Err(bad_param(
+            "bbox",
+            format!(
+                "expected west,south,east,north in degrees with west <= east and south <= north, found {s:?}"
+            ),
+        ));
+    }
+    Ok([v[0], v[1], v[2], v[3]])
+}
+
 impl ListParams {
     fn query(&self) -> Result<truceline_store::Query, ApiError> {
-        let bbox = match &self.bbox {
-            None => None,
-            Some(s) => {
-                let v: Vec<f64> = s
-                    .split(',')
-                    .map(|x| x.trim().parse::<f64>())
-                    .collect::<Result<_, _>>()
-                    .unwrap_or_default();
-                let ok = v.len() == 4
-                    && (-180.0..=180.0).contains(&v[0])
-                    && (-180.0..=180.0).contains(&v[2])
-                    && (-90.0..=90.0).contains(&v[1])
-                    && (-90.0..=90.0).contains(&v[3])
-                    && v[0] <= v[2]
-                    && v[1] <= v[3];
-                if !ok {
-                    return Err(bad_param(
-                        "bbox",
-                        format!(
-                            "expected west,south,east,north in degrees with west <= east and south <= north, found {s:?}"
-                        ),
-                    ));
-                }
-                Some([v[0], v[1], v[2], v[3]])
-            }
-        };
+        let bbox = self.bbox.as_deref().map(parse_bbox).transpose()?;
         let limit = page_limit(&self.limit)?;
         let after = page_cursor(&self.cursor)?;
         Ok(truceline_store::Query {
