@@ -1029,7 +1029,11 @@ fn cursor_on_target_with_a_pytak_client() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     // Until the incident made below arrives (at most a minute: fusion publishes it within a
-    // round, slower on a loaded machine).
+    // round, slower on a loaded machine); the scenario's own weapons are of another day.
+    let live = format!(
+        "weapon at {}",
+        (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(10)).strftime("%Y-%m-%d")
+    );
     let client = pytak(
         port,
         60.0,
@@ -1037,7 +1041,7 @@ fn cursor_on_target_with_a_pytak_client() {
             ["PATROL-7", "48.1012", "37.8021", "two craters by the road"],
             ["PATROL-7", "48.2", "37.9", "a burnt car"],
         ],
-        Some("weapon"),
+        Some(&live),
     );
     // A new incident while the client is connected.
     std::thread::sleep(std::time::Duration::from_millis(1500));
@@ -1068,17 +1072,17 @@ fn cursor_on_target_with_a_pytak_client() {
     assert!(
         incidents
             .iter()
-            .any(|e| e["remarks"].as_str().unwrap().contains("weapon")),
+            .any(|e| e["remarks"].as_str().unwrap().contains(&live)),
         "the live incident arrived: {incidents:?}"
     );
     // A client connecting now is sent the picture of the days fusion holds, the new one in it.
-    let later = pytak_result(pytak(port, 30.0, &[], Some("weapon")));
+    let later = pytak_result(pytak(port, 30.0, &[], Some(&live)));
     assert!(
         later["received"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|e| e["type"] == "a-n-G" && e["remarks"].as_str().unwrap().contains("weapon")),
+            .any(|e| e["type"] == "a-n-G" && e["remarks"].as_str().unwrap().contains(&live)),
         "{later}"
     );
     // The markers are observations by their sender.
@@ -1217,7 +1221,11 @@ fn incidents_federate_to_a_taky_server_and_reach_its_clients() {
     let (ids, places) = observers(&std::fs::read_to_string(&obs).unwrap());
     let server = serve(&data, &["--cot-upstream", &format!("127.0.0.1:{tak_port}")]);
     let t = server.tokens.clone().unwrap();
-    let client = pytak(tak_port, 60.0, &[], Some("weapon"));
+    let live = format!(
+        "weapon at {}",
+        (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(10)).strftime("%Y-%m-%d")
+    );
+    let client = pytak(tak_port, 60.0, &[], Some(&live));
     std::thread::sleep(std::time::Duration::from_millis(1500));
     a_live_incident(&server.base, &t.monitor, "fed");
     let got = pytak_result(client);
@@ -1230,7 +1238,7 @@ fn incidents_federate_to_a_taky_server_and_reach_its_clients() {
     assert!(
         incidents
             .iter()
-            .any(|e| e["remarks"].as_str().unwrap().contains("weapon")),
+            .any(|e| e["remarks"].as_str().unwrap().contains(&live)),
         "taky's client got our live incident: {got}"
     );
     for e in &incidents {
