@@ -882,6 +882,19 @@ fn page_of<T>(
         (Some((t, id)), _) => (Some((*t, String::new())), Some((*t, id.clone()))),
         (None, _) => (None, None),
     };
+    // Read before the incidents: a round stores its incidents before it publishes this, so
+    // the page is at least as new as what the meta says it was fused from (read after, a
+    // round ending in between would claim observations the page's incidents do not hold).
+    let meta = {
+        let published = st.service.fusion.state.read().unwrap();
+        json!({
+            "watermark": published.watermark_ms.and_then(|t| jiff::Timestamp::from_millisecond(t).ok()).map(|t| t.to_string()),
+            "pending": published.pending,
+            // How many stored observations the published incidents were fused from.
+            "observations": published.observations,
+            "window_s": st.service.fusion.window_s(),
+        })
+    };
     let (from, to) = (q.from_ms.unwrap_or(i64::MIN), q.to_ms.unwrap_or(i64::MAX));
     let mut out = Vec::new();
     let mut last: Option<IncidentRecord> = None;
@@ -928,14 +941,6 @@ fn page_of<T>(
             last = Some(inc.clone());
         }
     }
-    let published = st.service.fusion.state.read().unwrap();
-    let meta = json!({
-        "watermark": published.watermark_ms.and_then(|t| jiff::Timestamp::from_millisecond(t).ok()).map(|t| t.to_string()),
-        "pending": published.pending,
-        // How many stored observations the published incidents were fused from.
-        "observations": published.observations,
-        "window_s": st.service.fusion.window_s(),
-    });
     Ok((out, next, meta))
 }
 
