@@ -2,6 +2,11 @@
 each event given, then reads what the server sends for a while.
 
     python cot_client.py tcp://HOST:PORT SECONDS [CALLSIGN LAT LON REMARKS]...
+    python cot_client.py PACKAGE.zip SECONDS [...]
+
+Given a TAK data package (`truceline users cert`) instead of a URL, it connects as pytak does
+with one (`PREF_PACKAGE`): the URL, the client certificate and the authority to trust, with
+the server's certificate and name checked.
 
 With COT_UNTIL set, it stops as soon as an event whose remarks contain that text arrives
 (SECONDS is then the most it waits).
@@ -23,7 +28,10 @@ import pytak  # noqa: E402
 async def main():
     url, seconds, rest = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
     config = configparser.ConfigParser()
-    config["c"] = {"COT_URL": url}
+    if url.endswith(".zip"):
+        config["c"] = {k: v for k, v in pytak.read_pref_package(url).items() if v}
+    else:
+        config["c"] = {"COT_URL": url}
     reader, writer = await pytak.protocol_factory(config["c"])
     sent = 0
     writer.write(pytak.gen_cot(lat=0.0, lon=0.0, uid="takPing", cot_type="t-x-c-t", stale=20))

@@ -51,7 +51,7 @@ enum Command {
     /// scenario fed in at an accelerated clock, served over HTTP.
     Demo(demo_cmd::DemoArgs),
     /// Serve the HTTP API for an agreement from a data directory.
-    Serve(serve_cmd::ServeArgs),
+    Serve(Box<serve_cmd::ServeArgs>),
     /// Draw a synthetic scenario: ground-truth events and the observations a monitor network
     /// would make of them.
     Simulate(simulate_cmd::SimulateArgs),
@@ -71,7 +71,8 @@ enum Command {
     /// Act as a witness: check the log's new checkpoint is consistent with the last one seen,
     /// and only then cosign it.
     Witness(log_cmd::WitnessArgs),
-    /// The accounts of a data directory: add, list, disable.
+    /// The accounts of a data directory: add, list, disable, and client certificates for TAK
+    /// devices.
     #[command(subcommand)]
     Users(users_cmd::UsersCommand),
     /// API tokens: issue (shown once), revoke, list.

@@ -64,6 +64,17 @@ pub struct ServeArgs {
     /// shown them.
     #[arg(long)]
     cot_upstream: Option<String>,
+    /// Serve Cursor on Target over TLS on this address (TAK's convention, usually port 8089):
+    /// each device presents the client certificate `truceline users cert` issued it and acts
+    /// as that account. The server's certificate is issued at start by the mission's authority
+    /// in DATA/tls.
+    #[arg(long)]
+    cot_tls_listen: Option<SocketAddr>,
+    /// A host name or address devices reach the TLS port at, for the server's certificate (as
+    /// many as needed; the --host of `users cert`). Without one: the listen address, localhost
+    /// and 127.0.0.1.
+    #[arg(long, requires = "cot_tls_listen")]
+    cot_tls_name: Vec<String>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -181,9 +192,45 @@ impl ServeArgs {
             None => server,
         };
         server.cot_upstream = self.cot_upstream.clone();
+        if let Some(addr) = self.cot_tls_listen {
+            let ca = server
+                .state
+                .service
+                .authority
+                .clone()
+                .expect("a served data directory has its authority");
+            server.cot_tls = Some((addr, cot_tls_config(&ca, addr, &self.cot_tls_name)?));
+        }
         server.run(self.listen, tls, std::future::pending())?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// The TLS Cursor on Target port's configuration: a server certificate issued now by the data
+/// directory's authority for the names devices connect to. It is issued at each start, so the
+/// names can change; devices trust the authority, not this certificate.
+fn cot_tls_config(
+    ca: &truceline_pki::Authority,
+    listen: SocketAddr,
+    names: &[String],
+) -> anyhow::Result<truceline_server::tls::ServerConfig> {
+    let mut names = names.to_vec();
+    if names.is_empty() {
+        if !listen.ip().is_unspecified() {
+            names.push(listen.ip().to_string());
+        }
+        names.extend(["localhost".to_string(), "127.0.0.1".to_string()]);
+    }
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    let issued = truceline_service::certificates::server_certificate(ca, &names)
+        .map_err(|e| anyhow::anyhow!("--cot-tls-name: {e}"))?;
+    tracing::info!(names = ?names, "issued the TLS Cursor on Target port's certificate");
+    Ok(truceline_server::tls::cot_config(
+        ca.cert_der(),
+        vec![issued.cert_der, ca.cert_der().to_vec()],
+        issued.key_der,
+    )?)
 }
 
 /// How a server is started.
@@ -233,6 +280,8 @@ pub struct Server {
     cot: Option<(SocketAddr, Option<String>)>,
     /// A TAK server incidents are sent to (federation).
     pub cot_upstream: Option<String>,
+    /// The TLS Cursor on Target port and its configuration.
+    pub cot_tls: Option<(SocketAddr, truceline_server::tls::ServerConfig)>,
 }
 
 impl Server {
@@ -279,6 +328,11 @@ impl Server {
         );
         let log = LogState::new(signer, KeyRegistry::open(dir), store.as_ref());
         let mut service = Service::new(store.clone(), agreement, log)?;
+        // Made on the first start: devices' certificates can then be issued through the API.
+        service.authority = Some(Arc::new(
+            truceline_service::certificates::authority(dir)
+                .context("the mission's certificate authority")?,
+        ));
         service.require_signatures = require_signatures;
         service.reply_window = reply_window;
         service.reports.reply_window = reply_window;
@@ -306,6 +360,7 @@ impl Server {
             stop,
             cot: None,
             cot_upstream: None,
+            cot_tls: None,
         })
     }
 
@@ -348,6 +403,18 @@ impl Server {
                     cot,
                     self.state.clone(),
                     account,
+                    self.stop.subscribe(),
+                ));
+            }
+            if let Some((addr, cfg)) = self.cot_tls {
+                let cot = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                    format!("cannot listen for Cursor on Target over TLS on {addr}")
+                })?;
+                tracing::info!(address = %addr, "serving Cursor on Target over TLS (client certificates)");
+                tokio::spawn(truceline_server::cot::serve_tls(
+                    cot,
+                    cfg,
+                    self.state.clone(),
                     self.stop.subscribe(),
                 ));
             }

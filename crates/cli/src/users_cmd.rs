@@ -62,6 +62,29 @@ pub enum UsersCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Issue a client certificate for Cursor on Target over TLS (`serve --cot-tls-listen`)
+    /// from the mission's own certificate authority (made in DATA/tls on first use), and write
+    /// the data package a TAK device imports: the connection, the certificate with its key, and
+    /// the authority to trust. The package holds a private key and its passphrase: hand it
+    /// over as you would a password. Revoke it with `tokens revoke crt_…`.
+    Cert {
+        name: String,
+        /// The host name or address devices reach the server at (it goes in the package, and
+        /// the server's certificate must name it: `serve --cot-tls-name`).
+        #[arg(long)]
+        host: String,
+        /// The server's TLS Cursor on Target port (`serve --cot-tls-listen`).
+        #[arg(long, default_value_t = 8089)]
+        port: u16,
+        /// How long the certificate is valid: a number and m, h or d.
+        #[arg(long, default_value = "365d")]
+        valid: String,
+        /// Where to write the data package (a .zip); NAME-truceline.zip if absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -182,9 +205,68 @@ impl UsersCommand {
                 eprintln!("disabled {name}: its tokens are refused from now on");
                 store.close();
             }
+            UsersCommand::Cert {
+                name,
+                host,
+                port,
+                valid,
+                out,
+                data,
+            } => issue_certificate(&name, &host, port, &valid, out, &data.data)?,
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// `users cert`: a client certificate registered for the account and its data package.
+fn issue_certificate(
+    name: &str,
+    host: &str,
+    port: u16,
+    valid: &str,
+    out: Option<PathBuf>,
+    data: &std::path::Path,
+) -> anyhow::Result<()> {
+    use truceline_service::certificates;
+    let valid_ms = accounts::parse_duration_ms(valid).map_err(|e| anyhow::anyhow!("--{e}"))?;
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("{name}-truceline.zip")));
+    if out.exists() {
+        bail!(
+            "--out: {} exists; choose another name or remove it",
+            out.display()
+        );
+    }
+    let store = SqliteStore::open(data)
+        .with_context(|| format!("cannot open the store in {}", data.display()))?;
+    // Checked before the authority is made, so a mistyped name leaves nothing behind.
+    if store.account(name)?.is_none() {
+        bail!("no account {name}; add it first with `truceline users add`");
+    }
+    let ca = certificates::authority(data)?;
+    let req = certificates::DeviceRequest {
+        account: name.to_string(),
+        host: host.to_string(),
+        port,
+        valid_ms,
+    };
+    let device = certificates::issue_device(&store, &ca, &req, now_ms())
+        .map_err(|e| anyhow::anyhow!("--{e}"))?;
+    if let Err(e) = certificates::write_private_file(&out, &device.zip) {
+        // Nobody holds the certificate just registered: withdraw it.
+        let _ = store.write_accounts(AccountWrite::Revoke {
+            id: device.token.id.clone(),
+            at_ms: now_ms(),
+        });
+        return Err(e.into());
+    }
+    store.close();
+    eprintln!(
+        "issued {} for {name}, valid until {}; data package {} (connects to {host}:{port} over TLS; it holds the private key: hand it over as a password)",
+        device.token.id,
+        time(Some(device.expires_ms)),
+        out.display()
+    );
+    Ok(())
 }
 
 impl TokensCommand {

@@ -17,7 +17,8 @@ fn call(base: &str, method: &str, path: &str, token: &str, body: Option<Value>) 
             .header("Content-Type", "application/json")
             .send(b.to_string()),
         None if method == "GET" => with_token(agent().get(&url), Some(token)).call(),
-        None => unreachable!(),
+        None if method == "DELETE" => with_token(agent().delete(&url), Some(token)).call(),
+        None => unreachable!("{method}"),
     };
     let mut r = r.unwrap();
     let status = r.status().as_u16();
@@ -982,12 +983,23 @@ fn the_openapi_description_holds_against_the_live_server() {
 /// PyPI's `pytak` as a TAK client on the Cursor on Target port, running `secs` seconds (or
 /// until an event whose remarks hold `until` arrives).
 fn pytak(port: u16, secs: f64, markers: &[[&str; 4]], until: Option<&str>) -> std::process::Child {
+    pytak_to(&format!("tcp://127.0.0.1:{port}"), secs, markers, until)
+}
+
+/// [`pytak`] to a URL, or with a TAK data package (a .zip path) as pytak reads one.
+fn pytak_to(
+    target: &str,
+    secs: f64,
+    markers: &[[&str; 4]],
+    until: Option<&str>,
+) -> std::process::Child {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut cmd = std::process::Command::new(repo.join("target/pyenv/bin/python"));
     cmd.arg(repo.join("tests/python/cot_client.py"))
-        .arg(format!("tcp://127.0.0.1:{port}"))
+        .arg(target)
         .arg(secs.to_string())
-        .stdout(std::process::Stdio::piped());
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     if let Some(u) = until {
         cmd.env("COT_UNTIL", u);
     }
@@ -1000,7 +1012,11 @@ fn pytak(port: u16, secs: f64, markers: &[[&str; 4]], until: Option<&str>) -> st
 
 fn pytak_result(child: std::process::Child) -> Value {
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "pytak failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -1176,6 +1192,344 @@ fn cursor_on_target_with_a_pytak_client() {
         None,
     );
     assert_eq!(v["observations"].as_array().map(Vec::len), Some(0));
+}
+
+/// `openssl s_client` to the TLS Cursor on Target port sending a ping, with `cert` (a PEM of
+/// a certificate and its key) or none: whether a pong came back.
+fn openssl_ping(port: u16, ca: &std::path::Path, cert: Option<&std::path::Path>) -> bool {
+    use std::io::Write;
+    let mut cmd = std::process::Command::new("openssl");
+    cmd.args([
+        "s_client",
+        "-quiet",
+        // -quiet would otherwise wait on after standard input ends.
+        "-no_ign_eof",
+        "-connect",
+        &format!("127.0.0.1:{port}"),
+    ])
+    .arg("-CAfile")
+    .arg(ca)
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    if let Some(c) = cert {
+        cmd.arg("-cert").arg(c).arg("-key").arg(c);
+    }
+    let mut child = cmd
+        .spawn()
+        .expect("openssl (Debian, installed by scripts/deps.sh)");
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all(br#"<event version="2.0" uid="takPing" type="t-x-c-t" time="2026-11-24T10:00:00Z" start="2026-11-24T10:00:00Z" stale="2026-11-24T10:00:20Z"><point lat="0" lon="0"/><detail/></event>"#);
+    let _ = stdin.flush();
+    // Long enough for the pong; then closing stdin ends s_client.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).contains("takPong")
+}
+
+/// The files of a data package, unpacked into `dir` (Debian's unzip is not assumed: Python's
+/// zipfile), and the client passphrase its preferences hold.
+fn unpack(package: &std::path::Path, dir: &std::path::Path) -> String {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let st = std::process::Command::new(repo.join("target/pyenv/bin/python"))
+        .args(["-m", "zipfile", "-e"])
+        .arg(package)
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let pref = std::fs::read_to_string(dir.join("certs/truceline.pref")).unwrap();
+    let from = pref.find("\"clientPassword\"").unwrap();
+    let rest = &pref[from..];
+    let start = rest.find('>').unwrap() + 1;
+    let end = rest.find("</entry>").unwrap();
+    rest[start..end].to_string()
+}
+
+/// Cursor on Target over TLS with client certificates (SPEC 7, TAK's convention): the chief
+/// issues devices certificates from the mission's authority with their data packages (the API
+/// while the server runs, `truceline users cert` when it does not); PyPI's pytak, reading a
+/// package as it reads a TAK Server's, verifies the server and connects as the account. An
+/// analyst's device is sent the records as points of interest, a monitor's not another's; a
+/// monitor's marker becomes an observation; incidents arrive live in the account's view; a
+/// liaison's device is sent its view and may not submit; a client without a certificate or
+/// with another authority's gets nothing; revoking the certificate cuts the device off; the
+/// connections are in the audit trail.
+#[test]
+fn cursor_on_target_over_tls_with_certificates_from_the_missions_authority() {
+    let dir = tempfile::tempdir().unwrap();
+    let (obs, data) = simulated_morning(dir.path(), 7, 2);
+    let (ids, places) = observers(&std::fs::read_to_string(&obs).unwrap());
+    let port = free_port();
+    let server = serve(&data, &["--cot-tls-listen", &format!("127.0.0.1:{port}")]);
+    let t = server.tokens.clone().unwrap();
+    let base = &server.base;
+    // Devices are given certificates while the server runs, by the chief through the API.
+    for (name, mut body) in [
+        ("tak-ops", json!({"role": "monitor"})),
+        ("tak-lia", json!({"role": "liaison", "party": "ua"})),
+    ] {
+        body["name"] = json!(name);
+        let (s, v) = call(base, "POST", "/api/v1/accounts", &t.chief, Some(body));
+        assert_eq!(s, 201, "{v}");
+    }
+    let issue = |name: &str, token: &str, out: &std::path::Path| -> (u16, String) {
+        let mut r = agent()
+            .post(format!("{base}/api/v1/accounts/{name}/certificate"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .send(json!({"host": "127.0.0.1", "port": port}).to_string())
+            .unwrap();
+        let status = r.status().as_u16();
+        let id = r
+            .headers()
+            .get("truceline-certificate")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        if status == 201 {
+            assert_eq!(r.headers()["content-type"], "application/zip");
+            std::fs::write(out, r.body_mut().read_to_vec().unwrap()).unwrap();
+        }
+        (status, id)
+    };
+    let (ops, lia) = (dir.path().join("ops.zip"), dir.path().join("lia.zip"));
+    let (s, crt) = issue("tak-ops", &t.chief, &ops);
+    assert_eq!(s, 201);
+    assert!(crt.starts_with("crt_"), "{crt}");
+    assert_eq!(issue("tak-lia", &t.chief, &lia).0, 201);
+    // Only the chief issues them, and only to an account there is.
+    let spare = dir.path().join("spare.zip");
+    assert_eq!(issue("tak-ops", &t.analyst, &spare).0, 403);
+    assert_eq!(issue("nobody", &t.chief, &spare).0, 404);
+    // The authority's key is its owner's alone.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(data.join("tls/ca.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // Records an analyst kept: sent to the analysts' devices, not to a monitor that did not keep
+    // them, nor to a liaison.
+    keep_records(
+        base,
+        &t.analyst,
+        concat!(
+            r#"{"id":"fom-tls-1","type":"restriction","time":"2026-11-24T09:10:00Z","kind":"denial","location":{"lon":37.8,"lat":48.1},"party":"ru","duration_min":40,"patrol":"patrol-7"}"#,
+            "\n",
+            r#"{"id":"haz-tls-1","type":"hazard","time":"2026-11-24T09:20:00Z","hazard":"anti_personnel","marked":false,"area":{"type":"Polygon","coordinates":[[[37.9,48.0],[37.91,48.0],[37.91,48.01],[37.9,48.0]]]}}"#,
+            "\n"
+        ),
+    );
+    let ana = dir.path().join("ana.zip");
+    assert_eq!(issue("ana", &t.chief, &ana).0, 201);
+    let got = pytak_result(pytak_to(ana.to_str().unwrap(), 4.0, &[], None));
+    let records: Vec<&Value> = got["received"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "b-m-p-s-p-i")
+        .collect();
+    let mut uids: Vec<&str> = records.iter().map(|e| e["uid"].as_str().unwrap()).collect();
+    uids.sort();
+    assert_eq!(
+        uids,
+        ["truceline-record-fom-tls-1", "truceline-record-haz-tls-1"],
+        "{got}"
+    );
+    assert!(records.iter().any(|e| {
+        e["remarks"]
+            .as_str()
+            .unwrap()
+            .contains("hazard anti_personnel")
+    }));
+
+    let live = format!(
+        "weapon at {}",
+        (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(10)).strftime("%Y-%m-%d")
+    );
+    let client = pytak_to(
+        ops.to_str().unwrap(),
+        60.0,
+        &[["OPS-1", "48.1012", "37.8021", "a crater by the bridge"]],
+        Some(&live),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    a_live_incident(base, &t.monitor, "tls");
+    let got = pytak_result(client);
+    let received = got["received"].as_array().unwrap();
+    assert!(received.iter().any(|e| e["type"] == "t-x-c-t-r"), "a pong");
+    assert!(
+        received
+            .iter()
+            .any(|e| e["type"] == "a-n-G" && e["remarks"].as_str().unwrap().contains(&live)),
+        "the live incident arrived over TLS: {received:?}"
+    );
+    let all_xml: String = received
+        .iter()
+        .map(|e| e["xml"].as_str().unwrap())
+        .collect();
+    assert_no_observer("the TLS CoT events", &all_xml, &ids, &places);
+    assert!(
+        !all_xml.contains("truceline-record-"),
+        "a monitor has only its own records"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let kept = loop {
+        let (_, v) = call(
+            base,
+            "GET",
+            "/api/v1/observations?observer=OPS-1",
+            &t.analyst,
+            None,
+        );
+        let o = v["observations"].as_array().cloned().unwrap_or_default();
+        if !o.is_empty() || std::time::Instant::now() > deadline {
+            break o;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(kept.len(), 1, "the marker is an observation: {kept:?}");
+    assert_eq!(kept[0]["observation"]["notes"], "a crater by the bridge");
+
+    // A liaison's device is sent its view and may not submit.
+    let got = pytak_result(pytak_to(
+        lia.to_str().unwrap(),
+        4.0,
+        &[["LIA-1", "48.1", "37.8", "not kept"]],
+        None,
+    ));
+    let received = got["received"].as_array().unwrap();
+    assert!(received.iter().any(|e| e["type"] == "t-x-c-t-r"));
+    let all_xml: String = received
+        .iter()
+        .map(|e| e["xml"].as_str().unwrap())
+        .collect();
+    assert_no_observer("a liaison's TLS CoT events", &all_xml, &ids, &places);
+    assert!(!all_xml.contains("truceline-record-"));
+    let (_, v) = call(
+        base,
+        "GET",
+        "/api/v1/observations?observer=LIA-1",
+        &t.analyst,
+        None,
+    );
+    assert_eq!(v["observations"].as_array().map(Vec::len), Some(0));
+
+    // No certificate, or one from another mission's authority: no pong.
+    let ca = data.join("tls/ca.pem");
+    assert!(
+        !openssl_ping(port, &ca, None),
+        "a client without a certificate is refused"
+    );
+    let other = tempfile::tempdir().unwrap();
+    let od = other.path().to_str().unwrap();
+    run_ok(&[
+        "users", "add", "stranger", "--role", "monitor", "--data", od,
+    ]);
+    // From the command line, with no server running.
+    let foreign = other.path().join("stranger.zip");
+    run_ok(&[
+        "users",
+        "cert",
+        "stranger",
+        "--host",
+        "127.0.0.1",
+        "--out",
+        foreign.to_str().unwrap(),
+        "--data",
+        od,
+    ]);
+    let mode = std::fs::metadata(&foreign).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "a package holds a key");
+    let out = std::process::Command::new(bin())
+        .args([
+            "users",
+            "cert",
+            "nobody",
+            "--host",
+            "127.0.0.1",
+            "--data",
+            od,
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no account nobody"));
+    let pem_of = |package: &std::path::Path, dir: &std::path::Path, account: &str| {
+        let pw = unpack(package, dir);
+        let pem = dir.join(format!("{account}.pem"));
+        let st = std::process::Command::new("openssl")
+            .args(["pkcs12", "-nodes", "-passin", &format!("pass:{pw}"), "-in"])
+            .arg(dir.join(format!("certs/{account}.p12")))
+            .arg("-out")
+            .arg(&pem)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        pem
+    };
+    let stranger = pem_of(&foreign, &other.path().join("unpacked"), "stranger");
+    assert!(
+        !openssl_ping(port, &ca, Some(&stranger)),
+        "another authority's certificate is refused"
+    );
+    // The same tool with this mission's own certificate gets its pong: the refusals above are
+    // the server's.
+    let ops_pem = pem_of(&ops, &dir.path().join("unpacked"), "tak-ops");
+    assert!(openssl_ping(port, &ca, Some(&ops_pem)));
+
+    // Listed with the account's tokens; revoked as one is: cut off.
+    let (_, v) = call(
+        base,
+        "GET",
+        "/api/v1/tokens?account=tak-ops",
+        &t.chief,
+        None,
+    );
+    assert!(
+        v["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == crt.as_str()),
+        "{v}"
+    );
+    let (s, _) = call(
+        base,
+        "DELETE",
+        &format!("/api/v1/tokens/{crt}"),
+        &t.chief,
+        None,
+    );
+    assert_eq!(s, 204);
+    assert!(
+        !openssl_ping(port, &ca, Some(&ops_pem)),
+        "a revoked certificate is refused"
+    );
+
+    // The audit trail holds the device's connections and what it kept, and the refusals.
+    let (_, v) = call(base, "GET", "/api/v1/audit?account=tak-ops", &t.chief, None);
+    let entries = v["entries"].as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["method"] == "COT" && e["path"] == "connect tls" && e["status"] == 200),
+        "{entries:?}"
+    );
+    assert!(entries.iter().any(|e| e["method"] == "COT"
+        && e["path"].as_str().unwrap().starts_with("observation ")
+        && e["status"] == 200));
+    let (_, v) = call(base, "GET", "/api/v1/audit?account=-", &t.chief, None);
+    assert!(
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["method"] == "COT" && e["status"] == 403),
+        "the refused connections: {v}"
+    );
 }
 
 /// Federation (SPEC 7): a server with `--cot-upstream` sends its incidents to an existing TAK

@@ -507,5 +507,103 @@ pub fn incident_event(
     s
 }
 
+/// The CoT type of a mission record: a point of interest (`b-m-p-s-p-i`), not a unit, so a TAK
+/// map neither gives it an affiliation nor draws it as a force.
+pub const RECORD_TYPE: &str = "b-m-p-s-p-i";
+
+/// A mission record (SPEC 6) as the map shows it — one feature of the service's records
+/// collection: a point, or an area given by its centre with `ce` reaching its farthest corner —
+/// as a CoT point of interest, `uid` `truceline-record-<id>`. `None` for a feature without an
+/// id, a time or a position.
+pub fn record_event(feature: &serde_json::Value, now: jiff::Timestamp) -> Option<String> {
+    let props = &feature["properties"];
+    let id = props["id"].as_str()?;
+    let kind = props["type"].as_str()?;
+    let time: jiff::Timestamp = props["time"].as_str()?.parse().ok()?;
+    let ((lat, lon), ce) = feature_position(&feature["geometry"])?;
+    let mut s = String::new();
+    write_event(
+        &mut s,
+        &format!("truceline-record-{id}"),
+        RECORD_TYPE,
+        "h-e",
+        now,
+        time,
+        now + jiff::SignedDuration::from_hours(24),
+    );
+    s.push_str(&format!(
+        r#"<point lat="{lat:.6}" lon="{lon:.6}" hae="{UNKNOWN:.1}" ce="{ce:.1}" le="{UNKNOWN:.1}"/><detail>"#
+    ));
+    let what = props["name"]
+        .as_str()
+        .or(props["hazard"].as_str())
+        .or(props["kind"].as_str())
+        .or(props["object"].as_str())
+        .or(props["purpose"].as_str())
+        .unwrap_or("");
+    let callsign = if what.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}: {what}")
+    };
+    s.push_str(&format!(r#"<contact callsign="{}"/>"#, escape(&callsign)));
+    // Every property, as the map shows them, in a stable order.
+    let mut facts: Vec<String> = props
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, v)| !v.is_null() && !matches!(k.as_str(), "id" | "type"))
+                .map(|(k, v)| match v.as_str() {
+                    Some(t) => format!("{k} {t}"),
+                    None => format!("{k} {v}"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    facts.sort();
+    let remarks = format!("{kind} record {id}; {}", facts.join("; "));
+    s.push_str(&format!("<remarks>{}</remarks>", escape(&remarks)));
+    s.push_str(&format!(
+        r#"<truceline record="{}" id="{}"/>"#,
+        escape(kind),
+        escape(id)
+    ));
+    s.push_str("</detail></event>");
+    Some(s)
+}
+
+/// A GeoJSON geometry's position for a marker: a point as it is; a polygon (or several) by the
+/// centre of its outline's bounding box, with the distance to its farthest corner, metres.
+fn feature_position(g: &serde_json::Value) -> Option<((f64, f64), f64)> {
+    let pair = |c: &serde_json::Value| Some((c[1].as_f64()?, c[0].as_f64()?));
+    match g["type"].as_str()? {
+        "Point" => Some((pair(&g["coordinates"])?, 25.0)),
+        "Polygon" | "MultiPolygon" => {
+            let mut pts = Vec::new();
+            let mut stack = vec![&g["coordinates"]];
+            while let Some(v) = stack.pop() {
+                match v.as_array() {
+                    Some(a) if a.first().is_some_and(|x| x.is_number()) => pts.push(pair(v)?),
+                    Some(a) => stack.extend(a.iter()),
+                    None => return None,
+                }
+            }
+            let (mut s, mut w, mut n, mut e) = (90.0f64, 180.0f64, -90.0f64, -180.0f64);
+            for &(lat, lon) in &pts {
+                (s, n, w, e) = (s.min(lat), n.max(lat), w.min(lon), e.max(lon));
+            }
+            if pts.is_empty() {
+                return None;
+            }
+            let (lat, lon) = ((s + n) / 2.0, (w + e) / 2.0);
+            // An equirectangular half-diagonal: areas here are a few kilometres across.
+            let dy = (n - s) / 2.0 * 111_320.0;
+            let dx = (e - w) / 2.0 * 111_320.0 * lat.to_radians().cos();
+            Some(((lat, lon), dx.hypot(dy).max(25.0)))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests;

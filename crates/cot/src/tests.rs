@@ -172,3 +172,39 @@ fn a_removed_incident_is_deleted_from_the_map() {
     assert_eq!(ev.kind, DELETE_TYPE);
     assert!(xml.contains(r#"<link uid="truceline-inc-1""#) && xml.contains("__forcedelete"));
 }
+
+#[test]
+fn a_record_is_a_point_of_interest_where_the_map_shows_it() {
+    let now: jiff::Timestamp = "2026-11-24T12:00:00Z".parse().unwrap();
+    let site = serde_json::json!({"type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [37.8, 48.1]},
+        "properties": {"type": "site", "id": "site-1", "time": "2026-11-20T08:00:00Z",
+            "name": "Depot <North>", "party": "ua", "declared": 4, "missing": 0, "last_access": null}});
+    let xml = record_event(&site, now).unwrap();
+    let ev = parse(xml.as_bytes()).unwrap();
+    assert_eq!(ev.kind, RECORD_TYPE);
+    assert_eq!(ev.uid, "truceline-record-site-1");
+    let p = ev.point.unwrap();
+    assert_eq!((p.lat, p.lon), (48.1, 37.8));
+    assert_eq!(ev.callsign.as_deref(), Some("site: Depot <North>"));
+    assert!(
+        xml.contains("declared 4; missing 0; name Depot &lt;North&gt;; party ua"),
+        "{xml}"
+    );
+    assert!(!xml.contains("last_access"));
+    // An area: its centre, with ce to its farthest corner.
+    let hazard = serde_json::json!({"type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [[[37.0, 48.0], [37.02, 48.0], [37.02, 48.02], [37.0, 48.02], [37.0, 48.0]]]},
+        "properties": {"type": "hazard", "id": "mine-1", "time": "2026-11-21T08:00:00Z", "hazard": "mines", "marked": true}});
+    let p = parse(record_event(&hazard, now).unwrap().as_bytes())
+        .unwrap()
+        .point
+        .unwrap();
+    assert!((p.lat - 48.01).abs() < 1e-9 && (p.lon - 37.01).abs() < 1e-9);
+    let ce = p.ce;
+    assert!((1_300.0..1_400.0).contains(&ce), "{ce}");
+    // Nothing to place: no event.
+    let mut nowhere = hazard.clone();
+    nowhere["geometry"] = serde_json::Value::Null;
+    assert!(record_event(&nowhere, now).is_none());
+}

@@ -99,6 +99,7 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
         | "/api/v1/accounts/{name}/disable"
         | "/api/v1/accounts/{name}/enable"
         | "/api/v1/accounts/{name}/tokens"
+        | "/api/v1/accounts/{name}/certificate"
             if post =>
         {
             Roles(&[Role::Chief])

@@ -147,6 +147,78 @@ pub(crate) async fn issue(
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CertificateBody {
+    /// The host name or address devices reach the TLS Cursor on Target port at (the server's
+    /// certificate must name it: `serve --cot-tls-name`).
+    host: String,
+    /// The TLS Cursor on Target port (`serve --cot-tls-listen`).
+    #[serde(default = "default_cot_tls_port")]
+    port: u16,
+    /// How long the certificate is valid: `365d`, `12h`, `90m`.
+    #[serde(default = "default_valid")]
+    valid: String,
+}
+
+fn default_cot_tls_port() -> u16 {
+    8089
+}
+
+fn default_valid() -> String {
+    "365d".into()
+}
+
+/// `POST /api/v1/accounts/{name}/certificate` `{"host": "…", "port": 8089, "valid": "365d"}`:
+/// 201 with the TAK data package (a zip) of a new client certificate for the account, shown
+/// this once; its id (`crt_…`, revoked as a token is) in the `Truceline-Certificate` header.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{name}/certificate",
+    tag = "accounts",
+    params(("name" = String, Path, description = "The account")),
+    request_body = CertificateBody,
+    responses((status = 201, description = "The data package a TAK device imports", content_type = "application/zip", body = Vec<u8>), crate::openapi::Refused)
+)]
+pub(crate) async fn certificate(
+    State(st): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let b: CertificateBody = json_body(&headers, body).await?;
+    let file = format!(
+        "{}-truceline.zip",
+        name.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect::<String>()
+    );
+    let device = on_service(&st, move |s| {
+        s.issue_device(&name, &b.host, b.port, &b.valid)
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/zip".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+            (
+                axum::http::HeaderName::from_static("truceline-certificate"),
+                device.token.id.clone(),
+            ),
+        ],
+        device.zip,
+    )
+        .into_response())
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct TokensQuery {

@@ -1,13 +1,18 @@
-//! The Cursor on Target door: a plain TCP port for closed networks (`serve --cot-listen`), as
-//! TAK devices and servers speak it. A thin translation: events are read by `truceline_cot`,
-//! their observations checked and kept by the service exactly as `POST /observations` keeps
-//! them, and incidents sent as the service's live changes arrive.
+//! The Cursor on Target door, as TAK devices and servers speak it: a plain TCP port for closed
+//! networks (`serve --cot-listen`) and a TLS port with client certificates
+//! (`serve --cot-tls-listen`). A thin translation: events are read by `truceline_cot`, their
+//! observations checked and kept by the service exactly as `POST /observations` keeps them,
+//! and incidents sent as the service's live changes arrive.
 //!
-//! What arrives acts as the account `--cot-account` names (a monitor: its observer pattern
-//! applies; the account is read again for each event, so disabling it stops intake at once).
-//! Without one the port only sends. What is sent is what that account's view shows — without an
-//! account, what a party's liaison is shown of every party: rounded places, shown ids, no
-//! observation — first the incidents of the days fusion holds, then each change.
+//! On the plain port what arrives acts as the account `--cot-account` names (a monitor: its
+//! observer pattern applies; the account is read again for each event, so disabling it stops
+//! intake at once); without one the port only sends. On the TLS port each device is the
+//! account its certificate was issued for (`truceline users cert`), checked against the store
+//! at the handshake, at each event and every [`RECHECK`], so a revoked certificate or a
+//! disabled account is cut off within that. What is sent is what the account's view shows —
+//! without an account, what a party's liaison is shown of every party: rounded places, shown
+//! ids, no observation — first the incidents of the days fusion holds, then each change.
+//! Connections and kept observations are in the audit trail (method `COT`).
 //!
 //! Limits: [`MAX_CLIENTS`] connections, [`IDLE`] without a byte from a client closes it, an
 //! event over `truceline_cot::MAX_EVENT` bytes closes it, and a client that does not read what
@@ -33,6 +38,75 @@ pub const MAX_CLIENTS: usize = 256;
 pub const IDLE: Duration = Duration::from_secs(600);
 /// Events waiting to be sent to one client before it is dropped as not reading.
 pub const QUEUE: usize = 4096;
+/// How often a TLS client's certificate is checked again while it sends nothing.
+pub const RECHECK: Duration = Duration::from_secs(30);
+
+/// Who a connection is.
+#[derive(Clone)]
+enum Who {
+    /// The plain port: `--cot-account`, or nobody (the port only sends).
+    Port(Option<String>),
+    /// The TLS port: the device's client certificate (DER) and the account it was issued for.
+    Certificate { der: Arc<Vec<u8>>, account: String },
+}
+
+impl Who {
+    fn account(&self) -> Option<&str> {
+        match self {
+            Who::Port(a) => a.as_deref(),
+            Who::Certificate { account, .. } => Some(account),
+        }
+    }
+}
+
+/// The account behind a client certificate, if it is still valid.
+fn certificate_principal(
+    service: &Service,
+    der: &[u8],
+) -> Result<truceline_service::accounts::Principal, String> {
+    truceline_service::accounts::authenticate_certificate(
+        service.store.as_ref(),
+        der,
+        jiff::Timestamp::now().as_millisecond(),
+    )
+    .map_err(|e| match e {
+        truceline_service::accounts::AccountError::BadToken => {
+            "the certificate is not valid (unknown, revoked or expired, or its account is disabled)"
+                .to_string()
+        }
+        e => e.to_string(),
+    })
+}
+
+/// Whom a received event acts as, read again for each event.
+fn intake_caller(service: &Service, who: &Who) -> Result<Caller, String> {
+    match who {
+        Who::Port(None) => Err("this port only sends (no --cot-account)".into()),
+        Who::Port(Some(account)) => caller(service, account),
+        Who::Certificate { der, account } => {
+            let p = certificate_principal(service, der)?;
+            if p.role != Role::Monitor {
+                return Err(format!(
+                    "account {account:?} is a {}, and only a monitor submits observations",
+                    p.role.as_str()
+                ));
+            }
+            Ok(Caller::Account(p))
+        }
+    }
+}
+
+fn audit(st: &AppState, who: &Who, role: &str, path: String, peer: SocketAddr, status: u16) {
+    st.service.audit(truceline_service::audit::AuditEntry {
+        account: who.account().unwrap_or("-").to_string(),
+        role: role.to_string(),
+        method: "COT".into(),
+        path,
+        remote: peer.to_string(),
+        status,
+        time: jiff::Timestamp::now(),
+    });
+}
 
 /// The account events received act as, read again for each event.
 fn caller(service: &Service, account: &str) -> Result<Caller, String> {
@@ -58,9 +132,31 @@ pub fn check_account(service: &Service, account: &str) -> Result<(), String> {
     caller(service, account).map(|_| ())
 }
 
+/// Whom the records sent are read as (records go to the roles that read them: a monitor its
+/// own, analysts and the chief all).
+fn reader_for(service: &Service, who: &Who) -> Caller {
+    let principal = match who {
+        Who::Certificate { der, .. } => certificate_principal(service, der).ok(),
+        Who::Port(Some(a)) => match service.store.account(a) {
+            Ok(Some(acc)) if !acc.disabled => Some(principal_of(&acc)),
+            _ => None,
+        },
+        Who::Port(None) => None,
+    };
+    principal.map_or(Caller::Public, Caller::Account)
+}
+
 /// The view what is sent is shown in.
-fn view_for(service: &Service, account: Option<&str>) -> View {
-    let caller = account.and_then(|a| service.store.account(a).ok().flatten());
+fn view_for(service: &Service, who: &Who) -> View {
+    if let Who::Certificate { der, .. } = who {
+        return match certificate_principal(service, der) {
+            Ok(p) => View::of(&Caller::Account(p)),
+            Err(_) => View::Public,
+        };
+    }
+    let caller = who
+        .account()
+        .and_then(|a| service.store.account(a).ok().flatten());
     match caller {
         Some(a) if !a.disabled => View::of(&Caller::Account(principal_of(&a))),
         // A party's liaison's redaction, with every party's incidents.
@@ -68,13 +164,16 @@ fn view_for(service: &Service, account: Option<&str>) -> View {
     }
 }
 
-/// Accepts CoT clients until `closing` is set.
-pub async fn serve(
+/// Accepts connections until `closing` is set, each handled in its own task while it holds one
+/// of [`MAX_CLIENTS`] slots (past them a connection is closed on arrival).
+async fn accept_clients<F, Fut>(
     listener: TcpListener,
-    st: Arc<AppState>,
-    account: Option<String>,
     mut closing: tokio::sync::watch::Receiver<bool>,
-) {
+    handle: F,
+) where
+    F: Fn(TcpStream, SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let slots = Arc::new(Semaphore::new(MAX_CLIENTS));
     loop {
         let accepted = tokio::select! {
@@ -93,26 +192,110 @@ pub async fn serve(
             tracing::warn!(%peer, "cot: refused, {MAX_CLIENTS} clients connected");
             continue;
         };
-        let st = st.clone();
-        let account = account.clone();
-        let closing = closing.clone();
+        let _ = sock.set_nodelay(true);
+        let work = handle(sock, peer);
         tokio::spawn(async move {
-            client(st, sock, peer, account, closing).await;
+            work.await;
             drop(slot);
         });
     }
 }
 
-async fn client(
+/// Accepts CoT clients until `closing` is set.
+pub async fn serve(
+    listener: TcpListener,
     st: Arc<AppState>,
-    sock: TcpStream,
-    peer: SocketAddr,
     account: Option<String>,
     closing: tokio::sync::watch::Receiver<bool>,
 ) {
+    let c = closing.clone();
+    accept_clients(listener, closing, move |sock, peer| {
+        let (st, closing) = (st.clone(), c.clone());
+        let who = Who::Port(account.clone());
+        async move {
+            audit(&st, &who, "monitor", "connect".into(), peer, 200);
+            client(st, sock, peer, who, closing).await;
+        }
+    })
+    .await
+}
+
+/// Accepts TAK devices on the TLS port until `closing` is set: each must present a client
+/// certificate the mission's authority issued (the handshake checks that) and that the store
+/// still holds valid (checked here, and again while connected).
+pub async fn serve_tls(
+    listener: TcpListener,
+    cfg: crate::tls::ServerConfig,
+    st: Arc<AppState>,
+    closing: tokio::sync::watch::Receiver<bool>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
+    let c = closing.clone();
+    accept_clients(listener, closing, move |sock, peer| {
+        let (st, acceptor, closing) = (st.clone(), acceptor.clone(), c.clone());
+        async move {
+            let tls =
+                match tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, acceptor.accept(sock))
+                    .await
+                {
+                    Ok(Ok(tls)) => tls,
+                    Ok(Err(e)) => {
+                        tracing::info!(%peer, error = %e, "cot: TLS handshake refused");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::info!(%peer, "cot: TLS handshake timed out");
+                        return;
+                    }
+                };
+            let Some(der) = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .map(|c| Arc::new(c.to_vec()))
+            else {
+                return;
+            };
+            match certificate_principal(&st.service, &der) {
+                Ok(p) => {
+                    let role = p.role.as_str().to_string();
+                    let who = Who::Certificate {
+                        der,
+                        account: p.account,
+                    };
+                    tracing::info!(%peer, account = ?who.account(), "cot: device connected over TLS");
+                    audit(&st, &who, &role, "connect tls".into(), peer, 200);
+                    client(st, tls, peer, who, closing).await;
+                }
+                Err(reason) => {
+                    tracing::warn!(%peer, %reason, "cot: TLS client refused");
+                    audit(
+                        &st,
+                        &Who::Port(None),
+                        "public",
+                        "connect tls".into(),
+                        peer,
+                        403,
+                    );
+                }
+            }
+        }
+    })
+    .await
+}
+
+async fn client<S>(
+    st: Arc<AppState>,
+    sock: S,
+    peer: SocketAddr,
+    who: Who,
+    closing: tokio::sync::watch::Receiver<bool>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+{
     tracing::info!(%peer, "cot: client connected");
-    let _ = sock.set_nodelay(true);
-    let (mut rd, mut wr) = sock.into_split();
+    let (mut rd, mut wr) = tokio::io::split(sock);
     let (tx, mut rx) = mpsc::channel::<String>(QUEUE);
     let writer = tokio::spawn(async move {
         while let Some(s) = rx.recv().await {
@@ -123,14 +306,17 @@ async fn client(
     });
     let sender = tokio::spawn(send_incidents(
         st.service.clone(),
-        view_for(&st.service, account.as_deref()),
+        view_for(&st.service, &who),
+        Some(reader_for(&st.service, &who)),
         tx.clone(),
         closing.clone(),
     ));
     let mut framer = truceline_cot::Framer::default();
     let mut buf = vec![0u8; 16 * 1024];
     let mut closing = closing;
-    loop {
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.tick().await;
+    'connection: loop {
         let n = tokio::select! {
             r = tokio::time::timeout(IDLE, rd.read(&mut buf)) => match r {
                 Ok(Ok(0)) | Ok(Err(_)) => break,
@@ -140,18 +326,32 @@ async fn client(
                     break;
                 }
             },
+            _ = recheck.tick() => {
+                if let Who::Certificate { der, .. } = &who
+                    && let Err(reason) = certificate_principal(&st.service, der)
+                {
+                    tracing::warn!(%peer, %reason, "cot: TLS client cut off");
+                    break;
+                }
+                continue;
+            }
             _ = closing.changed() => break,
         };
         framer.push(&buf[..n]);
         loop {
             match framer.next_event() {
-                Ok(Some(xml)) => {
-                    if let Some(reply) = receive(&st, &xml, account.as_deref(), peer).await
-                        && tx.try_send(reply).is_err()
-                    {
-                        break;
+                Ok(Some(xml)) => match receive(&st, &xml, &who, peer).await {
+                    Received::Reply(reply) => {
+                        if tx.try_send(reply).is_err() {
+                            break;
+                        }
                     }
-                }
+                    Received::Nothing => {}
+                    Received::CutOff(reason) => {
+                        tracing::warn!(%peer, %reason, "cot: TLS client cut off");
+                        break 'connection;
+                    }
+                },
                 Ok(None) => break,
                 Err(e) => {
                     tracing::info!(%peer, error = %e, "cot: closed");
@@ -190,6 +390,7 @@ pub async fn upstream(
                 let sender = tokio::spawn(send_incidents(
                     st.service.clone(),
                     View::Public,
+                    None,
                     tx,
                     closing.clone(),
                 ));
@@ -222,34 +423,39 @@ pub async fn upstream(
     }
 }
 
+/// What a received event comes to.
+enum Received {
+    /// An answer to send back (a ping's pong).
+    Reply(String),
+    Nothing,
+    /// The client's certificate is no longer valid: the connection ends.
+    CutOff(String),
+}
+
 /// One event received: a ping is answered; anything else is an observation kept as the
-/// port's account, or refused with the reason logged.
-async fn receive(
-    st: &Arc<AppState>,
-    xml: &[u8],
-    account: Option<&str>,
-    peer: SocketAddr,
-) -> Option<String> {
+/// connection's account, or refused with the reason logged.
+async fn receive(st: &Arc<AppState>, xml: &[u8], who: &Who, peer: SocketAddr) -> Received {
+    if let Who::Certificate { der, .. } = who
+        && let Err(reason) = certificate_principal(&st.service, der)
+    {
+        return Received::CutOff(reason);
+    }
     let event = match truceline_cot::parse(xml) {
         Ok(e) => e,
         Err(e) => {
             tracing::info!(%peer, field = %e.field, message = %e.message, "cot: event refused");
             st.metrics.refuse("invalid", 1);
-            return None;
+            return Received::Nothing;
         }
     };
     if event.is_ping() {
-        return Some(truceline_cot::pong(jiff::Timestamp::now()));
+        return Received::Reply(truceline_cot::pong(jiff::Timestamp::now()));
     }
-    let Some(account) = account else {
-        tracing::info!(%peer, uid = %event.uid, "cot: event refused: this port only sends (no --cot-account)");
-        return None;
-    };
-    let caller = match caller(&st.service, account) {
+    let caller = match intake_caller(&st.service, who) {
         Ok(c) => c,
         Err(reason) => {
-            tracing::warn!(%peer, %reason, "cot: event refused");
-            return None;
+            tracing::info!(%peer, uid = %event.uid, %reason, "cot: event refused");
+            return Received::Nothing;
         }
     };
     let observation = truceline_cot::to_observation(&event)
@@ -263,8 +469,12 @@ async fn receive(
         Err((field, message)) => {
             tracing::info!(%peer, uid = %event.uid, %field, %message, "cot: observation refused");
             st.metrics.refuse("invalid", 1);
-            return None;
+            return Received::Nothing;
         }
+    };
+    let role = match &caller {
+        Caller::Account(p) => p.role.as_str(),
+        _ => "public",
     };
     match st
         .service
@@ -274,19 +484,43 @@ async fn receive(
         Ok(outcomes) => {
             let accepted = crate::count_outcomes(st, &outcomes);
             tracing::info!(%peer, id = %observation.id, accepted, "cot: observation kept");
+            audit(
+                st,
+                who,
+                role,
+                format!("observation {}", observation.id),
+                peer,
+                200,
+            );
         }
         Err(e) => {
             st.metrics.refuse("cot", 1);
             tracing::info!(%peer, id = %observation.id, error = %e, "cot: observation refused");
+            // The status the same refusal has over HTTP.
+            let status = crate::ApiError::from(e).status.as_u16();
+            audit(
+                st,
+                who,
+                role,
+                format!("observation {}", observation.id),
+                peer,
+                status,
+            );
         }
     }
-    None
+    Received::Nothing
 }
 
-/// The incidents the view shows of the days fusion holds, then each change as it comes.
+/// Records a connection is sent on connecting, at most: the map's own bound.
+pub const RECORDS_SENT: usize = 2_000;
+
+/// The incidents the view shows of the days fusion holds and, to a reader of records
+/// (`records_for`), the records the map shows it (storage sites, hazards, restrictions, …, the
+/// latest [`RECORDS_SENT`]); then each incident's change as it comes.
 async fn send_incidents(
     service: Arc<Service>,
     view: View,
+    records_for: Option<Caller>,
     tx: mpsc::Sender<String>,
     mut closing: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -305,6 +539,27 @@ async fn send_incidents(
                 name(&service, p)
             });
             if tx.send(xml).await.is_err() {
+                return;
+            }
+        }
+    }
+    if let Some(caller) = records_for {
+        let s = service.clone();
+        // A role that reads no records is refused here: it is sent none.
+        let features = tokio::task::spawn_blocking(move || s.map_records(&caller, RECORDS_SENT))
+            .await
+            .ok()
+            .and_then(Result::ok);
+        let now = jiff::Timestamp::now();
+        for f in features
+            .as_ref()
+            .and_then(|c| c["features"].as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(xml) = truceline_cot::record_event(f, now)
+                && tx.send(xml).await.is_err()
+            {
                 return;
             }
         }

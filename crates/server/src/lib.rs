@@ -139,6 +139,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/v1/accounts/{name}/tokens",
             axum::routing::post(accounts::issue),
         )
+        .route(
+            "/api/v1/accounts/{name}/certificate",
+            axum::routing::post(accounts::certificate),
+        )
         .route("/api/v1/tokens", get(accounts::tokens))
         .route(
             "/api/v1/tokens/{id}",
@@ -369,6 +373,24 @@ impl From<ServiceError> for ApiError {
             ServiceError::Report(_) => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "report_failed", message)
             }
+            ServiceError::Certificate(
+                truceline_service::certificates::CertificateError::Account(
+                    truceline_service::accounts::AccountError::Invalid { field, .. },
+                ),
+            )
+            | ServiceError::Certificate(truceline_service::certificates::CertificateError::Pki(
+                truceline_pki::PkiError::Invalid { field, .. },
+            )) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", message).field(field),
+            ServiceError::Certificate(
+                truceline_service::certificates::CertificateError::Account(
+                    truceline_service::accounts::AccountError::Store(e),
+                ),
+            ) => ApiError::store(e),
+            ServiceError::Certificate(_) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "certificate_failed",
+                message,
+            ),
             ServiceError::Cosign(truceline_service::CosignError::Store(e)) => ApiError::store(e),
             ServiceError::Cosign(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_cosignature", message).field("body")

@@ -86,6 +86,7 @@ impl Modify for Security {
         crate::accounts::disable,
         crate::accounts::enable,
         crate::accounts::issue,
+        crate::accounts::certificate,
         crate::accounts::tokens,
         crate::accounts::revoke,
         crate::reports::daily,

@@ -128,3 +128,29 @@ impl axum::serve::Listener for TlsListener {
         Ok(self.local)
     }
 }
+
+/// The Cursor on Target TLS port's configuration (`serve --cot-tls-listen`), TAK's convention:
+/// the server presents `cert_chain` (issued by the mission's authority, `ca_der`), and every
+/// client must present a certificate that authority issued. Which account a certificate is,
+/// and whether it is still valid, the store says (`accounts::authenticate_certificate`).
+pub fn cot_config(
+    ca_der: &[u8],
+    cert_chain: Vec<Vec<u8>>,
+    key_der: Vec<u8>,
+) -> Result<rustls::ServerConfig, TlsError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from(ca_der.to_vec()))?;
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| TlsError::Config(rustls::Error::General(e.to_string())))?;
+    let certs = cert_chain.into_iter().map(CertificateDer::from).collect();
+    let key = PrivateKeyDer::Pkcs8(key_der.into());
+    Ok(rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs, key)?)
+}

@@ -243,6 +243,69 @@ pub fn principal_of(account: &Account) -> Principal {
     }
 }
 
+/// What the store keeps of a client certificate (Cursor on Target over TLS): SHA-256 of a
+/// label and its DER. It sits beside bearer tokens' hashes, so revoking, expiring and
+/// disabling work the same way; the label keeps the two apart (a bearer secret is hashed
+/// alone, and no header-safe secret begins with the label's bytes).
+pub fn certificate_hash(der: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"truceline client certificate\0");
+    h.update(der);
+    h.finalize().into()
+}
+
+/// Registers a client certificate the mission's authority issued for `account`, valid until
+/// `expires_ms` (the certificate's end) or until revoked like a token (`crt_…`).
+pub fn register_certificate(
+    store: &dyn AccountStore,
+    account: &str,
+    der: &[u8],
+    expires_ms: i64,
+    now_ms: i64,
+) -> Result<Token, AccountError> {
+    match store.account(account)? {
+        Some(a) if !a.disabled => {}
+        Some(_) => {
+            return Err(AccountError::Invalid {
+                field: "account",
+                message: format!("{account:?} is disabled"),
+            });
+        }
+        None => {
+            return Err(AccountError::Invalid {
+                field: "account",
+                message: format!("no account {account:?}; add it with `truceline users add`"),
+            });
+        }
+    }
+    let hash = certificate_hash(der);
+    let hex: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let token = Token {
+        id: format!("crt_{hex}"),
+        hash,
+        account: account.to_string(),
+        created_ms: now_ms,
+        expires_ms: Some(expires_ms),
+        revoked_ms: None,
+    };
+    store.write_accounts(AccountWrite::AddToken(token.clone()))?;
+    Ok(token)
+}
+
+/// The account a client certificate was registered for, if it is valid at `now_ms` (not
+/// revoked, not expired, its account enabled). The TLS handshake has already checked that the
+/// mission's authority signed it; this is what makes a revocation take effect.
+pub fn authenticate_certificate(
+    store: &dyn AccountStore,
+    der: &[u8],
+    now_ms: i64,
+) -> Result<Principal, AccountError> {
+    let Some((token, account)) = store.token_by_hash(&certificate_hash(der))? else {
+        return Err(AccountError::BadToken);
+    };
+    judge(&token, &account, now_ms)
+}
+
 /// SHA-256 of a token's secret: what is stored and looked up.
 pub fn hash_token(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
@@ -514,6 +577,43 @@ impl crate::Service {
         let now = jiff::Timestamp::now().as_millisecond();
         let expires_ms = expires.map(parse_duration_ms).transpose()?.map(|d| now + d);
         Ok(issue_token(self.store.as_ref(), account, expires_ms, now)?)
+    }
+
+    /// Issues a TAK device of `account` its client certificate and data package (see
+    /// [`crate::certificates`]); `valid` as `365d`. Blocking.
+    pub fn issue_device(
+        &self,
+        account: &str,
+        host: &str,
+        port: u16,
+        valid: &str,
+    ) -> Result<crate::certificates::DevicePackage, crate::ServiceError> {
+        let Some(ca) = &self.authority else {
+            return Err(crate::ServiceError::Invalid {
+                field: "account",
+                message: "this server has no certificate authority".into(),
+            });
+        };
+        if self.store.account(account)?.is_none() {
+            return Err(crate::ServiceError::NotFound {
+                what: "account",
+                id: account.to_string(),
+            });
+        }
+        let valid_ms = parse_duration_ms(valid)?;
+        let req = crate::certificates::DeviceRequest {
+            account: account.to_string(),
+            host: host.to_string(),
+            port,
+            valid_ms,
+        };
+        let now = jiff::Timestamp::now().as_millisecond();
+        Ok(crate::certificates::issue_device(
+            self.store.as_ref(),
+            ca,
+            &req,
+            now,
+        )?)
     }
 
     /// Revokes a token by id, at once. Blocking.

@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod certificates;
 pub mod evidence;
 mod growth;
 pub mod health;
@@ -103,6 +104,8 @@ pub enum ServiceError {
     Cosign(#[from] CosignError),
     #[error(transparent)]
     Account(#[from] accounts::AccountError),
+    #[error(transparent)]
+    Certificate(#[from] certificates::CertificateError),
     #[error("{0}; nothing of this request was written, send it again")]
     Store(#[from] StoreError),
 }
@@ -151,6 +154,9 @@ pub struct Service {
     audit_flush: tokio::sync::Notify,
     /// What [`Service::health`] reads: the store's writes, checkpoints' and fusion's lag.
     pub trackers: health::Trackers,
+    /// The mission's certificate authority, for devices' certificates (set by the server from
+    /// its data directory; none in a service that issues none).
+    pub authority: Option<std::sync::Arc<truceline_pki::Authority>>,
 }
 
 impl Service {
@@ -177,6 +183,7 @@ impl Service {
             audit: Default::default(),
             audit_flush: Default::default(),
             trackers: Default::default(),
+            authority: None,
             store,
             log,
         })
