@@ -1324,7 +1324,18 @@ fn cursor_on_target_over_tls_with_certificates_from_the_missions_authority() {
     );
     let ana = dir.path().join("ana.zip");
     assert_eq!(issue("ana", &t.chief, &ana).0, 201);
-    let got = pytak_result(pytak_to(ana.to_str().unwrap(), 4.0, &[], None));
+    // Connected, then a record kept: it arrives too.
+    let client = pytak_to(ana.to_str().unwrap(), 60.0, &[], Some("uxo"));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    keep_records(
+        base,
+        &t.analyst,
+        concat!(
+            r#"{"id":"haz-tls-2","type":"hazard","time":"2026-11-24T10:20:00Z","hazard":"uxo","marked":true,"location":{"lon":37.95,"lat":48.05}}"#,
+            "\n"
+        ),
+    );
+    let got = pytak_result(client);
     let records: Vec<&Value> = got["received"]
         .as_array()
         .unwrap()
@@ -1335,7 +1346,11 @@ fn cursor_on_target_over_tls_with_certificates_from_the_missions_authority() {
     uids.sort();
     assert_eq!(
         uids,
-        ["truceline-record-fom-tls-1", "truceline-record-haz-tls-1"],
+        [
+            "truceline-record-fom-tls-1",
+            "truceline-record-haz-tls-1",
+            "truceline-record-haz-tls-2"
+        ],
         "{got}"
     );
     assert!(records.iter().any(|e| {

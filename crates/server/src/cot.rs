@@ -18,6 +18,7 @@
 //! event over `truceline_cot::MAX_EVENT` bytes closes it, and a client that does not read what
 //! is sent ([`QUEUE`] events behind) is dropped rather than buffered.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -514,6 +515,46 @@ async fn receive(st: &Arc<AppState>, xml: &[u8], who: &Who, peer: SocketAddr) ->
 /// Records a connection is sent on connecting, at most: the map's own bound.
 pub const RECORDS_SENT: usize = 2_000;
 
+/// The records the map shows `caller` (none to a role that reads none) as CoT events, leaving
+/// out those `sent` holds unchanged, and noting the rest in it.
+async fn record_events(
+    service: &Arc<Service>,
+    caller: &Caller,
+    sent: &mut HashMap<String, u64>,
+) -> Vec<String> {
+    let (s, c) = (service.clone(), caller.clone());
+    let features = tokio::task::spawn_blocking(move || s.map_records(&c, RECORDS_SENT))
+        .await
+        .ok()
+        .and_then(Result::ok);
+    let now = jiff::Timestamp::now();
+    let mut out = Vec::new();
+    for f in features
+        .as_ref()
+        .and_then(|c| c["features"].as_array())
+        .into_iter()
+        .flatten()
+    {
+        let Some(id) = f["properties"]["id"].as_str() else {
+            continue;
+        };
+        let digest = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            f.to_string().hash(&mut h);
+            h.finish()
+        };
+        if sent.get(id) == Some(&digest) {
+            continue;
+        }
+        if let Some(xml) = truceline_cot::record_event(f, now) {
+            sent.insert(id.to_string(), digest);
+            out.push(xml);
+        }
+    }
+    out
+}
+
 /// The incidents the view shows of the days fusion holds and, to a reader of records
 /// (`records_for`), the records the map shows it (storage sites, hazards, restrictions, …, the
 /// latest [`RECORDS_SENT`]); then each incident's change as it comes.
@@ -543,23 +584,11 @@ async fn send_incidents(
             }
         }
     }
-    if let Some(caller) = records_for {
-        let s = service.clone();
-        // A role that reads no records is refused here: it is sent none.
-        let features = tokio::task::spawn_blocking(move || s.map_records(&caller, RECORDS_SENT))
-            .await
-            .ok()
-            .and_then(Result::ok);
-        let now = jiff::Timestamp::now();
-        for f in features
-            .as_ref()
-            .and_then(|c| c["features"].as_array())
-            .into_iter()
-            .flatten()
-        {
-            if let Some(xml) = truceline_cot::record_event(f, now)
-                && tx.send(xml).await.is_err()
-            {
+    // What each record was when last sent, so that a change sends only what changed.
+    let mut sent: HashMap<String, u64> = HashMap::new();
+    if let Some(caller) = &records_for {
+        for xml in record_events(&service, caller, &mut sent).await {
+            if tx.send(xml).await.is_err() {
                 return;
             }
         }
@@ -585,6 +614,15 @@ async fn send_incidents(
                     _ => service.public_id(&id),
                 };
                 truceline_cot::removed_event(&id, jiff::Timestamp::now())
+            }
+            Ok(Change::Records) => {
+                let Some(caller) = &records_for else { continue };
+                for xml in record_events(&service, caller, &mut sent).await {
+                    if tx.try_send(xml).is_err() {
+                        return;
+                    }
+                }
+                continue;
             }
             // Fell behind: the client's picture is refreshed by the next changes.
             Err(broadcast::error::RecvError::Lagged(_)) => continue,

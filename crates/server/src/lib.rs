@@ -1437,6 +1437,8 @@ mod sse_stream {
                                 };
                                 Event::default().event("removed").data(id)
                             }
+                            // Records are not on the incident stream.
+                            Ok(truceline_service::Change::Records) => continue,
                             Err(broadcast::error::RecvError::Lagged(n)) => {
                                 Event::default().event("lagged").data(n.to_string())
                             }

@@ -57,6 +57,8 @@ pub enum Change {
     Incident(String),
     /// The id of a published incident that is no more (merged into another, or withdrawn).
     Removed(String),
+    /// New mission records were kept: those who show them read them again.
+    Records,
 }
 
 /// The engine and what it needs: the agreement, its zones, its vocabulary.

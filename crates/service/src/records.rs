@@ -86,6 +86,12 @@ impl Service {
             }),
             other => other.map_err(ServiceError::from),
         };
+        if r.as_ref()
+            .is_ok_and(|o| o.iter().any(|x| matches!(x, Outcome::Accepted { .. })))
+        {
+            // Nobody listening is not an error.
+            let _ = self.fusion.events.send(crate::Change::Records);
+        }
         self.tracked(r)
     }
 
