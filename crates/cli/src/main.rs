@@ -1,6 +1,7 @@
 //! `truceline`: the command line of the Truceline ceasefire-monitoring system.
 
 mod agreement_cmd;
+mod ais_cmd;
 mod demo_cmd;
 mod fuse_cmd;
 mod import_cmd;
@@ -81,6 +82,9 @@ enum Command {
     /// The audit trail: every write, every read of restricted data and every refusal, as kept
     /// in the evidence log.
     Audit(users_cmd::AuditArgs),
+    /// The sea: decode AIS.
+    #[command(subcommand)]
+    Ais(ais_cmd::AisCommand),
 }
 
 fn main() -> ExitCode {
@@ -100,6 +104,7 @@ fn main() -> ExitCode {
         Command::Users(c) => c.run(),
         Command::Tokens(c) => c.run(),
         Command::Audit(c) => c.run(),
+        Command::Ais(c) => c.run(),
     };
     match result {
         Ok(code) => code,

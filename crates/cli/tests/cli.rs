@@ -214,3 +214,63 @@ fn export_writes_geojson_layers() {
     assert_eq!(v["features"].as_array().unwrap().len(), 13);
     assert!(v["notice"].as_str().unwrap().contains("ILLUSTRATIVE"));
 }
+
+/// `truceline ais decode` (SPEC 8): NDJSON out, one message a line, with the time of a tag
+/// block; other NMEA sentences skipped; a bad line reported with its number and reason and the
+/// run going on, or stopping it with `--strict`; standard input with `-`.
+#[test]
+fn ais_decode_writes_ndjson_and_names_refused_lines() {
+    let input = concat!(
+        "$GPGSA,A,3,11,32,14,28,22,03,10,08,17,,,,2.02,1.03,1.74*00\n",
+        "\\c:1241544035*5C\\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n",
+        "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4B\n",
+        "!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C\n",
+        "!AIVDM,2,2,1,A,88888888880,2*25\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("feed.nmea");
+    std::fs::write(&file, input).unwrap();
+    let out = Command::cargo_bin("truceline")
+        .unwrap()
+        .args(["ais", "decode"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["mmsi"], 371798000);
+    assert_eq!(lines[0]["time"], "2009-05-05T17:20:35.000Z");
+    assert_eq!(lines[1]["type"], 5);
+    assert_eq!(lines[1]["shipname"], "EVER DIADEM");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("line 3: refused: checksum: 4B does not match the sentence's 4A"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 messages from 5 lines; 1 lines refused"),
+        "{err}"
+    );
+
+    let strict = Command::cargo_bin("truceline")
+        .unwrap()
+        .args(["ais", "decode", "--strict"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("error: line 3: checksum"));
+
+    let piped = Command::cargo_bin("truceline")
+        .unwrap()
+        .args(["ais", "decode", "-"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(piped.stdout).unwrap().lines().count(), 2);
+}

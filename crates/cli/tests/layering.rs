@@ -16,6 +16,7 @@ const DOMAIN: &[&str] = &[
     "truceline-fusion",
     "truceline-assess",
     "truceline-log",
+    "truceline-ais",
 ];
 
 /// Crates that do I/O (network, database, async runtime, HTTP), none of which a domain crate may

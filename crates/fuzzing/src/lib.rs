@@ -14,6 +14,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("observation_json", observation_json),
     ("record_json", record_json),
     ("cot_event", cot_event),
+    ("ais_nmea", ais_nmea),
     ("agreement_toml", agreement_toml),
     ("agreement_geojson", agreement_geojson),
     ("import_csv", import_csv),
@@ -67,6 +68,31 @@ pub fn cot_event(data: &[u8]) {
             let _ = truceline_observation::parse(json.as_bytes(), &vocab());
         }
     }
+}
+
+/// An AIS receiver's stream: every line is decoded, refused with a reason or skipped, never a
+/// panic; each message decoded writes JSON that reads back with its type and MMSI; and the
+/// same stream decodes the same again.
+pub fn ais_nmea(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let run = || {
+        let mut d = truceline_ais::Decoder::default();
+        let mut out = Vec::new();
+        for line in text.lines() {
+            match d.line(line) {
+                Ok(Some(m)) => out.push(Ok(m.to_json())),
+                Ok(None) => {}
+                Err(e) => out.push(Err(e.to_string())),
+            }
+        }
+        out
+    };
+    let first = run();
+    for json in first.iter().flatten() {
+        let v: serde_json::Value = serde_json::from_str(json).expect("a message as JSON");
+        assert!(v["type"].is_u64() && v["mmsi"].is_u64(), "{json}");
+    }
+    assert_eq!(first, run(), "decoding depends on more than the input");
 }
 
 fn vocab() -> Vocabulary {
