@@ -224,13 +224,13 @@ impl Assembler {
         } else {
             digit(seq, "sequence", 0, 9)?
         };
-        let channel = match channel.chars().collect::<Vec<_>>()[..] {
+        let channel = match channel.as_bytes() {
             [] => None,
-            [c] => Some(c),
+            [c] if c.is_ascii_alphanumeric() => Some(*c as char),
             _ => {
                 return Err(err(
                     "channel",
-                    format!("expected one letter, found {channel:?}"),
+                    format!("expected one letter or digit, found {channel:?}"),
                 ));
             }
         };
