@@ -90,14 +90,11 @@ impl Bits {
                 message: format!("{fill} fill bits but only {} bits", self.len),
             });
         }
+        let end = self.len;
         self.len -= fill;
-        // Bits past the end read as zero.
-        let (byte, off) = (self.len / 8, self.len % 8);
-        if off > 0 {
-            self.data[byte] &= 0xFF << (8 - off);
-        }
-        for b in &mut self.data[byte + usize::from(off > 0)..] {
-            *b = 0;
+        // Bits past the end read as zero: clear the fill bits (at most five, in two bytes).
+        for i in self.len..end {
+            self.data[i / 8] &= !(0x80 >> (i % 8));
         }
         Ok(())
     }
@@ -125,10 +122,11 @@ impl Bits {
     pub fn u(&self, start: usize, width: usize) -> u64 {
         debug_assert!(width <= 57);
         let byte = start / 8;
-        let mut w = 0u64;
-        for k in 0..8 {
-            w = (w << 8) | *self.data.get(byte + k).unwrap_or(&0) as u64;
-        }
+        // The array has eight bytes to spare beyond the longest message: a whole word is read.
+        let w = match self.data.get(byte..byte + 8) {
+            Some(b) => u64::from_be_bytes(b.try_into().expect("eight bytes")),
+            None => return 0,
+        };
         (w << (start % 8)) >> (64 - width)
     }
 

@@ -152,10 +152,10 @@ impl W<'_> {
         self.0.push_str(k);
         self.0.push_str("\":");
     }
-    fn u<T: std::fmt::Display>(&mut self, k: &str, v: Option<T>) {
+    fn u<T: itoa::Integer>(&mut self, k: &str, v: Option<T>) {
         if let Some(v) = v {
             self.key(k);
-            let _ = write!(self.0, "{v}");
+            self.0.push_str(itoa::Buffer::new().format(v));
         }
     }
     fn b(&mut self, k: &str, v: Option<bool>) {
@@ -164,22 +164,31 @@ impl W<'_> {
             self.0.push_str(if v { "true" } else { "false" });
         }
     }
-    /// A number with at most `decimals` places, trailing zeros dropped.
-    fn f(&mut self, k: &str, v: Option<f64>, decimals: usize) {
+    /// A number with at most `decimals` places, trailing zeros dropped. Written from integers:
+    /// every value here is a whole number of the message's own unit.
+    fn f(&mut self, k: &str, v: Option<f64>, decimals: u32) {
         if let Some(v) = v {
             self.key(k);
-            let start = self.0.len();
-            let _ = write!(self.0, "{v:.decimals$}");
-            if self.0[start..].contains('.') {
-                let trimmed = self.0[start..]
-                    .trim_end_matches('0')
-                    .trim_end_matches('.')
-                    .len();
-                self.0.truncate(start + trimmed);
+            let scale = 10i64.pow(decimals);
+            let n = (v * scale as f64).round() as i64;
+            if n < 0 {
+                self.0.push('-');
             }
-            if &self.0[start..] == "-0" {
-                self.0.truncate(start);
-                self.0.push('0');
+            let (whole, mut frac) = ((n / scale).unsigned_abs(), (n % scale).unsigned_abs());
+            self.0.push_str(itoa::Buffer::new().format(whole));
+            if frac != 0 {
+                let mut digits = decimals;
+                while frac % 10 == 0 {
+                    frac /= 10;
+                    digits -= 1;
+                }
+                self.0.push('.');
+                let mut b = itoa::Buffer::new();
+                let text = b.format(frac);
+                for _ in text.len()..digits as usize {
+                    self.0.push('0');
+                }
+                self.0.push_str(text);
             }
         }
     }
@@ -205,11 +214,14 @@ impl W<'_> {
 /// Appends `d` as one line of JSON (without the newline) to `out`.
 pub fn write(d: &Decoded, out: &mut String) {
     let m: &Message = &d.message;
-    let _ = write!(
-        out,
-        "{{\"class\":\"AIS\",\"type\":{},\"repeat\":{},\"mmsi\":{},\"scaled\":true",
-        m.msg_type, m.repeat, m.mmsi
-    );
+    let mut b = itoa::Buffer::new();
+    out.push_str("{\"class\":\"AIS\",\"type\":");
+    out.push_str(b.format(m.msg_type));
+    out.push_str(",\"repeat\":");
+    out.push_str(b.format(m.repeat));
+    out.push_str(",\"mmsi\":");
+    out.push_str(b.format(m.mmsi));
+    out.push_str(",\"scaled\":true");
     let mut w = W(out);
     if let Some(t) = d.time_ms {
         w.key("time");
@@ -218,7 +230,7 @@ pub fn write(d: &Decoded, out: &mut String) {
     if d.own {
         w.b("own", Some(true));
     }
-    let pos = |w: &mut W, m: &Message, decimals: usize| {
+    let pos = |w: &mut W, m: &Message, decimals: u32| {
         w.f("lon", m.lon, decimals);
         w.f("lat", m.lat, decimals);
     };
