@@ -234,6 +234,15 @@ pub fn write(d: &Decoded, out: &mut String) {
         w.f("lon", m.lon, decimals);
         w.f("lat", m.lat, decimals);
     };
+    // Speed to second, as position reports of class A and B give them.
+    let motion = |w: &mut W, m: &Message| {
+        w.f("speed", m.speed, 1);
+        w.b("accuracy", m.accuracy);
+        pos(w, m, 7);
+        w.f("course", m.course, 1);
+        w.u("heading", m.heading);
+        w.u("second", m.second);
+    };
     let status = |w: &mut W, m: &Message| {
         w.u("status", m.status);
         w.s("status_text", m.status.map(|s| STATUS[s as usize & 15]));
@@ -260,12 +269,7 @@ pub fn write(d: &Decoded, out: &mut String) {
                 Some(t) if t <= -720.0 => w.s("turn", Some("fastleft")),
                 t => w.f("turn", t, 2),
             }
-            w.f("speed", m.speed, 1);
-            w.b("accuracy", m.accuracy);
-            pos(&mut w, m, 7);
-            w.f("course", m.course, 1);
-            w.u("heading", m.heading);
-            w.u("second", m.second);
+            motion(&mut w, m);
             w.u("maneuver", m.maneuver);
             w.b("raim", m.raim);
             w.u("radio", m.radio);
@@ -305,12 +309,7 @@ pub fn write(d: &Decoded, out: &mut String) {
         }
         18 | 19 => {
             w.u("reserved", m.reserved);
-            w.f("speed", m.speed, 1);
-            w.b("accuracy", m.accuracy);
-            pos(&mut w, m, 7);
-            w.f("course", m.course, 1);
-            w.u("heading", m.heading);
-            w.u("second", m.second);
+            motion(&mut w, m);
             w.u("regional", m.regional);
             if m.msg_type == 18 {
                 w.b("cs", m.cs);

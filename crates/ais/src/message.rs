@@ -125,6 +125,18 @@ fn dims(b: &Bits, at: usize, m: &mut Message) {
     m.to_starboard = Some(b.u(at + 24, 6) as u8);
 }
 
+/// The position both class B reports (18, 19) begin with.
+fn class_b_position(b: &Bits, m: &mut Message) {
+    m.reserved = Some(b.u(38, 8) as u8);
+    m.speed = speed10(b, 46);
+    m.accuracy = Some(b.bool(56));
+    m.lon = lon(b, 57);
+    m.lat = lat(b, 85);
+    m.course = course10(b, 112);
+    m.heading = heading(b, 124);
+    m.second = Some(b.u(133, 6) as u8);
+}
+
 /// Decodes one message's bits.
 pub fn decode(b: &Bits) -> Result<Message, AisError> {
     if b.len() < 38 {
@@ -231,14 +243,7 @@ pub fn decode(b: &Bits) -> Result<Message, AisError> {
         }
         18 => {
             need(168)?;
-            m.reserved = Some(b.u(38, 8) as u8);
-            m.speed = speed10(b, 46);
-            m.accuracy = Some(b.bool(56));
-            m.lon = lon(b, 57);
-            m.lat = lat(b, 85);
-            m.course = course10(b, 112);
-            m.heading = heading(b, 124);
-            m.second = Some(b.u(133, 6) as u8);
+            class_b_position(b, &mut m);
             m.regional = Some(b.u(139, 2) as u8);
             m.cs = Some(b.bool(141));
             m.display = Some(b.bool(142));
@@ -251,14 +256,7 @@ pub fn decode(b: &Bits) -> Result<Message, AisError> {
         }
         19 => {
             need(312)?;
-            m.reserved = Some(b.u(38, 8) as u8);
-            m.speed = speed10(b, 46);
-            m.accuracy = Some(b.bool(56));
-            m.lon = lon(b, 57);
-            m.lat = lat(b, 85);
-            m.course = course10(b, 112);
-            m.heading = heading(b, 124);
-            m.second = Some(b.u(133, 6) as u8);
+            class_b_position(b, &mut m);
             m.regional = Some(b.u(139, 4) as u8);
             m.shipname = Some(b.text(143, 20));
             m.shiptype = Some(b.u(263, 8) as u8);

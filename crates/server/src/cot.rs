@@ -477,7 +477,7 @@ async fn receive(st: &Arc<AppState>, xml: &[u8], who: &Who, peer: SocketAddr) ->
         Caller::Account(p) => p.role.as_str(),
         _ => "public",
     };
-    match st
+    let status = match st
         .service
         .submit(&caller, std::slice::from_ref(&observation))
         .await
@@ -485,30 +485,17 @@ async fn receive(st: &Arc<AppState>, xml: &[u8], who: &Who, peer: SocketAddr) ->
         Ok(outcomes) => {
             let accepted = crate::count_outcomes(st, &outcomes);
             tracing::info!(%peer, id = %observation.id, accepted, "cot: observation kept");
-            audit(
-                st,
-                who,
-                role,
-                format!("observation {}", observation.id),
-                peer,
-                200,
-            );
+            200
         }
         Err(e) => {
             st.metrics.refuse("cot", 1);
             tracing::info!(%peer, id = %observation.id, error = %e, "cot: observation refused");
             // The status the same refusal has over HTTP.
-            let status = crate::ApiError::from(e).status.as_u16();
-            audit(
-                st,
-                who,
-                role,
-                format!("observation {}", observation.id),
-                peer,
-                status,
-            );
+            crate::ApiError::from(e).status.as_u16()
         }
-    }
+    };
+    let what = format!("observation {}", observation.id);
+    audit(st, who, role, what, peer, status);
     Received::Nothing
 }
 
