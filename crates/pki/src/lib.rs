@@ -98,7 +98,7 @@ impl Authority {
     /// The authority kept as PEM: its certificate and its private key.
     pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Authority, PkiError> {
         let key = KeyPair::from_pem(key_pem)?;
-        let der = rustls_pem(cert_pem)?;
+        let der = der_of_pem(cert_pem)?;
         let issuer = Issuer::from_ca_cert_der(&der.clone().into(), key)?;
         Ok(Authority {
             cert_pem: cert_pem.to_string(),
@@ -190,7 +190,7 @@ impl Authority {
 }
 
 /// The DER of the first certificate in PEM text.
-fn rustls_pem(pem: &str) -> Result<Vec<u8>, PkiError> {
+fn der_of_pem(pem: &str) -> Result<Vec<u8>, PkiError> {
     use rustls_pki_types::pem::PemObject;
     rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
         .map(|d| d.to_vec())
@@ -495,7 +495,7 @@ mod tests {
     #[test]
     fn pem_reads_back_to_the_same_der() {
         let ca = Authority::new("Test mission", now()).unwrap();
-        assert_eq!(rustls_pem(&ca.cert_pem()).unwrap(), ca.cert_der());
-        assert!(rustls_pem("no pem here").is_err());
+        assert_eq!(der_of_pem(&ca.cert_pem()).unwrap(), ca.cert_der());
+        assert!(der_of_pem("no pem here").is_err());
     }
 }

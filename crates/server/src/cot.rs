@@ -27,7 +27,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, broadcast, mpsc};
 use truceline_incident::IncidentRecord;
-use truceline_service::accounts::{Caller, Role, principal_of};
+use truceline_service::accounts::{Caller, Principal, Role, principal_of};
 use truceline_service::views::View;
 use truceline_service::{Change, Service};
 
@@ -79,21 +79,44 @@ fn certificate_principal(
     })
 }
 
-/// Whom a received event acts as, read again for each event.
-fn intake_caller(service: &Service, who: &Who) -> Result<Caller, String> {
+/// The account a connection is, if it still may act: the plain port's `--cot-account` (enabled)
+/// or the device's certificate (registered, not revoked or expired, its account enabled). Read
+/// again each time it is asked, so a change takes effect at once.
+fn principal(service: &Service, who: &Who) -> Result<Principal, String> {
     match who {
         Who::Port(None) => Err("this port only sends (no --cot-account)".into()),
-        Who::Port(Some(account)) => caller(service, account),
-        Who::Certificate { der, account } => {
-            let p = certificate_principal(service, der)?;
-            if p.role != Role::Monitor {
-                return Err(format!(
-                    "account {account:?} is a {}, and only a monitor submits observations",
-                    p.role.as_str()
-                ));
-            }
-            Ok(Caller::Account(p))
-        }
+        Who::Port(Some(account)) => match service.store.account(account) {
+            Ok(Some(a)) if !a.disabled => Ok(principal_of(&a)),
+            Ok(_) => Err(format!("account {account:?} is missing or disabled")),
+            Err(e) => Err(e.to_string()),
+        },
+        Who::Certificate { der, .. } => certificate_principal(service, der),
+    }
+}
+
+/// Whom a received event acts as: a monitor only.
+fn intake_caller(service: &Service, who: &Who) -> Result<Caller, String> {
+    let p = principal(service, who)?;
+    if p.role != Role::Monitor {
+        return Err(format!(
+            "account {:?} is a {}, and only a monitor submits observations",
+            p.account,
+            p.role.as_str()
+        ));
+    }
+    Ok(Caller::Account(p))
+}
+
+/// Whom what is sent is read as: the connection's account, else the public (a party's
+/// liaison's redaction with every party's incidents, and no records).
+fn reader_for(service: &Service, who: &Who) -> Caller {
+    principal(service, who).map_or(Caller::Public, Caller::Account)
+}
+
+fn role_of(caller: &Caller) -> &str {
+    match caller {
+        Caller::Account(p) => p.role.as_str(),
+        _ => "public",
     }
 }
 
@@ -109,60 +132,10 @@ fn audit(st: &AppState, who: &Who, role: &str, path: String, peer: SocketAddr, s
     });
 }
 
-/// The account events received act as, read again for each event.
-fn caller(service: &Service, account: &str) -> Result<Caller, String> {
-    match service.store.account(account) {
-        Ok(Some(a)) if !a.disabled => {
-            let p = principal_of(&a);
-            if p.role != Role::Monitor {
-                return Err(format!(
-                    "account {account:?} is a {}, and only a monitor submits observations",
-                    p.role.as_str()
-                ));
-            }
-            Ok(Caller::Account(p))
-        }
-        Ok(_) => Err(format!("account {account:?} is missing or disabled")),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 /// Checks at start that `account` may send observations, so a mistyped name stops the server
 /// rather than every event.
 pub fn check_account(service: &Service, account: &str) -> Result<(), String> {
-    caller(service, account).map(|_| ())
-}
-
-/// Whom the records sent are read as (records go to the roles that read them: a monitor its
-/// own, analysts and the chief all).
-fn reader_for(service: &Service, who: &Who) -> Caller {
-    let principal = match who {
-        Who::Certificate { der, .. } => certificate_principal(service, der).ok(),
-        Who::Port(Some(a)) => match service.store.account(a) {
-            Ok(Some(acc)) if !acc.disabled => Some(principal_of(&acc)),
-            _ => None,
-        },
-        Who::Port(None) => None,
-    };
-    principal.map_or(Caller::Public, Caller::Account)
-}
-
-/// The view what is sent is shown in.
-fn view_for(service: &Service, who: &Who) -> View {
-    if let Who::Certificate { der, .. } = who {
-        return match certificate_principal(service, der) {
-            Ok(p) => View::of(&Caller::Account(p)),
-            Err(_) => View::Public,
-        };
-    }
-    let caller = who
-        .account()
-        .and_then(|a| service.store.account(a).ok().flatten());
-    match caller {
-        Some(a) if !a.disabled => View::of(&Caller::Account(principal_of(&a))),
-        // A party's liaison's redaction, with every party's incidents.
-        _ => View::Public,
-    }
+    intake_caller(service, &Who::Port(Some(account.to_string()))).map(|_| ())
 }
 
 /// Accepts connections until `closing` is set, each handled in its own task while it holds one
@@ -214,7 +187,8 @@ pub async fn serve(
         let (st, closing) = (st.clone(), c.clone());
         let who = Who::Port(account.clone());
         async move {
-            audit(&st, &who, "monitor", "connect".into(), peer, 200);
+            let role = role_of(&reader_for(&st.service, &who)).to_string();
+            audit(&st, &who, &role, "connect".into(), peer, 200);
             client(st, sock, peer, who, closing).await;
         }
     })
@@ -305,10 +279,11 @@ async fn client<S>(
             }
         }
     });
+    let reader = reader_for(&st.service, &who);
     let sender = tokio::spawn(send_incidents(
         st.service.clone(),
-        view_for(&st.service, &who),
-        Some(reader_for(&st.service, &who)),
+        View::of(&reader),
+        Some(reader),
         tx.clone(),
         closing.clone(),
     ));
@@ -473,10 +448,7 @@ async fn receive(st: &Arc<AppState>, xml: &[u8], who: &Who, peer: SocketAddr) ->
             return Received::Nothing;
         }
     };
-    let role = match &caller {
-        Caller::Account(p) => p.role.as_str(),
-        _ => "public",
-    };
+    let role = role_of(&caller);
     let status = match st
         .service
         .submit(&caller, std::slice::from_ref(&observation))

@@ -197,7 +197,7 @@ pub fn issue_token(
     );
     let hash = hash_token(&secret);
     let token = Token {
-        id: token_id(&hash),
+        id: token_id("tok", &hash),
         hash,
         account: account.to_string(),
         created_ms: now_ms,
@@ -254,44 +254,6 @@ pub fn certificate_hash(der: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// Registers a client certificate the mission's authority issued for `account`, valid until
-/// `expires_ms` (the certificate's end) or until revoked like a token (`crt_…`).
-pub fn register_certificate(
-    store: &dyn AccountStore,
-    account: &str,
-    der: &[u8],
-    expires_ms: i64,
-    now_ms: i64,
-) -> Result<Token, AccountError> {
-    match store.account(account)? {
-        Some(a) if !a.disabled => {}
-        Some(_) => {
-            return Err(AccountError::Invalid {
-                field: "account",
-                message: format!("{account:?} is disabled"),
-            });
-        }
-        None => {
-            return Err(AccountError::Invalid {
-                field: "account",
-                message: format!("no account {account:?}; add it with `truceline users add`"),
-            });
-        }
-    }
-    let hash = certificate_hash(der);
-    let hex: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
-    let token = Token {
-        id: format!("crt_{hex}"),
-        hash,
-        account: account.to_string(),
-        created_ms: now_ms,
-        expires_ms: Some(expires_ms),
-        revoked_ms: None,
-    };
-    store.write_accounts(AccountWrite::AddToken(token.clone()))?;
-    Ok(token)
-}
-
 /// The account a client certificate was registered for, if it is valid at `now_ms` (not
 /// revoked, not expired, its account enabled). The TLS handshake has already checked that the
 /// mission's authority signed it; this is what makes a revocation take effect.
@@ -311,10 +273,11 @@ pub fn hash_token(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
-/// A token's public name: the first 48 bits of its hash, in hex.
-fn token_id(hash: &[u8; 32]) -> String {
+/// A credential's public name: its kind (`tok` a bearer token, `crt` a client certificate)
+/// and the first 48 bits of its hash, in hex.
+pub(crate) fn token_id(kind: &str, hash: &[u8; 32]) -> String {
     let hex: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
-    format!("tok_{hex}")
+    format!("{kind}_{hex}")
 }
 
 /// Reads a duration such as `30d`, `12h` or `90m` into milliseconds.

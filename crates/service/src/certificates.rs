@@ -3,16 +3,16 @@
 //! made on first use, and a device's certificate issued with the data package it imports.
 //!
 //! A certificate is registered beside the account's tokens (`crt_…`, by its digest, see
-//! [`crate::accounts::register_certificate`]), so it is listed, expires and is revoked as a
-//! token is; the authority's signature is what the TLS handshake checks, the registration what
+//! [`crate::accounts::certificate_hash`]), so it is listed, expires and is revoked as a token
+//! is; the authority's signature is what the TLS handshake checks, the registration what
 //! says the device may still connect.
 
 use std::path::{Path, PathBuf};
 
 use truceline_pki::{Authority, PkiError};
-use truceline_store::{AccountStore, Token};
+use truceline_store::{AccountStore, AccountWrite, Token};
 
-use crate::accounts::{AccountError, register_certificate};
+use crate::accounts::{AccountError, certificate_hash, token_id};
 
 /// The authority's files, under the data directory.
 pub const TLS_DIR: &str = "tls";
@@ -168,7 +168,19 @@ pub fn issue_device(
         uid: &uid,
     })?;
     let expires_ms = issued.not_after.unix_timestamp() * 1000;
-    let token = register_certificate(store, name, &issued.cert_der, expires_ms, now_ms)?;
+    // Registered beside the account's tokens: valid until it ends or is revoked.
+    let hash = certificate_hash(&issued.cert_der);
+    let token = Token {
+        id: token_id("crt", &hash),
+        hash,
+        account: name.to_string(),
+        created_ms: now_ms,
+        expires_ms: Some(expires_ms),
+        revoked_ms: None,
+    };
+    store
+        .write_accounts(AccountWrite::AddToken(token.clone()))
+        .map_err(AccountError::from)?;
     Ok(DevicePackage {
         token,
         zip,
