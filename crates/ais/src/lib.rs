@@ -20,6 +20,7 @@
 //! ```
 
 pub mod bits;
+pub mod encode;
 pub mod json;
 pub mod message;
 pub mod nmea;

@@ -17,6 +17,7 @@ const DOMAIN: &[&str] = &[
     "truceline-assess",
     "truceline-log",
     "truceline-ais",
+    "truceline-maritime",
 ];
 
 /// Crates that do I/O (network, database, async runtime, HTTP), none of which a domain crate may

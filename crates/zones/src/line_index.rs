@@ -218,6 +218,17 @@ impl Segment {
 impl LineIndex {
     /// Indexes the line; segments are straight in longitude and latitude (RFC 7946).
     pub fn new(line: &MultiLineString<f64>) -> LineIndex {
+        LineIndex::build(line, true)
+    }
+
+    /// Without the seed grid: for a caller that asks few questions (or caches the answers), the
+    /// grid costs more to build (a search per 0.05° cell over the line's box and 3° around it)
+    /// than it saves.
+    pub fn unseeded(line: &MultiLineString<f64>) -> LineIndex {
+        LineIndex::build(line, false)
+    }
+
+    fn build(line: &MultiLineString<f64>, seeded: bool) -> LineIndex {
         let mut segments = Vec::new();
         for ls in &line.0 {
             for seg in ls.lines() {
@@ -285,7 +296,7 @@ impl LineIndex {
             levels,
             seeds: SeedGrid::default(),
         };
-        if let Some(r) = geo::BoundingRect::bounding_rect(line) {
+        if let Some(r) = geo::BoundingRect::bounding_rect(line).filter(|_| seeded) {
             let lon0 = r.min().x - SEED_MARGIN_DEG;
             let lat0 = (r.min().y - SEED_MARGIN_DEG).max(-90.0);
             let cols = ((r.width() + 2.0 * SEED_MARGIN_DEG) / SEED_CELL_DEG).ceil() as usize;
