@@ -111,6 +111,17 @@ fn heading(w: &mut BitWriter, v: Option<u16>) {
     w.u(v.map_or(511, u64::from), 9);
 }
 
+/// Speed, accuracy, position, course, heading and second: the run every position report has.
+fn position(w: &mut BitWriter, m: &Message) {
+    speed10(w, m.speed);
+    w.bool(m.accuracy.unwrap_or(false));
+    lon(w, m.lon);
+    lat(w, m.lat);
+    course10(w, m.course);
+    heading(w, m.heading);
+    w.u(m.second.unwrap_or(60).into(), 6);
+}
+
 fn dims(w: &mut BitWriter, m: &Message) {
     w.u(m.to_bow.unwrap_or(0).into(), 9);
     w.u(m.to_stern.unwrap_or(0).into(), 9);
@@ -151,13 +162,7 @@ pub fn bits(m: &Message) -> BitWriter {
                 },
                 8,
             );
-            speed10(&mut w, m.speed);
-            w.bool(m.accuracy.unwrap_or(false));
-            lon(&mut w, m.lon);
-            lat(&mut w, m.lat);
-            course10(&mut w, m.course);
-            heading(&mut w, m.heading);
-            w.u(m.second.unwrap_or(60).into(), 6);
+            position(&mut w, m);
             w.u(m.maneuver.unwrap_or(0).into(), 2);
             w.u(0, 3);
             w.bool(m.raim.unwrap_or(false));
@@ -187,13 +192,7 @@ pub fn bits(m: &Message) -> BitWriter {
         }
         18 => {
             w.u(m.reserved.unwrap_or(0).into(), 8);
-            speed10(&mut w, m.speed);
-            w.bool(m.accuracy.unwrap_or(false));
-            lon(&mut w, m.lon);
-            lat(&mut w, m.lat);
-            course10(&mut w, m.course);
-            heading(&mut w, m.heading);
-            w.u(m.second.unwrap_or(60).into(), 6);
+            position(&mut w, m);
             w.u(m.regional.unwrap_or(0).into(), 2);
             for f in [m.cs, m.display, m.dsc, m.band, m.msg22, m.assigned, m.raim] {
                 w.bool(f.unwrap_or(false));

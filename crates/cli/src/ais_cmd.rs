@@ -211,6 +211,21 @@ fn write_events(w: &mut impl Write, events: &[truceline_maritime::Event]) -> any
     Ok(())
 }
 
+/// "3 gap, 1 encounter, …": how many events of each kind.
+fn per_kind(events: &[truceline_maritime::Event]) -> String {
+    truceline_maritime::Kind::ALL
+        .iter()
+        .map(|k| {
+            format!(
+                "{} {}",
+                events.iter().filter(|e| e.kind == *k).count(),
+                k.as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn simulate(
     seed: u64,
     hours: f64,
@@ -255,16 +270,11 @@ fn simulate(
         std::fs::write(&p, &sim.sanctions_csv)
             .with_context(|| format!("cannot write {}", p.display()))?;
     }
-    let count = |k: truceline_maritime::Kind| sim.truth.iter().filter(|e| e.kind == k).count();
     eprintln!(
         "{} vessels, {} messages over {hours} h (illustrative); truth: {}",
         sim.vessels,
         sim.messages,
-        truceline_maritime::Kind::ALL
-            .iter()
-            .map(|k| format!("{} {}", count(*k), k.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ")
+        per_kind(&sim.truth)
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -325,7 +335,6 @@ fn detect(
     let secs = started.elapsed().as_secs_f64();
     write_events(&mut w, &events)?;
     w.flush()?;
-    let count = |k: truceline_maritime::Kind| events.iter().filter(|e| e.kind == k).count();
     eprintln!(
         "{} messages from {n} lines ({refused} refused; {} positions, {} without a time, {} stale) from {} vessels; {}",
         counts.messages,
@@ -333,11 +342,7 @@ fn detect(
         counts.untimed,
         counts.stale,
         counts.vessels,
-        truceline_maritime::Kind::ALL
-            .iter()
-            .map(|k| format!("{} {}", count(*k), k.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ")
+        per_kind(&events)
     );
     eprintln!(
         "decode + track + detect: {secs:.2} s, {:.0} messages/s",

@@ -294,13 +294,40 @@ struct Fix {
     kn: f64,
 }
 
+/// A stretch of time with its positions' sum: a slow run, a pair's time alongside.
 #[derive(Debug, Clone, Copy)]
-struct SlowRun {
+struct Run {
     start: i64,
     end: i64,
     sum_lon: f64,
     sum_lat: f64,
     n: u32,
+}
+
+impl Run {
+    fn new(t: i64) -> Run {
+        Run {
+            start: t,
+            end: t,
+            sum_lon: 0.0,
+            sum_lat: 0.0,
+            n: 0,
+        }
+    }
+
+    fn add(&mut self, t: i64, lon: f64, lat: f64) {
+        self.end = self.end.max(t);
+        self.sum_lon += lon;
+        self.sum_lat += lat;
+        self.n += 1;
+    }
+
+    fn mean(&self) -> Location {
+        loc(
+            self.sum_lon / self.n.max(1) as f64,
+            self.sum_lat / self.n.max(1) as f64,
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -329,7 +356,7 @@ struct Vessel {
     trail: VecDeque<Fix>,
     /// Times of the last `gap_min_positions` positions.
     recent: VecDeque<i64>,
-    slow: Option<SlowRun>,
+    slow: Option<Run>,
     port: Option<PortStay>,
     spoof: Option<Spoof>,
     imo: Option<u32>,
@@ -341,15 +368,6 @@ struct Vessel {
     /// Its IMO number was seen under another MMSI afterwards: this MMSI's silence is that.
     succeeded: bool,
     listed: Option<(usize, bool)>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct PairRun {
-    start: i64,
-    last: i64,
-    sum_lon: f64,
-    sum_lat: f64,
-    n: u32,
 }
 
 /// A slow vessel at an encounter tick: MMSI, longitude, latitude.
@@ -405,7 +423,7 @@ pub struct Detector {
     /// IMO number to the last identity seen with it, and when.
     imos: FxHashMap<u32, (Identity, i64)>,
     changes_seen: FxHashSet<(u32, u32, u32)>,
-    pairs: FxHashMap<(u32, u32), PairRun>,
+    pairs: FxHashMap<(u32, u32), Run>,
     /// A closed encounter waiting `encounter_merge_hours` for its pair to meet again.
     pending: FxHashMap<(u32, u32), Event>,
     next_tick: Option<i64>,
@@ -598,17 +616,7 @@ impl Detector {
         // Loitering: slow runs, judged when they end.
         let slow = kn < cfg.loiter_max_kn;
         if slow {
-            let r = v.slow.get_or_insert(SlowRun {
-                start: t,
-                end: t,
-                sum_lon: 0.0,
-                sum_lat: 0.0,
-                n: 0,
-            });
-            r.end = t;
-            r.sum_lon += lon;
-            r.sum_lat += lat;
-            r.n += 1;
+            v.slow.get_or_insert(Run::new(t)).add(t, lon, lat);
         } else if let Some(run) = v.slow.take() {
             out.extend(close_slow(cfg, &mut self.shore, mmsi, v.imo, run));
         }
@@ -828,23 +836,16 @@ impl Detector {
             }
         }
         for (pair, lon, lat) in close {
-            let r = self.pairs.entry(pair).or_insert(PairRun {
-                start: t,
-                last: t,
-                sum_lon: 0.0,
-                sum_lat: 0.0,
-                n: 0,
-            });
-            r.last = t;
-            r.sum_lon += lon;
-            r.sum_lat += lat;
-            r.n += 1;
+            self.pairs
+                .entry(pair)
+                .or_insert(Run::new(t))
+                .add(t, lon, lat);
         }
         // A pair not close at this tick nor the one before has parted.
         let parted: Vec<(u32, u32)> = self
             .pairs
             .iter()
-            .filter(|(_, r)| r.last < t - TICK)
+            .filter(|(_, r)| r.end < t - TICK)
             .map(|(k, _)| *k)
             .collect();
         for k in parted {
@@ -864,24 +865,24 @@ impl Detector {
         }
     }
 
-    fn close_pair(&mut self, k: (u32, u32), r: PairRun) {
+    fn close_pair(&mut self, k: (u32, u32), r: Run) {
         let merge = (self.cfg.encounter_merge_hours * HOUR as f64) as i64;
-        let long = r.last - r.start >= (self.cfg.encounter_hours * HOUR as f64) as i64;
+        let long = r.end - r.start >= (self.cfg.encounter_hours * HOUR as f64) as i64;
         if let Some(p) = self.pending.get_mut(&k)
             && r.start - p.end.unwrap_or(p.start) <= merge
         {
             // Met again soon after: one encounter, whether or not this meeting alone was long.
-            p.end = Some(r.last);
+            p.end = Some(r.end);
             return;
         }
         if !long {
             return;
         }
         let mut e = Event::new(Kind::Encounter, k.0, r.start);
-        e.end = Some(r.last);
+        e.end = Some(r.end);
         e.other_mmsi = Some(k.1);
         e.imo = self.vessels.get(&k.0).and_then(|v| v.imo);
-        e.location = Some(loc(r.sum_lon / r.n as f64, r.sum_lat / r.n as f64));
+        e.location = Some(r.mean());
         if let Some(old) = self.pending.insert(k, e) {
             self.events.push(old);
         }
@@ -972,12 +973,12 @@ fn close_slow(
     shore: &mut Shore,
     mmsi: u32,
     imo: Option<u32>,
-    run: SlowRun,
+    run: Run,
 ) -> Option<Event> {
     if run.end - run.start < (cfg.loiter_hours * HOUR as f64) as i64 || run.n == 0 {
         return None;
     }
-    let (lon, lat) = (run.sum_lon / run.n as f64, run.sum_lat / run.n as f64);
+    let Location { lon, lat } = run.mean();
     if shore.offshore_more_than(lon, lat, cfg.loiter_shore_nm * NM) != Some(true) {
         return None;
     }
