@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The maritime picture: detection quality against the simulator's ground truth, and speed.
 #   bench/maritime/run.sh [SEEDS] [VESSELS] [HOURS]   (default "1 2 3", 300 vessels, 48 h)
-#   bench/maritime/run.sh --busy-day                  (one day of ~10 M messages: 1,000 vessels)
+#   bench/maritime/run.sh --busy-day                  (one day of a busy feed: 2,500 vessels, ~10 M messages)
 # For each seed: `truceline ais simulate` draws Black Sea traffic with known behaviours (dark
 # gaps, ship-to-ship transfers, loitering, spoofed positions, flag hops and renames, listed
 # tankers among ordinary traffic; messages lost, heard twice, and far offshore heard only by
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "${1:-}" = "--busy-day" ]; then
-    SEEDS=1; VESSELS=1000; HOURS=24
+    SEEDS=1; VESSELS=2500; HOURS=24
 else
     SEEDS=${1:-1 2 3}; VESSELS=${2:-300}; HOURS=${3:-48}
 fi

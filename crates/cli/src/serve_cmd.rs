@@ -75,6 +75,13 @@ pub struct ServeArgs {
     /// and 127.0.0.1.
     #[arg(long, requires = "cot_tls_listen")]
     cot_tls_name: Vec<String>,
+    /// Take AIS as raw NMEA over TCP on this address, as receivers and aggregators send it
+    /// (SPEC 8). Receivers do not sign in: listen where only they reach.
+    #[arg(long)]
+    ais_listen: Option<SocketAddr>,
+    /// A sanctions list in OpenSanctions' maritime CSV layout, matched against the vessels heard.
+    #[arg(long)]
+    sanctions: Option<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -202,6 +209,19 @@ impl ServeArgs {
             None => server,
         };
         server.cot_upstream = self.cot_upstream.clone();
+        server.ais = self.ais_listen;
+        if let Some(p) = &self.sanctions {
+            let text = std::fs::read(p)
+                .with_context(|| format!("--sanctions: cannot read {}", p.display()))?;
+            let list = truceline_maritime::sanctions::List::parse(&text[..])
+                .with_context(|| format!("--sanctions {}", p.display()))?;
+            tracing::info!(
+                entries = list.len(),
+                bad_imo = list.bad_imo,
+                "sanctions list loaded"
+            );
+            server.state.service.maritime.set_list(list);
+        }
         if let Some(addr) = self.cot_tls_listen {
             let ca = server
                 .state
@@ -292,6 +312,8 @@ pub struct Server {
     pub cot_upstream: Option<String>,
     /// The TLS Cursor on Target port and its configuration.
     pub cot_tls: Option<(SocketAddr, truceline_server::tls::ServerConfig)>,
+    /// Where AIS receivers' raw NMEA is taken.
+    pub ais: Option<SocketAddr>,
 }
 
 impl Server {
@@ -371,6 +393,7 @@ impl Server {
             cot: None,
             cot_upstream: None,
             cot_tls: None,
+            ais: None,
         })
     }
 
@@ -425,6 +448,17 @@ impl Server {
                     cot,
                     cfg,
                     self.state.clone(),
+                    self.stop.subscribe(),
+                ));
+            }
+            if let Some(addr) = self.ais {
+                let feed = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen for AIS on {addr}"))?;
+                tracing::info!(address = %addr, "taking AIS (raw NMEA over TCP)");
+                tokio::spawn(truceline_server::ais::serve_feed(
+                    self.state.clone(),
+                    feed,
                     self.stop.subscribe(),
                 ));
             }

@@ -261,3 +261,205 @@ fn serves_https_and_its_session_cookie_is_secure() {
     );
     drop(server);
 }
+
+/// AIS in the server (SPEC 8): a simulated feed posted in two halves over HTTP and the rest
+/// sent as a receiver sends it (raw NMEA over TCP); vessels and the behaviours found read back
+/// by an analyst, the sanctions list from `serve --sanctions` naming the listed ones; who may
+/// post and read as the access rules say; a bad query refused naming its parameter.
+#[test]
+fn ais_from_http_and_a_receivers_tcp_feed_becomes_vessels_and_their_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let feed = dir.path().join("feed.nmea");
+    let truth = dir.path().join("truth.ndjson");
+    let list = dir.path().join("list.csv");
+    run_ok(&[
+        "ais",
+        "simulate",
+        "--seed",
+        "4",
+        "--vessels",
+        "30",
+        "--hours",
+        "40",
+        "--out",
+        feed.to_str().unwrap(),
+        "--truth",
+        truth.to_str().unwrap(),
+        "--sanctions",
+        list.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&feed).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Whole messages only in each part: a two-sentence message is never split.
+    let mut cut = lines.len() / 2;
+    while lines[cut].starts_with("!AIVDM,2,2") {
+        cut += 1;
+    }
+    let third = cut + (lines.len() - cut) / 2;
+    let mut third = third;
+    while lines[third].starts_with("!AIVDM,2,2") {
+        third += 1;
+    }
+    let port = free_port();
+    let ais_listen = format!("127.0.0.1:{port}");
+    with_agreement(&data);
+    let server = serve(
+        &data,
+        &[
+            "--ais-listen",
+            &ais_listen,
+            "--sanctions",
+            list.to_str().unwrap(),
+        ],
+    );
+    let t = server.tokens.clone().unwrap();
+    let post = |token: &str, body: String| {
+        let mut r = with_token(
+            agent().post(format!("{}/api/v1/ais", server.base)),
+            Some(token),
+        )
+        .header("Content-Type", "text/plain")
+        .send(body)
+        .unwrap();
+        let status = r.status().as_u16();
+        (
+            status,
+            serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap()).unwrap(),
+        )
+    };
+    let (status, first) = post(&t.monitor, lines[..cut].join("\n"));
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["lines"], cut as u64);
+    assert_eq!(first["refused"], 0);
+    let (status, second) = post(
+        &t.chief,
+        lines[cut..third].join("\n") + "\n!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4B",
+    );
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["refused"], 1);
+    assert!(
+        second["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("checksum"),
+        "{second}"
+    );
+    // The rest as a receiver sends it.
+    {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(&ais_listen).unwrap();
+        s.write_all((lines[third..].join("\n") + "\n").as_bytes())
+            .unwrap();
+    }
+    let events = |token: &str, query: &str| {
+        send(
+            &server.base,
+            "GET",
+            &format!("/api/v1/vessels/events{query}"),
+            token,
+            None,
+        )
+    };
+    // The receiver's lines are taken as they arrive: wait until the feed's last time is in.
+    let last_s: i64 = lines
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix("\\c:")?.split('*').next()?.parse().ok())
+        .unwrap();
+    let last = jiff::Timestamp::from_second(last_s).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (status, v) = send(&server.base, "GET", "/api/v1/vessels", &t.analyst, None);
+        assert_eq!(status, 200, "{v}");
+        let seen = v["vessels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v["last_seen"].as_str()?.parse::<jiff::Timestamp>().ok())
+            .max();
+        if seen.is_some_and(|s| s >= last) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the receiver's feed was not all taken: {seen:?} < {last}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let want = std::fs::read_to_string(&truth)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"type\":\"gap\""))
+        .count();
+    let (_, gaps) = events(&t.analyst, "?type=gap");
+    assert_eq!(
+        gaps["events"].as_array().unwrap().len(),
+        want,
+        "every gap of the feed, from all three doors together"
+    );
+    let (status, all) = events(&t.analyst, "");
+    assert_eq!(status, 200);
+    let kinds: std::collections::BTreeSet<&str> = all["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    for k in [
+        "gap",
+        "encounter",
+        "loitering",
+        "spoofing",
+        "identity_change",
+        "port_call",
+        "listed",
+    ] {
+        assert!(kinds.contains(k), "{k} missing: {kinds:?}");
+    }
+    let listed = all["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "listed")
+        .unwrap();
+    assert!(
+        listed["entry"]["caption"]
+            .as_str()
+            .unwrap()
+            .contains("ILLUSTRATIVE"),
+        "{listed}"
+    );
+    let (status, vessels) = send(&server.base, "GET", "/api/v1/vessels", &t.chief, None);
+    assert_eq!(status, 200);
+    let vessels = vessels["vessels"].as_array().unwrap();
+    assert!(vessels.len() >= 30, "{}", vessels.len());
+    assert!(vessels.iter().any(|v| v["listed"].is_string()));
+    let mmsi = listed["mmsi"].as_u64().unwrap();
+    let (_, one) = events(&t.analyst, &format!("?mmsi={mmsi}"));
+    assert!(
+        one["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["mmsi"] == mmsi || e["other_mmsi"] == mmsi)
+    );
+    // Refusals: the analysis is not a monitor's, a liaison's or the public's; a liaison does
+    // not post AIS; a bad parameter is named.
+    assert_eq!(events(&t.monitor, "").0, 403);
+    assert_eq!(events(&t.liaison, "").0, 403);
+    assert_eq!(
+        agent()
+            .get(format!("{}/api/v1/vessels", server.base))
+            .call()
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    assert_eq!(post(&t.liaison, lines[0].to_string()).0, 403);
+    let (status, bad) = events(&t.analyst, "?type=dark");
+    assert_eq!(status, 400);
+    assert_eq!(bad["error"]["field"], "type", "{bad}");
+}

@@ -464,6 +464,15 @@ impl Detector {
         }
     }
 
+    /// Replaces the sanctions list: every vessel is matched against the new one when next
+    /// heard (a match the old list made is dropped until then).
+    pub fn set_list(&mut self, list: List) {
+        self.list = list;
+        for v in self.vessels.values_mut() {
+            v.listed = None;
+        }
+    }
+
     pub fn config(&self) -> &Config {
         &self.cfg
     }
@@ -891,47 +900,70 @@ impl Detector {
     /// Closes everything still open at the end of the feed and returns every event, ordered
     /// by start, kind and MMSI.
     pub fn finish(mut self) -> Vec<Event> {
-        let now = self.now;
         if let Some(mut next) = self.next_tick {
             // The ticks still waiting for fixes after them: there will be none.
             let bridge = (self.cfg.encounter_bridge_minutes * 60_000.0) as i64;
-            while next <= now + bridge {
+            while next <= self.now + bridge {
                 self.tick(next);
                 next += TICK;
             }
         }
-        let keys: Vec<(u32, u32)> = self.pairs.keys().copied().collect();
-        for k in keys {
-            let r = self.pairs.remove(&k).expect("listed");
-            self.close_pair(k, r);
-        }
-        let pend: Vec<Event> = self.pending.drain().map(|(_, e)| e).collect();
-        self.events.extend(pend);
-        let gap_ms = (self.cfg.gap_hours * HOUR as f64) as i64;
+        let open = self.open_events();
+        let mut events = self.events;
+        events.extend(open);
+        events.sort_by_key(|e| (e.start, e.kind, e.mmsi));
+        events
+    }
+
+    /// The behaviours still open, as they would close if the feed ended now: a ship still
+    /// dark, in port, loitering or alongside another, an episode of false positions not yet
+    /// over, and every listed vessel seen. Nothing is closed by asking.
+    pub fn open_events(&mut self) -> Vec<Event> {
+        let now = self.now;
+        let merge = (self.cfg.encounter_merge_hours * HOUR as f64) as i64;
+        let long = (self.cfg.encounter_hours * HOUR as f64) as i64;
         let mut out = Vec::new();
+        let mut pairs: Vec<((u32, u32), Run)> = self.pairs.iter().map(|(k, r)| (*k, *r)).collect();
+        pairs.sort_by_key(|(k, _)| *k);
+        let mut pending = self.pending.clone();
+        for (k, r) in pairs {
+            match pending.get_mut(&k) {
+                Some(p) if r.start - p.end.unwrap_or(p.start) <= merge => p.end = Some(r.end),
+                _ if r.end - r.start >= long => {
+                    let mut e = Event::new(Kind::Encounter, k.0, r.start);
+                    e.end = Some(r.end);
+                    e.other_mmsi = Some(k.1);
+                    e.imo = self.vessels.get(&k.0).and_then(|v| v.imo);
+                    e.location = Some(r.mean());
+                    out.push(e);
+                }
+                _ => {}
+            }
+        }
+        out.extend(pending.into_values());
+        let gap_ms = (self.cfg.gap_hours * HOUR as f64) as i64;
+        let lookback = (self.cfg.gap_lookback_hours * HOUR as f64) as i64;
         let mut mmsis: Vec<u32> = self.vessels.keys().copied().collect();
         mmsis.sort_unstable();
         for mmsi in mmsis {
-            let v = self.vessels.get_mut(&mmsi).expect("listed");
-            if let Some(run) = v.slow.take() {
+            let v = &self.vessels[&mmsi];
+            if let Some(run) = v.slow {
                 out.extend(close_slow(&self.cfg, &mut self.shore, mmsi, v.imo, run));
             }
-            if let Some(s) = v.spoof.take() {
-                out.push(spoof_event(mmsi, v.imo, s));
+            if let Some(s) = &v.spoof {
+                out.push(spoof_event(mmsi, v.imo, s.clone()));
             }
-            if let Some(stay) = v.port.take()
+            if let Some(stay) = v.port
                 && stay.stopped
             {
                 out.push(port_event(&self.ports, mmsi, v.imo, stay, None));
             }
-            // Still silent at the end: a gap that has not ended (unless it became another MMSI).
+            // Silent since long enough: a gap that has not ended (unless it became another MMSI).
             if let Some(p) = v.last
                 && now - p.t >= gap_ms
                 && !v.succeeded
                 && v.recent.len() >= self.cfg.gap_min_positions
-                && v.recent
-                    .front()
-                    .is_some_and(|&f| f >= p.t - (self.cfg.gap_lookback_hours * HOUR as f64) as i64)
+                && v.recent.front().is_some_and(|&f| f >= p.t - lookback)
                 && self
                     .shore
                     .offshore_more_than(p.lon, p.lat, self.cfg.gap_shore_nm * NM)
@@ -944,21 +976,67 @@ impl Detector {
                 out.push(e);
             }
             if let Some((i, by_imo)) = v.listed {
-                let entry = self.list.entries()[i].clone();
                 let mut e = Event::new(Kind::Listed, mmsi, v.first_seen);
                 e.end = Some(v.last_seen);
                 e.imo = v.imo;
                 e.location = v.last.map(|f| loc(f.lon, f.lat));
-                e.entry = Some(entry);
+                e.entry = Some(self.list.entries()[i].clone());
                 e.matched_by = Some(if by_imo { "imo" } else { "mmsi" }.into());
                 out.push(e);
             }
         }
-        self.events.extend(out);
-        let mut events = self.events;
-        events.sort_by_key(|e| (e.start, e.kind, e.mmsi));
-        events
+        out
     }
+
+    /// Every vessel heard, by MMSI: who it says it is and where it was last.
+    pub fn vessels(&self) -> Vec<VesselState> {
+        let mut out: Vec<VesselState> = self
+            .vessels
+            .iter()
+            .map(|(&mmsi, v)| VesselState {
+                mmsi,
+                imo: v.imo,
+                name: v.name.clone(),
+                flag: flag(mmsi).map(str::to_string),
+                first_seen: v.first_seen,
+                last_seen: v.last_seen,
+                location: v.last.map(|f| loc(f.lon, f.lat)),
+                position_time: v.last.map(|f| f.t),
+                speed_kn: v.last.map(|f| f.kn).filter(|k| k.is_finite()),
+                listed: v
+                    .listed
+                    .map(|(i, _)| self.list.entries()[i].caption.clone()),
+            })
+            .collect();
+        out.sort_by_key(|v| v.mmsi);
+        out
+    }
+}
+
+/// A vessel as the tracks know it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VesselState {
+    pub mmsi: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imo: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The flag its MMSI claims (ISO 3166-1 alpha-2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+    #[serde(with = "time")]
+    pub first_seen: i64,
+    #[serde(with = "time")]
+    pub last_seen: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    #[serde(with = "time_opt", skip_serializing_if = "Option::is_none")]
+    pub position_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speed_kn: Option<f64>,
+    /// The sanctions list's caption of the entry it matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listed: Option<String>,
 }
 
 fn hash_name(s: &str) -> u32 {

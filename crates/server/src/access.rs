@@ -50,6 +50,10 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
             Roles(VIEWERS)
         }
         "/api/v1/violations" | "/api/v1/summary" if read => Roles(READERS),
+        // AIS comes from receivers' accounts, as observations from monitors'; vessels and
+        // their behaviours are the mission's analysis (no observer in them: AIS is broadcast).
+        "/api/v1/ais" if post => Roles(&[Role::Monitor, Role::Chief]),
+        "/api/v1/vessels" | "/api/v1/vessels/events" if read => Roles(READERS),
         "/api/v1/incidents/{id}/decisions" if post => Roles(READERS),
         "/api/v1/incidents/{id}/replies" if post => Roles(&[Role::Liaison]),
         // Published days only, as the public edition shows them.

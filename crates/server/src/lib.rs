@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod ais;
 pub mod cot;
 pub mod evidence;
 pub mod limits;
@@ -149,6 +150,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             axum::routing::delete(accounts::revoke),
         )
         .route("/api/v1/violations", get(list_violations))
+        .route("/api/v1/ais", axum::routing::post(ais::post_ais))
+        .route("/api/v1/vessels", get(ais::vessels))
+        .route("/api/v1/vessels/events", get(ais::events))
         .route("/api/v1/stream", get(stream))
         .route("/api/v1/summary", get(summary))
         .route("/api/v1/map/layers", get(map::layers))

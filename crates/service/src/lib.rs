@@ -17,6 +17,7 @@ pub mod evidence;
 mod growth;
 pub mod health;
 pub mod keys;
+pub mod maritime;
 pub mod online;
 pub mod records;
 pub mod reports;
@@ -157,6 +158,8 @@ pub struct Service {
     /// The mission's certificate authority, for devices' certificates (set by the server from
     /// its data directory; none in a service that issues none).
     pub authority: Option<std::sync::Arc<truceline_pki::Authority>>,
+    /// AIS taken in, vessels' tracks and what they did (see [`maritime`]).
+    pub maritime: maritime::Maritime,
 }
 
 impl Service {
@@ -184,6 +187,7 @@ impl Service {
             audit_flush: Default::default(),
             trackers: Default::default(),
             authority: None,
+            maritime: Default::default(),
             store,
             log,
         })

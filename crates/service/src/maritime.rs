@@ -1,0 +1,159 @@
+//! The maritime picture in the running server: AIS taken in from any door (HTTP, a receiver's
+//! TCP feed), one decoder and one set of tracks and detectors for all of them, and what they
+//! found read back. AIS is broadcast in the clear, so vessels carry no observer to protect;
+//! the sanctions matches and behaviours are the mission's analysis, read by its analysts.
+//!
+//! Held in memory: a restart starts the tracks afresh (the feed itself is the record; the
+//! events are not yet log records).
+
+use std::sync::Mutex;
+
+use truceline_ais::Decoder;
+use truceline_maritime::detect::{Config, Detector, Event, Kind, VesselState};
+use truceline_maritime::ports::Ports;
+use truceline_maritime::sanctions::List;
+use truceline_maritime::shore::Shore;
+
+/// Closed events kept, the oldest dropped beyond this.
+const KEPT: usize = 100_000;
+/// Refused lines reported back to a sender, the rest counted.
+const REPORTED: usize = 20;
+
+/// What one delivery of NMEA came to.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Intake {
+    pub lines: u64,
+    pub messages: u64,
+    pub refused: u64,
+    /// The first refused lines: `line` (counted from 1 in this delivery) and `reason`.
+    pub errors: Vec<Refusal>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Refusal {
+    pub line: u64,
+    pub reason: String,
+}
+
+struct State {
+    decoder: Decoder,
+    detector: Detector,
+    closed: std::collections::VecDeque<Event>,
+}
+
+/// The server's AIS intake and tracks.
+pub struct Maritime {
+    state: Mutex<State>,
+}
+
+impl Default for Maritime {
+    fn default() -> Self {
+        Maritime::new(List::default())
+    }
+}
+
+impl Maritime {
+    /// With a sanctions list (empty: nothing is matched).
+    pub fn new(list: List) -> Maritime {
+        Maritime {
+            state: Mutex::new(State {
+                decoder: Decoder::default(),
+                detector: Detector::new(
+                    Config::default(),
+                    Shore::bundled(),
+                    Ports::bundled(),
+                    list,
+                ),
+                closed: Default::default(),
+            }),
+        }
+    }
+
+    /// Replaces the sanctions list (`serve --sanctions`).
+    pub fn set_list(&self, list: List) {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .detector
+            .set_list(list);
+    }
+
+    /// Lines of NMEA (tag blocks or leading timestamps giving the time received; a line
+    /// without one is decoded but not tracked).
+    pub fn take(&self, text: &str) -> Intake {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let st = &mut *st;
+        let mut out = Intake::default();
+        for line in text.lines() {
+            out.lines += 1;
+            match st.decoder.line(line) {
+                Ok(Some(m)) => {
+                    st.detector.push(&m);
+                    out.messages += 1;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    out.refused += 1;
+                    if out.errors.len() < REPORTED {
+                        out.errors.push(Refusal {
+                            line: out.lines,
+                            reason: e.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        for e in st.detector.drain() {
+            if st.closed.len() == KEPT {
+                st.closed.pop_front();
+            }
+            st.closed.push_back(e);
+        }
+        out
+    }
+
+    /// Every vessel heard.
+    pub fn vessels(&self) -> Vec<VesselState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .detector
+            .vessels()
+    }
+
+    /// Events, closed and still open, oldest first; of one kind and one vessel if asked
+    /// (an encounter belongs to both its vessels).
+    pub fn events(&self, kind: Option<Kind>, mmsi: Option<u32>) -> Vec<Event> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let open = st.detector.open_events();
+        let mut all: Vec<Event> = st
+            .closed
+            .iter()
+            .cloned()
+            .chain(open)
+            .filter(|e| kind.is_none_or(|k| e.kind == k))
+            .filter(|e| mmsi.is_none_or(|m| e.mmsi == m || e.other_mmsi == Some(m)))
+            .collect();
+        all.sort_by_key(|e| (e.start, e.kind, e.mmsi));
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_feed_in_two_deliveries_is_one_track_and_refusals_name_their_line() {
+        let m = Maritime::default();
+        let first = "\\c:1767225600*5D\\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4B\n";
+        let a = m.take(first);
+        assert_eq!((a.lines, a.messages, a.refused), (2, 1, 1));
+        assert_eq!(a.errors[0].line, 2);
+        assert!(a.errors[0].reason.contains("checksum"), "{:?}", a.errors);
+        let v = m.vessels();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].mmsi, 371_798_000);
+        assert!(m.events(None, None).is_empty());
+    }
+}
