@@ -159,7 +159,6 @@ try {
 
   // 3b. An incident without an ellipse (a lone bearing, a report with no place) says what is
   // known of its place instead of "NaN × NaN m".
-  const inList = await page.$$eval("#incident-list button[data-id]", (bs) => bs.map((b) => b.dataset.id));
   const unbounded = [];
   for (let cursor = null, pages = 0; pages < 20; pages++) {
     const r = await (await fetch(base + "/api/v1/incidents?limit=1000" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""))).json();
@@ -167,6 +166,8 @@ try {
     if (!r.next_cursor) break;
     cursor = r.next_cursor;
   }
+  // The list moves as incidents arrive: read it only now, just before the click.
+  const inList = await page.$$eval("#incident-list button[data-id]", (bs) => bs.map((b) => b.dataset.id));
   const lone = inList.find((id) => unbounded.includes(id));
   check(lone, "an incident without an ellipse is listed", { listed: inList.length, unbounded: unbounded.length });
   await page.click(`#incident-list button[data-id="${lone}"]`);
@@ -217,6 +218,32 @@ try {
   check(seen.site_popup.includes(site.properties.id), "a click on a site shows its record", seen.site_popup);
   await page.click(".maplibregl-popup-close-button");
   await page.screenshot({ path: `${out}/dashboard-records.png` });
+
+  // 4c. At sea: the demo's simulated AIS as vessels and the behaviours found, a click on a
+  // listed vessel naming its list entry.
+  await page.waitForSelector("#vessels-box:not([hidden])", { timeout: 60_000 });
+  await page.waitForFunction(() => /[1-9]/.test(document.getElementById("vessels-shown").textContent), null, { timeout: 60_000 });
+  seen.vessels_shown = await page.textContent("#vessels-shown");
+  await page.evaluate(() => new Promise((res) => { const m = window.trucelineMap; m.once("idle", res); m.fitBounds([[27.5, 40.9], [41.9, 46.9]], { duration: 0 }); }));
+  await page.waitForTimeout(500);
+  seen.vessels_drawn = await page.evaluate(() => window.trucelineMap.queryRenderedFeatures({ layers: ["vessel-points"] }).length);
+  check(seen.vessels_drawn > 10, "vessels drawn in the Black Sea", seen.vessels_drawn);
+  // Plain values out of the page (a rendered feature's geometry is a getter).
+  const listedVessel = await page.evaluate(() => {
+    const f = window.trucelineMap.queryRenderedFeatures({ layers: ["vessel-points"] }).find((x) => x.properties.listed);
+    return f ? { at: f.geometry.coordinates } : null;
+  });
+  seen.listed_drawn = !!listedVessel;
+  if (listedVessel) {
+    const px = await page.evaluate((c) => window.trucelineMap.project(c), listedVessel.at);
+    const box = await page.locator("#map").boundingBox();
+    await page.mouse.click(box.x + px.x, box.y + px.y);
+    await page.waitForSelector(".vessel-popup", { timeout: 5_000 });
+    seen.vessel_popup = await page.textContent(".vessel-popup");
+    check(seen.vessel_popup.includes("ILLUSTRATIVE"), "a listed vessel's popup names its entry", seen.vessel_popup);
+  }
+  await page.screenshot({ path: `${out}/dashboard-vessels.png` });
+  if (listedVessel) await page.click(".maplibregl-popup-close-button");
 
   // 5. Ukrainian and Russian.
   await page.selectOption("#lang", "uk");

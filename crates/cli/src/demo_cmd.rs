@@ -138,9 +138,17 @@ impl DemoArgs {
                 .name("demo-feed".into())
                 .spawn(move || feed(&agreement, &state, seed, speed, start, &stop))?
         };
+        let sea = {
+            let (state, stop) = (server.state.clone(), stop.clone());
+            let (seed, speed) = (self.seed, self.speed);
+            std::thread::Builder::new()
+                .name("demo-ais".into())
+                .spawn(move || feed_ais(&state, seed, speed, start, &stop))?
+        };
         let result = server.run(self.listen, None, std::future::pending());
         stop.store(true, Ordering::Relaxed);
         let _ = feeder.join();
+        let _ = sea.join();
         result?;
         Ok(ExitCode::SUCCESS)
     }
@@ -262,5 +270,78 @@ fn feed(
             std::thread::sleep(Duration::from_millis(200));
         }
         hour += 1;
+    }
+}
+
+/// Simulated Black Sea traffic (`ais simulate`'s, illustrative) fed to the maritime picture as a
+/// receiver network would deliver it, each sentence when the accelerated clock reaches its time:
+/// a day of 40 ordinary vessels and the shadow fleet's tankers at a time, a new day's traffic
+/// (new vessels) after each.
+fn feed_ais(
+    state: &truceline_server::AppState,
+    seed: u64,
+    speed: f64,
+    start: jiff::Timestamp,
+    stop: &AtomicBool,
+) {
+    let real_start = Instant::now();
+    let mut day = 0u64;
+    // Each day's listed vessels added to the list the picture matches against.
+    let mut list = String::new();
+    while !stop.load(Ordering::Relaxed) {
+        let cfg = truceline_maritime::simulate::SimConfig {
+            seed: seed.wrapping_mul(1_000).wrapping_add(day),
+            hours: 24.0,
+            vessels: 40,
+            start_s: start.as_second() + day as i64 * 86_400,
+            ..Default::default()
+        };
+        // Each sentence with the time of its message (a second sentence has no tag block).
+        let mut lines: Vec<(i64, String)> = Vec::new();
+        let mut t = cfg.start_s;
+        let sim = truceline_maritime::simulate::simulate(&cfg, |l| {
+            if let Some(s) = l.strip_prefix("\\c:").and_then(|r| r.split('*').next()) {
+                t = s.parse().unwrap_or(t);
+            }
+            lines.push((t, l.to_string()));
+        });
+        tracing::info!(
+            day,
+            sentences = lines.len(),
+            "demo: a simulated day at sea drawn"
+        );
+        let rows = sim
+            .sanctions_csv
+            .split_once('\n')
+            .map_or("", |(_, rows)| rows);
+        if list.is_empty() {
+            list = sim.sanctions_csv.clone();
+        } else {
+            list.push_str(rows);
+        }
+        match truceline_maritime::sanctions::List::parse(list.as_bytes()) {
+            Ok(l) => state.service.maritime.set_list(l),
+            Err(e) => tracing::warn!(error = %e, "demo: the simulated list was refused"),
+        }
+        let mut next = lines.into_iter().peekable();
+        while next.peek().is_some() {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let now = start.as_second() as f64 + real_start.elapsed().as_secs_f64() * speed;
+            let mut batch = String::new();
+            while let Some((t, _)) = next.peek() {
+                if *t as f64 > now {
+                    break;
+                }
+                batch.push_str(&next.next().expect("peeked").1);
+                batch.push('\n');
+            }
+            if !batch.is_empty() {
+                state.service.maritime.take(&batch);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        day += 1;
     }
 }

@@ -83,10 +83,12 @@ fn dashboard_and_field_form_in_chromium() {
         "{seen}"
     );
     assert!(seen["ellipses_drawn"].as_u64().unwrap() > 0, "{seen}");
+    assert!(seen["vessels_drawn"].as_u64().unwrap() > 10, "{seen}");
     for f in [
         "dashboard.png",
         "dashboard-filtered.png",
         "dashboard-incident.png",
+        "dashboard-vessels.png",
     ] {
         assert!(
             Path::new(shots).join(f).metadata().unwrap().len() > 10_000,

@@ -156,6 +156,11 @@ fn ring(v: &serde_json::Value) -> Result<LineString<f64>, LandError> {
         .map(LineString::new)
 }
 
+/// The bundled land as GeoJSON (a FeatureCollection, one feature a sea), for maps.
+pub fn land_geojson() -> &'static str {
+    LAND
+}
+
 impl Shore {
     /// The bundled seas: the Black Sea with the Sea of Azov and the Sea of Marmara, the eastern
     /// Baltic with the Gulf of Finland, and Peter the Great Gulf (Kozmino).

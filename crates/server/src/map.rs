@@ -124,6 +124,13 @@ fn layers_json(st: &AppState) -> Value {
         },
         "countries": serde_json::from_str::<Value>(countries).unwrap_or(Value::Null),
         "regions": serde_json::from_str::<Value>(regions).unwrap_or(Value::Null),
+        // The Black Sea's coasts (land only, no borders) for the maritime picture, beyond the
+        // countries' box around the agreement.
+        "sea_land": serde_json::from_str::<Value>(truceline_maritime::shore::land_geojson())
+            .ok()
+            .and_then(|v| v["features"].get(0).cloned())
+            .map(|f| json!({"type": "FeatureCollection", "features": [f]}))
+            .unwrap_or(Value::Null),
         "banner": st.banner,
     })
 }

