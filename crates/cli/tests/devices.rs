@@ -445,6 +445,54 @@ fn ais_from_http_and_a_receivers_tcp_feed_becomes_vessels_and_their_events() {
             .iter()
             .all(|e| e["mmsi"] == mmsi || e["other_mmsi"] == mmsi)
     );
+    // The day's report says what was found at sea, in the restricted edition only.
+    let day = last.strftime("%Y-%m-%d").to_string();
+    let (status, report) = send(
+        &server.base,
+        "GET",
+        &format!("/api/v1/reports/daily/{day}?format=json&audience=restricted"),
+        &t.analyst,
+        None,
+    );
+    assert_eq!(status, 200, "{report}");
+    assert!(
+        report["sea"]["vessels"].as_u64().unwrap() >= 30,
+        "{}",
+        report["sea"]
+    );
+    let counted: u64 = report["sea"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[1].as_u64().unwrap())
+        .sum();
+    assert!(counted > 0, "{}", report["sea"]);
+    let (_, public) = send(
+        &server.base,
+        "GET",
+        &format!("/api/v1/reports/daily/{day}?format=json&audience=public"),
+        &t.analyst,
+        None,
+    );
+    assert!(
+        public.get("sea").is_none(),
+        "the public edition has no maritime analysis"
+    );
+    let mut html = with_token(
+        agent().get(format!(
+            "{}/api/v1/reports/daily/{day}?format=html&audience=restricted",
+            server.base
+        )),
+        Some(&t.analyst),
+    )
+    .call()
+    .unwrap();
+    let html = html.body_mut().read_to_string().unwrap();
+    assert!(
+        html.contains(r#"<h2 id="sea">At sea</h2>"#),
+        "the HTML report has the section"
+    );
+
     // Refusals: the analysis is not a monitor's, a liaison's or the public's; a liaison does
     // not post AIS; a bad parameter is named.
     assert_eq!(events(&t.monitor, "").0, 403);

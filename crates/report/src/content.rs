@@ -37,6 +37,10 @@ pub struct Report {
     /// The mission's other records (SPEC 6): storage sites, freedom of movement, casualties,
     /// damage, hazards, local ceasefire windows.
     pub records: crate::records::RecordsSection,
+    /// At sea (SPEC 8): what the AIS picture found during the day; the restricted edition only,
+    /// filled by the service that holds the tracks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sea: Option<crate::sea::SeaSection>,
     pub notes: Vec<String>,
 }
 
@@ -603,6 +607,7 @@ pub(crate) fn build(
         replies,
         replies_awaited,
         records,
+        sea: None,
         notes,
     })
 }

@@ -245,6 +245,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
     o.push_str("</tbody></table>");
 
     crate::doc::html(&mut o, &crate::records_doc::sections(r, ctx, lang));
+    crate::doc::html(&mut o, &crate::sea::blocks(r, ctx, lang));
 
     let _ = write!(
         o,

@@ -36,6 +36,7 @@ mod places;
 pub mod records;
 mod records_doc;
 mod regions;
+pub mod sea;
 mod svg;
 mod tables;
 

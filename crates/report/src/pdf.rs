@@ -438,6 +438,7 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
     }
     b.push(Block::Table(t));
     b.extend(crate::records_doc::sections(r, ctx, lang));
+    b.extend(crate::sea::blocks(r, ctx, lang));
     b.push(Block::Heading {
         id: "incidents",
         text: w.incidents.into(),

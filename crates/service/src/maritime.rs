@@ -139,6 +139,62 @@ impl Maritime {
     }
 }
 
+impl Maritime {
+    /// The report's section for the day `[from_ms, to_ms)`: vessels heard, behaviours that
+    /// overlap the day by type, and those but port calls listed.
+    pub fn sea_section(&self, from_ms: i64, to_ms: i64) -> truceline_report::sea::SeaSection {
+        use truceline_report::sea::{KINDS, MAX_LINES, SeaLine, SeaSection};
+        let vessels: Vec<VesselState> = self
+            .vessels()
+            .into_iter()
+            .filter(|v| v.first_seen < to_ms && v.last_seen >= from_ms)
+            .collect();
+        let names: std::collections::HashMap<u32, String> = vessels
+            .iter()
+            .filter_map(|v| Some((v.mmsi, v.name.clone()?)))
+            .collect();
+        let who = |m: u32| match names.get(&m) {
+            Some(n) => format!("{n} ({m})"),
+            None => m.to_string(),
+        };
+        let events: Vec<Event> = self
+            .events(None, None)
+            .into_iter()
+            .filter(|e| e.start < to_ms && e.end.is_none_or(|end| end >= from_ms))
+            .collect();
+        let counts = KINDS
+            .iter()
+            .map(|k| {
+                (
+                    k.to_string(),
+                    events.iter().filter(|e| e.kind.as_str() == *k).count() as u64,
+                )
+            })
+            .collect();
+        let lines = events
+            .iter()
+            .filter(|e| e.kind != Kind::PortCall)
+            .take(MAX_LINES)
+            .map(|e| SeaLine {
+                start: truceline_ais::rfc3339_ms(e.start),
+                end: e.end.map(truceline_ais::rfc3339_ms),
+                kind: e.kind.as_str().to_string(),
+                vessels: match e.other_mmsi {
+                    Some(o) => format!("{} ⇄ {}", who(e.mmsi), who(o)),
+                    None => who(e.mmsi),
+                },
+                at: e.location.map(|l| [l.lon, l.lat]),
+            })
+            .collect();
+        SeaSection {
+            listed: vessels.iter().filter(|v| v.listed.is_some()).count() as u64,
+            vessels: vessels.len() as u64,
+            counts,
+            events: lines,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

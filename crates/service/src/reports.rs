@@ -43,12 +43,18 @@ impl Service {
     /// figures cover the hours so far); blocking.
     pub fn report(&self, day: &MissionDay, audience: Audience) -> Result<Report, ServiceError> {
         let day = day.clone().as_of(jiff::Timestamp::now());
-        Ok(truceline_report::build(
-            self.store.as_ref(),
-            &self.reports,
-            &day,
-            audience,
-        )?)
+        let mut r = truceline_report::build(self.store.as_ref(), &self.reports, &day, audience)?;
+        // The behaviours at sea are the mission's analysis: the restricted edition only, and
+        // only once some AIS was heard.
+        if audience == Audience::Restricted {
+            let sea = self
+                .maritime
+                .sea_section(day.from.as_millisecond(), day.to.as_millisecond());
+            if sea.vessels > 0 {
+                r.sea = Some(sea);
+            }
+        }
+        Ok(r)
     }
 
     /// The report of `day` in `format` (the HTML in `lang`); blocking.

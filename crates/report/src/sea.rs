@@ -1,0 +1,115 @@
+//! The report's maritime section ("At sea"): what the AIS picture found during the day, beside
+//! the ceasefire's incidents. The service fills it from its tracks (the report crate knows no
+//! AIS); the restricted edition only: behaviours and sanctions matches are the mission's
+//! analysis.
+
+use serde::Serialize;
+
+use crate::content::Report;
+use crate::doc::{Block, Table};
+use crate::lang::{Lang, fill};
+
+/// The day at sea.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SeaSection {
+    /// Vessels heard during the day, and how many of them a sanctions list names.
+    pub vessels: u64,
+    pub listed: u64,
+    /// Behaviours found during the day, by type (`gap`, `encounter`, …), every type present.
+    pub counts: Vec<(String, u64)>,
+    /// The day's behaviours but port calls (counted only), oldest first, at most [`MAX_LINES`].
+    pub events: Vec<SeaLine>,
+}
+
+/// One behaviour as the report lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeaLine {
+    pub start: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The vessel (its name and MMSI; both vessels of an encounter).
+    pub vessels: String,
+    /// `[lon, lat]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<[f64; 2]>,
+}
+
+/// Lines listed at most; the counts cover them all.
+pub const MAX_LINES: usize = 200;
+
+/// The seven behaviours in the order the section names them.
+pub const KINDS: [&str; 7] = [
+    "gap",
+    "encounter",
+    "loitering",
+    "spoofing",
+    "identity_change",
+    "listed",
+    "port_call",
+];
+
+pub(crate) fn blocks(r: &Report, ctx: &crate::Context, lang: Lang) -> Vec<Block> {
+    let Some(s) = &r.sea else { return Vec::new() };
+    let w = lang.words();
+    let kind = |k: &str| -> String {
+        KINDS
+            .iter()
+            .position(|x| *x == k)
+            .map_or_else(|| k.to_string(), |i| w.sea_kinds[i].to_string())
+    };
+    let found: Vec<String> = s
+        .counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{} {n}", kind(k)))
+        .collect();
+    let mut b = vec![
+        Block::Heading {
+            id: "sea",
+            text: w.sea.into(),
+        },
+        Block::Para(fill(
+            w.sea_text,
+            &[
+                &s.vessels,
+                &s.listed,
+                &if found.is_empty() {
+                    w.sea_nothing.to_string()
+                } else {
+                    found.join(", ")
+                },
+            ],
+        )),
+    ];
+    if !s.events.is_empty() {
+        let mut t = Table::new(&[
+            (w.time_utc, false),
+            (w.sea_behaviour, false),
+            (w.sea_vessels, false),
+            (w.place, false),
+        ]);
+        for e in &s.events {
+            let time = match &e.end {
+                Some(end) => format!("{} – {}", short(&e.start), short(end)),
+                None => format!("{} –", short(&e.start)),
+            };
+            let place = e.at.map_or(String::new(), |[lon, lat]| {
+                ctx.gazetteer.describe_in(lon, lat, lang)
+            });
+            t.row(vec![time, kind(&e.kind), e.vessels.clone(), place]);
+        }
+        b.push(Block::Table(t));
+    }
+    b.push(Block::Small(w.sea_note.into()));
+    b
+}
+
+/// `MM-DD HH:MM` of an RFC 3339 time.
+fn short(t: &str) -> String {
+    match (t.get(5..10), t.get(11..16)) {
+        (Some(d), Some(h)) => format!("{d} {h}"),
+        _ => t.to_string(),
+    }
+}
