@@ -19,7 +19,23 @@ pub struct SeaSection {
     pub counts: Vec<(String, u64)>,
     /// The day's behaviours but port calls (counted only), oldest first, at most [`MAX_LINES`].
     pub events: Vec<SeaLine>,
+    /// The day's incidents at or near a port: the strikes on ports the mission observed,
+    /// beside the traffic.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub at_ports: Vec<PortIncident>,
 }
+
+/// An incident within [`PORT_KM`] of a port's point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PortIncident {
+    /// The incident's number in this report.
+    pub number: usize,
+    pub port: String,
+    pub distance_km: f64,
+}
+
+/// How near a port an incident is listed beside the traffic.
+pub const PORT_KM: f64 = 10.0;
 
 /// One behaviour as the report lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -83,6 +99,17 @@ pub(crate) fn blocks(r: &Report, ctx: &crate::Context, lang: Lang) -> Vec<Block>
             ],
         )),
     ];
+    if !s.at_ports.is_empty() {
+        let list: Vec<String> = s
+            .at_ports
+            .iter()
+            .map(|p| format!("#{} {} ({:.1} km)", p.number, p.port, p.distance_km))
+            .collect();
+        b.push(Block::Para(fill(
+            w.sea_ports,
+            &[&PORT_KM, &list.join(", ")],
+        )));
+    }
     if !s.events.is_empty() {
         let mut t = Table::new(&[
             (w.time_utc, false),

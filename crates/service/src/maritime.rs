@@ -191,13 +191,47 @@ impl Maritime {
             vessels: vessels.len() as u64,
             counts,
             events: lines,
+            at_ports: Vec::new(),
         }
     }
+}
+
+/// Which of a report's incidents (number, `[lon, lat]`) lie within
+/// [`PORT_KM`](truceline_report::sea::PORT_KM) of one of the bundled ports, and which.
+pub fn incidents_at_ports(
+    incidents: &[(usize, [f64; 2])],
+) -> Vec<truceline_report::sea::PortIncident> {
+    let ports = Ports::bundled();
+    incidents
+        .iter()
+        .filter_map(|&(number, [lon, lat])| {
+            let (i, d) = ports.nearest_within(lon, lat, truceline_report::sea::PORT_KM * 1000.0)?;
+            Some(truceline_report::sea::PortIncident {
+                number,
+                port: ports.get(i).name.clone(),
+                distance_km: (d / 100.0).round() / 10.0,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn incidents_near_a_port_are_named_with_it() {
+        // Mariupol's port point, 2 km south of it, and the steppe far from any port.
+        let near =
+            incidents_at_ports(&[(1, [37.57, 47.06]), (2, [37.57, 47.042]), (3, [38.0, 48.3])]);
+        assert_eq!(
+            near.iter()
+                .map(|p| (p.number, p.port.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "Mariupol"), (2, "Mariupol")]
+        );
+        assert!((near[1].distance_km - 2.0).abs() < 0.1, "{near:?}");
+    }
 
     #[test]
     fn a_feed_in_two_deliveries_is_one_track_and_refusals_name_their_line() {

@@ -45,12 +45,15 @@ impl Service {
         let day = day.clone().as_of(jiff::Timestamp::now());
         let mut r = truceline_report::build(self.store.as_ref(), &self.reports, &day, audience)?;
         // The behaviours at sea are the mission's analysis: the restricted edition only, and
-        // only once some AIS was heard.
+        // only once some AIS was heard or an incident fell at a port.
         if audience == Audience::Restricted {
-            let sea = self
+            let mut sea = self
                 .maritime
                 .sea_section(day.from.as_millisecond(), day.to.as_millisecond());
-            if sea.vessels > 0 {
+            let located: Vec<(usize, [f64; 2])> =
+                r.incidents.iter().map(|i| (i.number, i.location)).collect();
+            sea.at_ports = crate::maritime::incidents_at_ports(&located);
+            if sea.vessels > 0 || !sea.at_ports.is_empty() {
                 r.sea = Some(sea);
             }
         }
