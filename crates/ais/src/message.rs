@@ -125,16 +125,22 @@ fn dims(b: &Bits, at: usize, m: &mut Message) {
     m.to_starboard = Some(b.u(at + 24, 6) as u8);
 }
 
+/// Speed, accuracy, position, course, heading and second: the run every position report has,
+/// starting at `at` (50 for types 1–3, 46 for class B).
+fn position(b: &Bits, at: usize, m: &mut Message) {
+    m.speed = speed10(b, at);
+    m.accuracy = Some(b.bool(at + 10));
+    m.lon = lon(b, at + 11);
+    m.lat = lat(b, at + 39);
+    m.course = course10(b, at + 66);
+    m.heading = heading(b, at + 78);
+    m.second = Some(b.u(at + 87, 6) as u8);
+}
+
 /// The position both class B reports (18, 19) begin with.
 fn class_b_position(b: &Bits, m: &mut Message) {
     m.reserved = Some(b.u(38, 8) as u8);
-    m.speed = speed10(b, 46);
-    m.accuracy = Some(b.bool(56));
-    m.lon = lon(b, 57);
-    m.lat = lat(b, 85);
-    m.course = course10(b, 112);
-    m.heading = heading(b, 124);
-    m.second = Some(b.u(133, 6) as u8);
+    position(b, 46, m);
 }
 
 /// Decodes one message's bits.
@@ -174,13 +180,7 @@ pub fn decode(b: &Bits) -> Result<Message, AisError> {
                     Some(x * x.abs())
                 }
             };
-            m.speed = speed10(b, 50);
-            m.accuracy = Some(b.bool(60));
-            m.lon = lon(b, 61);
-            m.lat = lat(b, 89);
-            m.course = course10(b, 116);
-            m.heading = heading(b, 128);
-            m.second = Some(b.u(137, 6) as u8);
+            position(b, 50, &mut m);
             m.maneuver = Some(b.u(143, 2) as u8);
             m.raim = Some(b.bool(148));
             m.radio = Some(b.u(149, (b.len() - 149).min(19)) as u32);

@@ -250,7 +250,7 @@ fn simulate(
         vessels,
         ..Default::default()
     };
-    let sim = truceline_maritime::simulate::simulate(&cfg, |line| {
+    let sim = truceline_maritime::simulate::simulate(&cfg, |_, line| {
         if err.is_none()
             && let Err(e) = w
                 .write_all(line.as_bytes())

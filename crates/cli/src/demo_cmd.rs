@@ -296,15 +296,9 @@ fn feed_ais(
             start_s: start.as_second() + day as i64 * 86_400,
             ..Default::default()
         };
-        // Each sentence with the time of its message (a second sentence has no tag block).
         let mut lines: Vec<(i64, String)> = Vec::new();
-        let mut t = cfg.start_s;
-        let sim = truceline_maritime::simulate::simulate(&cfg, |l| {
-            if let Some(s) = l.strip_prefix("\\c:").and_then(|r| r.split('*').next()) {
-                t = s.parse().unwrap_or(t);
-            }
-            lines.push((t, l.to_string()));
-        });
+        let sim =
+            truceline_maritime::simulate::simulate(&cfg, |t, l| lines.push((t, l.to_string())));
         tracing::info!(
             day,
             sentences = lines.len(),

@@ -261,9 +261,13 @@ mod time {
     }
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         let s: String = serde::Deserialize::deserialize(d)?;
+        parse(&s)
+    }
+
+    pub(super) fn parse<E: serde::de::Error>(s: &str) -> Result<i64, E> {
         s.parse::<jiff::Timestamp>()
             .map(|t| t.as_millisecond())
-            .map_err(|e| serde::de::Error::custom(format!("expected an RFC 3339 time: {e}")))
+            .map_err(|e| E::custom(format!("expected an RFC 3339 time: {e}")))
     }
 }
 
@@ -276,12 +280,7 @@ mod time_opt {
     }
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         let s: Option<String> = serde::Deserialize::deserialize(d)?;
-        s.map(|s| {
-            s.parse::<jiff::Timestamp>()
-                .map(|t| t.as_millisecond())
-                .map_err(|e| serde::de::Error::custom(format!("expected an RFC 3339 time: {e}")))
-        })
-        .transpose()
+        s.map(|s| super::time::parse(&s)).transpose()
     }
 }
 
@@ -393,6 +392,14 @@ const TRAIL: usize = 128;
 const TRAIL_STEP: i64 = 2 * 60_000;
 
 impl Vessel {
+    /// Whether it was heard often enough before `t` (`gap_min_positions` within
+    /// `gap_lookback_hours`) for a silence after `t` to mean something.
+    fn heard_steadily(&self, cfg: &Config, t: i64) -> bool {
+        let lookback = (cfg.gap_lookback_hours * HOUR as f64) as i64;
+        self.recent.len() >= cfg.gap_min_positions
+            && self.recent.front().is_some_and(|&f| f >= t - lookback)
+    }
+
     /// Where the vessel was at `t`, if it was slow then and heard near enough that time.
     fn slow_at(&self, t: i64, bridge: i64, max_kn: f64) -> Option<(f64, f64)> {
         let i = self.trail.partition_point(|f| f.t <= t);
@@ -530,12 +537,7 @@ impl Detector {
         self.clock(t);
         let cfg = &self.cfg;
         let gap_ms = (cfg.gap_hours * HOUR as f64) as i64;
-        let is_new = !self.vessels.contains_key(&mmsi);
-        let v = self.vessels.entry(mmsi).or_default();
-        if is_new {
-            v.first_seen = t;
-            self.counts.vessels += 1;
-        }
+        let v = vessel(&mut self.vessels, &mut self.counts, mmsi, t);
         let prev = v.last;
         if let Some(p) = prev
             && (t < p.t || (t == p.t && p.lon == lon && p.lat == lat))
@@ -565,11 +567,8 @@ impl Detector {
         if let Some(p) = prev
             && t - p.t >= gap_ms
         {
-            let lookback = (cfg.gap_lookback_hours * HOUR as f64) as i64;
-            let enough = v.recent.len() >= cfg.gap_min_positions
-                && v.recent.front().is_some_and(|&f| f >= p.t - lookback);
             let m = cfg.gap_shore_nm * NM;
-            if enough
+            if v.heard_steadily(cfg, p.t)
                 && self.shore.offshore_more_than(p.lon, p.lat, m) == Some(true)
                 && self.shore.offshore_more_than(lon, lat, m) == Some(true)
             {
@@ -695,13 +694,7 @@ impl Detector {
     fn static_data(&mut self, mmsi: u32, t: i64, imo: Option<u32>, name: &str) {
         self.clock(t);
         let name = normal_name(name);
-        let is_new = !self.vessels.contains_key(&mmsi);
-        let v = self.vessels.entry(mmsi).or_default();
-        if is_new {
-            v.first_seen = t;
-            v.last_seen = t;
-            self.counts.vessels += 1;
-        }
+        let v = vessel(&mut self.vessels, &mut self.counts, mmsi, t);
         let at = v.last.map(|f| loc(f.lon, f.lat));
         let mut out = Vec::new();
         // A new name under the same MMSI.
@@ -942,7 +935,6 @@ impl Detector {
         }
         out.extend(pending.into_values());
         let gap_ms = (self.cfg.gap_hours * HOUR as f64) as i64;
-        let lookback = (self.cfg.gap_lookback_hours * HOUR as f64) as i64;
         let mut mmsis: Vec<u32> = self.vessels.keys().copied().collect();
         mmsis.sort_unstable();
         for mmsi in mmsis {
@@ -962,8 +954,7 @@ impl Detector {
             if let Some(p) = v.last
                 && now - p.t >= gap_ms
                 && !v.succeeded
-                && v.recent.len() >= self.cfg.gap_min_positions
-                && v.recent.front().is_some_and(|&f| f >= p.t - lookback)
+                && v.heard_steadily(&self.cfg, p.t)
                 && self
                     .shore
                     .offshore_more_than(p.lon, p.lat, self.cfg.gap_shore_nm * NM)
@@ -1037,6 +1028,23 @@ pub struct VesselState {
     /// The sanctions list's caption of the entry it matches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listed: Option<String>,
+}
+
+/// The vessel of `mmsi`, made (and counted) when first heard at `t`: one lookup either way.
+fn vessel<'a>(
+    vessels: &'a mut FxHashMap<u32, Vessel>,
+    counts: &mut Counts,
+    mmsi: u32,
+    t: i64,
+) -> &'a mut Vessel {
+    vessels.entry(mmsi).or_insert_with(|| {
+        counts.vessels += 1;
+        Vessel {
+            first_seen: t,
+            last_seen: t,
+            ..Vessel::default()
+        }
+    })
 }
 
 fn hash_name(s: &str) -> u32 {

@@ -54,18 +54,18 @@ pub struct List {
     pub bad_imo: usize,
 }
 
-/// An IMO ship number's check digit: the first six digits weighted 7 to 2, summed, mod 10.
+/// An IMO ship number's check digit from its first six digits (100000–999999): the digits
+/// weighted 7 to 2, summed, mod 10.
+pub fn imo_check_digit(first_six: u32) -> u32 {
+    (0..6)
+        .map(|k| first_six / 10u32.pow(5 - k) % 10 * (7 - k))
+        .sum::<u32>()
+        % 10
+}
+
+/// Whether a seven-digit IMO number's last digit is its check digit.
 pub fn imo_valid(imo: u32) -> bool {
-    if !(1_000_000..10_000_000).contains(&imo) {
-        return false;
-    }
-    let d: Vec<u32> = imo
-        .to_string()
-        .bytes()
-        .map(|b| u32::from(b - b'0'))
-        .collect();
-    let sum: u32 = d[..6].iter().zip((2..=7).rev()).map(|(x, w)| x * w).sum();
-    sum % 10 == d[6]
+    (1_000_000..10_000_000).contains(&imo) && imo_check_digit(imo / 10) == imo % 10
 }
 
 fn values(s: &str) -> impl Iterator<Item = &str> {

@@ -18,7 +18,7 @@
 //! ```
 //! use truceline_maritime::simulate::{simulate, SimConfig};
 //! let mut lines = 0;
-//! let sim = simulate(&SimConfig { seed: 7, hours: 6.0, vessels: 5, ..SimConfig::default() }, |_| lines += 1);
+//! let sim = simulate(&SimConfig { seed: 7, hours: 6.0, vessels: 5, ..SimConfig::default() }, |_, _| lines += 1);
 //! assert!(lines > 1_000);
 //! assert!(sim.sanctions_csv.starts_with("type,caption,imo,risk,countries,flag,mmsi,id,url,datasets,aliases"));
 //! ```
@@ -376,13 +376,7 @@ const MIDS_SHADOW: &[u32] = &[273, 636, 351, 229, 538];
 const MIDS_HOP: &[u32] = &[613, 667, 626, 341, 511, 620, 572, 457];
 
 fn imo_from(prefix: u32) -> u32 {
-    let d: Vec<u32> = prefix
-        .to_string()
-        .bytes()
-        .map(|b| u32::from(b - b'0'))
-        .collect();
-    let sum: u32 = d.iter().zip((2..=7).rev()).map(|(x, w)| x * w).sum();
-    prefix * 10 + sum % 10
+    prefix * 10 + crate::sanctions::imo_check_digit(prefix)
 }
 
 /// Where a plan leaves the vessel at the end of its last leg.
@@ -899,8 +893,10 @@ impl Builder<'_> {
     }
 }
 
-/// Runs a simulation, handing each line of NMEA to `out` in time order.
-pub fn simulate(cfg: &SimConfig, mut out: impl FnMut(&str)) -> Simulation {
+/// Runs a simulation, handing each line of NMEA to `out` in time order, with the time its
+/// message was received (Unix seconds; every sentence of a message has it, though only the
+/// first carries the tag block).
+pub fn simulate(cfg: &SimConfig, mut out: impl FnMut(i64, &str)) -> Simulation {
     let mut shore = Shore::bundled();
     let ports = Ports::bundled();
     let sea = Sea::new(&mut shore, &ports);
@@ -1143,7 +1139,7 @@ pub fn simulate(cfg: &SimConfig, mut out: impl FnMut(&str)) -> Simulation {
             for m in &msgs {
                 seq = seq.wrapping_add(1);
                 for line in encode::sentences(m, channel, seq, time) {
-                    out(&line);
+                    out(time.unwrap_or(cfg.start_s), &line);
                 }
                 messages += 1;
             }

@@ -19,7 +19,7 @@ fn run(seed: u64, vessels: usize, hours: f64) {
             hours,
             ..SimConfig::default()
         },
-        |l| lines.push(l.to_string()),
+        |_, l| lines.push(l.to_string()),
     );
     let list = List::parse(sim.sanctions_csv.as_bytes()).unwrap();
     let mut det = Detector::new(Config::default(), Shore::bundled(), Ports::bundled(), list);
@@ -75,10 +75,10 @@ fn the_same_seed_gives_the_same_traffic() {
         hours: 4.0,
         ..SimConfig::default()
     };
-    let sa = simulate(&cfg, |l| a.push(l.to_string()));
-    let sb = simulate(&cfg, |l| b.push(l.to_string()));
+    let sa = simulate(&cfg, |_, l| a.push(l.to_string()));
+    let sb = simulate(&cfg, |_, l| b.push(l.to_string()));
     assert_eq!(a, b);
     assert_eq!(sa.truth, sb.truth);
-    let other = simulate(&SimConfig { seed: 4, ..cfg }, |_| {});
+    let other = simulate(&SimConfig { seed: 4, ..cfg }, |_, _| {});
     assert_ne!(sa.truth, other.truth);
 }

@@ -7,13 +7,15 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt};
 use truceline_maritime::Kind;
 
-use crate::{ApiError, AppState, bad_param, in_blocking, read_body};
+use crate::{
+    ApiError, AppState, bad_param, in_blocking, media_type, read_body, unsupported_media_type,
+};
 
 /// Most bytes one request of NMEA may hold (about 100,000 sentences).
 const MAX_AIS_BODY: usize = 8 * 1024 * 1024;
@@ -30,18 +32,12 @@ pub(crate) async fn post_ais(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let media = ct.split(';').next().unwrap_or_default().trim();
+    let media = media_type(&headers);
     if media != "text/plain" {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!("Content-Type {media:?}: expected text/plain (NMEA sentences, one a line)"),
-        )
-        .field("Content-Type"));
+        return Err(unsupported_media_type(
+            media,
+            "text/plain (NMEA sentences, one a line)",
+        ));
     }
     let bytes = read_body(body, MAX_AIS_BODY, "send the sentences in smaller requests").await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {

@@ -252,22 +252,33 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 /// (`application/x-ndjson`, `application/ndjson`: one a line); anything else is refused, so
 /// that a form or a `text/plain` request from another site's page cannot write.
 pub(crate) fn write_type(headers: &HeaderMap) -> Result<bool, ApiError> {
+    match media_type(headers) {
+        "application/json" => Ok(true),
+        "application/x-ndjson" | "application/ndjson" => Ok(false),
+        other => Err(unsupported_media_type(
+            other,
+            "application/json (one object) or application/x-ndjson (one a line)",
+        )),
+    }
+}
+
+/// A request's media type: its `Content-Type` without parameters (empty when absent).
+pub(crate) fn media_type(headers: &HeaderMap) -> &str {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    match ct.split(';').next().unwrap_or_default().trim() {
-        "application/json" => Ok(true),
-        "application/x-ndjson" | "application/ndjson" => Ok(false),
-        other => Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!(
-                "Content-Type {other:?}: expected application/json (one object) or application/x-ndjson (one a line)"
-            ),
-        )
-        .field("Content-Type")),
-    }
+    ct.split(';').next().unwrap_or_default().trim()
+}
+
+/// 415 naming the media type sent and what the route takes.
+pub(crate) fn unsupported_media_type(got: &str, expected: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("Content-Type {got:?}: expected {expected}"),
+    )
+    .field("Content-Type")
 }
 
 /// An API error: `{"error": {"code", "message", "field", "line"}}`.
