@@ -331,8 +331,10 @@ fn feed_ais(
                 batch.push_str(&next.next().expect("peeked").1);
                 batch.push('\n');
             }
-            if !batch.is_empty() {
-                state.service.maritime.take(&batch);
+            if !batch.is_empty()
+                && let Err(error) = state.service.take_ais("demo", &batch)
+            {
+                tracing::warn!(%error, "demo: behaviours at sea not logged");
             }
             std::thread::sleep(Duration::from_millis(200));
         }

@@ -293,15 +293,8 @@ fn ais_from_http_and_a_receivers_tcp_feed_becomes_vessels_and_their_events() {
     let text = std::fs::read_to_string(&feed).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     // Whole messages only in each part: a two-sentence message is never split.
-    let mut cut = lines.len() / 2;
-    while lines[cut].starts_with("!AIVDM,2,2") {
-        cut += 1;
-    }
-    let third = cut + (lines.len() - cut) / 2;
-    let mut third = third;
-    while lines[third].starts_with("!AIVDM,2,2") {
-        third += 1;
-    }
+    let cut = message_start(&lines, lines.len() / 2);
+    let third = message_start(&lines, cut + (lines.len() - cut) / 2);
     let port = free_port();
     let ais_listen = format!("127.0.0.1:{port}");
     with_agreement(&data);
@@ -363,12 +356,7 @@ fn ais_from_http_and_a_receivers_tcp_feed_becomes_vessels_and_their_events() {
         )
     };
     // The receiver's lines are taken as they arrive: wait until the feed's last time is in.
-    let last_s: i64 = lines
-        .iter()
-        .rev()
-        .find_map(|l| l.strip_prefix("\\c:")?.split('*').next()?.parse().ok())
-        .unwrap();
-    let last = jiff::Timestamp::from_second(last_s).unwrap();
+    let last = last_tag_time(&lines);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let (status, v) = send(&server.base, "GET", "/api/v1/vessels", &t.analyst, None);
@@ -510,4 +498,64 @@ fn ais_from_http_and_a_receivers_tcp_feed_becomes_vessels_and_their_events() {
     let (status, bad) = events(&t.analyst, "?type=dark");
     assert_eq!(status, 400);
     assert_eq!(bad["error"]["field"], "type", "{bad}");
+
+    // Each closed behaviour is a log leaf: a restart reads them back (the tracks, and with
+    // them what was still open, start afresh), and the log verifies with them.
+    let before = all["events"].as_array().unwrap().clone();
+    drop(server);
+    let server = serve(&data, &[]);
+    let t = server.tokens.clone().unwrap();
+    let (status, after) = send(
+        &server.base,
+        "GET",
+        "/api/v1/vessels/events",
+        &t.analyst,
+        None,
+    );
+    assert_eq!(status, 200, "{after}");
+    let after = after["events"].as_array().unwrap();
+    assert!(
+        after.iter().all(|e| before.contains(e)),
+        "only what was found before"
+    );
+    for k in ["gap", "encounter", "port_call", "identity_change"] {
+        assert!(
+            after.iter().any(|e| e["type"] == k),
+            "{k} not read back: {after:?}"
+        );
+    }
+    let mut logged = 0;
+    let mut start = 0;
+    loop {
+        let (status, page) = send(
+            &server.base,
+            "GET",
+            &format!("/api/v1/log/entries?start={start}"),
+            &t.analyst,
+            None,
+        );
+        assert_eq!(status, 200, "{page}");
+        let entries = page["entries"].as_array().unwrap();
+        if entries.is_empty() {
+            break;
+        }
+        use base64::Engine as _;
+        logged += entries
+            .iter()
+            .map(|e| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(e.as_str().unwrap())
+                    .unwrap()
+            })
+            .filter(|leaf| leaf.starts_with(br#"{"vessel_event":{"#))
+            .count();
+        start = page["end"].as_u64().unwrap();
+    }
+    assert_eq!(logged, after.len(), "one leaf for each behaviour read back");
+    drop(server);
+    let verified = run_ok(&["log", "verify", "--data", data.to_str().unwrap()]);
+    assert!(
+        verified.contains("signed checkpoint(s) matched"),
+        "{verified}"
+    );
 }

@@ -246,3 +246,110 @@ fn a_full_disk_and_a_failing_fsync_lose_nothing_and_say_so() {
     let (size, _) = store.log_head();
     assert!(size as usize > acked.len());
 }
+
+/// A behaviour at sea found while the store cannot write is not lost: the delivery that closed
+/// it is answered 503, and it is logged with the next delivery once the store recovers (a
+/// delivery sent again is harmless: sentences already taken are stale).
+#[test]
+fn behaviours_at_sea_found_while_the_store_fails_are_logged_when_it_recovers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = common::faulty_library(tmp.path());
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let data = data.canonicalize().unwrap();
+    let feed = tmp.path().join("feed.nmea");
+    run_ok(&[
+        "ais",
+        "simulate",
+        "--seed",
+        "7",
+        "--vessels",
+        "20",
+        "--hours",
+        "30",
+        "--out",
+        feed.to_str().unwrap(),
+        "--truth",
+        tmp.path().join("truth.ndjson").to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&feed).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let cut = message_start(&lines, lines.len() / 2);
+    let cut_time = last_tag_time(&lines[..cut]);
+    let enospc = tmp.path().join("enospc");
+    let s = serve_env(
+        &data,
+        &[],
+        &[
+            ("LD_PRELOAD", lib.as_os_str()),
+            ("FAULTY_PREFIX", data.as_os_str()),
+            ("FAULTY_ENOSPC", enospc.as_os_str()),
+        ],
+    );
+    let t = s.tokens.clone().unwrap();
+    let post = |body: String| {
+        let mut r = with_token(
+            agent().post(format!("{}/api/v1/ais", s.base)),
+            Some(&t.monitor),
+        )
+        .header("Content-Type", "text/plain")
+        .send(body)
+        .unwrap();
+        let status = r.status().as_u16();
+        let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        (status, v)
+    };
+    std::fs::write(&enospc, "").unwrap();
+    let (status, v) = post(lines[..cut].join("\n"));
+    assert_eq!(status, 503, "{v}");
+    assert_eq!(v["error"]["code"], "store_unavailable", "{v}");
+    std::fs::remove_file(&enospc).unwrap();
+    // The store may still meet the fault's aftermath once; sending again is harmless.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let logged = loop {
+        let (status, v) = post(lines[cut..].join("\n"));
+        if status == 200 {
+            break v["events_logged"].as_u64().unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "AIS not taken after the fault: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    drop(s);
+    let s = serve(&data, &[]);
+    let t = s.tokens.clone().unwrap();
+    let (status, back) = {
+        let mut r = with_token(
+            agent().get(format!("{}/api/v1/vessels/events", s.base)),
+            Some(&t.analyst),
+        )
+        .call()
+        .unwrap();
+        (
+            r.status().as_u16(),
+            serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap()).unwrap(),
+        )
+    };
+    assert_eq!(status, 200, "{back}");
+    let back = back["events"].as_array().unwrap();
+    assert_eq!(
+        back.len() as u64,
+        logged,
+        "every logged behaviour read back"
+    );
+    let before_cut = back
+        .iter()
+        .filter(|e| {
+            e["end"]
+                .as_str()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .is_some_and(|end| end < cut_time)
+        })
+        .count();
+    assert!(
+        before_cut > 0,
+        "the behaviours closed during the fault were logged after it: {back:?}"
+    );
+}

@@ -29,6 +29,7 @@ const MAX_AIS_BODY: usize = 8 * 1024 * 1024;
 )]
 pub(crate) async fn post_ais(
     State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<truceline_service::accounts::Caller>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
@@ -56,8 +57,7 @@ pub(crate) async fn post_ais(
             ),
         )
     })?;
-    let svc = st.service.clone();
-    let intake = in_blocking(move || Ok(svc.maritime.take(&text))).await?;
+    let intake = crate::on_service(&st, move |svc| svc.take_ais(caller.name(), &text)).await?;
     Ok(Json(serde_json::to_value(intake).expect("serialisable")))
 }
 
@@ -193,8 +193,7 @@ pub async fn serve_feed(
                         if n == BATCH || reader.buffer().is_empty() {
                             let text = std::mem::take(&mut batch);
                             let svc = st.service.clone();
-                            let _ =
-                                tokio::task::spawn_blocking(move || svc.maritime.take(&text)).await;
+                            take_feed(svc, peer, text).await;
                             n = 0;
                         }
                     }
@@ -202,8 +201,19 @@ pub async fn serve_feed(
             }
             if !batch.is_empty() {
                 let svc = st.service.clone();
-                let _ = tokio::task::spawn_blocking(move || svc.maritime.take(&batch)).await;
+                take_feed(svc, peer, batch).await;
             }
         });
     }
 }
+
+/// Takes a receiver's lines; a behaviour the store could not log waits for the next ones.
+async fn take_feed(svc: Arc<truceline_service::Service>, peer: std::net::SocketAddr, text: String) {
+    let taken = tokio::task::spawn_blocking(move || svc.take_ais(FEED_ACCOUNT, &text)).await;
+    if let Ok(Err(error)) = taken {
+        tracing::warn!(%peer, %error, "AIS feed: behaviours not yet logged");
+    }
+}
+
+/// The account a receiver's behaviours are logged under: a feed has none of its own.
+const FEED_ACCOUNT: &str = "ais-listen";

@@ -207,6 +207,9 @@ impl Service {
         if let Err(e) = self.load_reviews() {
             tracing::error!(error = %e, "decisions and replies not read");
         }
+        if let Err(e) = self.load_vessel_events() {
+            tracing::error!(error = %e, "vessels' behaviours not read");
+        }
         let mut threads = vec![
             evidence::spawn_checkpoints(self.clone(), stop.clone())?,
             audit::spawn_audit(self.clone(), stop.clone())?,

@@ -3,8 +3,9 @@
 //! found read back. AIS is broadcast in the clear, so vessels carry no observer to protect;
 //! the sanctions matches and behaviours are the mission's analysis, read by its analysts.
 //!
-//! Held in memory: a restart starts the tracks afresh (the feed itself is the record; the
-//! events are not yet log records).
+//! Each behaviour found is a log record (kind `vessel_event`, its subject the MMSI) before
+//! it is shown, and a restart reads them back; the tracks are held in memory only, so a
+//! restart starts them afresh (a gap or encounter open across the restart is not found).
 
 use std::sync::Mutex;
 
@@ -13,6 +14,12 @@ use truceline_maritime::detect::{Config, Detector, Event, Kind, VesselState};
 use truceline_maritime::ports::Ports;
 use truceline_maritime::sanctions::List;
 use truceline_maritime::shore::Shore;
+use truceline_store::{NewRecord, RecordQuery, StoreError};
+
+use crate::{Service, ServiceError};
+
+/// The log record kind of a vessel's behaviour.
+pub const VESSEL_EVENT: &str = "vessel_event";
 
 /// Closed events kept, the oldest dropped beyond this.
 const KEPT: usize = 100_000;
@@ -25,6 +32,8 @@ pub struct Intake {
     pub lines: u64,
     pub messages: u64,
     pub refused: u64,
+    /// Behaviours that closed with this delivery, each now a leaf of the evidence log.
+    pub events_logged: u64,
     /// The first refused lines: `line` (counted from 1 in this delivery) and `reason`.
     pub errors: Vec<Refusal>,
 }
@@ -38,7 +47,10 @@ pub struct Refusal {
 struct State {
     decoder: Decoder,
     detector: Detector,
+    /// Closed and logged, oldest first.
     closed: std::collections::VecDeque<Event>,
+    /// Closed but not yet in the log (the store failed; tried again with the next delivery).
+    pending: Vec<Event>,
 }
 
 /// The server's AIS intake and tracks.
@@ -65,6 +77,7 @@ impl Maritime {
                     list,
                 ),
                 closed: Default::default(),
+                pending: Vec::new(),
             }),
         }
     }
@@ -79,8 +92,9 @@ impl Maritime {
     }
 
     /// Lines of NMEA (tag blocks or leading timestamps giving the time received; a line
-    /// without one is decoded but not tracked).
-    pub fn take(&self, text: &str) -> Intake {
+    /// without one is decoded but not tracked). The behaviours they close wait for
+    /// [`Service::take_ais`] to log them.
+    fn take(&self, text: &str) -> Intake {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let st = &mut *st;
         let mut out = Intake::default();
@@ -103,13 +117,20 @@ impl Maritime {
                 }
             }
         }
-        for e in st.detector.drain() {
+        let closed = st.detector.drain();
+        st.pending.extend(closed);
+        out
+    }
+
+    /// Shows events already in the log.
+    fn keep(&self, events: Vec<Event>) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        for e in events {
             if st.closed.len() == KEPT {
                 st.closed.pop_front();
             }
             st.closed.push_back(e);
         }
-        out
     }
 
     /// Every vessel heard.
@@ -136,6 +157,84 @@ impl Maritime {
             .collect();
         all.sort_by_key(|e| (e.start, e.kind, e.mmsi));
         all
+    }
+}
+
+impl Service {
+    /// Takes a delivery of NMEA sent by `account` (see [`Maritime`]) and logs the behaviours
+    /// it closes, answering once they are durable; a store failure is the answer, and those
+    /// behaviours are tried again with the next delivery. Blocking.
+    pub fn take_ais(&self, account: &str, text: &str) -> Result<Intake, ServiceError> {
+        let mut intake = self.maritime.take(text);
+        let events = std::mem::take(
+            &mut self
+                .maritime
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pending,
+        );
+        if events.is_empty() {
+            return Ok(intake);
+        }
+        let records = events
+            .iter()
+            .map(|e| {
+                Ok(NewRecord {
+                    kind: VESSEL_EVENT.into(),
+                    subject: Some(e.mmsi.to_string()),
+                    account: account.to_string(),
+                    time_ms: e.start,
+                    record: serde_jcs::to_vec(e)
+                        .map_err(|e| StoreError::Inconsistent(e.to_string()))?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        match self.store.append_records(records) {
+            Ok(_) => {
+                self.trackers.writes.ok();
+                intake.events_logged = events.len() as u64;
+                self.maritime.keep(events);
+                Ok(intake)
+            }
+            Err(e) => {
+                self.trackers.writes.failed(&e);
+                let mut st = self
+                    .maritime
+                    .state
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                let later = std::mem::replace(&mut st.pending, events);
+                st.pending.extend(later);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Reads the logged behaviours back (the newest [`KEPT`]); called once at start. Blocking.
+    pub fn load_vessel_events(&self) -> Result<usize, ServiceError> {
+        let kept = self.store.records(&RecordQuery {
+            kind: VESSEL_EVENT,
+            ..Default::default()
+        })?;
+        let skip = kept.len().saturating_sub(KEPT);
+        let mut events = Vec::with_capacity(kept.len() - skip);
+        for r in &kept[skip..] {
+            match serde_json::from_slice::<Event>(&r.record) {
+                Ok(e) => events.push(e),
+                Err(error) => {
+                    tracing::warn!(log_index = r.log_index, %error, "a vessel event not read")
+                }
+            }
+        }
+        let n = events.len();
+        let mut st = self
+            .maritime
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        st.closed = events.into();
+        Ok(n)
     }
 }
 

@@ -593,13 +593,19 @@ pub fn records_are_leaves_found_by_kind_and_subject(store: &dyn Store) {
         .append_records(vec![rec("audit", None, 5_000, r#"{"entries":[]}"#)])
         .unwrap();
     assert_eq!(audit, vec![4]);
+    // A vessel's behaviour, found by its MMSI.
+    let event = r#"{"mmsi":273000001,"start":"2026-11-24T10:00:00.000Z","type":"gap"}"#;
+    let vessel = store
+        .append_records(vec![rec("vessel_event", Some("273000001"), 5_500, event)])
+        .unwrap();
+    assert_eq!(vessel, vec![5]);
     // An unknown kind is refused and nothing is written.
     assert!(
         store
             .append_records(vec![rec("nonsense", None, 6_000, "{}")])
             .is_err()
     );
-    assert_eq!(store.log_head().0, 5);
+    assert_eq!(store.log_head().0, 6);
     let q = |kind, subject, from_ms, to_ms| {
         store
             .records(&RecordQuery {
@@ -618,6 +624,15 @@ pub fn records_are_leaves_found_by_kind_and_subject(store: &dyn Store) {
     assert_eq!(q("decision", None, Some(3_000), None), vec![3]);
     assert_eq!(q("decision", None, None, Some(4_000)), vec![1]);
     assert_eq!(q("reply", Some("inc-b"), None, None), Vec::<u64>::new());
+    assert_eq!(q("vessel_event", Some("273000001"), None, None), vec![5]);
+    assert_eq!(
+        q("vessel_event", Some("273000002"), None, None),
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        q("vessel_event", None, Some(6_000), None),
+        Vec::<u64>::new()
+    );
     let got = store
         .records(&RecordQuery {
             kind: "reply",
@@ -640,9 +655,13 @@ pub fn records_are_leaves_found_by_kind_and_subject(store: &dyn Store) {
         store.log_entries(2, 3).unwrap()[0],
         br#"{"reply":{"text":"no"}}"#.to_vec()
     );
+    assert_eq!(
+        store.log_entries(5, 6).unwrap()[0],
+        format!(r#"{{"vessel_event":{event}}}"#).into_bytes()
+    );
     let report = store.verify_log(None).unwrap();
     assert!(report.problem.is_none(), "{report:?}");
-    assert_eq!(report.size, 5);
+    assert_eq!(report.size, 6);
 }
 
 pub fn mission_records_are_idempotent_leaves(store: &dyn Store) {

@@ -489,7 +489,7 @@ pub trait AccountStore: Send + Sync {
 }
 
 /// A record the mission keeps in the evidence log besides observations and reports: analysts'
-/// decisions, parties' replies, batches of the audit trail.
+/// decisions, parties' replies, batches of the audit trail, vessels' behaviours found in AIS.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewRecord {
     /// What it is: one of [`RECORD_KINDS`].

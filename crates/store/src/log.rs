@@ -18,7 +18,7 @@ pub const REPORT: &str = "report";
 /// The mission's other records (SPEC 6), kept in `mission_records`.
 pub const MISSION_RECORD: &str = "record";
 /// Kinds of the records in the `records` table (see [`crate::RecordStore`]).
-pub const RECORD_KINDS: &[&str] = &["decision", "reply", "audit"];
+pub const RECORD_KINDS: &[&str] = &["decision", "reply", "audit", "vessel_event"];
 
 /// Appends a record's leaf to `frontier`; returns the row's hashes.
 pub(crate) fn leaf_row(frontier: &mut Frontier, kind: &str, canonical: &[u8]) -> Vec<u8> {

@@ -328,3 +328,22 @@ pub fn simple_observation(id: &str) -> Value {
            "kind": "explosion", "subtype": "impact", "observer_position": {"lon": 37.75, "lat": 48.05},
            "bearing_deg": 90, "bearing_sigma_deg": 5, "weapon": "mlrs", "notes": "illustrative"})
 }
+
+/// The index of the first line at or after `i` that starts a message (a two-sentence message
+/// is never split between deliveries).
+pub fn message_start(lines: &[&str], mut i: usize) -> usize {
+    while i < lines.len() && lines[i].starts_with("!AIVDM,2,2") {
+        i += 1;
+    }
+    i
+}
+
+/// The time of the last tag block in `lines`.
+pub fn last_tag_time(lines: &[&str]) -> jiff::Timestamp {
+    let s: i64 = lines
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix("\\c:")?.split('*').next()?.parse().ok())
+        .unwrap();
+    jiff::Timestamp::from_second(s).unwrap()
+}
