@@ -5,10 +5,10 @@ Written from the texts of RFC 9162 (sections 2.1.1, 2.1.3.2, 2.1.4.2), C2SP sign
 tlog-checkpoint and tlog-cosignature, sharing no code with the log it checks. Needs only the
 standard library, `hashlib`, and `cryptography` for Ed25519.
 
-    truceline_verify.py URL [--log-key VKEY] [--witness VKEY ...] [--samples N]
+    truceline_verify.py URL [--log-key VKEY] [--witness VKEY ...] [--samples N] [--tiles]
 
-Fetches the log's key, its signed checkpoint and every leaf; recomputes the root from the
-leaves; checks inclusion proofs for sampled leaves and consistency proofs from sampled earlier
+Fetches the log's key, its signed checkpoint and every leaf (or, with --tiles, every C2SP
+tlog-tiles hash tile, each level checked against the one below); recomputes the root; checks inclusion proofs for sampled leaves and consistency proofs from sampled earlier
 sizes against the signed root; checks each given witness's cosignature. Exits 0 when everything
 holds and 1 with the first failure otherwise.
 """
@@ -21,6 +21,7 @@ import json
 import random
 import struct
 import sys
+import urllib.error
 import urllib.request
 
 from cryptography.exceptions import InvalidSignature
@@ -218,7 +219,87 @@ def b64s(values):
     return [base64.b64decode(v, validate=True) for v in values]
 
 
-def verify_log(base, log_key=None, witnesses=(), samples=20, seed=1):
+# ---- C2SP tlog-tiles ---------------------------------------------------------------------
+
+TILE_WIDTH = 256
+
+
+def tile_index(n: int) -> str:
+    """N in groups of three digits, every group but the last behind "x"."""
+    groups = [f"{n % 1000:03d}"]
+    n //= 1000
+    while n:
+        groups.append(f"x{n % 1000:03d}")
+        n //= 1000
+    return "/".join(reversed(groups))
+
+
+def tile_url(api: str, level, n: int, width: int) -> str:
+    url = f"{api}/tile/{level}/{tile_index(n)}"
+    return url + (f".p/{width}" if width < TILE_WIDTH else "")
+
+
+def fold(hashes):
+    """The hash of a complete subtree from its 2^k nodes one level down, paired up."""
+    while len(hashes) > 1:
+        hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+    return hashes[0]
+
+
+def hashes_from_tiles(api: str, size: int):
+    """Every leaf hash of the log of `size` leaves from its level-0 tiles, each higher level's
+    tiles checked against the level below; returns the leaf hashes and the tiles read."""
+    level, count, below, read = 0, size, None, 0
+    leaves = None
+    while count:
+        got = []
+        for n in range((count + TILE_WIDTH - 1) // TILE_WIDTH):
+            width = min(TILE_WIDTH, count - n * TILE_WIDTH)
+            data = fetch(tile_url(api, level, n, width))
+            read += 1
+            if len(data) != 32 * width:
+                raise VerifyError(f"tile {level}/{n} has {len(data)} bytes, not {32 * width}")
+            got.extend(data[i:i + 32] for i in range(0, len(data), 32))
+        if below is not None:
+            for k, h in enumerate(got):
+                if fold(below[k * TILE_WIDTH:(k + 1) * TILE_WIDTH]) != h:
+                    raise VerifyError(f"tile level {level}: hash {k} is not its 256 below")
+        if leaves is None:
+            leaves = got
+        below, level, count = got, level + 1, count // TILE_WIDTH
+    return leaves or [], read
+
+
+def entries_from_bundles(api: str, size: int):
+    """The leaves from the entry bundles (each a big-endian u16 length then the entry); a
+    bundle the log cannot give (an entry too long for it) read from /entries instead."""
+    out = []
+    for n in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
+        width = min(TILE_WIDTH, size - n * TILE_WIDTH)
+        try:
+            data = fetch(tile_url(api, "entries", n, width))
+        except urllib.error.HTTPError as e:
+            if e.code != 400:
+                raise
+            start = n * TILE_WIDTH
+            got = []
+            while len(got) < width:
+                page = fetch_json(f"{api}/entries?start={start + len(got)}&end={start + width}")
+                got.extend(b64s(page["entries"]))
+            out.extend(got)
+            continue
+        got, at = [], 0
+        while at < len(data):
+            (length,) = struct.unpack(">H", data[at:at + 2])
+            got.append(data[at + 2:at + 2 + length])
+            at += 2 + length
+        if len(got) != width or at != len(data):
+            raise VerifyError(f"entry bundle {n} holds {len(got)} entries, not {width}")
+        out.extend(got)
+    return out
+
+
+def verify_log(base, log_key=None, witnesses=(), samples=20, seed=1, tiles=False):
     api = base.rstrip("/") + "/api/v1/log"
     served_key = fetch(api + "/key").decode().strip()
     log_key = (log_key or served_key).strip()
@@ -235,7 +316,15 @@ def verify_log(base, log_key=None, witnesses=(), samples=20, seed=1):
         cosigned[parse_vkey(w)[0]] = check_signature(text, sig_lines, w)
 
     leaves = []
-    while len(leaves) < size:
+    tiles_read = 0
+    if tiles:
+        # The public tiles alone; with a token, the entry bundles hash to the leaf tiles.
+        leaves, tiles_read = hashes_from_tiles(api, size)
+        if TOKEN:
+            for i, data in enumerate(entries_from_bundles(api, size)):
+                if leaf_hash(data) != leaves[i]:
+                    raise VerifyError(f"entry {i} does not hash to its leaf tile's hash")
+    while not tiles and len(leaves) < size:
         page = fetch_json(f"{api}/entries?start={len(leaves)}&end={size}")
         got = b64s(page["entries"])
         if not got:
@@ -247,7 +336,8 @@ def verify_log(base, log_key=None, witnesses=(), samples=20, seed=1):
     sizes = sorted({1, size} | {rng.randint(1, size) for _ in range(samples)}) if size else []
     roots = roots_of_prefixes(leaves, sizes)
     if size and roots[size] != root:
-        raise VerifyError("the root recomputed from the entries is not the signed root")
+        raise VerifyError("the root recomputed from the %s is not the signed root"
+                          % ("tiles" if tiles else "entries"))
 
     indexes = sorted({0, size - 1} | {rng.randrange(size) for _ in range(samples)}) if size else []
     for i in indexes:
@@ -265,6 +355,7 @@ def verify_log(base, log_key=None, witnesses=(), samples=20, seed=1):
         "inclusion_proofs": len(indexes),
         "consistency_proofs": len([m for m in sizes if m != size]),
         "cosigned_by": cosigned,
+        "tiles_read": tiles_read,
     }
 
 
@@ -276,11 +367,14 @@ def main():
     ap.add_argument("--samples", type=int, default=20)
     ap.add_argument("--token", help="an analyst's or chief's API token, to read the leaves "
                     "(also read from TRUCELINE_TOKEN)")
+    ap.add_argument("--tiles", action="store_true", help="read the log from its C2SP tiles "
+                    "(public) instead of its entries; with a token, check the entry bundles too")
     a = ap.parse_args()
     global TOKEN
     TOKEN = a.token or TOKEN
     try:
-        print(json.dumps(verify_log(a.url, a.log_key, a.witness, a.samples), indent=1))
+        print(json.dumps(verify_log(a.url, a.log_key, a.witness, a.samples, tiles=a.tiles),
+                         indent=1))
     except (VerifyError, ValueError, KeyError) as e:
         print(f"verification failed: {e}", file=sys.stderr)
         sys.exit(1)

@@ -527,3 +527,138 @@ fn users_and_tokens_on_a_data_directory() {
     ok(run(&["users", "disable", "lia", "--data", s(&data)]));
     assert!(ok(run(&["users", "list", "--data", s(&data)])).ends_with("disabled\n"));
 }
+
+/// A GET of `path` with `token` (none: anonymous); status, headers we check, body bytes.
+fn fetch_bytes(base: &str, path: &str, token: Option<&str>) -> (u16, Option<String>, Vec<u8>) {
+    let mut r = with_token(agent().get(format!("{base}{path}")), token)
+        .call()
+        .unwrap();
+    let cache = r
+        .headers()
+        .get("cache-control")
+        .map(|v| v.to_str().unwrap().to_string());
+    let status = r.status().as_u16();
+    (
+        status,
+        cache,
+        r.body_mut()
+            .with_config()
+            .limit(1 << 24)
+            .read_to_vec()
+            .unwrap(),
+    )
+}
+
+/// C2SP tlog-tiles (SPEC 4.1): anyone reads the hash tiles, cached forever, and computes from
+/// them the root the checkpoint signs and the roots the consistency proofs start from; the
+/// entry bundles are a reader's, their entries hash to the leaf tiles; nothing beyond the log
+/// is served; the independent verifier checks the log from the tiles alone.
+#[test]
+fn tiles_give_a_monitor_without_an_account_the_signed_log() {
+    use truceline_log::tiles::{Tile, root_from_tiles};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    with_agreement(&data);
+    let server = serve(&data, &[]);
+    let base = server.base.clone();
+    for batch in 0..6 {
+        let body: Vec<String> = (0..100)
+            .map(|i| {
+                obs(
+                    &format!("t{batch}-{i}"),
+                    "op7",
+                    (batch * 100 + i) as f64 % 360.0,
+                )
+                .to_string()
+            })
+            .collect();
+        let (st, v) = post(&base, &body.join("\n"), "application/x-ndjson");
+        assert_eq!(st, 200, "{v}");
+    }
+    let size = settled_checkpoint(&base);
+    assert!(size > 600, "{size}");
+    let t = tokens(&base).unwrap();
+    let fetch_tile = |tile: Tile| -> Result<Vec<truceline_log::Hash>, String> {
+        let (status, cache, body) =
+            fetch_bytes(&base, &format!("/api/v1/log/{}", tile.path()), None);
+        if status != 200 {
+            return Err(format!("{} answered {status}", tile.path()));
+        }
+        assert_eq!(
+            cache.as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
+        Ok(body.chunks(32).map(|c| c.try_into().unwrap()).collect())
+    };
+    let mut r = agent()
+        .get(format!("{base}/api/v1/log/checkpoint?size={size}"))
+        .call()
+        .unwrap();
+    let note = r.body_mut().read_to_string().unwrap();
+    let signed_root = B64.decode(note.lines().nth(2).unwrap()).unwrap();
+    assert_eq!(
+        root_from_tiles(size, fetch_tile).unwrap().to_vec(),
+        signed_root
+    );
+    for from in (1..size).step_by(53) {
+        let root = root_from_tiles(from, fetch_tile).unwrap();
+        let (st, p) = get(
+            &base,
+            &format!("/api/v1/log/proof/consistency?from={from}&to={size}"),
+        );
+        assert_eq!(st, 200, "{p}");
+        let proof: Vec<truceline_log::Hash> = p["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| B64.decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
+            .collect();
+        truceline_log::verify_consistency(
+            from,
+            size,
+            &root,
+            &signed_root.clone().try_into().unwrap(),
+            &proof,
+        )
+        .unwrap_or_else(|e| panic!("from {from}: {e:?}"));
+    }
+    // Entry bundles: a reader's; each entry hashes to its leaf tile's hash.
+    let (st, _, _) = fetch_bytes(&base, "/api/v1/log/tile/entries/001", None);
+    assert_eq!(st, 401);
+    let (st, _, _) = fetch_bytes(&base, "/api/v1/log/tile/entries/001", Some(&t.liaison));
+    assert_eq!(st, 403);
+    let (st, cache, bundle) = fetch_bytes(&base, "/api/v1/log/tile/entries/001", Some(&t.analyst));
+    assert_eq!(st, 200);
+    assert_eq!(
+        cache.as_deref(),
+        Some("private, max-age=31536000, immutable")
+    );
+    let entries = truceline_log::tiles::read_entry_bundle(&bundle).unwrap();
+    let hashes = fetch_tile(Tile::parse("0/001").unwrap()).unwrap();
+    assert_eq!(entries.len(), 256);
+    for (e, h) in entries.iter().zip(&hashes) {
+        assert_eq!(truceline_log::leaf_hash(e), *h);
+    }
+    // Beyond the log, not yet; a malformed path named.
+    let beyond = format!("/api/v1/log/tile/0/{:03}.p/{}", size / 256, size % 256 + 1);
+    assert_eq!(fetch_bytes(&base, &beyond, None).0, 404);
+    assert_eq!(fetch_bytes(&base, "/api/v1/log/tile/1/001", None).0, 404);
+    let (st, _, body) = fetch_bytes(&base, "/api/v1/log/tile/0/1", None);
+    assert_eq!(st, 400);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"]["field"], "path", "{v}");
+
+    // The independent verifier: from the public tiles alone, then with the bundles as a chief.
+    let out = Command::new("python3")
+        .arg(verifier())
+        .arg(&base)
+        .arg("--tiles")
+        .output()
+        .expect("python3");
+    let v: Value = serde_json::from_str(&ok(out)).unwrap();
+    assert!(v["size"].as_u64().unwrap() >= size, "{v}");
+    assert!(v["tiles_read"].as_u64().unwrap() >= 4, "{v}");
+    let v = python_verify(&base, &["--tiles"]);
+    assert!(v["tiles_read"].as_u64().unwrap() >= 4, "{v}");
+}

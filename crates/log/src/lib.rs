@@ -11,6 +11,7 @@
 //!   plain append.
 //! * [`inclusion_proof`] and [`consistency_proof`] read O(log n) stored hashes through a
 //!   [`HashReader`] and [`verify_inclusion`] / [`verify_consistency`] check them as the RFC says.
+//! * [`tiles`] cuts the stored hashes into C2SP tlog-tiles and computes a root from them.
 //! * [`note`] signs and opens C2SP signed notes; [`checkpoint`] is the tlog-checkpoint body and
 //!   the tlog-cosignature a witness adds.
 //!
@@ -33,6 +34,7 @@ pub mod checkpoint;
 mod hash;
 pub mod note;
 mod proof;
+pub mod tiles;
 mod tree;
 mod verify;
 

@@ -86,12 +86,13 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
         | "/api/v1/log/checkpoint"
         | "/api/v1/log/proof/inclusion"
         | "/api/v1/log/proof/consistency"
+        | "/api/v1/log/tile/{*path}"
             if read =>
         {
             Public
         }
         // The leaves are the records themselves, observers and all.
-        "/api/v1/log/entries" if read => Roles(READERS),
+        "/api/v1/log/entries" | "/api/v1/log/tile/entries/{*path}" if read => Roles(READERS),
         "/api/v1/log/cosignature" if post => Roles(&[Role::Witness]),
         // A monitor registers its devices' keys and lists its own; readers list all.
         "/api/v1/keys" if post => Roles(&[Role::Monitor]),

@@ -246,3 +246,46 @@ pub async fn cosign(
         json!({"size": c.size, "added": c.added, "checkpoint": c.note}),
     ))
 }
+
+/// Every tile is final once served (a partial one too: its hashes are complete subtrees).
+const IMMUTABLE: &str = "max-age=31536000, immutable";
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/log/tile/{path}",
+    tag = "log",
+    params(("path" = String, Path, description = "C2SP tlog-tiles hash tile: `<L>/<N>[.p/<W>]`, N in three-digit groups (`x001/x234/067`)")),
+    responses((status = 200, description = "The tile's hashes, 32 bytes each (cached forever)", content_type = "application/octet-stream", body = Vec<u8>), crate::openapi::Refused)
+)]
+pub async fn tile(
+    State(st): State<Arc<AppState>>,
+    axum::extract::Path(path): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    tile_answer(&st, path, "public").await
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/log/tile/entries/{path}",
+    tag = "log",
+    params(("path" = String, Path, description = "C2SP tlog-tiles entry bundle: `<N>[.p/<W>]`")),
+    responses((status = 200, description = "The leaves, each behind its length as a big-endian u16 (cached forever by the caller only: leaves are records, observers and all)", content_type = "application/octet-stream", body = Vec<u8>), crate::openapi::Refused)
+)]
+pub async fn entry_bundle(
+    State(st): State<Arc<AppState>>,
+    axum::extract::Path(path): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    tile_answer(&st, format!("entries/{path}"), "private").await
+}
+
+async fn tile_answer(st: &Arc<AppState>, path: String, scope: &str) -> Result<Response, ApiError> {
+    let bytes = crate::on_service(st, move |svc| svc.log_tile(&path)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CACHE_CONTROL, format!("{scope}, {IMMUTABLE}")),
+        ],
+        bytes,
+    )
+        .into_response())
+}

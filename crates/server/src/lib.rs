@@ -169,6 +169,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/log/proof/consistency", get(evidence::consistency))
         .route("/api/v1/log/entries", get(evidence::entries))
         .route(
+            "/api/v1/log/tile/entries/{*path}",
+            get(evidence::entry_bundle),
+        )
+        .route("/api/v1/log/tile/{*path}", get(evidence::tile))
+        .route(
             "/api/v1/log/cosignature",
             axum::routing::post(evidence::cosign),
         )

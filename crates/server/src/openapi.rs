@@ -100,6 +100,8 @@ impl Modify for Security {
         crate::evidence::inclusion,
         crate::evidence::consistency,
         crate::evidence::entries,
+        crate::evidence::tile,
+        crate::evidence::entry_bundle,
         crate::evidence::cosign,
         crate::session::who,
         crate::session::sign_in,

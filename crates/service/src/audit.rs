@@ -109,7 +109,7 @@ impl Service {
         let chunks: Vec<&[AuditEntry]> = if entries.is_empty() {
             vec![&[]]
         } else {
-            entries.chunks(AUDIT_BATCH).collect()
+            batches(&entries)
         };
         let mut records = Vec::with_capacity(chunks.len());
         for (k, chunk) in chunks.into_iter().enumerate() {
@@ -213,4 +213,71 @@ pub(crate) fn spawn_audit(
                 }
             }
         })
+}
+
+/// Most bytes of entries in one batch: a batch's leaf fits a C2SP entry bundle (65,535).
+const AUDIT_BATCH_BYTES: usize = 60_000;
+
+/// The entries cut into batches of at most [`AUDIT_BATCH`] entries and about
+/// [`AUDIT_BATCH_BYTES`] bytes (an entry is short: its fields are bounded by the request).
+fn batches(entries: &[AuditEntry]) -> Vec<&[AuditEntry]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, e) in entries.iter().enumerate() {
+        let len = serde_json::to_vec(e).map_or(0, |v| v.len()) + 1;
+        if i > start && (i - start == AUDIT_BATCH || bytes + len > AUDIT_BATCH_BYTES) {
+            out.push(&entries[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += len;
+    }
+    out.push(&entries[start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_fit_an_entry_bundle_and_keep_every_entry_in_order() {
+        let entries: Vec<AuditEntry> = (0..3000)
+            .map(|i| AuditEntry {
+                account: format!("acct{i}"),
+                role: "analyst".into(),
+                method: "GET".into(),
+                path: format!("/api/v1/incidents?page={i}&{}", "x".repeat(i % 300)),
+                remote: "127.0.0.1:5000".into(),
+                status: 200,
+                time: jiff::Timestamp::from_second(1_780_000_000 + i as i64).unwrap(),
+            })
+            .collect();
+        let cut = batches(&entries);
+        assert!(cut.len() > 1);
+        let mut seen = Vec::new();
+        for b in &cut {
+            let leaf = truceline_log::leaf_bytes(
+                "audit",
+                &serde_jcs::to_vec(&Batch {
+                    entries: b.to_vec(),
+                    lost: 0,
+                })
+                .unwrap(),
+            );
+            assert!(
+                leaf.len() <= truceline_log::tiles::MAX_ENTRY,
+                "{}",
+                leaf.len()
+            );
+            seen.extend(b.iter().map(|e| e.account.clone()));
+        }
+        assert_eq!(
+            seen,
+            entries
+                .iter()
+                .map(|e| e.account.clone())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(batches(&entries[..1]).len(), 1);
+    }
 }

@@ -180,3 +180,45 @@ pub(crate) fn spawn_checkpoints(
         },
     )
 }
+
+impl crate::Service {
+    /// A C2SP tlog-tiles file of the log by its path below `tile/`: a hash tile's hashes, or an
+    /// entry bundle. A tile not yet complete in the committed log is not found (every tile
+    /// served is final, partial ones included); an entry too long for a bundle's `u16` length
+    /// is named, to be read one by one from `/log/entries`. Blocking.
+    pub fn log_tile(&self, path: &str) -> Result<Vec<u8>, crate::ServiceError> {
+        use truceline_log::tiles::{Tile, entry_bundle};
+        let tile = Tile::parse(path).map_err(|e| crate::ServiceError::Invalid {
+            field: "path",
+            message: e.to_string(),
+        })?;
+        let size = self.store.log_head().0;
+        if !tile.within(size) {
+            return Err(crate::ServiceError::NotFound {
+                what: "tile in a log of this size",
+                id: tile.path(),
+            });
+        }
+        let nodes: Vec<(u32, u64)> = tile.nodes().collect();
+        match tile {
+            Tile::Hashes { .. } => Ok(self
+                .store
+                .log_nodes(&nodes)?
+                .iter()
+                .flat_map(|h| h.iter().copied())
+                .collect()),
+            Tile::Entries { .. } => {
+                let (first, end) = (nodes[0].1, nodes[nodes.len() - 1].1 + 1);
+                let entries = self.store.log_entries(first, end)?;
+                entry_bundle(first, entries.iter().map(Vec::as_slice)).map_err(|e| {
+                    crate::ServiceError::Invalid {
+                        field: "path",
+                        message: format!(
+                            "{e}; read the entries of this bundle from /api/v1/log/entries?start={first}&end={end}"
+                        ),
+                    }
+                })
+            }
+        }
+    }
+}

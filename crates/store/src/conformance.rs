@@ -19,7 +19,7 @@ use crate::*;
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:expr) => {
-        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject, mission_records_are_idempotent_leaves);
+        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject, mission_records_are_idempotent_leaves, tiles_agree_with_the_proofs_at_every_size);
     };
     (@each $fresh:expr; $($name:ident),*) => {
         $(
@@ -766,4 +766,54 @@ pub fn mission_records_are_idempotent_leaves(store: &dyn Store) {
     let report = store.verify_log(None).unwrap();
     assert!(report.problem.is_none(), "{report:?}");
     assert_eq!(store.check().unwrap().observations, 1);
+}
+
+/// The C2SP tiles cut from the stored hashes give, at every size up to a few thousand leaves,
+/// the root the store proves against, leaf hashes that are the leaves' own, and inclusion
+/// proofs that verify against that root; nothing beyond the committed log is served.
+pub fn tiles_agree_with_the_proofs_at_every_size(store: &dyn Store) {
+    use truceline_log::tiles::{Tile, root_from_tiles};
+    const N: u64 = 2100;
+    for batch in 0..N / 100 {
+        store
+            .submit_blocking(
+                (0..100)
+                    .map(|i| {
+                        let k = batch * 100 + i;
+                        obs(&format!("t{k}"), "op1", 1_000 + k as i64, 37.8, 48.1)
+                    })
+                    .collect(),
+            )
+            .unwrap();
+    }
+    assert_eq!(store.log_head().0, N);
+    let tile = |t: Tile| store.log_nodes(&t.nodes().collect::<Vec<_>>());
+    for size in 1..=N {
+        let root = root_from_tiles(size, tile).unwrap();
+        assert_eq!(root, store.log_root(size).unwrap(), "size {size}");
+        if size % 97 == 0 || size == N {
+            for index in [0, size / 3, size - 1] {
+                let leaf = store.log_nodes(&[(0, index)]).unwrap()[0];
+                let proof = store.inclusion_proof(index, size).unwrap();
+                verify_inclusion(index, size, &leaf, &proof, &root).unwrap();
+            }
+        }
+    }
+    // The leaf tiles hash the entries a bundle holds.
+    let full = Tile::parse("entries/001").unwrap();
+    let entries = store.log_entries(256, 512).unwrap();
+    let bundle =
+        truceline_log::tiles::entry_bundle(256, entries.iter().map(Vec::as_slice)).unwrap();
+    let read = truceline_log::tiles::read_entry_bundle(&bundle).unwrap();
+    let hashes = tile(Tile::parse("0/001").unwrap()).unwrap();
+    assert_eq!(read.len(), 256);
+    for (e, h) in read.iter().zip(&hashes) {
+        assert_eq!(leaf_hash(e), *h);
+    }
+    assert!(full.within(N));
+    // Beyond the committed log: the level-8 subtree of leaves 2048..2304, a leaf past the end.
+    assert!(store.log_nodes(&[(8, 8)]).is_err());
+    assert!(store.log_nodes(&[(0, N)]).is_err());
+    assert!(store.log_nodes(&[(70, 0)]).is_err());
+    assert_eq!(store.log_nodes(&[(8, 7)]).unwrap().len(), 1);
 }

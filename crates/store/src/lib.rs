@@ -422,6 +422,9 @@ pub trait LogStore: Send + Sync {
     fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError>;
     /// The exact bytes of leaves `start..end`.
     fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// The hashes of complete subtrees, each named by (level, position in the level; level 0
+    /// the leaves), all within the committed log: what C2SP tiles are cut from.
+    fn log_nodes(&self, nodes: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError>;
     /// Keeps a signed checkpoint (replacing the one of the same size: cosignatures added).
     fn put_checkpoint(&self, size: u64, note: String) -> Result<(), StoreError>;
     /// The signed checkpoint issued at `size`, if one was.

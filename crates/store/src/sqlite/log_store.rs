@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 use tokio::sync::oneshot;
+use truceline_log::HashReader;
 
 use super::{Job, SqliteStore};
 use crate::*;
@@ -68,6 +69,21 @@ impl LogStore for SqliteStore {
             }
             Ok(out)
         })
+    }
+
+    fn log_nodes(&self, nodes: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
+        let head = self.head.lock().unwrap().0;
+        if let Some(&(level, n)) = nodes.iter().find(|&&(level, n)| {
+            level >= 64
+                || n.checked_add(1)
+                    .and_then(|m| m.checked_mul(1 << level))
+                    .is_none_or(|end| end > head)
+        }) {
+            return Err(StoreError::OutOfRange(format!(
+                "the subtree at level {level}, position {n} is not complete in a log of {head} leaves"
+            )));
+        }
+        self.with_reader(|c| self.cached(c, 0)?.read_nodes(nodes))
     }
 
     fn put_checkpoint(&self, size: u64, note: String) -> Result<(), StoreError> {
