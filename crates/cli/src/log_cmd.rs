@@ -398,18 +398,24 @@ impl LogCommand {
 
 #[derive(Args)]
 pub struct WitnessArgs {
-    /// The log's server.
-    #[arg(long)]
-    log: String,
+    /// The log's server (pull: fetch its checkpoint, post the cosignature back).
+    #[arg(long, required_unless_present = "listen", conflicts_with = "listen")]
+    log: Option<String>,
+    /// Run as a C2SP tlog-witness server on this address instead: logs push their checkpoints
+    /// to `POST /add-checkpoint` (`serve --witness URL=VKEY`). Needs --log-key for each log
+    /// it follows.
+    #[arg(long, requires = "log_key")]
+    listen: Option<std::net::SocketAddr>,
     /// The witness's cosigning key (from `truceline keys generate --witness`).
     #[arg(long)]
     key: PathBuf,
     /// What this witness has seen: created on first use, updated after each cosignature.
     #[arg(long)]
     state: PathBuf,
-    /// The log's verifier key file; by default pinned from the log on first use.
+    /// The log's verifier key file; by default pinned from the log on first use. With
+    /// --listen, one for each log followed.
     #[arg(long)]
-    log_key: Option<PathBuf>,
+    log_key: Vec<PathBuf>,
     /// Keep watching, a round every this many seconds (default: one round).
     #[arg(long)]
     every: Option<u64>,
@@ -432,6 +438,9 @@ impl WitnessArgs {
                 self.key.display()
             );
         }
+        if let Some(addr) = self.listen {
+            return self.listen(addr, signer);
+        }
         loop {
             match self.round(&signer) {
                 Ok(msg) => println!("{msg}"),
@@ -447,9 +456,45 @@ impl WitnessArgs {
         }
     }
 
+    /// Serves C2SP tlog-witness until Ctrl-C or SIGTERM.
+    fn listen(
+        &self,
+        addr: std::net::SocketAddr,
+        signer: truceline_log::note::Signer,
+    ) -> anyhow::Result<ExitCode> {
+        let logs = self
+            .log_key
+            .iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read {}", f.display()))?;
+                Verifier::parse(&text).with_context(|| format!("{}", f.display()))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let w = truceline_server::witness::WitnessServer::open(signer, logs, self.state.clone())
+            .with_context(|| format!("witness state {}", self.state.display()))?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            println!("witness listening on http://{}", listener.local_addr()?);
+            truceline_server::witness::serve(listener, w).await?;
+            anyhow::Ok(())
+        })?;
+        Ok(ExitCode::SUCCESS)
+    }
+
     fn round(&self, signer: &truceline_log::note::Signer) -> anyhow::Result<String> {
         let agent = Client::new(self.token.clone());
-        let base = format!("{}/api/v1/log", self.log.trim_end_matches('/'));
+        let log = self
+            .log
+            .as_deref()
+            .expect("clap requires --log without --listen");
+        let base = format!("{}/api/v1/log", log.trim_end_matches('/'));
         let state: Value = match std::fs::read_to_string(&self.state) {
             Ok(t) => serde_json::from_str(&t)
                 .with_context(|| format!("{}: not a witness state file", self.state.display()))?,
@@ -459,7 +504,7 @@ impl WitnessArgs {
             }
         };
         let served_key = http_get(&agent, &format!("{base}/key"))?;
-        let pinned = match (&self.log_key, state["log_key"].as_str()) {
+        let pinned = match (self.log_key.first(), state["log_key"].as_str()) {
             (Some(f), _) => std::fs::read_to_string(f)?,
             (None, Some(k)) => k.to_string(),
             (None, None) => served_key.clone(),

@@ -82,6 +82,10 @@ pub struct ServeArgs {
     /// A sanctions list in OpenSanctions' maritime CSV layout, matched against the vessels heard.
     #[arg(long)]
     sanctions: Option<PathBuf>,
+    /// Push each new checkpoint to a C2SP tlog-witness and keep its cosignature: `URL=VKEY`,
+    /// the witness's submission prefix and its verifier key (as many as there are witnesses).
+    #[arg(long, value_name = "URL=VKEY")]
+    witness: Vec<truceline_server::witness::PushTarget>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -210,6 +214,7 @@ impl ServeArgs {
         };
         server.cot_upstream = self.cot_upstream.clone();
         server.ais = self.ais_listen;
+        server.push_to_witnesses(self.witness.clone())?;
         if let Some(p) = &self.sanctions {
             let text = std::fs::read(p)
                 .with_context(|| format!("--sanctions: cannot read {}", p.display()))?;
@@ -395,6 +400,23 @@ impl Server {
             cot_tls: None,
             ais: None,
         })
+    }
+
+    /// Pushes each new checkpoint to these C2SP witnesses (see `truceline_server::witness`).
+    pub fn push_to_witnesses(
+        &mut self,
+        targets: Vec<truceline_server::witness::PushTarget>,
+    ) -> anyhow::Result<()> {
+        for t in &targets {
+            tracing::info!(witness = %t.url, key = %t.key.encode(), "pushing checkpoints");
+        }
+        self.threads
+            .extend(truceline_server::witness::spawn_pushers(
+                self.state.service.clone(),
+                targets,
+                self.stop.subscribe(),
+            )?);
+        Ok(())
     }
 
     /// Also serves Cursor on Target on `listen`; what arrives acts as `account` (a monitor,

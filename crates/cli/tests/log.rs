@@ -662,3 +662,186 @@ fn tiles_give_a_monitor_without_an_account_the_signed_log() {
     let v = python_verify(&base, &["--tiles"]);
     assert!(v["tiles_read"].as_u64().unwrap() >= 4, "{v}");
 }
+
+/// A C2SP witness process (`truceline witness --listen`) on a free port, killed when dropped.
+struct WitnessProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for WitnessProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn witness_server(key: &Path, state: &Path, log_key: &Path) -> WitnessProcess {
+    let port = free_port();
+    let child = Command::new(bin())
+        .args(["witness", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--key",
+            s(key),
+            "--state",
+            s(state),
+            "--log-key",
+            s(log_key),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the witness did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    WitnessProcess {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// The served checkpoint once it carries a cosignature by `name` at the log's size (None if
+/// none comes within `wait`).
+fn cosigned_checkpoint(base: &str, name: &str, wait: Duration) -> Option<String> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let size = settled_checkpoint(base);
+        let mut r = agent()
+            .get(format!("{base}/api/v1/log/checkpoint"))
+            .call()
+            .unwrap();
+        let note = r.body_mut().read_to_string().unwrap();
+        let at_size = note.lines().nth(1) == Some(&size.to_string());
+        if at_size && note.lines().any(|l| l.starts_with(&format!("— {name} "))) {
+            return Some(note);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// C2SP tlog-witness both ways: the log pushes each checkpoint to `truceline witness
+/// --listen` with its consistency proof and serves the cosignature it gets back (checked by
+/// the independent verifier); after the log restarts it learns where the witness is (409) and
+/// goes on; a second history under the same key is refused, and the witness stays where it was.
+#[test]
+fn the_log_pushes_checkpoints_to_a_c2sp_witness_which_refuses_a_second_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let keys = dir.path().join("keys");
+    ok(run(&[
+        "keys",
+        "generate",
+        "--name",
+        "witness.example/w1",
+        "--witness",
+        "--out",
+        s(&keys),
+    ]));
+    let vkey = std::fs::read_to_string(keys.join("witness.example_w1.pub")).unwrap();
+    let vkey = vkey.trim();
+    // The first start makes the log's key; the witness is configured with it.
+    drop(serve(&data, &[]));
+    let state = dir.path().join("witness.json");
+    let w = witness_server(
+        &keys.join("witness.example_w1.key"),
+        &state,
+        &data.join("log.pub"),
+    );
+    let target = format!("{}={vkey}", w.url);
+    let post_some = |base: &str, prefix: &str, n: usize| {
+        let body: Vec<String> = (0..n)
+            .map(|i| obs(&format!("{prefix}-{i}"), "op7", i as f64).to_string())
+            .collect();
+        let (st, v) = post(base, &body.join("\n"), "application/x-ndjson");
+        assert_eq!(st, 200, "{v}");
+    };
+    let server = serve(&data, &["--witness", &target]);
+    post_some(&server.base, "a", 30);
+    let note = cosigned_checkpoint(&server.base, "witness.example/w1", Duration::from_secs(20))
+        .expect("the checkpoint was cosigned");
+    let v = python_verify(&server.base, &["--witness", vkey]);
+    // The independent verifier checks the cosignature and gives its time.
+    assert!(
+        v["cosigned_by"]["witness.example/w1"].as_u64().unwrap() > 1_700_000_000,
+        "{v}"
+    );
+    post_some(&server.base, "b", 30);
+    let grown = cosigned_checkpoint(&server.base, "witness.example/w1", Duration::from_secs(20))
+        .expect("the grown checkpoint was cosigned: consistent with the first");
+    assert_ne!(note, grown);
+    // The daily report names the witnesses of the checkpoint it cites.
+    let t = tokens(&server.base).unwrap();
+    let mut r = with_token(
+        agent().get(format!(
+            "{}/api/v1/reports/daily/2026-11-24?format=html&audience=restricted",
+            server.base
+        )),
+        Some(&t.analyst),
+    )
+    .call()
+    .unwrap();
+    let html = r.body_mut().read_to_string().unwrap();
+    let named = html
+        .split("<p id=\"witnesses\">")
+        .nth(1)
+        .and_then(|p| p.split("</p>").next())
+        .unwrap_or_default();
+    assert!(named.contains("witness.example/w1"), "{named}");
+    drop(server);
+
+    // Restarted, the log does not know where the witness is: the 409 tells it.
+    let server = serve(&data, &["--witness", &target]);
+    post_some(&server.base, "c", 10);
+    let size = settled_checkpoint(&server.base);
+    cosigned_checkpoint(&server.base, "witness.example/w1", Duration::from_secs(20))
+        .expect("cosigned after a restart");
+    drop(server);
+    let seen: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let origin = grown.lines().next().unwrap();
+    assert_eq!(seen["logs"][origin]["size"], size, "{seen}");
+
+    // Another history under the same key: the witness never cosigns it.
+    let forked = dir.path().join("forked");
+    std::fs::create_dir_all(&forked).unwrap();
+    for f in ["log.key", "log.pub"] {
+        std::fs::copy(data.join(f), forked.join(f)).unwrap();
+    }
+    let other = serve(&forked, &["--witness", &target]);
+    post_some(&other.base, "x", 80);
+    assert!(
+        cosigned_checkpoint(&other.base, "witness.example/w1", Duration::from_secs(5)).is_none(),
+        "a second history was cosigned"
+    );
+    drop(other);
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(
+        after, seen,
+        "the witness stays with the history it cosigned"
+    );
+
+    // The protocol's refusals, straight: an unknown origin, garbage.
+    let say = |body: &str| {
+        let mut r = agent()
+            .post(format!("{}/add-checkpoint", w.url))
+            .send(body.as_bytes())
+            .unwrap();
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+    };
+    let unknown = "old 0\n\nexample.com/other\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— example.com/other AAAAAAAA\n";
+    assert_eq!(say(unknown).0, 404);
+    assert_eq!(say("hello").0, 400);
+    // The log's own checkpoint from the wrong old size: 409 with the witness's size.
+    let wrong = format!("old 1\n\n{grown}");
+    let (st, body) = say(&wrong);
+    assert_eq!(
+        (st, body.trim().parse::<u64>().ok()),
+        (409, Some(size)),
+        "{body}"
+    );
+}

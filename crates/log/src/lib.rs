@@ -11,6 +11,7 @@
 //!   plain append.
 //! * [`inclusion_proof`] and [`consistency_proof`] read O(log n) stored hashes through a
 //!   [`HashReader`] and [`verify_inclusion`] / [`verify_consistency`] check them as the RFC says.
+//! * [`witness`] is C2SP tlog-witness: the `add-checkpoint` request and a witness's judgement of it.
 //! * [`tiles`] cuts the stored hashes into C2SP tlog-tiles and computes a root from them.
 //! * [`note`] signs and opens C2SP signed notes; [`checkpoint`] is the tlog-checkpoint body and
 //!   the tlog-cosignature a witness adds.
@@ -37,6 +38,7 @@ mod proof;
 pub mod tiles;
 mod tree;
 mod verify;
+pub mod witness;
 
 pub use hash::{EMPTY_ROOT, Hash, leaf_hash, node_hash};
 pub use proof::{HashReader, ProofError, consistency_proof, inclusion_proof, subtree_root};

@@ -92,6 +92,9 @@ pub struct BuiltFrom {
     pub log_size: u64,
     pub root_hash: String,
     pub checkpoint: Option<String>,
+    /// The witnesses whose cosignature lines that checkpoint carries (as the stored note says;
+    /// the log kept only those that verified with a witness key it knows).
+    pub cosigned_by: Vec<String>,
     pub observations: u64,
     /// Observations the stored incidents were fused from (all of them, unless fusion is behind).
     pub fused_observations: u64,
@@ -544,10 +547,23 @@ pub(crate) fn build(
         base64::engine::general_purpose::STANDARD.encode(root)
     };
     let counts = store.counts()?;
+    let cosigned_by = checkpoint
+        .as_deref()
+        .and_then(|n| truceline_log::note::open(n).ok())
+        .map(|n| {
+            let origin = n.text.split('\n').next().unwrap_or_default().to_string();
+            n.signatures
+                .into_iter()
+                .map(|s| s.name)
+                .filter(|name| *name != origin)
+                .collect()
+        })
+        .unwrap_or_default();
     let built_from = BuiltFrom {
         log_size,
         root_hash,
         checkpoint,
+        cosigned_by,
         observations: counts.observations,
         fused_observations: store.fused_observations()?.unwrap_or(0),
     };

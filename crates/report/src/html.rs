@@ -366,6 +366,16 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
     );
     if let Some(cp) = &b.checkpoint {
         let _ = write!(o, "<pre>{}</pre>", esc(cp));
+        if b.cosigned_by.is_empty() {
+            let _ = write!(o, "<p id=\"witnesses\">{}</p>", w.no_cosignature);
+        } else {
+            let _ = write!(
+                o,
+                "<p id=\"witnesses\">{} {}</p>",
+                w.cosigned_by,
+                esc(&b.cosigned_by.join(", "))
+            );
+        }
     }
     let _ = write!(o, "<h2>{}</h2><ul>", w.notes);
     for n in &r.notes {

@@ -299,6 +299,10 @@ pub struct Words {
     pub deadline: &'static str,
     pub no_reply_by_deadline: &'static str,
     pub check: &'static str,
+    /// Before the names of the witnesses whose cosignatures the cited checkpoint carries.
+    pub cosigned_by: &'static str,
+    /// When the cited checkpoint carries no cosignature.
+    pub no_cosignature: &'static str,
     pub check_text: &'static str,
     pub notes: &'static str,
     // At sea (AIS).
@@ -432,6 +436,8 @@ pub static EN: Words = Words {
     deadline: "Deadline",
     no_reply_by_deadline: "no reply by the deadline",
     check: "How to check this report",
+    cosigned_by: "The checkpoint is cosigned by these witnesses, each of which checked that it extends what it cosigned before:",
+    no_cosignature: "No witness has cosigned this checkpoint yet.",
     check_text: "It was built from the evidence log at {} leaves (root hash <code>{}</code>), with incidents fused from {} of the {} observations stored. Each incident cites the log leaves of its observations; an inclusion proof for any of them against this checkpoint is at <code>/api/v1/log/proof/inclusion?index=N&amp;size={}</code> or from <code>truceline log prove</code>.",
     notes: "Notes",
     sea: "At sea",
@@ -569,6 +575,8 @@ pub static UK: Words = Words {
     deadline: "Строк",
     no_reply_by_deadline: "відповіді до строку не надійшло",
     check: "Як перевірити цей звіт",
+    cosigned_by: "Контрольну точку співпідписали ці свідки, кожен з яких перевірив, що вона продовжує те, що він співпідписав раніше:",
+    no_cosignature: "Жоден свідок ще не співпідписав цю контрольну точку.",
     check_text: "Звіт побудовано з журналу доказів на {} листках (кореневий хеш <code>{}</code>), інциденти об'єднано з {} з {} збережених спостережень. Кожен інцидент посилається на листки журналу своїх спостережень; доказ включення будь-якого з них відносно цієї контрольної точки: <code>/api/v1/log/proof/inclusion?index=N&amp;size={}</code> або <code>truceline log prove</code>.",
     notes: "Примітки",
     sea: "У морі",
@@ -706,6 +714,8 @@ pub static RU: Words = Words {
     deadline: "Срок",
     no_reply_by_deadline: "ответа к сроку не поступило",
     check: "Как проверить этот отчёт",
+    cosigned_by: "Контрольную точку соподписали эти свидетели, каждый из которых проверил, что она продолжает то, что он соподписал раньше:",
+    no_cosignature: "Ни один свидетель ещё не соподписал эту контрольную точку.",
     check_text: "Отчёт построен из журнала доказательств на {} листьях (корневой хеш <code>{}</code>), инциденты объединены из {} из {} сохранённых наблюдений. Каждый инцидент ссылается на листья журнала своих наблюдений; доказательство включения любого из них относительно этой контрольной точки: <code>/api/v1/log/proof/inclusion?index=N&amp;size={}</code> или <code>truceline log prove</code>.",
     notes: "Примечания",
     sea: "В море",

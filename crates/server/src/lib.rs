@@ -19,6 +19,7 @@ pub mod records;
 pub mod reports;
 pub mod session;
 pub mod tls;
+pub mod witness;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -114,6 +114,17 @@ impl LogState {
     /// Keeps a witness's cosignature of a checkpoint this log issued (the note with its
     /// cosignature lines), when it verifies with a witness key in the registry; blocking.
     pub fn cosign(&self, store: &dyn LogStore, body: &str) -> Result<Cosigned, CosignError> {
+        self.cosign_with(store, body, &self.keys.witnesses())
+    }
+
+    /// [`cosign`](Self::cosign) with the cosignatures of `witnesses` (the keys of the witnesses
+    /// the log pushes its checkpoints to, given at start).
+    pub fn cosign_with(
+        &self,
+        store: &dyn LogStore,
+        body: &str,
+        witnesses: &[truceline_log::note::Verifier],
+    ) -> Result<Cosigned, CosignError> {
         let theirs = checkpoint::open(body, &self.signer.verifier())
             .map_err(|e| CosignError::NotOurs(e.to_string()))?;
         let size = theirs.checkpoint.size;
@@ -134,9 +145,8 @@ impl LogState {
             .iter()
             .map(|s| s.line.as_str())
             .collect();
-        let witnesses = self.keys.witnesses();
         let mut added = Vec::new();
-        for w in &witnesses {
+        for w in witnesses {
             if ours.add_cosignatures(&lines, w).is_ok_and(|n| n > 0) {
                 added.push(w.name().to_string());
             }

@@ -347,7 +347,8 @@ function renderPanel(inc) {
       badge.className = 'badge ok';
       badge.dataset.verified = 'true';
       badge.textContent = t('verified', { n: res.verified, total: res.total, size: res.size, key: `${res.key.name} ${res.key.id}` })
-        + (res.pending ? ' — ' + t('pending_leaves', { n: res.pending }) : '');
+        + (res.pending ? ' — ' + t('pending_leaves', { n: res.pending }) : '')
+        + ' — ' + (res.witnesses.length ? t('cosigned', { names: res.witnesses.join(', ') }) : t('not_cosigned'));
     } else {
       badge.className = 'badge bad';
       badge.dataset.verified = 'false';

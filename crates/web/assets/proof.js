@@ -128,5 +128,8 @@ export async function verifyIncident(incident, pinned) {
     verified++;
   }
   // Observations newer than the checkpoint are proved by the next one (signed every second).
-  return { ok: verified > 0, verified, total, pending: total - verified, size: Number(cp.size), key, reason: verified > 0 ? null : 'no observation of this incident is in the checkpoint yet' };
+  // Cosignature lines by other names than the log's: the witnesses the log says vouched for
+  // this checkpoint (their keys are not known here; `truceline_verify.py --witness` checks them).
+  const witnesses = [...new Set(cp.sigs.filter((s) => s.name !== key.name).map((s) => s.name))];
+  return { ok: verified > 0, verified, total, pending: total - verified, size: Number(cp.size), key, witnesses, reason: verified > 0 ? null : 'no observation of this incident is in the checkpoint yet' };
 }
