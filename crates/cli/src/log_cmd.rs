@@ -172,7 +172,7 @@ impl Client {
     }
 }
 
-fn http_get(agent: &Client, url: &str) -> anyhow::Result<String> {
+pub(crate) fn http_get(agent: &Client, url: &str) -> anyhow::Result<String> {
     let mut resp = agent
         .get(url)
         .call()

@@ -3,6 +3,7 @@
 mod agreement_cmd;
 mod ais_cmd;
 mod demo_cmd;
+mod evidence_cmd;
 mod fuse_cmd;
 mod import_cmd;
 mod log_cmd;
@@ -85,6 +86,9 @@ enum Command {
     /// The sea: decode AIS.
     #[command(subcommand)]
     Ais(ais_cmd::AisCommand),
+    /// Evidence a party can check without learning who observed (SPEC 4.2).
+    #[command(subcommand)]
+    Evidence(evidence_cmd::EvidenceCommand),
 }
 
 fn main() -> ExitCode {
@@ -105,6 +109,7 @@ fn main() -> ExitCode {
         Command::Tokens(c) => c.run(),
         Command::Audit(c) => c.run(),
         Command::Ais(c) => c.run(),
+        Command::Evidence(c) => c.run(),
     };
     match result {
         Ok(code) => code,

@@ -16,6 +16,7 @@ const DOMAIN: &[&str] = &[
     "truceline-fusion",
     "truceline-assess",
     "truceline-log",
+    "truceline-disclosure",
     "truceline-ais",
     "truceline-maritime",
 ];

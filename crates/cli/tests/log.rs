@@ -845,3 +845,120 @@ fn the_log_pushes_checkpoints_to_a_c2sp_witness_which_refuses_a_second_history()
         "{body}"
     );
 }
+
+/// An evidence document (SPEC 4.2) checked by `truceline evidence verify` and, independently,
+/// by the Python verifier: both accept it and show the bearing without the observer; both
+/// refuse it with one disclosed value changed.
+#[test]
+fn evidence_documents_are_checked_by_the_cli_and_the_independent_verifier() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use truceline_disclosure::{Evidence, Item, WITHHELD_OUTSIDE, commit, new_salt};
+    use truceline_log::note::{Algorithm, Signer};
+    let dir = tempfile::tempdir().unwrap();
+    let signer = Signer::from_seed("mission.example/log", Algorithm::Ed25519, [3; 32]).unwrap();
+    let vkey = signer.verifier().encode();
+    let key_file = dir.path().join("log.pub");
+    std::fs::write(&key_file, &vkey).unwrap();
+    let observations: Vec<Value> = (0..5)
+        .map(|i| {
+            json!({"id": format!("ac-{i}"), "observer": "acoustic-7", "source": "acoustic",
+                   "time": "2026-11-24T10:04:31Z", "kind": "explosion", "bearing_deg": 212.5 + i as f64,
+                   "bearing_sigma_deg": 1.5, "observer_position": {"lon": 37.81234, "lat": 48.05678}})
+        })
+        .collect();
+    let commitments: Vec<_> = observations
+        .iter()
+        .map(|o| commit(o.as_object().unwrap(), |_| new_salt()))
+        .collect();
+    let mut tree = truceline_log::Frontier::default();
+    let mut stored = Vec::new();
+    for c in &commitments {
+        stored.extend(tree.append(truceline_log::leaf_hash(&c.committed)));
+    }
+    let cp = truceline_log::checkpoint::Checkpoint {
+        origin: "mission.example/log".into(),
+        size: 5,
+        root: tree.root(),
+    };
+    let doc = Evidence {
+        checkpoint: signer.sign_note(&cp.text()).unwrap(),
+        items: [1u64, 3]
+            .iter()
+            .map(|&i| Item {
+                log_index: i,
+                committed: serde_json::from_slice(&commitments[i as usize].committed).unwrap(),
+                disclosures: commitments[i as usize]
+                    .disclosures
+                    .iter()
+                    .filter(|(n, _)| !WITHHELD_OUTSIDE.contains(&n.as_str()))
+                    .map(|(_, d)| URL_SAFE_NO_PAD.encode(d))
+                    .collect(),
+                proof: truceline_log::inclusion_proof(i, 5, &stored)
+                    .unwrap()
+                    .iter()
+                    .map(|h| B64.encode(h))
+                    .collect(),
+            })
+            .collect(),
+    };
+    let file = dir.path().join("evidence.json");
+    std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    for secret in ["acoustic-7", "37.81234", "48.05678", "ac-1"] {
+        assert!(!text.contains(secret), "{secret} is in the evidence");
+    }
+    let ours: Value = serde_json::from_str(&ok(run(&[
+        "evidence",
+        "verify",
+        s(&file),
+        "--log-key",
+        s(&key_file),
+    ])))
+    .unwrap();
+    assert_eq!(
+        ours["items"][1]["fields"]["bearing_deg"],
+        json!(215.5),
+        "{ours}"
+    );
+    assert_eq!(
+        ours["items"][0]["withheld"],
+        json!(["id", "observer", "observer_position"])
+    );
+    let python = |f: &Path| {
+        Command::new("python3")
+            .arg(verifier())
+            .arg("-")
+            .args(["--evidence", s(f), "--log-key", &vkey])
+            .output()
+            .expect("python3")
+    };
+    let theirs: Value = serde_json::from_str(&ok(python(&file))).unwrap();
+    assert_eq!(theirs["items"], ours["items"], "the two verifiers agree");
+
+    // One disclosed value changed: both refuse.
+    let mut bad = doc.clone();
+    let raw = URL_SAFE_NO_PAD
+        .decode(&bad.items[0].disclosures[0])
+        .unwrap();
+    let mut v: Value = serde_json::from_slice(&raw).unwrap();
+    v[2] = json!("changed");
+    bad.items[0].disclosures[0] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&v).unwrap());
+    let bad_file = dir.path().join("bad.json");
+    std::fs::write(&bad_file, serde_json::to_vec(&bad).unwrap()).unwrap();
+    let out = run(&[
+        "evidence",
+        "verify",
+        s(&bad_file),
+        "--log-key",
+        s(&key_file),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not one the committed form holds"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = python(&bad_file);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not committed"));
+}

@@ -1,0 +1,82 @@
+//! `truceline evidence verify`: checks an evidence document (SPEC 4.2) as a party would, from
+//! a file or a URL, against the log's key.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use truceline_log::note::Verifier;
+
+use crate::log_cmd::{Client, http_get};
+
+#[derive(Subcommand)]
+pub enum EvidenceCommand {
+    /// Check an evidence document: the checkpoint's signature, each committed form's
+    /// inclusion under it, each disclosure against its committed digest. Prints what each
+    /// leaf discloses and the names of the fields withheld; exits 1 naming the first failure.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The document: a file, or the URL of `/api/v1/incidents/{id}/evidence`.
+    source: String,
+    /// The log's verifier key file. Without one, a URL's server is asked for it (which proves
+    /// only that the document agrees with that server; pin the key you trust).
+    #[arg(long)]
+    log_key: Option<PathBuf>,
+    /// An API token for the URL; also read from TRUCELINE_TOKEN.
+    #[arg(long, env = "TRUCELINE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+impl EvidenceCommand {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let EvidenceCommand::Verify(a) = self;
+        let is_url = a.source.starts_with("http://") || a.source.starts_with("https://");
+        let client = Client::new(a.token.clone());
+        let text = if is_url {
+            http_get(&client, &a.source)?
+        } else {
+            std::fs::read_to_string(&a.source)
+                .with_context(|| format!("cannot read {}", a.source))?
+        };
+        let key_text = match (&a.log_key, is_url) {
+            (Some(f), _) => std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read {}", f.display()))?,
+            (None, true) => {
+                let base = a
+                    .source
+                    .split("/api/v1/")
+                    .next()
+                    .unwrap_or(&a.source)
+                    .to_string();
+                http_get(&client, &format!("{base}/api/v1/log/key"))?
+            }
+            (None, false) => {
+                bail!("--log-key: a file's evidence is checked against a key you give")
+            }
+        };
+        let key = Verifier::parse(key_text.trim()).context("the log's verifier key")?;
+        let doc: truceline_disclosure::Evidence = serde_json::from_str(&text)
+            .context("not an evidence document: {\"checkpoint\", \"items\": [...]}")?;
+        match truceline_disclosure::verify(&doc, &key) {
+            Ok((cp, shown)) => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "origin": cp.checkpoint.origin,
+                        "size": cp.checkpoint.size,
+                        "items": shown,
+                    }))?
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("refused: {e}");
+                Ok(ExitCode::from(1))
+            }
+        }
+    }
+}
