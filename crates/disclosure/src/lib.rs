@@ -66,7 +66,24 @@ pub fn new_salt() -> String {
 
 /// A disclosure's bytes: the canonical JSON of `[salt, name, value]`.
 pub fn disclosure(salt: &str, name: &str, value: &Value) -> Vec<u8> {
-    serde_jcs::to_vec(&(salt, name, value)).expect("JSON values serialise")
+    // Written directly: the array's canonical form is its members' in order, and cloning the
+    // value into an array was a third of committing an observation.
+    let mut out = Vec::with_capacity(64);
+    out.push(b'[');
+    serde_json::to_writer(&mut out, salt).expect("a string serialises");
+    out.push(b',');
+    serde_json::to_writer(&mut out, name).expect("a string serialises");
+    out.push(b',');
+    out.extend_from_slice(&canonical(value));
+    out.push(b']');
+    out
+}
+
+/// RFC 8785 bytes, by the observation crate's writer (`serde_jcs` made the committed form
+/// 24 µs an observation, six times slower: see the benchmark).
+fn canonical(v: &Value) -> Vec<u8> {
+    // A value read from JSON has only finite numbers.
+    truceline_observation::canonical::to_vec(v).unwrap_or_default()
 }
 
 /// The unpadded base64url SHA-256 of `bytes`.
@@ -83,11 +100,10 @@ pub fn commit(fields: &Map<String, Value>, mut salt: impl FnMut(&str) -> String)
         digests.insert(name.clone(), Value::String(digest(&d)));
         disclosures.insert(name.clone(), d);
     }
-    let committed = serde_jcs::to_vec(&serde_json::json!({
+    let committed = canonical(&serde_json::json!({
         "commitment": COMMITMENT,
         "fields": digests,
-    }))
-    .expect("JSON values serialise");
+    }));
     Commitment {
         committed,
         disclosures,
@@ -201,7 +217,7 @@ pub fn verify(
                 .ok_or_else(|| committed(&format!("{name}: not a base64url SHA-256 digest")))?;
             by_digest.insert(d, name);
         }
-        let bytes = serde_jcs::to_vec(&item.committed).map_err(|e| committed(&e.to_string()))?;
+        let bytes = canonical(&item.committed);
         let proof = item
             .proof
             .iter()
