@@ -65,19 +65,26 @@ impl WitnessServer {
         })
     }
 
-    /// Judges one request; records what it cosigns (durably) before returning the line.
-    fn add(&self, body: &str) -> Result<String, WitnessError> {
-        let req = AddCheckpoint::parse(body)?;
+    /// Judges one request; records what it cosigns (durably) before returning the line. The
+    /// outer error is the state file's: nothing was cosigned.
+    fn add(&self, body: &str) -> std::io::Result<Result<String, WitnessError>> {
+        let req = match AddCheckpoint::parse(body) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e)),
+        };
         let now = jiff::Timestamp::now().as_second().max(0) as u64;
         // Checked and recorded under one lock: two requests never roll the state back.
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        let (origin, new, line) = add_checkpoint(
+        let (origin, new, line) = match add_checkpoint(
             &req,
             &self.logs,
             |o| seen.get(o).map(|(s, _)| *s),
             &self.signer,
             now,
-        )?;
+        ) {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
         let before = seen.insert(origin.clone(), (new, req.checkpoint.clone()));
         if let Err(e) = self.save(&seen) {
             // Not recorded, so not cosigned.
@@ -85,12 +92,10 @@ impl WitnessServer {
                 Some(b) => seen.insert(origin, b),
                 None => seen.remove(&origin),
             };
-            return Err(WitnessError::Malformed(format!(
-                "the witness could not record its state: {e}"
-            )));
+            return Err(e);
         }
         tracing::info!(origin, size = new.size, "cosigned");
-        Ok(line)
+        Ok(Ok(line))
     }
 
     fn save(&self, seen: &BTreeMap<String, (Seen, String)>) -> std::io::Result<()> {
@@ -138,16 +143,21 @@ async fn add(State(w): State<Arc<WitnessServer>>, body: Bytes) -> Response {
         return (StatusCode::BAD_REQUEST, "the request is not UTF-8 text\n").into_response();
     };
     match tokio::task::spawn_blocking(move || w.add(&text)).await {
-        Ok(Ok(line)) => {
+        Ok(Ok(Ok(line))) => {
             ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], line).into_response()
         }
-        Ok(Err(WitnessError::Conflict { latest, .. })) => (
+        Ok(Err(e)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the witness could not record its state, so it did not cosign: {e}\n"),
+        )
+            .into_response(),
+        Ok(Ok(Err(WitnessError::Conflict { latest, .. }))) => (
             StatusCode::CONFLICT,
             [(header::CONTENT_TYPE, "text/x.tlog.size")],
             format!("{latest}\n"),
         )
             .into_response(),
-        Ok(Err(e)) => (
+        Ok(Ok(Err(e))) => (
             StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             format!("{e}\n"),
@@ -236,7 +246,11 @@ fn push_loop(
             }
             _ => {}
         }
-        std::thread::sleep(wait);
+        // In short steps, so that a backed-off pusher does not hold up the server's shutdown.
+        let until = std::time::Instant::now() + wait;
+        while !*stop.borrow() && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 
