@@ -15,6 +15,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("record_json", record_json),
     ("cot_event", cot_event),
     ("ais_nmea", ais_nmea),
+    ("sanctions_csv", sanctions_csv),
+    ("ports_tsv", ports_tsv),
     ("agreement_toml", agreement_toml),
     ("agreement_geojson", agreement_geojson),
     ("import_csv", import_csv),
@@ -93,6 +95,45 @@ pub fn ais_nmea(data: &[u8]) {
         assert!(v["type"].is_u64() && v["mmsi"].is_u64(), "{json}");
     }
     assert_eq!(first, run(), "decoding depends on more than the input");
+}
+
+/// A sanctions list (OpenSanctions' maritime CSV layout): read or refused, never a panic; every
+/// entry's IMO number (kept only with a valid check digit) and MMSIs find an entry that holds them.
+pub fn sanctions_csv(data: &[u8]) {
+    let Ok(list) = truceline_maritime::sanctions::List::parse(data) else {
+        return;
+    };
+    for e in list.entries() {
+        if let Some(imo) = e.imo {
+            assert!(
+                truceline_maritime::sanctions::imo_valid(imo),
+                "{imo} kept with a bad check digit"
+            );
+            assert_eq!(list.by_imo(imo).and_then(|f| f.imo), Some(imo));
+        }
+        for &m in &e.mmsi {
+            assert!(list.by_mmsi(m).is_some_and(|f| f.mmsi.contains(&m)), "{m}");
+        }
+    }
+}
+
+/// A mission's port list: read or refused, never a panic; every port read has a position on
+/// the globe and is the nearest port to itself.
+pub fn ports_tsv(data: &[u8]) {
+    let Ok(ports) = truceline_maritime::ports::Ports::parse(&String::from_utf8_lossy(data)) else {
+        return;
+    };
+    for i in 0..ports.len() {
+        let p = ports.get(i);
+        assert!(
+            (-180.0..=180.0).contains(&p.lon) && (-90.0..=90.0).contains(&p.lat),
+            "{p:?}"
+        );
+        let (_, d) = ports
+            .nearest_within(p.lon, p.lat, 1.0)
+            .expect("a port is near itself");
+        assert!(d < 1.0, "{d}");
+    }
 }
 
 fn vocab() -> Vocabulary {
