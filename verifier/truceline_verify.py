@@ -270,6 +270,17 @@ def hashes_from_tiles(api: str, size: int):
     return leaves or [], read
 
 
+def fetch_entries(api: str, start: int, end: int):
+    """Yields leaves start..end from /entries, a page at a time (none held beyond its page)."""
+    at = start
+    while at < end:
+        page = b64s(fetch_json(f"{api}/entries?start={at}&end={end}")["entries"])
+        if not page:
+            raise VerifyError(f"the log returned no entries from {at}")
+        at += len(page)
+        yield from page
+
+
 def entries_from_bundles(api: str, size: int):
     """The leaves from the entry bundles (each a big-endian u16 length then the entry); a
     bundle the log cannot give (an entry too long for it) read from /entries instead."""
@@ -281,12 +292,7 @@ def entries_from_bundles(api: str, size: int):
         except urllib.error.HTTPError as e:
             if e.code != 400:
                 raise
-            start = n * TILE_WIDTH
-            got = []
-            while len(got) < width:
-                page = fetch_json(f"{api}/entries?start={start + len(got)}&end={start + width}")
-                got.extend(b64s(page["entries"]))
-            out.extend(got)
+            out.extend(fetch_entries(api, n * TILE_WIDTH, n * TILE_WIDTH + width))
             continue
         got, at = [], 0
         while at < len(data):
@@ -378,12 +384,8 @@ def verify_log(base, log_key=None, witnesses=(), samples=20, seed=1, tiles=False
             for i, data in enumerate(entries_from_bundles(api, size)):
                 if leaf_hash(data) != leaves[i]:
                     raise VerifyError(f"entry {i} does not hash to its leaf tile's hash")
-    while not tiles and len(leaves) < size:
-        page = fetch_json(f"{api}/entries?start={len(leaves)}&end={size}")
-        got = b64s(page["entries"])
-        if not got:
-            raise VerifyError(f"the log returned no entries from {len(leaves)}")
-        for data in got:
+    if not tiles:
+        for data in fetch_entries(api, 0, size):
             json.loads(data)  # every leaf is JSON
             leaves.append(leaf_hash(data))
     rng = random.Random(seed)

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use truceline_log::note::Verifier;
 
-use crate::log_cmd::{Client, http_get};
+use crate::log_cmd::{Client, http_get, verifier_file};
 
 #[derive(Subcommand)]
 pub enum EvidenceCommand {
@@ -42,9 +42,8 @@ impl EvidenceCommand {
             std::fs::read_to_string(&a.source)
                 .with_context(|| format!("cannot read {}", a.source))?
         };
-        let key_text = match (&a.log_key, is_url) {
-            (Some(f), _) => std::fs::read_to_string(f)
-                .with_context(|| format!("cannot read {}", f.display()))?,
+        let key = match (&a.log_key, is_url) {
+            (Some(f), _) => verifier_file(f)?,
             (None, true) => {
                 let base = a
                     .source
@@ -52,13 +51,13 @@ impl EvidenceCommand {
                     .next()
                     .unwrap_or(&a.source)
                     .to_string();
-                http_get(&client, &format!("{base}/api/v1/log/key"))?
+                let served = http_get(&client, &format!("{base}/api/v1/log/key"))?;
+                Verifier::parse(served.trim()).context("the log's verifier key")?
             }
             (None, false) => {
                 bail!("--log-key: a file's evidence is checked against a key you give")
             }
         };
-        let key = Verifier::parse(key_text.trim()).context("the log's verifier key")?;
         let doc: truceline_disclosure::Evidence = serde_json::from_str(&text)
             .context("not an evidence document: {\"checkpoint\", \"items\": [...]}")?;
         match truceline_disclosure::verify(&doc, &key) {

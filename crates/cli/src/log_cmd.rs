@@ -69,9 +69,7 @@ impl KeysCommand {
                 let dir = data.join(KEYS_DIR);
                 std::fs::create_dir_all(&dir)?;
                 for f in files {
-                    let text = std::fs::read_to_string(&f)
-                        .with_context(|| format!("cannot read {}", f.display()))?;
-                    let v = Verifier::parse(&text).with_context(|| f.display().to_string())?;
+                    let v = verifier_file(&f)?;
                     let dest = dir.join(format!("{}.pub", v.name().replace('/', "_")));
                     std::fs::write(&dest, format!("{}\n", v.encode()))?;
                     let role = match v.algorithm() {
@@ -170,6 +168,13 @@ impl Client {
             None => r,
         }
     }
+}
+
+/// A verifier key from its file (`NAME.pub`, as `keys generate` writes it).
+pub(crate) fn verifier_file(f: &Path) -> anyhow::Result<Verifier> {
+    let text =
+        std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+    Verifier::parse(&text).with_context(|| f.display().to_string())
 }
 
 pub(crate) fn http_get(agent: &Client, url: &str) -> anyhow::Result<String> {
@@ -465,11 +470,7 @@ impl WitnessArgs {
         let logs = self
             .log_key
             .iter()
-            .map(|f| {
-                let text = std::fs::read_to_string(f)
-                    .with_context(|| format!("cannot read {}", f.display()))?;
-                Verifier::parse(&text).with_context(|| format!("{}", f.display()))
-            })
+            .map(|f| verifier_file(f))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let w = truceline_server::witness::WitnessServer::open(signer, logs, self.state.clone())
             .with_context(|| format!("witness state {}", self.state.display()))?;

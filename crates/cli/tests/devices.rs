@@ -308,20 +308,7 @@ fn ais_from_http_and_a_receivers_tcp_feed_becomes_vessels_and_their_events() {
         ],
     );
     let t = server.tokens.clone().unwrap();
-    let post = |token: &str, body: String| {
-        let mut r = with_token(
-            agent().post(format!("{}/api/v1/ais", server.base)),
-            Some(token),
-        )
-        .header("Content-Type", "text/plain")
-        .send(body)
-        .unwrap();
-        let status = r.status().as_u16();
-        (
-            status,
-            serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap()).unwrap(),
-        )
-    };
+    let post = |token: &str, body: String| post_ais(&server.base, token, body);
     let (status, first) = post(&t.monitor, lines[..cut].join("\n"));
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["lines"], cut as u64);

@@ -154,21 +154,7 @@ fn health(base: &str) -> (u16, Value) {
 #[test]
 fn a_full_disk_and_a_failing_fsync_lose_nothing_and_say_so() {
     let tmp = tempfile::tempdir().unwrap();
-    let lib = common::faulty_library(tmp.path());
-    let data = tmp.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let data = data.canonicalize().unwrap();
-    let (enospc, eio) = (tmp.path().join("enospc"), tmp.path().join("eio"));
-    let s = serve_env(
-        &data,
-        &[],
-        &[
-            ("LD_PRELOAD", lib.as_os_str()),
-            ("FAULTY_PREFIX", data.as_os_str()),
-            ("FAULTY_ENOSPC", enospc.as_os_str()),
-            ("FAULTY_EIO", eio.as_os_str()),
-        ],
-    );
+    let (s, data, enospc, eio) = serve_with_faults(tmp.path());
     let t = s.tokens.clone().unwrap();
     let send = |id: &str| {
         post(
@@ -253,10 +239,6 @@ fn a_full_disk_and_a_failing_fsync_lose_nothing_and_say_so() {
 #[test]
 fn behaviours_at_sea_found_while_the_store_fails_are_logged_when_it_recovers() {
     let tmp = tempfile::tempdir().unwrap();
-    let lib = common::faulty_library(tmp.path());
-    let data = tmp.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let data = data.canonicalize().unwrap();
     let feed = tmp.path().join("feed.nmea");
     run_ok(&[
         "ais",
@@ -276,29 +258,9 @@ fn behaviours_at_sea_found_while_the_store_fails_are_logged_when_it_recovers() {
     let lines: Vec<&str> = text.lines().collect();
     let cut = message_start(&lines, lines.len() / 2);
     let cut_time = last_tag_time(&lines[..cut]);
-    let enospc = tmp.path().join("enospc");
-    let s = serve_env(
-        &data,
-        &[],
-        &[
-            ("LD_PRELOAD", lib.as_os_str()),
-            ("FAULTY_PREFIX", data.as_os_str()),
-            ("FAULTY_ENOSPC", enospc.as_os_str()),
-        ],
-    );
+    let (s, data, enospc, _) = serve_with_faults(tmp.path());
     let t = s.tokens.clone().unwrap();
-    let post = |body: String| {
-        let mut r = with_token(
-            agent().post(format!("{}/api/v1/ais", s.base)),
-            Some(&t.monitor),
-        )
-        .header("Content-Type", "text/plain")
-        .send(body)
-        .unwrap();
-        let status = r.status().as_u16();
-        let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
-        (status, v)
-    };
+    let post = |body: String| post_ais(&s.base, &t.monitor, body);
     std::fs::write(&enospc, "").unwrap();
     let (status, v) = post(lines[..cut].join("\n"));
     assert_eq!(status, 503, "{v}");

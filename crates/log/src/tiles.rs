@@ -237,11 +237,7 @@ pub fn root_from_tiles<E>(
         // The subtree folds the 2^r hashes of the tile below it.
         let r = level % TILE_HEIGHT;
         let first = ((k << r) - n * TILE_WIDTH) as usize;
-        let mut span: Vec<Hash> = got[first..first + (1 << r)].to_vec();
-        while span.len() > 1 {
-            span = span.chunks(2).map(|p| node_hash(&p[0], &p[1])).collect();
-        }
-        hashes.push(span[0]);
+        hashes.push(crate::root_of_leaves(&got[first..first + (1 << r)]));
     }
     let mut acc = hashes.pop().expect("a size > 0 has a subtree");
     while let Some(h) = hashes.pop() {

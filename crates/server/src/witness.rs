@@ -302,8 +302,8 @@ fn push(
             .limit(64 * 1024)
             .read_to_string()
             .unwrap_or_default();
-        match status {
-            200 => {
+        match (status, text.trim().parse::<u64>()) {
+            (200, _) => {
                 let c = service
                     .log
                     .cosign_with(
@@ -318,8 +318,7 @@ fn push(
                 *known = size;
                 return Ok(());
             }
-            409 if text.trim().parse::<u64>().is_ok() => {
-                let theirs: u64 = text.trim().parse().expect("checked");
+            (409, Ok(theirs)) => {
                 if theirs > size {
                     return Err(format!(
                         "the witness has cosigned size {theirs}, beyond this log's {size}"

@@ -209,16 +209,16 @@ impl crate::Service {
                 id: tile.path(),
             });
         }
-        let nodes: Vec<(u32, u64)> = tile.nodes().collect();
         match tile {
             Tile::Hashes { .. } => Ok(self
                 .store
-                .log_nodes(&nodes)?
+                .log_nodes(&tile.nodes().collect::<Vec<_>>())?
                 .iter()
                 .flat_map(|h| h.iter().copied())
                 .collect()),
-            Tile::Entries { .. } => {
-                let (first, end) = (nodes[0].1, nodes[nodes.len() - 1].1 + 1);
+            Tile::Entries { n, width } => {
+                let first = n * truceline_log::tiles::TILE_WIDTH;
+                let end = first + u64::from(width);
                 let entries = self.store.log_entries(first, end)?;
                 entry_bundle(first, entries.iter().map(Vec::as_slice)).map_err(|e| {
                     crate::ServiceError::Invalid {

@@ -92,9 +92,9 @@ impl Maritime {
     }
 
     /// Lines of NMEA (tag blocks or leading timestamps giving the time received; a line
-    /// without one is decoded but not tracked). The behaviours they close wait for
-    /// [`Service::take_ais`] to log them.
-    fn take(&self, text: &str) -> Intake {
+    /// without one is decoded but not tracked). Answers with the behaviours to log: those
+    /// they close, after those an earlier delivery could not log.
+    fn take(&self, text: &str) -> (Intake, Vec<Event>) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let st = &mut *st;
         let mut out = Intake::default();
@@ -117,9 +117,16 @@ impl Maritime {
                 }
             }
         }
-        let closed = st.detector.drain();
-        st.pending.extend(closed);
-        out
+        let mut events = std::mem::take(&mut st.pending);
+        events.extend(st.detector.drain());
+        (out, events)
+    }
+
+    /// Behaviours the store could not log, kept for the next delivery, before any closed since.
+    fn put_back(&self, mut events: Vec<Event>) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        events.append(&mut st.pending);
+        st.pending = events;
     }
 
     /// Shows events already in the log.
@@ -165,15 +172,7 @@ impl Service {
     /// it closes, answering once they are durable; a store failure is the answer, and those
     /// behaviours are tried again with the next delivery. Blocking.
     pub fn take_ais(&self, account: &str, text: &str) -> Result<Intake, ServiceError> {
-        let mut intake = self.maritime.take(text);
-        let events = std::mem::take(
-            &mut self
-                .maritime
-                .state
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .pending,
-        );
+        let (mut intake, events) = self.maritime.take(text);
         if events.is_empty() {
             return Ok(intake);
         }
@@ -190,22 +189,18 @@ impl Service {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        match self.store.append_records(records) {
+        match self
+            .trackers
+            .writes
+            .track(self.store.append_records(records))
+        {
             Ok(_) => {
-                self.trackers.writes.ok();
                 intake.events_logged = events.len() as u64;
                 self.maritime.keep(events);
                 Ok(intake)
             }
             Err(e) => {
-                self.trackers.writes.failed(&e);
-                let mut st = self
-                    .maritime
-                    .state
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                let later = std::mem::replace(&mut st.pending, events);
-                st.pending.extend(later);
+                self.maritime.put_back(events);
                 Err(e.into())
             }
         }
@@ -336,7 +331,7 @@ mod tests {
     fn a_feed_in_two_deliveries_is_one_track_and_refusals_name_their_line() {
         let m = Maritime::default();
         let first = "\\c:1767225600*5D\\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A\n!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4B\n";
-        let a = m.take(first);
+        let (a, _) = m.take(first);
         assert_eq!((a.lines, a.messages, a.refused), (2, 1, 1));
         assert_eq!(a.errors[0].line, 2);
         assert!(a.errors[0].reason.contains("checksum"), "{:?}", a.errors);

@@ -347,3 +347,36 @@ pub fn last_tag_time(lines: &[&str]) -> jiff::Timestamp {
         .unwrap();
     jiff::Timestamp::from_second(s).unwrap()
 }
+
+/// `POST /api/v1/ais` with NMEA `body` as `token`; the status and the JSON answer.
+pub fn post_ais(base: &str, token: &str, body: String) -> (u16, Value) {
+    let mut r = with_token(agent().post(format!("{base}/api/v1/ais")), Some(token))
+        .header("Content-Type", "text/plain")
+        .send(body)
+        .unwrap();
+    let status = r.status().as_u16();
+    let v = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    (status, v)
+}
+
+/// A server over `tmp/data` whose disk can be made full (`tmp/enospc` exists) or its fsync fail
+/// (`tmp/eio` exists), through the fault-injection library: the server, its data directory
+/// and the two switches.
+pub fn serve_with_faults(tmp: &Path) -> (Server, PathBuf, PathBuf, PathBuf) {
+    let lib = faulty_library(tmp);
+    let data = tmp.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let data = data.canonicalize().unwrap();
+    let (enospc, eio) = (tmp.join("enospc"), tmp.join("eio"));
+    let s = serve_env(
+        &data,
+        &[],
+        &[
+            ("LD_PRELOAD", lib.as_os_str()),
+            ("FAULTY_PREFIX", data.as_os_str()),
+            ("FAULTY_ENOSPC", enospc.as_os_str()),
+            ("FAULTY_EIO", eio.as_os_str()),
+        ],
+    );
+    (s, data, enospc, eio)
+}
