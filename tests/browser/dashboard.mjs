@@ -155,6 +155,10 @@ try {
   await page.keyboard.press("Escape");
   check(await page.isHidden("#panel"), "Escape closes the panel");
   check(await page.evaluate(() => document.activeElement.closest("#incident-list") !== null), "focus returns to the list");
+  // Live updates redraw the list meanwhile; the keyboard user keeps their place.
+  await page.waitForTimeout(2500);
+  check(await page.evaluate(() => document.activeElement.closest("#incident-list") !== null), "focus stays in the list through live updates",
+    await page.evaluate(() => document.activeElement.outerHTML.slice(0, 120)));
   await page.uncheck("#f-viol");
 
   // 3b. An incident without an ellipse (a lone bearing, a report with no place) says what is

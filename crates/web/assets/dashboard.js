@@ -258,7 +258,16 @@ function renderList() {
   }
   listItems = kept;
   const same = nodes.length === list.children.length && nodes.every((li, k) => list.children[k] === li);
-  if (!same) list.replaceChildren(...nodes);
+  if (same) return;
+  // Moving the focused item out and back in drops the focus to the page: a keyboard user must
+  // not lose their place in the list because live updates arrived.
+  const focused = list.contains(document.activeElement) ? document.activeElement : null;
+  list.replaceChildren(...nodes);
+  if (focused && !list.contains(document.activeElement)) {
+    const id = focused.dataset ? focused.dataset.id : undefined;
+    const again = id ? list.querySelector(`button[data-id="${CSS.escape(id)}"]`) : null;
+    (again || list).focus();
+  }
 }
 
 let lastOpener = null;
