@@ -356,7 +356,22 @@ def verify_evidence(doc, log_key):
             shown[name] = value
         out.append({"log_index": i, "fields": shown,
                     "withheld": sorted(set(c["fields"]) - set(shown))})
-    return {"origin": origin, "size": size, "items": out}
+    return {"origin": origin, "size": size, "items": out,
+            "uncommitted": doc.get("uncommitted", [])}
+
+
+def evidence_in_tiles(doc, base):
+    """Reads the log of the evidence's checkpoint from the server's public tiles alone:
+    its root must be the signed one, and each item's leaf must be the tiles' leaf at its index."""
+    text, _ = open_note(doc["checkpoint"])
+    _, size, root = parse_checkpoint(text)
+    leaves, read = hashes_from_tiles(base.rstrip("/") + "/api/v1/log", size)
+    if mth(leaves) != root:
+        raise VerifyError(f"the tiles of the log of {size} leaves do not hash to the signed root")
+    for n, item in enumerate(doc["items"], 1):
+        if leaves[item["log_index"]] != leaf_hash(canonical(item["committed"])):
+            raise VerifyError(f"item {n}: leaf {item['log_index']} in the tiles is another")
+    return {"tiles_read": read, "root_from_tiles": "matches the signed checkpoint"}
 
 
 def verify_log(base, log_key=None, witnesses=(), samples=20, seed=1, tiles=False):
@@ -425,18 +440,25 @@ def main():
                     "(also read from TRUCELINE_TOKEN)")
     ap.add_argument("--tiles", action="store_true", help="read the log from its C2SP tiles "
                     "(public) instead of its entries; with a token, check the entry bundles too")
-    ap.add_argument("--evidence", metavar="FILE", help="check an evidence document "
-                    "(SPEC 4.2) against --log-key instead of the whole log; URL is ignored")
+    ap.add_argument("--evidence", metavar="FILE|URL", help="check an evidence document "
+                    "(SPEC 4.2) against --log-key instead of the whole log; unless URL is -, "
+                    "also read that server's public tiles and check the document against them")
     a = ap.parse_args()
     global TOKEN
     TOKEN = a.token or TOKEN
     if a.evidence:
         try:
-            with open(a.evidence, encoding="utf-8") as f:
-                doc = json.load(f)
+            if a.evidence.startswith(("http://", "https://")):
+                doc = fetch_json(a.evidence)
+            else:
+                with open(a.evidence, encoding="utf-8") as f:
+                    doc = json.load(f)
             if not a.log_key:
                 raise VerifyError("--log-key: evidence is checked against a key you trust")
-            print(json.dumps(verify_evidence(doc, a.log_key), indent=1))
+            result = verify_evidence(doc, a.log_key)
+            if a.url != "-":
+                result["tiles"] = evidence_in_tiles(doc, a.url)
+            print(json.dumps(result, indent=1))
         except (VerifyError, ValueError, KeyError, TypeError) as e:
             print(f"verification failed: {e}", file=sys.stderr)
             sys.exit(1)

@@ -138,20 +138,35 @@ try {
   check(await page.getAttribute("#proof-badge", "data-verified") === "true", "proof badge verified", seen.badge);
   await page.waitForTimeout(1500);
   await page.screenshot({ path: `${out}/dashboard-incident.png` });
-  // The same check refuses a proof whose leaf was altered by one byte, or signed by another key.
+  // The same check refuses evidence with one disclosed value altered, two disclosures'
+  // digests swapped, or a checkpoint checked under another key.
   const id = opened;
   seen.tamper = await page.evaluate(async (id) => {
-    const { verifyIncident } = await import("/assets/proof.js");
+    const { verifyEvidence } = await import("/assets/proof.js");
     const inc = await (await fetch("/api/v1/incidents/" + encodeURIComponent(id))).json();
-    const good = await verifyIncident(inc);
-    const leaf = atob(inc.proof.leaves[0].leaf);
-    const flipped = JSON.parse(JSON.stringify(inc));
-    flipped.proof.leaves[0].leaf = btoa(leaf.replace('"observer":"', '"observer":"x'));
-    const altered = await verifyIncident(flipped);
-    const otherKey = await verifyIncident(inc, "someone-else+00000000+AQ" + "A".repeat(42) + "=");
-    return { good: good.ok, altered: altered.ok, altered_reason: altered.reason, other_key: otherKey.ok };
+    const doc = await (await fetch("/api/v1/incidents/" + encodeURIComponent(id) + "/evidence")).json();
+    const key = (await (await fetch("/api/v1/log/key")).text()).trim();
+    const good = await verifyEvidence(doc, key, null, inc);
+    const copy = () => JSON.parse(JSON.stringify(doc));
+    const b64 = (s) => btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    const unb64 = (s) => atob(s.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (s.length % 4)) % 4));
+    const altered = copy();
+    const d = JSON.parse(unb64(altered.items[0].disclosures[0]));
+    d[2] = typeof d[2] === "string" ? d[2] + "x" : "changed";
+    altered.items[0].disclosures[0] = b64(JSON.stringify(d));
+    const swapped = copy();
+    const f = swapped.items[0].committed.fields;
+    const [a, b] = Object.keys(f);
+    [f[a], f[b]] = [f[b], f[a]];
+    const alteredRes = await verifyEvidence(altered, key, null, inc);
+    const otherKey = await verifyEvidence(doc, "someone-else+00000000+AQ" + "A".repeat(42) + "=", null, inc);
+    return {
+      good: good.ok, committed_items: doc.items.length, altered: alteredRes.ok, altered_reason: alteredRes.reason,
+      swapped: (await verifyEvidence(swapped, key, null, inc)).ok, other_key: otherKey.ok,
+    };
   }, id);
-  check(seen.tamper.good && !seen.tamper.altered && !seen.tamper.other_key, "a tampered proof is refused", seen.tamper);
+  check(seen.tamper.good && seen.tamper.committed_items > 0 && !seen.tamper.altered && !seen.tamper.swapped && !seen.tamper.other_key,
+    "tampered evidence is refused", seen.tamper);
   await page.keyboard.press("Escape");
   check(await page.isHidden("#panel"), "Escape closes the panel");
   check(await page.evaluate(() => document.activeElement.closest("#incident-list") !== null), "focus returns to the list");

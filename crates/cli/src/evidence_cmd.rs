@@ -68,6 +68,8 @@ impl EvidenceCommand {
                         "origin": cp.checkpoint.origin,
                         "size": cp.checkpoint.size,
                         "items": shown,
+                        // Named, not proved here: leaves logged before the committed form.
+                        "uncommitted": doc.uncommitted,
                     }))?
                 );
                 Ok(ExitCode::SUCCESS)

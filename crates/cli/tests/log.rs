@@ -225,7 +225,8 @@ fn verifier_witness_and_signatures_against_a_running_server() {
         proved["leaf"]
             .as_str()
             .unwrap()
-            .starts_with(r#"{"observation":{"#)
+            .starts_with(r#"{"commitment":"truceline-sd/1","fields":{"#),
+        "an observation's leaf is its committed form"
     );
 
     // An incident carries its observations' inclusion proofs in the signed checkpoint.
@@ -282,9 +283,12 @@ fn verifier_witness_and_signatures_against_a_running_server() {
         .unwrap()
         .iter()
         .map(|e| B64.decode(e.as_str().unwrap()).unwrap())
-        .filter(|leaf| String::from_utf8_lossy(leaf).contains(r#""id":"late"#))
+        .filter(|leaf| leaf.starts_with(br#"{"commitment":"truceline-sd/1","fields":{"#))
         .count();
-    assert_eq!(late, 5, "the five new observations are leaves");
+    assert_eq!(
+        late, 5,
+        "the five new observations are leaves, in the committed form"
+    );
     let out = ok(witness(&base, &wkey, &state));
     assert!(
         out.contains(&format!("consistent with size {size}")),
@@ -390,8 +394,12 @@ fn log_verify_names_a_changed_deleted_or_swapped_record() {
     assert!(err.contains("leaf 99 is missing"), "{err}");
 
     let (code, err) = tampered(
-        "UPDATE observations SET body = CASE seq WHEN 10 THEN (SELECT body FROM observations WHERE seq = 20)
-                                               ELSE (SELECT body FROM observations WHERE seq = 10) END
+        // Moved whole: the bodies and the salts that commit them.
+        "UPDATE observations SET
+             body = CASE seq WHEN 10 THEN (SELECT body FROM observations WHERE seq = 20)
+                             ELSE (SELECT body FROM observations WHERE seq = 10) END,
+             salts = CASE seq WHEN 10 THEN (SELECT salts FROM observations WHERE seq = 20)
+                              ELSE (SELECT salts FROM observations WHERE seq = 10) END
          WHERE seq IN (10, 20)",
     );
     assert_eq!(code, 1);
@@ -884,22 +892,16 @@ fn evidence_documents_are_checked_by_the_cli_and_the_independent_verifier() {
         checkpoint: signer.sign_note(&cp.text()).unwrap(),
         items: [1u64, 3]
             .iter()
-            .map(|&i| Item {
-                log_index: i,
-                committed: serde_json::from_slice(&commitments[i as usize].committed).unwrap(),
-                disclosures: commitments[i as usize]
-                    .disclosures
-                    .iter()
-                    .filter(|(n, _)| !WITHHELD_OUTSIDE.contains(&n.as_str()))
-                    .map(|(_, d)| URL_SAFE_NO_PAD.encode(d))
-                    .collect(),
-                proof: truceline_log::inclusion_proof(i, 5, &stored)
-                    .unwrap()
-                    .iter()
-                    .map(|h| B64.encode(h))
-                    .collect(),
+            .map(|&i| {
+                Item::new(
+                    i,
+                    &commitments[i as usize],
+                    |n| !WITHHELD_OUTSIDE.contains(&n),
+                    &truceline_log::inclusion_proof(i, 5, &stored).unwrap(),
+                )
             })
             .collect(),
+        uncommitted: vec![],
     };
     let file = dir.path().join("evidence.json");
     std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();

@@ -143,8 +143,93 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
     assert_eq!(s, 200);
     assert!(one.get("observation_records").is_none() && one.get("proof").is_none());
     assert_no_observer("the liaison's incident", &one.to_string(), &ids, &places);
-    // A real id says nothing to a liaison; another party's incident is not shown.
+    // Its evidence (SPEC 4.2): what was sensed and when, proved in the log; not who sensed
+    // it, nor where anyone stood. Checked as a party would, with `truceline evidence verify`.
+    let evidence = |id: &str, token: &str| {
+        call(
+            base,
+            "GET",
+            &format!("/api/v1/incidents/{id}/evidence"),
+            token,
+            None,
+        )
+    };
+    let (s, ev) = evidence(&pid, &t.liaison);
+    assert_eq!(s, 200, "{ev}");
+    assert_no_observer("the liaison's evidence", &ev.to_string(), &ids, &places);
+    assert!(!ev["items"].as_array().unwrap().is_empty(), "{ev}");
+    let verify = |id: &str, token: &str| -> Value {
+        serde_json::from_str(&run_ok(&[
+            "evidence",
+            "verify",
+            &format!("{base}/api/v1/incidents/{id}/evidence"),
+            "--token",
+            token,
+        ]))
+        .unwrap()
+    };
+    let checked = verify(&pid, &t.liaison);
+    for item in checked["items"].as_array().unwrap() {
+        let f = &item["fields"];
+        for hidden in ["observer", "observer_position", "id", "location"] {
+            assert!(f.get(hidden).is_none(), "{hidden} disclosed: {item}");
+        }
+        let withheld: Vec<&str> = item["withheld"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap())
+            .collect();
+        assert!(
+            withheld.contains(&"observer") && withheld.contains(&"id"),
+            "{item}"
+        );
+        assert!(f["time"].is_string() && f["kind"].is_string(), "{item}");
+    }
+    // Not another party's incident, nor one named by its real id.
     let real = ours[0]["id"].as_str().unwrap();
+    assert_eq!(evidence(real, &t.liaison).0, 404);
+    assert_eq!(
+        evidence(theirs[0]["id"].as_str().unwrap(), &t.liaison).0,
+        404
+    );
+    // The analysts' evidence discloses every field, and proves the leaves the incident cites.
+    let (s, whole) = evidence(real, &t.analyst);
+    assert_eq!(s, 200, "{whole}");
+    let (_, inc) = call(
+        base,
+        "GET",
+        &format!("/api/v1/incidents/{real}"),
+        &t.analyst,
+        None,
+    );
+    let cited: std::collections::BTreeSet<u64> = inc["observation_records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["log_index"].as_u64().unwrap())
+        .collect();
+    for item in whole["items"].as_array().unwrap() {
+        assert!(
+            cited.contains(&item["log_index"].as_u64().unwrap()),
+            "{item}"
+        );
+        assert_eq!(
+            item["disclosures"].as_array().unwrap().len(),
+            item["committed"]["fields"].as_object().unwrap().len(),
+            "{item}"
+        );
+    }
+    let checked = verify(real, &t.analyst);
+    assert!(
+        checked["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["withheld"] == json!([]) && i["fields"]["observer"].is_string()),
+        "{checked}"
+    );
+    // A real id says nothing to a liaison; another party's incident is not shown.
     assert_eq!(
         call(
             base,
@@ -363,6 +448,20 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
     let (s, feed) = call(base, "GET", "/api/v1/public/incidents", "", None);
     assert_eq!(s, 200);
     assert_eq!(feed["incidents"], json!([]));
+    let public_evidence = || {
+        call(
+            base,
+            "GET",
+            &format!("/api/v1/incidents/{pid}/evidence"),
+            "",
+            None,
+        )
+    };
+    assert_eq!(
+        public_evidence().0,
+        404,
+        "no evidence of a day not published"
+    );
     let (s, r) = call(
         base,
         "POST",
@@ -377,6 +476,49 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
     assert_eq!(items.len(), full.len());
     assert!(items.iter().all(|i| i["mission_day"] == DATE));
     assert_no_observer("the public feed", &feed.to_string(), &ids, &places);
+    let (s, ev) = public_evidence();
+    assert_eq!(s, 200, "{ev}");
+    assert!(!ev["items"].as_array().unwrap().is_empty(), "{ev}");
+    assert_no_observer("the public evidence", &ev.to_string(), &ids, &places);
+    // A third party checks the published incident from the public tiles and its evidence
+    // document alone, with the independent verifier and the log key it was given.
+    let (_, key, _) = get_text(base, "/api/v1/log/key", "");
+    let out = std::process::Command::new("python3")
+        .arg(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../verifier/truceline_verify.py"),
+        )
+        .arg(base)
+        .args([
+            "--evidence",
+            &format!("{base}/api/v1/incidents/{pid}/evidence"),
+            "--log-key",
+            key.trim(),
+        ])
+        .env_remove("TRUCELINE_TOKEN")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let third: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        third["tiles"]["root_from_tiles"], "matches the signed checkpoint",
+        "{third}"
+    );
+    assert_eq!(
+        third["items"].as_array().unwrap().len(),
+        ev["items"].as_array().unwrap().len()
+    );
+    assert!(
+        third["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["fields"]["time"].is_string())
+    );
 
     // The report lists the replies.
     let (s, rep) = call(
@@ -400,6 +542,30 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
             .unwrap()
             .iter()
             .any(|i| i["review"] == "attributed")
+    );
+    // Each incident of the public edition links to its evidence, under its shown id.
+    let links: Vec<&str> = rep["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["evidence"].as_str().unwrap())
+        .collect();
+    assert!(
+        links
+            .iter()
+            .all(|l| l.starts_with("/api/v1/incidents/pi-") && l.ends_with("/evidence")),
+        "{links:?}"
+    );
+    let (s, ev) = call(base, "GET", links[0], "", None);
+    assert_eq!(s, 200, "{ev}");
+    let (_, html, _) = get_text(
+        base,
+        &format!("/api/v1/reports/daily/{DATE}?format=html&audience=public"),
+        "",
+    );
+    assert!(
+        html.contains(&format!(r#"<a href="{}">"#, links[0])),
+        "the HTML links it too"
     );
 
     let (s, csv) = call(
@@ -440,6 +606,11 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
         403
     ));
     assert!(has("GET", "/api/v1/incidents?limit=1000", 200));
+    assert!(has(
+        "GET",
+        &format!("/api/v1/incidents/{pid}/evidence"),
+        200
+    ));
     assert!(entries.iter().all(|e| e["account"] == "lia"));
     assert_eq!(call(base, "GET", "/api/v1/audit", &t.analyst, None).0, 403);
     // And from the command line, beside the running server.
@@ -454,6 +625,12 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
     assert!(
         out.lines()
             .any(|l| l.contains("/decisions") && l.contains("\"status\":200")),
+        "{out}"
+    );
+    // An analyst's read of evidence that names observers is audited too.
+    assert!(
+        out.lines()
+            .any(|l| l.contains("/evidence") && l.contains("\"status\":200")),
         "{out}"
     );
 }

@@ -25,6 +25,8 @@
 //! assert_eq!((name.as_str(), value), ("bearing_deg", json!(212.5)));
 //! ```
 
+mod canonical;
+
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -35,6 +37,8 @@ use sha2::{Digest, Sha256};
 use truceline_log::checkpoint::{self, SignedCheckpoint};
 use truceline_log::note::Verifier;
 use truceline_log::{Hash, leaf_hash, verify_inclusion};
+
+pub use canonical::{SALT_BYTES, canonical_commit, fields_of, salt_text};
 
 /// The committed form's version tag.
 pub const COMMITMENT: &str = "truceline-sd/1";
@@ -49,6 +53,15 @@ pub const WITHHELD_OUTSIDE: &[&str] = &[
     "notes",
     "media",
 ];
+
+/// Whether a field is disclosed outside the mission (a party's liaison, the public): not the
+/// fields of [`WITHHELD_OUTSIDE`], nor an observation's own `location`. Outside the mission
+/// places are shown only to a grid cell (SPEC 5: "locations as in the public edition"), and an
+/// event located directly — a crater a patrol measured, a weapon a post saw — is where a
+/// monitor stood or looked from close by.
+pub fn shown_outside(name: &str) -> bool {
+    name != "location" && !WITHHELD_OUTSIDE.contains(&name)
+}
 
 /// An observation committed: the leaf's bytes and each field's disclosure.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +150,10 @@ pub struct Evidence {
     /// The signed checkpoint the proofs lead to, with its cosignatures.
     pub checkpoint: String,
     pub items: Vec<Item>,
+    /// Leaves of the same evidence logged before the committed form: their inclusion can be
+    /// proved only by showing the whole observation, so they are named and not disclosed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncommitted: Vec<u64>,
 }
 
 /// One logged observation in an evidence document.
@@ -149,6 +166,29 @@ pub struct Item {
     pub disclosures: Vec<String>,
     /// The inclusion proof, standard base64 hashes.
     pub proof: Vec<String>,
+}
+
+impl Item {
+    /// The item of leaf `log_index`: its committed form, the disclosures of the fields `shown`
+    /// lets through, and its inclusion proof.
+    pub fn new(
+        log_index: u64,
+        c: &Commitment,
+        shown: impl Fn(&str) -> bool,
+        proof: &[Hash],
+    ) -> Item {
+        Item {
+            log_index,
+            committed: serde_json::from_slice(&c.committed).expect("a committed form is JSON"),
+            disclosures: c
+                .disclosures
+                .iter()
+                .filter(|(name, _)| shown(name))
+                .map(|(_, d)| URL_SAFE_NO_PAD.encode(d))
+                .collect(),
+            proof: proof.iter().map(|h| STANDARD.encode(h)).collect(),
+        }
+    }
 }
 
 /// What a checked item shows: the fields disclosed, and the names of those withheld.

@@ -102,6 +102,7 @@ fn generate(dir: &Path, total: u64, on_day: u64, date: &str) {
                 kind: "explosion".into(),
                 body: serde_jcs::to_vec(&body).unwrap(),
                 leaf: None,
+                salts: None,
             }
             .hashed(),
         );

@@ -192,6 +192,14 @@ pub struct IncidentLine {
     pub violations: Vec<String>,
     /// The log indices of its observations: each can be proved against `built_from`.
     pub log_indices: Vec<u64>,
+    /// Where its evidence document is served (SPEC 4.2), set by the service that knows how
+    /// the incident is named to this edition's readers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// The incident's id, for the service alone: never written in any edition (it names
+    /// observers; `id` is the restricted edition's).
+    #[serde(skip)]
+    pub incident: String,
     /// Restricted reports only: the observations' ids.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub observations: Option<Vec<String>>,
@@ -759,6 +767,8 @@ fn incident_line(
         basis: a.basis.clone(),
         violations,
         log_indices: leaves,
+        evidence: None,
+        incident: v.id.clone(),
         observations: restricted.then(|| v.observations.clone()),
         review: "unreviewed".into(),
     }

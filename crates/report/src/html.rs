@@ -288,6 +288,13 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
                 .join(", "),
             n => format!("{}, {} … ({n})", i.log_indices[0], i.log_indices[1]),
         };
+        // The leaves link to the evidence that proves them, where the edition has it.
+        let leaves = match &i.evidence {
+            Some(url) if !i.log_indices.is_empty() => {
+                format!(r#"<a href="{}">{leaves}</a>"#, esc(url))
+            }
+            _ => leaves,
+        };
         let _ = write!(
             o,
             r#"<tr><td class="n">{}</td><td>{}</td><td>{}</td><td class="n">{}</td><td>{}</td><td>{}</td><td>{}</td><td title="{}">{}</td><td>{}</td><td>{}</td></tr>"#,

@@ -49,6 +49,9 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
         {
             Roles(VIEWERS)
         }
+        // An incident's evidence: the handler shows each caller what its view may see (the
+        // public, incidents of published days), disclosing fields by role (SPEC 4.2).
+        "/api/v1/incidents/{id}/evidence" if read => Public,
         "/api/v1/violations" | "/api/v1/summary" if read => Roles(READERS),
         // AIS comes from receivers' accounts, as observations from monitors'; vessels and
         // their behaviours are the mission's analysis (no observer in them: AIS is broadcast).
@@ -150,9 +153,11 @@ pub async fn check(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
         Some(r) => (Caller::Public, r),
     };
     let status = response.status();
-    // An account's read of OGC items may be of restricted data (its view decides): audited.
+    // An account's read of OGC items or of an incident's evidence may be of restricted data
+    // (its view decides): audited.
     let restricted = matches!(access, Some(Access::Roles(_)))
-        || (path.starts_with("/ogc/collections/{id}/items")
+        || ((path.starts_with("/ogc/collections/{id}/items")
+            || path == "/api/v1/incidents/{id}/evidence")
             && matches!(caller, Caller::Account(_)));
     if !is_read(&method)
         || restricted
@@ -221,8 +226,13 @@ async fn admit(
         match (bearer(&req), session_cookie(&req)) {
             (Err(e), _) => Err(e),
             // A public endpoint needs no identity: a stale cookie must not stand in the way of
-            // signing in again.
-            (Ok(None), Some(_)) if access == Access::Public => Ok(Caller::Public),
+            // signing in again. A valid one still says who reads, for the endpoints that show
+            // each reader what its role may see (an incident's evidence, OGC items).
+            (Ok(None), Some(secret)) if access == Access::Public => Ok(if is_read(req.method()) {
+                st.service.session_caller(secret).unwrap_or(Caller::Public)
+            } else {
+                Caller::Public
+            }),
             (Ok(None), Some(secret)) => {
                 // A browser's cookie rides along on any request a page elsewhere makes it
                 // send: writes made with one must come from our own pages.

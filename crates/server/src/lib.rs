@@ -110,6 +110,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/map/records", get(records::map_records))
         .route("/api/v1/incidents", get(list_incidents))
         .route("/api/v1/incidents/{id}", get(get_incident))
+        .route("/api/v1/incidents/{id}/evidence", get(get_evidence))
         .route(
             "/api/v1/incidents/{id}/decisions",
             axum::routing::post(post_decision),
@@ -1178,6 +1179,51 @@ async fn get_incident(
         }
     };
     Ok(Json(inc))
+}
+
+/// `GET /api/v1/incidents/{id}/evidence`: the incident's evidence document (SPEC 4.2).
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}/evidence",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident id (a shown `pi-` id outside the mission)")),
+    responses((status = 200, description = "`{checkpoint, items: [{log_index, committed, disclosures, proof}], uncommitted}`: each observation's committed form with the disclosures the caller's role may see and its inclusion proof under the signed checkpoint; `truceline evidence verify` checks it", body = serde_json::Value), crate::openapi::Refused)
+)]
+async fn get_evidence(
+    State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let view = View::of(&caller);
+    let not_found = || ServiceError::NotFound {
+        what: "published incident",
+        id: id.clone(),
+    };
+    if view != View::Full && !id.starts_with("pi-") {
+        return Err(not_found().into());
+    }
+    let wanted = id.clone();
+    let doc = on_service(&st, move |s| {
+        // The public reads the evidence of published days only, as it reads the incidents.
+        if view == View::Public && s.public_incident(&wanted)?.is_none() {
+            return Ok(None);
+        }
+        let record = s.find_incident(&wanted)?;
+        if !s.sees(&view, &record) {
+            return Ok(None);
+        }
+        s.evidence_document(&record, &view).map(Some)
+    })
+    .await?;
+    match doc {
+        None => Err(not_found().into()),
+        Some(None) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_checkpoint",
+            "no checkpoint has been issued yet, so the evidence has nothing to be proved against; try again in a second",
+        )),
+        Some(Some(doc)) => Ok(Json(doc).into_response()),
+    }
 }
 
 /// `POST /api/v1/incidents/{id}/decisions`: an analyst's decision, kept in the log.

@@ -64,6 +64,7 @@ impl Modify for Security {
         crate::get_observation,
         crate::list_incidents,
         crate::get_incident,
+        crate::get_evidence,
         crate::post_decision,
         crate::post_reply,
         crate::public_incidents,

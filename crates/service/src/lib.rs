@@ -26,6 +26,7 @@ pub mod views;
 
 use std::sync::Arc;
 
+use crate::views::View;
 use truceline_incident::IncidentRecord;
 use truceline_log::checkpoint::SignedCheckpoint;
 use truceline_observation::{FieldError, Observation, Vocabulary};
@@ -120,6 +121,9 @@ pub struct Evidence {
     pub checkpoint: Option<SignedCheckpoint>,
     /// (log index, leaf bytes, proof) of each observation under the checkpoint.
     pub proofs: Vec<(u64, Vec<u8>, Vec<truceline_log::Hash>)>,
+    /// The commitments of the proved observations logged in the committed form, by log index:
+    /// what their fields are disclosed from.
+    pub commitments: std::collections::BTreeMap<u64, truceline_store::committed::Commitment>,
 }
 
 /// The application over one store and one agreement.
@@ -405,14 +409,21 @@ impl Service {
         let size = checkpoint.as_ref().map_or(0, |c| c.checkpoint.size);
         let mut observations = Vec::with_capacity(incident.observations.len());
         let mut proofs = Vec::new();
+        let mut commitments = std::collections::BTreeMap::new();
         for id in &incident.observations {
-            let Some(o) = self.store.get(id)? else {
+            let Some((o, commitment)) = self.store.committed(id)? else {
                 continue;
             };
             if o.log_index < size {
                 let hashes = self.store.inclusion_proof(o.log_index, size)?;
-                let leaf = truceline_log::leaf_bytes(truceline_store::OBSERVATION, &o.body);
+                let leaf = match &commitment {
+                    Some(c) => c.committed.clone(),
+                    None => truceline_log::leaf_bytes(truceline_store::OBSERVATION, &o.body),
+                };
                 proofs.push((o.log_index, leaf, hashes));
+                if let Some(c) = commitment {
+                    commitments.insert(o.log_index, c);
+                }
             }
             observations.push(o);
         }
@@ -420,7 +431,39 @@ impl Service {
             observations,
             checkpoint,
             proofs,
+            commitments,
         })
+    }
+
+    /// An incident's evidence document (SPEC 4.2): each of its observations logged in the
+    /// committed form, with the disclosures `view` may see and its inclusion proof under the
+    /// latest checkpoint. Outside the mission (a liaison, the public) who observed, where
+    /// they stood or what they located, and their notes, media and signatures are not
+    /// disclosed ([`truceline_disclosure::shown_outside`]). `None` before the
+    /// first checkpoint is signed; blocking.
+    pub fn evidence_document(
+        &self,
+        incident: &IncidentRecord,
+        view: &View,
+    ) -> Result<Option<truceline_disclosure::Evidence>, ServiceError> {
+        let e = self.evidence(incident)?;
+        let Some(checkpoint) = e.checkpoint else {
+            return Ok(None);
+        };
+        let shown = |name: &str| *view == View::Full || truceline_disclosure::shown_outside(name);
+        let mut items = Vec::new();
+        let mut uncommitted = Vec::new();
+        for (index, _, proof) in &e.proofs {
+            match e.commitments.get(index) {
+                Some(c) => items.push(truceline_disclosure::Item::new(*index, c, shown, proof)),
+                None => uncommitted.push(*index),
+            }
+        }
+        Ok(Some(truceline_disclosure::Evidence {
+            checkpoint: checkpoint.to_note(),
+            items,
+            uncommitted,
+        }))
     }
 
     /// Keeps a witness's cosignature; blocking.

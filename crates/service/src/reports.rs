@@ -44,6 +44,15 @@ impl Service {
     pub fn report(&self, day: &MissionDay, audience: Audience) -> Result<Report, ServiceError> {
         let day = day.clone().as_of(jiff::Timestamp::now());
         let mut r = truceline_report::build(self.store.as_ref(), &self.reports, &day, audience)?;
+        // Each incident links to its evidence document under the name this edition's readers
+        // know it by: its shown id in the public edition.
+        for line in &mut r.incidents {
+            let id = match audience {
+                Audience::Public => self.public_id(&line.incident),
+                Audience::Restricted => line.incident.clone(),
+            };
+            line.evidence = Some(format!("/api/v1/incidents/{id}/evidence"));
+        }
         // The behaviours at sea are the mission's analysis: the restricted edition only, and
         // only once some AIS was heard or an incident fell at a port.
         if audience == Audience::Restricted {

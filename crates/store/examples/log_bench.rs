@@ -8,7 +8,9 @@
 //!   hashing limit of an append (about two hashes a leaf);
 //! * `memory`: the Merkle append alone (leaf hash, completed nodes, stored in a vector);
 //! * `store`: observations submitted to the embedded store in batches of 10,000, each committed
-//!   with its leaf, durable: the rate over the first and the last million leaves;
+//!   with its leaf, durable: the rate over the first and the last million leaves (in the plain
+//!   form, so that the store's root can be compared with the memory's: `committed_bench`
+//!   measures the committed form against it);
 //! * `proofs`: inclusion and consistency proofs read from the store at the full size, and their
 //!   verification, in microseconds.
 
@@ -18,14 +20,9 @@ use sha2::{Digest, Sha256};
 use truceline_log::{Frontier, leaf_bytes, leaf_hash, verify_consistency, verify_inclusion};
 use truceline_store::{LogStore, NewObservation, ObservationStore, SqliteStore};
 
-fn body(i: u64) -> Vec<u8> {
-    // The shape and size (~330 bytes) of a typical canonical observation.
-    format!(
-        r#"{{"bearing_deg":{}.5,"bearing_sigma_deg":5,"distance_m":{{"max":5000,"min":2000}},"id":"b-{i}","kind":"explosion","observer":"op{:02}","observer_position":{{"lat":48.{:03},"lon":37.{:03}}},"source":"post","subtype":"impact","time":"2026-11-24T10:{:02}:{:02}Z"}}"#,
-        i % 360, i % 60, i % 777, i % 1000, (i / 60) % 60, i % 60
-    )
-    .into_bytes()
-}
+#[path = "shared/mod.rs"]
+mod shared;
+use shared::{body, observation};
 
 struct Rng(u64);
 impl Rng {
@@ -102,20 +99,10 @@ fn main() -> anyhow::Result<()> {
     let mut t_m = Instant::now();
     let mut i = 0u64;
     while i < n {
+        // The plain form: this measures the log; `committed_bench` measures what the
+        // committed form adds.
         let batch: Vec<NewObservation> = (i..(i + 10_000).min(n))
-            .map(|k| {
-                NewObservation {
-                    id: format!("b-{k}"),
-                    observer: format!("op{:02}", k % 60),
-                    time_ms: 1_795_000_000_000 + k as i64 * 37,
-                    lon: 37.5,
-                    lat: 48.0,
-                    kind: "explosion".into(),
-                    body: body(k),
-                    leaf: None,
-                }
-                .hashed()
-            })
+            .map(|k| observation(k).hashed_plain())
             .collect();
         i += batch.len() as u64;
         store.submit_blocking(batch)?;

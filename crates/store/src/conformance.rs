@@ -19,7 +19,7 @@ use crate::*;
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:expr) => {
-        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject, mission_records_are_idempotent_leaves, tiles_agree_with_the_proofs_at_every_size);
+        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject, mission_records_are_idempotent_leaves, tiles_agree_with_the_proofs_at_every_size, observations_are_logged_committed_and_open_field_by_field);
     };
     (@each $fresh:expr; $($name:ident),*) => {
         $(
@@ -44,6 +44,7 @@ pub fn obs(id: &str, observer: &str, time_ms: i64, lon: f64, lat: f64) -> NewObs
         kind: "explosion".into(),
         body: format!(r#"{{"id":"{id}","kind":"explosion","observer":"{observer}"}}"#).into_bytes(),
         leaf: None,
+        salts: None,
     }
 }
 
@@ -412,7 +413,8 @@ pub fn every_accepted_record_is_a_leaf_and_proofs_verify(store: &dyn Store) {
     assert_eq!(store.get("o20").unwrap().unwrap().log_index, 21);
 
     let entries = store.log_entries(0, 22).unwrap();
-    assert_eq!(entries[0], leaf_bytes("observation", &batch[0].body));
+    let (_, committed) = store.committed(&batch[0].id).unwrap().unwrap();
+    assert_eq!(entries[0], committed.unwrap().committed);
     assert!(entries[20].starts_with(br#"{"agreement":{"agreement_id":"demo","#));
     let l = leaves(store);
     let (size, root) = store.log_head();
@@ -529,6 +531,7 @@ pub fn a_published_report_is_a_leaf_and_verifies(store: &dyn Store) {
         kind: "explosion".into(),
         body: br#"{"id":"op1-1","observer":"op1","observer_position":{"lat":48.1,"lon":37.8},"source":"post"}"#.to_vec(),
         leaf: None,
+        salts: None,
     };
     store.submit_blocking(vec![obs]).unwrap();
     let hours = store
@@ -816,4 +819,68 @@ pub fn tiles_agree_with_the_proofs_at_every_size(store: &dyn Store) {
     assert!(store.log_nodes(&[(0, N)]).is_err());
     assert!(store.log_nodes(&[(70, 0)]).is_err());
     assert_eq!(store.log_nodes(&[(8, 7)]).unwrap().len(), 1);
+}
+
+/// Observations are logged in the committed form (SPEC 4.2), whether committed by the caller
+/// or by the store: the leaf is `{"commitment":"truceline-sd/1","fields":{NAME: DIGEST}}` with a
+/// digest for every field of the body, the store opens each field again from its salts, salts
+/// are fresh for every observation, and a re-sent observation keeps the commitment it was
+/// logged with. A leaf given in the plain form stays plain.
+pub fn observations_are_logged_committed_and_open_field_by_field(store: &dyn Store) {
+    assert_eq!(store.committed_from().unwrap(), 0);
+    let by_caller = obs("c1", "op1", 1_000, 37.0, 48.0).hashed();
+    let by_store = obs("c2", "op1", 1_000, 37.0, 48.0);
+    let plain = obs("p3", "op1", 1_000, 37.0, 48.0).hashed_plain();
+    assert!(by_caller.salts.is_some() && by_store.leaf.is_none());
+    let batch = vec![by_caller.clone(), by_store.clone(), plain.clone()];
+    store.submit_blocking(batch.clone()).unwrap();
+    let entries = store.log_entries(0, 3).unwrap();
+    let mut digests_of_kind = Vec::new();
+    for (i, o) in batch[..2].iter().enumerate() {
+        let (stored, c) = store.committed(&o.id).unwrap().unwrap();
+        let c = c.expect("committed");
+        assert_eq!(stored.log_index, i as u64);
+        assert_eq!(entries[i], c.committed, "leaf {i} is the committed form");
+        let leaf: serde_json::Value = serde_json::from_slice(&entries[i]).unwrap();
+        assert_eq!(leaf["commitment"], "truceline-sd/1");
+        let body: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&o.body).unwrap();
+        let fields = leaf["fields"].as_object().unwrap();
+        assert_eq!(
+            fields.keys().collect::<Vec<_>>(),
+            body.keys().collect::<Vec<_>>(),
+            "a digest for every field"
+        );
+        for (name, value) in &body {
+            let d = &c.disclosures[name];
+            assert_eq!(
+                fields[name],
+                truceline_disclosure::digest(d),
+                "{name}'s digest is its disclosure's"
+            );
+            let (n, v) = truceline_disclosure::open_disclosure(d).unwrap();
+            assert_eq!((&n, &v), (name, value));
+        }
+        digests_of_kind.push(fields["kind"].clone());
+    }
+    assert_ne!(
+        digests_of_kind[0], digests_of_kind[1],
+        "the same value under fresh salts commits differently"
+    );
+    assert_eq!(entries[2], leaf_bytes("observation", &plain.body));
+    assert_eq!(store.committed(&plain.id).unwrap().unwrap().1, None);
+    // Re-sent, with salts of its own: a duplicate, and the logged commitment stands.
+    let again = store
+        .submit_blocking(vec![obs("c1", "op1", 1_000, 37.0, 48.0).hashed()])
+        .unwrap();
+    assert_eq!(again, vec![Outcome::Duplicate { log_index: 0 }]);
+    assert_eq!(store.log_entries(0, 1).unwrap()[0], entries[0]);
+    let (size, root) = store.log_head();
+    let l = leaves(store);
+    for i in 0..size {
+        let p = store.inclusion_proof(i, size).unwrap();
+        verify_inclusion(i, size, &l[i as usize], &p, &root).unwrap();
+    }
+    assert_eq!(store.verify_log(None).unwrap().problem, None);
+    assert_eq!(store.committed("absent").unwrap(), None);
 }

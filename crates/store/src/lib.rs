@@ -20,7 +20,7 @@
 //! let obs = NewObservation {
 //!     id: "op3-0001".into(), observer: "op3".into(), time_ms: 1_700_000_000_000,
 //!     lon: 37.8, lat: 48.1, kind: "explosion".into(), body: br#"{"id":"op3-0001"}"#.to_vec(),
-//!     leaf: None,
+//!     leaf: None, salts: None,
 //! };
 //! let first = store.submit_blocking(vec![obs.clone()]).unwrap();
 //! assert_eq!(first, vec![Outcome::Accepted { log_index: 0 }]);
@@ -29,6 +29,7 @@
 //! assert_eq!(again, vec![Outcome::Duplicate { log_index: 0 }]);
 //! ```
 
+pub mod committed;
 pub mod conformance;
 mod log;
 pub mod migrations;
@@ -60,18 +61,34 @@ pub struct NewObservation {
     /// The observation in RFC 8785 canonical JSON, exactly as it will be served and logged.
     pub body: Vec<u8>,
     /// Its leaf hash in the evidence log, when already computed by [`NewObservation::hashed`]
-    /// (on the caller's thread, so that the single writer does not spend its time hashing);
-    /// the writer computes it when absent.
+    /// (on the caller's thread, so that the single writer does not spend its time committing
+    /// and hashing); the writer commits the observation when absent.
     pub leaf: Option<Hash>,
+    /// The salts of its committed form (see [`committed`]), made with `leaf`. A `leaf` given
+    /// without salts logs the observation in the plain form `{"observation": body}`, as
+    /// observations were logged before the committed form; only benchmarks and tests that
+    /// measure the two forms against each other ask for it.
+    pub salts: Option<Vec<u8>>,
 }
 
 impl NewObservation {
-    /// Computes the leaf hash now, on this thread.
+    /// Commits the observation and hashes its leaf now, on this thread. A body that is not a
+    /// JSON object (nothing the service accepts) is left for the writer, which refuses it.
     pub fn hashed(mut self) -> NewObservation {
+        if let Ok((salts, c)) = committed::commit_new(&self.body) {
+            self.leaf = Some(truceline_log::leaf_hash(&c.committed));
+            self.salts = Some(salts);
+        }
+        self
+    }
+
+    /// Hashes the leaf of the plain form, for measuring it against the committed form.
+    pub fn hashed_plain(mut self) -> NewObservation {
         self.leaf = Some(truceline_log::leaf_hash(&truceline_log::leaf_bytes(
             OBSERVATION,
             &self.body,
         )));
+        self.salts = None;
         self
     }
 }
@@ -88,6 +105,7 @@ impl From<&truceline_observation::Observation> for NewObservation {
             kind: o.kind.as_str().to_string(),
             body: o.canonical.clone(),
             leaf: None,
+            salts: None,
         }
         .hashed()
     }
@@ -352,6 +370,9 @@ pub enum StoreError {
     },
     #[error("{0}")]
     OutOfRange(String),
+    /// A record the store cannot take as given (a body that is not a JSON object).
+    #[error("{0}")]
+    Invalid(String),
     #[error(
         "another truceline process is writing to {path} (it holds {path}/writer.lock); stop it, or go through its API"
     )]
@@ -381,6 +402,12 @@ pub trait ObservationStore: Send + Sync {
     }
 
     fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError>;
+    /// An observation with the commitment its leaf holds, from which its fields are disclosed;
+    /// `None` for the commitment when it was logged before the committed form.
+    fn committed(
+        &self,
+        id: &str,
+    ) -> Result<Option<(StoredObservation, Option<committed::Commitment>)>, StoreError>;
     fn query(&self, q: &Query) -> Result<Page, StoreError>;
     /// Every stored observation with `time` in `[from_ms, to_ms)`, in record order: a day for
     /// fusion, read through the time index whatever the store's size.
@@ -420,6 +447,9 @@ pub trait LogStore: Send + Sync {
     fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError>;
     /// RFC 9162 consistency proof between the log of `from` leaves and of `to` leaves.
     fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError>;
+    /// The first log index from which observations are logged in the committed form (the
+    /// log's size when the store took it up; 0 for a store that always had it).
+    fn committed_from(&self) -> Result<u64, StoreError>;
     /// The exact bytes of leaves `start..end`.
     fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError>;
     /// The hashes of complete subtrees, each named by (level, position in the level; level 0

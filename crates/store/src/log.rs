@@ -208,6 +208,20 @@ pub(crate) struct Leaf {
     pub record: i64,
     pub bytes: Option<Vec<u8>>,
     pub hashes: Vec<u8>,
+    /// An observation's salts when it is logged in the committed form.
+    pub salts: Option<Vec<u8>>,
+}
+
+impl Leaf {
+    /// The leaf's bytes made again from the record (None if the record is gone).
+    pub fn leaf_bytes(&self) -> Option<Result<Vec<u8>, StoreError>> {
+        let bytes = self.bytes.as_deref()?;
+        Some(if self.kind == OBSERVATION {
+            crate::committed::observation_leaf(bytes, self.salts.as_deref())
+        } else {
+            Ok(leaf_bytes(&self.kind, bytes))
+        })
+    }
 }
 
 /// Calls `f` with every leaf in `[start, end)` in index order, merging observations' rows with
@@ -225,7 +239,7 @@ pub(crate) fn scan(
             .map(<[u8]>::to_vec)
             .unwrap_or_default())
     };
-    // An observation row selected as (seq, body, hashes) is its own leaf.
+    // An observation row selected as (seq, body, hashes, salts) is its own leaf.
     let observation_leaf = |r: &rusqlite::Row| -> rusqlite::Result<Leaf> {
         let seq: i64 = r.get(0)?;
         Ok(Leaf {
@@ -234,10 +248,11 @@ pub(crate) fn scan(
             record: seq,
             bytes: Some(bytes(r, 1)?),
             hashes: r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default(),
+            salts: r.get(3)?,
         })
     };
     let mut obs = c.prepare_cached(
-        "SELECT seq, body, hashes FROM observations WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+        "SELECT seq, body, hashes, salts FROM observations WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
     )?;
     let mut obs = obs.query(params![start as i64, end as i64])?;
     let mut other = c.prepare_cached(
@@ -266,6 +281,7 @@ pub(crate) fn scan(
                 record,
                 bytes,
                 hashes,
+                salts: None,
             }
         } else {
             let leaf = next_obs.take().expect("present");

@@ -143,6 +143,12 @@ pub const MIGRATIONS: &[&str] = &[
          log_index INTEGER NOT NULL UNIQUE
      );
      CREATE INDEX mission_records_time ON mission_records(type, time_ms);",
+    // 9: observations logged in the committed form (SPEC 4.2) from the log's size now on, with
+    // the salts that open it; every leaf before keeps its plain form and its hash.
+    "ALTER TABLE observations ADD COLUMN salts BLOB;
+     INSERT OR REPLACE INTO store_state (key, value) SELECT 'committed_from', max(
+         COALESCE((SELECT max(seq) FROM observations), 0),
+         COALESCE((SELECT max(idx) + 1 FROM log_records), 0));",
 ];
 
 /// The schema version this program writes.

@@ -53,6 +53,30 @@ fn a_store_written_before_the_log_is_logged_on_upgrade_with_its_indexes_kept() {
         store.submit_blocking(vec![obs("new", "op1")]).unwrap(),
         vec![Outcome::Accepted { log_index: 5 }]
     );
+    // The leaves logged before keep their plain form; the committed form starts after them.
+    assert_eq!(store.committed_from().unwrap(), 5);
+    let entries = store.log_entries(0, 6).unwrap();
+    let old = store.get("old3").unwrap().unwrap().body;
+    assert_eq!(entries[3], truceline_log::leaf_bytes("observation", &old));
+    assert_eq!(store.committed("old3").unwrap().unwrap().1, None);
+    assert!(entries[5].starts_with(br#"{"commitment":"truceline-sd/1","fields":{"#));
+    assert_eq!(store.verify_log(None).unwrap().problem, None);
+}
+
+#[test]
+fn salts_changed_on_disk_are_named_as_a_changed_leaf() {
+    let p = tampered("UPDATE observations SET salts = zeroblob(length(salts)) WHERE id = 'o3'");
+    assert!(
+        matches!(
+            p,
+            LogProblem::ContentChanged {
+                index: 3,
+                moved: None,
+                ..
+            }
+        ),
+        "{p:?}"
+    );
 }
 
 /// A store of ten observations, then `tamper` applied directly to
@@ -102,8 +126,12 @@ fn a_deleted_record_is_named() {
 #[test]
 fn swapped_records_are_named() {
     let p = tampered(
-        "UPDATE observations SET body = CASE id WHEN 'o2' THEN (SELECT body FROM observations WHERE id = 'o7')
-                                               ELSE (SELECT body FROM observations WHERE id = 'o2') END
+        // A record moved is its body and the salts that commit it.
+        "UPDATE observations SET
+             body = CASE id WHEN 'o2' THEN (SELECT body FROM observations WHERE id = 'o7')
+                            ELSE (SELECT body FROM observations WHERE id = 'o2') END,
+             salts = CASE id WHEN 'o2' THEN (SELECT salts FROM observations WHERE id = 'o7')
+                             ELSE (SELECT salts FROM observations WHERE id = 'o2') END
          WHERE id IN ('o2', 'o7')",
     );
     assert_eq!(

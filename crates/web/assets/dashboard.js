@@ -3,7 +3,7 @@
 // updates from /api/v1/stream, and an incident panel whose log proof is checked in the browser.
 import * as maplibregl from '/assets/maplibre-gl.mjs';
 import { t, initLang, languagePicker, apply, lang } from '/assets/i18n.js';
-import { verifyIncident } from '/assets/proof.js';
+import { verifyEvidence } from '/assets/proof.js';
 import { Incidents, mercator } from '/assets/incidents.js';
 import { gridCluster, pointFeature } from '/assets/cluster.js';
 import { Overlay } from '/assets/overlay.js';
@@ -334,9 +334,17 @@ function renderPanel(inc) {
   }
   if (!vl.children.length) vl.append(el('li', t('none')));
   const review = reviewSection(inc);
+  const proofTitle = el('h3', t('proof'));
+  const badge = el('div', t('verifying'), 'badge wait');
+  badge.id = 'proof-badge';
+  badge.setAttribute('role', 'status');
   if (!inc.observation_records) {
-    // Outside the mission (a party's liaison): no observer, places rounded, nothing to prove here.
-    body.replaceChildren(dl, viol, vl, ...review, el('p', t('redacted'), 'muted'));
+    // Outside the mission (a party's liaison): no observer, places rounded; the evidence
+    // discloses what was sensed and when, and proves it is in the log.
+    const disclosed = el('ul');
+    disclosed.id = 'disclosed';
+    body.replaceChildren(dl, viol, vl, ...review, el('p', t('redacted'), 'muted'), proofTitle, badge, disclosed);
+    checkEvidence(inc, badge, disclosed);
     return;
   }
   const obsTitle = el('h3', t('observations'));
@@ -345,29 +353,50 @@ function renderPanel(inc) {
     const o = rec.observation;
     ol.append(el('li', `${o.id} · ${o.source ?? ''} ${o.observer} · ${o.time} · ${t('log_index')} ${rec.log_index}${rec.signed ? ' · ✍' : ''}`));
   }
-  const proofTitle = el('h3', t('proof'));
-  const badge = el('div', t('verifying'), 'badge wait');
-  badge.id = 'proof-badge';
-  badge.setAttribute('role', 'status');
   body.replaceChildren(dl, viol, vl, ...review, obsTitle, ol, proofTitle, badge);
-  verifyIncident(inc, state.pin).then((res) => {
-    if (res.ok) {
-      if (!state.pin && res.key) { state.pin = res.key.text; localStorage.setItem('truceline.logkey', res.key.text); }
-      badge.className = 'badge ok';
-      badge.dataset.verified = 'true';
-      badge.textContent = t('verified', { n: res.verified, total: res.total, size: res.size, key: `${res.key.name} ${res.key.id}` })
-        + (res.pending ? ' — ' + t('pending_leaves', { n: res.pending }) : '')
-        + ' — ' + (res.witnesses.length ? t('cosigned', { names: res.witnesses.join(', ') }) : t('not_cosigned'));
-    } else {
-      badge.className = 'badge bad';
-      badge.dataset.verified = 'false';
-      badge.textContent = t('not_verified', { reason: res.reason });
-    }
-  }).catch((err) => {
+  checkEvidence(inc, badge, null);
+}
+
+/** The log key as the server publishes it, fetched once. */
+async function logKey() {
+  if (!state.logKey) {
+    const r = await fetch('/api/v1/log/key');
+    if (!r.ok) throw new Error(`log key: HTTP ${r.status}`);
+    state.logKey = (await r.text()).trim();
+  }
+  return state.logKey;
+}
+
+/** Fetches the incident's evidence document and checks it here, in the browser. */
+async function checkEvidence(inc, badge, disclosed) {
+  const bad = (reason) => {
     badge.className = 'badge bad';
     badge.dataset.verified = 'false';
-    badge.textContent = t('not_verified', { reason: err.message });
-  });
+    badge.textContent = t('not_verified', { reason });
+  };
+  try {
+    const r = await fetch(`/api/v1/incidents/${encodeURIComponent(inc.id)}/evidence`);
+    const doc = await r.json().catch(() => ({}));
+    if (!r.ok) { bad(doc.error ? doc.error.message : `HTTP ${r.status}`); return; }
+    const res = await verifyEvidence(doc, await logKey(), state.pin, inc);
+    if (!res.ok) { bad(res.reason); return; }
+    if (!state.pin && res.key) { state.pin = res.key.text; localStorage.setItem('truceline.logkey', res.key.text); }
+    badge.className = 'badge ok';
+    badge.dataset.verified = 'true';
+    badge.textContent = t('verified', { n: res.verified, total: res.total, size: res.size, key: `${res.key.name} ${res.key.id}` })
+      + (res.pending ? ' — ' + t('pending_leaves', { n: res.pending }) : '')
+      + ' — ' + (res.witnesses.length ? t('cosigned', { names: res.witnesses.join(', ') }) : t('not_cosigned'));
+    if (disclosed) {
+      for (const item of res.items) {
+        const f = item.fields;
+        const what = [f.time, f.source, f.kind, f.subtype, f.bearing_deg !== undefined ? `${f.bearing_deg}°` : undefined]
+          .filter((x) => x !== undefined && x !== null).join(' · ');
+        disclosed.append(el('li', `${t('log_index')} ${item.log_index}: ${what} — ${t('withheld', { names: item.withheld.join(', ') })}`));
+      }
+    }
+  } catch (err) {
+    bad(err.message);
+  }
 }
 
 /** The analysts' decisions and the parties' replies, and the form the reader may use. */

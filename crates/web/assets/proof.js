@@ -1,6 +1,7 @@
 // Checks, in the browser and without trusting the server, that an incident's observations are in
-// the evidence log: each leaf's RFC 9162 inclusion proof is folded up to the root of a C2SP
-// checkpoint, and the checkpoint's Ed25519 signature is checked against the log key. Only
+// the evidence log: each disclosed field against its leaf's committed form (SPEC 4.2), each
+// leaf's RFC 9162 inclusion proof folded up to the root of a C2SP checkpoint, and the
+// checkpoint's Ed25519 signature against the log key. Only
 // WebCrypto is used (SHA-256 and Ed25519), so what this proves rests on the browser alone.
 //
 // The log key itself comes from the server; a reader who has the mission's published key should
@@ -92,38 +93,95 @@ export function parseCheckpoint(note) {
   return { text, origin: lines[0], size, root, sigs };
 }
 
+function b64urlDecode(s) {
+  return b64decode(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4));
+}
+
+function b64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
 /**
- * Verifies an incident's `proof` (as `GET /api/v1/incidents/{id}` gives it): the checkpoint's
- * signature, and every leaf's inclusion, and that each leaf is one of the incident's observations.
- * Resolves to `{ok, verified, total, pending, size, key, reason}`.
+ * The committed form's canonical bytes (RFC 8785): its shape is fixed, so it is written here
+ * rather than by a general canonicaliser; anything else in it is refused.
  */
-export async function verifyIncident(incident, pinned) {
-  const total = (incident.observations || []).length;
-  const proof = incident.proof;
-  if (!proof) return { ok: false, verified: 0, total, reason: 'no signed checkpoint yet' };
-  const key = await parseVerifierKey(proof.log_key);
-  if (pinned && pinned !== key.text) {
-    return { ok: false, verified: 0, total, key, reason: 'the log key differs from the one this browser saw first' };
+function committedBytes(c) {
+  const keys = c && typeof c === 'object' ? Object.keys(c) : [];
+  if (keys.length !== 2 || c.commitment !== 'truceline-sd/1' || !c.fields || typeof c.fields !== 'object') {
+    throw new Error('not a truceline-sd/1 committed form');
   }
-  const cp = parseCheckpoint(proof.checkpoint);
+  // Keys sort by UTF-16 code units in RFC 8785, as Array.prototype.sort does.
+  const names = Object.keys(c.fields).sort();
+  for (const n of names) {
+    if (typeof c.fields[n] !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(c.fields[n])) throw new Error(`the digest of ${n} is not a SHA-256 in base64url`);
+  }
+  const fields = names.map((n) => `${JSON.stringify(n)}:${JSON.stringify(c.fields[n])}`).join(',');
+  return enc.encode(`{"commitment":"truceline-sd/1","fields":{${fields}}}`);
+}
+
+async function checkpointUnder(note, keyText, pinned) {
+  const key = await parseVerifierKey(keyText);
+  if (pinned && pinned !== key.text) throw new Error('the log key differs from the one this browser saw first');
+  const cp = parseCheckpoint(note);
   const sig = cp.sigs.find((s) => s.name === key.name && s.id === key.id);
-  if (!sig) return { ok: false, verified: 0, total, key, reason: 'the checkpoint has no signature by the log key' };
+  if (!sig) throw new Error('the checkpoint has no signature by the log key');
   const good = await crypto.subtle.verify({ name: 'Ed25519' }, key.key, sig.sig, enc.encode(cp.text));
-  if (!good) return { ok: false, verified: 0, total, key, reason: 'the checkpoint signature does not verify' };
-  const wanted = new Set(incident.observations || []);
+  if (!good) throw new Error('the checkpoint signature does not verify');
+  return { key, cp };
+}
+
+/**
+ * Verifies an incident's evidence document (SPEC 4.2, as `GET /api/v1/incidents/{id}/evidence`
+ * gives it) under the log key `keyText`: the checkpoint's signature; for every item, each
+ * disclosure against the digest its field committed to, and the committed form's inclusion under
+ * the signed root. Leaves logged before the committed form (`uncommitted`) are checked from the
+ * incident's `proof` when the reader has it (the mission's readers), by showing the whole leaf.
+ * Resolves to `{ok, verified, total, pending, size, key, witnesses, items, reason}`; `items`
+ * holds what each verified leaf discloses and the names it withholds.
+ */
+export async function verifyEvidence(doc, keyText, pinned, incident) {
+  const ids = (incident && incident.observations) || [];
+  const total = Math.max(ids.length, doc.items.length + (doc.uncommitted || []).length);
+  const fail = (verified, reason, key) => ({ ok: false, verified, total, key, reason });
+  let key, cp;
+  try { ({ key, cp } = await checkpointUnder(doc.checkpoint, keyText, pinned)); } catch (e) { return fail(0, e.message); }
   let verified = 0;
-  for (const leaf of proof.leaves) {
+  const items = [];
+  for (const item of doc.items) {
+    let bytes;
+    try { bytes = committedBytes(item.committed); } catch (e) { return fail(verified, `leaf ${item.log_index}: ${e.message}`, key); }
+    const fields = {};
+    for (const d of item.disclosures) {
+      const raw = b64urlDecode(d);
+      let parsed;
+      try { parsed = JSON.parse(new TextDecoder().decode(raw)); } catch { parsed = null; }
+      if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[1] !== 'string') {
+        return fail(verified, `leaf ${item.log_index}: a disclosure is not [salt, name, value]`, key);
+      }
+      const [, name, value] = parsed;
+      if (item.committed.fields[name] !== b64url(await sha256(raw)) || name in fields) {
+        return fail(verified, `leaf ${item.log_index}: the disclosure of ${name} is not one the committed form holds`, key);
+      }
+      fields[name] = value;
+    }
+    const root = await rootFromInclusionProof(item.log_index, cp.size, await leafHash(bytes), item.proof.map(b64decode));
+    if (!root || !equal(root, cp.root)) return fail(verified, `leaf ${item.log_index}: the inclusion proof does not lead to the signed root`, key);
+    const withheld = Object.keys(item.committed.fields).filter((n) => !(n in fields)).sort();
+    items.push({ log_index: item.log_index, fields, withheld });
+    verified++;
+  }
+  const plain = new Map(((incident && incident.proof && incident.proof.leaves) || []).map((l) => [l.index, l]));
+  const wanted = new Set(ids);
+  for (const index of doc.uncommitted || []) {
+    const leaf = plain.get(index);
+    if (!leaf) continue;
     const bytes = b64decode(leaf.leaf);
     let record;
     try { record = JSON.parse(new TextDecoder().decode(bytes)); } catch { record = null; }
     const id = record && record.observation && record.observation.id;
-    if (!wanted.has(id)) {
-      return { ok: false, verified, total, key, reason: `leaf ${leaf.index} is not one of this incident's observations` };
-    }
-    const root = await rootFromInclusionProof(leaf.index, cp.size, await leafHash(bytes), leaf.hashes.map(b64decode));
-    if (!root || !equal(root, cp.root)) {
-      return { ok: false, verified, total, key, reason: `leaf ${leaf.index}: the inclusion proof does not lead to the signed root` };
-    }
+    if (!wanted.has(id)) return fail(verified, `leaf ${index} is not one of this incident's observations`, key);
+    const root = await rootFromInclusionProof(index, cp.size, await leafHash(bytes), leaf.hashes.map(b64decode));
+    if (!root || !equal(root, cp.root)) return fail(verified, `leaf ${index}: the inclusion proof does not lead to the signed root`, key);
     wanted.delete(id);
     verified++;
   }
@@ -131,5 +189,8 @@ export async function verifyIncident(incident, pinned) {
   // Cosignature lines by other names than the log's: the witnesses the log says vouched for
   // this checkpoint (their keys are not known here; `truceline_verify.py --witness` checks them).
   const witnesses = [...new Set(cp.sigs.filter((s) => s.name !== key.name).map((s) => s.name))];
-  return { ok: verified > 0, verified, total, pending: total - verified, size: Number(cp.size), key, witnesses, reason: verified > 0 ? null : 'no observation of this incident is in the checkpoint yet' };
+  return {
+    ok: verified > 0, verified, total, pending: total - verified, size: Number(cp.size), key, witnesses, items,
+    reason: verified > 0 ? null : 'no observation of this incident is in the checkpoint yet',
+  };
 }

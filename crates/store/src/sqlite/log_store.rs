@@ -36,6 +36,23 @@ impl LogStore for SqliteStore {
         })
     }
 
+    fn committed_from(&self) -> Result<u64, StoreError> {
+        self.with_reader(|c| {
+            let v: Option<i64> = c
+                .query_row(
+                    "SELECT value FROM store_state WHERE key = 'committed_from'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            v.map(|v| v as u64).ok_or_else(|| {
+                StoreError::Inconsistent(
+                    "the store does not say where the committed form starts".into(),
+                )
+            })
+        })
+    }
+
     fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
         self.known_size(end)?;
         if start > end {
@@ -52,13 +69,13 @@ impl LogStore for SqliteStore {
                         start + out.len() as u64
                     )));
                 }
-                let bytes = leaf.bytes.ok_or_else(|| {
+                let bytes = leaf.leaf_bytes().ok_or_else(|| {
                     StoreError::Inconsistent(format!(
                         "the {} of leaf {} is missing",
                         leaf.kind, leaf.idx
                     ))
-                })?;
-                out.push(truceline_log::leaf_bytes(&leaf.kind, &bytes));
+                })??;
+                out.push(bytes);
                 Ok(true)
             })?;
             if out.len() as u64 != end - start {

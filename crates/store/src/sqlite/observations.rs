@@ -27,6 +27,28 @@ impl ObservationStore for SqliteStore {
         })
     }
 
+    fn committed(
+        &self,
+        id: &str,
+    ) -> Result<Option<(StoredObservation, Option<crate::committed::Commitment>)>, StoreError> {
+        let row = self.with_reader(|c| {
+            Ok(c.prepare_cached(
+                "SELECT seq, received_ms, body, salts FROM observations WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok((stored_row(r)?, r.get::<_, Option<Vec<u8>>>(3)?))
+            })
+            .optional()?)
+        })?;
+        row.map(|(o, salts)| {
+            let c = salts
+                .map(|s| crate::committed::commit_stored(&o.body, &s))
+                .transpose()?;
+            Ok((o, c))
+        })
+        .transpose()
+    }
+
     fn query(&self, q: &Query) -> Result<Page, StoreError> {
         let mut sql = String::from("SELECT seq, received_ms, body FROM observations WHERE seq > ?");
         let after = q.after.map_or(0, |p| p as i64);
@@ -251,25 +273,36 @@ pub(super) fn insert_batch(
 ) -> Result<Vec<Outcome>, StoreError> {
     // The row is the leaf: its rowid is the log index + 1 and its hashes go in with it.
     let mut insert = conn.prepare_cached(
-        "INSERT INTO observations (seq, id, observer, time_ms, lon, lat, kind, received_ms, body, hashes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO NOTHING",
+        "INSERT INTO observations (seq, id, observer, time_ms, lon, lat, kind, received_ms, body, hashes, salts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT(id) DO NOTHING",
     )?;
     let mut existing = conn.prepare_cached("SELECT seq, body FROM observations WHERE id = ?1")?;
     let mut out = Vec::with_capacity(batch.len());
     for (index, o) in batch.iter().enumerate() {
         let mark = frontier.clone();
         let log_index = frontier.size();
-        let hashes = match o.leaf {
-            Some(leaf) => {
+        let made;
+        let (leaf, salts) = match (o.leaf, &o.salts) {
+            (Some(leaf), salts) => {
                 debug_assert_eq!(
-                    leaf,
-                    truceline_log::leaf_hash(&truceline_log::leaf_bytes(OBSERVATION, &o.body)),
+                    Some(leaf),
+                    crate::committed::observation_leaf(&o.body, salts.as_deref())
+                        .ok()
+                        .map(|b| truceline_log::leaf_hash(&b)),
                     "a precomputed leaf hash is the body's"
                 );
-                crate::log::hashed_leaf_row(frontier, leaf)
+                (leaf, salts.as_deref())
             }
-            None => crate::log::leaf_row(frontier, OBSERVATION, &o.body),
+            (None, _) => {
+                made = crate::committed::commit_new(&o.body)
+                    .map_err(|e| StoreError::Invalid(format!("observation {:?}: {e}", o.id)))?;
+                (
+                    truceline_log::leaf_hash(&made.1.committed),
+                    Some(&made.0[..]),
+                )
+            }
         };
+        let hashes = crate::log::hashed_leaf_row(frontier, leaf);
         let n = insert.execute(params![
             log_index as i64 + 1,
             o.id,
@@ -280,7 +313,8 @@ pub(super) fn insert_batch(
             o.kind,
             received,
             o.body,
-            hashes
+            hashes,
+            salts
         ])?;
         if n == 1 {
             out.push(Outcome::Accepted { log_index });
