@@ -374,12 +374,39 @@ def evidence_in_tiles(doc, base):
     return {"tiles_read": read, "root_from_tiles": "matches the signed checkpoint"}
 
 
+def follow_rotations(api, trusted):
+    """The log's current key, reached from `trusted` through the rotations the log announces
+    (/keys): each handover checkpoint signed by the key trusted before it and by the new key,
+    and the announcement (a key_rotation leaf naming the two) proved in it. Returns the current
+    key and the rotations followed."""
+    served = fetch_json(api + "/keys")
+    key, followed = trusted.strip(), []
+    for n, h in enumerate(served["rotations"], 1):
+        record = json.loads(h["record"])
+        if record["old"] != key and not followed:
+            continue  # a rotation before the key trusted: vouched for by that key's handover
+        if record["old"] != key:
+            raise VerifyError(f"rotation {n} replaces {record['old']}, not the key trusted then")
+        text, sigs = open_note(h["checkpoint"])
+        check_signature(text, sigs, key)
+        check_signature(text, sigs, record["new"])
+        _, size, root = parse_checkpoint(text)
+        leaf = b'{"key_rotation":' + h["record"].encode() + b"}"
+        verify_inclusion(h["log_index"], size, leaf_hash(leaf), b64s(h["proof"]), root)
+        key = record["new"]
+        followed.append({"to": key, "from_size": size})
+    if key != served["key"].strip() and trusted.strip() != served["key"].strip():
+        raise VerifyError("the log's key is not reached from the key given by rotations it announced")
+    return served["key"].strip(), followed
+
+
 def verify_log(base, log_key=None, witnesses=(), samples=20, seed=1, tiles=False):
     api = base.rstrip("/") + "/api/v1/log"
     served_key = fetch(api + "/key").decode().strip()
     log_key = (log_key or served_key).strip()
+    rotations = []
     if log_key != served_key:
-        raise VerifyError("the log serves another key than the one given")
+        log_key, rotations = follow_rotations(api, log_key)
     note = fetch(api + "/checkpoint").decode()
     text, sig_lines = open_note(note)
     check_signature(text, sig_lines, log_key)
@@ -427,6 +454,7 @@ def verify_log(base, log_key=None, witnesses=(), samples=20, seed=1, tiles=False
         "consistency_proofs": len([m for m in sizes if m != size]),
         "cosigned_by": cosigned,
         "tiles_read": tiles_read,
+        "key_rotations": rotations,
     }
 
 

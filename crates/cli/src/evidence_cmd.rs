@@ -42,15 +42,32 @@ impl EvidenceCommand {
             std::fs::read_to_string(&a.source)
                 .with_context(|| format!("cannot read {}", a.source))?
         };
+        let base = a
+            .source
+            .split("/api/v1/")
+            .next()
+            .unwrap_or(&a.source)
+            .to_string();
         let key = match (&a.log_key, is_url) {
-            (Some(f), _) => verifier_file(f)?,
+            // A key trusted earlier leads to the one that signed, through the rotations the
+            // log announced.
+            (Some(f), true) => {
+                let trusted = verifier_file(f)?;
+                let chain: Vec<truceline_log::rotation::Handover> = serde_json::from_value(
+                    serde_json::from_str::<serde_json::Value>(&http_get(
+                        &client,
+                        &format!("{base}/api/v1/log/keys"),
+                    )?)?["rotations"]
+                        .clone(),
+                )
+                .context("the log's rotations (/api/v1/log/keys)")?;
+                truceline_log::rotation::follow_to(&trusted, &chain)?
+                    .pop()
+                    .expect("one key at least")
+                    .0
+            }
+            (Some(f), false) => verifier_file(f)?,
             (None, true) => {
-                let base = a
-                    .source
-                    .split("/api/v1/")
-                    .next()
-                    .unwrap_or(&a.source)
-                    .to_string();
                 let served = http_get(&client, &format!("{base}/api/v1/log/key"))?;
                 Verifier::parse(served.trim()).context("the log's verifier key")?
             }

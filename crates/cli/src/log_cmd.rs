@@ -40,6 +40,17 @@ pub enum KeysCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Replace the log's signing key, announcing the change in the log itself: a `key_rotation`
+    /// record, and a handover checkpoint signed by both keys, which anyone who trusts the old
+    /// key follows (`log verify`, the verifiers, the dashboard). The server must be stopped.
+    /// Prints the new verifier key; give it to the witnesses, which pin the log's key.
+    Rotate {
+        #[arg(long)]
+        data: PathBuf,
+        /// The log's signing key file, when not the data directory's `log.key`.
+        #[arg(long)]
+        log_key: Option<PathBuf>,
+    },
 }
 
 impl KeysCommand {
@@ -64,6 +75,25 @@ impl KeysCommand {
                     public.display()
                 );
                 println!("{}", signer.verifier().encode());
+            }
+            KeysCommand::Rotate { data, log_key } => {
+                if !data.join(truceline_store::DB_FILE).exists() {
+                    bail!("{}: no store here", data.display());
+                }
+                let store = truceline_store::SqliteStore::open(&data)
+                    .with_context(|| format!("cannot open the store in {}", data.display()))?;
+                let r = evidence::rotate_log_key(
+                    &data,
+                    log_key.as_deref(),
+                    &store,
+                    "cli",
+                    jiff::Timestamp::now(),
+                )?;
+                eprintln!(
+                    "rotated the log's key: announced at leaf {}, handed over in the checkpoint of size {}\nold: {}\nnew: {}",
+                    r.log_index, r.size, r.old, r.new
+                );
+                println!("{}", r.new);
             }
             KeysCommand::Add { data, files } => {
                 let dir = data.join(KEYS_DIR);
@@ -389,6 +419,9 @@ impl LogCommand {
                             B64.encode(r.root),
                             r.checkpoints
                         );
+                        for (key, from) in r.keys.iter().skip(1) {
+                            println!("the log's key was rotated at size {from} to {key}");
+                        }
                     }
                     Some(p) => {
                         eprintln!("error: {p}");

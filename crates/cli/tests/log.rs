@@ -964,3 +964,185 @@ fn evidence_documents_are_checked_by_the_cli_and_the_independent_verifier() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not committed"));
 }
+
+/// The log's key rotated while the server is stopped: announced in the log, handed over by a
+/// checkpoint both keys sign, and followed from the old key by `log verify`, the independent
+/// verifier and `/log/keys`; an interrupted rotation keeps the server from starting until it
+/// is run again, which finishes it.
+#[test]
+fn the_log_key_is_rotated_and_followed_from_the_old_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let old_key = {
+        let server = serve(&data, &[]);
+        for i in 0..5 {
+            post(
+                &server.base,
+                &obs(&format!("before{i}"), "op8", 40.0).to_string(),
+                "application/json",
+            );
+        }
+        settled_checkpoint(&server.base);
+        std::fs::read_to_string(data.join("log.pub")).unwrap()
+    };
+    let old_file = dir.path().join("old.pub");
+    std::fs::write(&old_file, &old_key).unwrap();
+    let d = s(&data);
+    let new_key = ok(run(&["keys", "rotate", "--data", d]));
+    assert_ne!(new_key.trim(), old_key.trim());
+    assert_eq!(
+        std::fs::read_to_string(data.join("log.pub"))
+            .unwrap()
+            .trim(),
+        new_key.trim()
+    );
+
+    let server = serve(&data, &[]);
+    let base = &server.base;
+    for i in 0..5 {
+        // Located where it was seen: an incident of its own.
+        let mut o = obs(&format!("after{i}"), "op8", 41.0);
+        o["location"] = json!({"lon": 37.9 + i as f64 * 0.05, "lat": 48.1, "uncertainty_m": 50});
+        post(base, &o.to_string(), "application/json");
+    }
+    // Fusion publishes what its association window has closed on: an hour later closes it.
+    let mut later = obs("later", "op8", 42.0);
+    later["time"] = json!("2026-11-24T11:00:00Z");
+    post(base, &later.to_string(), "application/json");
+    let size = settled_checkpoint(base);
+    let (_, keys) = get(base, "/api/v1/log/keys");
+    assert_eq!(keys["key"], new_key.trim(), "{keys}");
+    let chain: Vec<(String, u64)> = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["key"].as_str().unwrap().to_string(),
+                k["from_size"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(chain.len(), 2, "{keys}");
+    assert_eq!(chain[0], (old_key.trim().to_string(), 0));
+    assert_eq!(chain[1].0, new_key.trim());
+    let announced = keys["rotations"][0]["log_index"].as_u64().unwrap();
+    assert_eq!(
+        chain[1].1,
+        announced + 1,
+        "handed over right after the announcement"
+    );
+
+    // The independent verifier, given only the old key, follows the rotation.
+    let report = python_verify(base, &["--log-key", old_key.trim()]);
+    assert_eq!(report["size"], size);
+    assert_eq!(report["key_rotations"][0]["to"], new_key.trim(), "{report}");
+    // A key the log never announced is refused.
+    let stranger = ok(run(&[
+        "keys",
+        "generate",
+        "--name",
+        "someone/else",
+        "--out",
+        s(dir.path()),
+    ]));
+    let out = Command::new("python3")
+        .env("TRUCELINE_TOKEN", tokens(base).unwrap().chief)
+        .arg(verifier())
+        .arg(base)
+        .args(["--log-key", stranger.trim()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    // An incident's evidence, checked by a party that trusts the old key only.
+    let analyst = tokens(base).unwrap().analyst;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let id = loop {
+        let mut r = with_token(
+            agent().get(format!("{base}/api/v1/incidents")),
+            Some(&analyst),
+        )
+        .call()
+        .unwrap();
+        let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        if let Some(id) = v["incidents"][0]["id"].as_str() {
+            break id.to_string();
+        }
+        assert!(Instant::now() < deadline, "nothing fused: {v}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    settled_checkpoint(base);
+    let checked: Value = serde_json::from_str(&ok(run(&[
+        "evidence",
+        "verify",
+        &format!("{base}/api/v1/incidents/{id}/evidence"),
+        "--log-key",
+        s(&old_file),
+        "--token",
+        &analyst,
+    ])))
+    .unwrap();
+    assert!(
+        !checked["items"].as_array().unwrap().is_empty(),
+        "{checked}"
+    );
+    drop(server);
+
+    // `log verify` matches every checkpoint, each under the key that signed at its size.
+    let verified = ok(run(&["log", "verify", "--data", d]));
+    assert!(
+        verified.contains(&format!(
+            "the log's key was rotated at size {} to {}",
+            announced + 1,
+            new_key.trim()
+        )),
+        "{verified}"
+    );
+
+    // Interrupted: the next key waits beside the current one; the server will not start on
+    // the old key, and running the rotation again finishes it.
+    let waiting = dir.path().join("waiting");
+    let origin = keys["key"].as_str().unwrap().split('+').next().unwrap();
+    ok(run(&[
+        "keys",
+        "generate",
+        "--name",
+        origin,
+        "--out",
+        s(&waiting),
+    ]));
+    let generated = std::fs::read_dir(&waiting)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "key"))
+        .unwrap();
+    std::fs::copy(&generated, data.join("log.key.new")).unwrap();
+    let refused = Command::new(bin())
+        .args([
+            "serve",
+            "--agreement",
+            agreement().to_str().unwrap(),
+            "--data",
+            d,
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("rotation of the log's key was interrupted"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let third = ok(run(&["keys", "rotate", "--data", d]));
+    assert!(!data.join("log.key.new").exists());
+    let verified = ok(run(&["log", "verify", "--data", d]));
+    assert_eq!(
+        verified.matches("the log's key was rotated").count(),
+        2,
+        "{verified}"
+    );
+    assert!(verified.contains(third.trim()), "{verified}");
+}

@@ -35,6 +35,7 @@ pub mod checkpoint;
 mod hash;
 pub mod note;
 mod proof;
+pub mod rotation;
 pub mod tiles;
 mod tree;
 mod verify;

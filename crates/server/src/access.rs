@@ -86,6 +86,7 @@ pub fn rule(method: &Method, path: &str) -> Option<Access> {
         "/api/v1/reports/daily/{date}/publish" if post => Roles(&[Role::Chief]),
         // Anyone can check the log: its key, checkpoints and proofs.
         "/api/v1/log/key"
+        | "/api/v1/log/keys"
         | "/api/v1/log/checkpoint"
         | "/api/v1/log/proof/inclusion"
         | "/api/v1/log/proof/consistency"

@@ -60,6 +60,31 @@ pub async fn key(State(st): State<Arc<AppState>>) -> Response {
     text(format!("{}\n", st.service.log.signer.verifier().encode()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/log/keys",
+    tag = "log",
+    responses((status = 200, description = "The log's keys and their rotations: `{\"key\", \"keys\": [{\"key\", \"from_size\"}], \"rotations\": [{\"record\", \"log_index\", \"checkpoint\", \"proof\"}]}`, each rotation announced in the log and handed over by a checkpoint signed by both keys; whoever trusts an earlier key follows them to the current one", body = serde_json::Value), crate::openapi::Refused)
+)]
+pub async fn keys(State(st): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let store = st.service.store.clone();
+    let chain = blocking(move || store.handovers()).await?;
+    let current = st.service.log.signer.verifier();
+    let keys = truceline_log::rotation::follow_to(&current, &chain).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "rotation_broken",
+            format!("the log's key rotations do not hold: {e}"),
+        )
+    })?;
+    Ok(Json(serde_json::json!({
+        "key": current.encode(),
+        "keys": keys.iter().map(|(k, from)| serde_json::json!({"key": k.encode(), "from_size": from})).collect::<Vec<_>>(),
+        "rotations": chain,
+    }))
+    .into_response())
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CheckpointParams {

@@ -166,6 +166,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             axum::routing::post(reports::publish),
         )
         .route("/api/v1/log/key", get(evidence::key))
+        .route("/api/v1/log/keys", get(evidence::keys))
         .route("/api/v1/log/checkpoint", get(evidence::get_checkpoint))
         .route("/api/v1/log/proof/inclusion", get(evidence::inclusion))
         .route("/api/v1/log/proof/consistency", get(evidence::consistency))

@@ -97,6 +97,7 @@ impl Modify for Security {
         crate::reports::publish,
         crate::reports::daily_at,
         crate::evidence::key,
+        crate::evidence::keys,
         crate::evidence::get_checkpoint,
         crate::evidence::inclusion,
         crate::evidence::consistency,

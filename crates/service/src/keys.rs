@@ -27,6 +27,16 @@ pub enum KeyError {
     },
     #[error("{path}: expected a log signing key (Ed25519, 0x01), found a cosigning key")]
     WrongAlgorithm { path: String },
+    #[error(
+        "a rotation of the log's key was interrupted ({path} exists): run `truceline keys rotate` on this data directory again to finish it"
+    )]
+    RotationPending { path: String },
+    #[error("{path}: there is no log key to rotate")]
+    NoKey { path: String },
+    #[error("the store: {0}")]
+    Store(#[from] truceline_store::StoreError),
+    #[error("the log's rotations do not hold: {0}")]
+    Rotation(#[from] truceline_log::rotation::RotationError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
@@ -53,19 +63,42 @@ pub fn generate_key(name: &str, alg: Algorithm) -> Result<Signer, truceline_log:
     Signer::from_seed(name, alg, rand::random())
 }
 
+/// Where the next key waits while a rotation is under way.
+fn pending_path(key: &Path) -> PathBuf {
+    let mut p = key.as_os_str().to_owned();
+    p.push(".new");
+    PathBuf::from(p)
+}
+
+fn key_path(dir: &Path, given: Option<&Path>) -> PathBuf {
+    given
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.join(LOG_KEY_FILE))
+}
+
+fn read_signer(path: &Path) -> Result<Signer, KeyError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    Signer::parse(&text).map_err(|source| KeyError::Key {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 /// The log's signing key: `given`, else the data directory's, else a new one generated there
-/// (named `truceline.local/log-<8 hex digits>`, the checkpoints' origin).
+/// (named `truceline.local/log-<8 hex digits>`, the checkpoints' origin). Refused while a
+/// rotation of it is unfinished: checkpoints signed by the old key after its announcement would
+/// break the chain verifiers follow.
 pub fn log_signer(dir: &Path, given: Option<&Path>) -> Result<Signer, KeyError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let path = given
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| dir.join(LOG_KEY_FILE));
+    let path = key_path(dir, given);
+    let pending = pending_path(&path);
+    if pending.exists() {
+        return Err(KeyError::RotationPending {
+            path: pending.display().to_string(),
+        });
+    }
     let signer = if path.exists() || given.is_some() {
-        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-        Signer::parse(&text).map_err(|source| KeyError::Key {
-            path: path.display().to_string(),
-            source,
-        })?
+        read_signer(&path)?
     } else {
         let tag: u32 = rand::random();
         let signer = generate_key(
@@ -86,6 +119,140 @@ pub fn log_signer(dir: &Path, given: Option<&Path>) -> Result<Signer, KeyError> 
     std::fs::write(&pub_path, format!("{}\n", signer.verifier().encode()))
         .map_err(io(&pub_path))?;
     Ok(signer)
+}
+
+/// A rotation of the log's key, done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rotated {
+    pub old: String,
+    pub new: String,
+    /// The announcement's leaf.
+    pub log_index: u64,
+    /// The handover checkpoint's size.
+    pub size: u64,
+}
+
+/// Replaces the log's signing key and announces it in the log (see
+/// [`truceline_log::rotation`]): the new key (same name, so the checkpoints' origin stays) is
+/// kept beside the old as `<key>.new`, the announcement is logged as a `key_rotation` record
+/// by `account`, the checkpoint that includes it is signed by both keys and stored, and only
+/// then does the new key take the old one's place (its private part is gone; `log.pub` names
+/// the new key). Interrupted at any step, running it again finishes the same rotation, and
+/// until then the server refuses to start. Needs the store open for writing (the server
+/// stopped).
+pub fn rotate_log_key(
+    dir: &Path,
+    given: Option<&Path>,
+    store: &dyn truceline_store::Store,
+    account: &str,
+    now: jiff::Timestamp,
+) -> Result<Rotated, KeyError> {
+    use truceline_log::checkpoint::{self, Checkpoint};
+    use truceline_log::rotation;
+    let path = key_path(dir, given);
+    if !path.exists() {
+        return Err(KeyError::NoKey {
+            path: path.display().to_string(),
+        });
+    }
+    let old = read_signer(&path)?;
+    let pending = pending_path(&path);
+    let announced_last = || -> Result<Option<(u64, Vec<u8>)>, KeyError> {
+        Ok(store
+            .records(&truceline_store::RecordQuery {
+                kind: rotation::KIND,
+                ..Default::default()
+            })?
+            .into_iter()
+            .last()
+            .map(|r| (r.log_index, r.record)))
+    };
+    // A rotation already announced for the waiting key is finished, not made again.
+    let mut resumed = None;
+    let new = if pending.exists() {
+        let new = read_signer(&pending)?;
+        if let Some((index, record)) = announced_last()?
+            && serde_json::from_slice::<serde_json::Value>(&record)
+                .ok()
+                .and_then(|v| v.get("new")?.as_str().map(str::to_string))
+                == Some(new.verifier().encode())
+        {
+            resumed = Some(index);
+        }
+        new
+    } else {
+        let new = generate_key(old.name(), Algorithm::Ed25519).map_err(|source| KeyError::Key {
+            path: pending.display().to_string(),
+            source,
+        })?;
+        write_private_key(&pending, &new)?;
+        new
+    };
+    let log_index = match resumed {
+        Some(i) => i,
+        None => {
+            let record = rotation::record(&old.verifier(), &new.verifier(), &now.to_string());
+            store.append_records(vec![truceline_store::NewRecord {
+                kind: rotation::KIND.into(),
+                subject: Some(new.verifier().encode()),
+                account: account.into(),
+                time_ms: now.as_millisecond(),
+                record,
+            }])?[0]
+        }
+    };
+    // The handover: the first checkpoint after the announcement, signed by both keys.
+    let handed = store
+        .handovers()?
+        .into_iter()
+        .find(|h| h.log_index == log_index);
+    let size = match handed {
+        Some(h) => {
+            checkpoint::open(&h.checkpoint, &new.verifier())
+                .map_err(|e| {
+                    KeyError::Rotation(rotation::RotationError::Unsigned {
+                        n: 0,
+                        which: "new",
+                        why: e.to_string(),
+                    })
+                })?
+                .checkpoint
+                .size
+        }
+        None => {
+            let (size, root) = store.log_head();
+            let cp = Checkpoint {
+                origin: old.name().into(),
+                size,
+                root,
+            };
+            let note = rotation::sign_handover(&cp.text(), &old, &new).map_err(|source| {
+                KeyError::Key {
+                    path: path.display().to_string(),
+                    source,
+                }
+            })?;
+            store.put_checkpoint(size, note)?;
+            size
+        }
+    };
+    // The chain holds from the old key before the new one replaces it.
+    rotation::follow_to(&old.verifier(), &store.handovers()?)?;
+    std::fs::rename(&pending, &path).map_err(io(&path))?;
+    if let Some(parent) = path.parent()
+        && let Ok(d) = std::fs::File::open(parent)
+    {
+        let _ = d.sync_all();
+    }
+    let pub_path = dir.join(LOG_PUB_FILE);
+    std::fs::write(&pub_path, format!("{}\n", new.verifier().encode())).map_err(io(&pub_path))?;
+    tracing::info!(old = %old.verifier().encode(), new = %new.verifier().encode(), log_index, size, "rotated the log's key");
+    Ok(Rotated {
+        old: old.verifier().encode(),
+        new: new.verifier().encode(),
+        log_index,
+        size,
+    })
 }
 
 /// Verifier keys by name, from `<data>/keys/*.pub`; re-read when an unknown name is asked for,

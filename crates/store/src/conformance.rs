@@ -19,7 +19,7 @@ use crate::*;
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:expr) => {
-        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject, mission_records_are_idempotent_leaves, tiles_agree_with_the_proofs_at_every_size, observations_are_logged_committed_and_open_field_by_field);
+        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject, mission_records_are_idempotent_leaves, tiles_agree_with_the_proofs_at_every_size, observations_are_logged_committed_and_open_field_by_field, key_rotations_are_found_with_their_handovers);
     };
     (@each $fresh:expr; $($name:ident),*) => {
         $(
@@ -883,4 +883,71 @@ pub fn observations_are_logged_committed_and_open_field_by_field(store: &dyn Sto
     }
     assert_eq!(store.verify_log(None).unwrap().problem, None);
     assert_eq!(store.committed("absent").unwrap(), None);
+}
+
+/// A rotation of the log's key, as `keys rotate` makes it: its announcement is found with the
+/// first checkpoint stored after it and the announcement's proof in that checkpoint, and a
+/// verifier trusting the old key follows it; an announcement not yet handed over is not.
+pub fn key_rotations_are_found_with_their_handovers(store: &dyn Store) {
+    use truceline_log::checkpoint::Checkpoint;
+    use truceline_log::note::{Algorithm, Signer};
+    use truceline_log::rotation;
+    let old = Signer::from_seed("example.org/log", Algorithm::Ed25519, [1; 32]).unwrap();
+    let new = Signer::from_seed("example.org/log", Algorithm::Ed25519, [2; 32]).unwrap();
+    store
+        .submit_blocking(
+            (0..5)
+                .map(|i| obs(&format!("r{i}"), "op1", 1_000, 37.0, 48.0))
+                .collect(),
+        )
+        .unwrap();
+    let sign = |signer: &Signer| {
+        let (size, root) = store.log_head();
+        let text = Checkpoint {
+            origin: "example.org/log".into(),
+            size,
+            root,
+        }
+        .text();
+        (size, signer.sign_note(&text).unwrap(), text)
+    };
+    let (size, note, _) = sign(&old);
+    store.put_checkpoint(size, note).unwrap();
+    assert_eq!(store.handovers().unwrap(), vec![]);
+    let announce = |from: &Signer, to: &Signer| {
+        store
+            .append_records(vec![NewRecord {
+                kind: rotation::KIND.into(),
+                subject: None,
+                account: "cli".into(),
+                time_ms: 2_000,
+                record: rotation::record(&from.verifier(), &to.verifier(), "2026-12-04T00:00:00Z"),
+            }])
+            .unwrap()[0]
+    };
+    let index = announce(&old, &new);
+    assert_eq!(store.handovers().unwrap(), vec![], "not handed over yet");
+    let (size, _, text) = sign(&old);
+    store
+        .put_checkpoint(size, rotation::sign_handover(&text, &old, &new).unwrap())
+        .unwrap();
+    store
+        .submit_blocking(vec![obs("r9", "op1", 1_000, 37.0, 48.0)])
+        .unwrap();
+    let (later, note, _) = sign(&new);
+    store.put_checkpoint(later, note).unwrap();
+    let chain = store.handovers().unwrap();
+    assert_eq!(chain.len(), 1);
+    assert_eq!((chain[0].log_index, chain[0].log_index + 1), (index, size));
+    let keys = rotation::follow(&old.verifier(), &chain).unwrap();
+    assert_eq!(keys[1], (new.verifier(), size));
+    let report = store.verify_log(Some(&old.verifier())).unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!(report.checkpoints, 3);
+    assert_eq!(report.keys.len(), 2);
+    // Anchored on the new key, the same.
+    assert_eq!(
+        store.verify_log(Some(&new.verifier())).unwrap().problem,
+        None
+    );
 }

@@ -461,6 +461,9 @@ pub trait LogStore: Send + Sync {
     fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError>;
     /// The signed checkpoint of the largest size within this handle's log, if any.
     fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError>;
+    /// The rotations of the log's key announced in the log, in order, each with its handover
+    /// checkpoint and the announcement's proof in it (see [`truceline_log::rotation`]).
+    fn handovers(&self) -> Result<Vec<truceline_log::rotation::Handover>, StoreError>;
     /// Recomputes the log from the stored records and reports the first that differs.
     fn verify_log(
         &self,

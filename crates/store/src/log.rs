@@ -18,7 +18,13 @@ pub const REPORT: &str = "report";
 /// The mission's other records (SPEC 6), kept in `mission_records`.
 pub const MISSION_RECORD: &str = "record";
 /// Kinds of the records in the `records` table (see [`crate::RecordStore`]).
-pub const RECORD_KINDS: &[&str] = &["decision", "reply", "audit", "vessel_event"];
+pub const RECORD_KINDS: &[&str] = &[
+    "decision",
+    "reply",
+    "audit",
+    "vessel_event",
+    truceline_log::rotation::KIND,
+];
 
 /// Appends a record's leaf to `frontier`; returns the row's hashes.
 pub(crate) fn leaf_row(frontier: &mut Frontier, kind: &str, canonical: &[u8]) -> Vec<u8> {
@@ -389,4 +395,12 @@ pub(crate) fn backfill(conn: &Connection) -> Result<(), StoreError> {
         )?;
     }
     Ok(())
+}
+
+/// A proof's failure as the store reports it: its read's error, or the request out of range.
+pub(crate) fn proof_error(e: truceline_log::ProofError<StoreError>) -> StoreError {
+    match e {
+        truceline_log::ProofError::Read(e) => e,
+        other => StoreError::OutOfRange(other.to_string()),
+    }
 }

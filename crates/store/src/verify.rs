@@ -12,8 +12,10 @@ use truceline_log::checkpoint;
 use truceline_log::note::Verifier;
 use truceline_log::{Frontier, Hash, leaf_hash};
 
+use truceline_log::rotation::Handover;
+
 use crate::StoreError;
-use crate::log::{Leaf, scan};
+use crate::log::{Leaf, Nodes, scan};
 
 /// What `verify_log` found.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +26,9 @@ pub struct LogReport {
     pub root: Hash,
     /// Signed checkpoints matched against the recomputed tree.
     pub checkpoints: u64,
+    /// With a key given: the log's keys, each with the size from which it signs (more than
+    /// one when the key was rotated).
+    pub keys: Vec<(String, u64)>,
     /// The first discrepancy, if any.
     pub problem: Option<LogProblem>,
 }
@@ -92,8 +97,48 @@ pub fn verify_log_at(
     verify(&c, key)
 }
 
+/// The rotations of the log's key, in log order, each with its handover: the first checkpoint
+/// stored after its announcement, and the announcement's proof in it.
+pub(crate) fn handovers(c: &Connection) -> Result<Vec<Handover>, StoreError> {
+    let announced: Vec<(Vec<u8>, i64)> = c
+        .prepare_cached("SELECT record, log_index FROM records WHERE kind = ?1 ORDER BY log_index")?
+        .query_map([truceline_log::rotation::KIND], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(announced.len());
+    for (record, index) in announced {
+        let after: Option<(i64, String)> = rusqlite::OptionalExtension::optional(c.query_row(
+            "SELECT size, note FROM checkpoints WHERE size > ?1 ORDER BY size LIMIT 1",
+            [index],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        ))?;
+        let Some((size, note)) = after else {
+            // Announced, not yet handed over: nothing signed after it to follow.
+            break;
+        };
+        let proof = truceline_log::inclusion_proof(index as u64, size as u64, &Nodes(c))
+            .map_err(crate::log::proof_error)?;
+        out.push(Handover {
+            record,
+            log_index: index as u64,
+            checkpoint: note,
+            proof,
+        });
+    }
+    Ok(out)
+}
+
 pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport, StoreError> {
-    // Signed checkpoints by size, opened with the log's key when it is given.
+    // The log's keys: the given one, and those the log announced it was replaced by or replaced.
+    let (keys, rotation_problem) = match key {
+        Some(k) => match truceline_log::rotation::follow_to(k, &handovers(c)?) {
+            Ok(keys) => (keys, None),
+            Err(e) => (vec![(k.clone(), 0)], Some(e.to_string())),
+        },
+        None => (Vec::new(), None),
+    };
+    // Signed checkpoints by size, each opened with the key that signs at its size.
     let mut checkpoints: Vec<(u64, Option<Hash>, String)> = Vec::new();
     for r in c
         .prepare("SELECT size, note FROM checkpoints ORDER BY size")?
@@ -103,9 +148,12 @@ pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport
     {
         let (size, note) = r?;
         let parsed = match key {
-            Some(k) => checkpoint::open(&note, k)
+            Some(_) => checkpoint::open(&note, truceline_log::rotation::key_at(&keys, size))
                 .map(|s| s.checkpoint)
-                .map_err(|e| e.to_string()),
+                .map_err(|e| match &rotation_problem {
+                    Some(r) => format!("{e} ({r})"),
+                    None => e.to_string(),
+                }),
             None => truceline_log::note::open(&note)
                 .map_err(|e| e.to_string())
                 .and_then(|n| checkpoint::Checkpoint::parse(&n.text).map_err(|e| e.to_string())),
@@ -219,6 +267,7 @@ pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport
         size: frontier.size(),
         root: frontier.root(),
         checkpoints: checked,
+        keys: keys.iter().map(|(k, from)| (k.encode(), *from)).collect(),
         problem,
     })
 }

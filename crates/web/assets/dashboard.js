@@ -380,7 +380,8 @@ async function checkEvidence(inc, badge, disclosed) {
     if (!r.ok) { bad(doc.error ? doc.error.message : `HTTP ${r.status}`); return; }
     const res = await verifyEvidence(doc, await logKey(), state.pin, inc);
     if (!res.ok) { bad(res.reason); return; }
-    if (!state.pin && res.key) { state.pin = res.key.text; localStorage.setItem('truceline.logkey', res.key.text); }
+    // The first key seen is pinned; a rotation the log announced moves the pin along.
+    if (res.key && state.pin !== res.key.text) { state.pin = res.key.text; localStorage.setItem('truceline.logkey', res.key.text); }
     badge.className = 'badge ok';
     badge.dataset.verified = 'true';
     badge.textContent = t('verified', { n: res.verified, total: res.total, size: res.size, key: `${res.key.name} ${res.key.id}` })

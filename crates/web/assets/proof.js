@@ -119,9 +119,41 @@ function committedBytes(c) {
   return enc.encode(`{"commitment":"truceline-sd/1","fields":{${fields}}}`);
 }
 
+/** Whether `note` carries a valid signature by the parsed key `key`. */
+async function signedBy(note, key) {
+  const cp = parseCheckpoint(note);
+  const sig = cp.sigs.find((s) => s.name === key.name && s.id === key.id);
+  return !!sig && crypto.subtle.verify({ name: 'Ed25519' }, key.key, sig.sig, enc.encode(cp.text));
+}
+
+/**
+ * Follows the rotations of the log's key the log announces (`/api/v1/log/keys`) from the key
+ * this browser trusted first to `current`: each handover checkpoint signed by the key trusted
+ * before it and by the new one, the announcement proved in it. Throws if they do not lead there.
+ */
+export async function followRotations(pinned, current) {
+  const served = await (await fetch('/api/v1/log/keys')).json();
+  let key = pinned;
+  for (const h of served.rotations || []) {
+    const record = JSON.parse(h.record);
+    if (record.old !== key) continue;
+    const [oldKey, newKey] = [await parseVerifierKey(record.old), await parseVerifierKey(record.new)];
+    if (!(await signedBy(h.checkpoint, oldKey)) || !(await signedBy(h.checkpoint, newKey))) {
+      throw new Error('a rotation of the log key is not signed by both keys');
+    }
+    const cp = parseCheckpoint(h.checkpoint);
+    const leaf = enc.encode(`{"key_rotation":${h.record}}`);
+    const root = await rootFromInclusionProof(h.log_index, cp.size, await leafHash(leaf), h.proof.map(b64decode));
+    if (!root || !equal(root, cp.root)) throw new Error('a rotation of the log key is not proved in its checkpoint');
+    key = record.new;
+  }
+  if (key !== current) throw new Error('the log key differs from the one this browser saw first, and no rotation the log announced leads to it');
+  return key;
+}
+
 async function checkpointUnder(note, keyText, pinned) {
   const key = await parseVerifierKey(keyText);
-  if (pinned && pinned !== key.text) throw new Error('the log key differs from the one this browser saw first');
+  if (pinned && pinned !== key.text) await followRotations(pinned, key.text);
   const cp = parseCheckpoint(note);
   const sig = cp.sigs.find((s) => s.name === key.name && s.id === key.id);
   if (!sig) throw new Error('the checkpoint has no signature by the log key');

@@ -5,6 +5,7 @@ use tokio::sync::oneshot;
 use truceline_log::HashReader;
 
 use super::{Job, SqliteStore};
+use crate::log::proof_error;
 use crate::*;
 
 impl LogStore for SqliteStore {
@@ -138,6 +139,10 @@ impl LogStore for SqliteStore {
         })
     }
 
+    fn handovers(&self) -> Result<Vec<truceline_log::rotation::Handover>, StoreError> {
+        self.with_reader(crate::verify::handovers)
+    }
+
     fn verify_log(
         &self,
         key: Option<&truceline_log::note::Verifier>,
@@ -168,13 +173,6 @@ impl SqliteStore {
             )));
         }
         Ok(())
-    }
-}
-
-fn proof_error(e: truceline_log::ProofError<StoreError>) -> StoreError {
-    match e {
-        truceline_log::ProofError::Read(e) => e,
-        other => StoreError::OutOfRange(other.to_string()),
     }
 }
 
