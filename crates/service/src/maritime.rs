@@ -23,6 +23,10 @@ pub const VESSEL_EVENT: &str = "vessel_event";
 
 /// Closed events kept, the oldest dropped beyond this.
 const KEPT: usize = 100_000;
+/// Behaviours waiting for the store beyond which a delivery is not taken until they are
+/// logged: a store down for long must not grow them without end, and lines not taken leave the
+/// tracks as they were, so the sender's retry is taken whole.
+const MAX_WAITING: usize = 10_000;
 /// Refused lines reported back to a sender, the rest counted.
 const REPORTED: usize = 20;
 
@@ -122,6 +126,13 @@ impl Maritime {
         (out, events)
     }
 
+    /// The behaviours waiting for the store, taken out to be logged first, once there are
+    /// [`MAX_WAITING`] of them.
+    fn backlog(&self) -> Option<Vec<Event>> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        (st.pending.len() >= MAX_WAITING).then(|| std::mem::take(&mut st.pending))
+    }
+
     /// Behaviours the store could not log, kept for the next delivery, before any closed since.
     fn put_back(&self, mut events: Vec<Event>) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -172,9 +183,21 @@ impl Service {
     /// it closes, answering once they are durable; a store failure is the answer, and those
     /// behaviours are tried again with the next delivery. Blocking.
     pub fn take_ais(&self, account: &str, text: &str) -> Result<Intake, ServiceError> {
+        // Too many waiting: they go to the store before any line is taken, and if it still
+        // fails the delivery is refused whole.
+        let mut earlier = 0;
+        if let Some(waiting) = self.maritime.backlog() {
+            earlier = self.log_events(account, waiting)?;
+        }
         let (mut intake, events) = self.maritime.take(text);
+        intake.events_logged = earlier + self.log_events(account, events)?;
+        Ok(intake)
+    }
+
+    /// Logs behaviours, then shows them; on a store failure keeps them for the next delivery.
+    fn log_events(&self, account: &str, events: Vec<Event>) -> Result<u64, ServiceError> {
         if events.is_empty() {
-            return Ok(intake);
+            return Ok(0);
         }
         let records = events
             .iter()
@@ -195,9 +218,9 @@ impl Service {
             .track(self.store.append_records(records))
         {
             Ok(_) => {
-                intake.events_logged = events.len() as u64;
+                let n = events.len() as u64;
                 self.maritime.keep(events);
-                Ok(intake)
+                Ok(n)
             }
             Err(e) => {
                 self.maritime.put_back(events);
@@ -210,11 +233,11 @@ impl Service {
     pub fn load_vessel_events(&self) -> Result<usize, ServiceError> {
         let kept = self.store.records(&RecordQuery {
             kind: VESSEL_EVENT,
+            newest: Some(KEPT),
             ..Default::default()
         })?;
-        let skip = kept.len().saturating_sub(KEPT);
-        let mut events = Vec::with_capacity(kept.len() - skip);
-        for r in &kept[skip..] {
+        let mut events = Vec::with_capacity(kept.len());
+        for r in &kept {
             match serde_json::from_slice::<Event>(&r.record) {
                 Ok(e) => events.push(e),
                 Err(error) => {
@@ -325,6 +348,32 @@ mod tests {
             [(1, "Mariupol"), (2, "Mariupol")]
         );
         assert!((near[1].distance_km - 2.0).abs() < 0.1, "{near:?}");
+    }
+
+    #[test]
+    fn behaviours_waiting_for_the_store_are_bounded_and_go_first() {
+        let m = Maritime::default();
+        let event: Event = serde_json::from_str(
+            r#"{"mmsi":273000001,"start":"2026-11-24T10:00:00.000Z","type":"gap"}"#,
+        )
+        .unwrap();
+        m.put_back(vec![event.clone(); MAX_WAITING - 1]);
+        assert!(
+            m.backlog().is_none(),
+            "below the bound the next delivery is taken"
+        );
+        let (_, events) = m.take("");
+        assert_eq!(events.len(), MAX_WAITING - 1, "and logs them with its own");
+        m.put_back(events);
+        m.put_back(vec![event]);
+        let first = m
+            .backlog()
+            .expect("at the bound they go to the store first");
+        assert_eq!(first.len(), MAX_WAITING);
+        assert!(
+            m.backlog().is_none() && m.take("").1.is_empty(),
+            "taken out, once"
+        );
     }
 
     #[test]

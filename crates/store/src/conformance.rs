@@ -616,6 +616,7 @@ pub fn records_are_leaves_found_by_kind_and_subject(store: &dyn Store) {
                 subject,
                 from_ms,
                 to_ms,
+                newest: None,
             })
             .unwrap()
             .iter()
@@ -623,6 +624,23 @@ pub fn records_are_leaves_found_by_kind_and_subject(store: &dyn Store) {
             .collect::<Vec<_>>()
     };
     assert_eq!(q("decision", None, None, None), vec![1, 3]);
+    // The newest only, still oldest first.
+    let newest = |n| {
+        store
+            .records(&RecordQuery {
+                kind: "decision",
+                newest: Some(n),
+                ..Default::default()
+            })
+            .unwrap()
+            .iter()
+            .map(|r| r.log_index)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        (newest(1), newest(2), newest(9)),
+        (vec![3], vec![1, 3], vec![1, 3])
+    );
     assert_eq!(q("decision", Some("inc-a"), None, None), vec![1]);
     assert_eq!(q("decision", None, Some(3_000), None), vec![3]);
     assert_eq!(q("decision", None, None, Some(4_000)), vec![1]);

@@ -557,6 +557,9 @@ pub struct RecordQuery<'a> {
     pub subject: Option<&'a str>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
+    /// At most this many, the newest (still answered oldest first): what a server reads back
+    /// at start without reading a year of them.
+    pub newest: Option<usize>,
 }
 
 /// One of the mission's other records (SPEC 6) to keep: checked and canonical.

@@ -88,14 +88,15 @@ impl RecordStore for SqliteStore {
                 "SELECT kind, subject, account, time_ms, record, log_index FROM records
                  WHERE kind = ?1 AND (?2 IS NULL OR subject = ?2)
                    AND time_ms >= ?3 AND time_ms < ?4
-                 ORDER BY id",
+                 ORDER BY id DESC LIMIT ?5",
             )?;
             let rows = stmt.query_map(
                 params![
                     q.kind,
                     q.subject,
                     q.from_ms.unwrap_or(i64::MIN),
-                    q.to_ms.unwrap_or(i64::MAX)
+                    q.to_ms.unwrap_or(i64::MAX),
+                    q.newest.map_or(-1, |n| n.min(i64::MAX as usize) as i64)
                 ],
                 |r| {
                     Ok(StoredRecord {
@@ -108,7 +109,9 @@ impl RecordStore for SqliteStore {
                     })
                 },
             )?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            let mut out: Vec<StoredRecord> = rows.collect::<Result<_, _>>()?;
+            out.reverse();
+            Ok(out)
         })
     }
 }
