@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -38,10 +38,6 @@ fn ok(out: Output) -> String {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-fn verifier() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../verifier/truceline_verify.py")
 }
 
 fn obs(id: &str, observer: &str, bearing: f64) -> Value {
@@ -82,13 +78,8 @@ fn settled_checkpoint(base: &str) -> u64 {
 
 fn python_verify(base: &str, extra: &[&str]) -> Value {
     // The leaves are restricted: the verifier reads them as a chief.
-    let out = Command::new("python3")
-        .env("TRUCELINE_TOKEN", tokens(base).unwrap().chief)
-        .arg(verifier())
-        .arg(base)
-        .args(extra)
-        .output()
-        .expect("python3 (installed by scripts/deps.sh)");
+    let args: Vec<&str> = std::iter::once(base).chain(extra.iter().copied()).collect();
+    let out = python_verifier(&args, Some(&tokens(base).unwrap().chief));
     serde_json::from_str(&ok(out)).unwrap()
 }
 
@@ -658,12 +649,7 @@ fn tiles_give_a_monitor_without_an_account_the_signed_log() {
     assert_eq!(v["error"]["field"], "path", "{v}");
 
     // The independent verifier: from the public tiles alone, then with the bundles as a chief.
-    let out = Command::new("python3")
-        .arg(verifier())
-        .arg(&base)
-        .arg("--tiles")
-        .output()
-        .expect("python3");
+    let out = python_verifier(&[&base, "--tiles"], None);
     let v: Value = serde_json::from_str(&ok(out)).unwrap();
     assert!(v["size"].as_u64().unwrap() >= size, "{v}");
     assert!(v["tiles_read"].as_u64().unwrap() >= 4, "{v}");
@@ -926,14 +912,7 @@ fn evidence_documents_are_checked_by_the_cli_and_the_independent_verifier() {
         ours["items"][0]["withheld"],
         json!(["id", "observer", "observer_position"])
     );
-    let python = |f: &Path| {
-        Command::new("python3")
-            .arg(verifier())
-            .arg("-")
-            .args(["--evidence", s(f), "--log-key", &vkey])
-            .output()
-            .expect("python3")
-    };
+    let python = |f: &Path| python_verifier(&["-", "--evidence", s(f), "--log-key", &vkey], None);
     let theirs: Value = serde_json::from_str(&ok(python(&file))).unwrap();
     assert_eq!(theirs["items"], ours["items"], "the two verifiers agree");
 
@@ -1046,13 +1025,10 @@ fn the_log_key_is_rotated_and_followed_from_the_old_key() {
         "--out",
         s(dir.path()),
     ]));
-    let out = Command::new("python3")
-        .env("TRUCELINE_TOKEN", tokens(base).unwrap().chief)
-        .arg(verifier())
-        .arg(base)
-        .args(["--log-key", stranger.trim()])
-        .output()
-        .unwrap();
+    let out = python_verifier(
+        &[base, "--log-key", stranger.trim()],
+        Some(&tokens(base).unwrap().chief),
+    );
     assert!(!out.status.success());
     // An incident's evidence, checked by a party that trusts the old key only.
     let analyst = tokens(base).unwrap().analyst;

@@ -483,21 +483,11 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
     // A third party checks the published incident from the public tiles and its evidence
     // document alone, with the independent verifier and the log key it was given.
     let (_, key, _) = get_text(base, "/api/v1/log/key", "");
-    let out = std::process::Command::new("python3")
-        .arg(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../verifier/truceline_verify.py"),
-        )
-        .arg(base)
-        .args([
-            "--evidence",
-            &format!("{base}/api/v1/incidents/{pid}/evidence"),
-            "--log-key",
-            key.trim(),
-        ])
-        .env_remove("TRUCELINE_TOKEN")
-        .output()
-        .unwrap();
+    let evidence_url = format!("{base}/api/v1/incidents/{pid}/evidence");
+    let out = python_verifier(
+        &[base, "--evidence", &evidence_url, "--log-key", key.trim()],
+        None,
+    );
     assert!(
         out.status.success(),
         "{}",

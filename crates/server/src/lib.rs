@@ -1136,19 +1136,13 @@ async fn get_incident(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let view = View::of(&caller);
-    let not_found = || ServiceError::NotFound {
-        what: "published incident",
-        id: id.clone(),
-    };
-    // Outside the mission an incident is named only by its shown id.
-    if view != View::Full && !id.starts_with("pi-") {
-        return Err(not_found().into());
-    }
-    // An older day's incident is read from the store.
-    let wanted = id.clone();
-    let record = on_service(&st, move |s| s.find_incident(&wanted)).await?;
+    let record = incident_for(&st, &view, &id).await?;
     let Some(mut inc) = st.service.incident_json(&record, &view) else {
-        return Err(not_found().into());
+        return Err(ServiceError::NotFound {
+            what: "published incident",
+            id,
+        }
+        .into());
     };
     // Fire inside a local ceasefire window says so.
     let r = record.clone();
@@ -1196,35 +1190,34 @@ async fn get_evidence(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let view = View::of(&caller);
-    let not_found = || ServiceError::NotFound {
-        what: "published incident",
-        id: id.clone(),
-    };
-    if view != View::Full && !id.starts_with("pi-") {
-        return Err(not_found().into());
-    }
-    let wanted = id.clone();
-    let doc = on_service(&st, move |s| {
-        // The public reads the evidence of published days only, as it reads the incidents.
-        if view == View::Public && s.public_incident(&wanted)?.is_none() {
-            return Ok(None);
-        }
-        let record = s.find_incident(&wanted)?;
-        if !s.sees(&view, &record) {
-            return Ok(None);
-        }
-        s.evidence_document(&record, &view).map(Some)
-    })
-    .await?;
-    match doc {
-        None => Err(not_found().into()),
-        Some(None) => Err(ApiError::new(
+    let record = incident_for(&st, &view, &id).await?;
+    match on_service(&st, move |s| s.evidence_document(&record, &view)).await? {
+        None => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "no_checkpoint",
             "no checkpoint has been issued yet, so the evidence has nothing to be proved against; try again in a second",
         )),
-        Some(Some(doc)) => Ok(Json(doc).into_response()),
+        Some(doc) => Ok(Json(doc).into_response()),
     }
+}
+
+/// The incident the caller's view may see under `id` (an older day's read from the store), or
+/// 404 naming it.
+async fn incident_for(
+    st: &Arc<AppState>,
+    view: &View,
+    id: &str,
+) -> Result<truceline_incident::IncidentRecord, ApiError> {
+    let (v, wanted) = (view.clone(), id.to_string());
+    on_service(st, move |s| s.incident_for(&v, &wanted))
+        .await?
+        .ok_or_else(|| {
+            ServiceError::NotFound {
+                what: "published incident",
+                id: id.to_string(),
+            }
+            .into()
+        })
 }
 
 /// `POST /api/v1/incidents/{id}/decisions`: an analyst's decision, kept in the log.

@@ -146,10 +146,14 @@ impl Service {
         Some(v)
     }
 
-    /// The incident shown under `id` to the public: only if the report of its mission day is
-    /// published; blocking.
-    pub fn public_incident(&self, id: &str) -> Result<Option<Value>, ServiceError> {
-        if !id.starts_with("pi-") {
+    /// The incident `view` may see under `id`: outside the mission only by its shown id, and
+    /// for the public only once the report of its mission day is published; blocking.
+    pub fn incident_for(
+        &self,
+        view: &View,
+        id: &str,
+    ) -> Result<Option<IncidentRecord>, ServiceError> {
+        if *view != View::Full && !id.starts_with("pi-") {
             return Ok(None);
         }
         let rec = match self.find_incident(id) {
@@ -157,10 +161,21 @@ impl Service {
             Err(ServiceError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let date = self.day.containing(rec.time)?.date.to_string();
-        if !self.published(&date)? {
+        if *view == View::Public
+            && !self.published(&self.day.containing(rec.time)?.date.to_string())?
+        {
             return Ok(None);
         }
+        Ok(self.sees(view, &rec).then_some(rec))
+    }
+
+    /// The incident shown under `id` to the public: only if the report of its mission day is
+    /// published; blocking.
+    pub fn public_incident(&self, id: &str) -> Result<Option<Value>, ServiceError> {
+        let Some(rec) = self.incident_for(&View::Public, id)? else {
+            return Ok(None);
+        };
+        let date = self.day.containing(rec.time)?.date.to_string();
         Ok(self.incident_json(&rec, &View::Public).map(|mut v| {
             v["mission_day"] = json!(date);
             v

@@ -380,3 +380,16 @@ pub fn serve_with_faults(tmp: &Path) -> (Server, PathBuf, PathBuf, PathBuf) {
     );
     (s, data, enospc, eio)
 }
+
+/// The independent verifier (`verifier/truceline_verify.py`, Python) run with `args`, as the
+/// account of `token` or, without one, as anyone.
+pub fn python_verifier(args: &[&str], token: Option<&str>) -> std::process::Output {
+    let mut c = Command::new("python3");
+    c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../verifier/truceline_verify.py"))
+        .args(args)
+        .env_remove("TRUCELINE_TOKEN");
+    if let Some(t) = token {
+        c.env("TRUCELINE_TOKEN", t);
+    }
+    c.output().expect("python3 (installed by scripts/deps.sh)")
+}
