@@ -37,6 +37,8 @@ pub enum KeyError {
     Store(#[from] truceline_store::StoreError),
     #[error("the log's rotations do not hold: {0}")]
     Rotation(#[from] truceline_log::rotation::RotationError),
+    #[error("the checkpoint after the announced rotation is not signed by the waiting key: {0}")]
+    Handover(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
@@ -209,13 +211,7 @@ pub fn rotate_log_key(
     let size = match handed {
         Some(h) => {
             checkpoint::open(&h.checkpoint, &new.verifier())
-                .map_err(|e| {
-                    KeyError::Rotation(rotation::RotationError::Unsigned {
-                        n: 0,
-                        which: "new",
-                        why: e.to_string(),
-                    })
-                })?
+                .map_err(|e| KeyError::Handover(e.to_string()))?
                 .checkpoint
                 .size
         }
