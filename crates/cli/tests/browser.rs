@@ -366,3 +366,60 @@ fn a_degraded_server_says_why_on_the_dashboard() {
         "{seen}"
     );
 }
+
+/// The dashboard follows a rotation of the log key from the key it pinned (proof.js, under
+/// Node's WebCrypto, the same code the browser runs): a genuine handover leads to the new key;
+/// one signed by the new key alone, an announcement not in its checkpoint, or a current key no
+/// rotation leads to is refused.
+#[test]
+fn the_dashboard_follows_a_rotation_of_the_log_key_and_refuses_a_forged_one() {
+    use truceline_log::checkpoint::Checkpoint;
+    use truceline_log::note::{Algorithm, Signer};
+    use truceline_log::rotation::{self, Handover};
+    use truceline_log::{Frontier, inclusion_proof, leaf_hash};
+    let key = |seed| Signer::from_seed("example.org/log", Algorithm::Ed25519, [seed; 32]).unwrap();
+    let (old, new) = (key(1), key(2));
+    let record = rotation::record(&old.verifier(), &new.verifier(), "2026-12-04T00:00:00Z");
+    let mut tree = Frontier::default();
+    let mut stored = Vec::new();
+    for i in 0u64..6 {
+        stored.extend(tree.append(leaf_hash(&i.to_le_bytes())));
+    }
+    stored.extend(tree.append(leaf_hash(&rotation::leaf(&record))));
+    let text = Checkpoint {
+        origin: "example.org/log".into(),
+        size: 7,
+        root: tree.root(),
+    }
+    .text();
+    let genuine = Handover {
+        record,
+        log_index: 6,
+        checkpoint: rotation::sign_handover(&text, &old, &new).unwrap(),
+        proof: inclusion_proof(6, 7, &stored).unwrap(),
+    };
+    // What the Rust verifier says of each, for comparison.
+    assert!(rotation::follow(&old.verifier(), std::slice::from_ref(&genuine)).is_ok());
+    let mut new_alone = genuine.clone();
+    new_alone.checkpoint = new.sign_note(&text).unwrap();
+    let mut moved = genuine.clone();
+    moved.log_index = 5;
+    let served =
+        |h: &Handover| serde_json::json!({"key": new.verifier().encode(), "rotations": [h]});
+    let (o, n) = (old.verifier().encode(), new.verifier().encode());
+    let cases = serde_json::json!([
+        {"name": "genuine", "served": served(&genuine), "pinned": o, "current": n},
+        {"name": "new_alone", "served": served(&new_alone), "pinned": o, "current": n},
+        {"name": "moved", "served": served(&moved), "pinned": o, "current": n},
+        {"name": "unannounced", "served": served(&genuine), "pinned": o,
+         "current": key(9).verifier().encode()},
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cases.json");
+    std::fs::write(&file, cases.to_string()).unwrap();
+    let seen = browse("rotation.mjs", &[file.to_str().unwrap()]);
+    assert_eq!(seen["genuine"]["followed_to"], n, "{seen}");
+    for forged in ["new_alone", "moved", "unannounced"] {
+        assert!(seen[forged]["refused"].is_string(), "{forged}: {seen}");
+    }
+}
