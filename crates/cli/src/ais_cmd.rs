@@ -291,8 +291,12 @@ fn detect(
         std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
     };
     let cfg: detect::Config = match &config {
-        Some(p) => serde_json::from_str(&read(p)?)
-            .with_context(|| format!("{}: the behaviours' parameters", p.display()))?,
+        Some(p) => {
+            let c: detect::Config = serde_json::from_str(&read(p)?)
+                .with_context(|| format!("{}: the behaviours' parameters", p.display()))?;
+            c.check().with_context(|| format!("{}", p.display()))?;
+            c
+        }
         None => detect::Config::default(),
     };
     let list = match &sanctions {

@@ -17,6 +17,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("ais_nmea", ais_nmea),
     ("sanctions_csv", sanctions_csv),
     ("ports_tsv", ports_tsv),
+    ("detector_config", detector_config),
     ("agreement_toml", agreement_toml),
     ("agreement_geojson", agreement_geojson),
     ("import_csv", import_csv),
@@ -133,6 +134,55 @@ pub fn ports_tsv(data: &[u8]) {
             .nearest_within(p.lon, p.lat, 1.0)
             .expect("a port is near itself");
         assert!(d < 1.0, "{d}");
+    }
+}
+
+/// Six hours of simulated traffic, decoded once: what each configuration is run over.
+fn feed() -> &'static [truceline_ais::Decoded] {
+    static FEED: std::sync::OnceLock<Vec<truceline_ais::Decoded>> = std::sync::OnceLock::new();
+    FEED.get_or_init(|| {
+        use truceline_maritime::simulate::{SimConfig, simulate};
+        let cfg = SimConfig {
+            seed: 5,
+            hours: 6.0,
+            vessels: 4,
+            ..Default::default()
+        };
+        let mut d = truceline_ais::Decoder::default();
+        let mut out = Vec::new();
+        simulate(&cfg, |_, line| {
+            if let Ok(Some(m)) = d.line(line) {
+                out.push(m);
+            }
+        });
+        out
+    })
+}
+
+/// The behaviours' parameters (`ais detect --config`, JSON): refused naming a field, or run
+/// over simulated traffic to the end without a panic, each behaviour ending no earlier than it
+/// starts.
+pub fn detector_config(data: &[u8]) {
+    use truceline_maritime::{Detector, ports::Ports, sanctions::List, shore::Shore};
+    static PORTS: std::sync::OnceLock<Ports> = std::sync::OnceLock::new();
+    let Ok(cfg) = serde_json::from_slice::<truceline_maritime::Config>(data) else {
+        return;
+    };
+    if let Err(e) = cfg.check() {
+        assert!(!e.field.is_empty() && !e.expected.is_empty());
+        return;
+    }
+    // The coast is built again each run: it caches what it learns of the cells it is asked
+    // about, and a run must not depend on the runs before it.
+    let ports = PORTS.get_or_init(Ports::bundled);
+    let mut d = Detector::new(cfg, Shore::bundled(), ports.clone(), List::default());
+    for m in feed() {
+        d.push(m);
+    }
+    let mut events = d.drain();
+    events.extend(d.open_events());
+    for e in &events {
+        assert!(e.end.is_none_or(|end| end >= e.start), "{e:?}");
     }
 }
 

@@ -122,6 +122,119 @@ impl Default for Config {
     }
 }
 
+/// A parameter out of the range the detectors are made for.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: expected {expected}, not {value}")]
+pub struct ConfigError {
+    pub field: &'static str,
+    pub expected: String,
+    pub value: String,
+}
+
+impl Config {
+    /// Refuses parameters outside what the detectors are made for, naming the first: a zero
+    /// distance or duration would make every pair an encounter or every fix a gap, and a
+    /// duration of years would hold a feed's whole history in the pairs' runs.
+    ///
+    /// ```
+    /// let mut c = truceline_maritime::Config::default();
+    /// assert!(c.check().is_ok());
+    /// c.encounter_m = 0.0;
+    /// assert_eq!(c.check().unwrap_err().field, "encounter_m");
+    /// ```
+    pub fn check(&self) -> Result<(), ConfigError> {
+        const MONTH_H: f64 = 24.0 * 31.0;
+        let within = |field: &'static str, v: f64, lo: f64, lo_open: bool, hi: f64| {
+            let ok = v.is_finite() && (if lo_open { v > lo } else { v >= lo }) && v <= hi;
+            if ok {
+                Ok(())
+            } else {
+                Err(ConfigError {
+                    field,
+                    expected: format!(
+                        "a number {} {lo} and at most {hi}",
+                        if lo_open { "above" } else { "at least" }
+                    ),
+                    value: v.to_string(),
+                })
+            }
+        };
+        within("gap_hours", self.gap_hours, 0.0, true, MONTH_H)?;
+        within("gap_shore_nm", self.gap_shore_nm, 0.0, false, 1_000.0)?;
+        within(
+            "gap_min_positions",
+            self.gap_min_positions as f64,
+            0.0,
+            false,
+            100_000.0,
+        )?;
+        within(
+            "gap_lookback_hours",
+            self.gap_lookback_hours,
+            0.0,
+            true,
+            MONTH_H,
+        )?;
+        within("encounter_m", self.encounter_m, 0.0, true, 50_000.0)?;
+        within("encounter_hours", self.encounter_hours, 0.0, true, MONTH_H)?;
+        within("encounter_max_kn", self.encounter_max_kn, 0.0, true, 100.0)?;
+        within(
+            "encounter_anchorage_km",
+            self.encounter_anchorage_km,
+            0.0,
+            false,
+            1_000.0,
+        )?;
+        within(
+            "encounter_merge_hours",
+            self.encounter_merge_hours,
+            0.0,
+            false,
+            MONTH_H,
+        )?;
+        within(
+            "encounter_bridge_minutes",
+            self.encounter_bridge_minutes,
+            0.0,
+            false,
+            24.0 * 60.0,
+        )?;
+        within("loiter_max_kn", self.loiter_max_kn, 0.0, true, 100.0)?;
+        within("loiter_hours", self.loiter_hours, 0.0, true, MONTH_H)?;
+        within("loiter_shore_nm", self.loiter_shore_nm, 0.0, false, 1_000.0)?;
+        within("port_entry_km", self.port_entry_km, 0.0, true, 100.0)?;
+        within(
+            "port_exit_km",
+            self.port_exit_km,
+            self.port_entry_km,
+            false,
+            100.0,
+        )?;
+        within("spoof_kn", self.spoof_kn, 0.0, true, 10_000.0)?;
+        within(
+            "spoof_min_jump_m",
+            self.spoof_min_jump_m,
+            0.0,
+            false,
+            1_000_000.0,
+        )?;
+        within(
+            "spoof_inland_m",
+            self.spoof_inland_m,
+            0.0,
+            false,
+            1_000_000.0,
+        )?;
+        within(
+            "spoof_merge_hours",
+            self.spoof_merge_hours,
+            0.0,
+            false,
+            MONTH_H,
+        )
+    }
+}
+
 /// What happened.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
