@@ -486,11 +486,19 @@ fn ais_from_http_and_a_receivers_tcp_feed_becomes_vessels_and_their_events() {
     assert_eq!(status, 400);
     assert_eq!(bad["error"]["field"], "type", "{bad}");
 
-    // Each closed behaviour is a log leaf: a restart reads them back (the tracks, and with
-    // them what was still open, start afresh), and the log verifies with them.
+    // Each closed behaviour is a log leaf, read back at a restart; the tracks under way are
+    // kept when the server stops, so the restarted one shows exactly what it showed, what
+    // was still open included, and the log verifies.
     let before = all["events"].as_array().unwrap().clone();
+    let (_, vessels_before) = send(&server.base, "GET", "/api/v1/vessels", &t.analyst, None);
+    let mut server = server;
+    Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    server.child.wait().unwrap();
     drop(server);
-    let server = serve(&data, &[]);
+    let server = serve(&data, &["--sanctions", list.to_str().unwrap()]);
     let t = server.tokens.clone().unwrap();
     let (status, after) = send(
         &server.base,
@@ -501,9 +509,11 @@ fn ais_from_http_and_a_receivers_tcp_feed_becomes_vessels_and_their_events() {
     );
     assert_eq!(status, 200, "{after}");
     let after = after["events"].as_array().unwrap();
-    assert!(
-        after.iter().all(|e| before.contains(e)),
-        "only what was found before"
+    assert_eq!(after, &before, "the same behaviours, closed and open");
+    let (_, vessels_after) = send(&server.base, "GET", "/api/v1/vessels", &t.analyst, None);
+    assert_eq!(
+        vessels_after, vessels_before,
+        "the same vessels, where they were"
     );
     for k in ["gap", "encounter", "port_call", "identity_change"] {
         assert!(
@@ -538,7 +548,12 @@ fn ais_from_http_and_a_receivers_tcp_feed_becomes_vessels_and_their_events() {
             .count();
         start = page["end"].as_u64().unwrap();
     }
-    assert_eq!(logged, after.len(), "one leaf for each behaviour read back");
+    let open = after.len() - logged;
+    assert!(
+        logged > 0 && open > 0 && logged < after.len(),
+        "closed behaviours are leaves, open ones are not yet: {logged} of {}",
+        after.len()
+    );
     drop(server);
     let verified = run_ok(&["log", "verify", "--data", data.to_str().unwrap()]);
     assert!(

@@ -45,7 +45,7 @@ use crate::shore::Shore;
 const HOUR: i64 = 3_600_000;
 
 /// The behaviours' parameters. Defaults are Global Fishing Watch's where it published one.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// A gap is at least this long without positions (GFW: 12 h).
@@ -397,7 +397,7 @@ mod time_opt {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Fix {
     t: i64,
     lon: f64,
@@ -407,7 +407,7 @@ struct Fix {
 }
 
 /// A stretch of time with its positions' sum: a slow run, a pair's time alongside.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Run {
     start: i64,
     end: i64,
@@ -442,7 +442,7 @@ impl Run {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct PortStay {
     port: u16,
     start: i64,
@@ -450,7 +450,7 @@ struct PortStay {
     stopped: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Spoof {
     start: i64,
     end: i64,
@@ -461,7 +461,7 @@ struct Spoof {
     on_land: u32,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 struct Vessel {
     last: Option<Fix>,
     /// The last few fixes, for positions between them at encounter ticks.
@@ -479,6 +479,8 @@ struct Vessel {
     last_seen: i64,
     /// Its IMO number was seen under another MMSI afterwards: this MMSI's silence is that.
     succeeded: bool,
+    /// Matched again against the list in force when a snapshot is restored.
+    #[serde(skip)]
     listed: Option<(usize, bool)>,
 }
 
@@ -486,7 +488,7 @@ struct Vessel {
 type Slow = (u32, f64, f64);
 
 /// What a run of a feed looked like, for the summary line.
-#[derive(Debug, Default, Clone, serde::Serialize)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub messages: u64,
     pub positions: u64,
@@ -565,7 +567,101 @@ fn normal_name(s: &str) -> Option<String> {
     (!n.is_empty()).then_some(n)
 }
 
+/// A vessel's entry in `list`: by its IMO number first, else by its MMSI (`true` when by IMO).
+fn matched(list: &List, mmsi: u32, imo: Option<u32>) -> Option<(usize, bool)> {
+    imo.and_then(|imo| list.imo_index(imo))
+        .map(|i| (i, true))
+        .or_else(|| list.mmsi_index(mmsi).map(|i| (i, false)))
+}
+
+/// A detector's tracks as they stand, to carry them across a restart: every vessel's recent
+/// fixes and runs under way, the pairs alongside, the encounters waiting to merge and the
+/// feed's clock. What it was made under (parameters, ports) travels with it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Snapshot {
+    config: Config,
+    ports: usize,
+    vessels: Vec<(u32, Vessel)>,
+    imos: Vec<(u32, Identity, i64)>,
+    changes_seen: Vec<(u32, u32, u32)>,
+    pairs: Vec<((u32, u32), Run)>,
+    pending: Vec<((u32, u32), Event)>,
+    next_tick: Option<i64>,
+    now: i64,
+    events: Vec<Event>,
+    counts: Counts,
+}
+
+/// Why a snapshot is not restored.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RestoreError {
+    #[error("the tracks were made under other parameters")]
+    OtherConfig,
+}
+
 impl Detector {
+    /// The tracks as they stand (see [`Snapshot`]).
+    pub fn snapshot(&self) -> Snapshot {
+        let mut vessels: Vec<(u32, Vessel)> =
+            self.vessels.iter().map(|(&m, v)| (m, v.clone())).collect();
+        vessels.sort_unstable_by_key(|(m, _)| *m);
+        let mut imos: Vec<_> = self
+            .imos
+            .iter()
+            .map(|(&i, (id, t))| (i, id.clone(), *t))
+            .collect();
+        imos.sort_unstable_by_key(|x| x.0);
+        let mut changes_seen: Vec<_> = self.changes_seen.iter().copied().collect();
+        changes_seen.sort_unstable();
+        let mut pairs: Vec<_> = self.pairs.iter().map(|(k, r)| (*k, *r)).collect();
+        pairs.sort_unstable_by_key(|x| x.0);
+        let mut pending: Vec<_> = self.pending.iter().map(|(k, e)| (*k, e.clone())).collect();
+        pending.sort_unstable_by_key(|x| x.0);
+        Snapshot {
+            config: self.cfg.clone(),
+            ports: self.ports.len(),
+            vessels,
+            imos,
+            changes_seen,
+            pairs,
+            pending,
+            next_tick: self.next_tick,
+            now: self.now,
+            events: self.events.clone(),
+            counts: self.counts.clone(),
+        }
+    }
+
+    /// Takes up the tracks of `s` in place of its own. Refused if they were made under other
+    /// parameters (their runs would mean something else); port stays are dropped if the ports
+    /// list changed; every vessel is matched against the list in force.
+    pub fn restore(&mut self, s: Snapshot) -> Result<(), RestoreError> {
+        if s.config != self.cfg {
+            return Err(RestoreError::OtherConfig);
+        }
+        let same_ports = s.ports == self.ports.len();
+        self.vessels = s
+            .vessels
+            .into_iter()
+            .map(|(mmsi, mut v)| {
+                if !same_ports {
+                    v.port = None;
+                }
+                v.listed = matched(&self.list, mmsi, v.imo);
+                (mmsi, v)
+            })
+            .collect();
+        self.imos = s.imos.into_iter().map(|(i, id, t)| (i, (id, t))).collect();
+        self.changes_seen = s.changes_seen.into_iter().collect();
+        self.pairs = s.pairs.into_iter().collect();
+        self.pending = s.pending.into_iter().collect();
+        self.next_tick = s.next_tick;
+        self.now = s.now;
+        self.events = s.events;
+        self.counts = s.counts;
+        Ok(())
+    }
+
     pub fn new(cfg: Config, shore: Shore, ports: Ports, list: List) -> Detector {
         Detector {
             cfg,
@@ -584,12 +680,11 @@ impl Detector {
         }
     }
 
-    /// Replaces the sanctions list: every vessel is matched against the new one when next
-    /// heard (a match the old list made is dropped until then).
+    /// Replaces the sanctions list: every vessel heard is matched against the new one now.
     pub fn set_list(&mut self, list: List) {
         self.list = list;
-        for v in self.vessels.values_mut() {
-            v.listed = None;
+        for (&mmsi, v) in self.vessels.iter_mut() {
+            v.listed = matched(&self.list, mmsi, v.imo);
         }
     }
 

@@ -19,4 +19,4 @@ pub mod score;
 pub mod shore;
 pub mod simulate;
 
-pub use detect::{Config, Detector, Event, Kind};
+pub use detect::{Config, Detector, Event, Kind, Snapshot};

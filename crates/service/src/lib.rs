@@ -214,9 +214,15 @@ impl Service {
         if let Err(e) = self.load_vessel_events() {
             tracing::error!(error = %e, "vessels' behaviours not read");
         }
+        match self.load_tracks() {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(vessels = n, "the AIS tracks of the last run taken up"),
+            Err(e) => tracing::error!(error = %e, "the AIS tracks of the last run not read"),
+        }
         let mut threads = vec![
             evidence::spawn_checkpoints(self.clone(), stop.clone())?,
             audit::spawn_audit(self.clone(), stop.clone())?,
+            maritime::spawn_tracks(self.clone(), stop.clone())?,
         ];
         if fusion {
             threads.push(self.fusion.clone().spawn(self.store.clone(), stop)?);

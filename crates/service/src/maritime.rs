@@ -23,6 +23,39 @@ pub const VESSEL_EVENT: &str = "vessel_event";
 
 /// Closed events kept, the oldest dropped beyond this.
 const KEPT: usize = 100_000;
+/// Where the AIS tracks under way are kept in the store, and how often.
+const TRACKS_KEY: &str = "ais_tracks";
+pub const TRACKS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Keeps the tracks every [`TRACKS_EVERY`] and once more when `stop` turns true.
+pub(crate) fn spawn_tracks(
+    service: std::sync::Arc<Service>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("ais-tracks".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .expect("a timer runtime");
+            loop {
+                let stopping = rt.block_on(async {
+                    tokio::select! {
+                        _ = tokio::time::sleep(TRACKS_EVERY) => false,
+                        _ = stop.changed() => true,
+                    }
+                });
+                if let Err(e) = service.save_tracks() {
+                    tracing::error!(error = %e, "the AIS tracks not kept; retrying");
+                }
+                if stopping || *stop.borrow() {
+                    break;
+                }
+            }
+        })
+}
+
 /// Behaviours waiting for the store beyond which a delivery is not taken until they are
 /// logged: a store down for long must not grow them without end, and lines not taken leave the
 /// tracks as they were, so the sender's retry is taken whole.
@@ -51,6 +84,9 @@ pub struct Refusal {
 struct State {
     decoder: Decoder,
     detector: Detector,
+    /// Deliveries taken, and how many the kept tracks cover.
+    taken: u64,
+    saved: u64,
     /// Closed and logged, oldest first.
     closed: std::collections::VecDeque<Event>,
     /// Closed but not yet in the log (the store failed; tried again with the next delivery).
@@ -82,6 +118,8 @@ impl Maritime {
                 ),
                 closed: Default::default(),
                 pending: Vec::new(),
+                taken: 0,
+                saved: 0,
             }),
         }
     }
@@ -123,7 +161,21 @@ impl Maritime {
         }
         let mut events = std::mem::take(&mut st.pending);
         events.extend(st.detector.drain());
+        st.taken += 1;
         (out, events)
+    }
+
+    /// The tracks as JSON if they changed since last kept, with the count they cover.
+    fn tracks_to_keep(&self) -> Option<(u64, Vec<u8>)> {
+        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        (st.taken != st.saved).then(|| {
+            let json = serde_json::to_vec(&st.detector.snapshot()).expect("tracks serialise");
+            (st.taken, json)
+        })
+    }
+
+    fn kept(&self, taken: u64) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).saved = taken;
     }
 
     /// The behaviours waiting for the store, taken out to be logged first, once there are
@@ -225,6 +277,40 @@ impl Service {
             Err(e) => {
                 self.maritime.put_back(events);
                 Err(e.into())
+            }
+        }
+    }
+
+    /// Keeps the AIS tracks under way in the store, if they changed since last kept (every
+    /// [`TRACKS_EVERY`] and at shutdown), so that a restart resumes them: a gap, an encounter or
+    /// a port call under way across it is still found. Blocking.
+    pub fn save_tracks(&self) -> Result<bool, ServiceError> {
+        let Some((taken, json)) = self.maritime.tracks_to_keep() else {
+            return Ok(false);
+        };
+        self.store.put_state(TRACKS_KEY, json)?;
+        self.maritime.kept(taken);
+        Ok(true)
+    }
+
+    /// Takes up the tracks kept by the last run; called once at start, before any AIS is
+    /// taken. Tracks made under other parameters are left (and said so). Blocking.
+    pub fn load_tracks(&self) -> Result<usize, ServiceError> {
+        let Some(json) = self.store.state(TRACKS_KEY)? else {
+            return Ok(0);
+        };
+        let snapshot: truceline_maritime::Snapshot = serde_json::from_slice(&json)
+            .map_err(|e| StoreError::Inconsistent(format!("the kept AIS tracks: {e}")))?;
+        let mut st = self
+            .maritime
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match st.detector.restore(snapshot) {
+            Ok(()) => Ok(st.detector.vessels().len()),
+            Err(e) => {
+                tracing::warn!(error = %e, "the AIS tracks kept by the last run are not taken up");
+                Ok(0)
             }
         }
     }

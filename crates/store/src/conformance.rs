@@ -19,7 +19,7 @@ use crate::*;
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:expr) => {
-        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject, mission_records_are_idempotent_leaves, tiles_agree_with_the_proofs_at_every_size, observations_are_logged_committed_and_open_field_by_field, key_rotations_are_found_with_their_handovers);
+        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject, mission_records_are_idempotent_leaves, tiles_agree_with_the_proofs_at_every_size, observations_are_logged_committed_and_open_field_by_field, key_rotations_are_found_with_their_handovers, state_is_kept_replaced_and_not_logged);
     };
     (@each $fresh:expr; $($name:ident),*) => {
         $(
@@ -968,4 +968,20 @@ pub fn key_rotations_are_found_with_their_handovers(store: &dyn Store) {
         store.verify_log(Some(&new.verifier())).unwrap().problem,
         None
     );
+}
+
+/// The service's state (not a record): kept under a key, replaced whole, read back, and never a
+/// leaf of the log.
+pub fn state_is_kept_replaced_and_not_logged(store: &dyn Store) {
+    assert_eq!(store.state("ais_tracks").unwrap(), None);
+    store.put_state("ais_tracks", b"first".to_vec()).unwrap();
+    store.put_state("other", vec![0, 1, 2]).unwrap();
+    assert_eq!(
+        store.state("ais_tracks").unwrap().as_deref(),
+        Some(&b"first"[..])
+    );
+    store.put_state("ais_tracks", vec![7; 100_000]).unwrap();
+    assert_eq!(store.state("ais_tracks").unwrap(), Some(vec![7; 100_000]));
+    assert_eq!(store.state("other").unwrap(), Some(vec![0, 1, 2]));
+    assert_eq!(store.log_head().0, 0, "state is not a record");
 }

@@ -616,6 +616,11 @@ pub trait RecordStore: Send + Sync {
     fn mission_records(&self, q: &MissionQuery) -> Result<Vec<StoredMissionRecord>, StoreError>;
     /// One mission record by its id.
     fn mission_record(&self, id: &str) -> Result<Option<StoredMissionRecord>, StoreError>;
+    /// Keeps a value under `key` in place of the last, durably: the service's state that must
+    /// outlive a restart but is not a record of the log (the AIS tracks under way).
+    fn put_state(&self, key: &str, value: Vec<u8>) -> Result<(), StoreError>;
+    /// The value last kept under `key`.
+    fn state(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
 /// A whole store: every role. What the service holds; each part of it asks only for the role

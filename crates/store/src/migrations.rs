@@ -149,6 +149,13 @@ pub const MIGRATIONS: &[&str] = &[
      INSERT OR REPLACE INTO store_state (key, value) SELECT 'committed_from', max(
          COALESCE((SELECT max(seq) FROM observations), 0),
          COALESCE((SELECT max(idx) + 1 FROM log_records), 0));",
+    // 10: the service's own state that must outlive a restart but is not a record (the AIS
+    // tracks under way): one value a key, replaced whole.
+    "CREATE TABLE state_blobs (
+         key TEXT PRIMARY KEY,
+         value BLOB NOT NULL,
+         saved_ms INTEGER NOT NULL
+     );",
 ];
 
 /// The schema version this program writes.

@@ -44,6 +44,7 @@ enum Job {
     Accounts(Box<AccountWrite>, oneshot::Sender<Result<u64, StoreError>>),
     Records(Vec<NewRecord>, oneshot::Sender<Result<u64, StoreError>>),
     MissionRecords(Vec<NewMissionRecord>, Reply),
+    State(String, Vec<u8>, oneshot::Sender<Result<u64, StoreError>>),
 }
 
 /// The log's committed size and root, as the writer last left them.
@@ -173,6 +174,7 @@ impl SqliteStore {
                 | Job::Accounts(_, r)
                 | Job::Records(_, r)
                 | Job::Agreement(_, r)
+                | Job::State(_, _, r)
                 | Job::Checkpoint(_, _, r) => {
                     let _ = r.send(Err(StoreError::Closed));
                 }
@@ -323,7 +325,8 @@ fn writer_loop(
                         | (Job::Incidents(_, reply), JobResult::Agreement(r))
                         | (Job::Report(_, reply), JobResult::Agreement(r))
                         | (Job::Accounts(_, reply), JobResult::Agreement(r))
-                        | (Job::Records(_, reply), JobResult::Agreement(r)) => {
+                        | (Job::Records(_, reply), JobResult::Agreement(r))
+                        | (Job::State(_, _, reply), JobResult::Agreement(r)) => {
                             let _ = reply.send(r);
                         }
                         _ => unreachable!("results are in job order"),
@@ -346,6 +349,7 @@ fn writer_loop(
                         | Job::Incidents(_, reply)
                         | Job::Report(_, reply)
                         | Job::Records(_, reply)
+                        | Job::State(_, _, reply)
                         | Job::Accounts(_, reply) => {
                             let _ = reply.send(Err(err()));
                         }
@@ -359,7 +363,11 @@ fn writer_loop(
 fn job_rows(j: &Job) -> usize {
     match j {
         Job::Observations(b, _) => b.len(),
-        Job::Agreement(..) | Job::Checkpoint(..) | Job::Report(..) | Job::Accounts(..) => 1,
+        Job::Agreement(..)
+        | Job::Checkpoint(..)
+        | Job::Report(..)
+        | Job::Accounts(..)
+        | Job::State(..) => 1,
         Job::Incidents(w, _) => w.upsert.len() + w.remove.len(),
         Job::Records(r, _) => r.len(),
         Job::MissionRecords(r, _) => r.len(),
@@ -408,6 +416,14 @@ fn commit_group(
                 finish(sp, r.is_ok())?;
                 JobResult::Agreement(r)
             }
+            Job::State(key, value, _) => JobResult::Agreement(
+                tx.execute(
+                    "INSERT OR REPLACE INTO state_blobs (key, value, saved_ms) VALUES (?1, ?2, ?3)",
+                    params![key, value, received],
+                )
+                .map(|_| 0)
+                .map_err(StoreError::from),
+            ),
             Job::Checkpoint(size, note, _) => JobResult::Agreement(
                 tx.execute(
                     "INSERT OR REPLACE INTO checkpoints (size, note, issued_ms) VALUES (?1, ?2, ?3)",

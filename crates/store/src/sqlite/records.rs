@@ -28,6 +28,25 @@ impl RecordStore for SqliteStore {
         )
     }
 
+    fn put_state(&self, key: &str, value: Vec<u8>) -> Result<(), StoreError> {
+        let key = key.to_string();
+        self.write_job(
+            |reply| Job::State(key, value, reply),
+            "keeping state",
+            |_| (),
+        )
+    }
+
+    fn state(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with_reader(|c| {
+            Ok(
+                c.prepare_cached("SELECT value FROM state_blobs WHERE key = ?1")?
+                    .query_row([key], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+    }
+
     fn submit_mission_records(
         &self,
         batch: Vec<NewMissionRecord>,
