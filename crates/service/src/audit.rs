@@ -187,33 +187,23 @@ pub fn read_audit(
 /// the last of them.
 pub(crate) fn spawn_audit(
     service: std::sync::Arc<Service>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("audit".into())
-        .spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_time()
-                .build()
-                .expect("a timer runtime");
-            loop {
-                let stopping = rt.block_on(async {
-                    tokio::select! {
-                        _ = tokio::time::sleep(AUDIT_FLUSH) => false,
-                        _ = service.audit_flush.notified() => false,
-                        _ = stop.changed() => true,
-                    }
-                });
-                // This thread is the audit's own: the store's answer is waited for here,
-                // outside the runtime (a blocking wait inside it would panic).
-                if let Err(e) = service.flush_audit() {
-                    tracing::error!(error = %e, "audit entries not kept yet; retrying");
-                }
-                if stopping || *stop.borrow() {
-                    break;
-                }
+    let waker = service.clone();
+    crate::periodic::spawn(
+        "audit",
+        AUDIT_FLUSH,
+        stop,
+        move || {
+            let s = waker.clone();
+            async move { s.audit_flush.notified().await }
+        },
+        move || {
+            if let Err(e) = service.flush_audit() {
+                tracing::error!(error = %e, "audit entries not kept yet; retrying");
             }
-        })
+        },
+    )
 }
 
 /// Most bytes of entries in one batch: a batch's leaf fits a C2SP entry bundle (65,535).

@@ -19,6 +19,7 @@ pub mod health;
 pub mod keys;
 pub mod maritime;
 pub mod online;
+mod periodic;
 pub mod records;
 pub mod reports;
 pub mod review;

@@ -32,30 +32,19 @@ pub const TRACKS_EVERY: std::time::Duration = std::time::Duration::from_secs(300
 /// Keeps the tracks every [`TRACKS_EVERY`] and once more when `stop` turns true.
 pub(crate) fn spawn_tracks(
     service: std::sync::Arc<Service>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("ais-tracks".into())
-        .spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_time()
-                .build()
-                .expect("a timer runtime");
-            loop {
-                let stopping = rt.block_on(async {
-                    tokio::select! {
-                        _ = tokio::time::sleep(TRACKS_EVERY) => false,
-                        _ = stop.changed() => true,
-                    }
-                });
-                if let Err(e) = service.save_tracks() {
-                    tracing::error!(error = %e, "the AIS tracks not kept; retrying");
-                }
-                if stopping || *stop.borrow() {
-                    break;
-                }
+    crate::periodic::spawn(
+        "ais-tracks",
+        TRACKS_EVERY,
+        stop,
+        std::future::pending,
+        move || {
+            if let Err(e) = service.save_tracks() {
+                tracing::error!(error = %e, "the AIS tracks not kept; retrying");
             }
-        })
+        },
+    )
 }
 
 /// Behaviours waiting for the store beyond which a delivery is not taken until they are
