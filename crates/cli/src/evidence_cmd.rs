@@ -53,15 +53,10 @@ impl EvidenceCommand {
             // log announced.
             (Some(f), true) => {
                 let trusted = verifier_file(f)?;
-                let chain: Vec<truceline_log::rotation::Handover> = serde_json::from_value(
-                    serde_json::from_str::<serde_json::Value>(&http_get(
-                        &client,
-                        &format!("{base}/api/v1/log/keys"),
-                    )?)?["rotations"]
-                        .clone(),
-                )
-                .context("the log's rotations (/api/v1/log/keys)")?;
-                truceline_log::rotation::follow_to(&trusted, &chain)?
+                let served: truceline_log::rotation::KeyChain =
+                    serde_json::from_str(&http_get(&client, &format!("{base}/api/v1/log/keys"))?)
+                        .context("the log's rotations (/api/v1/log/keys)")?;
+                truceline_log::rotation::follow_to(&trusted, &served.rotations)?
                     .pop()
                     .expect("one key at least")
                     .0

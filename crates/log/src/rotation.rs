@@ -47,6 +47,18 @@ pub fn record(old: &Verifier, new: &Verifier, time: &str) -> Vec<u8> {
     .expect("strings serialise")
 }
 
+/// The old and the new verifier keys an announcement names.
+pub fn keys_of(record: &[u8]) -> Result<(Verifier, Verifier), String> {
+    let v: serde_json::Value = serde_json::from_slice(record).map_err(|e| e.to_string())?;
+    let key = |name: &str| {
+        v.get(name)
+            .and_then(|x| x.as_str())
+            .ok_or_else(|| format!("no {name}"))
+            .and_then(|s| Verifier::parse(s).map_err(|e| format!("{name}: {e}")))
+    };
+    Ok((key("old")?, key("new")?))
+}
+
 /// The announcement's leaf bytes.
 pub fn leaf(record: &[u8]) -> Vec<u8> {
     leaf_bytes(KIND, record)
@@ -70,6 +82,40 @@ pub struct Handover {
     /// The announcement's inclusion proof in the handover checkpoint.
     #[serde(with = "hashes")]
     pub proof: Vec<Hash>,
+}
+
+/// What a log serves of its keys (`GET /api/v1/log/keys`): the current key, each key with the
+/// size from which it signs, and the rotations that lead from one to the next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyChain {
+    pub key: String,
+    pub keys: Vec<KeyFrom>,
+    pub rotations: Vec<Handover>,
+}
+
+/// A key of a [`KeyChain`] and the size from which it signs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyFrom {
+    pub key: String,
+    pub from_size: u64,
+}
+
+impl KeyChain {
+    /// The chain of a log signing under `current`, its rotations followed to check them.
+    pub fn new(current: &Verifier, rotations: Vec<Handover>) -> Result<KeyChain, RotationError> {
+        let keys = follow_to(current, &rotations)?
+            .into_iter()
+            .map(|(k, from_size)| KeyFrom {
+                key: k.encode(),
+                from_size,
+            })
+            .collect();
+        Ok(KeyChain {
+            key: current.encode(),
+            keys,
+            rotations,
+        })
+    }
 }
 
 /// Why a rotation is not followed.
@@ -111,16 +157,7 @@ pub fn follow(
     for (k, h) in chain.iter().enumerate() {
         let n = k + 1;
         let current = &keys.last().expect("one at least").0;
-        let bad = |why: String| RotationError::Record { n, why };
-        let v: serde_json::Value =
-            serde_json::from_slice(&h.record).map_err(|e| bad(e.to_string()))?;
-        let key = |name: &str| {
-            v.get(name)
-                .and_then(|x| x.as_str())
-                .ok_or_else(|| bad(format!("no {name}")))
-                .and_then(|s| Verifier::parse(s).map_err(|e| bad(format!("{name}: {e}"))))
-        };
-        let (old, new) = (key("old")?, key("new")?);
+        let (old, new) = keys_of(&h.record).map_err(|why| RotationError::Record { n, why })?;
         if old.encode() != current.encode() {
             return Err(RotationError::NotFromTrusted {
                 n,
@@ -166,14 +203,7 @@ pub fn follow_to(
     let Some(first) = chain.first() else {
         return Ok(vec![(trusted.clone(), 0)]);
     };
-    let origin = serde_json::from_slice::<serde_json::Value>(&first.record)
-        .ok()
-        .and_then(|v| v.get("old")?.as_str().map(str::to_string))
-        .and_then(|s| Verifier::parse(&s).ok())
-        .ok_or_else(|| RotationError::Record {
-            n: 1,
-            why: "no old key".into(),
-        })?;
+    let (origin, _) = keys_of(&first.record).map_err(|why| RotationError::Record { n: 1, why })?;
     let keys = follow(&origin, chain)?;
     if !keys.iter().any(|(k, _)| k.encode() == trusted.encode()) {
         return Err(RotationError::Unknown {

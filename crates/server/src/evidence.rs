@@ -69,20 +69,15 @@ pub async fn key(State(st): State<Arc<AppState>>) -> Response {
 pub async fn keys(State(st): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let store = st.service.store.clone();
     let chain = blocking(move || store.handovers()).await?;
-    let current = st.service.log.signer.verifier();
-    let keys = truceline_log::rotation::follow_to(&current, &chain).map_err(|e| {
+    let served = truceline_log::rotation::KeyChain::new(&st.service.log.signer.verifier(), chain)
+        .map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "rotation_broken",
             format!("the log's key rotations do not hold: {e}"),
         )
     })?;
-    Ok(Json(serde_json::json!({
-        "key": current.encode(),
-        "keys": keys.iter().map(|(k, from)| serde_json::json!({"key": k.encode(), "from_size": from})).collect::<Vec<_>>(),
-        "rotations": chain,
-    }))
-    .into_response())
+    Ok(Json(served).into_response())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -1165,10 +1165,10 @@ async fn get_incident(
                 "checkpoint": c.to_note(),
                 "size": c.checkpoint.size,
                 "log_key": st.service.log.signer.verifier().encode(),
-                "leaves": evidence.proofs.iter().map(|(index, leaf, hashes)| json!({
-                    "index": index,
-                    "leaf": b64(leaf),
-                    "hashes": hashes.iter().map(|h| b64(h)).collect::<Vec<_>>(),
+                "leaves": evidence.proofs.iter().map(|p| json!({
+                    "index": p.log_index,
+                    "leaf": b64(p.leaf.bytes()),
+                    "hashes": p.hashes.iter().map(|h| b64(h)).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             })
         }

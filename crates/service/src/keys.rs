@@ -159,27 +159,20 @@ pub fn rotate_log_key(
     }
     let old = read_signer(&path)?;
     let pending = pending_path(&path);
-    let announced_last = || -> Result<Option<(u64, Vec<u8>)>, KeyError> {
-        Ok(store
-            .records(&truceline_store::RecordQuery {
-                kind: rotation::KIND,
-                ..Default::default()
-            })?
-            .into_iter()
-            .last()
-            .map(|r| (r.log_index, r.record)))
-    };
     // A rotation already announced for the waiting key is finished, not made again.
     let mut resumed = None;
     let new = if pending.exists() {
         let new = read_signer(&pending)?;
-        if let Some((index, record)) = announced_last()?
-            && serde_json::from_slice::<serde_json::Value>(&record)
-                .ok()
-                .and_then(|v| v.get("new")?.as_str().map(str::to_string))
-                == Some(new.verifier().encode())
+        let last = store.records(&truceline_store::RecordQuery {
+            kind: rotation::KIND,
+            newest: Some(1),
+            ..Default::default()
+        })?;
+        if let Some(r) = last.first()
+            && rotation::keys_of(&r.record)
+                .is_ok_and(|(_, n)| n.encode() == new.verifier().encode())
         {
-            resumed = Some(index);
+            resumed = Some(r.log_index);
         }
         new
     } else {

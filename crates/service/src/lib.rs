@@ -120,11 +120,36 @@ pub enum ServiceError {
 pub struct Evidence {
     pub observations: Vec<StoredObservation>,
     pub checkpoint: Option<SignedCheckpoint>,
-    /// (log index, leaf bytes, proof) of each observation under the checkpoint.
-    pub proofs: Vec<(u64, Vec<u8>, Vec<truceline_log::Hash>)>,
-    /// The commitments of the proved observations logged in the committed form, by log index:
-    /// what their fields are disclosed from.
-    pub commitments: std::collections::BTreeMap<u64, truceline_store::committed::Commitment>,
+    /// Each observation under the checkpoint.
+    pub proofs: Vec<Proved>,
+}
+
+/// One observation's leaf proved under a checkpoint.
+#[derive(Debug, Clone)]
+pub struct Proved {
+    pub log_index: u64,
+    /// The inclusion proof.
+    pub hashes: Vec<truceline_log::Hash>,
+    pub leaf: Logged,
+}
+
+/// How an observation is logged.
+#[derive(Debug, Clone)]
+pub enum Logged {
+    /// In the committed form, from which its fields are disclosed.
+    Committed(truceline_store::committed::Commitment),
+    /// Before the committed form: the leaf's bytes are the whole observation.
+    Plain(Vec<u8>),
+}
+
+impl Logged {
+    /// The leaf's exact bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Logged::Committed(c) => &c.committed,
+            Logged::Plain(b) => b,
+        }
+    }
 }
 
 /// The application over one store and one agreement.
@@ -416,21 +441,22 @@ impl Service {
         let size = checkpoint.as_ref().map_or(0, |c| c.checkpoint.size);
         let mut observations = Vec::with_capacity(incident.observations.len());
         let mut proofs = Vec::new();
-        let mut commitments = std::collections::BTreeMap::new();
         for id in &incident.observations {
             let Some((o, commitment)) = self.store.committed(id)? else {
                 continue;
             };
             if o.log_index < size {
-                let hashes = self.store.inclusion_proof(o.log_index, size)?;
-                let leaf = match &commitment {
-                    Some(c) => c.committed.clone(),
-                    None => truceline_log::leaf_bytes(truceline_store::OBSERVATION, &o.body),
-                };
-                proofs.push((o.log_index, leaf, hashes));
-                if let Some(c) = commitment {
-                    commitments.insert(o.log_index, c);
-                }
+                proofs.push(Proved {
+                    log_index: o.log_index,
+                    hashes: self.store.inclusion_proof(o.log_index, size)?,
+                    leaf: match commitment {
+                        Some(c) => Logged::Committed(c),
+                        None => Logged::Plain(truceline_log::leaf_bytes(
+                            truceline_store::OBSERVATION,
+                            &o.body,
+                        )),
+                    },
+                });
             }
             observations.push(o);
         }
@@ -438,7 +464,6 @@ impl Service {
             observations,
             checkpoint,
             proofs,
-            commitments,
         })
     }
 
@@ -460,10 +485,15 @@ impl Service {
         let shown = |name: &str| *view == View::Full || truceline_disclosure::shown_outside(name);
         let mut items = Vec::new();
         let mut uncommitted = Vec::new();
-        for (index, _, proof) in &e.proofs {
-            match e.commitments.get(index) {
-                Some(c) => items.push(truceline_disclosure::Item::new(*index, c, shown, proof)),
-                None => uncommitted.push(*index),
+        for p in &e.proofs {
+            match &p.leaf {
+                Logged::Committed(c) => items.push(truceline_disclosure::Item::new(
+                    p.log_index,
+                    c,
+                    shown,
+                    &p.hashes,
+                )),
+                Logged::Plain(_) => uncommitted.push(p.log_index),
             }
         }
         Ok(Some(truceline_disclosure::Evidence {

@@ -156,13 +156,30 @@ impl Maritime {
         (out, events)
     }
 
-    /// The tracks as JSON if they changed since last kept, with the count they cover.
+    /// The tracks as JSON if they changed since last kept, with the count they cover. Only the
+    /// copy is made under the lock: writing it out does not hold up intake.
     fn tracks_to_keep(&self) -> Option<(u64, Vec<u8>)> {
-        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        (st.taken != st.saved).then(|| {
-            let json = serde_json::to_vec(&st.detector.snapshot()).expect("tracks serialise");
-            (st.taken, json)
-        })
+        let (taken, snapshot) = {
+            let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if st.taken == st.saved {
+                return None;
+            }
+            (st.taken, st.detector.snapshot())
+        };
+        Some((
+            taken,
+            serde_json::to_vec(&snapshot).expect("tracks serialise"),
+        ))
+    }
+
+    /// Takes up kept tracks in place of these; answers how many vessels they hold.
+    fn take_up(
+        &self,
+        snapshot: truceline_maritime::Snapshot,
+    ) -> Result<usize, truceline_maritime::detect::RestoreError> {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.detector.restore(snapshot)?;
+        Ok(st.detector.vessels().len())
     }
 
     fn kept(&self, taken: u64) {
@@ -292,13 +309,8 @@ impl Service {
         };
         let snapshot: truceline_maritime::Snapshot = serde_json::from_slice(&json)
             .map_err(|e| StoreError::Inconsistent(format!("the kept AIS tracks: {e}")))?;
-        let mut st = self
-            .maritime
-            .state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match st.detector.restore(snapshot) {
-            Ok(()) => Ok(st.detector.vessels().len()),
+        match self.maritime.take_up(snapshot) {
+            Ok(n) => Ok(n),
             Err(e) => {
                 tracing::warn!(error = %e, "the AIS tracks kept by the last run are not taken up");
                 Ok(0)

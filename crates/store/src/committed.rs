@@ -29,21 +29,24 @@ pub fn commit_new(body: &[u8]) -> Result<(Vec<u8>, Commitment), StoreError> {
 
 /// The commitment of a stored body under its stored salts, with every disclosure.
 pub fn commit_stored(body: &[u8], salts: &[u8]) -> Result<Commitment, StoreError> {
-    truceline_disclosure::canonical_commit(body, salts, true)
-        .map_err(|e| StoreError::Inconsistent(format!("a committed observation: {e}")))
-}
-
-fn invalid(why: String) -> StoreError {
-    StoreError::Invalid(format!("an observation to commit: {why}"))
+    stored(body, salts, true)
 }
 
 /// The leaf bytes of an observation: its committed form when it has salts, else (logged before
 /// the committed form) `{"observation": body}`.
 pub fn observation_leaf(body: &[u8], salts: Option<&[u8]>) -> Result<Vec<u8>, StoreError> {
     match salts {
-        Some(s) => Ok(truceline_disclosure::canonical_commit(body, s, false)
-            .map_err(|e| StoreError::Inconsistent(format!("a committed observation: {e}")))?
-            .committed),
+        Some(s) => Ok(stored(body, s, false)?.committed),
         None => Ok(truceline_log::leaf_bytes(crate::OBSERVATION, body)),
     }
+}
+
+/// A stored row committed again; one that no longer commits is the store's inconsistency.
+fn stored(body: &[u8], salts: &[u8], disclosures: bool) -> Result<Commitment, StoreError> {
+    truceline_disclosure::canonical_commit(body, salts, disclosures)
+        .map_err(|e| StoreError::Inconsistent(format!("a committed observation: {e}")))
+}
+
+fn invalid(why: String) -> StoreError {
+    StoreError::Invalid(format!("an observation to commit: {why}"))
 }

@@ -119,11 +119,16 @@ function committedBytes(c) {
   return enc.encode(`{"commitment":"truceline-sd/1","fields":{${fields}}}`);
 }
 
-/** Whether `note` carries a valid signature by the parsed key `key`. */
-async function signedBy(note, key) {
-  const cp = parseCheckpoint(note);
+/** The parsed checkpoint `cp`'s signature by `key`: undefined if it has none, else whether it verifies. */
+async function signatureBy(cp, key) {
   const sig = cp.sigs.find((s) => s.name === key.name && s.id === key.id);
-  return !!sig && crypto.subtle.verify({ name: 'Ed25519' }, key.key, sig.sig, enc.encode(cp.text));
+  return sig && crypto.subtle.verify({ name: 'Ed25519' }, key.key, sig.sig, enc.encode(cp.text));
+}
+
+/** Whether leaf `bytes` at `index` is proved by `path` (base64 hashes) under the checkpoint `cp`. */
+async function provedIn(cp, index, bytes, path) {
+  const root = await rootFromInclusionProof(index, cp.size, await leafHash(bytes), path.map(b64decode));
+  return !!root && equal(root, cp.root);
 }
 
 /**
@@ -138,13 +143,13 @@ export async function followRotations(pinned, current) {
     const record = JSON.parse(h.record);
     if (record.old !== key) continue;
     const [oldKey, newKey] = [await parseVerifierKey(record.old), await parseVerifierKey(record.new)];
-    if (!(await signedBy(h.checkpoint, oldKey)) || !(await signedBy(h.checkpoint, newKey))) {
+    const cp = parseCheckpoint(h.checkpoint);
+    if (!(await signatureBy(cp, oldKey)) || !(await signatureBy(cp, newKey))) {
       throw new Error('a rotation of the log key is not signed by both keys');
     }
-    const cp = parseCheckpoint(h.checkpoint);
-    const leaf = enc.encode(`{"key_rotation":${h.record}}`);
-    const root = await rootFromInclusionProof(h.log_index, cp.size, await leafHash(leaf), h.proof.map(b64decode));
-    if (!root || !equal(root, cp.root)) throw new Error('a rotation of the log key is not proved in its checkpoint');
+    if (!(await provedIn(cp, h.log_index, enc.encode(`{"key_rotation":${h.record}}`), h.proof))) {
+      throw new Error('a rotation of the log key is not proved in its checkpoint');
+    }
     key = record.new;
   }
   if (key !== current) throw new Error('the log key differs from the one this browser saw first, and no rotation the log announced leads to it');
@@ -155,9 +160,8 @@ async function checkpointUnder(note, keyText, pinned) {
   const key = await parseVerifierKey(keyText);
   if (pinned && pinned !== key.text) await followRotations(pinned, key.text);
   const cp = parseCheckpoint(note);
-  const sig = cp.sigs.find((s) => s.name === key.name && s.id === key.id);
-  if (!sig) throw new Error('the checkpoint has no signature by the log key');
-  const good = await crypto.subtle.verify({ name: 'Ed25519' }, key.key, sig.sig, enc.encode(cp.text));
+  const good = await signatureBy(cp, key);
+  if (good === undefined) throw new Error('the checkpoint has no signature by the log key');
   if (!good) throw new Error('the checkpoint signature does not verify');
   return { key, cp };
 }
@@ -196,8 +200,7 @@ export async function verifyEvidence(doc, keyText, pinned, incident) {
       }
       fields[name] = value;
     }
-    const root = await rootFromInclusionProof(item.log_index, cp.size, await leafHash(bytes), item.proof.map(b64decode));
-    if (!root || !equal(root, cp.root)) return fail(verified, `leaf ${item.log_index}: the inclusion proof does not lead to the signed root`, key);
+    if (!(await provedIn(cp, item.log_index, bytes, item.proof))) return fail(verified, `leaf ${item.log_index}: the inclusion proof does not lead to the signed root`, key);
     const withheld = Object.keys(item.committed.fields).filter((n) => !(n in fields)).sort();
     items.push({ log_index: item.log_index, fields, withheld });
     verified++;
@@ -212,8 +215,7 @@ export async function verifyEvidence(doc, keyText, pinned, incident) {
     try { record = JSON.parse(new TextDecoder().decode(bytes)); } catch { record = null; }
     const id = record && record.observation && record.observation.id;
     if (!wanted.has(id)) return fail(verified, `leaf ${index} is not one of this incident's observations`, key);
-    const root = await rootFromInclusionProof(index, cp.size, await leafHash(bytes), leaf.hashes.map(b64decode));
-    if (!root || !equal(root, cp.root)) return fail(verified, `leaf ${index}: the inclusion proof does not lead to the signed root`, key);
+    if (!(await provedIn(cp, index, bytes, leaf.hashes))) return fail(verified, `leaf ${index}: the inclusion proof does not lead to the signed root`, key);
     wanted.delete(id);
     verified++;
   }
