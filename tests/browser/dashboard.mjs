@@ -88,13 +88,24 @@ try {
   await page.waitForFunction((b) => Number(document.body.dataset.shown) !== b, before, { timeout: 10_000 });
   seen.filter = { kind, shown: Number(await page.getAttribute("body", "data-shown")), api_of_kind: kinds[kind] };
   check(seen.filter.shown < before, "a kind filter shows fewer", seen.filter);
-  // What the map holds and what its last frame drew: single incidents of that kind only.
+  // What the map holds and what its last frame drew: incidents of that kind only. Those close
+  // together are drawn as clusters, which do not say their kinds: the single incidents held are
+  // all of that kind, and they and the clusters' members are exactly the incidents shown.
   const kindsIn = (which) => [...new Set(window.trucelineOverlay[which]()
     .filter((h) => !h.layer || h.layer === "points").map((h) => h.feature || h)
     .filter((f) => !f.properties.cluster).map((f) => f.properties.kind))];
+  const membersHeld = () => window.trucelineOverlay.features()
+    .reduce((n, f) => n + (f.properties.cluster ? f.properties.point_count : 1), 0);
+  await page.waitForFunction((n) => {
+    const held = window.trucelineOverlay.features();
+    return held.reduce((m, f) => m + (f.properties.cluster ? f.properties.point_count : 1), 0) === n;
+  }, seen.filter.shown, { timeout: 10_000 }).catch(() => {});
   seen.filter.kinds_held = await page.evaluate(kindsIn, "features");
   seen.filter.kinds_drawn = await page.evaluate(kindsIn, "rendered");
-  check(seen.filter.kinds_held.length === 1 && seen.filter.kinds_held[0] === kind && seen.filter.kinds_drawn.every((k) => k === kind), "only that kind on the map", seen.filter);
+  seen.filter.members_held = await page.evaluate(membersHeld);
+  check(seen.filter.kinds_held.every((k) => k === kind) && seen.filter.kinds_held.length <= 1
+    && seen.filter.members_held === seen.filter.shown && seen.filter.kinds_drawn.every((k) => k === kind),
+    "only that kind on the map", seen.filter);
   await page.selectOption("#f-kind", "");
   await page.check("#f-viol");
   await page.waitForTimeout(300);
