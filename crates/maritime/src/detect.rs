@@ -41,6 +41,7 @@ use crate::geodesy::{KNOT, NM, distance_m};
 use crate::ports::Ports;
 use crate::sanctions::{List, imo_valid};
 use crate::shore::Shore;
+use crate::wake::{Nearby, Wake};
 
 const HOUR: i64 = 3_600_000;
 
@@ -551,6 +552,11 @@ pub struct Detector {
     next_tick: Option<i64>,
     now: i64,
     events: Vec<Event>,
+    /// Matches against the list made since last drained (a vessel first matched, or matched
+    /// anew by IMO, or under a new list).
+    matches: Vec<Event>,
+    /// Positions kept for [`Detector::near`], if asked for.
+    wake: Option<Wake>,
     pub counts: Counts,
 }
 
@@ -572,6 +578,17 @@ fn matched(list: &List, mmsi: u32, imo: Option<u32>) -> Option<(usize, bool)> {
     imo.and_then(|imo| list.imo_index(imo))
         .map(|i| (i, true))
         .or_else(|| list.mmsi_index(mmsi).map(|i| (i, false)))
+}
+
+/// A vessel's match against the list (entry `i`, by IMO or by MMSI) as a `listed` event
+/// starting at `t`, where the vessel last was.
+fn listed_event(list: &List, mmsi: u32, v: &Vessel, t: i64, (i, by_imo): (usize, bool)) -> Event {
+    let mut e = Event::new(Kind::Listed, mmsi, t);
+    e.imo = v.imo;
+    e.location = v.last.map(|f| loc(f.lon, f.lat));
+    e.entry = Some(list.entries()[i].clone());
+    e.matched_by = Some(if by_imo { "imo" } else { "mmsi" }.into());
+    e
 }
 
 /// A detector's tracks as they stand, to carry them across a restart: every vessel's recent
@@ -647,7 +664,6 @@ impl Detector {
                 if !same_ports {
                     v.port = None;
                 }
-                v.listed = matched(&self.list, mmsi, v.imo);
                 (mmsi, v)
             })
             .collect();
@@ -659,6 +675,7 @@ impl Detector {
         self.now = s.now;
         self.events = s.events;
         self.counts = s.counts;
+        self.rematch();
         Ok(())
     }
 
@@ -676,16 +693,54 @@ impl Detector {
             next_tick: None,
             now: i64::MIN,
             events: Vec::new(),
+            matches: Vec::new(),
+            wake: None,
             counts: Counts::default(),
         }
+    }
+
+    /// Keeps positions in `wake` from now on, for [`Detector::near`].
+    pub fn keep_wake(&mut self, wake: Wake) {
+        self.wake = Some(wake);
+    }
+
+    /// The vessels within `radius_m` of a point at a time, nearest first, from the wake (none
+    /// if no wake is kept).
+    pub fn near(&self, lon: f64, lat: f64, t: i64, radius_m: f64) -> Vec<Nearby> {
+        self.wake
+            .as_ref()
+            .map_or_else(Vec::new, |w| w.near(lon, lat, t, radius_m))
+    }
+
+    /// Matches against the list made since last asked, each as a `listed` event whose start
+    /// is when it was made: a vessel heard for the first time under a listed MMSI or IMO,
+    /// one matched by IMO after its MMSI, and every match under a newly set list or on
+    /// taking up a snapshot (so a caller that logs them keeps which it has logged).
+    pub fn drain_matches(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.matches)
     }
 
     /// Replaces the sanctions list: every vessel heard is matched against the new one now.
     pub fn set_list(&mut self, list: List) {
         self.list = list;
+        self.rematch();
+    }
+
+    /// Matches every vessel against the list in force, each match one of [`Self::matches`].
+    fn rematch(&mut self) {
         for (&mmsi, v) in self.vessels.iter_mut() {
             v.listed = matched(&self.list, mmsi, v.imo);
+            if let Some(by) = v.listed {
+                self.matches.push(listed_event(
+                    &self.list,
+                    mmsi,
+                    v,
+                    self.now.max(v.last_seen),
+                    by,
+                ));
+            }
         }
+        self.matches.sort_by_key(|e| e.mmsi);
     }
 
     pub fn config(&self) -> &Config {
@@ -875,10 +930,17 @@ impl Detector {
             }
         }
 
-        if v.listed.is_none() {
+        let newly = v.listed.is_none() && {
             v.listed = self.list.mmsi_index(mmsi).map(|i| (i, false));
-        }
+            v.listed.is_some()
+        };
         v.last = Some(Fix { t, lon, lat, kn });
+        if let Some(by) = v.listed.filter(|_| newly) {
+            self.matches.push(listed_event(&self.list, mmsi, v, t, by));
+        }
+        if let Some(w) = &mut self.wake {
+            w.push(mmsi, t, lon, lat);
+        }
         // Thinned to a fix every two minutes (and each change between slow and not), so that
         // a fast ship's trail still reaches back past the bridge.
         let keep = v.trail.back().is_none_or(|b| {
@@ -962,6 +1024,8 @@ impl Detector {
                 && let Some(i) = self.list.imo_index(imo)
             {
                 v.listed = Some((i, true));
+                self.matches
+                    .push(listed_event(&self.list, mmsi, v, t, (i, true)));
             }
             let me = Identity {
                 mmsi,
@@ -1174,13 +1238,9 @@ impl Detector {
                 e.shore_m = self.shore.distance_m(p.lon, p.lat).map(f64::round);
                 out.push(e);
             }
-            if let Some((i, by_imo)) = v.listed {
-                let mut e = Event::new(Kind::Listed, mmsi, v.first_seen);
+            if let Some(by) = v.listed {
+                let mut e = listed_event(&self.list, mmsi, v, v.first_seen, by);
                 e.end = Some(v.last_seen);
-                e.imo = v.imo;
-                e.location = v.last.map(|f| loc(f.lon, f.lat));
-                e.entry = Some(self.list.entries()[i].clone());
-                e.matched_by = Some(if by_imo { "imo" } else { "mmsi" }.into());
                 out.push(e);
             }
         }

@@ -7,6 +7,7 @@
 //! - [`sanctions`]: lists in OpenSanctions' maritime layout, matched by IMO then MMSI;
 //! - [`detect`]: tracks and behaviours (gap, encounter, loitering, port call, spoofing,
 //!   identity change, listed);
+//! - [`wake`]: which vessels were near a point at a time, for strikes on ships at sea;
 //! - [`simulate`]: traffic with known behaviours, as NMEA a receiver writes;
 //! - [`score`]: detected events against the simulator's truth.
 
@@ -18,5 +19,6 @@ pub mod sanctions;
 pub mod score;
 pub mod shore;
 pub mod simulate;
+pub mod wake;
 
 pub use detect::{Config, Detector, Event, Kind, Snapshot};

@@ -364,6 +364,47 @@ fn listed_vessels_match_by_checked_imo_then_by_mmsi() {
 }
 
 #[test]
+fn each_match_is_drained_once_when_made_and_again_under_a_new_list() {
+    let header = "type,caption,imo,risk,countries,flag,mmsi,id,url,datasets,aliases\n";
+    let list = format!(
+        "{header}VESSEL,BY IMO,IMO9074729,sanction,,,,a,,eu,\n\
+         VESSEL,BY MMSI,,sanction,,,620000009,b,,gb,\n"
+    );
+    let mut d = detector(&list);
+    pos(&mut d, 620_000_009, T0, MID, 10.0);
+    pos(&mut d, 620_000_009, T0 + MIN, MID, 10.0);
+    pos(&mut d, 273_000_001, T0 + MIN, MID, 10.0);
+    let m = d.drain_matches();
+    assert_eq!(m.len(), 1, "one match for the vessel, made once: {m:?}");
+    assert_eq!(
+        (m[0].kind, m[0].mmsi, m[0].start, m[0].matched_by.as_deref()),
+        (Kind::Listed, 620_000_009, T0, Some("mmsi"))
+    );
+    assert_eq!(m[0].entry.as_ref().unwrap().id, "b");
+    // Its IMO, heard later, is another entry's: matched anew, by IMO.
+    static5(&mut d, 620_000_009, T0 + 2 * MIN, 9_074_729, "A");
+    pos(&mut d, 620_000_009, T0 + 3 * MIN, MID, 10.0);
+    let m = d.drain_matches();
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(
+        (m[0].start, m[0].matched_by.as_deref()),
+        (T0 + 2 * MIN, Some("imo"))
+    );
+    assert!(d.drain_matches().is_empty(), "drained once");
+    // A new list: every vessel it names is matched under it, the others not.
+    let other = format!("{header}VESSEL,OTHER,,sanction,,,273000001,z,,us,\n");
+    d.set_list(List::parse(other.as_bytes()).unwrap());
+    let m = d.drain_matches();
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(
+        (m[0].mmsi, m[0].entry.as_ref().unwrap().id.as_str()),
+        (273_000_001, "z")
+    );
+    // The open `listed` events are the vessels' standing, unchanged by draining.
+    assert_eq!(of(&d.finish(), Kind::Listed).len(), 1);
+}
+
+#[test]
 fn stale_and_untimed_positions_are_counted_not_tracked() {
     let mut d = detector("");
     pos(&mut d, 1, T0 + MIN, MID, 10.0);

@@ -311,6 +311,8 @@ pub struct Words {
     pub sea_nothing: &'static str,
     /// "Incidents within {} km of a port: {}."
     pub sea_ports: &'static str,
+    /// "Incidents with a vessel within {} km at the time, by AIS: {}."
+    pub sea_ships: &'static str,
     pub sea_note: &'static str,
     pub sea_behaviour: &'static str,
     pub sea_vessels: &'static str,
@@ -444,6 +446,7 @@ pub static EN: Words = Words {
     sea_text: "{} vessels were heard on AIS during the day, {} of them named by the sanctions list. Behaviours found: {}.",
     sea_nothing: "none",
     sea_ports: "Incidents the mission observed within {} km of a port: {}.",
+    sea_ships: "Incidents the mission observed with a vessel within {} km of them at the time, by AIS (its distance; minutes to its nearest position): {}.",
     sea_note: "From AIS as receivers heard it: a vessel that turns its transponder off or broadcasts a false position is seen only through what the detectors infer (definitions as Global Fishing Watch publishes them). Port calls are counted, not listed. Illustrative when the traffic is simulated.",
     sea_behaviour: "Behaviour",
     sea_vessels: "Vessels",
@@ -583,6 +586,7 @@ pub static UK: Words = Words {
     sea_text: "Протягом доби через AIS було чути суден: {}, з них у санкційному списку: {}. Виявлені поведінки: {}.",
     sea_nothing: "немає",
     sea_ports: "Інциденти, зафіксовані місією в межах {} км від порту: {}.",
+    sea_ships: "Інциденти, зафіксовані місією, у межах {} км від яких у той час було судно за даними AIS (відстань; хвилини до найближчої позиції): {}.",
     sea_note: "За даними AIS, як їх прийняли приймачі: судно, що вимикає транспондер або передає хибну позицію, видно лише через висновки детекторів (визначення, як їх публікує Global Fishing Watch). Заходи в порт підраховано, але не перелічено. Ілюстративно, якщо рух змодельовано.",
     sea_behaviour: "Поведінка",
     sea_vessels: "Судна",
@@ -722,6 +726,7 @@ pub static RU: Words = Words {
     sea_text: "За сутки по AIS было слышно судов: {}, из них в санкционном списке: {}. Обнаруженные поведения: {}.",
     sea_nothing: "нет",
     sea_ports: "Инциденты, зафиксированные миссией в пределах {} км от порта: {}.",
+    sea_ships: "Инциденты, зафиксированные миссией, в пределах {} км от которых в то время находилось судно по данным AIS (расстояние; минуты до ближайшей позиции): {}.",
     sea_note: "По данным AIS, как их приняли приёмники: судно, выключающее транспондер или передающее ложную позицию, видно лишь по выводам детекторов (определения, как их публикует Global Fishing Watch). Заходы в порт подсчитаны, но не перечислены. Иллюстративно, если движение смоделировано.",
     sea_behaviour: "Поведение",
     sea_vessels: "Суда",

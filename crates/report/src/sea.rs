@@ -23,7 +23,31 @@ pub struct SeaSection {
     /// beside the traffic.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub at_ports: Vec<PortIncident>,
+    /// The day's incidents with a vessel near them at the time: strikes on ships at sea (or
+    /// alongside), beside the traffic.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub near_vessels: Vec<VesselIncident>,
 }
+
+/// A vessel AIS placed within [`SHIP_KM`] of an incident at its time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VesselIncident {
+    /// The incident's number in this report.
+    pub number: usize,
+    pub mmsi: u32,
+    /// Its name and MMSI, as the section lists vessels.
+    pub vessel: String,
+    pub distance_km: f64,
+    /// From the incident's time to the vessel's nearest position, minutes: how much the
+    /// distance leans on interpolating between positions.
+    pub fix_minutes: f64,
+}
+
+/// How near an incident a vessel is named beside it: a fused incident's location is good to a
+/// few hundred metres, an AIS position between two fixes to about as much.
+pub const SHIP_KM: f64 = 2.0;
+/// Vessels named beside one incident at most, the nearest.
+pub const SHIPS_PER_INCIDENT: usize = 3;
 
 /// An incident within [`PORT_KM`] of a port's point.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -108,6 +132,22 @@ pub(crate) fn blocks(r: &Report, ctx: &crate::Context, lang: Lang) -> Vec<Block>
         b.push(Block::Para(fill(
             w.sea_ports,
             &[&PORT_KM, &list.join(", ")],
+        )));
+    }
+    if !s.near_vessels.is_empty() {
+        let list: Vec<String> = s
+            .near_vessels
+            .iter()
+            .map(|v| {
+                format!(
+                    "#{} {} ({:.1} km; {:.0} min)",
+                    v.number, v.vessel, v.distance_km, v.fix_minutes
+                )
+            })
+            .collect();
+        b.push(Block::Para(fill(
+            w.sea_ships,
+            &[&SHIP_KM, &list.join(", ")],
         )));
     }
     if !s.events.is_empty() {

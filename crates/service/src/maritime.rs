@@ -4,8 +4,10 @@
 //! the sanctions matches and behaviours are the mission's analysis, read by its analysts.
 //!
 //! Each behaviour found is a log record (kind `vessel_event`, its subject the MMSI) before
-//! it is shown, and a restart reads them back; the tracks are held in memory only, so a
-//! restart starts them afresh (a gap or encounter open across the restart is not found).
+//! it is shown, and a restart reads them back; each match against a sanctions list is one too
+//! (kind `vessel_listed`), once per vessel, entry and way matched. The tracks under way are
+//! kept in the store now and then and taken up at a restart. A wake of positions (three days)
+//! names the vessels near an incident at sea in the report.
 
 use std::sync::Mutex;
 
@@ -14,12 +16,20 @@ use truceline_maritime::detect::{Config, Detector, Event, Kind, VesselState};
 use truceline_maritime::ports::Ports;
 use truceline_maritime::sanctions::List;
 use truceline_maritime::shore::Shore;
+use truceline_maritime::wake::{Nearby, Wake};
 use truceline_store::{NewRecord, RecordQuery, StoreError};
 
 use crate::{Service, ServiceError};
 
 /// The log record kind of a vessel's behaviour.
 pub const VESSEL_EVENT: &str = "vessel_event";
+/// The log record kind of a vessel's match against a sanctions list.
+pub const VESSEL_LISTED: &str = "vessel_listed";
+/// Hours of positions kept to say which vessels were near an incident, and at most how many:
+/// a busy regional feed (2,400 vessels, one position kept every 5 minutes) fills 72 hours
+/// with about 2 million, some 50 MB.
+const WAKE_HOURS: u32 = 72;
+const WAKE_MAX: usize = 3_000_000;
 
 /// Closed events kept, the oldest dropped beyond this.
 const KEPT: usize = 100_000;
@@ -82,6 +92,19 @@ struct State {
     closed: std::collections::VecDeque<Event>,
     /// Closed but not yet in the log (the store failed; tried again with the next delivery).
     pending: Vec<Event>,
+    /// The matches against a list logged or waiting to be: vessel, entry, `imo` or `mmsi`.
+    matches: std::collections::HashSet<MatchKey>,
+}
+
+type MatchKey = (u32, String, String);
+
+/// What makes a match the same one again.
+fn match_key(e: &Event) -> Option<MatchKey> {
+    Some((
+        e.mmsi,
+        e.entry.as_ref()?.id.clone(),
+        e.matched_by.clone().unwrap_or_default(),
+    ))
 }
 
 /// The server's AIS intake and tracks.
@@ -98,17 +121,16 @@ impl Default for Maritime {
 impl Maritime {
     /// With a sanctions list (empty: nothing is matched).
     pub fn new(list: List) -> Maritime {
+        let mut detector =
+            Detector::new(Config::default(), Shore::bundled(), Ports::bundled(), list);
+        detector.keep_wake(Wake::new(WAKE_HOURS, WAKE_MAX));
         Maritime {
             state: Mutex::new(State {
                 decoder: Decoder::default(),
-                detector: Detector::new(
-                    Config::default(),
-                    Shore::bundled(),
-                    Ports::bundled(),
-                    list,
-                ),
+                detector,
                 closed: Default::default(),
                 pending: Vec::new(),
+                matches: Default::default(),
                 taken: 0,
                 saved: 0,
             }),
@@ -152,6 +174,13 @@ impl Maritime {
         }
         let mut events = std::mem::take(&mut st.pending);
         events.extend(st.detector.drain());
+        // A match already logged (or waiting) is not logged again: a restart or a list set
+        // again matches every vessel anew.
+        for m in st.detector.drain_matches() {
+            if match_key(&m).is_some_and(|k| st.matches.insert(k)) {
+                events.push(m);
+            }
+        }
         st.taken += 1;
         (out, events)
     }
@@ -203,7 +232,8 @@ impl Maritime {
     /// Shows events already in the log.
     fn keep(&self, events: Vec<Event>) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        for e in events {
+        // A match is the vessel's standing, shown from the tracks; its leaf is the record.
+        for e in events.into_iter().filter(|e| e.kind != Kind::Listed) {
             if st.closed.len() == KEPT {
                 st.closed.pop_front();
             }
@@ -263,7 +293,12 @@ impl Service {
             .iter()
             .map(|e| {
                 Ok(NewRecord {
-                    kind: VESSEL_EVENT.into(),
+                    kind: if e.kind == Kind::Listed {
+                        VESSEL_LISTED
+                    } else {
+                        VESSEL_EVENT
+                    }
+                    .into(),
                     subject: Some(e.mmsi.to_string()),
                     account: account.to_string(),
                     time_ms: e.start,
@@ -318,8 +353,18 @@ impl Service {
         }
     }
 
-    /// Reads the logged behaviours back (the newest [`KEPT`]); called once at start. Blocking.
+    /// Reads the logged behaviours back (the newest [`KEPT`]) and which matches against a list
+    /// were logged; called once at start. Blocking.
     pub fn load_vessel_events(&self) -> Result<usize, ServiceError> {
+        let matches: Vec<MatchKey> = self
+            .store
+            .records(&RecordQuery {
+                kind: VESSEL_LISTED,
+                ..Default::default()
+            })?
+            .iter()
+            .filter_map(|r| match_key(&serde_json::from_slice::<Event>(&r.record).ok()?))
+            .collect();
         let kept = self.store.records(&RecordQuery {
             kind: VESSEL_EVENT,
             newest: Some(KEPT),
@@ -341,6 +386,7 @@ impl Service {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         st.closed = events.into();
+        st.matches.extend(matches);
         Ok(n)
     }
 }
@@ -398,7 +444,50 @@ impl Maritime {
             counts,
             events: lines,
             at_ports: Vec::new(),
+            near_vessels: Vec::new(),
         }
+    }
+
+    /// The vessels AIS placed within [`SHIP_KM`](truceline_report::sea::SHIP_KM) of each
+    /// incident (number, `[lon, lat]`, time) at its time, the nearest
+    /// [`SHIPS_PER_INCIDENT`](truceline_report::sea::SHIPS_PER_INCIDENT) of each.
+    pub fn near_incidents(
+        &self,
+        incidents: &[(usize, [f64; 2], i64)],
+    ) -> Vec<truceline_report::sea::VesselIncident> {
+        use truceline_report::sea::{SHIP_KM, SHIPS_PER_INCIDENT, VesselIncident};
+        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let near: Vec<(usize, Nearby)> = incidents
+            .iter()
+            .flat_map(|&(number, [lon, lat], t)| {
+                st.detector
+                    .near(lon, lat, t, SHIP_KM * 1000.0)
+                    .into_iter()
+                    .take(SHIPS_PER_INCIDENT)
+                    .map(move |n| (number, n))
+            })
+            .collect();
+        if near.is_empty() {
+            return Vec::new();
+        }
+        let names: std::collections::HashMap<u32, String> = st
+            .detector
+            .vessels()
+            .into_iter()
+            .filter_map(|v| Some((v.mmsi, v.name?)))
+            .collect();
+        near.into_iter()
+            .map(|(number, n)| VesselIncident {
+                number,
+                mmsi: n.mmsi,
+                vessel: match names.get(&n.mmsi) {
+                    Some(name) => format!("{name} ({})", n.mmsi),
+                    None => n.mmsi.to_string(),
+                },
+                distance_km: (n.distance_m / 100.0).round() / 10.0,
+                fix_minutes: (n.fix_offset_ms as f64 / 6_000.0).round() / 10.0,
+            })
+            .collect()
     }
 }
 

@@ -62,6 +62,15 @@ impl Service {
             let located: Vec<(usize, [f64; 2])> =
                 r.incidents.iter().map(|i| (i.number, i.location)).collect();
             sea.at_ports = crate::maritime::incidents_at_ports(&located);
+            let timed: Vec<(usize, [f64; 2], i64)> = r
+                .incidents
+                .iter()
+                .filter_map(|i| {
+                    let t: jiff::Timestamp = i.time.parse().ok()?;
+                    Some((i.number, i.location, t.as_millisecond()))
+                })
+                .collect();
+            sea.near_vessels = self.maritime.near_incidents(&timed);
             if sea.vessels > 0 || !sea.at_ports.is_empty() {
                 r.sea = Some(sea);
             }

@@ -23,6 +23,7 @@ pub const RECORD_KINDS: &[&str] = &[
     "reply",
     "audit",
     "vessel_event",
+    "vessel_listed",
     truceline_log::rotation::KIND,
 ];
 
