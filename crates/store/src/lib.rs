@@ -35,6 +35,7 @@ mod log;
 pub mod migrations;
 mod sqlite;
 mod verify;
+mod writer;
 
 use std::time::Duration;
 

@@ -6,7 +6,6 @@
 //! A complete subtree's hash is in the row of its last leaf, so any proof node is a rowid lookup
 //! and a 32-byte slice, and appending never updates an earlier row.
 
-use rusqlite::{Connection, OptionalExtension, params};
 use truceline_log::{Frontier, Hash, HashReader, leaf_bytes, leaf_hash};
 
 use crate::StoreError;
@@ -41,35 +40,38 @@ pub(crate) fn hashed_leaf_row(frontier: &mut Frontier, leaf: Hash) -> Vec<u8> {
     blob
 }
 
-/// Appends the leaf of a record kept outside `observations`.
-pub(crate) fn append_record(
-    conn: &Connection,
-    frontier: &mut Frontier,
-    kind: &str,
-    record: i64,
-    canonical: &[u8],
-) -> rusqlite::Result<u64> {
-    let idx = frontier.size();
-    let blob = leaf_row(frontier, kind, canonical);
-    conn.prepare_cached(
-        "INSERT INTO log_records (idx, kind, record, hashes) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![idx as i64, kind, record, blob])?;
-    Ok(idx)
+/// The rows the log is read from, whatever the database holds them in: what proofs,
+/// `log_entries`, tiles and `log verify` need of a store. Each store implements it once for
+/// its connection; everything above is written once, here and in `verify`.
+pub(crate) trait LeafRows {
+    /// The stored hashes rows `(index, hashes)` of these leaves, those found, in any order.
+    fn hash_rows(&self, leaves: &[u64]) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
+    /// The leaves of observations with index in `[start, end)`, ascending.
+    fn observation_leaves(&self, start: u64, end: u64) -> Result<Vec<Leaf>, StoreError>;
+    /// Other records' leaves with index in `[start, end)`, ascending.
+    fn record_leaves(&self, start: u64, end: u64) -> Result<Vec<RecordLeaf>, StoreError>;
+    /// The canonical bytes of a record kept outside the observations (None if gone).
+    fn record_bytes(&self, kind: &str, record: i64) -> Result<Option<Vec<u8>>, StoreError>;
+    /// One more than the highest leaf index stored, 0 if none: the log's size.
+    fn stored_size(&self) -> Result<u64, StoreError>;
+    /// Every signed checkpoint, by size.
+    fn checkpoints(&self) -> Result<Vec<(u64, String)>, StoreError>;
+    /// The first signed checkpoint of a size above `index`.
+    fn checkpoint_after(&self, index: u64) -> Result<Option<(u64, String)>, StoreError>;
+    /// The key rotations announced in the log: `(record, log index)`, in log order.
+    fn announcements(&self) -> Result<Vec<(Vec<u8>, u64)>, StoreError>;
+    /// An observation stored without its leaf's hashes, if any: `(row, id)`.
+    fn unlogged_observation(&self) -> Result<Option<(i64, String)>, StoreError>;
 }
 
-/// The log's size: one more than its last leaf.
-pub(crate) fn size(conn: &Connection) -> rusqlite::Result<u64> {
-    let (obs, other): (Option<i64>, Option<i64>) = conn.query_row(
-        "SELECT (SELECT max(seq) - 1 FROM observations), (SELECT max(idx) FROM log_records)",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok(obs.max(other).map_or(0, |l| l as u64 + 1))
-}
+/// A leaf of a record kept outside the observations: index, kind, the record's row, hashes.
+pub(crate) type RecordLeaf = (u64, String, i64, Vec<u8>);
+
+/// Leaves read a chunk at a time by [`scan`]: a year of them never sits in memory at once.
+const SCAN_CHUNK: u64 = 8_192;
 
 /// Reads node hashes through one connection.
-pub(crate) struct Nodes<'a>(pub &'a Connection);
+pub(crate) struct Nodes<'a, R: ?Sized>(pub &'a R);
 
 /// Subtrees this high are few (one per 64 leaves; 20 MB at 10 million) and every proof crosses them: kept in
 /// memory once read. Node hashes never change, so the cache is never stale.
@@ -84,15 +86,15 @@ pub(crate) struct NodeCache {
 }
 
 /// A reader through the cache, for proofs at `size`.
-pub(crate) struct Cached<'a> {
-    pub conn: &'a Connection,
+pub(crate) struct Cached<'a, R: ?Sized> {
+    pub conn: &'a R,
     pub cache: &'a NodeCache,
     pub edge: Option<Frontier>,
 }
 
 impl NodeCache {
     /// The edge of the tree of `size` leaves, rebuilt (through the cache) if not recent.
-    pub fn edge(&self, conn: &Connection, size: u64) -> Result<Frontier, StoreError> {
+    pub fn edge<R: LeafRows + ?Sized>(&self, conn: &R, size: u64) -> Result<Frontier, StoreError> {
         if let Some(f) = self.edges.lock().unwrap().iter().find(|f| f.size() == size) {
             return Ok(f.clone());
         }
@@ -113,7 +115,7 @@ impl NodeCache {
     }
 }
 
-impl HashReader for Cached<'_> {
+impl<R: LeafRows + ?Sized> HashReader for Cached<'_, R> {
     type Error = StoreError;
     fn read_nodes(&self, nodes: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
         let mut out: Vec<Option<Hash>> = vec![None; nodes.len()];
@@ -150,39 +152,13 @@ impl HashReader for Cached<'_> {
     }
 }
 
-impl HashReader for Nodes<'_> {
+impl<R: LeafRows + ?Sized> HashReader for Nodes<'_, R> {
     type Error = StoreError;
     fn read_nodes(&self, nodes: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
-        // Node (level, n) was completed by its last leaf, at offset `level` in that row. All the
-        // rows a proof needs come back from one statement: a statement per node cost more than
-        // the reads themselves.
+        // Node (level, n) was completed by its last leaf, at offset `level` in that row; all
+        // the rows a proof needs are read at once (a read per node cost more than the reads).
         let rows: Vec<u64> = nodes.iter().map(|&(l, n)| ((n + 1) << l) - 1).collect();
-        let seqs: Vec<u64> = rows.iter().map(|r| r + 1).collect();
-        let mut found: Vec<(u64, Vec<u8>)> = self
-            .0
-            .prepare_cached(
-                "SELECT seq - 1, hashes FROM observations WHERE seq IN (SELECT value FROM json_each(?1))",
-            )?
-            .query_map([serde_json::to_string(&seqs).expect("numbers")], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default()))
-            })?
-            .collect::<Result<_, _>>()?;
-        if found.len() < rows.len() {
-            // Leaves of other records are rare (agreement versions): looked for only when needed.
-            let rest: Vec<u64> = rows
-                .iter()
-                .filter(|r| !found.iter().any(|f| f.0 == **r))
-                .copied()
-                .collect();
-            let more = self
-                .0
-                .prepare_cached("SELECT idx, hashes FROM log_records WHERE idx IN (SELECT value FROM json_each(?1))")?
-                .query_map([serde_json::to_string(&rest).expect("numbers")], |r| {
-                    Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            found.extend(more);
-        }
+        let mut found = self.0.hash_rows(&rows)?;
         found.sort_unstable_by_key(|f| f.0);
         nodes
             .iter()
@@ -231,114 +207,48 @@ impl Leaf {
     }
 }
 
-/// Calls `f` with every leaf in `[start, end)` in index order, merging observations' rows with
-/// `log_records`; stops when `f` returns false.
-pub(crate) fn scan(
-    c: &Connection,
+/// Calls `f` with every leaf in `[start, end)` in index order, merging observations' leaves
+/// with other records'; stops when `f` returns false.
+pub(crate) fn scan<R: LeafRows + ?Sized>(
+    c: &R,
     start: u64,
     end: u64,
     mut f: impl FnMut(Leaf) -> Result<bool, StoreError>,
 ) -> Result<(), StoreError> {
-    // A body edited outside the program may come back as text; judge its bytes.
-    let bytes = |r: &rusqlite::Row, i| -> rusqlite::Result<Vec<u8>> {
-        Ok(r.get_ref(i)?
-            .as_bytes()
-            .map(<[u8]>::to_vec)
-            .unwrap_or_default())
-    };
-    // An observation row selected as (seq, body, hashes, salts) is its own leaf.
-    let observation_leaf = |r: &rusqlite::Row| -> rusqlite::Result<Leaf> {
-        let seq: i64 = r.get(0)?;
-        Ok(Leaf {
-            idx: seq as u64 - 1,
-            kind: OBSERVATION.into(),
-            record: seq,
-            bytes: Some(bytes(r, 1)?),
-            hashes: r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default(),
-            salts: r.get(3)?,
-        })
-    };
-    let mut obs = c.prepare_cached(
-        "SELECT seq, body, hashes, salts FROM observations WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
-    )?;
-    let mut obs = obs.query(params![start as i64, end as i64])?;
-    let mut other = c.prepare_cached(
-        "SELECT idx, kind, record, hashes FROM log_records WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
-    )?;
-    let others: Vec<(i64, String, i64, Vec<u8>)> = other
-        .query_map(params![start as i64, end as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    let mut others = others.into_iter().peekable();
-    let mut next_obs = obs.next()?.map(observation_leaf).transpose()?;
-    loop {
-        let take_other = match (&next_obs, others.peek()) {
-            (None, None) => return Ok(()),
-            (Some(_), None) => false,
-            (None, Some(_)) => true,
-            (Some(o), Some(x)) => (x.0 as u64) < o.idx,
-        };
-        let leaf = if take_other {
-            let (idx, kind, record, hashes) = others.next().expect("peeked");
-            let bytes = record_bytes(c, &kind, record)?;
-            Leaf {
-                idx: idx as u64,
-                kind,
-                record,
-                bytes,
-                hashes,
-                salts: None,
+    let end = end.min(c.stored_size()?);
+    let mut from = start;
+    while from < end {
+        let to = from.saturating_add(SCAN_CHUNK).min(end);
+        let mut obs = c.observation_leaves(from, to)?.into_iter().peekable();
+        let mut others = c.record_leaves(from, to)?.into_iter().peekable();
+        loop {
+            let take_other = match (obs.peek(), others.peek()) {
+                (None, None) => break,
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some(o), Some(x)) => x.0 < o.idx,
+            };
+            let leaf = if take_other {
+                let (idx, kind, record, hashes) = others.next().expect("peeked");
+                let bytes = c.record_bytes(&kind, record)?;
+                Leaf {
+                    idx,
+                    kind,
+                    record,
+                    bytes,
+                    hashes,
+                    salts: None,
+                }
+            } else {
+                obs.next().expect("peeked")
+            };
+            if !f(leaf)? {
+                return Ok(());
             }
-        } else {
-            let leaf = next_obs.take().expect("present");
-            next_obs = obs.next()?.map(observation_leaf).transpose()?;
-            leaf
-        };
-        if !f(leaf)? {
-            return Ok(());
         }
+        from = to;
     }
-}
-
-/// The canonical bytes of a record kept outside `observations`.
-pub(crate) fn record_bytes(
-    conn: &Connection,
-    kind: &str,
-    record: i64,
-) -> Result<Option<Vec<u8>>, StoreError> {
-    match kind {
-        AGREEMENT => conn
-            .prepare_cached(
-                "SELECT version, agreement_id, toml_name, files FROM agreements WHERE version = ?1",
-            )?
-            .query_row([record], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })
-            .optional()?
-            .map(|(v, id, name, files)| agreement_record(v, &id, &name, &files))
-            .transpose(),
-        REPORT => Ok(conn
-            .prepare_cached("SELECT record FROM reports WHERE id = ?1")?
-            .query_row([record], |r| r.get::<_, Vec<u8>>(0))
-            .optional()?),
-        MISSION_RECORD => Ok(conn
-            .prepare_cached("SELECT body FROM mission_records WHERE seq = ?1")?
-            .query_row([record], |r| r.get::<_, Vec<u8>>(0))
-            .optional()?),
-        k if RECORD_KINDS.contains(&k) => Ok(conn
-            .prepare_cached("SELECT record FROM records WHERE id = ?1")?
-            .query_row([record], |r| r.get::<_, Vec<u8>>(0))
-            .optional()?),
-        other => Err(StoreError::Inconsistent(format!(
-            "log record of unknown kind {other:?}"
-        ))),
-    }
+    Ok(())
 }
 
 /// An agreement version as logged: canonical JSON of its id, version, file name and files.
@@ -359,43 +269,6 @@ pub(crate) fn agreement_record(
     });
     serde_jcs::to_vec(&v)
         .map_err(|e| StoreError::Inconsistent(format!("agreement version {version}: {e}")))
-}
-
-/// Fills the log of a store written before it had one: every observation in record order (each
-/// keeps the index it was acknowledged with, seq - 1), then every agreement version.
-pub(crate) fn backfill(conn: &Connection) -> Result<(), StoreError> {
-    let mut frontier = Frontier::default();
-    let obs: Vec<(i64, Vec<u8>)> = conn
-        .prepare("SELECT seq, body FROM observations ORDER BY seq")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (seq, body) in obs {
-        if seq as u64 != frontier.size() + 1 {
-            return Err(StoreError::Inconsistent(format!(
-                "record {} is missing (next stored is {}); the store cannot be logged",
-                frontier.size(),
-                seq - 1
-            )));
-        }
-        let blob = leaf_row(&mut frontier, OBSERVATION, &body);
-        conn.execute(
-            "UPDATE observations SET hashes = ?1 WHERE seq = ?2",
-            params![blob, seq],
-        )?;
-    }
-    let agreements: Vec<(i64, String, String, String)> = conn
-        .prepare("SELECT version, agreement_id, toml_name, files FROM agreements ORDER BY version")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_, _>>()?;
-    for (v, id, name, files) in agreements {
-        let rec = agreement_record(v, &id, &name, &files)?;
-        let idx = append_record(conn, &mut frontier, AGREEMENT, v, &rec)?;
-        conn.execute(
-            "UPDATE agreements SET log_index = ?1 WHERE version = ?2",
-            params![idx as i64, v],
-        )?;
-    }
-    Ok(())
 }
 
 /// A proof's failure as the store reports it: its read's error, or the request out of range.

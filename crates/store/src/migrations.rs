@@ -176,7 +176,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         if i + 1 == 2 {
-            crate::log::backfill(&tx)?;
+            crate::sqlite::log_rows::backfill(&tx)?;
         }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;

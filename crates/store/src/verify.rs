@@ -15,7 +15,7 @@ use truceline_log::{Frontier, Hash, leaf_hash};
 use truceline_log::rotation::Handover;
 
 use crate::StoreError;
-use crate::log::{Leaf, Nodes, scan};
+use crate::log::{Leaf, LeafRows, Nodes, scan};
 
 /// What `verify_log` found.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,29 +99,19 @@ pub fn verify_log_at(
 
 /// The rotations of the log's key, in log order, each with its handover: the first checkpoint
 /// stored after its announcement, and the announcement's proof in it.
-pub(crate) fn handovers(c: &Connection) -> Result<Vec<Handover>, StoreError> {
-    let announced: Vec<(Vec<u8>, i64)> = c
-        .prepare_cached("SELECT record, log_index FROM records WHERE kind = ?1 ORDER BY log_index")?
-        .query_map([truceline_log::rotation::KIND], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<Result<_, _>>()?;
+pub(crate) fn handovers<R: LeafRows + ?Sized>(c: &R) -> Result<Vec<Handover>, StoreError> {
+    let announced = c.announcements()?;
     let mut out = Vec::with_capacity(announced.len());
     for (record, index) in announced {
-        let after: Option<(i64, String)> = rusqlite::OptionalExtension::optional(c.query_row(
-            "SELECT size, note FROM checkpoints WHERE size > ?1 ORDER BY size LIMIT 1",
-            [index],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        ))?;
-        let Some((size, note)) = after else {
+        let Some((size, note)) = c.checkpoint_after(index)? else {
             // Announced, not yet handed over: nothing signed after it to follow.
             break;
         };
-        let proof = truceline_log::inclusion_proof(index as u64, size as u64, &Nodes(c))
+        let proof = truceline_log::inclusion_proof(index, size, &Nodes(c))
             .map_err(crate::log::proof_error)?;
         out.push(Handover {
             record,
-            log_index: index as u64,
+            log_index: index,
             checkpoint: note,
             proof,
         });
@@ -129,7 +119,10 @@ pub(crate) fn handovers(c: &Connection) -> Result<Vec<Handover>, StoreError> {
     Ok(out)
 }
 
-pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport, StoreError> {
+pub(crate) fn verify<R: LeafRows + ?Sized>(
+    c: &R,
+    key: Option<&Verifier>,
+) -> Result<LogReport, StoreError> {
     // The log's keys: the given one, and those the log announced it was replaced by or replaced.
     let (keys, rotation_problem) = match key {
         Some(k) => match truceline_log::rotation::follow_to(k, &handovers(c)?) {
@@ -140,13 +133,7 @@ pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport
     };
     // Signed checkpoints by size, each opened with the key that signs at its size.
     let mut checkpoints: Vec<(u64, Option<Hash>, String)> = Vec::new();
-    for r in c
-        .prepare("SELECT size, note FROM checkpoints ORDER BY size")?
-        .query_map([], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
-        })?
-    {
-        let (size, note) = r?;
+    for (size, note) in c.checkpoints()? {
         let parsed = match key {
             Some(_) => checkpoint::open(&note, truceline_log::rotation::key_at(&keys, size))
                 .map(|s| s.checkpoint)
@@ -254,12 +241,7 @@ pub(crate) fn verify(c: &Connection, key: Option<&Verifier>) -> Result<LogReport
     }
     if problem.is_none() {
         // A record whose row has no hashes was stored without its leaf.
-        let orphan: Option<(i64, String)> = rusqlite::OptionalExtension::optional(c.query_row(
-            "SELECT seq, id FROM observations WHERE hashes IS NULL LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        ))?;
-        if let Some((record, id)) = orphan {
+        if let Some((record, id)) = c.unlogged_observation()? {
             problem = Some(LogProblem::NotLogged { record, id });
         }
     }

@@ -157,7 +157,7 @@ impl SqliteStore {
         &'a self,
         c: &'a Connection,
         size: u64,
-    ) -> Result<crate::log::Cached<'a>, StoreError> {
+    ) -> Result<crate::log::Cached<'a, Connection>, StoreError> {
         Ok(crate::log::Cached {
             conn: c,
             cache: &self.nodes,

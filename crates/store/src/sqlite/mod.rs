@@ -4,6 +4,7 @@
 
 mod accounts;
 mod incidents;
+pub(crate) mod log_rows;
 mod log_store;
 mod observations;
 mod records;
@@ -19,36 +20,19 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OpenFlags, params};
 use tokio::sync::oneshot;
+
+use crate::writer::{CommitHook, GroupCommit, Head, Job, JobResult, writer_loop};
 
 use truceline_log::Frontier;
 
 use crate::*;
 
-/// Most observations one group commit takes before it flushes; bounds a commit's latency.
-const MAX_GROUP_ROWS: usize = 50_000;
 /// Readers kept open for reuse.
 const MAX_IDLE_READERS: usize = 8;
-
-type Reply = oneshot::Sender<Result<Vec<Outcome>, StoreError>>;
-
-enum Job {
-    Observations(Vec<NewObservation>, Reply),
-    Agreement(StoredAgreement, oneshot::Sender<Result<u64, StoreError>>),
-    Checkpoint(u64, String, oneshot::Sender<Result<u64, StoreError>>),
-    Incidents(IncidentWrite, oneshot::Sender<Result<u64, StoreError>>),
-    Report(PublishedReport, oneshot::Sender<Result<u64, StoreError>>),
-    Accounts(Box<AccountWrite>, oneshot::Sender<Result<u64, StoreError>>),
-    Records(Vec<NewRecord>, oneshot::Sender<Result<u64, StoreError>>),
-    MissionRecords(Vec<NewMissionRecord>, Reply),
-    State(String, Vec<u8>, oneshot::Sender<Result<u64, StoreError>>),
-}
-
-/// The log's committed size and root, as the writer last left them.
-type Head = Arc<Mutex<(u64, Hash)>>;
 
 /// The embedded SQLite store of one data directory.
 pub struct SqliteStore {
@@ -64,8 +48,6 @@ pub struct SqliteStore {
     /// would fork the log.
     lock: Option<std::fs::File>,
 }
-
-type CommitHook = Arc<dyn Fn(CommitStats) + Send + Sync>;
 
 impl SqliteStore {
     /// Opens (creating if needed) the store in `dir`, migrating its schema.
@@ -84,7 +66,7 @@ impl SqliteStore {
         let mut conn = Connection::open(&path)?;
         configure_writer(&conn)?;
         migrations::migrate(&mut conn)?;
-        let size = crate::log::size(&conn)?;
+        let size = log_rows::size(&conn)?;
         let frontier = Frontier::restore(size, &crate::log::Nodes(&conn)).map_err(|e| {
             StoreError::Inconsistent(format!(
                 "the evidence log cannot be resumed ({e}); the store was changed outside the program: \
@@ -138,7 +120,7 @@ impl SqliteStore {
                 migrations::latest()
             )));
         }
-        let size = crate::log::size(&conn)?;
+        let size = log_rows::size(&conn)?;
         let frontier = Frontier::restore(size, &crate::log::Nodes(&conn)).map_err(|e| {
             StoreError::Inconsistent(format!(
                 "the evidence log cannot be read ({e}): `truceline log verify --data {}` names what differs",
@@ -281,102 +263,15 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn writer_loop(
-    mut conn: Connection,
-    rx: mpsc::Receiver<Job>,
-    on_commit: CommitHook,
-    mut frontier: Frontier,
-    head: Head,
-    grown: tokio::sync::watch::Sender<u64>,
-) {
-    while let Ok(first) = rx.recv() {
-        let mut jobs = vec![first];
-        let mut rows = job_rows(&jobs[0]);
-        // Everything that queued while the last commit flushed shares this one.
-        while rows < MAX_GROUP_ROWS {
-            match rx.try_recv() {
-                Ok(j) => {
-                    rows += job_rows(&j);
-                    jobs.push(j);
-                }
-                Err(_) => break,
-            }
-        }
-        let started = Instant::now();
-        let before = frontier.clone();
-        match commit_group(&mut conn, &jobs, &mut frontier) {
-            Ok((results, written)) => {
-                let size = frontier.size();
-                *head.lock().unwrap() = (size, frontier.root());
-                grown.send_if_modified(|known| std::mem::replace(known, size) != size);
-                on_commit(CommitStats {
-                    latency: started.elapsed(),
-                    requests: jobs.len(),
-                    rows: written,
-                });
-                for (job, result) in jobs.into_iter().zip(results) {
-                    match (job, result) {
-                        (Job::Observations(_, reply), JobResult::Observations(r))
-                        | (Job::MissionRecords(_, reply), JobResult::Observations(r)) => {
-                            let _ = reply.send(r);
-                        }
-                        (Job::Agreement(_, reply), JobResult::Agreement(r))
-                        | (Job::Checkpoint(_, _, reply), JobResult::Agreement(r))
-                        | (Job::Incidents(_, reply), JobResult::Agreement(r))
-                        | (Job::Report(_, reply), JobResult::Agreement(r))
-                        | (Job::Accounts(_, reply), JobResult::Agreement(r))
-                        | (Job::Records(_, reply), JobResult::Agreement(r))
-                        | (Job::State(_, _, reply), JobResult::Agreement(r)) => {
-                            let _ = reply.send(r);
-                        }
-                        _ => unreachable!("results are in job order"),
-                    }
-                }
-            }
-            Err(e) => {
-                // Nothing of the group is durable: every request hears so, and the log's edge
-                // goes back to where the database is.
-                frontier = before;
-                let msg = e.to_string();
-                for job in jobs {
-                    let err = || StoreError::Unwritten(msg.clone());
-                    match job {
-                        Job::Observations(_, reply) | Job::MissionRecords(_, reply) => {
-                            let _ = reply.send(Err(err()));
-                        }
-                        Job::Agreement(_, reply)
-                        | Job::Checkpoint(_, _, reply)
-                        | Job::Incidents(_, reply)
-                        | Job::Report(_, reply)
-                        | Job::Records(_, reply)
-                        | Job::State(_, _, reply)
-                        | Job::Accounts(_, reply) => {
-                            let _ = reply.send(Err(err()));
-                        }
-                    }
-                }
-            }
-        }
+impl GroupCommit for Connection {
+    type Error = rusqlite::Error;
+    fn commit_group(
+        &mut self,
+        jobs: &[Job],
+        frontier: &mut Frontier,
+    ) -> Result<(Vec<JobResult>, usize), rusqlite::Error> {
+        commit_group(self, jobs, frontier)
     }
-}
-
-fn job_rows(j: &Job) -> usize {
-    match j {
-        Job::Observations(b, _) => b.len(),
-        Job::Agreement(..)
-        | Job::Checkpoint(..)
-        | Job::Report(..)
-        | Job::Accounts(..)
-        | Job::State(..) => 1,
-        Job::Incidents(w, _) => w.upsert.len() + w.remove.len(),
-        Job::Records(r, _) => r.len(),
-        Job::MissionRecords(r, _) => r.len(),
-    }
-}
-
-enum JobResult {
-    Observations(Result<Vec<Outcome>, StoreError>),
-    Agreement(Result<u64, StoreError>),
 }
 
 fn commit_group(

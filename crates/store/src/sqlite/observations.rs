@@ -357,7 +357,7 @@ pub(super) fn insert_agreement(
     )?;
     let version = conn.last_insert_rowid();
     let record = crate::log::agreement_record(version, &a.agreement_id, &a.toml_name, &files)?;
-    let idx = crate::log::append_record(conn, frontier, AGREEMENT, version, &record)?;
+    let idx = crate::sqlite::log_rows::append_record(conn, frontier, AGREEMENT, version, &record)?;
     conn.execute(
         "UPDATE agreements SET log_index = ?1 WHERE version = ?2",
         params![idx as i64, version],

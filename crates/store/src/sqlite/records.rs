@@ -152,7 +152,7 @@ pub(super) fn insert_records(
             r.kind, r.subject, r.account, r.time_ms, r.record, idx
         ])?;
         let id = conn.last_insert_rowid();
-        crate::log::append_record(conn, frontier, &r.kind, id, &r.record)?;
+        crate::sqlite::log_rows::append_record(conn, frontier, &r.kind, id, &r.record)?;
     }
     Ok(first)
 }
@@ -197,7 +197,13 @@ pub(super) fn insert_mission_records(
         ])?;
         if n == 1 {
             let seq = conn.last_insert_rowid();
-            crate::log::append_record(conn, frontier, crate::log::MISSION_RECORD, seq, &r.body)?;
+            crate::sqlite::log_rows::append_record(
+                conn,
+                frontier,
+                crate::log::MISSION_RECORD,
+                seq,
+                &r.body,
+            )?;
             out.push(Outcome::Accepted { log_index });
         } else {
             let (body, idx): (Vec<u8>, i64) =

@@ -140,7 +140,7 @@ pub(super) fn insert_report(
         params![r.date, r.audience, r.record, idx, published],
     )?;
     let id = conn.last_insert_rowid();
-    let logged = crate::log::append_record(conn, frontier, REPORT, id, &r.record)?;
+    let logged = crate::sqlite::log_rows::append_record(conn, frontier, REPORT, id, &r.record)?;
     debug_assert_eq!(logged as i64, idx);
     Ok(logged)
 }
