@@ -29,10 +29,12 @@
 //! assert_eq!(again, vec![Outcome::Duplicate { log_index: 0 }]);
 //! ```
 
+mod check;
 pub mod committed;
 pub mod conformance;
 mod log;
 pub mod migrations;
+mod pg;
 mod sqlite;
 mod verify;
 mod writer;
@@ -40,6 +42,7 @@ mod writer;
 use std::time::Duration;
 
 pub use log::{AGREEMENT, MISSION_RECORD, OBSERVATION, RECORD_KINDS, REPORT};
+pub use pg::PostgresStore;
 pub use sqlite::{SqliteStore, configure_writer};
 pub use truceline_incident::IncidentRecord;
 pub use truceline_log::Hash;
@@ -168,6 +171,34 @@ pub struct Page {
 pub struct IncidentRow {
     pub record: IncidentRecord,
     pub leaves: Vec<u64>,
+}
+
+impl IncidentRow {
+    /// A row as both stores keep it: the record and its leaves as JSON text.
+    pub(crate) fn from_columns(body: &str, leaves: &str) -> Result<IncidentRow, StoreError> {
+        let unreadable = |what: &str, e: serde_json::Error| {
+            StoreError::Inconsistent(format!("a stored incident's {what} does not read: {e}"))
+        };
+        Ok(IncidentRow {
+            record: serde_json::from_str(body).map_err(|e| unreadable("record", e))?,
+            leaves: serde_json::from_str(leaves).map_err(|e| unreadable("leaves", e))?,
+        })
+    }
+}
+
+/// Refuses records of a kind the log does not know, naming the kinds it does.
+pub(crate) fn check_record_kinds(records: &[NewRecord]) -> Result<(), StoreError> {
+    match records
+        .iter()
+        .find(|r| !RECORD_KINDS.contains(&r.kind.as_str()))
+    {
+        Some(r) => Err(StoreError::OutOfRange(format!(
+            "record kind {:?}: expected one of {}",
+            r.kind,
+            RECORD_KINDS.join(", ")
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The indexed columns of a stored incident: what comparisons between days read.
@@ -380,8 +411,14 @@ pub enum StoreError {
     Busy { path: String },
     #[error("the store is open read-only: {0} needs the process that writes to it")]
     ReadOnly(&'static str),
+    #[error(
+        "another truceline process is the writer of {0}: it holds the store's advisory lock; stop it, or go through its API"
+    )]
+    Locked(String),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] postgres::Error),
 }
 
 /// A request's result, delivered when its commit is durable.

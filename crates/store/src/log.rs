@@ -271,6 +271,51 @@ pub(crate) fn agreement_record(
         .map_err(|e| StoreError::Inconsistent(format!("agreement version {version}: {e}")))
 }
 
+/// The exact bytes of leaves `[start, end)`, each made again from its record; a leaf or record
+/// missing is the store's inconsistency.
+pub(crate) fn entries<R: LeafRows + ?Sized>(
+    c: &R,
+    start: u64,
+    end: u64,
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut out = Vec::with_capacity((end - start) as usize);
+    scan(c, start, end, |leaf| {
+        if leaf.idx != start + out.len() as u64 {
+            return Err(StoreError::Inconsistent(format!(
+                "leaf {} is missing",
+                start + out.len() as u64
+            )));
+        }
+        let bytes = leaf.leaf_bytes().ok_or_else(|| {
+            StoreError::Inconsistent(format!("the {} of leaf {} is missing", leaf.kind, leaf.idx))
+        })??;
+        out.push(bytes);
+        Ok(true)
+    })?;
+    if out.len() as u64 != end - start {
+        return Err(StoreError::Inconsistent(format!(
+            "leaf {} is missing",
+            start + out.len() as u64
+        )));
+    }
+    Ok(out)
+}
+
+/// Refuses a subtree not complete in a log of `head` leaves.
+pub(crate) fn nodes_complete(nodes: &[(u32, u64)], head: u64) -> Result<(), StoreError> {
+    match nodes.iter().find(|&&(level, n)| {
+        level >= 64
+            || n.checked_add(1)
+                .and_then(|m| m.checked_mul(1 << level))
+                .is_none_or(|end| end > head)
+    }) {
+        Some(&(level, n)) => Err(StoreError::OutOfRange(format!(
+            "the subtree at level {level}, position {n} is not complete in a log of {head} leaves"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// A proof's failure as the store reports it: its read's error, or the request out of range.
 pub(crate) fn proof_error(e: truceline_log::ProofError<StoreError>) -> StoreError {
     match e {

@@ -4,7 +4,8 @@
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::thread::JoinHandle;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::oneshot;
 use truceline_log::Frontier;
@@ -140,4 +141,104 @@ pub(crate) fn job_rows(j: &Job) -> usize {
 pub(crate) enum JobResult {
     Observations(Result<Vec<Outcome>, StoreError>),
     Agreement(Result<u64, StoreError>),
+}
+
+/// Milliseconds since the Unix epoch, as the stores stamp what they receive.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A store's writer thread and the queue to it.
+pub(crate) struct Writer {
+    tx: Mutex<Option<mpsc::Sender<Job>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Writer {
+    /// Starts the writer on `conn`, the log's frontier as the database holds it.
+    pub fn spawn<C: GroupCommit + Send + 'static>(
+        conn: C,
+        on_commit: CommitHook,
+        frontier: Frontier,
+        head: Head,
+        grown: tokio::sync::watch::Sender<u64>,
+    ) -> std::io::Result<Writer> {
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || writer_loop(conn, rx, on_commit, frontier, head, grown))?;
+        Ok(Writer {
+            tx: Mutex::new(Some(tx)),
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// No writer: a read-only handle.
+    pub fn none() -> Writer {
+        Writer {
+            tx: Mutex::new(None),
+            thread: Mutex::new(None),
+        }
+    }
+
+    pub fn send(&self, job: Job) -> Result<(), Job> {
+        match &*self.tx.lock().unwrap() {
+            Some(tx) => tx.send(job).map_err(|e| e.0),
+            None => Err(job),
+        }
+    }
+
+    /// Queues a job answered with a number and waits for it, mapped by `map`.
+    pub fn job<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<u64, StoreError>>) -> Job,
+        map: impl FnOnce(u64) -> T,
+    ) -> Result<T, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        if let Err(job) = self.send(make(reply)) {
+            match job {
+                Job::Incidents(_, r)
+                | Job::Report(_, r)
+                | Job::Accounts(_, r)
+                | Job::Records(_, r)
+                | Job::Agreement(_, r)
+                | Job::State(_, _, r)
+                | Job::Checkpoint(_, _, r) => {
+                    let _ = r.send(Err(StoreError::Closed));
+                }
+                Job::Observations(..) | Job::MissionRecords(..) => {}
+            }
+        }
+        rx.blocking_recv()
+            .unwrap_or(Err(StoreError::Closed))
+            .map(map)
+    }
+
+    /// Queues observations (or mission records); the receiver yields once they are durable.
+    pub fn observations(&self, batch: Vec<NewObservation>) -> Pending {
+        let (reply, rx) = oneshot::channel();
+        if let Err(Job::Observations(_, reply)) = self.send(Job::Observations(batch, reply)) {
+            let _ = reply.send(Err(StoreError::Closed));
+        }
+        rx
+    }
+
+    pub fn mission_records(&self, batch: Vec<NewMissionRecord>) -> Pending {
+        let (reply, rx) = oneshot::channel();
+        if let Err(Job::MissionRecords(_, reply)) = self.send(Job::MissionRecords(batch, reply)) {
+            let _ = reply.send(Err(StoreError::Closed));
+        }
+        rx
+    }
+
+    /// Stops taking writes, finishes every queued one, and waits for the thread to exit.
+    pub fn close(&self) {
+        self.tx.lock().unwrap().take();
+        if let Some(t) = self.thread.lock().unwrap().take() {
+            let _ = t.join();
+        }
+    }
 }

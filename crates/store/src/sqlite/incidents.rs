@@ -32,7 +32,7 @@ impl IncidentStore for SqliteStore {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
                 })
                 .optional()?
-                .map(|(body, leaves)| read_row(&body, &leaves))
+                .map(|(body, leaves)| IncidentRow::from_columns(&body, &leaves))
                 .transpose()
         })
     }
@@ -65,7 +65,7 @@ impl IncidentStore for SqliteStore {
             let mut out = Vec::new();
             for row in rows {
                 let (body, leaves) = row?;
-                out.push(read_row(&body, &leaves)?);
+                out.push(IncidentRow::from_columns(&body, &leaves)?);
             }
             Ok(out)
         })
@@ -84,16 +84,6 @@ impl IncidentStore for SqliteStore {
             Ok((get("incident_count")?, get("violation_count")?))
         })
     }
-}
-
-fn read_row(body: &str, leaves: &str) -> Result<IncidentRow, StoreError> {
-    let unreadable = |what: &str, e: serde_json::Error| {
-        StoreError::Inconsistent(format!("a stored incident's {what} does not read: {e}"))
-    };
-    Ok(IncidentRow {
-        record: serde_json::from_str(body).map_err(|e| unreadable("record", e))?,
-        leaves: serde_json::from_str(leaves).map_err(|e| unreadable("leaves", e))?,
-    })
 }
 
 pub(super) fn write_incidents(conn: &Connection, w: &IncidentWrite) -> Result<(), StoreError> {

@@ -1,7 +1,6 @@
 //! The evidence log's reads: its head, proofs through the node cache, leaves, checkpoints.
 
 use rusqlite::{Connection, OptionalExtension};
-use tokio::sync::oneshot;
 use truceline_log::HashReader;
 
 use super::{Job, SqliteStore};
@@ -61,57 +60,18 @@ impl LogStore for SqliteStore {
                 "start {start} is after end {end}"
             )));
         }
-        self.with_reader(|c| {
-            let mut out = Vec::with_capacity((end - start) as usize);
-            crate::log::scan(c, start, end, |leaf| {
-                if leaf.idx != start + out.len() as u64 {
-                    return Err(StoreError::Inconsistent(format!(
-                        "leaf {} is missing",
-                        start + out.len() as u64
-                    )));
-                }
-                let bytes = leaf.leaf_bytes().ok_or_else(|| {
-                    StoreError::Inconsistent(format!(
-                        "the {} of leaf {} is missing",
-                        leaf.kind, leaf.idx
-                    ))
-                })??;
-                out.push(bytes);
-                Ok(true)
-            })?;
-            if out.len() as u64 != end - start {
-                return Err(StoreError::Inconsistent(format!(
-                    "leaf {} is missing",
-                    start + out.len() as u64
-                )));
-            }
-            Ok(out)
-        })
+        self.with_reader(|c| crate::log::entries(c, start, end))
     }
 
     fn log_nodes(&self, nodes: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
         let head = self.head.lock().unwrap().0;
-        if let Some(&(level, n)) = nodes.iter().find(|&&(level, n)| {
-            level >= 64
-                || n.checked_add(1)
-                    .and_then(|m| m.checked_mul(1 << level))
-                    .is_none_or(|end| end > head)
-        }) {
-            return Err(StoreError::OutOfRange(format!(
-                "the subtree at level {level}, position {n} is not complete in a log of {head} leaves"
-            )));
-        }
+        crate::log::nodes_complete(nodes, head)?;
         self.with_reader(|c| self.cached(c, 0)?.read_nodes(nodes))
     }
 
     fn put_checkpoint(&self, size: u64, note: String) -> Result<(), StoreError> {
-        let (reply, rx) = oneshot::channel();
-        if let Err(Job::Checkpoint(_, _, reply)) = self.send(Job::Checkpoint(size, note, reply)) {
-            let _ = reply.send(Err(StoreError::Closed));
-        }
-        rx.blocking_recv()
-            .unwrap_or(Err(StoreError::Closed))
-            .map(|_| ())
+        self.writer
+            .job(|reply| Job::Checkpoint(size, note, reply), |_| ())
     }
 
     fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError> {

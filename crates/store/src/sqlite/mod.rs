@@ -17,15 +17,12 @@ use records::{insert_mission_records, insert_records};
 use reports::insert_report;
 
 use std::path::Path;
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OpenFlags, params};
 use tokio::sync::oneshot;
 
-use crate::writer::{CommitHook, GroupCommit, Head, Job, JobResult, writer_loop};
+use crate::writer::{CommitHook, GroupCommit, Head, Job, JobResult, Writer, now_ms};
 
 use truceline_log::Frontier;
 
@@ -37,8 +34,7 @@ const MAX_IDLE_READERS: usize = 8;
 /// The embedded SQLite store of one data directory.
 pub struct SqliteStore {
     path: std::path::PathBuf,
-    writer: Mutex<Option<mpsc::Sender<Job>>>,
-    thread: Mutex<Option<JoinHandle<()>>>,
+    writer: Writer,
     readers: Mutex<Vec<Connection>>,
     head: Head,
     /// The log's size after each commit that grew it, for [`LogStore::watch_log`].
@@ -75,21 +71,15 @@ impl SqliteStore {
             ))
         })?;
         let head: Head = Arc::new(Mutex::new((size, frontier.root())));
-        let (tx, rx) = mpsc::channel();
-        let writer_head = head.clone();
         let grown = tokio::sync::watch::Sender::new(size);
-        let writer_grown = grown.clone();
-        let thread = std::thread::Builder::new()
-            .name("store-writer".into())
-            .spawn(move || writer_loop(conn, rx, on_commit, frontier, writer_head, writer_grown))
+        let writer = Writer::spawn(conn, on_commit, frontier, head.clone(), grown.clone())
             .map_err(|source| StoreError::Dir {
                 path: dir.display().to_string(),
                 source,
             })?;
         Ok(SqliteStore {
             path,
-            writer: Mutex::new(Some(tx)),
-            thread: Mutex::new(Some(thread)),
+            writer,
             readers: Mutex::new(Vec::new()),
             head,
             grown,
@@ -129,8 +119,7 @@ impl SqliteStore {
         })?;
         Ok(SqliteStore {
             path,
-            writer: Mutex::new(None),
-            thread: Mutex::new(None),
+            writer: Writer::none(),
             readers: Mutex::new(vec![conn]),
             head: Arc::new(Mutex::new((size, frontier.root()))),
             grown: tokio::sync::watch::Sender::new(size),
@@ -145,42 +134,15 @@ impl SqliteStore {
         what: &'static str,
         map: impl FnOnce(u64) -> T,
     ) -> Result<T, StoreError> {
-        let (reply, rx) = oneshot::channel();
         if self.lock.is_none() {
             return Err(StoreError::ReadOnly(what));
         }
-        if let Err(job) = self.send(make(reply)) {
-            match job {
-                Job::Incidents(_, r)
-                | Job::Report(_, r)
-                | Job::Accounts(_, r)
-                | Job::Records(_, r)
-                | Job::Agreement(_, r)
-                | Job::State(_, _, r)
-                | Job::Checkpoint(_, _, r) => {
-                    let _ = r.send(Err(StoreError::Closed));
-                }
-                Job::Observations(..) | Job::MissionRecords(..) => {}
-            }
-        }
-        rx.blocking_recv()
-            .unwrap_or(Err(StoreError::Closed))
-            .map(map)
+        self.writer.job(make, map)
     }
 
     /// Stops taking writes, finishes every queued one, and waits for the writer to exit.
     pub fn close(&self) {
-        self.writer.lock().unwrap().take();
-        if let Some(t) = self.thread.lock().unwrap().take() {
-            let _ = t.join();
-        }
-    }
-
-    fn send(&self, job: Job) -> Result<(), Job> {
-        match &*self.writer.lock().unwrap() {
-            Some(tx) => tx.send(job).map_err(|e| e.0),
-            None => Err(job),
-        }
+        self.writer.close();
     }
 
     fn with_reader<T>(
@@ -254,13 +216,6 @@ impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.close();
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 impl GroupCommit for Connection {

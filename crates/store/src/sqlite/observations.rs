@@ -2,7 +2,6 @@
 //! by id or filter, and the whole sequence checked.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use tokio::sync::oneshot;
 use truceline_log::Frontier;
 
 use super::{Job, SqliteStore};
@@ -10,11 +9,7 @@ use crate::*;
 
 impl ObservationStore for SqliteStore {
     fn submit(&self, batch: Vec<NewObservation>) -> Pending {
-        let (reply, rx) = oneshot::channel();
-        if let Err(Job::Observations(_, reply)) = self.send(Job::Observations(batch, reply)) {
-            let _ = reply.send(Err(StoreError::Closed));
-        }
-        rx
+        self.writer.observations(batch)
     }
 
     fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError> {
@@ -158,11 +153,7 @@ impl ObservationStore for SqliteStore {
     }
 
     fn put_agreement(&self, a: StoredAgreement) -> Result<u64, StoreError> {
-        let (reply, rx) = oneshot::channel();
-        if let Err(Job::Agreement(_, reply)) = self.send(Job::Agreement(a, reply)) {
-            let _ = reply.send(Err(StoreError::Closed));
-        }
-        rx.blocking_recv().unwrap_or(Err(StoreError::Closed))
+        self.writer.job(|reply| Job::Agreement(a, reply), |v| v)
     }
 
     fn latest_agreement(&self) -> Result<Option<StoredAgreement>, StoreError> {
@@ -200,49 +191,14 @@ impl ObservationStore for SqliteStore {
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             let mut rows = stmt.query([])?;
-            let mut expected = 1i64;
-            let mut count = 0u64;
+            let mut check = crate::check::SequenceCheck::new(others);
             while let Some(r) = rows.next()? {
-                let seq: i64 = r.get(0)?;
                 let id: String = r.get(1)?;
-                while seq > expected && others.contains(&(expected - 1)) {
-                    expected += 1;
-                }
-                if seq != expected {
-                    return Err(StoreError::Inconsistent(format!(
-                        "record {} is missing (next stored is {}, id {id:?})",
-                        expected - 1,
-                        seq - 1
-                    )));
-                }
-                // A body edited outside the program may come back as text; judge its bytes.
-                let body: Vec<u8> = r
-                    .get_ref(5)?
-                    .as_bytes()
-                    .map(<[u8]>::to_vec)
-                    .unwrap_or_default();
-                let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-                    StoreError::Inconsistent(format!(
-                        "record {} ({id:?}): body is not JSON: {e}",
-                        seq - 1
-                    ))
-                })?;
-                let canonical = serde_jcs::to_vec(&value).unwrap_or_default();
-                let same = |k: &str, v: &str| value.get(k).and_then(|x| x.as_str()) == Some(v);
-                let kind: String = r.get(4)?;
                 let observer: String = r.get(2)?;
-                if canonical != body
-                    || !same("id", &id)
-                    || !same("observer", &observer)
-                    || !same("kind", &kind)
-                {
-                    return Err(StoreError::Inconsistent(format!(
-                        "record {} ({id:?}): body does not match its columns or is not canonical",
-                        seq - 1
-                    )));
-                }
-                expected += 1;
-                count += 1;
+                let kind: String = r.get(4)?;
+                // A body edited outside the program may come back as text; judge its bytes.
+                let body = r.get_ref(5)?.as_bytes().unwrap_or_default();
+                check.row(r.get(0)?, &id, &observer, &kind, body)?;
             }
             // The counts the summary reads are the rows' own.
             let kept: Vec<(String, i64)> = c
@@ -253,14 +209,7 @@ impl ObservationStore for SqliteStore {
                 .prepare("SELECT kind, COUNT(*) FROM observations GROUP BY kind ORDER BY kind")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
-            if kept != counted {
-                return Err(StoreError::Inconsistent(format!(
-                    "observations counted by kind {kept:?}, but the rows hold {counted:?}"
-                )));
-            }
-            Ok(CheckReport {
-                observations: count,
-            })
+            check.finish(kept, counted)
         })
     }
 }

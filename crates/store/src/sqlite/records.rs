@@ -9,16 +9,7 @@ use crate::*;
 
 impl RecordStore for SqliteStore {
     fn append_records(&self, records: Vec<NewRecord>) -> Result<Vec<u64>, StoreError> {
-        if let Some(r) = records
-            .iter()
-            .find(|r| !RECORD_KINDS.contains(&r.kind.as_str()))
-        {
-            return Err(StoreError::OutOfRange(format!(
-                "record kind {:?}: expected one of {}",
-                r.kind,
-                RECORD_KINDS.join(", ")
-            )));
-        }
+        check_record_kinds(&records)?;
         let n = records.len() as u64;
         self.write_job(
             |reply| Job::Records(records, reply),
@@ -54,11 +45,10 @@ impl RecordStore for SqliteStore {
         if self.lock.is_none() {
             return Err(StoreError::ReadOnly("keeping records"));
         }
-        let (reply, rx) = tokio::sync::oneshot::channel();
-        if let Err(Job::MissionRecords(_, reply)) = self.send(Job::MissionRecords(batch, reply)) {
-            let _ = reply.send(Err(StoreError::Closed));
-        }
-        rx.blocking_recv().unwrap_or(Err(StoreError::Closed))
+        self.writer
+            .mission_records(batch)
+            .blocking_recv()
+            .unwrap_or(Err(StoreError::Closed))
     }
 
     fn mission_records(&self, q: &MissionQuery) -> Result<Vec<StoredMissionRecord>, StoreError> {

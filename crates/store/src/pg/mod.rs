@@ -1,0 +1,1001 @@
+//! The shared store: PostgreSQL with PostGIS, for a deployment where more than one process or
+//! machine reads the records. The same contract as the embedded store (the conformance suite),
+//! built the same way: one writer connection with group commit grows the log's frontier, a
+//! pool of reader connections serves everything else.
+//!
+//! **One writer.** The log has one frontier, so one process writes: the writer connection
+//! holds a PostgreSQL advisory lock for the store's schema while it lives, and a second
+//! process that opens the store for writing is refused with [`StoreError::Locked`] (it may
+//! still read). Acknowledged means committed: PostgreSQL's own `synchronous_commit = on` and
+//! `fsync` make a commit durable before it returns.
+//!
+//! **Spatial.** Observations and incidents carry a PostGIS point (a generated column) with a GiST
+//! index: bounding-box queries use it.
+//!
+//! Everything lives in one schema (`truceline` unless told), so one database may hold several
+//! stores (the tests make one a test).
+
+mod reads;
+
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex};
+
+use postgres::{Client, GenericClient, NoTls};
+use truceline_log::Frontier;
+
+use crate::log::{
+    AGREEMENT, Leaf, LeafRows, MISSION_RECORD, OBSERVATION, RECORD_KINDS, REPORT, RecordLeaf,
+    agreement_record, leaf_row,
+};
+use crate::writer::{CommitHook, GroupCommit, Head, Job, JobResult, Writer, now_ms};
+use crate::*;
+
+/// Readers kept open for reuse.
+const MAX_IDLE_READERS: usize = 8;
+
+/// Migration `i` takes the schema from version `i` to `i + 1`; never edited once released.
+const MIGRATIONS: &[&str] = &[
+    // 1: everything the embedded store's ten migrations built, at once. Text compared or
+    // ordered by the store is in the "C" collation, so that ordering is by bytes whatever the
+    // database's locale, as in the embedded store.
+    r#"CREATE TABLE observations (
+         seq BIGINT PRIMARY KEY,            -- log index + 1
+         id TEXT COLLATE "C" NOT NULL UNIQUE,
+         observer TEXT COLLATE "C" NOT NULL,
+         time_ms BIGINT NOT NULL,
+         lon DOUBLE PRECISION NOT NULL,
+         lat DOUBLE PRECISION NOT NULL,
+         geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED,
+         kind TEXT COLLATE "C" NOT NULL,
+         received_ms BIGINT NOT NULL,
+         body BYTEA NOT NULL,               -- RFC 8785 canonical JSON, as accepted
+         hashes BYTEA,                      -- leaf hash, then the subtree hashes it completes
+         salts BYTEA                        -- the committed form's salts (SPEC 4.2)
+     );
+     CREATE INDEX observations_time ON observations (time_ms, observer);
+     CREATE INDEX observations_observer ON observations (observer, time_ms);
+     CREATE INDEX observations_geom ON observations USING GIST (geom);
+     CREATE TABLE agreements (
+         version BIGINT PRIMARY KEY,
+         agreement_id TEXT NOT NULL,
+         toml_name TEXT NOT NULL,
+         files TEXT NOT NULL,
+         stored_ms BIGINT NOT NULL,
+         log_index BIGINT
+     );
+     CREATE TABLE log_records (
+         idx BIGINT PRIMARY KEY,
+         kind TEXT NOT NULL,
+         record BIGINT NOT NULL,
+         hashes BYTEA NOT NULL
+     );
+     CREATE TABLE checkpoints (
+         size BIGINT PRIMARY KEY,
+         note TEXT NOT NULL,
+         issued_ms BIGINT NOT NULL
+     );
+     CREATE TABLE incidents (
+         id TEXT COLLATE "C" PRIMARY KEY,
+         time_ms BIGINT NOT NULL,
+         kind TEXT COLLATE "C" NOT NULL,
+         subtype TEXT COLLATE "C",
+         count BIGINT NOT NULL,
+         violations BIGINT NOT NULL,
+         attributed BOOLEAN NOT NULL,
+         control TEXT,
+         lon DOUBLE PRECISION NOT NULL,
+         lat DOUBLE PRECISION NOT NULL,
+         geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED,
+         body TEXT NOT NULL,
+         leaves TEXT NOT NULL
+     );
+     CREATE INDEX incidents_time_id ON incidents (time_ms, id);
+     CREATE INDEX incidents_geom ON incidents USING GIST (geom);
+     CREATE TABLE store_state (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+     INSERT INTO store_state (key, value) VALUES ('committed_from', 0);
+     CREATE TABLE reports (
+         id BIGSERIAL PRIMARY KEY,
+         date TEXT NOT NULL,
+         audience TEXT NOT NULL,
+         record BYTEA NOT NULL,
+         log_index BIGINT NOT NULL,
+         published_ms BIGINT NOT NULL
+     );
+     CREATE INDEX reports_date ON reports (date);
+     CREATE TABLE accounts (
+         name TEXT COLLATE "C" PRIMARY KEY,
+         role TEXT NOT NULL,
+         party TEXT,
+         observers TEXT,
+         password TEXT,
+         disabled BOOLEAN NOT NULL DEFAULT false,
+         created_ms BIGINT NOT NULL
+     );
+     CREATE TABLE tokens (
+         id TEXT COLLATE "C" PRIMARY KEY,
+         hash BYTEA NOT NULL UNIQUE,        -- SHA-256 of the secret; never the secret
+         account TEXT COLLATE "C" NOT NULL REFERENCES accounts(name),
+         created_ms BIGINT NOT NULL,
+         expires_ms BIGINT,
+         revoked_ms BIGINT
+     );
+     CREATE TABLE records (
+         id BIGSERIAL PRIMARY KEY,
+         kind TEXT NOT NULL,
+         subject TEXT,
+         account TEXT NOT NULL,
+         time_ms BIGINT NOT NULL,
+         record BYTEA NOT NULL,
+         log_index BIGINT NOT NULL
+     );
+     CREATE INDEX records_subject ON records (kind, subject, time_ms);
+     CREATE INDEX records_time ON records (kind, time_ms);
+     CREATE TABLE observation_kinds (kind TEXT COLLATE "C" PRIMARY KEY, n BIGINT NOT NULL);
+     CREATE TABLE mission_records (
+         seq BIGSERIAL PRIMARY KEY,
+         id TEXT NOT NULL UNIQUE,
+         type TEXT NOT NULL,
+         time_ms BIGINT NOT NULL,
+         account TEXT NOT NULL,
+         received_ms BIGINT NOT NULL,
+         body BYTEA NOT NULL,
+         log_index BIGINT NOT NULL UNIQUE
+     );
+     CREATE INDEX mission_records_time ON mission_records (type, time_ms);
+     CREATE TABLE state_blobs (key TEXT PRIMARY KEY, value BYTEA NOT NULL, saved_ms BIGINT NOT NULL);"#,
+];
+
+/// The shared PostgreSQL store of one schema.
+pub struct PostgresStore {
+    url: String,
+    schema: String,
+    writer: Writer,
+    readers: Mutex<Vec<Client>>,
+    head: Head,
+    grown: tokio::sync::watch::Sender<u64>,
+    nodes: crate::log::NodeCache,
+    /// Whether this handle writes (it holds the schema's advisory lock).
+    writes: bool,
+}
+
+impl PostgresStore {
+    /// Opens (creating and migrating if needed) the store in schema `truceline` of the database
+    /// at `url` (`postgres://user@host:port/db`), as its writer.
+    pub fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        Self::open_in(url, "truceline", Arc::new(|_| {}))
+    }
+
+    /// As [`open`](Self::open), in schema `schema`, calling `on_commit` after every group
+    /// commit.
+    pub fn open_in(
+        url: &str,
+        schema: &str,
+        on_commit: CommitHook,
+    ) -> Result<PostgresStore, StoreError> {
+        if schema.is_empty()
+            || !schema
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(StoreError::Invalid(format!(
+                "schema {schema:?}: expected lower-case letters, digits and underscores"
+            )));
+        }
+        let mut conn = Client::connect(url, NoTls)?;
+        conn.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
+        set_schema(&mut conn, schema)?;
+        // One writer per store: the lock lives with this connection, the writer's.
+        let locked: bool = conn
+            .query_one("SELECT pg_try_advisory_lock(hashtext($1))", &[&schema])?
+            .get(0);
+        if !locked {
+            return Err(StoreError::Locked(format!(
+                "{} (schema {schema})",
+                redact(url)
+            )));
+        }
+        migrate(&mut conn)?;
+        let (size, frontier) = {
+            let rows = Pg::new(&mut conn);
+            let size = rows.stored_size()?;
+            let frontier = Frontier::restore(size, &crate::log::Nodes(&rows)).map_err(|e| {
+                StoreError::Inconsistent(format!(
+                    "the evidence log cannot be resumed ({e}); the store was changed outside the program"
+                ))
+            })?;
+            (size, frontier)
+        };
+        let head: Head = Arc::new(Mutex::new((size, frontier.root())));
+        let grown = tokio::sync::watch::Sender::new(size);
+        let writer = Writer::spawn(
+            PgWriter(conn),
+            on_commit,
+            frontier,
+            head.clone(),
+            grown.clone(),
+        )
+        .map_err(|source| StoreError::Dir {
+            path: schema.to_string(),
+            source,
+        })?;
+        Ok(PostgresStore {
+            url: url.to_string(),
+            schema: schema.to_string(),
+            writer,
+            readers: Mutex::new(Vec::new()),
+            head,
+            grown,
+            nodes: Default::default(),
+            writes: true,
+        })
+    }
+
+    /// Opens the store in `schema` for reading only, beside the process that writes it.
+    pub fn open_read_only(url: &str, schema: &str) -> Result<PostgresStore, StoreError> {
+        let mut conn = Client::connect(url, NoTls)?;
+        set_schema(&mut conn, schema)?;
+        let version = schema_version(&mut conn)?;
+        if version != MIGRATIONS.len() as i32 {
+            return Err(StoreError::Inconsistent(format!(
+                "the store's schema is version {version}, this program reads version {}; open it for writing once to migrate it",
+                MIGRATIONS.len()
+            )));
+        }
+        let (size, root) = {
+            let rows = Pg::new(&mut conn);
+            let size = rows.stored_size()?;
+            let f = Frontier::restore(size, &crate::log::Nodes(&rows))?;
+            (size, f.root())
+        };
+        Ok(PostgresStore {
+            url: url.to_string(),
+            schema: schema.to_string(),
+            writer: Writer::none(),
+            readers: Mutex::new(vec![conn]),
+            head: Arc::new(Mutex::new((size, root))),
+            grown: tokio::sync::watch::Sender::new(size),
+            nodes: Default::default(),
+            writes: false,
+        })
+    }
+
+    /// Drops the schema and everything in it: for tests' throwaway stores.
+    pub fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
+        let mut c = Client::connect(url, NoTls)?;
+        c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))?;
+        Ok(())
+    }
+
+    /// Stops taking writes, finishes every queued one, and waits for the writer to exit (its
+    /// connection, and with it the writer's lock, go).
+    pub fn close(&self) {
+        self.writer.close();
+    }
+
+    fn write_job<T>(
+        &self,
+        make: impl FnOnce(tokio::sync::oneshot::Sender<Result<u64, StoreError>>) -> Job,
+        what: &'static str,
+        map: impl FnOnce(u64) -> T,
+    ) -> Result<T, StoreError> {
+        if !self.writes {
+            return Err(StoreError::ReadOnly(what));
+        }
+        self.writer.job(make, map)
+    }
+
+    fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&Pg) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.readers.lock().unwrap().pop();
+        let mut conn = match conn {
+            Some(c) if !c.is_closed() => c,
+            _ => {
+                let mut c = Client::connect(&self.url, NoTls)?;
+                set_schema(&mut c, &self.schema)?;
+                c
+            }
+        };
+        let out = f(&Pg::new(&mut conn));
+        let mut idle = self.readers.lock().unwrap();
+        if idle.len() < MAX_IDLE_READERS && !conn.is_closed() {
+            idle.push(conn);
+        }
+        out
+    }
+
+    fn known_size(&self, size: u64) -> Result<(), StoreError> {
+        let head = self.head.lock().unwrap().0;
+        if size > head {
+            return Err(StoreError::OutOfRange(format!(
+                "the log has {head} leaves; size {size} is beyond it"
+            )));
+        }
+        Ok(())
+    }
+
+    /// A reader for proofs at `size`, through the node cache.
+    fn cached<'a, 'c>(
+        &'a self,
+        c: &'a Pg<'c>,
+        size: u64,
+    ) -> Result<crate::log::Cached<'a, Pg<'c>>, StoreError> {
+        Ok(crate::log::Cached {
+            conn: c,
+            cache: &self.nodes,
+            edge: (size > 0).then(|| self.nodes.edge(c, size)).transpose()?,
+        })
+    }
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// A URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn set_schema(c: &mut Client, schema: &str) -> Result<(), StoreError> {
+    // PostGIS lives in `public`; the store's tables in its own schema.
+    c.batch_execute(&format!("SET search_path TO {schema}, public"))?;
+    Ok(())
+}
+
+fn schema_version(c: &mut Client) -> Result<i32, StoreError> {
+    c.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    Ok(c.query_opt("SELECT version FROM schema_version", &[])?
+        .map_or(0, |r| r.get(0)))
+}
+
+/// Brings the schema up to the latest, each step in its own transaction with its version.
+fn migrate(c: &mut Client) -> Result<(), StoreError> {
+    c.batch_execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        .map_err(|e| {
+            StoreError::Inconsistent(format!(
+                "PostGIS is needed and could not be enabled ({e}); install postgresql-15-postgis-3 (scripts/postgres.sh does)"
+            ))
+        })?;
+    let found = schema_version(c)?;
+    if found as usize > MIGRATIONS.len() {
+        return Err(StoreError::SchemaTooNew {
+            found: found.into(),
+            known: MIGRATIONS.len() as i64,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let mut tx = c.transaction()?;
+        tx.batch_execute(sql)?;
+        tx.execute("DELETE FROM schema_version", &[])?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&(i as i32 + 1)],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// A connection as the log's reads need it (they take `&self`; a client queries through
+/// `&mut`).
+pub(crate) struct Pg<'a>(RefCell<&'a mut Client>);
+
+impl<'a> Pg<'a> {
+    fn new(c: &'a mut Client) -> Pg<'a> {
+        Pg(RefCell::new(c))
+    }
+
+    fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, StoreError> {
+        Ok(self.0.borrow_mut().query(sql, params)?)
+    }
+
+    fn query_opt(
+        &self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Option<postgres::Row>, StoreError> {
+        Ok(self.0.borrow_mut().query_opt(sql, params)?)
+    }
+}
+
+fn leaf_indices(leaves: &[u64]) -> Vec<i64> {
+    leaves.iter().map(|&l| l as i64).collect()
+}
+
+impl LeafRows for Pg<'_> {
+    fn hash_rows(&self, leaves: &[u64]) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let seqs: Vec<i64> = leaves.iter().map(|&l| l as i64 + 1).collect();
+        let mut found: Vec<(u64, Vec<u8>)> = self
+            .query(
+                "SELECT seq - 1, hashes FROM observations WHERE seq = ANY($1)",
+                &[&seqs],
+            )?
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<_, i64>(0) as u64,
+                    r.get::<_, Option<Vec<u8>>>(1).unwrap_or_default(),
+                )
+            })
+            .collect();
+        if found.len() < leaves.len() {
+            let rest: Vec<i64> = leaf_indices(leaves)
+                .into_iter()
+                .filter(|r| !found.iter().any(|f| f.0 as i64 == *r))
+                .collect();
+            found.extend(
+                self.query(
+                    "SELECT idx, hashes FROM log_records WHERE idx = ANY($1)",
+                    &[&rest],
+                )?
+                .iter()
+                .map(|r| (r.get::<_, i64>(0) as u64, r.get(1))),
+            );
+        }
+        Ok(found)
+    }
+
+    fn observation_leaves(&self, start: u64, end: u64) -> Result<Vec<Leaf>, StoreError> {
+        Ok(self
+            .query(
+                "SELECT seq, body, hashes, salts FROM observations WHERE seq > $1 AND seq <= $2 ORDER BY seq",
+                &[&(start as i64), &(end as i64)],
+            )?
+            .iter()
+            .map(|r| {
+                let seq: i64 = r.get(0);
+                Leaf {
+                    idx: seq as u64 - 1,
+                    kind: OBSERVATION.into(),
+                    record: seq,
+                    bytes: Some(r.get(1)),
+                    hashes: r.get::<_, Option<Vec<u8>>>(2).unwrap_or_default(),
+                    salts: r.get(3),
+                }
+            })
+            .collect())
+    }
+
+    fn record_leaves(&self, start: u64, end: u64) -> Result<Vec<RecordLeaf>, StoreError> {
+        Ok(self
+            .query(
+                "SELECT idx, kind, record, hashes FROM log_records WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                &[&(start as i64), &(end as i64)],
+            )?
+            .iter()
+            .map(|r| (r.get::<_, i64>(0) as u64, r.get(1), r.get(2), r.get(3)))
+            .collect())
+    }
+
+    fn record_bytes(&self, kind: &str, record: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let one = |sql: &str| -> Result<Option<Vec<u8>>, StoreError> {
+            Ok(self.query_opt(sql, &[&record])?.map(|r| r.get(0)))
+        };
+        match kind {
+            AGREEMENT => self
+                .query_opt(
+                    "SELECT version, agreement_id, toml_name, files FROM agreements WHERE version = $1",
+                    &[&record],
+                )?
+                .map(|r| agreement_record(r.get(0), r.get(1), r.get(2), r.get(3)))
+                .transpose(),
+            REPORT => one("SELECT record FROM reports WHERE id = $1"),
+            MISSION_RECORD => one("SELECT body FROM mission_records WHERE seq = $1"),
+            k if RECORD_KINDS.contains(&k) => one("SELECT record FROM records WHERE id = $1"),
+            other => Err(StoreError::Inconsistent(format!(
+                "log record of unknown kind {other:?}"
+            ))),
+        }
+    }
+
+    fn stored_size(&self) -> Result<u64, StoreError> {
+        let r = self
+            .query_opt(
+                "SELECT (SELECT max(seq) - 1 FROM observations), (SELECT max(idx) FROM log_records)",
+                &[],
+            )?
+            .expect("one row");
+        let (obs, other): (Option<i64>, Option<i64>) = (r.get(0), r.get(1));
+        Ok(obs.max(other).map_or(0, |l| l as u64 + 1))
+    }
+
+    fn checkpoints(&self) -> Result<Vec<(u64, String)>, StoreError> {
+        Ok(self
+            .query("SELECT size, note FROM checkpoints ORDER BY size", &[])?
+            .iter()
+            .map(|r| (r.get::<_, i64>(0) as u64, r.get(1)))
+            .collect())
+    }
+
+    fn checkpoint_after(&self, index: u64) -> Result<Option<(u64, String)>, StoreError> {
+        Ok(self
+            .query_opt(
+                "SELECT size, note FROM checkpoints WHERE size > $1 ORDER BY size LIMIT 1",
+                &[&(index as i64)],
+            )?
+            .map(|r| (r.get::<_, i64>(0) as u64, r.get(1))))
+    }
+
+    fn announcements(&self) -> Result<Vec<(Vec<u8>, u64)>, StoreError> {
+        Ok(self
+            .query(
+                "SELECT record, log_index FROM records WHERE kind = $1 ORDER BY log_index",
+                &[&truceline_log::rotation::KIND],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get::<_, i64>(1) as u64))
+            .collect())
+    }
+
+    fn unlogged_observation(&self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(self
+            .query_opt(
+                "SELECT seq, id FROM observations WHERE hashes IS NULL LIMIT 1",
+                &[],
+            )?
+            .map(|r| (r.get(0), r.get(1))))
+    }
+}
+
+/// The writer's connection.
+struct PgWriter(Client);
+
+impl GroupCommit for PgWriter {
+    type Error = StoreError;
+
+    fn commit_group(
+        &mut self,
+        jobs: &[Job],
+        frontier: &mut Frontier,
+    ) -> Result<(Vec<JobResult>, usize), StoreError> {
+        let received = now_ms();
+        let mut tx = self.0.transaction()?;
+        let mut results = Vec::with_capacity(jobs.len());
+        let mut kinds: Vec<(&str, i64)> = Vec::new();
+        for job in jobs {
+            // Each request under its own savepoint: a refused one leaves nothing, and an error
+            // inside it does not abort the others' transaction.
+            let mut sp = tx.savepoint("request")?;
+            let mark = frontier.clone();
+            let r: Result<JobResult, StoreError> = match job {
+                Job::Observations(batch, _) => insert_batch(&mut sp, batch, received, frontier)
+                    .map(|o| JobResult::Observations(Ok(o))),
+                Job::MissionRecords(recs, _) => {
+                    insert_mission_records(&mut sp, recs, received, frontier)
+                        .map(|o| JobResult::Observations(Ok(o)))
+                }
+                Job::Agreement(a, _) => {
+                    insert_agreement(&mut sp, a, received, frontier).map(|v| JobResult::Agreement(Ok(v)))
+                }
+                Job::State(key, value, _) => sp
+                    .execute(
+                        "INSERT INTO state_blobs (key, value, saved_ms) VALUES ($1, $2, $3)
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, saved_ms = excluded.saved_ms",
+                        &[key, value, &received],
+                    )
+                    .map(|_| JobResult::Agreement(Ok(0)))
+                    .map_err(StoreError::from),
+                Job::Checkpoint(size, note, _) => sp
+                    .execute(
+                        "INSERT INTO checkpoints (size, note, issued_ms) VALUES ($1, $2, $3)
+                         ON CONFLICT (size) DO UPDATE SET note = excluded.note, issued_ms = excluded.issued_ms",
+                        &[&(*size as i64), note, &received],
+                    )
+                    .map(|_| JobResult::Agreement(Ok(*size)))
+                    .map_err(StoreError::from),
+                Job::Incidents(w, _) => write_incidents(&mut sp, w)
+                    .map(|()| JobResult::Agreement(Ok(w.upsert.len() as u64))),
+                Job::Accounts(w, _) => {
+                    write_accounts(&mut sp, w).map(|()| JobResult::Agreement(Ok(0)))
+                }
+                Job::Records(recs, _) => {
+                    insert_records(&mut sp, recs, frontier).map(|i| JobResult::Agreement(Ok(i)))
+                }
+                Job::Report(rep, _) => {
+                    insert_report(&mut sp, rep, received, frontier).map(|i| JobResult::Agreement(Ok(i)))
+                }
+            };
+            match r {
+                Ok(result) => {
+                    sp.commit()?;
+                    if let (JobResult::Observations(Ok(outcomes)), Job::Observations(batch, _)) =
+                        (&result, job)
+                    {
+                        for (o, outcome) in batch.iter().zip(outcomes) {
+                            if matches!(outcome, Outcome::Accepted { .. }) {
+                                match kinds.iter_mut().find(|(k, _)| *k == o.kind.as_str()) {
+                                    Some((_, n)) => *n += 1,
+                                    None => kinds.push((o.kind.as_str(), 1)),
+                                }
+                            }
+                        }
+                    }
+                    results.push(result);
+                }
+                Err(e) => {
+                    sp.rollback()?;
+                    *frontier = mark;
+                    results.push(match job {
+                        Job::Observations(..) | Job::MissionRecords(..) => {
+                            JobResult::Observations(Err(e))
+                        }
+                        _ => JobResult::Agreement(Err(e)),
+                    });
+                }
+            }
+        }
+        for (kind, n) in &kinds {
+            tx.execute(
+                "INSERT INTO observation_kinds (kind, n) VALUES ($1, $2)
+                 ON CONFLICT (kind) DO UPDATE SET n = observation_kinds.n + excluded.n",
+                &[kind, n],
+            )?;
+        }
+        tx.commit()?;
+        let written = kinds.iter().map(|(_, n)| *n as usize).sum();
+        Ok((results, written))
+    }
+}
+
+/// Appends the leaf of a record kept outside `observations`.
+fn append_record(
+    c: &mut impl GenericClient,
+    frontier: &mut Frontier,
+    kind: &str,
+    record: i64,
+    canonical: &[u8],
+) -> Result<u64, StoreError> {
+    let idx = frontier.size();
+    let blob = leaf_row(frontier, kind, canonical);
+    c.execute(
+        "INSERT INTO log_records (idx, kind, record, hashes) VALUES ($1, $2, $3, $4)",
+        &[&(idx as i64), &kind, &record, &blob],
+    )?;
+    Ok(idx)
+}
+
+fn insert_batch(
+    c: &mut impl GenericClient,
+    batch: &[NewObservation],
+    received: i64,
+    frontier: &mut Frontier,
+) -> Result<Vec<Outcome>, StoreError> {
+    let insert = c.prepare(
+        "INSERT INTO observations (seq, id, observer, time_ms, lon, lat, kind, received_ms, body, hashes, salts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+    )?;
+    let mut out = Vec::with_capacity(batch.len());
+    for (index, o) in batch.iter().enumerate() {
+        let mark = frontier.clone();
+        let log_index = frontier.size();
+        let made;
+        let (leaf, salts) = match (o.leaf, &o.salts) {
+            (Some(leaf), salts) => (leaf, salts.as_deref()),
+            (None, _) => {
+                made = crate::committed::commit_new(&o.body)
+                    .map_err(|e| StoreError::Invalid(format!("observation {:?}: {e}", o.id)))?;
+                (
+                    truceline_log::leaf_hash(&made.1.committed),
+                    Some(&made.0[..]),
+                )
+            }
+        };
+        let hashes = crate::log::hashed_leaf_row(frontier, leaf);
+        let n = c.execute(
+            &insert,
+            &[
+                &(log_index as i64 + 1),
+                &o.id,
+                &o.observer,
+                &o.time_ms,
+                &o.lon,
+                &o.lat,
+                &o.kind,
+                &received,
+                &o.body,
+                &hashes,
+                &salts,
+            ],
+        )?;
+        if n == 1 {
+            out.push(Outcome::Accepted { log_index });
+        } else {
+            *frontier = mark;
+            let r = c.query_one("SELECT seq, body FROM observations WHERE id = $1", &[&o.id])?;
+            let (seq, body): (i64, Vec<u8>) = (r.get(0), r.get(1));
+            if body != o.body {
+                return Err(StoreError::Conflict {
+                    index,
+                    id: o.id.clone(),
+                });
+            }
+            out.push(Outcome::Duplicate {
+                log_index: seq as u64 - 1,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The latest agreement version: (version, agreement id, TOML file name, files as JSON).
+fn latest_agreement_row(
+    c: &mut impl GenericClient,
+) -> Result<Option<(i64, String, String, String)>, StoreError> {
+    Ok(c.query_opt(
+        "SELECT version, agreement_id, toml_name, files FROM agreements ORDER BY version DESC LIMIT 1",
+        &[],
+    )?
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))))
+}
+
+fn insert_agreement(
+    c: &mut impl GenericClient,
+    a: &StoredAgreement,
+    stored: i64,
+    frontier: &mut Frontier,
+) -> Result<u64, StoreError> {
+    let files = serde_json::to_string(&a.files).expect("strings serialise");
+    let latest = latest_agreement_row(c)?;
+    if let Some((v, id, name, f)) = &latest
+        && *id == a.agreement_id
+        && *name == a.toml_name
+        && *f == files
+    {
+        return Ok(*v as u64);
+    }
+    let version = latest.map_or(1, |l| l.0 + 1);
+    let record = agreement_record(version, &a.agreement_id, &a.toml_name, &files)?;
+    let idx = frontier.size() as i64;
+    c.execute(
+        "INSERT INTO agreements (version, agreement_id, toml_name, files, stored_ms, log_index)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &version,
+            &a.agreement_id,
+            &a.toml_name,
+            &files,
+            &stored,
+            &idx,
+        ],
+    )?;
+    append_record(c, frontier, AGREEMENT, version, &record)?;
+    Ok(version as u64)
+}
+
+fn insert_records(
+    c: &mut impl GenericClient,
+    records: &[NewRecord],
+    frontier: &mut Frontier,
+) -> Result<u64, StoreError> {
+    let first = frontier.size();
+    for r in records {
+        let idx = frontier.size() as i64;
+        let id: i64 = c
+            .query_one(
+                "INSERT INTO records (kind, subject, account, time_ms, record, log_index)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[&r.kind, &r.subject, &r.account, &r.time_ms, &r.record, &idx],
+            )?
+            .get(0);
+        append_record(c, frontier, &r.kind, id, &r.record)?;
+    }
+    Ok(first)
+}
+
+fn insert_mission_records(
+    c: &mut impl GenericClient,
+    batch: &[NewMissionRecord],
+    received: i64,
+    frontier: &mut Frontier,
+) -> Result<Vec<Outcome>, StoreError> {
+    let mut out = Vec::with_capacity(batch.len());
+    for (index, r) in batch.iter().enumerate() {
+        let log_index = frontier.size();
+        let row = c.query_opt(
+            "INSERT INTO mission_records (id, type, time_ms, account, received_ms, body, log_index)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING seq",
+            &[
+                &r.id,
+                &r.kind,
+                &r.time_ms,
+                &r.account,
+                &received,
+                &r.body,
+                &(log_index as i64),
+            ],
+        )?;
+        match row {
+            Some(row) => {
+                append_record(c, frontier, MISSION_RECORD, row.get(0), &r.body)?;
+                out.push(Outcome::Accepted { log_index });
+            }
+            None => {
+                let e = c.query_one(
+                    "SELECT body, log_index FROM mission_records WHERE id = $1",
+                    &[&r.id],
+                )?;
+                if e.get::<_, Vec<u8>>(0) != r.body {
+                    return Err(StoreError::Conflict {
+                        index,
+                        id: r.id.clone(),
+                    });
+                }
+                out.push(Outcome::Duplicate {
+                    log_index: e.get::<_, i64>(1) as u64,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn insert_report(
+    c: &mut impl GenericClient,
+    r: &PublishedReport,
+    published: i64,
+    frontier: &mut Frontier,
+) -> Result<u64, StoreError> {
+    let idx = frontier.size() as i64;
+    let id: i64 = c
+        .query_one(
+            "INSERT INTO reports (date, audience, record, log_index, published_ms)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[&r.date, &r.audience, &r.record, &idx, &published],
+        )?
+        .get(0);
+    append_record(c, frontier, REPORT, id, &r.record)
+}
+
+fn state_value(c: &mut impl GenericClient, key: &str) -> Result<Option<i64>, StoreError> {
+    Ok(
+        c.query_opt("SELECT value FROM store_state WHERE key = $1", &[&key])?
+            .map(|r| r.get(0)),
+    )
+}
+
+fn set_state(c: &mut impl GenericClient, key: &str, value: i64) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO store_state (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[&key, &value],
+    )?;
+    Ok(())
+}
+
+fn write_incidents(c: &mut impl GenericClient, w: &IncidentWrite) -> Result<(), StoreError> {
+    // The totals are kept as the rows change: what a row held is taken off before it goes.
+    let (mut count, mut violations) = if w.replace_all {
+        c.execute("DELETE FROM incidents", &[])?;
+        (0, 0)
+    } else {
+        (
+            state_value(c, "incident_count")?.unwrap_or(0),
+            state_value(c, "violation_count")?.unwrap_or(0),
+        )
+    };
+    for id in &w.remove {
+        if let Some(r) = c.query_opt(
+            "DELETE FROM incidents WHERE id = $1 RETURNING violations",
+            &[id],
+        )? {
+            count -= 1;
+            violations -= r.get::<_, i64>(0);
+        }
+    }
+    let up = c.prepare(
+        "INSERT INTO incidents (id, time_ms, kind, subtype, count, violations, attributed, control,
+                                lon, lat, body, leaves)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (id) DO UPDATE SET time_ms = excluded.time_ms, kind = excluded.kind,
+             subtype = excluded.subtype, count = excluded.count, violations = excluded.violations,
+             attributed = excluded.attributed, control = excluded.control, lon = excluded.lon,
+             lat = excluded.lat, body = excluded.body, leaves = excluded.leaves",
+    )?;
+    for r in &w.upsert {
+        if let Some(old) = c.query_opt(
+            "SELECT violations FROM incidents WHERE id = $1",
+            &[&r.record.id],
+        )? {
+            count -= 1;
+            violations -= old.get::<_, i64>(0);
+        }
+        let leaves = serde_json::to_string(&r.leaves).expect("numbers serialise");
+        let body = serde_json::to_string(&r.record).expect("an incident record is JSON");
+        let p = IncidentPoint::of(&r.record);
+        c.execute(
+            &up,
+            &[
+                &r.record.id,
+                &p.time_ms,
+                &p.kind,
+                &p.subtype,
+                &i64::from(p.count),
+                &i64::from(p.violations),
+                &p.attributed,
+                &p.control,
+                &p.lon,
+                &p.lat,
+                &body,
+                &leaves,
+            ],
+        )?;
+        count += 1;
+        violations += i64::from(p.violations);
+    }
+    set_state(c, "incident_count", count)?;
+    set_state(c, "violation_count", violations)?;
+    set_state(c, "fused_observations", w.fused_observations as i64)
+}
+
+fn write_accounts(c: &mut impl GenericClient, w: &AccountWrite) -> Result<(), StoreError> {
+    let changed = match w {
+        AccountWrite::Add(a) => {
+            let n = c.execute(
+                "INSERT INTO accounts (name, role, party, observers, password, disabled, created_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
+                &[&a.name, &a.role, &a.party, &a.observers, &a.password, &a.disabled, &a.created_ms],
+            )?;
+            if n == 0 {
+                return Err(StoreError::Exists(format!("account {:?}", a.name)));
+            }
+            n
+        }
+        AccountWrite::SetDisabled { name, disabled } => c.execute(
+            "UPDATE accounts SET disabled = $2 WHERE name = $1",
+            &[name, disabled],
+        )?,
+        AccountWrite::SetPassword { name, password } => c.execute(
+            "UPDATE accounts SET password = $2 WHERE name = $1",
+            &[name, password],
+        )?,
+        AccountWrite::AddToken(t) => {
+            if c.query_opt("SELECT 1 FROM accounts WHERE name = $1", &[&t.account])?
+                .is_none()
+            {
+                return Err(StoreError::NotFound(format!("account {:?}", t.account)));
+            }
+            c.execute(
+                "INSERT INTO tokens (id, hash, account, created_ms, expires_ms, revoked_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &t.id,
+                    &&t.hash[..],
+                    &t.account,
+                    &t.created_ms,
+                    &t.expires_ms,
+                    &t.revoked_ms,
+                ],
+            )?
+        }
+        AccountWrite::Revoke { id, at_ms } => c.execute(
+            "UPDATE tokens SET revoked_ms = coalesce(revoked_ms, $2) WHERE id = $1",
+            &[id, at_ms],
+        )?,
+    };
+    if changed == 0 {
+        let what = match w {
+            AccountWrite::Revoke { id, .. } => format!("token {id:?}"),
+            AccountWrite::SetDisabled { name, .. } | AccountWrite::SetPassword { name, .. } => {
+                format!("account {name:?}")
+            }
+            AccountWrite::Add(_) | AccountWrite::AddToken(_) => unreachable!("counted above"),
+        };
+        return Err(StoreError::NotFound(what));
+    }
+    Ok(())
+}
