@@ -30,6 +30,11 @@ if [ "${1:-}" = "stop" ]; then
     exit 0
 fi
 
+# One caller at a time (test binaries may ask together).
+mkdir -p target
+exec 9>target/postgres.lock
+flock 9
+
 need=()
 for p in postgresql-15 postgresql-15-postgis-3; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
@@ -54,7 +59,7 @@ if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
         -o \"-p $port -c listen_addresses=127.0.0.1 -k /tmp -c max_connections=200\" start" >/dev/null
 fi
 
-psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+psql() { PGOPTIONS="-c client_min_messages=warning" "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
 psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'truceline'" | grep -q 1 ||
     psql -d postgres -c "CREATE DATABASE truceline"
 psql -d truceline -c "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null

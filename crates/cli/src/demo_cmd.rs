@@ -117,6 +117,7 @@ impl DemoArgs {
         );
         let server = Server::start(
             &dir,
+            &truceline_store::Location::Dir(dir.clone()),
             &agreement,
             stored,
             Options {

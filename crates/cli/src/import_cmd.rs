@@ -16,10 +16,10 @@ use serde_json::{Value, json};
 use truceline_observation::{Observation, parse_value};
 use truceline_service::accounts::Caller;
 use truceline_service::{KeyRegistry, LogState, Service, ServiceError};
-use truceline_store::{ObservationStore, Outcome, SqliteStore};
+use truceline_store::Outcome;
 
 #[derive(Args)]
-#[command(group = clap::ArgGroup::new("target").required(true).args(["server", "data"]))]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["server", "data", "store"]))]
 pub struct ImportArgs {
     /// Files to import (`-` for NDJSON on standard input).
     #[arg(required = true)]
@@ -27,9 +27,14 @@ pub struct ImportArgs {
     /// A running server, e.g. http://127.0.0.1:8080.
     #[arg(long)]
     server: Option<String>,
-    /// A data directory (a server may be running on it: SQLite serialises the writers).
+    /// A data directory (a server may be running on it: SQLite serialises the writers); with
+    /// --store, the directory of the log's keys.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// The shared store: `postgres://user@host:port/db[?schema=NAME]` (needs --data for the
+    /// log's keys; no server may be writing to it: import through the server instead).
+    #[arg(long, conflicts_with = "server", requires = "data")]
+    store: Option<String>,
     /// With --server: a monitor account's API token (`truceline tokens issue`); also read from
     /// TRUCELINE_TOKEN.
     #[arg(long, env = "TRUCELINE_TOKEN", hide_env_values = true)]
@@ -81,7 +86,10 @@ impl ImportArgs {
             .expect("valid template"),
         );
         let mut tally = Tally::default();
-        let mut local: Option<(std::sync::Arc<Service>, std::sync::Arc<SqliteStore>)> = None;
+        let mut local: Option<(
+            std::sync::Arc<Service>,
+            std::sync::Arc<dyn truceline_store::Store>,
+        )> = None;
         let mut sink: Box<Sink> = match (&self.server, &self.data) {
             (Some(url), _) => {
                 let base = url.trim_end_matches('/').to_string();
@@ -98,10 +106,10 @@ impl ImportArgs {
                 })
             }
             (None, Some(dir)) => {
-                let store = std::sync::Arc::new(
-                    SqliteStore::open(dir)
-                        .with_context(|| format!("cannot open the store in {}", dir.display()))?,
-                );
+                let at = truceline_store::Location::parse(dir, self.store.as_deref())?;
+                let store = at
+                    .open(std::sync::Arc::new(|_| {}))
+                    .with_context(|| format!("cannot open the store in {at}"))?;
                 let agreement = match &self.agreement {
                     Some(f) => {
                         // Stored as a version, so the directory says what its records
@@ -112,10 +120,7 @@ impl ImportArgs {
                     }
                     None => {
                         let stored = store.latest_agreement()?.with_context(|| {
-                            format!(
-                                "{} holds no agreement yet; pass --agreement FILE",
-                                dir.display()
-                            )
+                            format!("{at} holds no agreement yet; pass --agreement FILE")
                         })?;
                         crate::agreement_from_stored(&stored)?
                     }

@@ -16,7 +16,6 @@ use truceline_log::checkpoint::{self, SignedCheckpoint};
 use truceline_log::note::{Algorithm, Verifier};
 use truceline_log::{Hash, leaf_hash, verify_consistency, verify_inclusion};
 use truceline_service::keys::{self as evidence, KEYS_DIR, LOG_PUB_FILE};
-use truceline_store::{LogStore, ObservationStore, SqliteStore};
 
 #[derive(Subcommand)]
 pub enum KeysCommand {
@@ -137,19 +136,23 @@ pub enum LogCommand {
     },
     /// Recompute the whole log from the stored records and name the first that differs.
     Verify {
-        #[arg(long)]
-        data: PathBuf,
+        /// The store (its `log.pub` is read from `--data`, the server's keys beside `--store`).
+        #[command(flatten)]
+        at: crate::StoreArgs,
     },
 }
 
 #[derive(Args)]
 pub struct SourceArgs {
     /// A running server.
-    #[arg(long, conflicts_with = "data", required_unless_present = "data")]
+    #[arg(long, conflicts_with_all = ["data", "store"], required_unless_present_any = ["data", "store"])]
     server: Option<String>,
-    /// A data directory.
+    /// A data directory (with --store, the one that holds the log's `log.pub`).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// The shared store: `postgres://user@host:port/db[?schema=NAME]`.
+    #[arg(long)]
+    store: Option<String>,
     /// The account's API token for the server (`truceline tokens issue`); also read from
     /// TRUCELINE_TOKEN.
     #[arg(long, env = "TRUCELINE_TOKEN", hide_env_values = true)]
@@ -163,7 +166,7 @@ pub struct SourceArgs {
 /// Where the log is read from.
 enum Source {
     Server { agent: Client, base: String },
-    Data(SqliteStore, PathBuf),
+    Data(std::sync::Arc<dyn truceline_store::Store>, PathBuf),
 }
 
 /// An HTTP client that sends the account's token, if given, with every request.
@@ -240,18 +243,22 @@ fn hashes(v: &Value) -> anyhow::Result<Vec<Hash>> {
 
 impl Source {
     fn open(a: &SourceArgs) -> anyhow::Result<Source> {
-        Ok(match (&a.server, &a.data) {
-            (Some(url), _) => Source::Server {
+        Ok(match (&a.server, &a.data, &a.store) {
+            (Some(url), ..) => Source::Server {
                 agent: Client::new(a.token.clone()),
                 base: format!("{}/api/v1/log", url.trim_end_matches('/')),
             },
             // Reading needs no writer: beside a running server the store is read as it stands.
-            (None, Some(dir)) => Source::Data(
-                SqliteStore::open_read_only(dir)
-                    .with_context(|| format!("cannot open the store in {}", dir.display()))?,
-                dir.clone(),
-            ),
-            (None, None) => bail!("give --server URL or --data DIR"),
+            (None, data, store @ Some(_)) | (None, data @ Some(_), store) => {
+                let dir = data.clone().unwrap_or_else(|| PathBuf::from("."));
+                let at = truceline_store::Location::parse(&dir, store.as_deref())?;
+                Source::Data(
+                    at.open_read_only()
+                        .with_context(|| format!("cannot open the store in {at}"))?,
+                    dir,
+                )
+            }
+            (None, None, None) => bail!("give --server URL, --data DIR or --store URL"),
         })
     }
 
@@ -400,17 +407,24 @@ impl LogCommand {
                     eprintln!("included: leaf {index} is in the signed checkpoint of size {size}");
                 }
             }
-            LogCommand::Verify { data } => {
-                if !data.join(truceline_store::DB_FILE).exists() {
-                    bail!("{}: no store here", data.display());
+            LogCommand::Verify { at } => {
+                let loc = at.location()?;
+                if let truceline_store::Location::Dir(d) = &loc
+                    && !d.join(truceline_store::DB_FILE).exists()
+                {
+                    bail!("{}: no store here", d.display());
                 }
-                let key = std::fs::read_to_string(data.join(LOG_PUB_FILE))
-                    .ok()
-                    .map(|t| Verifier::parse(&t))
-                    .transpose()
-                    .context("the data directory's log.pub")?;
-                let r = truceline_store::verify_log_at(&data, key.as_ref())
-                    .with_context(|| format!("cannot verify the store in {}", data.display()))?;
+                let key = match &at.data {
+                    Some(d) => std::fs::read_to_string(d.join(LOG_PUB_FILE))
+                        .ok()
+                        .map(|t| Verifier::parse(&t))
+                        .transpose()
+                        .context("the data directory's log.pub")?,
+                    None => None,
+                };
+                let r = loc
+                    .verify_log(key.as_ref())
+                    .with_context(|| format!("cannot verify the store in {loc}"))?;
                 match r.problem {
                     None => {
                         println!(

@@ -272,3 +272,60 @@ pub(crate) fn open_out(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
         )),
     })
 }
+
+/// Where a command's store is: `--data DIR` for the embedded store, or `--store URL` for the
+/// shared one.
+#[derive(clap::Args, Clone)]
+#[group(required = true, multiple = true)]
+pub struct StoreArgs {
+    /// The data directory: the embedded store's, or with `--store` the one that holds this
+    /// machine's keys (the log's signing key, the certificate authority).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// The shared store instead of the embedded one: `postgres://user@host:port/db`
+    /// (`?schema=NAME` for a schema other than `truceline`).
+    #[arg(long)]
+    pub store: Option<String>,
+}
+
+impl StoreArgs {
+    pub fn location(&self) -> anyhow::Result<truceline_store::Location> {
+        Ok(truceline_store::Location::parse(
+            self.data.as_deref().unwrap_or(std::path::Path::new(".")),
+            self.store.as_deref(),
+        )?)
+    }
+
+    /// Opens the store for writing, making it if there is none yet: the first account comes
+    /// before the first `serve`.
+    pub fn open(&self) -> anyhow::Result<std::sync::Arc<dyn truceline_store::Store>> {
+        let at = self.location()?;
+        at.open(std::sync::Arc::new(|_| {}))
+            .with_context(|| format!("cannot open the store in {at}"))
+    }
+
+    /// Opens the store for reading, beside a server that may be writing it.
+    pub fn open_read_only(&self) -> anyhow::Result<std::sync::Arc<dyn truceline_store::Store>> {
+        let at = self.location()?;
+        at.open_read_only()
+            .with_context(|| format!("cannot open the store in {at}"))
+    }
+
+    /// The directory of this machine's keys: `--data`, required beside a shared store for a
+    /// command that signs or verifies with them.
+    pub fn keys_dir(&self) -> anyhow::Result<&std::path::Path> {
+        self.data.as_deref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "--data: the directory that holds the log's keys (the server's --data) is needed beside --store"
+            )
+        })
+    }
+
+    /// How the store was named, for the next command a message suggests.
+    pub fn flag(&self) -> String {
+        match (&self.data, &self.store) {
+            (Some(d), None) => format!("--data {}", d.display()),
+            _ => "--store URL".into(),
+        }
+    }
+}

@@ -9,13 +9,13 @@ use clap::Args;
 use truceline_report::day::{DEFAULT_DAY_ENDS, DEFAULT_TIMEZONE};
 use truceline_report::{Audience, Format};
 use truceline_service::{DaySettings, KeyRegistry, LogState, Service};
-use truceline_store::{ObservationStore, SqliteStore, StoreError};
+use truceline_store::{Location, StoreError};
 
 #[derive(Args)]
 pub struct ReportArgs {
-    /// The data directory (a running server may be writing to it).
-    #[arg(long)]
-    data: PathBuf,
+    /// The store (a running server may be writing to it).
+    #[command(flatten)]
+    at: crate::StoreArgs,
     /// The mission day, named by the date it ends, YYYY-MM-DD (default: the day of the latest
     /// observation).
     #[arg(long)]
@@ -49,37 +49,39 @@ impl ReportArgs {
         let format = Format::parse(&self.format).map_err(|e| anyhow::anyhow!("--{e}"))?;
         let lang = truceline_report::lang::Lang::parse(&self.lang)
             .ok_or_else(|| anyhow::anyhow!("--lang: expected en, uk or ru, got {:?}", self.lang))?;
-        if !self.data.join(truceline_store::DB_FILE).exists() {
+        let at = self.at.location()?;
+        if let Location::Dir(d) = &at
+            && !d.join(truceline_store::DB_FILE).exists()
+        {
             bail!(
                 "--data: {} holds no Truceline store ({} is missing)",
-                self.data.display(),
+                d.display(),
                 truceline_store::DB_FILE
             );
         }
+        let keys = self.at.keys_dir()?.to_path_buf();
         // Beside a running server the store is read as it stands; otherwise this process may
         // bring its incidents up to date and sign a checkpoint.
-        let (store, writable) = match SqliteStore::open(&self.data) {
+        let (store, writable) = match at.open(std::sync::Arc::new(|_| {})) {
             Ok(s) => (s, true),
-            Err(StoreError::Busy { .. }) => (SqliteStore::open_read_only(&self.data)?, false),
+            Err(StoreError::Busy { .. } | StoreError::Locked(_)) => (at.open_read_only()?, false),
             Err(e) => {
-                return Err(e).with_context(|| format!("cannot open {}", self.data.display()));
+                return Err(e).with_context(|| format!("cannot open {at}"));
             }
         };
         let stored = store
             .latest_agreement()?
-            .with_context(|| format!("{} holds no agreement", self.data.display()))?;
+            .with_context(|| format!("{at} holds no agreement"))?;
         let agreement = crate::agreement_from_stored(&stored)?;
         if !writable && self.publish {
             bail!(
-                "--publish: a server is writing to {}; publish through it: POST /api/v1/reports/daily/DATE/publish",
-                self.data.display()
+                "--publish: a server is writing to {at}; publish through it: POST /api/v1/reports/daily/DATE/publish"
             );
         }
         // Read-only beside a server, the log's key is what the server wrote; otherwise this
         // process holds (or makes) it.
-        let signer = truceline_service::keys::log_signer(&self.data, None)?;
-        let store = std::sync::Arc::new(store);
-        let log = LogState::new(signer, KeyRegistry::open(&self.data), store.as_ref());
+        let signer = truceline_service::keys::log_signer(&keys, None)?;
+        let log = LogState::new(signer, KeyRegistry::open(&keys), store.as_ref());
         let mut service = Service::new(store.clone(), &agreement, log)?;
         service.day = DaySettings {
             timezone: self.timezone.clone(),

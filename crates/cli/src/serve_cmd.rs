@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use truceline_server::{AppState, Metrics};
 use truceline_service::{KeyRegistry, LogState, Service};
-use truceline_store::{AccountStore, ObservationStore, SqliteStore, StoredAgreement};
+use truceline_store::{Location, Store, StoredAgreement};
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -17,10 +17,12 @@ pub struct ServeArgs {
     /// version when it differs from the one there).
     #[arg(long)]
     agreement: PathBuf,
-    /// Data directory of the embedded store (created if missing).
-    #[arg(long, conflicts_with = "store", default_value = "truceline-data")]
+    /// Data directory of the embedded store (created if missing); with `--store`, it holds only
+    /// this server's keys (the log's signing key, the certificate authority).
+    #[arg(long, default_value = "truceline-data")]
     data: PathBuf,
-    /// A store by URL instead: `sqlite:///path/to/dir` (a server database is not supported yet).
+    /// The shared store instead of the embedded one: `postgres://user@host:port/db` (PostGIS
+    /// needed; `?schema=NAME` for a schema other than `truceline`), or `sqlite:///path/to/dir`.
     #[arg(long)]
     store: Option<String>,
     /// Address to listen on.
@@ -177,14 +179,10 @@ impl ServeArgs {
         // SAFETY: an integer option of the allocator, set before the server's threads start.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
         crate::init_logging(self.log_json);
-        let dir = match &self.store {
-            None => self.data.clone(),
-            Some(url) => match url.strip_prefix("sqlite://") {
-                Some(path) => PathBuf::from(path),
-                None => bail!(
-                    "--store {url:?}: only sqlite:///path/to/dir is supported; a server database comes later"
-                ),
-            },
+        let at = Location::parse(&self.data, self.store.as_deref())?;
+        let dir = match &at {
+            Location::Dir(d) => d.clone(),
+            Location::Postgres { .. } => self.data.clone(),
         };
         let (agreement, stored) = crate::agreement_with_files(&self.agreement)?;
         // Read first: a certificate that cannot be used stops the start, not the first client.
@@ -194,6 +192,7 @@ impl ServeArgs {
         };
         let server = Server::start(
             &dir,
+            &at,
             &agreement,
             stored,
             Options {
@@ -307,7 +306,7 @@ impl Default for Options<'_> {
 
 /// A store opened for an agreement, ready to serve.
 pub struct Server {
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     pub state: Arc<AppState>,
     threads: Vec<std::thread::JoinHandle<()>>,
     stop: tokio::sync::watch::Sender<bool>,
@@ -322,8 +321,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// Serves the store at `at`; `dir` holds the server's keys (the store's own directory for
+    /// the embedded store).
     pub fn start(
         dir: &Path,
+        at: &Location,
         agreement: &truceline_agreement::Agreement,
         stored: StoredAgreement,
         o: Options<'_>,
@@ -342,23 +344,24 @@ impl Server {
         let signer = truceline_service::keys::log_signer(dir, log_key)?;
         let metrics = Arc::new(Metrics::default());
         let m = metrics.clone();
-        let store = Arc::new(
-            SqliteStore::open_with(dir, Arc::new(move |s| m.record_commit(s)))
-                .with_context(|| format!("cannot open the store in {}", dir.display()))?,
-        );
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let store = at
+            .open(Arc::new(move |s| m.record_commit(s)))
+            .with_context(|| format!("cannot open the store in {at}"))?;
         if !open && store.accounts()?.is_empty() {
+            let flag = match at {
+                Location::Dir(d) => format!("--data {}", d.display()),
+                Location::Postgres { .. } => "--store URL".into(),
+            };
             bail!(
-                "{} has no account, and serve never answers without one: make the first with \
-                 `truceline users add NAME --role chief --data {}`, then `truceline tokens issue NAME --data {}` \
-                 (see the README's \"Deploying\")",
-                dir.display(),
-                dir.display(),
-                dir.display()
+                "{at} has no account, and serve never answers without one: make the first with \
+                 `truceline users add NAME --role chief {flag}`, then `truceline tokens issue NAME {flag}` \
+                 (see the README's \"Deploying\")"
             );
         }
         let version = store.put_agreement(stored)?;
         tracing::info!(
-            data = %dir.display(),
+            store = %at,
             agreement = %agreement.id,
             agreement_version = version,
             "store open"

@@ -11,21 +11,7 @@ use clap::{Args, Subcommand};
 use truceline_service::accounts::{self, NewAccount};
 use truceline_store::{AccountStore, AccountWrite, ObservationStore, SqliteStore};
 
-#[derive(Args)]
-pub struct DataArgs {
-    /// The data directory.
-    #[arg(long)]
-    data: PathBuf,
-}
-
-impl DataArgs {
-    /// Opens the store for writing, making it if the directory holds none yet: the first
-    /// account comes before the first `serve`.
-    fn open(&self) -> anyhow::Result<SqliteStore> {
-        SqliteStore::open(&self.data)
-            .with_context(|| format!("cannot open the store in {}", self.data.display()))
-    }
-}
+pub use crate::StoreArgs as DataArgs;
 
 #[derive(Subcommand)]
 pub enum UsersCommand {
@@ -143,14 +129,14 @@ impl UsersCommand {
                         .map(|p| p.id.clone())
                         .collect(),
                     None if party.is_some() => bail!(
-                        "--party: {} holds no agreement yet to name the parties; start `truceline serve --agreement FILE --data {}` once (after adding a chief), then add liaisons",
-                        data.data.display(),
-                        data.data.display()
+                        "--party: {} holds no agreement yet to name the parties; start `truceline serve --agreement FILE {}` once (after adding a chief), then add liaisons",
+                        data.location()?,
+                        data.flag()
                     ),
                     None => Vec::new(),
                 };
                 let a = accounts::add_account(
-                    &store,
+                    store.as_ref(),
                     NewAccount {
                         name,
                         role,
@@ -162,16 +148,16 @@ impl UsersCommand {
                 )
                 .map_err(|e| anyhow::anyhow!("--{e}"))?;
                 eprintln!(
-                    "added {} ({}); issue it a token with `truceline tokens issue {} --data {}`",
+                    "added {} ({}); issue it a token with `truceline tokens issue {} {}`",
                     a.name,
                     a.role,
                     a.name,
-                    data.data.display()
+                    data.flag()
                 );
                 store.close();
             }
             UsersCommand::List { data } => {
-                let store = SqliteStore::open_read_only(&data.data)?;
+                let store = data.open_read_only()?;
                 for a in store.accounts()? {
                     let scope = a
                         .party
@@ -212,7 +198,15 @@ impl UsersCommand {
                 valid,
                 out,
                 data,
-            } => issue_certificate(&name, &host, port, &valid, out, &data.data)?,
+            } => {
+                // The certificate authority is files of a data directory.
+                let Some(dir) = &data.data else {
+                    bail!(
+                        "--data: a device certificate is issued from the data directory that holds the mission's certificate authority"
+                    )
+                };
+                issue_certificate(&name, &host, port, &valid, out, dir)?
+            }
         }
         Ok(ExitCode::SUCCESS)
     }
@@ -285,7 +279,8 @@ impl TokensCommand {
                     .map_err(|e| anyhow::anyhow!("--{e}"))?
                     .map(|d| now + d);
                 let store = data.open()?;
-                let (secret, token) = accounts::issue_token(&store, &name, expires_ms, now)?;
+                let (secret, token) =
+                    accounts::issue_token(store.as_ref(), &name, expires_ms, now)?;
                 store.close();
                 let until = token
                     .expires_ms
@@ -306,7 +301,7 @@ impl TokensCommand {
                 store.close();
             }
             TokensCommand::List { account, data } => {
-                let store = SqliteStore::open_read_only(&data.data)?;
+                let store = data.open_read_only()?;
                 for t in store.tokens(account.as_deref())? {
                     println!(
                         "{}\t{}\tissued {}\texpires {}\trevoked {}",
@@ -347,14 +342,13 @@ impl AuditArgs {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         // Read-only: works beside a running server (whose last entries are kept within
         // seconds; `GET /audit` keeps them first).
-        let store = SqliteStore::open_read_only(&self.data.data)
-            .with_context(|| format!("cannot open the store in {}", self.data.data.display()))?;
+        let store = self.data.open_read_only()?;
         let q = truceline_service::audit::AuditQuery {
             from_ms: self.from.map(|t| t.as_millisecond()),
             to_ms: self.to.map(|t| t.as_millisecond()),
             account: self.account,
         };
-        let entries = truceline_service::audit::read_audit(&store, &q)?;
+        let entries = truceline_service::audit::read_audit(store.as_ref(), &q)?;
         use std::io::Write;
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for e in &entries {

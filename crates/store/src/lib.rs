@@ -439,6 +439,10 @@ pub trait ObservationStore: Send + Sync {
             .unwrap_or(Err(StoreError::Closed))
     }
 
+    /// Stops taking writes, finishes every queued one and waits for the writer to exit; what
+    /// was acknowledged is committed. Reads go on working.
+    fn close(&self) {}
+
     fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError>;
     /// An observation with the commitment its leaf holds, from which its fields are disclosed;
     /// `None` for the commitment when it was logged before the committed form.
@@ -660,6 +664,100 @@ pub trait RecordStore: Send + Sync {
     /// The value last kept under `key`.
     fn state(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
+
+/// Where a store is: the embedded store's data directory, or a PostgreSQL database (the
+/// schema its tables are in: `truceline` unless the URL says `?schema=NAME`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Location {
+    Dir(std::path::PathBuf),
+    Postgres { url: String, schema: String },
+}
+
+impl Location {
+    /// `--store URL` (`postgres://…`, `postgresql://…`, or `sqlite:///path/to/dir`) if given,
+    /// else the data directory `data`.
+    pub fn parse(data: &std::path::Path, store: Option<&str>) -> Result<Location, StoreError> {
+        let Some(url) = store else {
+            return Ok(Location::Dir(data.to_path_buf()));
+        };
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            return Ok(Location::Dir(path.into()));
+        }
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(StoreError::Invalid(format!(
+                "--store {url:?}: expected postgres://user@host:port/database[?schema=NAME] or sqlite:///path/to/dir"
+            )));
+        }
+        // `schema` is ours, not the driver's: taken out of the query before it connects.
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut schema = "truceline".to_string();
+        let rest: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .filter(|p| match p.strip_prefix("schema=") {
+                Some(s) => {
+                    schema = s.to_string();
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        let url = if rest.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", rest.join("&"))
+        };
+        Ok(Location::Postgres { url, schema })
+    }
+
+    /// Opens the store as its one writer, making it if there is none yet.
+    pub fn open(&self, on_commit: CommitHookFn) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+        Ok(match self {
+            Location::Dir(d) => std::sync::Arc::new(SqliteStore::open_with(d, on_commit)?),
+            Location::Postgres { url, schema } => {
+                std::sync::Arc::new(PostgresStore::open_in(url, schema, on_commit)?)
+            }
+        })
+    }
+
+    /// Opens the store for reading beside the process that writes it.
+    pub fn open_read_only(&self) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+        Ok(match self {
+            Location::Dir(d) => std::sync::Arc::new(SqliteStore::open_read_only(d)?),
+            Location::Postgres { url, schema } => {
+                std::sync::Arc::new(PostgresStore::open_read_only(url, schema)?)
+            }
+        })
+    }
+
+    /// Verifies the log without opening the store for writing: a store whose log no longer
+    /// matches its records cannot be appended to, but must still say what is wrong.
+    pub fn verify_log(
+        &self,
+        key: Option<&truceline_log::note::Verifier>,
+    ) -> Result<LogReport, StoreError> {
+        match self {
+            Location::Dir(d) => verify_log_at(d, key),
+            Location::Postgres { url, schema } => {
+                PostgresStore::open_read_only(url, schema)?.verify_log(key)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Dir(d) => write!(f, "{}", d.display()),
+            Location::Postgres { url, schema } => {
+                write!(f, "{} (schema {schema})", pg::redact(url))
+            }
+        }
+    }
+}
+
+/// Called after every group commit with its timing.
+pub type CommitHookFn = std::sync::Arc<dyn Fn(CommitStats) + Send + Sync>;
 
 /// A whole store: every role. What the service holds; each part of it asks only for the role
 /// it needs.

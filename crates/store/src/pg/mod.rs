@@ -182,8 +182,8 @@ impl PostgresStore {
             )));
         }
         let mut conn = Client::connect(url, NoTls)?;
-        conn.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
         set_schema(&mut conn, schema)?;
+        conn.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
         // One writer per store: the lock lives with this connection, the writer's.
         let locked: bool = conn
             .query_one("SELECT pg_try_advisory_lock(hashtext($1))", &[&schema])?
@@ -266,12 +266,6 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// Stops taking writes, finishes every queued one, and waits for the writer to exit (its
-    /// connection, and with it the writer's lock, go).
-    pub fn close(&self) {
-        self.writer.close();
-    }
-
     fn write_job<T>(
         &self,
         make: impl FnOnce(tokio::sync::oneshot::Sender<Result<u64, StoreError>>) -> Job,
@@ -284,10 +278,24 @@ impl PostgresStore {
         self.writer.job(make, map)
     }
 
-    fn with_reader<T>(
+    fn with_reader<T: Send>(
         &self,
-        f: impl FnOnce(&Pg) -> Result<T, StoreError>,
+        f: impl FnOnce(&Pg) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
+        // The driver blocks on a runtime of its own, which tokio forbids on a thread inside a
+        // runtime (a server's blocking pool is): there the read runs on a thread of its own
+        // (tens of microseconds beside a round trip to the database).
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return std::thread::scope(|s| {
+                s.spawn(|| self.read_here(f))
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            });
+        }
+        self.read_here(f)
+    }
+
+    fn read_here<T>(&self, f: impl FnOnce(&Pg) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let conn = self.readers.lock().unwrap().pop();
         let mut conn = match conn {
             Some(c) if !c.is_closed() => c,
@@ -331,12 +339,13 @@ impl PostgresStore {
 
 impl Drop for PostgresStore {
     fn drop(&mut self) {
-        self.close();
+        // The writer's connection, and with it the writer's lock, go with it.
+        self.writer.close();
     }
 }
 
 /// A URL without its password, for messages.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let userinfo = &url[s + 3..at];
@@ -348,8 +357,11 @@ fn redact(url: &str) -> String {
 }
 
 fn set_schema(c: &mut Client, schema: &str) -> Result<(), StoreError> {
-    // PostGIS lives in `public`; the store's tables in its own schema.
-    c.batch_execute(&format!("SET search_path TO {schema}, public"))?;
+    // PostGIS lives in `public`; the store's tables in its own schema. The server's notices
+    // ("already exists, skipping") are not the operator's business.
+    c.batch_execute(&format!(
+        "SET search_path TO {schema}, public; SET client_min_messages TO warning"
+    ))?;
     Ok(())
 }
 

@@ -24,6 +24,10 @@ impl ObservationStore for PostgresStore {
         self.writer.observations(batch)
     }
 
+    fn close(&self) {
+        self.writer.close();
+    }
+
     fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError> {
         self.with_reader(|c| {
             Ok(c.query_opt(

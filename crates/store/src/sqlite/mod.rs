@@ -140,11 +140,6 @@ impl SqliteStore {
         self.writer.job(make, map)
     }
 
-    /// Stops taking writes, finishes every queued one, and waits for the writer to exit.
-    pub fn close(&self) {
-        self.writer.close();
-    }
-
     fn with_reader<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
@@ -214,7 +209,7 @@ pub fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
-        self.close();
+        self.writer.close();
     }
 }
 

@@ -12,6 +12,10 @@ impl ObservationStore for SqliteStore {
         self.writer.observations(batch)
     }
 
+    fn close(&self) {
+        self.writer.close();
+    }
+
     fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError> {
         self.with_reader(|c| {
             Ok(
