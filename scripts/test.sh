@@ -8,6 +8,9 @@ command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
 
 ./scripts/deps.sh
+# The shared store's tests run against a real PostgreSQL with PostGIS on loopback.
+TRUCELINE_PG_URL=$(./scripts/postgres.sh | tail -n 1)
+export TRUCELINE_PG_URL
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -7,64 +7,14 @@
 mod common;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use truceline_store::{LogStore, ObservationStore, SqliteStore};
 
 use common::*;
-
-/// Posts observations from `clients` threads until `stop`, one to three a request; returns the
-/// ids acknowledged (200 with a result for each).
-fn load(
-    base: &str,
-    token: &str,
-    clients: usize,
-    tag: &str,
-    stop: Arc<AtomicBool>,
-) -> (Arc<Mutex<Vec<String>>>, Vec<std::thread::JoinHandle<()>>) {
-    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
-    let threads = (0..clients)
-        .map(|c| {
-            let (acked, stop) = (acked.clone(), stop.clone());
-            let (base, token, tag) = (base.to_string(), token.to_string(), tag.to_string());
-            std::thread::spawn(move || {
-                let agent = agent();
-                let mut i = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    let ids: Vec<String> = (0..(1 + i % 3))
-                        .map(|k| format!("{tag}-{c}-{i}-{k}"))
-                        .collect();
-                    let body: String = ids
-                        .iter()
-                        .map(|id| format!("{}\n", simple_observation(id)))
-                        .collect();
-                    i += 1;
-                    let Ok(mut r) = with_token(
-                        agent.post(format!("{base}/api/v1/observations")),
-                        Some(&token),
-                    )
-                    .header("Content-Type", "application/x-ndjson")
-                    .send(&body) else {
-                        break; // the server is gone
-                    };
-                    if r.status() == 200 {
-                        let v: Value = serde_json::from_str(
-                            &r.body_mut().read_to_string().unwrap_or_default(),
-                        )
-                        .unwrap_or(Value::Null);
-                        if v["results"].as_array().map(Vec::len) == Some(ids.len()) {
-                            acked.lock().unwrap().extend(ids);
-                        }
-                    }
-                }
-            })
-        })
-        .collect();
-    (acked, threads)
-}
 
 /// The store in `dir` is consistent, holds every id in `acked`, and its log verifies with every
 /// record and the agreement and audit batches as leaves.

@@ -393,3 +393,56 @@ pub fn python_verifier(args: &[&str], token: Option<&str>) -> std::process::Outp
     }
     c.output().expect("python3 (installed by scripts/deps.sh)")
 }
+
+/// Posts observations from `clients` threads until `stop`, one to three a request; returns the
+/// ids acknowledged (200 with a result for each).
+pub fn load(
+    base: &str,
+    token: &str,
+    clients: usize,
+    tag: &str,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    Vec<std::thread::JoinHandle<()>>,
+) {
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let threads = (0..clients)
+        .map(|c| {
+            let (acked, stop) = (acked.clone(), stop.clone());
+            let (base, token, tag) = (base.to_string(), token.to_string(), tag.to_string());
+            std::thread::spawn(move || {
+                let agent = agent();
+                let mut i = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let ids: Vec<String> = (0..(1 + i % 3))
+                        .map(|k| format!("{tag}-{c}-{i}-{k}"))
+                        .collect();
+                    let body: String = ids
+                        .iter()
+                        .map(|id| format!("{}\n", simple_observation(id)))
+                        .collect();
+                    i += 1;
+                    let Ok(mut r) = with_token(
+                        agent.post(format!("{base}/api/v1/observations")),
+                        Some(&token),
+                    )
+                    .header("Content-Type", "application/x-ndjson")
+                    .send(&body) else {
+                        break; // the server is gone
+                    };
+                    if r.status() == 200 {
+                        let v: Value = serde_json::from_str(
+                            &r.body_mut().read_to_string().unwrap_or_default(),
+                        )
+                        .unwrap_or(Value::Null);
+                        if v["results"].as_array().map(Vec::len) == Some(ids.len()) {
+                            acked.lock().unwrap().extend(ids);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    (acked, threads)
+}

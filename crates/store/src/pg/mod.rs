@@ -687,61 +687,100 @@ fn insert_batch(
     received: i64,
     frontier: &mut Frontier,
 ) -> Result<Vec<Outcome>, StoreError> {
-    let insert = c.prepare(
-        "INSERT INTO observations (seq, id, observer, time_ms, lon, lat, kind, received_ms, body, hashes, salts)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
-    )?;
+    // Two round trips a request, whatever its size: the ids already stored, then every new row
+    // in one statement of arrays (a statement a row cost 6,000 rows/s on loopback).
+    let ids: Vec<&str> = batch.iter().map(|o| o.id.as_str()).collect();
+    let mut known: std::collections::HashMap<String, (u64, Vec<u8>)> = c
+        .query(
+            "SELECT id, seq, body FROM observations WHERE id = ANY($1)",
+            &[&ids],
+        )?
+        .into_iter()
+        .map(|r| (r.get(0), (r.get::<_, i64>(1) as u64 - 1, r.get(2))))
+        .collect();
+    let mut rows = Rows::default();
     let mut out = Vec::with_capacity(batch.len());
     for (index, o) in batch.iter().enumerate() {
-        let mark = frontier.clone();
-        let log_index = frontier.size();
-        let made;
-        let (leaf, salts) = match (o.leaf, &o.salts) {
-            (Some(leaf), salts) => (leaf, salts.as_deref()),
-            (None, _) => {
-                made = crate::committed::commit_new(&o.body)
-                    .map_err(|e| StoreError::Invalid(format!("observation {:?}: {e}", o.id)))?;
-                (
-                    truceline_log::leaf_hash(&made.1.committed),
-                    Some(&made.0[..]),
-                )
-            }
-        };
-        let hashes = crate::log::hashed_leaf_row(frontier, leaf);
-        let n = c.execute(
-            &insert,
-            &[
-                &(log_index as i64 + 1),
-                &o.id,
-                &o.observer,
-                &o.time_ms,
-                &o.lon,
-                &o.lat,
-                &o.kind,
-                &received,
-                &o.body,
-                &hashes,
-                &salts,
-            ],
-        )?;
-        if n == 1 {
-            out.push(Outcome::Accepted { log_index });
-        } else {
-            *frontier = mark;
-            let r = c.query_one("SELECT seq, body FROM observations WHERE id = $1", &[&o.id])?;
-            let (seq, body): (i64, Vec<u8>) = (r.get(0), r.get(1));
-            if body != o.body {
+        // Stored before, or earlier in this request: the same content is a no-op.
+        if let Some((log_index, body)) = known.get(&o.id) {
+            if *body != o.body {
                 return Err(StoreError::Conflict {
                     index,
                     id: o.id.clone(),
                 });
             }
             out.push(Outcome::Duplicate {
-                log_index: seq as u64 - 1,
+                log_index: *log_index,
             });
+            continue;
+        }
+        let log_index = frontier.size();
+        let (leaf, salts) = match (o.leaf, &o.salts) {
+            (Some(leaf), salts) => (leaf, salts.clone()),
+            (None, _) => {
+                let (salts, c) = crate::committed::commit_new(&o.body)
+                    .map_err(|e| StoreError::Invalid(format!("observation {:?}: {e}", o.id)))?;
+                (truceline_log::leaf_hash(&c.committed), Some(salts))
+            }
+        };
+        rows.seq.push(log_index as i64 + 1);
+        rows.id.push(&o.id);
+        rows.observer.push(&o.observer);
+        rows.time_ms.push(o.time_ms);
+        rows.lon.push(o.lon);
+        rows.lat.push(o.lat);
+        rows.kind.push(&o.kind);
+        rows.body.push(&o.body);
+        rows.hashes
+            .push(crate::log::hashed_leaf_row(frontier, leaf));
+        rows.salts.push(salts);
+        known.insert(o.id.clone(), (log_index, o.body.clone()));
+        out.push(Outcome::Accepted { log_index });
+    }
+    if !rows.seq.is_empty() {
+        let n = c.execute(
+            "INSERT INTO observations (seq, id, observer, time_ms, lon, lat, kind, received_ms, body, hashes, salts)
+             SELECT s, i, o, t, x, y, k, $8, b, h, z FROM unnest(
+                 $1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::float8[], $6::float8[],
+                 $7::text[], $9::bytea[], $10::bytea[], $11::bytea[]) AS r(s, i, o, t, x, y, k, b, h, z)",
+            &[
+                &rows.seq,
+                &rows.id,
+                &rows.observer,
+                &rows.time_ms,
+                &rows.lon,
+                &rows.lat,
+                &rows.kind,
+                &received,
+                &rows.body,
+                &rows.hashes,
+                &rows.salts,
+            ],
+        )?;
+        if n as usize != rows.seq.len() {
+            return Err(StoreError::Inconsistent(format!(
+                "{} of {} new observations were written",
+                n,
+                rows.seq.len()
+            )));
         }
     }
     Ok(out)
+}
+
+/// One request's new observations as columns, for one statement of arrays.
+#[derive(Default)]
+struct Rows<'a> {
+    seq: Vec<i64>,
+    id: Vec<&'a str>,
+    observer: Vec<&'a str>,
+    time_ms: Vec<i64>,
+    lon: Vec<f64>,
+    lat: Vec<f64>,
+    kind: Vec<&'a str>,
+    body: Vec<&'a [u8]>,
+    hashes: Vec<Vec<u8>>,
+    salts: Vec<Option<Vec<u8>>>,
 }
 
 /// The latest agreement version: (version, agreement id, TOML file name, files as JSON).
