@@ -345,8 +345,10 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let m = metrics.clone();
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        // A second server on a shared store stands by for its writer and takes over when it
+        // goes.
         let store = at
-            .open(Arc::new(move |s| m.record_commit(s)))
+            .open_server(Arc::new(move |s| m.record_commit(s)))
             .with_context(|| format!("cannot open the store in {at}"))?;
         if !open && store.accounts()?.is_empty() {
             let flag = match at {
@@ -359,7 +361,30 @@ impl Server {
                  (see the README's \"Deploying\")"
             );
         }
-        let version = store.put_agreement(stored)?;
+        let version = if store.writes() {
+            store.put_agreement(stored)?
+        } else {
+            // Standing by: the writer keeps the agreement, and this server must judge by the same.
+            match store.latest_agreement()? {
+                Some(l) if l.agreement_id == stored.agreement_id && l.files == stored.files => {
+                    l.version
+                }
+                _ => bail!(
+                    "{at}: its writer serves another agreement than --agreement {}; a standby serves the same",
+                    agreement.id
+                ),
+            }
+        };
+        // One log, one key: every server of a shared store signs with the log's key.
+        if matches!(at, Location::Postgres { .. })
+            && let Some((size, note)) = store.latest_checkpoint()?
+            && truceline_log::checkpoint::open(&note, &signer.verifier()).is_err()
+        {
+            bail!(
+                "{at}: the log's checkpoint at size {size} is not signed by this server's log key; \
+                 give every server of a shared store the same key (--log-key, or the same log.key in --data)"
+            );
+        }
         tracing::info!(
             store = %at,
             agreement = %agreement.id,

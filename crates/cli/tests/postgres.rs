@@ -148,3 +148,128 @@ fn the_server_on_postgres_loses_nothing_acknowledged_to_a_kill_and_keeps_one_wri
     drop(s);
     PostgresStore::drop_schema(&base, &schema).unwrap();
 }
+
+#[test]
+fn two_servers_on_one_database_one_writes_the_other_takes_over_when_it_is_killed() {
+    let base = cluster();
+    let schema = format!("two_{}", std::process::id());
+    PostgresStore::drop_schema(&base, &schema).unwrap();
+    let url = format!("{base}?schema={schema}");
+    // One log, one key: both servers are given the same data directory's keys.
+    let keys = tempfile::tempdir().unwrap();
+    let mut tokens = Vec::new();
+    for (name, role) in [("ingest", "monitor"), ("ana", "analyst")] {
+        let (ok, _, err) = cli(&url, &["users", "add", name, "--role", role]);
+        assert!(ok, "{err}");
+        let (ok, t, err) = cli(&url, &["tokens", "issue", name]);
+        assert!(ok, "{err}");
+        tokens.push(t.trim().to_string());
+    }
+    let (monitor, analyst) = (tokens[0].clone(), tokens[1].clone());
+    let serve = || {
+        start(&[
+            "serve".into(),
+            "--agreement".into(),
+            agreement().into(),
+            "--store".into(),
+            url.clone().into(),
+            "--data".into(),
+            keys.path().into(),
+            "--rate-per-address".into(),
+            "off".into(),
+            "--rate-per-account".into(),
+            "off".into(),
+        ])
+    };
+    let mut a = serve();
+    let b = serve();
+    let post = |base: &str, id: &str| -> u16 {
+        with_token(
+            agent().post(format!("{base}/api/v1/observations")),
+            Some(&monitor),
+        )
+        .header("Content-Type", "application/x-ndjson")
+        .send(format!("{}\n", simple_observation(id)))
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+    };
+    // The second stands by: it refuses writes, saying where they go, and serves reads.
+    assert_eq!(post(&b.base, "b-early"), 503);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (acked, clients) = load(&a.base, &monitor, 4, "two", stop.clone());
+    std::thread::sleep(Duration::from_millis(1200));
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    let killed = std::time::Instant::now();
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 50,
+        "the load did not build up: {}",
+        acked.len()
+    );
+    // The standby takes over: its first write accepted within seconds of the kill.
+    let mut k = 0;
+    while post(&b.base, &format!("b-{k}")) != 200 {
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "the standby did not take over"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+        k += 1;
+    }
+    let took = killed.elapsed();
+    eprintln!(
+        "{} acknowledged by the first server; the second took writes {} ms after the kill",
+        acked.len(),
+        took.as_millis()
+    );
+    // Nothing the first acknowledged is lost, the new writer serves it, and the log verifies.
+    for id in acked.iter().step_by((acked.len() / 50).max(1)) {
+        let r = with_token(
+            agent().get(format!("{}/api/v1/observations/{id}", b.base)),
+            Some(&analyst),
+        )
+        .call()
+        .unwrap();
+        assert_eq!(r.status(), 200, "{id}");
+    }
+    {
+        let store = PostgresStore::open_read_only(&base, &schema).unwrap();
+        for id in &acked {
+            assert!(
+                store.get(id).unwrap().is_some(),
+                "acknowledged {id} was lost"
+            );
+        }
+        assert_eq!(store.verify_log(None).unwrap().problem, None);
+    }
+    // The new writer signs checkpoints over the whole log, with the log's one key.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut r = agent()
+            .get(format!("{}/api/v1/log/checkpoint", b.base))
+            .call()
+            .unwrap();
+        let text = r.body_mut().read_to_string().unwrap();
+        let size: u64 = text.lines().nth(1).unwrap().parse().unwrap();
+        if size as usize > acked.len() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint over the log: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (ok, out, err) = cli(
+        &url,
+        &["log", "verify", "--data", keys.path().to_str().unwrap()],
+    );
+    assert!(ok && out.contains("log verified"), "{out} {err}");
+    drop(b);
+    PostgresStore::drop_schema(&base, &schema).unwrap();
+}

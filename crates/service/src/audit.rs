@@ -199,6 +199,10 @@ pub(crate) fn spawn_audit(
             async move { s.audit_flush.notified().await }
         },
         move || {
+            // A standby's entries wait (bounded) until it is the writer.
+            if !service.store.writes() {
+                return;
+            }
             if let Err(e) = service.flush_audit() {
                 tracing::error!(error = %e, "audit entries not kept yet; retrying");
             }

@@ -44,6 +44,22 @@ impl LogState {
 
     /// Signs and stores a checkpoint if the log has grown since the last one; blocking.
     pub fn checkpoint_now(&self, store: &dyn LogStore) -> Result<bool, StoreError> {
+        if !store.writes() {
+            // A standby signs nothing: it serves the checkpoints its writer signs (with the same
+            // key; one that does not open with it is not served).
+            if let Some((size, note)) = store.latest_checkpoint()?
+                && self
+                    .latest
+                    .read()
+                    .unwrap()
+                    .as_ref()
+                    .is_none_or(|c| c.checkpoint.size < size)
+                && let Ok(signed) = checkpoint::open(&note, &self.signer.verifier())
+            {
+                *self.latest.write().unwrap() = Some(signed);
+            }
+            return Ok(false);
+        }
         let (size, root) = store.log_head();
         if self
             .latest
@@ -180,6 +196,13 @@ pub(crate) fn spawn_checkpoints(
         |_| std::time::Duration::from_secs(1),
         // Rests only after signing: at most one checkpoint a second.
         move || {
+            // A standby signs nothing (the writer does) but follows the decisions the writer
+            // keeps, so that it shows them, and has them when it takes over.
+            if !service.store.writes()
+                && let Err(e) = service.load_reviews()
+            {
+                tracing::warn!(error = %e, "standing by: decisions and replies not followed");
+            }
             let r = service.log.checkpoint_now(service.store.as_ref());
             match &r {
                 Ok(true) => service.trackers.writes.ok(),

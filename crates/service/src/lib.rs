@@ -165,8 +165,8 @@ pub struct Service {
     pub sessions: accounts::Sessions,
     /// Tokens looked up so far, by hash. Accounts and tokens change only through the store's
     /// single writer, which a serving process holds: so nothing can change them behind its
-    /// back, and expiry is judged again at every request. (A shared database will need its
-    /// changes announced to each server; see the scale-out issue.)
+    /// back, and expiry is judged again at every request. A standby of a shared store (whose
+    /// writer is another server) does not use it.
     tokens: std::sync::RwLock<
         std::collections::HashMap<[u8; 32], (truceline_store::Token, truceline_store::Account)>,
     >,
@@ -317,7 +317,13 @@ impl Service {
             Some(secret) => {
                 let now = jiff::Timestamp::now().as_millisecond();
                 let hash = accounts::hash_token(secret);
-                let cached = self.tokens.read().unwrap().get(&hash).cloned();
+                // Only the writer's own changes reach the cache (`forget_tokens`): a standby,
+                // whose writer is another process, asks the store every time.
+                let cached = if self.store.writes() {
+                    self.tokens.read().unwrap().get(&hash).cloned()
+                } else {
+                    None
+                };
                 let found = match cached {
                     Some(f) => Some(f),
                     None => match self.store.token_by_hash(&hash) {

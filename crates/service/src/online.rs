@@ -377,6 +377,10 @@ impl OnlineFusion {
                     .min(Duration::from_secs(5))
             },
             move || {
+                // Fusion runs once, on the store's writer; a standby waits to become it.
+                if !store.writes() {
+                    return Ok(false);
+                }
                 if !niced {
                     lower_priority();
                     niced = true;

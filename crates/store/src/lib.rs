@@ -411,6 +411,11 @@ pub enum StoreError {
     Busy { path: String },
     #[error("the store is open read-only: {0} needs the process that writes to it")]
     ReadOnly(&'static str),
+    /// This server stands by for the store's writer (another server holds it).
+    #[error(
+        "this server stands by for the shared store's writer, another server: {0} goes to that server (or here again once this one has taken over)"
+    )]
+    Standby(&'static str),
     #[error(
         "another truceline process is the writer of {0}: it holds the store's advisory lock; stop it, or go through its API"
     )]
@@ -480,6 +485,11 @@ pub trait ObservationStore: Send + Sync {
 pub trait LogStore: Send + Sync {
     /// The log's committed size and root hash.
     fn log_head(&self) -> (u64, Hash);
+    /// Whether this handle writes the store now: a standby (or a read-only handle) does not,
+    /// and work that writes (fusion, checkpoints) waits until it does.
+    fn writes(&self) -> bool {
+        true
+    }
     /// Told the log's size after every commit that grew it: readers wait on this instead of
     /// polling (online fusion, the checkpoint signer).
     fn watch_log(&self) -> tokio::sync::watch::Receiver<u64>;
@@ -716,6 +726,20 @@ impl Location {
             Location::Dir(d) => std::sync::Arc::new(SqliteStore::open_with(d, on_commit)?),
             Location::Postgres { url, schema } => {
                 std::sync::Arc::new(PostgresStore::open_in(url, schema, on_commit)?)
+            }
+        })
+    }
+
+    /// Opens the store for a server: as its writer, or, when another server writes a shared
+    /// store, standing by to take over (see [`PostgresStore::open_or_stand_by`]).
+    pub fn open_server(
+        &self,
+        on_commit: CommitHookFn,
+    ) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+        Ok(match self {
+            Location::Dir(_) => self.open(on_commit)?,
+            Location::Postgres { url, schema } => {
+                std::sync::Arc::new(PostgresStore::open_or_stand_by(url, schema, on_commit)?)
             }
         })
     }

@@ -176,6 +176,24 @@ impl Writer {
         })
     }
 
+    /// Starts the writer in a handle made without one (a standby taking over).
+    pub fn install<C: GroupCommit + Send + 'static>(
+        &self,
+        conn: C,
+        on_commit: CommitHook,
+        frontier: Frontier,
+        head: Head,
+        grown: tokio::sync::watch::Sender<u64>,
+    ) -> std::io::Result<()> {
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || writer_loop(conn, rx, on_commit, frontier, head, grown))?;
+        *self.thread.lock().unwrap() = Some(thread);
+        *self.tx.lock().unwrap() = Some(tx);
+        Ok(())
+    }
+
     /// No writer: a read-only handle.
     pub fn none() -> Writer {
         Writer {

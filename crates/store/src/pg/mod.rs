@@ -18,6 +18,7 @@
 mod reads;
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use postgres::{Client, GenericClient, NoTls};
@@ -149,14 +150,23 @@ const MIGRATIONS: &[&str] = &[
 pub struct PostgresStore {
     url: String,
     schema: String,
-    writer: Writer,
+    writer: Arc<Writer>,
     readers: Mutex<Vec<Client>>,
     head: Head,
     grown: tokio::sync::watch::Sender<u64>,
     nodes: crate::log::NodeCache,
-    /// Whether this handle writes (it holds the schema's advisory lock).
-    writes: bool,
+    /// Whether this handle writes (it holds the schema's advisory lock): from the start, or
+    /// since a standby took over.
+    writes: Arc<AtomicBool>,
+    /// Whether writes are refused as a standby's (rather than a read-only handle's).
+    standby: bool,
+    /// Set when the handle goes: a standby stops waiting.
+    gone: Arc<AtomicBool>,
+    waiting: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
+
+/// How often a standby tries the writer's lock and follows the log.
+const STANDBY_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl PostgresStore {
     /// Opens (creating and migrating if needed) the store in schema `truceline` of the database
@@ -166,11 +176,33 @@ impl PostgresStore {
     }
 
     /// As [`open`](Self::open), in schema `schema`, calling `on_commit` after every group
-    /// commit.
+    /// commit; refused with [`StoreError::Locked`] while another process writes it.
     pub fn open_in(
         url: &str,
         schema: &str,
         on_commit: CommitHook,
+    ) -> Result<PostgresStore, StoreError> {
+        Self::open_as(url, schema, on_commit, false)
+    }
+
+    /// As [`open_in`](Self::open_in), but while another process writes the store this one
+    /// stands by: it serves reads, follows the log as it grows, refuses writes with
+    /// [`StoreError::Standby`], and takes over as the writer within a fraction of a second of
+    /// the writer's session ending (its process killed, its connection closed; a writer cut off
+    /// from the database is let go by the server's TCP keepalive, within about 15 s).
+    pub fn open_or_stand_by(
+        url: &str,
+        schema: &str,
+        on_commit: CommitHook,
+    ) -> Result<PostgresStore, StoreError> {
+        Self::open_as(url, schema, on_commit, true)
+    }
+
+    fn open_as(
+        url: &str,
+        schema: &str,
+        on_commit: CommitHook,
+        stand_by: bool,
     ) -> Result<PostgresStore, StoreError> {
         if schema.is_empty()
             || !schema
@@ -184,50 +216,71 @@ impl PostgresStore {
         let mut conn = Client::connect(url, NoTls)?;
         set_schema(&mut conn, schema)?;
         conn.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
-        // One writer per store: the lock lives with this connection, the writer's.
-        let locked: bool = conn
-            .query_one("SELECT pg_try_advisory_lock(hashtext($1))", &[&schema])?
-            .get(0);
-        if !locked {
+        let store = PostgresStore {
+            url: url.to_string(),
+            schema: schema.to_string(),
+            writer: Arc::new(Writer::none()),
+            readers: Mutex::new(Vec::new()),
+            head: Arc::new(Mutex::new((0, Frontier::default().root()))),
+            grown: tokio::sync::watch::Sender::new(0),
+            nodes: Default::default(),
+            writes: Arc::new(AtomicBool::new(false)),
+            standby: stand_by,
+            gone: Arc::new(AtomicBool::new(false)),
+            waiting: Mutex::new(None),
+        };
+        if take_lock(&mut conn, schema)? {
+            become_writer(
+                conn,
+                on_commit,
+                &store.writer,
+                &store.head,
+                &store.grown,
+                &store.writes,
+            )?;
+            return Ok(store);
+        }
+        if !stand_by {
             return Err(StoreError::Locked(format!(
                 "{} (schema {schema})",
                 redact(url)
             )));
         }
-        migrate(&mut conn)?;
-        let (size, frontier) = {
-            let rows = Pg::new(&mut conn);
-            let size = rows.stored_size()?;
-            let frontier = Frontier::restore(size, &crate::log::Nodes(&rows)).map_err(|e| {
-                StoreError::Inconsistent(format!(
-                    "the evidence log cannot be resumed ({e}); the store was changed outside the program"
-                ))
+        tracing::info!(store = %redact(url), schema, "another process writes the store: standing by");
+        if schema_version(&mut conn)? == 0 {
+            // The writer is still making the store: its first migration takes the lock first.
+            std::thread::sleep(STANDBY_POLL);
+        }
+        follow(&mut conn, &store.head, &store.grown)?;
+        let (writer, head, grown, writes, gone) = (
+            store.writer.clone(),
+            store.head.clone(),
+            store.grown.clone(),
+            store.writes.clone(),
+            store.gone.clone(),
+        );
+        let (url_owned, schema_name) = (url.to_string(), schema.to_string());
+        let thread = std::thread::Builder::new()
+            .name("store-standby".into())
+            .spawn(move || {
+                stand_by_until_writer(
+                    conn,
+                    &url_owned,
+                    &schema_name,
+                    on_commit,
+                    &writer,
+                    &head,
+                    &grown,
+                    &writes,
+                    &gone,
+                )
+            })
+            .map_err(|source| StoreError::Dir {
+                path: schema.to_string(),
+                source,
             })?;
-            (size, frontier)
-        };
-        let head: Head = Arc::new(Mutex::new((size, frontier.root())));
-        let grown = tokio::sync::watch::Sender::new(size);
-        let writer = Writer::spawn(
-            PgWriter(conn),
-            on_commit,
-            frontier,
-            head.clone(),
-            grown.clone(),
-        )
-        .map_err(|source| StoreError::Dir {
-            path: schema.to_string(),
-            source,
-        })?;
-        Ok(PostgresStore {
-            url: url.to_string(),
-            schema: schema.to_string(),
-            writer,
-            readers: Mutex::new(Vec::new()),
-            head,
-            grown,
-            nodes: Default::default(),
-            writes: true,
-        })
+        *store.waiting.lock().unwrap() = Some(thread);
+        Ok(store)
     }
 
     /// Opens the store in `schema` for reading only, beside the process that writes it.
@@ -250,13 +303,21 @@ impl PostgresStore {
         Ok(PostgresStore {
             url: url.to_string(),
             schema: schema.to_string(),
-            writer: Writer::none(),
+            writer: Arc::new(Writer::none()),
             readers: Mutex::new(vec![conn]),
             head: Arc::new(Mutex::new((size, root))),
             grown: tokio::sync::watch::Sender::new(size),
             nodes: Default::default(),
-            writes: false,
+            writes: Arc::new(AtomicBool::new(false)),
+            standby: false,
+            gone: Arc::new(AtomicBool::new(false)),
+            waiting: Mutex::new(None),
         })
+    }
+
+    /// Whether this handle is the store's writer now.
+    pub fn is_writer(&self) -> bool {
+        self.writes.load(Ordering::Acquire)
     }
 
     /// Drops the schema and everything in it: for tests' throwaway stores.
@@ -272,10 +333,17 @@ impl PostgresStore {
         what: &'static str,
         map: impl FnOnce(u64) -> T,
     ) -> Result<T, StoreError> {
-        if !self.writes {
-            return Err(StoreError::ReadOnly(what));
-        }
+        self.may_write(what)?;
         self.writer.job(make, map)
+    }
+
+    /// Refuses a write unless this handle is the writer.
+    pub(crate) fn may_write(&self, what: &'static str) -> Result<(), StoreError> {
+        match (self.is_writer(), self.standby) {
+            (true, _) => Ok(()),
+            (false, true) => Err(StoreError::Standby(what)),
+            (false, false) => Err(StoreError::ReadOnly(what)),
+        }
     }
 
     fn with_reader<T: Send>(
@@ -339,8 +407,127 @@ impl PostgresStore {
 
 impl Drop for PostgresStore {
     fn drop(&mut self) {
+        self.gone.store(true, Ordering::Release);
+        if let Some(t) = self.waiting.lock().unwrap().take() {
+            let _ = t.join();
+        }
         // The writer's connection, and with it the writer's lock, go with it.
         self.writer.close();
+    }
+}
+
+/// Tries the store's writer lock on `conn` (held as long as its session lives).
+fn take_lock(conn: &mut Client, schema: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_one("SELECT pg_try_advisory_lock(hashtext($1))", &[&schema])?
+        .get(0))
+}
+
+/// With the lock held on `conn`: migrates, takes the log up where the database has it and
+/// starts the writer on `conn`.
+fn become_writer(
+    mut conn: Client,
+    on_commit: CommitHook,
+    writer: &Writer,
+    head: &Head,
+    grown: &tokio::sync::watch::Sender<u64>,
+    writes: &AtomicBool,
+) -> Result<(), StoreError> {
+    // A writer cut off from the database is let go within about 15 s (keepalive probes
+    // unanswered), so that a standby can take over.
+    conn.batch_execute(
+        "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 5",
+    )?;
+    migrate(&mut conn)?;
+    let (size, frontier) = {
+        let rows = Pg::new(&mut conn);
+        let size = rows.stored_size()?;
+        let frontier = Frontier::restore(size, &crate::log::Nodes(&rows)).map_err(|e| {
+            StoreError::Inconsistent(format!(
+                "the evidence log cannot be resumed ({e}); the store was changed outside the program"
+            ))
+        })?;
+        (size, frontier)
+    };
+    *head.lock().unwrap() = (size, frontier.root());
+    grown.send_if_modified(|known| std::mem::replace(known, size) != size);
+    writer
+        .install(
+            PgWriter(conn),
+            on_commit,
+            frontier,
+            head.clone(),
+            grown.clone(),
+        )
+        .map_err(|source| StoreError::Dir {
+            path: "store-writer".into(),
+            source,
+        })?;
+    writes.store(true, Ordering::Release);
+    Ok(())
+}
+
+/// A standby's view of the log: its size and root as the database has them now.
+fn follow(
+    conn: &mut Client,
+    head: &Head,
+    grown: &tokio::sync::watch::Sender<u64>,
+) -> Result<(), StoreError> {
+    let rows = Pg::new(conn);
+    let size = rows.stored_size()?;
+    if size != head.lock().unwrap().0 {
+        let root = Frontier::restore(size, &crate::log::Nodes(&rows))?.root();
+        *head.lock().unwrap() = (size, root);
+        grown.send_if_modified(|known| std::mem::replace(known, size) != size);
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stand_by_until_writer(
+    mut conn: Client,
+    url: &str,
+    schema: &str,
+    on_commit: CommitHook,
+    writer: &Writer,
+    head: &Head,
+    grown: &tokio::sync::watch::Sender<u64>,
+    writes: &AtomicBool,
+    gone: &AtomicBool,
+) {
+    while !gone.load(Ordering::Acquire) {
+        let step = take_lock(&mut conn, schema).and_then(|mine| {
+            if mine {
+                return Ok(true);
+            }
+            follow(&mut conn, head, grown).map(|()| false)
+        });
+        match step {
+            Ok(true) => {
+                let size = head.lock().unwrap().0;
+                match become_writer(conn, on_commit, writer, head, grown, writes) {
+                    Ok(()) => tracing::warn!(
+                        log_size = head.lock().unwrap().0,
+                        followed_to = size,
+                        "the store's writer is gone: this server took over as its writer"
+                    ),
+                    Err(e) => {
+                        tracing::error!(error = %e, "taking over as the store's writer failed")
+                    }
+                }
+                return;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "standing by: the database did not answer; reconnecting");
+                if let Ok(mut c) = Client::connect(url, NoTls)
+                    && set_schema(&mut c, schema).is_ok()
+                {
+                    conn = c;
+                }
+            }
+        }
+        std::thread::sleep(STANDBY_POLL);
     }
 }
 

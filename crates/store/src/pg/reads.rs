@@ -21,6 +21,11 @@ fn stored_row(r: &Row) -> StoredObservation {
 
 impl ObservationStore for PostgresStore {
     fn submit(&self, batch: Vec<NewObservation>) -> Pending {
+        if let Err(e) = self.may_write("keeping observations") {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let _ = tx.send(Err(e));
+            return rx;
+        }
         self.writer.observations(batch)
     }
 
@@ -178,7 +183,11 @@ impl ObservationStore for PostgresStore {
     }
 
     fn put_agreement(&self, a: StoredAgreement) -> Result<u64, StoreError> {
-        self.writer.job(|reply| Job::Agreement(a, reply), |v| v)
+        self.write_job(
+            |reply| Job::Agreement(a, reply),
+            "keeping an agreement",
+            |v| v,
+        )
     }
 
     fn latest_agreement(&self) -> Result<Option<StoredAgreement>, StoreError> {
@@ -245,6 +254,10 @@ impl LogStore for PostgresStore {
         *self.head.lock().unwrap()
     }
 
+    fn writes(&self) -> bool {
+        self.is_writer()
+    }
+
     fn watch_log(&self) -> tokio::sync::watch::Receiver<u64> {
         self.grown.subscribe()
     }
@@ -309,8 +322,11 @@ impl LogStore for PostgresStore {
     }
 
     fn put_checkpoint(&self, size: u64, note: String) -> Result<(), StoreError> {
-        self.writer
-            .job(|reply| Job::Checkpoint(size, note, reply), |_| ())
+        self.write_job(
+            |reply| Job::Checkpoint(size, note, reply),
+            "keeping a checkpoint",
+            |_| (),
+        )
     }
 
     fn checkpoint_at(&self, size: u64) -> Result<Option<String>, StoreError> {
@@ -667,9 +683,7 @@ impl RecordStore for PostgresStore {
         &self,
         batch: Vec<NewMissionRecord>,
     ) -> Result<Vec<Outcome>, StoreError> {
-        if !self.writes {
-            return Err(StoreError::ReadOnly("keeping records"));
-        }
+        self.may_write("keeping records")?;
         self.writer
             .mission_records(batch)
             .blocking_recv()
