@@ -55,8 +55,9 @@ if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
         as_owner "$bin/initdb -D '$dir' -U postgres -A trust --encoding=UTF8 --locale=C.UTF-8" >/dev/null
     fi
     # fsync stays on: the store's durability is what its tests check.
+    # The lock is not the server's to hold (fd 9 closed for it).
     as_owner "$bin/pg_ctl -D '$dir' -l '$dir/server.log' -w -t 60 \
-        -o \"-p $port -c listen_addresses=127.0.0.1 -k /tmp -c max_connections=200\" start" >/dev/null
+        -o \"-p $port -c listen_addresses=127.0.0.1 -k /tmp -c max_connections=200\" start" >/dev/null 9>&-
 fi
 
 psql() { PGOPTIONS="-c client_min_messages=warning" "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }

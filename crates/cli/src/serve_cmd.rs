@@ -81,6 +81,21 @@ pub struct ServeArgs {
     /// (SPEC 8). Receivers do not sign in: listen where only they reach.
     #[arg(long)]
     ais_listen: Option<SocketAddr>,
+    /// Run as a field office named NAME: observations accepted here are forwarded to
+    /// headquarters through NATS JetStream (`--nats`), kept here meanwhile, however long the
+    /// link is down.
+    #[arg(long, requires = "nats")]
+    site: Option<String>,
+    /// A NATS server with JetStream (a site: its local leaf node; headquarters: its cluster).
+    /// Headquarters takes what sites forward when given `--nats-account`.
+    #[arg(long)]
+    nats: Option<String>,
+    /// At headquarters, the monitor account forwarded observations are stored as.
+    #[arg(long, requires = "nats", conflicts_with = "site")]
+    nats_account: Option<String>,
+    /// Copies of each forwarded message across the JetStream cluster (headquarters).
+    #[arg(long, default_value_t = 1)]
+    nats_replicas: usize,
     /// A sanctions list in OpenSanctions' maritime CSV layout, matched against the vessels heard.
     #[arg(long)]
     sanctions: Option<PathBuf>,
@@ -213,6 +228,32 @@ impl ServeArgs {
         };
         server.cot_upstream = self.cot_upstream.clone();
         server.ais = self.ais_listen;
+        match (&self.site, &self.nats, &self.nats_account) {
+            (Some(site), Some(url), _) => {
+                truceline_nats::check_site(site).map_err(anyhow::Error::msg)?;
+                server.threads.push(truceline_nats::spawn_forwarder(
+                    server.state.service.clone(),
+                    site.clone(),
+                    url.clone(),
+                    server.stop.subscribe(),
+                )?);
+                tracing::info!(site, nats = %url, "a field office: forwarding to headquarters");
+            }
+            (None, Some(url), Some(account)) => {
+                server.threads.push(truceline_nats::spawn_intake(
+                    server.state.service.clone(),
+                    url.clone(),
+                    account.clone(),
+                    self.nats_replicas,
+                    server.stop.subscribe(),
+                )?);
+                tracing::info!(nats = %url, account, "headquarters: taking what sites forward");
+            }
+            (None, Some(_), None) => bail!(
+                "--nats: give --site NAME (a field office) or --nats-account NAME (headquarters)"
+            ),
+            _ => {}
+        }
         server.push_to_witnesses(self.witness.clone())?;
         if let Some(p) = &self.sanctions {
             let text = std::fs::read(p)
@@ -308,8 +349,8 @@ impl Default for Options<'_> {
 pub struct Server {
     pub store: Arc<dyn Store>,
     pub state: Arc<AppState>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-    stop: tokio::sync::watch::Sender<bool>,
+    pub(crate) threads: Vec<std::thread::JoinHandle<()>>,
+    pub(crate) stop: tokio::sync::watch::Sender<bool>,
     /// The Cursor on Target port and the account what arrives there acts as.
     cot: Option<(SocketAddr, Option<String>)>,
     /// A TAK server incidents are sent to (federation).

@@ -1529,6 +1529,11 @@ async fn healthz(State(st): State<Arc<AppState>>) -> Response {
     let body = json!({
         "status": if degraded { "degraded" } else { "ok" },
         "problems": h.problems,
+        "warnings": h.warnings,
+        "sites": st.service.sites.all().into_iter().map(|(s, silent_s)| json!({
+            "site": s.site, "stored": s.stored, "forwarded": s.forwarded,
+            "waiting": s.waiting(), "silent_s": silent_s,
+        })).collect::<Vec<_>>(),
         "version": env!("CARGO_PKG_VERSION"),
         "checkpoint_lag_s": h.checkpoint_lag.as_secs_f64(),
         "fusion": if !st.service.fusion.running() {

@@ -113,6 +113,8 @@ impl Lag {
 pub struct Health {
     /// Why the service is degraded; empty when it is not.
     pub problems: Vec<String>,
+    /// What is behind elsewhere (field offices lagging), without this server being degraded.
+    pub warnings: Vec<String>,
     /// Time since the log first grew past the latest signed checkpoint (zero when signed).
     pub checkpoint_lag: Duration,
     /// Time since the log first grew past what fusion has read (zero when caught up, or off).
@@ -165,6 +167,8 @@ impl Service {
         }
         Health {
             problems,
+            // A field office behind is not this server's fault: said, not degraded.
+            warnings: self.sites.problems(),
             checkpoint_lag,
             fusion_lag,
             fusion_started: fusion_on && progress.is_some(),

@@ -23,6 +23,7 @@ mod periodic;
 pub mod records;
 pub mod reports;
 pub mod review;
+pub mod sites;
 pub mod views;
 
 use std::sync::Arc;
@@ -163,6 +164,8 @@ pub struct Service {
     pub day: DaySettings,
     /// Browser sessions opened by signing in.
     pub sessions: accounts::Sessions,
+    /// Field offices heard from (headquarters), and this server's own forwarding (a site).
+    pub sites: sites::Sites,
     /// Tokens looked up so far, by hash. Accounts and tokens change only through the store's
     /// single writer, which a serving process holds: so nothing can change them behind its
     /// back, and expiry is judged again at every request. A standby of a shared store (whose
@@ -207,6 +210,7 @@ impl Service {
             reports: truceline_report::Context::new(agreement.clone()),
             day: DaySettings::default(),
             sessions: Default::default(),
+            sites: Default::default(),
             tokens: Default::default(),
             reply_window: review::DEFAULT_REPLY_WINDOW,
             require_signatures: false,

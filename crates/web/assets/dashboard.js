@@ -889,6 +889,10 @@ async function watchHealth() {
     if (h.status === 'degraded') {
       box.textContent = `${t('degraded')} ${(h.problems || []).join('; ')}`;
       box.hidden = false;
+    } else if ((h.warnings || []).length > 0) {
+      // Field offices behind: what is shown is missing what they hold.
+      box.textContent = `${t('lagging')} ${h.warnings.join('; ')}`;
+      box.hidden = false;
     } else {
       box.hidden = true;
     }

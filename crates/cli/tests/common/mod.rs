@@ -172,7 +172,12 @@ pub fn start_env(args: &[std::ffi::OsString], env: &[(&str, &std::ffi::OsStr)]) 
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .env("RUST_LOG", "warn")
         .envs(env.iter().copied())
-        .stderr(Stdio::null())
+        // TRUCELINE_TEST_STDERR=1 shows what the servers say, for debugging a test.
+        .stderr(if std::env::var_os("TRUCELINE_TEST_STDERR").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");

@@ -1,0 +1,317 @@
+//! A field office on NATS JetStream (SPEC 9): a three-node JetStream cluster on loopback is
+//! headquarters' transport, a site's server talks to a leaf node of its own, and the leaf node's
+//! link to the cluster runs through a proxy the test cuts. While cut, the site keeps accepting
+//! (10,000 observations) and headquarters shows it lagging; restored, every observation reaches
+//! headquarters exactly once and its log verifies.
+//!
+//! `TRUCELINE_NATS_OBSERVATIONS` sets how many are written while cut (10,000 here).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+use truceline_store::{ObservationStore, SqliteStore};
+
+fn nats_server() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let bin = root.join("target/pyenv/bin/nats-server");
+    if !bin.exists() {
+        // scripts/deps.sh installs it; scripts/nats.sh does too, alone.
+        let ok = Command::new("bash")
+            .arg(root.join("scripts/nats.sh"))
+            .arg("stop")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let ok = Command::new("bash")
+            .arg(root.join("scripts/nats.sh"))
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok && bin.exists(), "nats-server not installed");
+    }
+    bin
+}
+
+struct Nats(Child);
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_nats(conf: &Path, text: &str) -> Nats {
+    std::fs::write(conf, text).unwrap();
+    let child = Command::new(nats_server())
+        .arg("-c")
+        .arg(conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Nats(child)
+}
+
+fn wait_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A TCP proxy whose link can be cut (every connection through it closed, new ones refused)
+/// and restored.
+struct Link {
+    up: Arc<AtomicBool>,
+    port: u16,
+}
+
+impl Link {
+    fn new(to: u16) -> Link {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let flag = up.clone();
+        std::thread::spawn(move || {
+            for inbound in listener.incoming() {
+                let Ok(inbound) = inbound else { continue };
+                if !flag.load(Ordering::SeqCst) {
+                    continue; // dropped: refused
+                }
+                let Ok(outbound) = TcpStream::connect(("127.0.0.1", to)) else {
+                    continue;
+                };
+                for (mut from, mut into) in [
+                    (inbound.try_clone().unwrap(), outbound.try_clone().unwrap()),
+                    (outbound, inbound),
+                ] {
+                    let flag = flag.clone();
+                    std::thread::spawn(move || {
+                        from.set_read_timeout(Some(Duration::from_millis(100)))
+                            .unwrap();
+                        let mut buf = [0u8; 16384];
+                        loop {
+                            if !flag.load(Ordering::SeqCst) {
+                                let _ = from.shutdown(std::net::Shutdown::Both);
+                                let _ = into.shutdown(std::net::Shutdown::Both);
+                                return;
+                            }
+                            match from.read(&mut buf) {
+                                Ok(0) => {
+                                    let _ = into.shutdown(std::net::Shutdown::Both);
+                                    return;
+                                }
+                                Ok(n) => {
+                                    if into.write_all(&buf[..n]).is_err() {
+                                        return;
+                                    }
+                                }
+                                Err(e)
+                                    if matches!(
+                                        e.kind(),
+                                        std::io::ErrorKind::WouldBlock
+                                            | std::io::ErrorKind::TimedOut
+                                    ) => {}
+                                Err(_) => {
+                                    let _ = into.shutdown(std::net::Shutdown::Both);
+                                    return;
+                                }
+                            }
+                        }
+                    });
+                }
+            }
+        });
+        Link { up, port }
+    }
+
+    fn set(&self, up: bool) {
+        self.up.store(up, Ordering::SeqCst);
+    }
+}
+
+fn health(base: &str) -> Value {
+    let mut r = agent().get(format!("{base}/healthz")).call().unwrap();
+    serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(secs),
+            "{what}: not within {secs} s"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    started.elapsed()
+}
+
+#[test]
+fn a_site_cut_off_keeps_accepting_and_headquarters_gets_each_observation_once() {
+    let n: usize = std::env::var("TRUCELINE_NATS_OBSERVATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let (clients, routes, leafs): (Vec<u16>, Vec<u16>, Vec<u16>) = (
+        (0..3).map(|_| free_port()).collect(),
+        (0..3).map(|_| free_port()).collect(),
+        (0..3).map(|_| free_port()).collect(),
+    );
+    let route_urls: Vec<String> = routes
+        .iter()
+        .map(|p| format!("\"nats://127.0.0.1:{p}\""))
+        .collect();
+    let _hubs: Vec<Nats> = (0..3)
+        .map(|i| {
+            start_nats(
+                &dir.path().join(format!("hub{i}.conf")),
+                &format!(
+                    "server_name: hub{i}\nlisten: 127.0.0.1:{}\n\
+                     jetstream {{ store_dir: \"{}\" }}\n\
+                     cluster {{ name: hq, listen: 127.0.0.1:{}, routes: [{}] }}\n\
+                     leafnodes {{ listen: 127.0.0.1:{}, no_advertise: true }}\n",
+                    clients[i],
+                    dir.path().join(format!("js{i}")).display(),
+                    routes[i],
+                    route_urls.join(", "),
+                    leafs[i]
+                ),
+            )
+        })
+        .collect();
+    for p in &clients {
+        wait_port(*p);
+    }
+    // The site's only way in: the hubs do not advertise their leaf node ports, so the leaf node
+    // cannot go round the cut.
+    let link = Link::new(leafs[0]);
+    let leaf_port = free_port();
+    let _leaf = start_nats(
+        &dir.path().join("leaf.conf"),
+        &format!(
+            "server_name: site-leaf\nlisten: 127.0.0.1:{leaf_port}\n\
+             leafnodes {{ reconnect: 1, remotes: [ {{ url: \"nats-leaf://127.0.0.1:{}\" }} ] }}\n",
+            link.port
+        ),
+    );
+    wait_port(leaf_port);
+
+    // Headquarters takes what sites forward as its monitor account `ingest`, three copies of
+    // each message across the cluster; the site is a server of its own.
+    let hq_data = dir.path().join("hq");
+    let site_data = dir.path().join("site");
+    std::fs::create_dir_all(&hq_data).unwrap();
+    std::fs::create_dir_all(&site_data).unwrap();
+    let hq = serve(
+        &hq_data,
+        &[
+            "--nats",
+            &format!("nats://127.0.0.1:{}", clients[0]),
+            "--nats-account",
+            "ingest",
+            "--nats-replicas",
+            "3",
+        ],
+    );
+    let site = serve(
+        &site_data,
+        &[
+            "--site",
+            "north-1",
+            "--nats",
+            &format!("nats://127.0.0.1:{leaf_port}"),
+            "--rate-per-address",
+            "off",
+            "--rate-per-account",
+            "off",
+        ],
+    );
+    let site_token = site.tokens.as_ref().unwrap().monitor.clone();
+    // The site is heard at headquarters.
+    wait_for("the site heard at headquarters", 60, || {
+        health(&hq.base)["sites"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s["site"] == "north-1"))
+    });
+
+    // Cut: the site keeps accepting and acknowledging.
+    link.set(false);
+    let ids: Vec<String> = (0..n).map(|i| format!("site-{i}")).collect();
+    for chunk in ids.chunks(1_000) {
+        let body: String = chunk
+            .iter()
+            .map(|id| format!("{}\n", simple_observation(id)))
+            .collect();
+        let mut r = with_token(
+            agent().post(format!("{}/api/v1/observations", site.base)),
+            Some(&site_token),
+        )
+        .header("Content-Type", "application/x-ndjson")
+        .send(&body)
+        .unwrap();
+        let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        assert_eq!(v["accepted"], chunk.len() as u64, "{v}");
+    }
+    // Headquarters shows the site lagging (200: it is not degraded itself).
+    wait_for("the site shown lagging", 30, || {
+        health(&hq.base)["warnings"].as_array().is_some_and(|w| {
+            w.iter()
+                .any(|w| w.as_str().unwrap().contains("north-1 is lagging"))
+        })
+    });
+    assert_eq!(health(&hq.base)["status"], "ok");
+    // The site says so of itself too.
+    let own = health(&site.base);
+    assert!(
+        own["warnings"]
+            .to_string()
+            .contains("waiting there to be forwarded"),
+        "{own}"
+    );
+
+    // Restored: everything reaches headquarters, once.
+    link.set(true);
+    let hq_store_count = || {
+        SqliteStore::open_read_only(&hq_data)
+            .ok()
+            .and_then(|s| s.counts().ok())
+            .map_or(0, |c| c.observations)
+    };
+    let took = wait_for("every observation at headquarters", 180, || {
+        hq_store_count() >= n as u64
+    });
+    eprintln!(
+        "{n} observations written at the site while cut off reached headquarters {:.1} s after the link was restored",
+        took.as_secs_f64()
+    );
+    wait_for("the site no longer lagging", 30, || {
+        health(&hq.base)["warnings"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    });
+    drop(site);
+    drop(hq);
+    let store = SqliteStore::open_read_only(&hq_data).unwrap();
+    // Exactly once: as many stored (each its own leaf) as were written, every one of them.
+    let checked = store.check().unwrap();
+    assert_eq!(checked.observations, n as u64);
+    for id in ids.iter().step_by(97) {
+        assert!(store.get(id).unwrap().is_some(), "{id} missing");
+    }
+    let verified = run_ok(&["log", "verify", "--data", hq_data.to_str().unwrap()]);
+    assert!(verified.contains("log verified"), "{verified}");
+}
