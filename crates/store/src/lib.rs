@@ -369,6 +369,20 @@ pub enum AccountWrite {
     },
 }
 
+impl AccountWrite {
+    /// The refusal of a change whose account or token is not there.
+    pub(crate) fn not_found(&self) -> StoreError {
+        StoreError::NotFound(match self {
+            AccountWrite::Revoke { id, .. } => format!("token {id:?}"),
+            AccountWrite::SetDisabled { name, .. } | AccountWrite::SetPassword { name, .. } => {
+                format!("account {name:?}")
+            }
+            AccountWrite::Add(a) => format!("account {:?}", a.name),
+            AccountWrite::AddToken(t) => format!("account {:?}", t.account),
+        })
+    }
+}
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

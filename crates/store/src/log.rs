@@ -316,6 +316,70 @@ pub(crate) fn nodes_complete(nodes: &[(u32, u64)], head: u64) -> Result<(), Stor
     }
 }
 
+/// The log's reads every store answers alike: through one connection, the store's node cache,
+/// against the log's head as the store knows it.
+pub(crate) struct Reads<'a, R: ?Sized> {
+    pub conn: &'a R,
+    pub cache: &'a NodeCache,
+    pub head: (u64, Hash),
+}
+
+impl<'a, R: LeafRows + ?Sized> Reads<'a, R> {
+    fn known(&self, size: u64) -> Result<(), StoreError> {
+        if size > self.head.0 {
+            return Err(StoreError::OutOfRange(format!(
+                "the log has {} leaves; size {size} is beyond it",
+                self.head.0
+            )));
+        }
+        Ok(())
+    }
+
+    /// A reader for proofs at `size`, through the node cache.
+    fn cached(&self, size: u64) -> Result<Cached<'a, R>, StoreError> {
+        Ok(Cached {
+            conn: self.conn,
+            cache: self.cache,
+            edge: (size > 0)
+                .then(|| self.cache.edge(self.conn, size))
+                .transpose()?,
+        })
+    }
+
+    pub fn root(&self, size: u64) -> Result<Hash, StoreError> {
+        self.known(size)?;
+        if size == self.head.0 {
+            return Ok(self.head.1);
+        }
+        truceline_log::subtree_root(size, &self.cached(size)?).map_err(proof_error)
+    }
+
+    pub fn inclusion(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+        self.known(size)?;
+        truceline_log::inclusion_proof(index, size, &self.cached(size)?).map_err(proof_error)
+    }
+
+    pub fn consistency(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError> {
+        self.known(to)?;
+        truceline_log::consistency_proof(from, to, &self.cached(to)?).map_err(proof_error)
+    }
+
+    pub fn entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.known(end)?;
+        if start > end {
+            return Err(StoreError::OutOfRange(format!(
+                "start {start} is after end {end}"
+            )));
+        }
+        entries(self.conn, start, end)
+    }
+
+    pub fn nodes(&self, nodes: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
+        nodes_complete(nodes, self.head.0)?;
+        self.cached(0)?.read_nodes(nodes)
+    }
+}
+
 /// A proof's failure as the store reports it: its read's error, or the request out of range.
 pub(crate) fn proof_error(e: truceline_log::ProofError<StoreError>) -> StoreError {
     match e {

@@ -95,7 +95,7 @@ fn one_writer_per_store_and_readers_beside_it() {
     assert!(reader.get("o1").unwrap().is_some());
     assert!(matches!(
         reader.submit_blocking(vec![obs("o2", "op1", 2_000, 37.8, 48.1)]),
-        Err(StoreError::Closed)
+        Err(StoreError::ReadOnly(_))
     ));
     // Once the writer is gone, another takes the store up where it was.
     let head = first.log_head();
@@ -107,4 +107,48 @@ fn one_writer_per_store_and_readers_beside_it() {
         .unwrap();
     assert_eq!(out[0].log_index(), 1);
     assert!(second.verify_log(None).unwrap().problem.is_none());
+}
+
+#[test]
+fn a_standby_follows_the_writer_and_takes_over_when_it_goes() {
+    let first = fresh();
+    first
+        .submit_blocking(vec![obs("o1", "op1", 1_000, 37.8, 48.1)])
+        .unwrap();
+    let standby =
+        PostgresStore::open_or_stand_by(url(), &first.schema, std::sync::Arc::new(|_| {})).unwrap();
+    assert!(!standby.writes());
+    assert!(matches!(
+        standby.submit_blocking(vec![obs("o2", "op1", 2_000, 37.8, 48.1)]),
+        Err(StoreError::Standby(_))
+    ));
+    // It follows the log as the writer grows it.
+    first
+        .submit_blocking(vec![obs("o3", "op1", 3_000, 37.8, 48.1)])
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while standby.log_head() != first.log_head() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the standby did not follow"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The writer goes: the standby takes over where the log is.
+    let head = first.log_head();
+    first.close();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !standby.writes() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the standby did not take over"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(standby.log_head(), head);
+    let out = standby
+        .submit_blocking(vec![obs("o2", "op1", 2_000, 37.8, 48.1)])
+        .unwrap();
+    assert_eq!(out[0].log_index(), head.0);
+    assert_eq!(standby.verify_log(None).unwrap().problem, None);
 }

@@ -381,27 +381,13 @@ impl PostgresStore {
         out
     }
 
-    fn known_size(&self, size: u64) -> Result<(), StoreError> {
-        let head = self.head.lock().unwrap().0;
-        if size > head {
-            return Err(StoreError::OutOfRange(format!(
-                "the log has {head} leaves; size {size} is beyond it"
-            )));
-        }
-        Ok(())
-    }
-
-    /// A reader for proofs at `size`, through the node cache.
-    fn cached<'a, 'c>(
-        &'a self,
-        c: &'a Pg<'c>,
-        size: u64,
-    ) -> Result<crate::log::Cached<'a, Pg<'c>>, StoreError> {
-        Ok(crate::log::Cached {
+    /// The log's reads through `c`, against the head as this handle knows it.
+    fn reads<'a, 'c>(&'a self, c: &'a Pg<'c>) -> crate::log::Reads<'a, Pg<'c>> {
+        crate::log::Reads {
             conn: c,
             cache: &self.nodes,
-            edge: (size > 0).then(|| self.nodes.edge(c, size)).transpose()?,
-        })
+            head: *self.head.lock().unwrap(),
+        }
     }
 }
 
@@ -1226,14 +1212,7 @@ fn write_accounts(c: &mut impl GenericClient, w: &AccountWrite) -> Result<(), St
         )?,
     };
     if changed == 0 {
-        let what = match w {
-            AccountWrite::Revoke { id, .. } => format!("token {id:?}"),
-            AccountWrite::SetDisabled { name, .. } | AccountWrite::SetPassword { name, .. } => {
-                format!("account {name:?}")
-            }
-            AccountWrite::Add(_) | AccountWrite::AddToken(_) => unreachable!("counted above"),
-        };
-        return Err(StoreError::NotFound(what));
+        return Err(w.not_found());
     }
     Ok(())
 }

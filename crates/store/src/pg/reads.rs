@@ -2,10 +2,8 @@
 
 use postgres::Row;
 use postgres::types::ToSql;
-use truceline_log::HashReader;
 
 use super::PostgresStore;
-use crate::log::proof_error;
 use crate::writer::Job;
 use crate::*;
 
@@ -263,31 +261,15 @@ impl LogStore for PostgresStore {
     }
 
     fn log_root(&self, size: u64) -> Result<Hash, StoreError> {
-        self.known_size(size)?;
-        let head = *self.head.lock().unwrap();
-        if size == head.0 {
-            return Ok(head.1);
-        }
-        self.with_reader(|c| {
-            let r = self.cached(c, size)?;
-            truceline_log::subtree_root(size, &r).map_err(proof_error)
-        })
+        self.with_reader(|c| self.reads(c).root(size))
     }
 
     fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
-        self.known_size(size)?;
-        self.with_reader(|c| {
-            let r = self.cached(c, size)?;
-            truceline_log::inclusion_proof(index, size, &r).map_err(proof_error)
-        })
+        self.with_reader(|c| self.reads(c).inclusion(index, size))
     }
 
     fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError> {
-        self.known_size(to)?;
-        self.with_reader(|c| {
-            let r = self.cached(c, to)?;
-            truceline_log::consistency_proof(from, to, &r).map_err(proof_error)
-        })
+        self.with_reader(|c| self.reads(c).consistency(from, to))
     }
 
     fn committed_from(&self) -> Result<u64, StoreError> {
@@ -306,19 +288,11 @@ impl LogStore for PostgresStore {
     }
 
     fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
-        self.known_size(end)?;
-        if start > end {
-            return Err(StoreError::OutOfRange(format!(
-                "start {start} is after end {end}"
-            )));
-        }
-        self.with_reader(|c| crate::log::entries(c, start, end))
+        self.with_reader(|c| self.reads(c).entries(start, end))
     }
 
     fn log_nodes(&self, nodes: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
-        let head = self.head.lock().unwrap().0;
-        crate::log::nodes_complete(nodes, head)?;
-        self.with_reader(|c| self.cached(c, 0)?.read_nodes(nodes))
+        self.with_reader(|c| self.reads(c).nodes(nodes))
     }
 
     fn put_checkpoint(&self, size: u64, note: String) -> Result<(), StoreError> {

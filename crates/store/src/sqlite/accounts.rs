@@ -144,14 +144,7 @@ pub(super) fn write_accounts(conn: &Connection, w: &AccountWrite) -> Result<(), 
         )?,
     };
     if changed == 0 {
-        let what = match w {
-            AccountWrite::Revoke { id, .. } => format!("token {id:?}"),
-            AccountWrite::SetDisabled { name, .. } | AccountWrite::SetPassword { name, .. } => {
-                format!("account {name:?}")
-            }
-            AccountWrite::Add(_) | AccountWrite::AddToken(_) => unreachable!("counted above"),
-        };
-        return Err(StoreError::NotFound(what));
+        return Err(w.not_found());
     }
     Ok(())
 }

@@ -1,10 +1,8 @@
 //! The evidence log's reads: its head, proofs through the node cache, leaves, checkpoints.
 
 use rusqlite::{Connection, OptionalExtension};
-use truceline_log::HashReader;
 
 use super::{Job, SqliteStore};
-use crate::log::proof_error;
 use crate::*;
 
 impl LogStore for SqliteStore {
@@ -17,23 +15,15 @@ impl LogStore for SqliteStore {
     }
 
     fn log_root(&self, size: u64) -> Result<Hash, StoreError> {
-        self.log_root_impl(size)
+        self.with_reader(|c| self.reads(c).root(size))
     }
 
     fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
-        self.known_size(size)?;
-        self.with_reader(|c| {
-            let r = self.cached(c, size)?;
-            truceline_log::inclusion_proof(index, size, &r).map_err(proof_error)
-        })
+        self.with_reader(|c| self.reads(c).inclusion(index, size))
     }
 
     fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError> {
-        self.known_size(to)?;
-        self.with_reader(|c| {
-            let r = self.cached(c, to)?;
-            truceline_log::consistency_proof(from, to, &r).map_err(proof_error)
-        })
+        self.with_reader(|c| self.reads(c).consistency(from, to))
     }
 
     fn committed_from(&self) -> Result<u64, StoreError> {
@@ -54,19 +44,11 @@ impl LogStore for SqliteStore {
     }
 
     fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
-        self.known_size(end)?;
-        if start > end {
-            return Err(StoreError::OutOfRange(format!(
-                "start {start} is after end {end}"
-            )));
-        }
-        self.with_reader(|c| crate::log::entries(c, start, end))
+        self.with_reader(|c| self.reads(c).entries(start, end))
     }
 
     fn log_nodes(&self, nodes: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
-        let head = self.head.lock().unwrap().0;
-        crate::log::nodes_complete(nodes, head)?;
-        self.with_reader(|c| self.cached(c, 0)?.read_nodes(nodes))
+        self.with_reader(|c| self.reads(c).nodes(nodes))
     }
 
     fn put_checkpoint(&self, size: u64, note: String) -> Result<(), StoreError> {
@@ -112,41 +94,12 @@ impl LogStore for SqliteStore {
 }
 
 impl SqliteStore {
-    /// A reader for proofs at `size`, through the node cache.
-    fn cached<'a>(
-        &'a self,
-        c: &'a Connection,
-        size: u64,
-    ) -> Result<crate::log::Cached<'a, Connection>, StoreError> {
-        Ok(crate::log::Cached {
+    /// The log's reads through `c`, against the head as this handle knows it.
+    fn reads<'a>(&'a self, c: &'a Connection) -> crate::log::Reads<'a, Connection> {
+        crate::log::Reads {
             conn: c,
             cache: &self.nodes,
-            edge: (size > 0).then(|| self.nodes.edge(c, size)).transpose()?,
-        })
-    }
-
-    fn known_size(&self, size: u64) -> Result<(), StoreError> {
-        let head = self.head.lock().unwrap().0;
-        if size > head {
-            return Err(StoreError::OutOfRange(format!(
-                "the log has {head} leaves; size {size} is beyond it"
-            )));
+            head: *self.head.lock().unwrap(),
         }
-        Ok(())
-    }
-}
-
-impl SqliteStore {
-    /// The log methods of [`ObservationStore`], here so the trait impl stays readable.
-    fn log_root_impl(&self, size: u64) -> Result<Hash, StoreError> {
-        self.known_size(size)?;
-        let head = *self.head.lock().unwrap();
-        if size == head.0 {
-            return Ok(head.1);
-        }
-        self.with_reader(|c| {
-            let r = self.cached(c, size)?;
-            truceline_log::subtree_root(size, &r).map_err(proof_error)
-        })
     }
 }
