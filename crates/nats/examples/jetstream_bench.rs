@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use async_nats::jetstream::{self, message::PublishMessage, stream};
 
-const IN_FLIGHT: usize = 200;
+const IN_FLIGHT: usize = 1_000;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -39,7 +39,7 @@ pub const DEDUP_WINDOW: Duration = Duration::from_secs(600);
 /// Where a site keeps how far it has forwarded (`position count`), in its store's state.
 const FORWARDED: &str = "nats_forwarded";
 /// Observations published before their acknowledgements are awaited.
-const IN_FLIGHT: usize = 200;
+const IN_FLIGHT: usize = 1_000;
 /// The consumer headquarters takes the stream through, and how many messages at a time.
 const CONSUMER: &str = "truceline-headquarters";
 const BATCH: usize = 500;
@@ -366,10 +366,11 @@ async fn take(
             }
         }
         match service.submit(caller, &observations).await {
+            // Durable: acknowledged together rather than a round trip each.
             Ok(_) => {
-                for m in &good {
-                    m.ack().await.map_err(nats)?;
-                }
+                futures::future::try_join_all(good.iter().map(|m| m.ack()))
+                    .await
+                    .map_err(nats)?;
             }
             // Not stored: left unacknowledged, so JetStream delivers them again.
             Err(truceline_service::ServiceError::Store(e)) => return Err(e.into()),
