@@ -303,6 +303,30 @@ fn a_site_cut_off_keeps_accepting_and_headquarters_gets_each_observation_once() 
             .as_array()
             .is_some_and(Vec::is_empty)
     });
+    // What the sites forwarded is in headquarters' audit trail: the intake account, the
+    // subject, how many, stored.
+    let chief = hq.tokens.as_ref().unwrap().chief.clone();
+    wait_for("the intake audited", 30, || {
+        let mut r = with_token(
+            agent().get(format!("{}/api/v1/audit?account=ingest", hq.base)),
+            Some(&chief),
+        )
+        .call()
+        .unwrap();
+        let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        let audited: usize = v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["method"] == "NATS" && e["status"] == 200)
+            .filter_map(|e| {
+                let path = e["path"].as_str()?;
+                assert!(path.starts_with("truceline.obs.north-1?"), "{path}");
+                path.split("observations=").nth(1)?.parse::<usize>().ok()
+            })
+            .sum();
+        audited == n
+    });
     drop(site);
     drop(hq);
     let store = SqliteStore::open_read_only(&hq_data).unwrap();

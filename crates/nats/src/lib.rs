@@ -325,6 +325,21 @@ pub fn spawn_intake(
     .map_err(|e| NatsError::Nats(e.to_string()))
 }
 
+/// An entry of the audit trail for what a site forwarded: the intake account, the subject, how
+/// many observations, and what became of them (200 stored, 400 not an observation, 403 refused).
+fn audit(service: &Service, caller: &Caller, subject: &str, n: usize, status: u16) {
+    let Caller::Account(p) = caller else { return };
+    service.audit(truceline_service::audit::AuditEntry {
+        account: p.account.clone(),
+        method: "NATS".into(),
+        path: format!("{subject}?observations={n}"),
+        remote: "nats".into(),
+        role: p.role.as_str().into(),
+        status,
+        time: jiff::Timestamp::now(),
+    });
+}
+
 /// Takes messages until the consumer fails, a batch at a time: the batch stored as one request
 /// (one commit), each message acknowledged only once it is durable. A batch the checks refuse is
 /// taken one by one, so that only what can never be stored (not an observation, refused) is
@@ -361,6 +376,7 @@ async fn take(
                 }
                 Err(e) => {
                     tracing::error!(subject = %m.subject, error = %e, "a forwarded message is not an observation; dropped");
+                    audit(service, caller, &m.subject, 1, 400);
                     m.ack_with(jetstream::AckKind::Term).await.map_err(nats)?;
                 }
             }
@@ -368,6 +384,16 @@ async fn take(
         match service.submit(caller, &observations).await {
             // Durable: acknowledged together rather than a round trip each.
             Ok(_) => {
+                let mut by_site: Vec<(&str, usize)> = Vec::new();
+                for m in &good {
+                    match by_site.iter_mut().find(|(s, _)| *s == m.subject.as_str()) {
+                        Some((_, n)) => *n += 1,
+                        None => by_site.push((m.subject.as_str(), 1)),
+                    }
+                }
+                for (subject, n) in by_site {
+                    audit(service, caller, subject, n, 200);
+                }
                 futures::future::try_join_all(good.iter().map(|m| m.ack()))
                     .await
                     .map_err(nats)?;
@@ -377,10 +403,14 @@ async fn take(
             Err(_) => {
                 for (m, o) in good.iter().zip(&observations) {
                     match service.submit(caller, std::slice::from_ref(o)).await {
-                        Ok(_) => m.ack().await.map_err(nats)?,
+                        Ok(_) => {
+                            audit(service, caller, &m.subject, 1, 200);
+                            m.ack().await.map_err(nats)?
+                        }
                         Err(truceline_service::ServiceError::Store(e)) => return Err(e.into()),
                         Err(e) => {
                             tracing::error!(subject = %m.subject, error = %e, "a forwarded observation is refused; dropped");
+                            audit(service, caller, &m.subject, 1, 403);
                             m.ack_with(jetstream::AckKind::Term).await.map_err(nats)?;
                         }
                     }
