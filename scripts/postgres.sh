@@ -61,6 +61,12 @@ if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
 fi
 
 psql() { PGOPTIONS="-c client_min_messages=warning" "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+# A server that answers on the port but cannot run a query (another's, or one whose directory
+# was removed under it) is not used: said, and left to the operator.
+if ! psql -d postgres -tAc "SELECT 1" >/dev/null 2>&1; then
+    echo "scripts/postgres.sh: a server answers on 127.0.0.1:$port but cannot run a query; stop it, or set TRUCELINE_PG_PORT to another port" >&2
+    exit 1
+fi
 psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'truceline'" | grep -q 1 ||
     psql -d postgres -c "CREATE DATABASE truceline"
 psql -d truceline -c "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
