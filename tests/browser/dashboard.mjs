@@ -202,6 +202,8 @@ try {
   check(lone, "an incident without an ellipse is listed", { listed: inList.length, unbounded: unbounded.length });
   await page.click(`#incident-list button[data-id="${lone}"]`);
   await page.waitForSelector("#panel:not([hidden])");
+  // The panel says "Loading…" until the incident's details arrive.
+  await page.waitForFunction(() => !document.getElementById("panel-body").textContent.startsWith("Loading"), null, { timeout: 20_000 });
   seen.unbounded_panel = await page.textContent("#panel-body");
   check(!seen.unbounded_panel.includes("NaN") && /none: /.test(seen.unbounded_panel), "an incident without an ellipse says what is known", seen.unbounded_panel.slice(0, 300));
   await page.keyboard.press("Escape");
