@@ -51,6 +51,32 @@ fn cli(url: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// An account of `role` in the store at `url`, and a fresh token for it.
+fn account(url: &str, name: &str, role: &str) -> String {
+    let (ok, _, err) = cli(url, &["users", "add", name, "--role", role]);
+    assert!(ok, "{err}");
+    let (ok, token, err) = cli(url, &["tokens", "issue", name]);
+    assert!(ok, "{err}");
+    token.trim().to_string()
+}
+
+/// `truceline serve` on the store at `url`, its keys in `keys`, unthrottled for the load.
+fn serve_on(url: &str, keys: &std::path::Path) -> Server {
+    start(&[
+        "serve".into(),
+        "--agreement".into(),
+        agreement().into(),
+        "--store".into(),
+        url.into(),
+        "--data".into(),
+        keys.into(),
+        "--rate-per-address".into(),
+        "off".into(),
+        "--rate-per-account".into(),
+        "off".into(),
+    ])
+}
+
 #[test]
 fn the_server_on_postgres_loses_nothing_acknowledged_to_a_kill_and_keeps_one_writer() {
     let base = cluster();
@@ -59,31 +85,9 @@ fn the_server_on_postgres_loses_nothing_acknowledged_to_a_kill_and_keeps_one_wri
     let url = format!("{base}?schema={schema}");
     let keys = tempfile::tempdir().unwrap();
 
-    let (ok, _, err) = cli(&url, &["users", "add", "ingest", "--role", "monitor"]);
-    assert!(ok, "{err}");
-    let (ok, token, err) = cli(&url, &["tokens", "issue", "ingest"]);
-    assert!(ok, "{err}");
-    let token = token.trim().to_string();
-    let (ok, _, err) = cli(&url, &["users", "add", "ana", "--role", "analyst"]);
-    assert!(ok, "{err}");
-    let (ok, analyst, err) = cli(&url, &["tokens", "issue", "ana"]);
-    assert!(ok, "{err}");
-    let analyst = analyst.trim().to_string();
-    let serve = || {
-        start(&[
-            "serve".into(),
-            "--agreement".into(),
-            agreement().into(),
-            "--store".into(),
-            url.clone().into(),
-            "--data".into(),
-            keys.path().into(),
-            "--rate-per-address".into(),
-            "off".into(),
-            "--rate-per-account".into(),
-            "off".into(),
-        ])
-    };
+    let token = account(&url, "ingest", "monitor");
+    let analyst = account(&url, "ana", "analyst");
+    let serve = || serve_on(&url, keys.path());
 
     let mut s = serve();
     // While it runs it is the store's one writer: a command that writes is refused, naming
@@ -157,30 +161,9 @@ fn two_servers_on_one_database_one_writes_the_other_takes_over_when_it_is_killed
     let url = format!("{base}?schema={schema}");
     // One log, one key: both servers are given the same data directory's keys.
     let keys = tempfile::tempdir().unwrap();
-    let mut tokens = Vec::new();
-    for (name, role) in [("ingest", "monitor"), ("ana", "analyst")] {
-        let (ok, _, err) = cli(&url, &["users", "add", name, "--role", role]);
-        assert!(ok, "{err}");
-        let (ok, t, err) = cli(&url, &["tokens", "issue", name]);
-        assert!(ok, "{err}");
-        tokens.push(t.trim().to_string());
-    }
-    let (monitor, analyst) = (tokens[0].clone(), tokens[1].clone());
-    let serve = || {
-        start(&[
-            "serve".into(),
-            "--agreement".into(),
-            agreement().into(),
-            "--store".into(),
-            url.clone().into(),
-            "--data".into(),
-            keys.path().into(),
-            "--rate-per-address".into(),
-            "off".into(),
-            "--rate-per-account".into(),
-            "off".into(),
-        ])
-    };
+    let monitor = account(&url, "ingest", "monitor");
+    let analyst = account(&url, "ana", "analyst");
+    let serve = || serve_on(&url, keys.path());
     let mut a = serve();
     let b = serve();
     let post = |base: &str, id: &str| -> u16 {
