@@ -426,9 +426,12 @@ impl Open {
             _ => 0.0,
         };
         let gate = c.time_gate_s() + (2.0 * pos_sigma / c.speed_of_sound).min(SPLIT_SHIFT_MAX_S);
-        let mut salvo = Salvo::new(&seqs[0]);
-        for seq in &seqs[1..] {
-            salvo.place(seq, gate);
+        let mut salvo = Salvo::new(&seqs[0], seqs.len());
+        for (s, seq) in seqs.iter().enumerate().skip(1) {
+            salvo.place(s, seq, gate);
+        }
+        if salvo.close() {
+            salvo.refine(&seqs, gate);
         }
         let mut rounds = salvo.into_rounds();
         // A report that paired with nothing is more likely a round its observer heard late or
