@@ -59,6 +59,9 @@ pub struct AppState {
     pub closing: tokio::sync::watch::Sender<bool>,
     /// The map's layers as sent, made on first request.
     pub map_layers: std::sync::OnceLock<Bytes>,
+    /// The agreement's layers as GeoJSON, drawn once for the map and the OGC API both (drawing
+    /// the bands is a second or more of one core).
+    pub agreement_layers: std::sync::OnceLock<Arc<serde_json::Value>>,
     /// The agreement's zones as OGC features with their extent, made on first request (the
     /// withdrawal bands take seconds to draw).
     pub ogc_zones: std::sync::OnceLock<Arc<ogc::Zones>>,
@@ -86,6 +89,7 @@ impl AppState {
             banner,
             closing: tokio::sync::watch::channel(false).0,
             map_layers: Default::default(),
+            agreement_layers: Default::default(),
             ogc_zones: Default::default(),
             open: false,
             tls: false,

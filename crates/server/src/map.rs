@@ -70,10 +70,21 @@ pub fn layers_bytes(st: &AppState) -> Bytes {
         .clone()
 }
 
+/// The agreement's layers as [`truceline_zones::display::export_geojson`] draws them, once.
+pub fn agreement_layers(st: &AppState) -> Arc<Value> {
+    st.agreement_layers
+        .get_or_init(|| {
+            Arc::new(truceline_zones::display::export_geojson(
+                &st.service.reports.agreement,
+            ))
+        })
+        .clone()
+}
+
 fn layers_json(st: &AppState) -> Value {
     let (countries, regions) = truceline_report::boundaries_geojson();
     let a = &st.service.reports.agreement;
-    let mut layers = truceline_zones::display::export_geojson(a);
+    let mut layers = (*agreement_layers(st)).clone();
     let bbox = extent(&layers["features"]);
     if let Some(features) = layers["features"].as_array_mut() {
         merge_equal_bands(features);

@@ -518,7 +518,7 @@ pub struct Zones {
 pub fn zones(st: &AppState) -> Arc<Zones> {
     st.ogc_zones
         .get_or_init(|| {
-            let layers = truceline_zones::display::export_geojson(&st.service.reports.agreement);
+            let layers = crate::map::agreement_layers(st);
             let bbox =
                 crate::map::extent(&layers["features"]).unwrap_or([-180.0, -90.0, 180.0, 90.0]);
             let mut n: HashMap<String, usize> = HashMap::new();

@@ -311,6 +311,14 @@ impl Service {
         self.check_signatures(observations)
             .map_err(|(line, error)| ServiceError::Signature { line, error })?;
         let batch: Vec<NewObservation> = observations.iter().map(NewObservation::from).collect();
+        if self.fusion.running() {
+            self.fusion.parsed.offer(
+                batch
+                    .iter()
+                    .zip(observations)
+                    .map(|(n, o)| (n.body.as_slice(), o)),
+            );
+        }
         Ok(self.store.submit(batch))
     }
 

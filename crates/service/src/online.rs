@@ -229,8 +229,37 @@ fn parse_into(
     obs: &mut Vec<Observation>,
     leaf_of: &mut Vec<u64>,
 ) {
-    for o in stored {
+    parse_into_from(vocab, None, stored, upto, obs, leaf_of)
+}
+
+/// As [`parse_into`], taking what `parsed` holds of each body before parsing it.
+fn parse_into_from(
+    vocab: &Vocabulary,
+    parsed: Option<&Parsed>,
+    stored: Vec<StoredObservation>,
+    upto: Option<u64>,
+    obs: &mut Vec<Observation>,
+    leaf_of: &mut Vec<u64>,
+) {
+    // What intake parsed, taken in one short hold of the lock (intake waits on it), the keys
+    // made before it.
+    let mut taken: Vec<Option<Observation>> = match parsed {
+        Some(p) => {
+            let keys: Vec<u64> = stored.iter().map(|o| p.key(&o.body)).collect();
+            let mut held = p.held.lock().unwrap();
+            keys.iter()
+                .map(|k| held.remove(k).map(|(_, o)| o))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    for (i, o) in stored.into_iter().enumerate() {
         if upto.is_none_or(|u| o.position > u) {
+            continue;
+        }
+        if let Some(ob) = taken.get_mut(i).and_then(Option::take) {
+            obs.push(ob);
+            leaf_of.push(o.log_index);
             continue;
         }
         match truceline_observation::parse(&o.body, vocab) {
@@ -242,6 +271,56 @@ fn parse_into(
                 tracing::warn!(log_index = o.log_index, error = %e, "observation left out of fusion")
             }
         }
+    }
+}
+
+/// Observations as intake parsed them, by their stored body, until fusion reads them back:
+/// parsing a stored body again was a fifth of the server's work under batch intake. Bounded
+/// ([`PARSED_MAX`]): when full, what has waited longer than [`PARSED_STALE`] is let go (a
+/// duplicate the store turned away is never read back), and what still does not fit is not
+/// held — fusion, which reads in record order, then takes what is held first and parses the
+/// rest.
+#[derive(Default)]
+pub struct Parsed {
+    held: Mutex<HashMap<u64, (std::time::Instant, Observation)>>,
+    hasher: std::hash::RandomState,
+}
+
+/// The most observations [`Parsed`] holds: about 50 MB at the bodies' usual size.
+pub const PARSED_MAX: usize = 100_000;
+
+/// How long [`Parsed`] keeps an observation fusion has not read while others wait to be held.
+pub const PARSED_STALE: Duration = Duration::from_secs(60);
+
+impl Parsed {
+    /// The body's key. A keyed hash: a sender cannot choose a body to collide with another's.
+    fn key(&self, body: &[u8]) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.hasher, body)
+    }
+
+    /// Holds what each body (the canonical form of its observation) parses to.
+    pub fn offer<'a>(&self, items: impl ExactSizeIterator<Item = (&'a [u8], &'a Observation)>) {
+        let now = std::time::Instant::now();
+        let n = items.len();
+        // Copied before the lock is taken: fusion holds it while it reads a page.
+        let keyed: Vec<(u64, (std::time::Instant, Observation))> = items
+            .map(|(body, o)| (self.key(body), (now, o.clone())))
+            .collect();
+        let mut held = self.held.lock().unwrap();
+        if held.len() + n > PARSED_MAX {
+            held.retain(|_, (at, _)| now.duration_since(*at) < PARSED_STALE);
+        }
+        let room = PARSED_MAX.saturating_sub(held.len());
+        held.extend(keyed.into_iter().take(room));
+    }
+
+    /// How many it holds.
+    pub fn len(&self) -> usize {
+        self.held.lock().unwrap().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -308,6 +387,8 @@ pub struct OnlineFusion {
     /// Bumped each time fusion has stored and published incidents: what was drawn from them
     /// before is stale.
     generation: std::sync::atomic::AtomicU64,
+    /// What intake parsed, for the next round to take instead of parsing it again.
+    pub parsed: Parsed,
 }
 
 impl OnlineFusion {
@@ -320,6 +401,7 @@ impl OnlineFusion {
             progress: Default::default(),
             running: Default::default(),
             generation: Default::default(),
+            parsed: Parsed::default(),
         }
     }
 
@@ -535,8 +617,14 @@ impl OnlineFusion {
             self.start(store, e)?;
         }
         let (mut new, mut leaves) = (Vec::new(), Vec::new());
-        e.after =
-            read_observations_after(store, &self.fuser.vocab, e.after, &mut new, &mut leaves)?;
+        e.after = read_observations_after_from(
+            store,
+            &self.fuser.vocab,
+            Some(&self.parsed),
+            e.after,
+            &mut new,
+            &mut leaves,
+        )?;
         if new.is_empty() && !first {
             return Ok(false);
         }
@@ -665,15 +753,20 @@ impl OnlineFusion {
             seconds = started.elapsed().as_secs_f64(),
             "fused"
         );
-        *self.state.write().unwrap() = Published {
-            incidents,
-            by_id,
-            watermark_ms: e.watermark,
-            pending,
-            observations: e.observations,
-            live_from_ms: e.days.keys().next().map(|d| d * DAY_MS),
-            fused_days,
-        };
+        let old = std::mem::replace(
+            &mut *self.state.write().unwrap(),
+            Published {
+                incidents,
+                by_id,
+                watermark_ms: e.watermark,
+                pending,
+                observations: e.observations,
+                live_from_ms: e.days.keys().next().map(|d| d * DAY_MS),
+                fused_days,
+            },
+        );
+        // Let go of outside the lock: dropping a day of incidents takes a while.
+        drop(old);
         // After the new incidents are both stored and published: a reader that saw the new
         // generation draws from them (one that drew from them under the old one is only
         // drawn again).
@@ -697,6 +790,18 @@ pub fn read_observations_after(
     obs: &mut Vec<Observation>,
     leaf_of: &mut Vec<u64>,
 ) -> Result<Option<u64>, StoreError> {
+    read_observations_after_from(store, vocab, None, after, obs, leaf_of)
+}
+
+/// As [`read_observations_after`], taking what `parsed` holds before parsing.
+fn read_observations_after_from(
+    store: &dyn ObservationStore,
+    vocab: &Vocabulary,
+    parsed: Option<&Parsed>,
+    after: Option<u64>,
+    obs: &mut Vec<Observation>,
+    leaf_of: &mut Vec<u64>,
+) -> Result<Option<u64>, StoreError> {
     let mut q = Query {
         limit: 10_000,
         after,
@@ -708,7 +813,7 @@ pub fn read_observations_after(
         if let Some(o) = page.items.last() {
             last = Some(o.position);
         }
-        parse_into(vocab, page.items, Some(u64::MAX), obs, leaf_of);
+        parse_into_from(vocab, parsed, page.items, Some(u64::MAX), obs, leaf_of);
         match page.next {
             Some(n) => q.after = Some(n),
             None => return Ok(last),
@@ -716,12 +821,83 @@ pub fn read_observations_after(
     }
 }
 
-/// Lowers this thread's scheduling priority (Linux: nice 10 for the calling thread alone).
+/// Lets this thread run only on what the rest of the process leaves of the CPU (Linux:
+/// `SCHED_IDLE` for the calling thread alone; nice 10 where that is refused). Fusion's rounds can
+/// wait: under a burst of intake they give way to it whole and catch up after, rather than take
+/// a share of the cores (with nice 10 they took a quarter of the server's CPU and a fifth of its
+/// batch intake, `bench/ingest/run.sh`). What fusion holds while it runs is held briefly: the
+/// published state is swapped, not built, under its lock, and intake's parsed observations are
+/// taken in one short hold.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: gettid and setpriority take no pointers; on Linux a thread id names one thread.
+    // SAFETY: gettid, sched_setscheduler and setpriority name one thread by its id; the
+    // parameters live across the calls.
     unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+        let tid = libc::syscall(libc::SYS_gettid) as libc::pid_t;
+        let p = libc::sched_param { sched_priority: 0 };
+        if libc::sched_setscheduler(tid, libc::SCHED_IDLE, &p) != 0 {
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observation(id: &str, bearing: f64) -> (Vec<u8>, Observation) {
+        let vocab = Vocabulary::new(["ua", "ru"], Vec::<String>::new());
+        let text = format!(
+            r#"{{"id":"{id}","observer":"op1","source":"post","time":"2026-11-18T11:06:40Z","kind":"explosion","subtype":"impact","observer_position":{{"lon":37.5,"lat":48.0}},"bearing_deg":{bearing},"bearing_sigma_deg":5}}"#
+        );
+        let o = truceline_observation::parse(text.as_bytes(), &vocab).unwrap();
+        (truceline_store::NewObservation::from(&o).body, o)
+    }
+
+    fn stored(body: &[u8], position: u64) -> StoredObservation {
+        StoredObservation {
+            log_index: position,
+            position,
+            received_ms: 0,
+            body: body.to_vec(),
+        }
+    }
+
+    #[test]
+    fn what_intake_parsed_is_taken_once_and_what_it_did_not_is_parsed() {
+        let vocab = Vocabulary::new(["ua", "ru"], Vec::<String>::new());
+        let parsed = Parsed::default();
+        let (body_a, a) = observation("a", 10.0);
+        let (body_b, b) = observation("b", 20.0);
+        // Held under a's body, an observation that is not what a's body parses to: so that
+        // the test can tell which of the two fusion was given.
+        let (_, marker) = observation("marker", 30.0);
+        parsed.offer([(body_a.as_slice(), &marker)].into_iter());
+        assert_eq!(parsed.len(), 1);
+        let (mut obs, mut leaf_of) = (Vec::new(), Vec::new());
+        let page = vec![stored(&body_a, 1), stored(&body_b, 2)];
+        parse_into_from(&vocab, Some(&parsed), page, Some(u64::MAX), &mut obs, &mut leaf_of);
+        assert_eq!(obs, vec![marker, b.clone()]);
+        assert_eq!(leaf_of, vec![1, 2]);
+        assert!(parsed.is_empty(), "taken, not copied");
+        // Read again (a day read back), it is parsed from the store.
+        let (mut obs, mut leaf_of) = (Vec::new(), Vec::new());
+        let page = vec![stored(&body_a, 1), stored(&body_b, 2)];
+        parse_into_from(&vocab, Some(&parsed), page, Some(u64::MAX), &mut obs, &mut leaf_of);
+        assert_eq!(obs, vec![a, b]);
+    }
+
+    #[test]
+    fn it_holds_no_more_than_its_bound() {
+        let parsed = Parsed::default();
+        let (_, o) = observation("x", 10.0);
+        let bodies: Vec<Vec<u8>> = (0..PARSED_MAX + 10)
+            .map(|i| format!("body {i}").into_bytes())
+            .collect();
+        parsed.offer(bodies.iter().map(|b| (b.as_slice(), &o)));
+        assert_eq!(parsed.len(), PARSED_MAX);
+        // Full of what is not yet stale: more is not held.
+        parsed.offer([(b"one more".as_slice(), &o)].into_iter());
+        assert_eq!(parsed.len(), PARSED_MAX);
     }
 }
