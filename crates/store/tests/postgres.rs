@@ -152,3 +152,26 @@ fn a_standby_follows_the_writer_and_takes_over_when_it_goes() {
     assert_eq!(out[0].log_index(), head.0);
     assert_eq!(standby.verify_log(None).unwrap().problem, None);
 }
+
+/// A schema's name goes into statements as it is: a name that is not plain letters, digits and
+/// underscores is refused before any statement runs, on every way in.
+#[test]
+fn a_schema_name_that_is_not_plain_is_refused_on_every_way_in() {
+    let bad = "x; DROP SCHEMA public CASCADE; --";
+    let refused = |r: Result<PostgresStore, StoreError>| match r {
+        Err(StoreError::Invalid(m)) => assert!(m.contains("schema"), "{m}"),
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("opened"),
+    };
+    refused(PostgresStore::open_in(url(), bad, std::sync::Arc::new(|_| {})));
+    refused(PostgresStore::open_or_stand_by(
+        url(),
+        bad,
+        std::sync::Arc::new(|_| {}),
+    ));
+    refused(PostgresStore::open_read_only(url(), bad));
+    assert!(matches!(
+        PostgresStore::drop_schema(url(), bad),
+        Err(StoreError::Invalid(_))
+    ));
+}

@@ -204,31 +204,17 @@ impl PostgresStore {
         on_commit: CommitHook,
         stand_by: bool,
     ) -> Result<PostgresStore, StoreError> {
-        if schema.is_empty()
-            || !schema
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        {
-            return Err(StoreError::Invalid(format!(
-                "schema {schema:?}: expected lower-case letters, digits and underscores"
-            )));
-        }
         let mut conn = Client::connect(url, NoTls)?;
         set_schema(&mut conn, schema)?;
         conn.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
-        let store = PostgresStore {
-            url: url.to_string(),
-            schema: schema.to_string(),
-            writer: Arc::new(Writer::none()),
-            readers: Mutex::new(Vec::new()),
-            head: Arc::new(Mutex::new((0, Frontier::default().root()))),
-            grown: tokio::sync::watch::Sender::new(0),
-            nodes: Default::default(),
-            writes: Arc::new(AtomicBool::new(false)),
-            standby: stand_by,
-            gone: Arc::new(AtomicBool::new(false)),
-            waiting: Mutex::new(None),
-        };
+        let store = Self::handle(
+            url,
+            schema,
+            stand_by,
+            Vec::new(),
+            0,
+            Frontier::default().root(),
+        );
         if take_lock(&mut conn, schema)? {
             become_writer(
                 conn,
@@ -300,19 +286,31 @@ impl PostgresStore {
             let f = Frontier::restore(size, &crate::log::Nodes(&rows))?;
             (size, f.root())
         };
-        Ok(PostgresStore {
+        Ok(Self::handle(url, schema, false, vec![conn], size, root))
+    }
+
+    /// A handle that does not write (yet), its log's head at `size` and `root`.
+    fn handle(
+        url: &str,
+        schema: &str,
+        standby: bool,
+        readers: Vec<Client>,
+        size: u64,
+        root: Hash,
+    ) -> PostgresStore {
+        PostgresStore {
             url: url.to_string(),
             schema: schema.to_string(),
             writer: Arc::new(Writer::none()),
-            readers: Mutex::new(vec![conn]),
+            readers: Mutex::new(readers),
             head: Arc::new(Mutex::new((size, root))),
             grown: tokio::sync::watch::Sender::new(size),
             nodes: Default::default(),
             writes: Arc::new(AtomicBool::new(false)),
-            standby: false,
+            standby,
             gone: Arc::new(AtomicBool::new(false)),
             waiting: Mutex::new(None),
-        })
+        }
     }
 
     /// Whether this handle is the store's writer now.
@@ -322,6 +320,7 @@ impl PostgresStore {
 
     /// Drops the schema and everything in it: for tests' throwaway stores.
     pub fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
+        check_schema(schema)?;
         let mut c = Client::connect(url, NoTls)?;
         c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))?;
         Ok(())
@@ -529,7 +528,23 @@ pub(crate) fn redact(url: &str) -> String {
     }
 }
 
+/// A schema's name is written into statements (it cannot be a parameter): only lower-case
+/// letters, digits and underscores are let through, whoever names it.
+fn check_schema(schema: &str) -> Result<(), StoreError> {
+    if schema.is_empty()
+        || !schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(StoreError::Invalid(format!(
+            "schema {schema:?}: expected lower-case letters, digits and underscores"
+        )));
+    }
+    Ok(())
+}
+
 fn set_schema(c: &mut Client, schema: &str) -> Result<(), StoreError> {
+    check_schema(schema)?;
     // PostGIS lives in `public`; the store's tables in its own schema. The server's notices
     // ("already exists, skipping") are not the operator's business.
     c.batch_execute(&format!(
