@@ -389,6 +389,23 @@ pub(crate) fn pair(
 mod tests {
     use super::*;
 
+    /// [`pair_in_order`] at no shift, with the gain and spread the salvos use.
+    fn in_order(rounds: &[(f64, usize)], seq: &[(f64, usize)]) -> (usize, f64, Vec<Option<usize>>) {
+        let gain = (PAIR_TOL_S / ROUND_SIGMA_S).powi(2) + 1.0;
+        let (mut chains, mut out) = (Chains::default(), Vec::new());
+        let (n, cost) = pair_in_order(
+            rounds,
+            seq,
+            0.0,
+            PAIR_TOL_S,
+            gain,
+            ROUND_SIGMA_S,
+            &mut chains,
+            &mut out,
+        );
+        (n, cost, out)
+    }
+
     /// Rounds one second apart, of which the first observer missed the third; the second
     /// observer heard all but the first. Pairing each report with its nearest free round slips
     /// every report after the gap by one; the order-keeping pairing keeps them on their rounds.
@@ -410,17 +427,7 @@ mod tests {
         let (n, cost) = pair(&rounds, &seq, 0.0, PAIR_TOL_S, &mut used, &mut out);
         assert_eq!(out, vec![Some(1), Some(2), Some(3), Some(4), None]);
         let greedy = score(n, cost);
-        let mut chains = Chains::default();
-        let (n, cost) = pair_in_order(
-            &rounds,
-            &seq,
-            0.0,
-            PAIR_TOL_S,
-            gain,
-            ROUND_SIGMA_S,
-            &mut chains,
-            &mut out,
-        );
+        let (n, cost, out) = in_order(&rounds, &seq);
         // The reports at 3, 4 and 5 s on the rounds at 3, 4 and 5 s.
         assert_eq!(&out[2..], &[Some(2), Some(3), Some(4)]);
         assert!(
@@ -435,18 +442,7 @@ mod tests {
         // Two reports that would each be nearest the same pair of rounds crossed.
         let rounds = vec![(0.0, 0), (0.5, 1)];
         let seq = vec![(0.45, 10), (0.55, 11)];
-        let gain = (PAIR_TOL_S / ROUND_SIGMA_S).powi(2) + 1.0;
-        let (mut chains, mut out) = (Chains::default(), Vec::new());
-        let (n, _) = pair_in_order(
-            &rounds,
-            &seq,
-            0.0,
-            PAIR_TOL_S,
-            gain,
-            ROUND_SIGMA_S,
-            &mut chains,
-            &mut out,
-        );
+        let (n, _, out) = in_order(&rounds, &seq);
         assert_eq!(n, 2);
         assert_eq!(out, vec![Some(0), Some(1)]);
     }

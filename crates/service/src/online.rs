@@ -907,30 +907,20 @@ mod tests {
         let (_, marker) = observation("marker", 30.0);
         parsed.offer([(body_a.as_slice(), &marker)].into_iter());
         assert_eq!(parsed.len(), 1);
-        let (mut obs, mut leaf_of) = (Vec::new(), Vec::new());
-        let page = vec![stored(&body_a, 1), stored(&body_b, 2)];
-        parse_into_from(
-            &vocab,
-            Some(&parsed),
-            page,
-            Some(u64::MAX),
-            &mut obs,
-            &mut leaf_of,
-        );
+        // Reads a's and b's stored bodies as fusion does.
+        let read = || {
+            let (mut obs, mut leaf_of) = (Vec::new(), Vec::new());
+            let page = vec![stored(&body_a, 1), stored(&body_b, 2)];
+            let upto = Some(u64::MAX);
+            parse_into_from(&vocab, Some(&parsed), page, upto, &mut obs, &mut leaf_of);
+            (obs, leaf_of)
+        };
+        let (obs, leaf_of) = read();
         assert_eq!(obs, vec![marker, b.clone()]);
         assert_eq!(leaf_of, vec![1, 2]);
         assert!(parsed.is_empty(), "taken, not copied");
         // Read again (a day read back), it is parsed from the store.
-        let (mut obs, mut leaf_of) = (Vec::new(), Vec::new());
-        let page = vec![stored(&body_a, 1), stored(&body_b, 2)];
-        parse_into_from(
-            &vocab,
-            Some(&parsed),
-            page,
-            Some(u64::MAX),
-            &mut obs,
-            &mut leaf_of,
-        );
+        let (obs, _) = read();
         assert_eq!(obs, vec![a, b]);
     }
 

@@ -163,7 +163,11 @@ fn a_schema_name_that_is_not_plain_is_refused_on_every_way_in() {
         Err(e) => panic!("another error: {e}"),
         Ok(_) => panic!("opened"),
     };
-    refused(PostgresStore::open_in(url(), bad, std::sync::Arc::new(|_| {})));
+    refused(PostgresStore::open_in(
+        url(),
+        bad,
+        std::sync::Arc::new(|_| {}),
+    ));
     refused(PostgresStore::open_or_stand_by(
         url(),
         bad,
