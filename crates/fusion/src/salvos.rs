@@ -210,16 +210,8 @@ impl Salvo {
 
     /// Places sequence `s` within `gate` of the mean shift of those placed.
     pub(crate) fn place(&mut self, s: usize, seq: &[(f64, usize)], gate: f64) {
-        // Each round's time, the mean of its members': in time order, with its index.
         let mut times = std::mem::take(&mut self.times);
-        times.clear();
-        times.extend(
-            self.rounds
-                .iter()
-                .enumerate()
-                .map(|(r, x)| (x.0 / x.1.len() as f64, r)),
-        );
-        times.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.round_times(&mut times);
         let placed = self.shifts.iter().flatten();
         let n = placed.clone().count().max(1);
         let d0 = placed.sum::<f64>() / n as f64;
@@ -236,14 +228,13 @@ impl Salvo {
         let in_order = close(interval);
         let mut pair_at = |d: f64, out: &mut Vec<Option<usize>>| {
             if in_order {
-                let sigma = ROUND_SIGMA_S;
                 pair_in_order(
                     &times,
                     seq,
                     d,
                     PAIR_TOL_S,
                     gain,
-                    sigma,
+                    ROUND_SIGMA_S,
                     &mut self.chains,
                     out,
                 )
@@ -312,14 +303,22 @@ impl Salvo {
         self.candidates = candidates;
     }
 
+    /// Each round's time, the mean of its members', with its index, in time order.
+    fn round_times(&self, times: &mut Vec<(f64, usize)>) {
+        times.clear();
+        times.extend(
+            self.rounds
+                .iter()
+                .enumerate()
+                .map(|(r, x)| (x.0 / x.1.len() as f64, r)),
+        );
+        times.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    }
+
     /// Whether the rounds found so far are close (see [`close`]).
     pub(crate) fn close(&self) -> bool {
-        let mut times: Vec<(f64, usize)> = self
-            .rounds
-            .iter()
-            .map(|x| (x.0 / x.1.len() as f64, 0))
-            .collect();
-        times.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut times = Vec::new();
+        self.round_times(&mut times);
         close(median_interval(&times))
     }
 

@@ -159,6 +159,7 @@ impl Fuser {
                 let (mut input, mut leaf_of) = (Vec::new(), Vec::new());
                 parse_into(
                     &self.vocab,
+                    None,
                     store.observations_between(start, end)?,
                     last,
                     &mut input,
@@ -171,6 +172,7 @@ impl Fuser {
                 }
                 parse_into(
                     &self.vocab,
+                    None,
                     store.observations_between(end, end + ahead)?,
                     last,
                     &mut input,
@@ -220,27 +222,18 @@ fn row(record: IncidentRecord, leaves: &HashMap<String, u64>) -> IncidentRow {
 }
 
 /// Parses stored observations at or before position `upto` (none if `None`: nothing was stored
-/// when reading began) into `obs` and `leaf_of`. Stored bodies were checked on the way in; one
+/// when reading began) into `obs` and `leaf_of`, taking what `parsed` holds of each body
+/// instead of parsing it. Stored bodies were checked on the way in; one
 /// that no longer reads (the agreement changed its vocabulary) is left out and said so.
 fn parse_into(
     vocab: &Vocabulary,
-    stored: Vec<StoredObservation>,
-    upto: Option<u64>,
-    obs: &mut Vec<Observation>,
-    leaf_of: &mut Vec<u64>,
-) {
-    parse_into_from(vocab, None, stored, upto, obs, leaf_of)
-}
-
-/// As [`parse_into`], taking what `parsed` holds of each body before parsing it.
-fn parse_into_from(
-    vocab: &Vocabulary,
     parsed: Option<&Parsed>,
-    stored: Vec<StoredObservation>,
+    mut stored: Vec<StoredObservation>,
     upto: Option<u64>,
     obs: &mut Vec<Observation>,
     leaf_of: &mut Vec<u64>,
 ) {
+    stored.retain(|o| upto.is_some_and(|u| o.position <= u));
     // What intake parsed, taken in one short hold of the lock (intake waits on it), the keys
     // made before it.
     let mut taken: Vec<Option<Observation>> = match parsed {
@@ -254,9 +247,6 @@ fn parse_into_from(
         None => Vec::new(),
     };
     for (i, o) in stored.into_iter().enumerate() {
-        if upto.is_none_or(|u| o.position > u) {
-            continue;
-        }
         if let Some(ob) = taken.get_mut(i).and_then(Option::take) {
             obs.push(ob);
             leaf_of.push(o.log_index);
@@ -509,6 +499,7 @@ impl OnlineFusion {
         };
         parse_into(
             &self.fuser.vocab,
+            None,
             store.observations_between(start, end)?,
             e.after,
             &mut day.obs,
@@ -569,6 +560,7 @@ impl OnlineFusion {
             }
             None => parse_into(
                 &self.fuser.vocab,
+                None,
                 store.observations_between(end, limit)?,
                 e.after,
                 &mut obs,
@@ -617,7 +609,7 @@ impl OnlineFusion {
             self.start(store, e)?;
         }
         let (mut new, mut leaves) = (Vec::new(), Vec::new());
-        e.after = read_observations_after_from(
+        e.after = read_observations_after(
             store,
             &self.fuser.vocab,
             Some(&self.parsed),
@@ -819,17 +811,6 @@ fn put_in_parts(
 pub fn read_observations_after(
     store: &dyn ObservationStore,
     vocab: &Vocabulary,
-    after: Option<u64>,
-    obs: &mut Vec<Observation>,
-    leaf_of: &mut Vec<u64>,
-) -> Result<Option<u64>, StoreError> {
-    read_observations_after_from(store, vocab, None, after, obs, leaf_of)
-}
-
-/// As [`read_observations_after`], taking what `parsed` holds before parsing.
-fn read_observations_after_from(
-    store: &dyn ObservationStore,
-    vocab: &Vocabulary,
     parsed: Option<&Parsed>,
     after: Option<u64>,
     obs: &mut Vec<Observation>,
@@ -846,7 +827,7 @@ fn read_observations_after_from(
         if let Some(o) = page.items.last() {
             last = Some(o.position);
         }
-        parse_into_from(vocab, parsed, page.items, Some(u64::MAX), obs, leaf_of);
+        parse_into(vocab, parsed, page.items, Some(u64::MAX), obs, leaf_of);
         match page.next {
             Some(n) => q.after = Some(n),
             None => return Ok(last),
@@ -912,7 +893,7 @@ mod tests {
             let (mut obs, mut leaf_of) = (Vec::new(), Vec::new());
             let page = vec![stored(&body_a, 1), stored(&body_b, 2)];
             let upto = Some(u64::MAX);
-            parse_into_from(&vocab, Some(&parsed), page, upto, &mut obs, &mut leaf_of);
+            parse_into(&vocab, Some(&parsed), page, upto, &mut obs, &mut leaf_of);
             (obs, leaf_of)
         };
         let (obs, leaf_of) = read();
