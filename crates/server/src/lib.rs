@@ -334,10 +334,15 @@ impl ApiError {
     }
     fn store(e: StoreError) -> ApiError {
         tracing::error!(error = %e, "store failure");
+        let message = match e {
+            // Kept, not yet logged: what happens to it is in the message itself.
+            StoreError::Queued(_) => e.to_string(),
+            e => format!("{e}; nothing of this request was written, send it again"),
+        };
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "store_unavailable",
-            format!("{e}; nothing of this request was written, send it again"),
+            message,
         )
         .retry_after(5)
     }

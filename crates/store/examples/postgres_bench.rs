@@ -6,6 +6,9 @@
 //! postgres_bench DIR URL N     N observations into a fresh store of each kind
 //! ```
 //!
+//! The shared store is measured twice: through the writer's handle, and through a standby's
+//! (another server's, whose requests go through the intake to the writer).
+//!
 //! Each store: two producer threads commit and hash batches of `BATCH` observations and submit
 //! them, as the server's request threads do, while the writer group-commits them durably.
 //! `COPY`: the same rows, leaves already made, into a table of the store's shape (its
@@ -121,6 +124,21 @@ fn main() {
         PostgresStore::drop_schema(url, "bench_store").unwrap();
         r
     };
+    // The same through a second server's handle standing by: each request goes through the
+    // intake to the writer and back.
+    let standby = {
+        PostgresStore::drop_schema(url, "bench_store").unwrap();
+        let writer =
+            PostgresStore::open_in(url, "bench_store", std::sync::Arc::new(|_| {})).unwrap();
+        let standby =
+            PostgresStore::open_or_stand_by(url, "bench_store", std::sync::Arc::new(|_| {}))
+                .unwrap();
+        let r = ingest(&standby, n);
+        drop(standby);
+        drop(writer);
+        PostgresStore::drop_schema(url, "bench_store").unwrap();
+        r
+    };
     let copy = copy(url, n);
     println!(
         "{}",
@@ -129,6 +147,7 @@ fn main() {
             "batch": BATCH,
             "embedded_per_s": embedded.round(),
             "postgres_store_per_s": shared.round(),
+            "postgres_standby_per_s": standby.round(),
             "postgres_copy_per_s": copy.round(),
         })
     );

@@ -430,6 +430,11 @@ pub enum StoreError {
         "this server stands by for the shared store's writer, another server: {0} goes to that server (or here again once this one has taken over)"
     )]
     Standby(&'static str),
+    /// A standby queued the request for the store's writer, which has not logged it in time.
+    #[error(
+        "the request is queued for the shared store's writer, which has not logged it within {0} s; it stays queued and is logged when the writer takes it, so sending it again is safe (the same ids are duplicates)"
+    )]
+    Queued(u64),
     #[error(
         "another truceline process is the writer of {0}: it holds the store's advisory lock; stop it, or go through its API"
     )]

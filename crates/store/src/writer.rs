@@ -27,6 +27,9 @@ pub(crate) enum Job {
     Records(Vec<NewRecord>, oneshot::Sender<Result<u64, StoreError>>),
     MissionRecords(Vec<NewMissionRecord>, Reply),
     State(String, Vec<u8>, oneshot::Sender<Result<u64, StoreError>>),
+    /// Store what standbys queued for the writer (the shared store's intake); answered with
+    /// how many requests it took. Nothing to do for a store without standbys.
+    Intake(oneshot::Sender<Result<u64, StoreError>>),
 }
 
 /// The log's committed size and root, as the writer last left them.
@@ -90,7 +93,8 @@ pub(crate) fn writer_loop<C: GroupCommit>(
                         | (Job::Report(_, reply), JobResult::Agreement(r))
                         | (Job::Accounts(_, reply), JobResult::Agreement(r))
                         | (Job::Records(_, reply), JobResult::Agreement(r))
-                        | (Job::State(_, _, reply), JobResult::Agreement(r)) => {
+                        | (Job::State(_, _, reply), JobResult::Agreement(r))
+                        | (Job::Intake(reply), JobResult::Agreement(r)) => {
                             let _ = reply.send(r);
                         }
                         _ => unreachable!("results are in job order"),
@@ -114,6 +118,7 @@ pub(crate) fn writer_loop<C: GroupCommit>(
                         | Job::Report(_, reply)
                         | Job::Records(_, reply)
                         | Job::State(_, _, reply)
+                        | Job::Intake(reply)
                         | Job::Accounts(_, reply) => {
                             let _ = reply.send(Err(err()));
                         }
@@ -131,6 +136,7 @@ pub(crate) fn job_rows(j: &Job) -> usize {
         | Job::Checkpoint(..)
         | Job::Report(..)
         | Job::Accounts(..)
+        | Job::Intake(..)
         | Job::State(..) => 1,
         Job::Incidents(w, _) => w.upsert.len() + w.remove.len(),
         Job::Records(r, _) => r.len(),
@@ -224,6 +230,7 @@ impl Writer {
                 | Job::Records(_, r)
                 | Job::Agreement(_, r)
                 | Job::State(_, _, r)
+                | Job::Intake(r)
                 | Job::Checkpoint(_, _, r) => {
                     let _ = r.send(Err(StoreError::Closed));
                 }

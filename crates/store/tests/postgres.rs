@@ -9,7 +9,10 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use truceline_store::conformance::obs;
-use truceline_store::{LogStore, ObservationStore, PostgresStore, StoreError};
+use truceline_store::{
+    LogStore, NewMissionRecord, NewRecord, ObservationStore, Outcome, PostgresStore, RecordQuery,
+    RecordStore, StoreError,
+};
 
 fn url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
@@ -118,10 +121,6 @@ fn a_standby_follows_the_writer_and_takes_over_when_it_goes() {
     let standby =
         PostgresStore::open_or_stand_by(url(), &first.schema, std::sync::Arc::new(|_| {})).unwrap();
     assert!(!standby.writes());
-    assert!(matches!(
-        standby.submit_blocking(vec![obs("o2", "op1", 2_000, 37.8, 48.1)]),
-        Err(StoreError::Standby(_))
-    ));
     // It follows the log as the writer grows it.
     first
         .submit_blocking(vec![obs("o3", "op1", 3_000, 37.8, 48.1)])
@@ -150,6 +149,132 @@ fn a_standby_follows_the_writer_and_takes_over_when_it_goes() {
         .submit_blocking(vec![obs("o2", "op1", 2_000, 37.8, 48.1)])
         .unwrap();
     assert_eq!(out[0].log_index(), head.0);
+    assert_eq!(standby.verify_log(None).unwrap().problem, None);
+}
+
+/// Any server takes writes: a standby hands what it is sent to the writer through the intake,
+/// and answers only once the writer has logged it, with the writer's outcome.
+#[test]
+fn a_standby_takes_writes_and_acknowledges_what_the_writer_logged() {
+    let first = fresh();
+    first
+        .submit_blocking(vec![obs("o1", "op1", 1_000, 37.8, 48.1)])
+        .unwrap();
+    let standby =
+        PostgresStore::open_or_stand_by(url(), &first.schema, std::sync::Arc::new(|_| {})).unwrap();
+    assert!(!standby.writes());
+    let out = standby
+        .submit_blocking(vec![
+            obs("s1", "op2", 2_000, 37.9, 48.2),
+            obs("s2", "op2", 2_500, 37.9, 48.2),
+            obs("o1", "op1", 1_000, 37.8, 48.1),
+        ])
+        .unwrap();
+    assert_eq!(
+        out,
+        vec![
+            Outcome::Accepted { log_index: 1 },
+            Outcome::Accepted { log_index: 2 },
+            Outcome::Duplicate { log_index: 0 },
+        ]
+    );
+    // The writer stored it as its own: the same bodies at the same leaves, counted by kind.
+    let s1 = first.get("s1").unwrap().expect("stored by the writer");
+    assert_eq!(s1.log_index, 1);
+    assert_eq!(s1.body, obs("s1", "op2", 2_000, 37.9, 48.2).body);
+    assert_eq!(first.counts().unwrap().observations, 3);
+    // A refusal is the writer's too, and leaves nothing.
+    let other = obs("s1", "op9", 2_000, 37.9, 48.2);
+    match standby.submit_blocking(vec![obs("s3", "op2", 3_000, 37.9, 48.2), other]) {
+        Err(StoreError::Conflict { index: 1, id }) => assert_eq!(id, "s1"),
+        r => panic!("not refused as a conflict: {r:?}"),
+    }
+    assert!(first.get("s3").unwrap().is_none());
+    // Mission records too.
+    let rec = NewMissionRecord {
+        id: "r1".into(),
+        kind: "hazard".into(),
+        time_ms: 4_000,
+        account: "mon".into(),
+        body: br#"{"id":"r1","type":"hazard"}"#.to_vec(),
+    };
+    let out = standby.submit_mission_records(vec![rec.clone()]).unwrap();
+    assert_eq!(out, vec![Outcome::Accepted { log_index: 3 }]);
+    assert_eq!(
+        standby.submit_mission_records(vec![rec]).unwrap(),
+        vec![Outcome::Duplicate { log_index: 3 }]
+    );
+    // Analysts' decisions and parties' replies too, in order, readable from the writer.
+    let decision = |subject: &str, t: i64| NewRecord {
+        kind: "decision".into(),
+        subject: Some(subject.into()),
+        account: "ana".into(),
+        time_ms: t,
+        record: format!(r#"{{"decision":"confirmed","incident":"{subject}"}}"#).into_bytes(),
+    };
+    assert_eq!(
+        standby
+            .append_records(vec![decision("i1", 4_100), decision("i2", 4_200)])
+            .unwrap(),
+        vec![4, 5]
+    );
+    let kept = first
+        .records(&RecordQuery {
+            kind: "decision",
+            subject: None,
+            from_ms: None,
+            to_ms: None,
+            newest: None,
+        })
+        .unwrap();
+    assert_eq!(kept.len(), 2);
+    assert!(matches!(
+        standby.append_records(vec![NewRecord {
+            kind: "gossip".into(),
+            ..decision("i3", 4_300)
+        }]),
+        Err(StoreError::OutOfRange(_))
+    ));
+    // Many requests at once from the standby's callers, beside the writer's own.
+    let pending: Vec<_> = (0..200)
+        .map(|i| standby.submit(vec![obs(&format!("m{i}"), "op3", 5_000 + i, 37.7, 48.0)]))
+        .collect();
+    for i in 0..50 {
+        first
+            .submit_blocking(vec![obs(&format!("w{i}"), "op1", 9_000 + i, 37.8, 48.1)])
+            .unwrap();
+    }
+    let mut leaves: Vec<u64> = pending
+        .into_iter()
+        .map(|p| p.blocking_recv().unwrap().unwrap()[0].log_index())
+        .collect();
+    leaves.sort();
+    leaves.dedup();
+    assert_eq!(leaves.len(), 200);
+    assert_eq!(first.counts().unwrap().observations, 253);
+    assert_eq!(first.log_head().0, 256);
+    assert_eq!(first.verify_log(None).unwrap().problem, None);
+}
+
+/// A request queued while no process writes the store is logged by the next writer when it
+/// starts: here the standby itself, queued just as the writer went.
+#[test]
+fn what_a_standby_queued_as_the_writer_went_is_logged_by_the_next_writer() {
+    let first = fresh();
+    let standby =
+        PostgresStore::open_or_stand_by(url(), &first.schema, std::sync::Arc::new(|_| {})).unwrap();
+    let mut pending = Vec::new();
+    for i in 0..20 {
+        pending.push(standby.submit(vec![obs(&format!("q{i}"), "op1", 1_000 + i, 37.8, 48.1)]));
+        if i == 10 {
+            first.close();
+        }
+    }
+    for p in pending {
+        p.blocking_recv().unwrap().unwrap();
+    }
+    assert!(standby.writes());
+    assert_eq!(standby.counts().unwrap().observations, 20);
     assert_eq!(standby.verify_log(None).unwrap().problem, None);
 }
 

@@ -6,7 +6,8 @@
 //! **One writer.** The log has one frontier, so one process writes: the writer connection
 //! holds a PostgreSQL advisory lock for the store's schema while it lives, and a second
 //! process that opens the store for writing is refused with [`StoreError::Locked`] (it may
-//! still read). Acknowledged means committed: PostgreSQL's own `synchronous_commit = on` and
+//! still read), or stands by ([`PostgresStore::open_or_stand_by`]) and hands what it is sent to
+//! write to the writer through the intake (see `intake`). Acknowledged means committed: PostgreSQL's own `synchronous_commit = on` and
 //! `fsync` make a commit durable before it returns.
 //!
 //! **Spatial.** Observations and incidents carry a PostGIS point (a generated column) with a GiST
@@ -15,6 +16,7 @@
 //! Everything lives in one schema (`truceline` unless told), so one database may hold several
 //! stores (the tests make one a test).
 
+mod intake;
 mod reads;
 
 use std::cell::RefCell;
@@ -144,6 +146,8 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX mission_records_time ON mission_records (type, time_ms);
      CREATE TABLE state_blobs (key TEXT PRIMARY KEY, value BYTEA NOT NULL, saved_ms BIGINT NOT NULL);"#,
+    // 2: the intake through which standbys hand the writer what they take (see `intake`).
+    intake::MIGRATION,
 ];
 
 /// The shared PostgreSQL store of one schema.
@@ -163,6 +167,8 @@ pub struct PostgresStore {
     /// Set when the handle goes: a standby stops waiting.
     gone: Arc<AtomicBool>,
     waiting: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// A standby's way to the writer for what it takes (see [`intake`]).
+    intake: intake::Intake,
 }
 
 /// How often a standby tries the writer's lock and follows the log.
@@ -186,8 +192,9 @@ impl PostgresStore {
     }
 
     /// As [`open_in`](Self::open_in), but while another process writes the store this one
-    /// stands by: it serves reads, follows the log as it grows, refuses writes with
-    /// [`StoreError::Standby`], and takes over as the writer within a fraction of a second of
+    /// stands by: it serves reads, follows the log as it grows, hands observations, mission
+    /// records and records to the writer through the intake (the writer's other work it refuses
+    /// with [`StoreError::Standby`]), and takes over as the writer within a fraction of a second of
     /// the writer's session ending (its process killed, its connection closed; a writer cut off
     /// from the database is let go by the server's TCP keepalive, within about 15 s).
     pub fn open_or_stand_by(
@@ -218,6 +225,8 @@ impl PostgresStore {
         if take_lock(&mut conn, schema)? {
             become_writer(
                 conn,
+                url,
+                schema,
                 on_commit,
                 &store.writer,
                 &store.head,
@@ -310,6 +319,7 @@ impl PostgresStore {
             standby,
             gone: Arc::new(AtomicBool::new(false)),
             waiting: Mutex::new(None),
+            intake: intake::Intake::new(url, schema),
         }
     }
 
@@ -410,10 +420,13 @@ fn take_lock(conn: &mut Client, schema: &str) -> Result<bool, StoreError> {
 
 /// With the lock held on `conn`: migrates, takes the log up where the database has it and
 /// starts the writer on `conn`.
+#[allow(clippy::too_many_arguments)]
 fn become_writer(
     mut conn: Client,
+    url: &str,
+    schema: &str,
     on_commit: CommitHook,
-    writer: &Writer,
+    writer: &Arc<Writer>,
     head: &Head,
     grown: &tokio::sync::watch::Sender<u64>,
     writes: &AtomicBool,
@@ -449,6 +462,11 @@ fn become_writer(
             source,
         })?;
     writes.store(true, Ordering::Release);
+    // What standbys queued (also while no process held the lock) is drained from now on.
+    intake::spawn_drainer(url, schema, writer.clone()).map_err(|source| StoreError::Dir {
+        path: "store-intake-drain".into(),
+        source,
+    })?;
     Ok(())
 }
 
@@ -474,7 +492,7 @@ fn stand_by_until_writer(
     url: &str,
     schema: &str,
     on_commit: CommitHook,
-    writer: &Writer,
+    writer: &Arc<Writer>,
     head: &Head,
     grown: &tokio::sync::watch::Sender<u64>,
     writes: &AtomicBool,
@@ -490,7 +508,7 @@ fn stand_by_until_writer(
         match step {
             Ok(true) => {
                 let size = head.lock().unwrap().0;
-                match become_writer(conn, on_commit, writer, head, grown, writes) {
+                match become_writer(conn, url, schema, on_commit, writer, head, grown, writes) {
                     Ok(()) => tracing::warn!(
                         log_size = head.lock().unwrap().0,
                         followed_to = size,
@@ -766,7 +784,7 @@ impl GroupCommit for PgWriter {
         let received = now_ms();
         let mut tx = self.0.transaction()?;
         let mut results = Vec::with_capacity(jobs.len());
-        let mut kinds: Vec<(&str, i64)> = Vec::new();
+        let mut kinds: Vec<(String, i64)> = Vec::new();
         for job in jobs {
             // Each request under its own savepoint: a refused one leaves nothing, and an error
             // inside it does not abort the others' transaction.
@@ -809,6 +827,12 @@ impl GroupCommit for PgWriter {
                 Job::Report(rep, _) => {
                     insert_report(&mut sp, rep, received, frontier).map(|i| JobResult::Agreement(Ok(i)))
                 }
+                Job::Intake(_) => intake::drain(&mut sp, received, frontier).map(|d| {
+                    for (kind, n) in d.kinds {
+                        intake::count_kind(&mut kinds, &kind, n);
+                    }
+                    JobResult::Agreement(Ok(d.requests))
+                }),
             };
             match r {
                 Ok(result) => {
@@ -818,10 +842,7 @@ impl GroupCommit for PgWriter {
                     {
                         for (o, outcome) in batch.iter().zip(outcomes) {
                             if matches!(outcome, Outcome::Accepted { .. }) {
-                                match kinds.iter_mut().find(|(k, _)| *k == o.kind.as_str()) {
-                                    Some((_, n)) => *n += 1,
-                                    None => kinds.push((o.kind.as_str(), 1)),
-                                }
+                                intake::count_kind(&mut kinds, &o.kind, 1);
                             }
                         }
                     }

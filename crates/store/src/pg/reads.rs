@@ -19,12 +19,15 @@ fn stored_row(r: &Row) -> StoredObservation {
 
 impl ObservationStore for PostgresStore {
     fn submit(&self, batch: Vec<NewObservation>) -> Pending {
-        if let Err(e) = self.may_write("keeping observations") {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let _ = tx.send(Err(e));
-            return rx;
+        match self.may_write("keeping observations") {
+            Ok(()) => self.writer.observations(batch),
+            Err(StoreError::Standby(_)) => self.intake.observations(batch),
+            Err(e) => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let _ = tx.send(Err(e));
+                rx
+            }
         }
-        self.writer.observations(batch)
     }
 
     fn close(&self) {
@@ -613,6 +616,9 @@ fn mission_row(r: &Row) -> StoredMissionRecord {
 impl RecordStore for PostgresStore {
     fn append_records(&self, records: Vec<NewRecord>) -> Result<Vec<u64>, StoreError> {
         check_record_kinds(&records)?;
+        if let Err(StoreError::Standby(_)) = self.may_write("keeping records") {
+            return self.intake.records(records);
+        }
         let n = records.len() as u64;
         self.write_job(
             |reply| Job::Records(records, reply),
@@ -657,11 +663,12 @@ impl RecordStore for PostgresStore {
         &self,
         batch: Vec<NewMissionRecord>,
     ) -> Result<Vec<Outcome>, StoreError> {
-        self.may_write("keeping records")?;
-        self.writer
-            .mission_records(batch)
-            .blocking_recv()
-            .unwrap_or(Err(StoreError::Closed))
+        let pending = match self.may_write("keeping records") {
+            Ok(()) => self.writer.mission_records(batch),
+            Err(StoreError::Standby(_)) => self.intake.mission_records(batch),
+            Err(e) => return Err(e),
+        };
+        pending.blocking_recv().unwrap_or(Err(StoreError::Closed))
     }
 
     fn mission_records(&self, q: &MissionQuery) -> Result<Vec<StoredMissionRecord>, StoreError> {

@@ -261,6 +261,8 @@ fn commit_group(
                 finish(sp, r.is_ok())?;
                 JobResult::Agreement(r)
             }
+            // Only the shared store has standbys that queue for the writer.
+            Job::Intake(_) => JobResult::Agreement(Ok(0)),
             Job::State(key, value, _) => JobResult::Agreement(
                 tx.execute(
                     "INSERT OR REPLACE INTO state_blobs (key, value, saved_ms) VALUES (?1, ?2, ?3)",
