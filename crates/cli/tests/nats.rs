@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 use truceline_store::{ObservationStore, SqliteStore};
 
 fn nats_server() -> PathBuf {
@@ -142,8 +142,11 @@ impl Link {
     }
 }
 
-fn health(base: &str) -> Value {
-    let mut r = agent().get(format!("{base}/healthz")).call().unwrap();
+/// `/healthz` as `token`'s account reads it (the public without one).
+fn health(base: &str, token: Option<&str>) -> Value {
+    let mut r = with_token(agent().get(format!("{base}/healthz")), token)
+        .call()
+        .unwrap();
     serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
 }
 
@@ -241,9 +244,10 @@ fn a_site_cut_off_keeps_accepting_and_headquarters_gets_each_observation_once() 
         ],
     );
     let site_token = site.tokens.as_ref().unwrap().monitor.clone();
+    let chief = hq.tokens.as_ref().unwrap().chief.clone();
     // The site is heard at headquarters.
     wait_for("the site heard at headquarters", 60, || {
-        health(&hq.base)["sites"]
+        health(&hq.base, Some(&chief))["sites"]
             .as_array()
             .is_some_and(|s| s.iter().any(|s| s["site"] == "north-1"))
     });
@@ -268,14 +272,26 @@ fn a_site_cut_off_keeps_accepting_and_headquarters_gets_each_observation_once() 
     }
     // Headquarters shows the site lagging (200: it is not degraded itself).
     wait_for("the site shown lagging", 30, || {
-        health(&hq.base)["warnings"].as_array().is_some_and(|w| {
-            w.iter()
-                .any(|w| w.as_str().unwrap().contains("north-1 is lagging"))
-        })
+        health(&hq.base, Some(&chief))["warnings"]
+            .as_array()
+            .is_some_and(|w| {
+                w.iter()
+                    .any(|w| w.as_str().unwrap().contains("north-1 is lagging"))
+            })
     });
-    assert_eq!(health(&hq.base)["status"], "ok");
+    // The public is told that an office is behind, not which: where the mission's offices are
+    // is for its staff.
+    let public = health(&hq.base, None);
+    assert_eq!(public["status"], "ok");
+    assert_eq!(
+        public["warnings"],
+        json!(["a field office is lagging"]),
+        "{public}"
+    );
+    assert_eq!(public["sites"], json!([]));
+    assert!(!public.to_string().contains("north-1"), "{public}");
     // The site says so of itself too.
-    let own = health(&site.base);
+    let own = health(&site.base, Some(&site_token));
     assert!(
         own["warnings"]
             .to_string()
@@ -299,13 +315,12 @@ fn a_site_cut_off_keeps_accepting_and_headquarters_gets_each_observation_once() 
         took.as_secs_f64()
     );
     wait_for("the site no longer lagging", 30, || {
-        health(&hq.base)["warnings"]
+        health(&hq.base, Some(&chief))["warnings"]
             .as_array()
             .is_some_and(Vec::is_empty)
     });
     // What the sites forwarded is in headquarters' audit trail: the intake account, the
     // subject, how many, stored.
-    let chief = hq.tokens.as_ref().unwrap().chief.clone();
     wait_for("the intake audited", 30, || {
         let mut r = with_token(
             agent().get(format!("{}/api/v1/audit?account=ingest", hq.base)),

@@ -1531,15 +1531,23 @@ mod sse_stream {
     tag = "health",
     responses((status = 200, description = "Health: `ok` or 503 `degraded` with the reasons", body = serde_json::Value), crate::openapi::Refused)
 )]
-async fn healthz(State(st): State<Arc<AppState>>) -> Response {
+async fn healthz(
+    State(st): State<Arc<AppState>>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Response {
     let h = st.service.health();
     st.metrics.health(&h);
     let degraded = !h.problems.is_empty();
+    // Field offices by name for the mission's staff only.
+    let sites: Vec<_> = match caller.is_staff() {
+        true => st.service.sites.all(),
+        false => Vec::new(),
+    };
     let body = json!({
         "status": if degraded { "degraded" } else { "ok" },
         "problems": h.problems,
-        "warnings": h.warnings,
-        "sites": st.service.sites.all().into_iter().map(|(s, silent_s)| json!({
+        "warnings": h.warnings_for(&caller),
+        "sites": sites.into_iter().map(|(s, silent_s)| json!({
             "site": s.site, "stored": s.stored, "forwarded": s.forwarded,
             "waiting": s.waiting(), "silent_s": silent_s,
         })).collect::<Vec<_>>(),

@@ -320,6 +320,16 @@ impl Caller {
         }
     }
 
+    /// Whether the caller is of the mission's own staff (a monitor, an analyst, the chief, or
+    /// the open demonstration): who may know where the mission's field offices are.
+    pub fn is_staff(&self) -> bool {
+        match self {
+            Caller::Open => true,
+            Caller::Account(p) => matches!(p.role, Role::Monitor | Role::Analyst | Role::Chief),
+            Caller::Public => false,
+        }
+    }
+
     pub fn role(&self) -> Option<Role> {
         match self {
             Caller::Account(p) => Some(p.role),

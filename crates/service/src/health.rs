@@ -114,6 +114,7 @@ pub struct Health {
     /// Why the service is degraded; empty when it is not.
     pub problems: Vec<String>,
     /// What is behind elsewhere (field offices lagging), without this server being degraded.
+    /// They name the offices: for the mission's staff only ([`Health::warnings_for`]).
     pub warnings: Vec<String>,
     /// Time since the log first grew past the latest signed checkpoint (zero when signed).
     pub checkpoint_lag: Duration,
@@ -126,6 +127,18 @@ pub struct Health {
     /// Times checkpoints, and fusion, fell late since the start.
     pub checkpoints_late: u64,
     pub fusion_late: u64,
+}
+
+impl Health {
+    /// The warnings as `caller` may read them: where the mission's field offices are is for its
+    /// staff; anyone else is told only how many are behind.
+    pub fn warnings_for(&self, caller: &crate::accounts::Caller) -> Vec<String> {
+        match (caller.is_staff(), self.warnings.len()) {
+            (true, _) | (false, 0) => self.warnings.clone(),
+            (false, 1) => vec!["a field office is lagging".to_string()],
+            (false, n) => vec![format!("{n} field offices are lagging")],
+        }
+    }
 }
 
 /// The trackers a service keeps.
