@@ -90,6 +90,17 @@ pub struct ServeArgs {
     /// Headquarters takes what sites forward when given `--nats-account`.
     #[arg(long)]
     nats: Option<String>,
+    /// The authority (PEM) the NATS server's certificate must chain to; TLS is then required.
+    /// `USER:PASSWORD@` in the `--nats` URL are sent if the NATS server asks for them.
+    #[arg(long, requires = "nats")]
+    nats_ca: Option<PathBuf>,
+    /// This server's own certificate (PEM) for mutual TLS with the NATS server, with
+    /// `--nats-key`.
+    #[arg(long, requires_all = ["nats", "nats_key"])]
+    nats_cert: Option<PathBuf>,
+    /// The private key (PEM) of `--nats-cert`.
+    #[arg(long, requires = "nats_cert")]
+    nats_key: Option<PathBuf>,
     /// At headquarters, the monitor account forwarded observations are stored as.
     #[arg(long, requires = "nats", conflicts_with = "site")]
     nats_account: Option<String>,
@@ -228,26 +239,44 @@ impl ServeArgs {
         };
         server.cot_upstream = self.cot_upstream.clone();
         server.ais = self.ais_listen;
-        match (&self.site, &self.nats, &self.nats_account) {
-            (Some(site), Some(url), _) => {
+        let link = self.nats.as_ref().map(|url| truceline_nats::Link {
+            url: url.clone(),
+            ca: self.nats_ca.clone(),
+            client_cert: self.nats_cert.clone().zip(self.nats_key.clone()),
+        });
+        for f in [&self.nats_ca, &self.nats_cert, &self.nats_key]
+            .into_iter()
+            .flatten()
+        {
+            std::fs::metadata(f).with_context(|| {
+                format!(
+                    "--nats-ca/--nats-cert/--nats-key: cannot read {}",
+                    f.display()
+                )
+            })?;
+        }
+        match (&self.site, link, &self.nats_account) {
+            (Some(site), Some(link), _) => {
                 truceline_nats::check_site(site).map_err(anyhow::Error::msg)?;
+                let nats = link.redacted();
                 server.threads.push(truceline_nats::spawn_forwarder(
                     server.state.service.clone(),
                     site.clone(),
-                    url.clone(),
+                    link,
                     server.stop.subscribe(),
                 )?);
-                tracing::info!(site, nats = %url, "a field office: forwarding to headquarters");
+                tracing::info!(site, nats, "a field office: forwarding to headquarters");
             }
-            (None, Some(url), Some(account)) => {
+            (None, Some(link), Some(account)) => {
+                let nats = link.redacted();
                 server.threads.push(truceline_nats::spawn_intake(
                     server.state.service.clone(),
-                    url.clone(),
+                    link,
                     account.clone(),
                     self.nats_replicas,
                     server.stop.subscribe(),
                 )?);
-                tracing::info!(nats = %url, account, "headquarters: taking what sites forward");
+                tracing::info!(nats, account, "headquarters: taking what sites forward");
             }
             (None, Some(_), None) => bail!(
                 "--nats: give --site NAME (a field office) or --nats-account NAME (headquarters)"

@@ -354,3 +354,174 @@ fn a_site_cut_off_keeps_accepting_and_headquarters_gets_each_observation_once() 
     let verified = run_ok(&["log", "verify", "--data", hq_data.to_str().unwrap()]);
     assert!(verified.contains("log verified"), "{verified}");
 }
+
+/// The link between a site and headquarters authenticated and encrypted: the NATS server takes
+/// TLS only, checks each client's certificate (mutual TLS) and password, and lets a site publish
+/// only on its own subjects. A site that does not present the mission's certificate gets
+/// nothing through, and no server writes the password in its log.
+#[test]
+fn sites_reach_headquarters_only_over_tls_with_their_own_credentials() {
+    use truceline_pki::Authority;
+    let dir = tempfile::tempdir().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let (from, until) = (
+        now - time::Duration::hours(1),
+        now + time::Duration::days(1),
+    );
+    let ca = Authority::new("Truceline test mission", now).unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let ca_pem = write("ca.pem", &ca.cert_pem());
+    let server = ca.server(&["127.0.0.1".into()], from, until).unwrap();
+    let (server_cert, server_key) = (
+        write("nats.pem", &server.cert_pem),
+        write("nats.key", &server.key_pem),
+    );
+    let client = |name: &str| {
+        let c = ca.client(name, from, until).unwrap();
+        (
+            write(&format!("{name}.pem"), &c.cert_pem),
+            write(&format!("{name}.key"), &c.key_pem),
+        )
+    };
+    let (hq_cert, hq_key) = client("hq");
+    let (site_cert, site_key) = client("north-1");
+    let port = free_port();
+    // Passwords with characters a URL must escape.
+    let (hq_pass, site_pass) = ("hq s3cret/+", "n0rth:pass@1");
+    let _nats = start_nats(
+        &dir.path().join("nats.conf"),
+        &format!(
+            "server_name: hq\nlisten: 127.0.0.1:{port}\n\
+             jetstream {{ store_dir: \"{}\" }}\n\
+             tls {{ cert_file: \"{server_cert}\", key_file: \"{server_key}\", ca_file: \"{ca_pem}\", verify: true }}\n\
+             authorization {{ users: [\n\
+               {{ user: hq, password: \"{hq_pass}\" }}\n\
+               {{ user: north-1, password: \"{site_pass}\", permissions: {{\n\
+                  publish: [\"truceline.obs.north-1\", \"truceline.site.north-1.status\"],\n\
+                  subscribe: [\"_INBOX.>\"] }} }}\n\
+             ] }}\n",
+            dir.path().join("js").display()
+        ),
+    );
+    wait_port(port);
+    let esc = |s: &str| {
+        s.replace('%', "%25")
+            .replace(' ', "%20")
+            .replace('/', "%2F")
+            .replace('+', "%2B")
+            .replace(':', "%3A")
+            .replace('@', "%40")
+    };
+    let url = |user: &str, pass: &str| format!("tls://{user}:{}@127.0.0.1:{port}", esc(pass));
+    let hq_data = dir.path().join("hq");
+    let site_data = dir.path().join("site");
+    let stray_data = dir.path().join("stray");
+    for d in [&hq_data, &site_data, &stray_data] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let logs = |name: &str| dir.path().join(format!("{name}.log"));
+    let serve_logged =
+        |data: &Path, name: &str, args: &[&str]| serve_logged(data, args, &logs(name));
+    let hq_url = url("hq", hq_pass);
+    let hq = serve_logged(
+        &hq_data,
+        "hq",
+        &[
+            "--nats",
+            &hq_url,
+            "--nats-ca",
+            &ca_pem,
+            "--nats-cert",
+            &hq_cert,
+            "--nats-key",
+            &hq_key,
+            "--nats-account",
+            "ingest",
+        ],
+    );
+    let site_url = url("north-1", site_pass);
+    let site = serve_logged(
+        &site_data,
+        "site",
+        &[
+            "--site",
+            "north-1",
+            "--nats",
+            &site_url,
+            "--nats-ca",
+            &ca_pem,
+            "--nats-cert",
+            &site_cert,
+            "--nats-key",
+            &site_key,
+        ],
+    );
+    // A site with the right password but no certificate of the mission's, over plain NATS.
+    let stray_url = format!("nats://north-1:{}@127.0.0.1:{port}", esc(site_pass));
+    let stray = serve_logged(
+        &stray_data,
+        "stray",
+        &["--site", "north-1", "--nats", &stray_url],
+    );
+
+    let post = |s: &Server, ids: std::ops::Range<usize>, tag: &str| {
+        let token = s.tokens.as_ref().unwrap().monitor.clone();
+        let body: String = ids
+            .map(|i| format!("{}\n", simple_observation(&format!("{tag}-{i}"))))
+            .collect();
+        let mut r = with_token(
+            agent().post(format!("{}/api/v1/observations", s.base)),
+            Some(&token),
+        )
+        .header("Content-Type", "application/x-ndjson")
+        .send(&body)
+        .unwrap();
+        let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        assert!(v["accepted"].as_u64().unwrap() > 0, "{v}");
+    };
+    post(&site, 0..200, "tls");
+    post(&stray, 0..20, "stray");
+    let hq_count = || {
+        SqliteStore::open_read_only(&hq_data)
+            .ok()
+            .and_then(|s| s.counts().ok())
+            .map_or(0, |c| c.observations)
+    };
+    wait_for("the site's observations at headquarters", 60, || {
+        hq_count() >= 200
+    });
+    // The stray site had as long and more: nothing of it arrived; it still holds its own.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(hq_count(), 200);
+    let stray_token = stray.tokens.as_ref().unwrap().monitor.clone();
+    let own = health(&stray.base, Some(&stray_token));
+    assert!(
+        own["warnings"].to_string().contains("20 observations"),
+        "{own}"
+    );
+    let chief = hq.tokens.as_ref().unwrap().chief.clone();
+    wait_for("the site heard at headquarters", 30, || {
+        health(&hq.base, Some(&chief))["sites"]
+            .as_array()
+            .is_some_and(|s| {
+                s.iter()
+                    .any(|s| s["site"] == "north-1" && s["waiting"] == 0)
+            })
+    });
+    drop(site);
+    drop(stray);
+    drop(hq);
+    for name in ["hq", "site", "stray"] {
+        let log = std::fs::read_to_string(logs(name)).unwrap_or_default();
+        for secret in [hq_pass, site_pass, &esc(hq_pass), &esc(site_pass)] {
+            assert!(
+                !log.contains(secret),
+                "{name}'s log shows a password: {log}"
+            );
+        }
+    }
+}

@@ -105,13 +105,77 @@ where
         })
 }
 
-async fn connect(url: &str, name: &str) -> Result<async_nats::Client, NatsError> {
-    async_nats::ConnectOptions::new()
-        .name(name)
-        .retry_on_initial_connect()
-        .connect(url)
-        .await
-        .map_err(nats)
+/// How to reach a NATS server and prove who this server is to it.
+///
+/// The URL is `nats://HOST:PORT`, or `tls://HOST:PORT` to require TLS; `USER:PASSWORD@` (or
+/// `TOKEN@`) in it, percent-encoded, are sent as the server's `authorization` asks. With `ca`
+/// the server's certificate must chain to that authority (and TLS is required); with
+/// `client_cert` this server presents its own certificate and key (mutual TLS, which the NATS
+/// server may map to a user: `verify_and_map`). Logs show the URL without its password.
+#[derive(Debug, Clone, Default)]
+pub struct Link {
+    pub url: String,
+    pub ca: Option<std::path::PathBuf>,
+    pub client_cert: Option<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+impl Link {
+    /// A link with nothing but a URL.
+    pub fn to(url: impl Into<String>) -> Link {
+        Link {
+            url: url.into(),
+            ..Link::default()
+        }
+    }
+
+    /// The URL as logs may show it.
+    pub fn redacted(&self) -> String {
+        truceline_store::redact_url(&self.url)
+    }
+
+    /// The client's options: the credentials in the URL and the TLS material.
+    fn options(
+        &self,
+        name: &str,
+    ) -> Result<(async_nats::ConnectOptions, async_nats::ServerAddr), NatsError> {
+        let addr: async_nats::ServerAddr = self
+            .url
+            .parse()
+            .map_err(|e| NatsError::Nats(format!("--nats {}: {e}", self.redacted())))?;
+        let decode = |s: &str| -> Result<String, NatsError> {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .map(|d| d.into_owned())
+                .map_err(|_| {
+                    NatsError::Nats(format!(
+                        "--nats {}: the credentials are not UTF-8",
+                        self.redacted()
+                    ))
+                })
+        };
+        let mut o = async_nats::ConnectOptions::new()
+            .name(name)
+            .retry_on_initial_connect();
+        match (addr.username(), addr.password()) {
+            (Some(user), Some(pass)) => o = o.user_and_password(decode(user)?, decode(pass)?),
+            (Some(token), None) => o = o.token(decode(token)?),
+            _ => {}
+        }
+        if let Some(ca) = &self.ca {
+            o = o.add_root_certificates(ca.clone()).require_tls(true);
+        }
+        if let Some((cert, key)) = &self.client_cert {
+            o = o
+                .add_client_certificate(cert.clone(), key.clone())
+                .require_tls(true);
+        }
+        Ok((o, addr))
+    }
+}
+
+async fn connect(link: &Link, name: &str) -> Result<async_nats::Client, NatsError> {
+    let (options, addr) = link.options(name)?;
+    options.connect(addr).await.map_err(nats)
 }
 
 /// How far a site has forwarded: the last record position headquarters acknowledged and how
@@ -127,16 +191,44 @@ fn forwarded(store: &dyn RecordStore) -> Result<(u64, u64), NatsError> {
     })
 }
 
+/// How far the site is: what it stored and what headquarters acknowledged, now.
+fn own_status(service: &Service, site: &str) -> SiteStatus {
+    let (stored, forwarded) = match (
+        service.store.high_water(),
+        forwarded(service.store.as_ref()),
+    ) {
+        (Ok((_, stored)), Ok((_, done))) => (stored, done),
+        _ => (0, 0),
+    };
+    SiteStatus {
+        site: site.to_string(),
+        stored,
+        forwarded,
+        at_ms: jiff::Timestamp::now().as_millisecond(),
+    }
+}
+
 /// A site: forwards every observation it stored to headquarters, in order, and says how far
 /// it is. Never gives up: cut off, it retries every second.
 pub fn spawn_forwarder(
     service: Arc<Service>,
     site: String,
-    url: String,
+    link: Link,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     spawn_with_runtime("nats-forward", stop, move || async move {
-        let client = match connect(&url, &format!("truceline site {site}")).await {
+        // The site's own health says how far it is every second, whatever the link does (a
+        // site started while cut off, or refused by the NATS server, included).
+        {
+            let (service, site) = (service.clone(), site.clone());
+            tokio::spawn(async move {
+                loop {
+                    service.sites.heard(own_status(&service, &site));
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            });
+        }
+        let client = match connect(&link, &format!("truceline site {site}")).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "forwarding to headquarters cannot start");
@@ -147,21 +239,7 @@ pub fn spawn_forwarder(
         let mut last_status = tokio::time::Instant::now() - STATUS_EVERY;
         loop {
             let sent = forward_some(&service, &js, &site).await;
-            let (stored, done) = match (
-                service.store.high_water(),
-                forwarded(service.store.as_ref()),
-            ) {
-                (Ok((_, stored)), Ok((_, done))) => (stored, done),
-                _ => (0, 0),
-            };
-            let status = SiteStatus {
-                site: site.clone(),
-                stored,
-                forwarded: done,
-                at_ms: jiff::Timestamp::now().as_millisecond(),
-            };
-            // The site's own health says it too.
-            service.sites.heard(status.clone());
+            let status = own_status(&service, &site);
             if last_status.elapsed() >= STATUS_EVERY {
                 last_status = tokio::time::Instant::now();
                 let _ = client
@@ -270,7 +348,7 @@ async fn stream_and_consumer(
 /// store), and keeps what each site says of itself. Checked before it starts: the account.
 pub fn spawn_intake(
     service: Arc<Service>,
-    url: String,
+    link: Link,
     account: String,
     replicas: usize,
     stop: tokio::sync::watch::Receiver<bool>,
@@ -287,7 +365,7 @@ pub fn spawn_intake(
     }
     let caller = Caller::Account(principal_of(&acc));
     spawn_with_runtime("nats-intake", stop, move || async move {
-        let client = match connect(&url, "truceline headquarters").await {
+        let client = match connect(&link, "truceline headquarters").await {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "taking observations from sites cannot start");

@@ -43,6 +43,7 @@ use std::time::Duration;
 
 pub use log::{AGREEMENT, MISSION_RECORD, OBSERVATION, RECORD_KINDS, REPORT};
 pub use pg::PostgresStore;
+pub use pg::redact as redact_url;
 pub use sqlite::{SqliteStore, configure_writer};
 pub use truceline_incident::IncidentRecord;
 pub use truceline_log::Hash;

@@ -145,12 +145,26 @@ pub fn serve(data: &Path, extra: &[&str]) -> Server {
 
 /// [`serve`] with more environment variables for the server process.
 pub fn serve_env(data: &Path, extra: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Server {
+    serve_io(data, extra, env, None)
+}
+
+/// [`serve`] logging at `info` into the file `log`, for a test that reads what it says.
+pub fn serve_logged(data: &Path, extra: &[&str], log: &Path) -> Server {
+    serve_io(data, extra, &[("RUST_LOG", "info".as_ref())], Some(log))
+}
+
+fn serve_io(
+    data: &Path,
+    extra: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+    log: Option<&Path>,
+) -> Server {
     let tokens = accounts(data);
     let mut args: Vec<std::ffi::OsString> = vec!["serve".into(), "--agreement".into()];
     args.push(agreement().into());
     args.extend(["--data".into(), data.into()]);
     args.extend(extra.iter().map(Into::into));
-    let mut server = start_env(&args, env);
+    let mut server = start_io(&args, env, log);
     TOKENS
         .lock()
         .unwrap()
@@ -166,6 +180,14 @@ pub fn start(args: &[std::ffi::OsString]) -> Server {
 
 /// [`start`] with more environment variables.
 pub fn start_env(args: &[std::ffi::OsString], env: &[(&str, &std::ffi::OsStr)]) -> Server {
+    start_io(args, env, None)
+}
+
+fn start_io(
+    args: &[std::ffi::OsString],
+    env: &[(&str, &std::ffi::OsStr)],
+    log: Option<&Path>,
+) -> Server {
     let port = free_port();
     let mut child = Command::new(bin())
         .args(args)
@@ -173,10 +195,10 @@ pub fn start_env(args: &[std::ffi::OsString], env: &[(&str, &std::ffi::OsStr)]) 
         .env("RUST_LOG", "warn")
         .envs(env.iter().copied())
         // TRUCELINE_TEST_STDERR=1 shows what the servers say, for debugging a test.
-        .stderr(if std::env::var_os("TRUCELINE_TEST_STDERR").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
+        .stderr(match log {
+            Some(p) => Stdio::from(std::fs::File::create(p).unwrap()),
+            None if std::env::var_os("TRUCELINE_TEST_STDERR").is_some() => Stdio::inherit(),
+            None => Stdio::null(),
         })
         .spawn()
         .unwrap();

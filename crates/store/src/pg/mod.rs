@@ -534,8 +534,8 @@ fn stand_by_until_writer(
     }
 }
 
-/// A URL without its password, for messages.
-pub(crate) fn redact(url: &str) -> String {
+/// A URL without its password, for messages and logs (a database's, a NATS server's).
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let userinfo = &url[s + 3..at];
