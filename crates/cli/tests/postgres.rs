@@ -163,6 +163,7 @@ fn two_servers_on_one_database_both_take_writes_and_one_survives_the_others_kill
     let keys = tempfile::tempdir().unwrap();
     let monitor = account(&url, "ingest", "monitor");
     let analyst = account(&url, "ana", "analyst");
+    let chief = account(&url, "chief", "chief");
     let serve = || serve_on(&url, keys.path());
     let mut a = serve();
     let b = serve();
@@ -190,6 +191,28 @@ fn two_servers_on_one_database_both_take_writes_and_one_survives_the_others_kill
         200,
         "the writer did not store what the standby took"
     );
+    // Account changes too, and the writer, which caches tokens, stops honouring a disabled
+    // account's at once.
+    let call = |post: bool, base: &str, path: &str, token: &str| -> u16 {
+        let r = if post {
+            with_token(agent().post(format!("{base}{path}")), Some(token)).send_empty()
+        } else {
+            with_token(agent().get(format!("{base}{path}")), Some(token)).call()
+        };
+        r.unwrap().status().as_u16()
+    };
+    let read = "/api/v1/observations/b-early";
+    assert_eq!(call(false, &a.base, read, &analyst), 200);
+    assert_eq!(
+        call(true, &b.base, "/api/v1/accounts/ana/disable", &chief),
+        204
+    );
+    assert_eq!(call(false, &a.base, read, &analyst), 401);
+    assert_eq!(
+        call(true, &b.base, "/api/v1/accounts/ana/enable", &chief),
+        204
+    );
+    assert_eq!(call(false, &a.base, read, &analyst), 200);
     // Load on both; the writer is killed under it. The standby's clients go on throughout:
     // what it had queued for the dead writer is logged once it has taken over.
     let stop_a = Arc::new(AtomicBool::new(false));

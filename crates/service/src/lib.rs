@@ -166,13 +166,17 @@ pub struct Service {
     pub sessions: accounts::Sessions,
     /// Field offices heard from (headquarters), and this server's own forwarding (a site).
     pub sites: sites::Sites,
-    /// Tokens looked up so far, by hash. Accounts and tokens change only through the store's
-    /// single writer, which a serving process holds: so nothing can change them behind its
-    /// back, and expiry is judged again at every request. A standby of a shared store (whose
-    /// writer is another server) does not use it.
-    tokens: std::sync::RwLock<
+    /// Tokens looked up so far, by hash, as of the store's [`accounts_changed`] count. Accounts
+    /// and tokens change through this service (which forgets them, `forget_tokens`) or, on a
+    /// shared store, through a standby's intake, which moves that count: so nothing changes
+    /// them behind its back, and expiry is judged again at every request. A standby of a shared
+    /// store (whose writer is another server) does not use it.
+    ///
+    /// [`accounts_changed`]: truceline_store::AccountStore::accounts_changed
+    tokens: std::sync::RwLock<(
+        u64,
         std::collections::HashMap<[u8; 32], (truceline_store::Token, truceline_store::Account)>,
-    >,
+    )>,
     /// How long a party has to reply to an incident attributed to it.
     pub reply_window: jiff::SignedDuration,
     /// Refuse unsigned observations (`serve --require-signatures`).
@@ -329,10 +333,17 @@ impl Service {
             Some(secret) => {
                 let now = jiff::Timestamp::now().as_millisecond();
                 let hash = accounts::hash_token(secret);
-                // Only the writer's own changes reach the cache (`forget_tokens`): a standby,
-                // whose writer is another process, asks the store every time.
+                // Only the writer's changes reach the cache (its own through `forget_tokens`,
+                // standbys' through the store's count): a standby, whose writer is another
+                // process, asks the store every time.
+                let changed = self.store.accounts_changed();
                 let cached = if self.store.writes() {
-                    self.tokens.read().unwrap().get(&hash).cloned()
+                    let t = self.tokens.read().unwrap();
+                    if t.0 == changed {
+                        t.1.get(&hash).cloned()
+                    } else {
+                        None
+                    }
                 } else {
                     None
                 };
@@ -340,7 +351,11 @@ impl Service {
                     Some(f) => Some(f),
                     None => match self.store.token_by_hash(&hash) {
                         Ok(Some(f)) => {
-                            self.tokens.write().unwrap().insert(hash, f.clone());
+                            let mut t = self.tokens.write().unwrap();
+                            if t.0 != changed {
+                                *t = (changed, Default::default());
+                            }
+                            t.1.insert(hash, f.clone());
                             Some(f)
                         }
                         Ok(None) => None,
@@ -360,7 +375,7 @@ impl Service {
 
     /// Drops the cached tokens: called after every change to accounts or tokens.
     pub(crate) fn forget_tokens(&self) {
-        self.tokens.write().unwrap().clear();
+        self.tokens.write().unwrap().1.clear();
     }
 
     /// Who a browser session's cookie belongs to, now.

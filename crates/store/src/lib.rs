@@ -271,7 +271,7 @@ pub struct ObserverHour {
 }
 
 /// A report as published: its canonical record is a leaf of the log.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PublishedReport {
     pub date: String,
     pub audience: String,
@@ -319,7 +319,7 @@ pub struct CommitStats {
 }
 
 /// An account: a person or a device with one role (SPEC 5).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     pub name: String,
     /// `monitor`, `analyst`, `chief`, `liaison` or `witness`.
@@ -336,7 +336,7 @@ pub struct Account {
 }
 
 /// An API token as stored: never the secret, only its SHA-256.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Token {
     /// Public: names the token in lists and revocation.
     pub id: String,
@@ -348,7 +348,7 @@ pub struct Token {
 }
 
 /// A change to accounts and tokens, applied in one transaction.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum AccountWrite {
     /// A new account; refused with [`StoreError::Exists`] if the name is taken.
     Add(Account),
@@ -584,6 +584,13 @@ pub trait ReportStore: Send + Sync {
 
 /// Accounts and their tokens: who may do what.
 pub trait AccountStore: Send + Sync {
+    /// A count that moves whenever this handle's writer applies account or token changes made
+    /// through another handle (a standby's, handed over by the shared store's intake): a cache
+    /// of accounts or tokens kept beside the store is stale once it has moved. Stores where
+    /// every change goes through the handle itself leave it at 0.
+    fn accounts_changed(&self) -> u64 {
+        0
+    }
     /// Applies a change, durably, before returning.
     fn write_accounts(&self, w: AccountWrite) -> Result<(), StoreError>;
     fn account(&self, name: &str) -> Result<Option<Account>, StoreError>;

@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use truceline_store::conformance::obs;
 use truceline_store::{
-    LogStore, NewMissionRecord, NewRecord, ObservationStore, Outcome, PostgresStore, RecordQuery,
-    RecordStore, StoreError,
+    Account, AccountStore, AccountWrite, LogStore, NewMissionRecord, NewRecord, ObservationStore,
+    Outcome, PostgresStore, PublishedReport, RecordQuery, RecordStore, ReportStore, StoreError,
+    Token,
 };
 
 fn url() -> &'static str {
@@ -178,6 +179,9 @@ fn a_standby_takes_writes_and_acknowledges_what_the_writer_logged() {
             Outcome::Duplicate { log_index: 0 },
         ]
     );
+    // Told it is logged, the standby's own reads show it at once (its proofs included).
+    assert_eq!(standby.log_head(), first.log_head());
+    assert_eq!(standby.get("s2").unwrap().unwrap().log_index, 2);
     // The writer stored it as its own: the same bodies at the same leaves, counted by kind.
     let s1 = first.get("s1").unwrap().expect("stored by the writer");
     assert_eq!(s1.log_index, 1);
@@ -235,6 +239,56 @@ fn a_standby_takes_writes_and_acknowledges_what_the_writer_logged() {
         }]),
         Err(StoreError::OutOfRange(_))
     ));
+    // Account changes, refused as the writer refuses them.
+    let account = Account {
+        name: "mia".into(),
+        role: "monitor".into(),
+        party: None,
+        observers: None,
+        password: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        disabled: false,
+        created_ms: 1,
+    };
+    standby
+        .write_accounts(AccountWrite::Add(account.clone()))
+        .unwrap();
+    assert_eq!(first.account("mia").unwrap(), Some(account.clone()));
+    assert!(matches!(
+        standby.write_accounts(AccountWrite::Add(account)),
+        Err(StoreError::Exists(_))
+    ));
+    let token = Token {
+        id: "tok_s".into(),
+        hash: [9; 32],
+        account: "mia".into(),
+        created_ms: 2,
+        expires_ms: None,
+        revoked_ms: None,
+    };
+    standby
+        .write_accounts(AccountWrite::AddToken(token.clone()))
+        .unwrap();
+    assert_eq!(
+        first.token_by_hash(&[9; 32]).unwrap().map(|(t, _)| t),
+        Some(token)
+    );
+    assert!(matches!(
+        standby.write_accounts(AccountWrite::Revoke {
+            id: "tok_none".into(),
+            at_ms: 3
+        }),
+        Err(StoreError::NotFound(_))
+    ));
+    // A report, at the next leaf.
+    let leaf = standby
+        .publish_report(PublishedReport {
+            date: "2026-12-04".into(),
+            audience: "public".into(),
+            record: br#"{"report":"2026-12-04"}"#.to_vec(),
+        })
+        .unwrap();
+    assert_eq!(leaf, 6);
+    assert_eq!(first.published_reports("2026-12-04").unwrap().len(), 1);
     // Many requests at once from the standby's callers, beside the writer's own.
     let pending: Vec<_> = (0..200)
         .map(|i| standby.submit(vec![obs(&format!("m{i}"), "op3", 5_000 + i, 37.7, 48.0)]))
@@ -252,7 +306,7 @@ fn a_standby_takes_writes_and_acknowledges_what_the_writer_logged() {
     leaves.dedup();
     assert_eq!(leaves.len(), 200);
     assert_eq!(first.counts().unwrap().observations, 253);
-    assert_eq!(first.log_head().0, 256);
+    assert_eq!(first.log_head().0, 257);
     assert_eq!(first.verify_log(None).unwrap().problem, None);
 }
 

@@ -23,8 +23,10 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls, Transaction};
 use truceline_log::Frontier;
 
-use super::{insert_batch, insert_mission_records, insert_records, set_schema};
-use crate::writer::{Job, Reply, Writer, now_ms};
+use super::{
+    insert_batch, insert_mission_records, insert_records, insert_report, set_schema, write_accounts,
+};
+use crate::writer::{Head, Job, Reply, Writer, now_ms};
 use crate::*;
 
 /// The intake's tables (migration 2 of the shared store).
@@ -32,6 +34,7 @@ pub(super) const MIGRATION: &str = r#"CREATE TABLE intake_requests (
          id BIGSERIAL PRIMARY KEY,
          kind TEXT NOT NULL,
          made_ms BIGINT NOT NULL,
+         payload BYTEA,
          outcome TEXT,
          done_ms BIGINT
      );
@@ -66,6 +69,8 @@ const MAX_REQUESTS: usize = 512;
 const OBSERVATIONS: &str = "observations";
 const MISSION_RECORDS: &str = "mission_records";
 const RECORDS: &str = "records";
+const ACCOUNTS: &str = "accounts";
+const REPORT: &str = "report";
 
 /// The channel the writer listens on for the intake of `schema`.
 fn channel(schema: &str) -> String {
@@ -77,6 +82,10 @@ enum Request {
     MissionRecords(Vec<NewMissionRecord>, Reply),
     /// Analysts' decisions, parties' replies: answered with the first one's leaf.
     Records(Vec<NewRecord>, Reply),
+    /// A change to accounts or tokens (its JSON), or a report to publish (answered with its
+    /// leaf): one small payload each.
+    Accounts(Box<AccountWrite>, Reply),
+    Report(PublishedReport, Reply),
 }
 
 impl Request {
@@ -84,7 +93,9 @@ impl Request {
         match self {
             Request::Observations(_, r)
             | Request::MissionRecords(_, r)
-            | Request::Records(_, r) => r,
+            | Request::Records(_, r)
+            | Request::Accounts(_, r)
+            | Request::Report(_, r) => r,
         }
     }
 }
@@ -94,14 +105,25 @@ impl Request {
 pub(crate) struct Intake {
     url: String,
     schema: String,
+    /// The handle's view of the log, brought up to what the writer logged before a request
+    /// is answered: a client reads back (proofs included) what it was told is logged.
+    head: Head,
+    grown: tokio::sync::watch::Sender<u64>,
     tx: Mutex<Option<mpsc::Sender<Request>>>,
 }
 
 impl Intake {
-    pub(crate) fn new(url: &str, schema: &str) -> Intake {
+    pub(crate) fn new(
+        url: &str,
+        schema: &str,
+        head: Head,
+        grown: tokio::sync::watch::Sender<u64>,
+    ) -> Intake {
         Intake {
             url: url.to_string(),
             schema: schema.to_string(),
+            head,
+            grown,
             tx: Mutex::new(None),
         }
     }
@@ -128,14 +150,33 @@ impl Intake {
         Ok((first..first + n).collect())
     }
 
+    pub(crate) fn accounts(&self, w: AccountWrite) -> Result<(), StoreError> {
+        self.one(|reply| Request::Accounts(Box::new(w), reply))
+            .map(|_| ())
+    }
+
+    /// The report's leaf.
+    pub(crate) fn report(&self, r: PublishedReport) -> Result<u64, StoreError> {
+        self.one(|reply| Request::Report(r, reply))
+    }
+
+    /// Sends a request answered with one number and waits for it.
+    fn one(&self, make: impl FnOnce(Reply) -> Request) -> Result<u64, StoreError> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.send(make(reply));
+        let out = rx.blocking_recv().unwrap_or(Err(StoreError::Closed))?;
+        Ok(out.first().map_or(0, |o| o.log_index()))
+    }
+
     fn send(&self, r: Request) {
         let mut tx = self.tx.lock().unwrap();
         if tx.is_none() {
             let (s, rx) = mpsc::channel();
             let (url, schema) = (self.url.clone(), self.schema.clone());
+            let (head, grown) = (self.head.clone(), self.grown.clone());
             let started = std::thread::Builder::new()
                 .name("store-intake".into())
-                .spawn(move || forward(&url, &schema, rx));
+                .spawn(move || forward(&url, &schema, rx, &head, &grown));
             match started {
                 Ok(_) => *tx = Some(s),
                 Err(e) => {
@@ -159,7 +200,13 @@ struct Waiting {
 }
 
 /// The standby's intake thread: runs until its store handle goes.
-fn forward(url: &str, schema: &str, rx: mpsc::Receiver<Request>) {
+fn forward(
+    url: &str,
+    schema: &str,
+    rx: mpsc::Receiver<Request>,
+    head: &Head,
+    grown: &tokio::sync::watch::Sender<u64>,
+) {
     let mut conn: Option<Client> = None;
     let mut waiting: HashMap<i64, Waiting> = HashMap::new();
     loop {
@@ -224,7 +271,7 @@ fn forward(url: &str, schema: &str, rx: mpsc::Receiver<Request>) {
         if waiting.is_empty() {
             continue;
         }
-        if let Err(e) = collect(c, &mut waiting) {
+        if let Err(e) = collect(c, &mut waiting, head, grown) {
             tracing::warn!(error = %e, "the intake's outcomes could not be read; reconnecting");
             conn = None;
         }
@@ -254,11 +301,20 @@ fn enqueue(c: &mut Client, schema: &str, new: &[Request]) -> Result<Vec<i64>, St
             Request::Observations(..) => OBSERVATIONS,
             Request::MissionRecords(..) => MISSION_RECORDS,
             Request::Records(..) => RECORDS,
+            Request::Accounts(..) => ACCOUNTS,
+            Request::Report(..) => REPORT,
+        };
+        let payload = match r {
+            Request::Accounts(w, _) => {
+                Some(serde_json::to_vec(w).expect("an account change is JSON"))
+            }
+            Request::Report(p, _) => Some(serde_json::to_vec(p).expect("a report is JSON")),
+            _ => None,
         };
         let id: i64 = tx
             .query_one(
-                "INSERT INTO intake_requests (kind, made_ms) VALUES ($1, $2) RETURNING id",
-                &[&kind, &made],
+                "INSERT INTO intake_requests (kind, made_ms, payload) VALUES ($1, $2, $3) RETURNING id",
+                &[&kind, &made, &payload],
             )?
             .get(0);
         let mut rows = IntakeRows::default();
@@ -292,6 +348,7 @@ fn enqueue(c: &mut Client, schema: &str, new: &[Request]) -> Result<Vec<i64>, St
                     rows.salts.push(None);
                 }
             }
+            Request::Accounts(..) | Request::Report(..) => {}
         }
         let pos: Vec<i32> = (0..rows.id.len() as i32).collect();
         tx.execute(
@@ -344,7 +401,12 @@ impl<'a> IntakeRows<'a> {
 }
 
 /// Answers every waiting request whose outcome the writer has written, and forgets it.
-fn collect(c: &mut Client, waiting: &mut HashMap<i64, Waiting>) -> Result<(), StoreError> {
+fn collect(
+    c: &mut Client,
+    waiting: &mut HashMap<i64, Waiting>,
+    head: &Head,
+    grown: &tokio::sync::watch::Sender<u64>,
+) -> Result<(), StoreError> {
     let ids: Vec<i64> = waiting.keys().copied().collect();
     let done = c.query(
         "SELECT id, outcome FROM intake_requests WHERE id = ANY($1) AND outcome IS NOT NULL",
@@ -353,6 +415,7 @@ fn collect(c: &mut Client, waiting: &mut HashMap<i64, Waiting>) -> Result<(), St
     if done.is_empty() {
         return Ok(());
     }
+    super::follow(c, head, grown)?;
     let mut answered = Vec::with_capacity(done.len());
     for row in done {
         let id: i64 = row.get(0);
@@ -372,6 +435,8 @@ fn collect(c: &mut Client, waiting: &mut HashMap<i64, Waiting>) -> Result<(), St
 /// What a drain did: how many requests it answered, and the observations it stored by kind.
 pub(super) struct Drained {
     pub requests: u64,
+    /// Account changes applied: whoever caches accounts or tokens must read them again.
+    pub accounts: u64,
     pub kinds: Vec<(String, i64)>,
 }
 
@@ -387,16 +452,17 @@ pub(super) fn drain(
         "DELETE FROM intake_requests WHERE done_ms < $1",
         &[&(received - FORGET_MS)],
     )?;
-    let requests: Vec<(i64, String)> = tx
+    let requests: Vec<(i64, String, Option<Vec<u8>>)> = tx
         .query(
-            "SELECT id, kind FROM intake_requests WHERE outcome IS NULL ORDER BY id LIMIT $1",
+            "SELECT id, kind, payload FROM intake_requests WHERE outcome IS NULL ORDER BY id LIMIT $1",
             &[&(MAX_REQUESTS as i64 * 4)],
         )?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
     let mut drained = Drained {
         requests: requests.len() as u64,
+        accounts: 0,
         kinds: Vec::new(),
     };
     if requests.is_empty() {
@@ -412,7 +478,7 @@ pub(super) fn drain(
         rows.entry(row.get(0)).or_default().push(row);
     }
     let mut outcomes = Vec::with_capacity(ids.len());
-    for (id, kind) in &requests {
+    for (id, kind, payload) in &requests {
         let rows = rows.remove(id).unwrap_or_default();
         let mut sp = tx.savepoint("intake")?;
         let mark = frontier.clone();
@@ -437,12 +503,23 @@ pub(super) fn drain(
                     .and_then(|()| insert_records(&mut sp, &batch, frontier))
                     .map(|first| vec![Outcome::Accepted { log_index: first }])
             }
+            ACCOUNTS => payload_of::<AccountWrite>(*id, payload)
+                .and_then(|w| write_accounts(&mut sp, &w))
+                .map(|()| vec![Outcome::Accepted { log_index: 0 }]),
+            REPORT => payload_of::<PublishedReport>(*id, payload)
+                .and_then(|p| insert_report(&mut sp, &p, received, frontier))
+                .map(|i| vec![Outcome::Accepted { log_index: i }]),
             other => Err(StoreError::Inconsistent(format!(
                 "intake request {id} is of kind {other:?}, which this program does not know"
             ))),
         };
         match &r {
-            Ok(_) => sp.commit()?,
+            Ok(_) => {
+                sp.commit()?;
+                if kind == ACCOUNTS {
+                    drained.accounts += 1;
+                }
+            }
             Err(_) => {
                 sp.rollback()?;
                 *frontier = mark;
@@ -483,6 +560,20 @@ fn observation(r: &postgres::Row) -> NewObservation {
     }
 }
 
+fn payload_of<T: serde::de::DeserializeOwned>(
+    id: i64,
+    payload: &Option<Vec<u8>>,
+) -> Result<T, StoreError> {
+    payload
+        .as_deref()
+        .and_then(|p| serde_json::from_slice(p).ok())
+        .ok_or_else(|| {
+            StoreError::Inconsistent(format!(
+                "intake request {id} has no payload this program reads"
+            ))
+        })
+}
+
 fn record(r: &postgres::Row) -> NewRecord {
     NewRecord {
         subject: r.get(1),
@@ -504,7 +595,7 @@ fn mission_record(r: &postgres::Row) -> NewMissionRecord {
 }
 
 /// A request's outcome as the intake keeps it (JSON): `{"ok": [[accepted, log index], …]}`,
-/// `{"conflict": [index, id]}`, `{"invalid": message}` or `{"error": message}`.
+/// `{"conflict": [index, id]}`, `{"invalid" | "exists" | "not_found" | "error": message}`.
 fn encode(r: &Result<Vec<Outcome>, StoreError>) -> String {
     let v = match r {
         Ok(out) => serde_json::json!({"ok": out.iter().map(|o| match o {
@@ -513,6 +604,8 @@ fn encode(r: &Result<Vec<Outcome>, StoreError>) -> String {
         }).collect::<Vec<_>>()}),
         Err(StoreError::Conflict { index, id }) => serde_json::json!({"conflict": (index, id)}),
         Err(StoreError::Invalid(m)) => serde_json::json!({"invalid": m}),
+        Err(StoreError::Exists(m)) => serde_json::json!({"exists": m}),
+        Err(StoreError::NotFound(m)) => serde_json::json!({"not_found": m}),
         Err(e) => serde_json::json!({"error": e.to_string()}),
     };
     v.to_string()
@@ -536,8 +629,15 @@ fn decode(s: &str) -> Result<Vec<Outcome>, StoreError> {
         let (index, id): (usize, String) = serde_json::from_value(c.clone()).map_err(|_| bad())?;
         return Err(StoreError::Conflict { index, id });
     }
-    if let Some(m) = v.get("invalid").and_then(|m| m.as_str()) {
-        return Err(StoreError::Invalid(m.to_string()));
+    let text = |k: &str| v.get(k).and_then(|m| m.as_str()).map(str::to_string);
+    if let Some(m) = text("invalid") {
+        return Err(StoreError::Invalid(m));
+    }
+    if let Some(m) = text("exists") {
+        return Err(StoreError::Exists(m));
+    }
+    if let Some(m) = text("not_found") {
+        return Err(StoreError::NotFound(m));
     }
     match v.get("error").and_then(|m| m.as_str()) {
         Some(m) => Err(StoreError::Unwritten(m.to_string())),

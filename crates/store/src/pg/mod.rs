@@ -169,6 +169,19 @@ pub struct PostgresStore {
     waiting: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// A standby's way to the writer for what it takes (see [`intake`]).
     intake: intake::Intake,
+    accounts_changed: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// What a handle shares with the threads that write for it: its own writer, or a standby's
+/// that takes over.
+#[derive(Clone)]
+struct Shared {
+    writer: Arc<Writer>,
+    head: Head,
+    grown: tokio::sync::watch::Sender<u64>,
+    writes: Arc<AtomicBool>,
+    /// Account changes the writer applied for standbys (see [`AccountStore::accounts_changed`]).
+    accounts_changed: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// How often a standby tries the writer's lock and follows the log.
@@ -223,16 +236,7 @@ impl PostgresStore {
             Frontier::default().root(),
         );
         if take_lock(&mut conn, schema)? {
-            become_writer(
-                conn,
-                url,
-                schema,
-                on_commit,
-                &store.writer,
-                &store.head,
-                &store.grown,
-                &store.writes,
-            )?;
+            become_writer(conn, url, schema, on_commit, &store.shared())?;
             return Ok(store);
         }
         if !stand_by {
@@ -247,28 +251,12 @@ impl PostgresStore {
             std::thread::sleep(STANDBY_POLL);
         }
         follow(&mut conn, &store.head, &store.grown)?;
-        let (writer, head, grown, writes, gone) = (
-            store.writer.clone(),
-            store.head.clone(),
-            store.grown.clone(),
-            store.writes.clone(),
-            store.gone.clone(),
-        );
+        let (shared, gone) = (store.shared(), store.gone.clone());
         let (url_owned, schema_name) = (url.to_string(), schema.to_string());
         let thread = std::thread::Builder::new()
             .name("store-standby".into())
             .spawn(move || {
-                stand_by_until_writer(
-                    conn,
-                    &url_owned,
-                    &schema_name,
-                    on_commit,
-                    &writer,
-                    &head,
-                    &grown,
-                    &writes,
-                    &gone,
-                )
+                stand_by_until_writer(conn, &url_owned, &schema_name, on_commit, &shared, &gone)
             })
             .map_err(|source| StoreError::Dir {
                 path: schema.to_string(),
@@ -307,19 +295,32 @@ impl PostgresStore {
         size: u64,
         root: Hash,
     ) -> PostgresStore {
+        let head = Arc::new(Mutex::new((size, root)));
+        let grown = tokio::sync::watch::Sender::new(size);
         PostgresStore {
             url: url.to_string(),
             schema: schema.to_string(),
             writer: Arc::new(Writer::none()),
             readers: Mutex::new(readers),
-            head: Arc::new(Mutex::new((size, root))),
-            grown: tokio::sync::watch::Sender::new(size),
+            intake: intake::Intake::new(url, schema, head.clone(), grown.clone()),
+            head,
+            grown,
             nodes: Default::default(),
             writes: Arc::new(AtomicBool::new(false)),
             standby,
             gone: Arc::new(AtomicBool::new(false)),
             waiting: Mutex::new(None),
-            intake: intake::Intake::new(url, schema),
+            accounts_changed: Default::default(),
+        }
+    }
+
+    fn shared(&self) -> Shared {
+        Shared {
+            writer: self.writer.clone(),
+            head: self.head.clone(),
+            grown: self.grown.clone(),
+            writes: self.writes.clone(),
+            accounts_changed: self.accounts_changed.clone(),
         }
     }
 
@@ -420,17 +421,20 @@ fn take_lock(conn: &mut Client, schema: &str) -> Result<bool, StoreError> {
 
 /// With the lock held on `conn`: migrates, takes the log up where the database has it and
 /// starts the writer on `conn`.
-#[allow(clippy::too_many_arguments)]
 fn become_writer(
     mut conn: Client,
     url: &str,
     schema: &str,
     on_commit: CommitHook,
-    writer: &Arc<Writer>,
-    head: &Head,
-    grown: &tokio::sync::watch::Sender<u64>,
-    writes: &AtomicBool,
+    shared: &Shared,
 ) -> Result<(), StoreError> {
+    let Shared {
+        writer,
+        head,
+        grown,
+        writes,
+        accounts_changed,
+    } = shared;
     // A writer cut off from the database is let go within about 15 s (keepalive probes
     // unanswered), so that a standby can take over.
     conn.batch_execute(
@@ -451,7 +455,7 @@ fn become_writer(
     grown.send_if_modified(|known| std::mem::replace(known, size) != size);
     writer
         .install(
-            PgWriter(conn),
+            PgWriter(conn, accounts_changed.clone()),
             on_commit,
             frontier,
             head.clone(),
@@ -470,7 +474,8 @@ fn become_writer(
     Ok(())
 }
 
-/// A standby's view of the log: its size and root as the database has them now.
+/// A standby's view of the log: its size and root as the database has them now (never going
+/// back: a view read earlier may land after a later one).
 fn follow(
     conn: &mut Client,
     head: &Head,
@@ -478,26 +483,29 @@ fn follow(
 ) -> Result<(), StoreError> {
     let rows = Pg::new(conn);
     let size = rows.stored_size()?;
-    if size != head.lock().unwrap().0 {
+    if size > head.lock().unwrap().0 {
         let root = Frontier::restore(size, &crate::log::Nodes(&rows))?.root();
-        *head.lock().unwrap() = (size, root);
+        let mut h = head.lock().unwrap();
+        if size <= h.0 {
+            return Ok(());
+        }
+        *h = (size, root);
+        drop(h);
         grown.send_if_modified(|known| std::mem::replace(known, size) != size);
     }
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn stand_by_until_writer(
     mut conn: Client,
     url: &str,
     schema: &str,
     on_commit: CommitHook,
-    writer: &Arc<Writer>,
-    head: &Head,
-    grown: &tokio::sync::watch::Sender<u64>,
-    writes: &AtomicBool,
+    shared: &Shared,
     gone: &AtomicBool,
 ) {
+    let head = &shared.head;
+    let grown = &shared.grown;
     while !gone.load(Ordering::Acquire) {
         let step = take_lock(&mut conn, schema).and_then(|mine| {
             if mine {
@@ -508,7 +516,7 @@ fn stand_by_until_writer(
         match step {
             Ok(true) => {
                 let size = head.lock().unwrap().0;
-                match become_writer(conn, url, schema, on_commit, writer, head, grown, writes) {
+                match become_writer(conn, url, schema, on_commit, shared) {
                     Ok(()) => tracing::warn!(
                         log_size = head.lock().unwrap().0,
                         followed_to = size,
@@ -771,7 +779,8 @@ impl LeafRows for Pg<'_> {
 }
 
 /// The writer's connection.
-struct PgWriter(Client);
+/// The writer's connection, and the count of account changes it applied for standbys.
+struct PgWriter(Client, Arc<std::sync::atomic::AtomicU64>);
 
 impl GroupCommit for PgWriter {
     type Error = StoreError;
@@ -785,6 +794,7 @@ impl GroupCommit for PgWriter {
         let mut tx = self.0.transaction()?;
         let mut results = Vec::with_capacity(jobs.len());
         let mut kinds: Vec<(String, i64)> = Vec::new();
+        let mut accounts_changed = false;
         for job in jobs {
             // Each request under its own savepoint: a refused one leaves nothing, and an error
             // inside it does not abort the others' transaction.
@@ -831,6 +841,7 @@ impl GroupCommit for PgWriter {
                     for (kind, n) in d.kinds {
                         intake::count_kind(&mut kinds, &kind, n);
                     }
+                    accounts_changed |= d.accounts > 0;
                     JobResult::Agreement(Ok(d.requests))
                 }),
             };
@@ -868,6 +879,9 @@ impl GroupCommit for PgWriter {
             )?;
         }
         tx.commit()?;
+        if accounts_changed {
+            self.1.fetch_add(1, Ordering::Release);
+        }
         let written = kinds.iter().map(|(_, n)| *n as usize).sum();
         Ok((results, written))
     }
