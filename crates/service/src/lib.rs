@@ -153,6 +153,10 @@ impl Logged {
     }
 }
 
+/// Tokens looked up, by hash, with their accounts.
+type TokenCache =
+    std::collections::HashMap<[u8; 32], (truceline_store::Token, truceline_store::Account)>;
+
 /// The application over one store and one agreement.
 pub struct Service {
     pub store: Arc<dyn Store>,
@@ -173,10 +177,7 @@ pub struct Service {
     /// store (whose writer is another server) does not use it.
     ///
     /// [`accounts_changed`]: truceline_store::AccountStore::accounts_changed
-    tokens: std::sync::RwLock<(
-        u64,
-        std::collections::HashMap<[u8; 32], (truceline_store::Token, truceline_store::Account)>,
-    )>,
+    tokens: std::sync::RwLock<(u64, TokenCache)>,
     /// How long a party has to reply to an incident attributed to it.
     pub reply_window: jiff::SignedDuration,
     /// Refuse unsigned observations (`serve --require-signatures`).
