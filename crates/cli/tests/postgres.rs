@@ -164,6 +164,16 @@ fn two_servers_on_one_database_both_take_writes_and_one_survives_the_others_kill
     let monitor = account(&url, "ingest", "monitor");
     let analyst = account(&url, "ana", "analyst");
     let chief = account(&url, "chief", "chief");
+    {
+        use std::io::Write;
+        let mut passwd = Command::new(bin())
+            .args(["users", "passwd", "chief", "--store", &url])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(passwd.stdin.take().unwrap(), "correct horse battery").unwrap();
+        assert!(passwd.wait().unwrap().success());
+    }
     let serve = || serve_on(&url, keys.path());
     let mut a = serve();
     let b = serve();
@@ -213,6 +223,38 @@ fn two_servers_on_one_database_both_take_writes_and_one_survives_the_others_kill
         204
     );
     assert_eq!(call(false, &a.base, read, &analyst), 200);
+    // A browser session opened on one server is good on the other, and ends on both.
+    let signed_in = agent()
+        .post(format!("{}/api/v1/session", b.base))
+        .header("Content-Type", "application/json")
+        .send(r#"{"name":"chief","password":"correct horse battery"}"#)
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let with_cookie = |base: &str| {
+        agent()
+            .get(format!("{base}/api/v1/summary"))
+            .header("Cookie", &cookie)
+            .call()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!((with_cookie(&a.base), with_cookie(&b.base)), (200, 200));
+    let out = agent()
+        .delete(format!("{}/api/v1/session", a.base))
+        .header("Cookie", &cookie)
+        .header("Origin", &a.base)
+        .call()
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    assert_eq!((with_cookie(&a.base), with_cookie(&b.base)), (401, 401));
     // Load on both; the writer is killed under it. The standby's clients go on throughout:
     // what it had queued for the dead writer is logged once it has taken over.
     let stop_a = Arc::new(AtomicBool::new(false));

@@ -332,7 +332,7 @@ impl ApiError {
         self.field = Some(f.into());
         self
     }
-    fn store(e: StoreError) -> ApiError {
+    pub(crate) fn store(e: StoreError) -> ApiError {
         tracing::error!(error = %e, "store failure");
         let message = match e {
             // Kept, not yet logged: what happens to it is in the message itself.

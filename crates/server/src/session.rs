@@ -71,13 +71,17 @@ pub async fn sign_in(State(st): State<Arc<AppState>>, req: Request) -> Result<Re
     })
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-    .map_err(|_| {
-        tracing::info!(account = %name, "sign-in refused");
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "the name or the password is wrong (or the account is disabled)",
-        )
+    .map_err(|e| match e {
+        // The password was right (or the account unknown); the store failed to keep or read it.
+        truceline_service::accounts::AccountError::Store(e) => ApiError::store(e),
+        _ => {
+            tracing::info!(account = %name, "sign-in refused");
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "the name or the password is wrong (or the account is disabled)",
+            )
+        }
     })?;
     // Under TLS the cookie never travels in clear.
     let cookie = format!(
@@ -138,8 +142,27 @@ fn whoami(caller: &Caller) -> serde_json::Value {
     responses((status = 204, description = "Signed out: the session ended and its cookie cleared"), crate::openapi::Refused)
 )]
 pub async fn sign_out(State(st): State<Arc<AppState>>, req: Request) -> Response {
-    if let Some(secret) = session_cookie(&req) {
-        st.service.sessions.sign_out(secret);
+    if let Some(secret) = session_cookie(&req).map(str::to_string) {
+        let svc = st.service.clone();
+        // A store write: off the async workers. Not ended, the session would still be good
+        // elsewhere: the caller is told, and may sign out again.
+        let ended =
+            tokio::task::spawn_blocking(move || svc.sessions.sign_out(svc.store.as_ref(), &secret))
+                .await;
+        match ended {
+            Ok(Ok(())) => {}
+            Ok(Err(truceline_service::accounts::AccountError::Store(e))) => {
+                return ApiError::store(e).into_response();
+            }
+            Ok(Err(e)) => {
+                return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+                    .into_response();
+            }
+            Err(e) => {
+                return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+                    .into_response();
+            }
+        }
     }
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut().insert(

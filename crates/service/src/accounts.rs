@@ -402,13 +402,13 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
         })
 }
 
-/// Browser sessions: made by signing in with a password, kept in this process's memory only
-/// (a restart signs everyone out), each a random 256-bit secret held by the browser in an
-/// `HttpOnly; SameSite=Strict` cookie and here only as its hash. Failed sign-ins to an account
-/// make its next attempt wait, doubling from a quarter of a second up to eight seconds.
+/// Browser sessions: made by signing in with a password, each a random 256-bit secret held by
+/// the browser in an `HttpOnly; SameSite=Strict` cookie and kept by the store only as its hash
+/// (`AccountStore::session`), so that every server of a shared store knows it and a restart
+/// signs no one out. Failed sign-ins to an account make its next attempt on this server wait,
+/// doubling from a quarter of a second up to eight seconds.
 #[derive(Default)]
 pub struct Sessions {
-    open: std::sync::Mutex<std::collections::HashMap<[u8; 32], (String, i64)>>,
     failures: std::sync::Mutex<std::collections::HashMap<String, u32>>,
 }
 
@@ -460,10 +460,12 @@ impl Sessions {
         self.failures.lock().unwrap().remove(name);
         let secret =
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-        self.open
-            .lock()
-            .unwrap()
-            .insert(hash_token(&secret), (name.to_string(), now_ms + SESSION_MS));
+        store.write_accounts(AccountWrite::OpenSession {
+            hash: hash_token(&secret),
+            account: name.to_string(),
+            expires_ms: now_ms + SESSION_MS,
+            now_ms,
+        })?;
         Ok(secret)
     }
 
@@ -475,17 +477,9 @@ impl Sessions {
         secret: &str,
         now_ms: i64,
     ) -> Result<Principal, AccountError> {
-        let key = hash_token(secret);
-        let name = {
-            let mut open = self.open.lock().unwrap();
-            match open.get(&key) {
-                Some((name, until)) if now_ms < *until => name.clone(),
-                Some(_) => {
-                    open.remove(&key);
-                    return Err(AccountError::BadToken);
-                }
-                None => return Err(AccountError::BadToken),
-            }
+        let name = match store.session(&hash_token(secret))? {
+            Some((name, until)) if now_ms < until => name,
+            _ => return Err(AccountError::BadToken),
         };
         match store.account(&name)? {
             Some(a) if !a.disabled => {
@@ -496,8 +490,12 @@ impl Sessions {
         }
     }
 
-    pub fn sign_out(&self, secret: &str) {
-        self.open.lock().unwrap().remove(&hash_token(secret));
+    /// Ends the session: on every server of the store.
+    pub fn sign_out(&self, store: &dyn AccountStore, secret: &str) -> Result<(), AccountError> {
+        store.write_accounts(AccountWrite::EndSession {
+            hash: hash_token(secret),
+        })?;
+        Ok(())
     }
 }
 

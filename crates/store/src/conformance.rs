@@ -19,7 +19,7 @@ use crate::*;
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:expr) => {
-        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject, mission_records_are_idempotent_leaves, tiles_agree_with_the_proofs_at_every_size, observations_are_logged_committed_and_open_field_by_field, key_rotations_are_found_with_their_handovers, state_is_kept_replaced_and_not_logged);
+        $crate::conformance_tests!(@each $fresh; idempotent_resend_and_conflict, queries_filter_and_page, agreements_are_versioned_only_when_they_change, every_accepted_record_is_a_leaf_and_proofs_verify, incidents_are_replaced_revised_and_removed, a_published_report_is_a_leaf_and_verifies, growth_is_announced, checkpoints_are_kept_and_replaced, accounts_and_tokens, records_are_leaves_found_by_kind_and_subject, mission_records_are_idempotent_leaves, tiles_agree_with_the_proofs_at_every_size, observations_are_logged_committed_and_open_field_by_field, key_rotations_are_found_with_their_handovers, state_is_kept_replaced_and_not_logged, sessions_are_kept_by_hash_ended_and_let_go);
     };
     (@each $fresh:expr; $($name:ident),*) => {
         $(
@@ -984,4 +984,56 @@ pub fn state_is_kept_replaced_and_not_logged(store: &dyn Store) {
     assert_eq!(store.state("ais_tracks").unwrap(), Some(vec![7; 100_000]));
     assert_eq!(store.state("other").unwrap(), Some(vec![0, 1, 2]));
     assert_eq!(store.log_head().0, 0, "state is not a record");
+}
+
+/// Browser sessions: kept by their secret's hash for an existing account only, ended by
+/// signing out, and let go once past their end when another opens.
+pub fn sessions_are_kept_by_hash_ended_and_let_go(store: &dyn Store) {
+    store
+        .write_accounts(AccountWrite::Add(Account {
+            name: "ana".into(),
+            role: "analyst".into(),
+            party: None,
+            observers: None,
+            password: None,
+            disabled: false,
+            created_ms: 1,
+        }))
+        .unwrap();
+    let open = |hash: [u8; 32], account: &str, expires_ms: i64, now_ms: i64| {
+        store.write_accounts(AccountWrite::OpenSession {
+            hash,
+            account: account.into(),
+            expires_ms,
+            now_ms,
+        })
+    };
+    open([1; 32], "ana", 1_000, 0).unwrap();
+    open([2; 32], "ana", 5_000, 0).unwrap();
+    assert_eq!(
+        store.session(&[1; 32]).unwrap(),
+        Some(("ana".into(), 1_000))
+    );
+    assert_eq!(store.session(&[3; 32]).unwrap(), None);
+    assert!(matches!(
+        open([4; 32], "nobody", 5_000, 0),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.session(&[4; 32]).unwrap(), None);
+    store
+        .write_accounts(AccountWrite::EndSession { hash: [2; 32] })
+        .unwrap();
+    assert_eq!(store.session(&[2; 32]).unwrap(), None);
+    // Ending one that is not there is no error: a second sign-out, or one after expiry.
+    store
+        .write_accounts(AccountWrite::EndSession { hash: [2; 32] })
+        .unwrap();
+    open([5; 32], "ana", 9_000, 2_000).unwrap();
+    assert_eq!(store.session(&[1; 32]).unwrap(), None, "past its end");
+    assert_eq!(
+        store.session(&[5; 32]).unwrap(),
+        Some(("ana".into(), 9_000))
+    );
+    // Sessions are not records: the log did not grow.
+    assert_eq!(store.log_head().0, 0);
 }

@@ -368,6 +368,18 @@ pub enum AccountWrite {
         id: String,
         at_ms: i64,
     },
+    /// A browser session opened for an existing account (kept as its secret's SHA-256 only),
+    /// open until `expires_ms`; sessions that ended before `now_ms` are let go with it.
+    OpenSession {
+        hash: [u8; 32],
+        account: String,
+        expires_ms: i64,
+        now_ms: i64,
+    },
+    /// A session signed out; nothing if there is none.
+    EndSession {
+        hash: [u8; 32],
+    },
 }
 
 impl AccountWrite {
@@ -380,6 +392,8 @@ impl AccountWrite {
             }
             AccountWrite::Add(a) => format!("account {:?}", a.name),
             AccountWrite::AddToken(t) => format!("account {:?}", t.account),
+            AccountWrite::OpenSession { account, .. } => format!("account {account:?}"),
+            AccountWrite::EndSession { .. } => "session".to_string(),
         })
     }
 }
@@ -599,6 +613,10 @@ pub trait AccountStore: Send + Sync {
     /// The token whose secret hashes to `hash`, with its account, whatever their state (the
     /// caller judges expiry, revocation and a disabled account).
     fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<(Token, Account)>, StoreError>;
+    /// The account a browser session (by its secret's SHA-256) belongs to and when it ends:
+    /// kept in the store, so that every server of a shared store knows it, and a restart
+    /// signs no one out.
+    fn session(&self, hash: &[u8; 32]) -> Result<Option<(String, i64)>, StoreError>;
     /// Tokens, of one account or all, by id.
     fn tokens(&self, account: Option<&str>) -> Result<Vec<Token>, StoreError>;
 }

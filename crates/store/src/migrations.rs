@@ -156,6 +156,12 @@ pub const MIGRATIONS: &[&str] = &[
          value BLOB NOT NULL,
          saved_ms INTEGER NOT NULL
      );",
+    // Browser sessions, kept by the store rather than one server's memory.
+    "CREATE TABLE sessions (
+         hash BLOB PRIMARY KEY,
+         account TEXT NOT NULL,
+         expires_ms INTEGER NOT NULL
+     );",
 ];
 
 /// The schema version this program writes.

@@ -148,6 +148,12 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE state_blobs (key TEXT PRIMARY KEY, value BYTEA NOT NULL, saved_ms BIGINT NOT NULL);"#,
     // 2: the intake through which standbys hand the writer what they take (see `intake`).
     intake::MIGRATION,
+    // 3: browser sessions, known to every server of the store.
+    "CREATE TABLE sessions (
+         hash BYTEA PRIMARY KEY,
+         account TEXT NOT NULL,
+         expires_ms BIGINT NOT NULL
+     );",
 ];
 
 /// The shared PostgreSQL store of one schema.
@@ -1260,6 +1266,23 @@ fn write_accounts(c: &mut impl GenericClient, w: &AccountWrite) -> Result<(), St
             "UPDATE tokens SET revoked_ms = coalesce(revoked_ms, $2) WHERE id = $1",
             &[id, at_ms],
         )?,
+        AccountWrite::OpenSession {
+            hash,
+            account,
+            expires_ms,
+            now_ms,
+        } => {
+            c.execute("DELETE FROM sessions WHERE expires_ms <= $1", &[now_ms])?;
+            c.execute(
+                "INSERT INTO sessions (hash, account, expires_ms)
+                 SELECT $1, name, $3 FROM accounts WHERE name = $2",
+                &[&&hash[..], account, expires_ms],
+            )?
+        }
+        AccountWrite::EndSession { hash } => {
+            c.execute("DELETE FROM sessions WHERE hash = $1", &[&&hash[..]])?;
+            1
+        }
     };
     if changed == 0 {
         return Err(w.not_found());

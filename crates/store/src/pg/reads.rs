@@ -597,6 +597,16 @@ impl AccountStore for PostgresStore {
         })
     }
 
+    fn session(&self, hash: &[u8; 32]) -> Result<Option<(String, i64)>, StoreError> {
+        self.with_reader(|c| {
+            Ok(c.query_opt(
+                "SELECT account, expires_ms FROM sessions WHERE hash = $1",
+                &[&&hash[..]],
+            )?
+            .map(|r| (r.get(0), r.get(1))))
+        })
+    }
+
     fn tokens(&self, account: Option<&str>) -> Result<Vec<Token>, StoreError> {
         self.with_reader(|c| {
             c.query(

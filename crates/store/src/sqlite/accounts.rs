@@ -48,6 +48,16 @@ impl AccountStore for SqliteStore {
         })
     }
 
+    fn session(&self, hash: &[u8; 32]) -> Result<Option<(String, i64)>, StoreError> {
+        self.with_reader(|c| {
+            Ok(
+                c.prepare_cached("SELECT account, expires_ms FROM sessions WHERE hash = ?1")?
+                    .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?,
+            )
+        })
+    }
+
     fn tokens(&self, account: Option<&str>) -> Result<Vec<Token>, StoreError> {
         self.with_reader(|c| {
             Ok(c.prepare_cached(&format!(
@@ -142,6 +152,23 @@ pub(super) fn write_accounts(conn: &Connection, w: &AccountWrite) -> Result<(), 
             "UPDATE tokens SET revoked_ms = coalesce(revoked_ms, ?2) WHERE id = ?1",
             params![id, at_ms],
         )?,
+        AccountWrite::OpenSession {
+            hash,
+            account,
+            expires_ms,
+            now_ms,
+        } => {
+            conn.execute("DELETE FROM sessions WHERE expires_ms <= ?1", [now_ms])?;
+            conn.execute(
+                "INSERT INTO sessions (hash, account, expires_ms)
+                 SELECT ?1, name, ?3 FROM accounts WHERE name = ?2",
+                params![&hash[..], account, expires_ms],
+            )?
+        }
+        AccountWrite::EndSession { hash } => {
+            conn.execute("DELETE FROM sessions WHERE hash = ?1", [&hash[..]])?;
+            1
+        }
     };
     if changed == 0 {
         return Err(w.not_found());
