@@ -113,8 +113,8 @@ fn one_writer_per_store_and_readers_beside_it() {
     assert!(second.verify_log(None).unwrap().problem.is_none());
 }
 
-#[test]
-fn a_standby_follows_the_writer_and_takes_over_when_it_goes() {
+/// A writer holding one observation (`o1`), and a standby of its store.
+fn writer_and_standby() -> (Fresh, PostgresStore) {
     let first = fresh();
     first
         .submit_blocking(vec![obs("o1", "op1", 1_000, 37.8, 48.1)])
@@ -122,6 +122,12 @@ fn a_standby_follows_the_writer_and_takes_over_when_it_goes() {
     let standby =
         PostgresStore::open_or_stand_by(url(), &first.schema, std::sync::Arc::new(|_| {})).unwrap();
     assert!(!standby.writes());
+    (first, standby)
+}
+
+#[test]
+fn a_standby_follows_the_writer_and_takes_over_when_it_goes() {
+    let (first, standby) = writer_and_standby();
     // It follows the log as the writer grows it.
     first
         .submit_blocking(vec![obs("o3", "op1", 3_000, 37.8, 48.1)])
@@ -157,13 +163,7 @@ fn a_standby_follows_the_writer_and_takes_over_when_it_goes() {
 /// and answers only once the writer has logged it, with the writer's outcome.
 #[test]
 fn a_standby_takes_writes_and_acknowledges_what_the_writer_logged() {
-    let first = fresh();
-    first
-        .submit_blocking(vec![obs("o1", "op1", 1_000, 37.8, 48.1)])
-        .unwrap();
-    let standby =
-        PostgresStore::open_or_stand_by(url(), &first.schema, std::sync::Arc::new(|_| {})).unwrap();
-    assert!(!standby.writes());
+    let (first, standby) = writer_and_standby();
     let out = standby
         .submit_blocking(vec![
             obs("s1", "op2", 2_000, 37.9, 48.2),
