@@ -336,7 +336,7 @@ impl ApiError {
         tracing::error!(error = %e, "store failure");
         let message = match e {
             // Kept, not yet logged: what happens to it is in the message itself.
-            StoreError::Queued(_) => e.to_string(),
+            StoreError::Queued(_) | StoreError::Unknown(_) => e.to_string(),
             e => format!("{e}; nothing of this request was written, send it again"),
         };
         ApiError::new(

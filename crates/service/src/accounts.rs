@@ -405,10 +405,14 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
 /// Browser sessions: made by signing in with a password, each a random 256-bit secret held by
 /// the browser in an `HttpOnly; SameSite=Strict` cookie and kept by the store only as its hash
 /// (`AccountStore::session`), so that every server of a shared store knows it and a restart
-/// signs no one out. Failed sign-ins to an account make its next attempt on this server wait,
+/// signs no one out. When the store cannot keep one (a full disk), the session is kept in this
+/// server's memory instead: the chief must still be able to sign in and read why the server is
+/// degraded. Failed sign-ins to an account make its next attempt on this server wait,
 /// doubling from a quarter of a second up to eight seconds.
 #[derive(Default)]
 pub struct Sessions {
+    /// Sessions the store could not keep, by hash: this server's alone.
+    here: std::sync::Mutex<std::collections::HashMap<[u8; 32], (String, i64)>>,
     failures: std::sync::Mutex<std::collections::HashMap<String, u32>>,
 }
 
@@ -460,12 +464,19 @@ impl Sessions {
         self.failures.lock().unwrap().remove(name);
         let secret =
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-        store.write_accounts(AccountWrite::OpenSession {
-            hash: hash_token(&secret),
+        let (hash, expires_ms) = (hash_token(&secret), now_ms + SESSION_MS);
+        let kept = store.write_accounts(AccountWrite::OpenSession {
+            hash,
             account: name.to_string(),
-            expires_ms: now_ms + SESSION_MS,
+            expires_ms,
             now_ms,
-        })?;
+        });
+        if let Err(e) = kept {
+            tracing::warn!(error = %e, account = name, "the store cannot keep the session: kept by this server alone");
+            let mut here = self.here.lock().unwrap();
+            here.retain(|_, (_, until)| *until > now_ms);
+            here.insert(hash, (name.to_string(), expires_ms));
+        }
         Ok(secret)
     }
 
@@ -477,7 +488,13 @@ impl Sessions {
         secret: &str,
         now_ms: i64,
     ) -> Result<Principal, AccountError> {
-        let name = match store.session(&hash_token(secret))? {
+        let hash = hash_token(secret);
+        let here = self.here.lock().unwrap().get(&hash).cloned();
+        let found = match here {
+            Some(s) => Some(s),
+            None => store.session(&hash)?,
+        };
+        let name = match found {
             Some((name, until)) if now_ms < until => name,
             _ => return Err(AccountError::BadToken),
         };
@@ -492,9 +509,11 @@ impl Sessions {
 
     /// Ends the session: on every server of the store.
     pub fn sign_out(&self, store: &dyn AccountStore, secret: &str) -> Result<(), AccountError> {
-        store.write_accounts(AccountWrite::EndSession {
-            hash: hash_token(secret),
-        })?;
+        let hash = hash_token(secret);
+        if self.here.lock().unwrap().remove(&hash).is_some() {
+            return Ok(());
+        }
+        store.write_accounts(AccountWrite::EndSession { hash })?;
         Ok(())
     }
 }

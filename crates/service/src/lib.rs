@@ -338,7 +338,9 @@ impl Service {
                 // standbys' through the store's count): a standby, whose writer is another
                 // process, asks the store every time.
                 let changed = self.store.accounts_changed();
-                let cached = if self.store.writes() {
+                // Odd: a change is committing; read the store and keep nothing.
+                let usable = self.store.writes() && changed % 2 == 0;
+                let cached = if usable {
                     let t = self.tokens.read().unwrap();
                     if t.0 == changed {
                         t.1.get(&hash).cloned()
@@ -352,11 +354,13 @@ impl Service {
                     Some(f) => Some(f),
                     None => match self.store.token_by_hash(&hash) {
                         Ok(Some(f)) => {
-                            let mut t = self.tokens.write().unwrap();
-                            if t.0 != changed {
-                                *t = (changed, Default::default());
+                            if usable {
+                                let mut t = self.tokens.write().unwrap();
+                                if t.0 != changed {
+                                    *t = (changed, Default::default());
+                                }
+                                t.1.insert(hash, f.clone());
                             }
-                            t.1.insert(hash, f.clone());
                             Some(f)
                         }
                         Ok(None) => None,

@@ -450,6 +450,11 @@ pub enum StoreError {
         "the request is queued for the shared store's writer, which has not logged it within {0} s; it stays queued and is logged when the writer takes it, so sending it again is safe (the same ids are duplicates)"
     )]
     Queued(u64),
+    /// Whether the request was kept cannot be told (the database went away as it committed).
+    #[error(
+        "{0}: whether the request was kept cannot be told; sending it again is safe for observations and records kept by id (the same ids are duplicates)"
+    )]
+    Unknown(String),
     #[error(
         "another truceline process is the writer of {0}: it holds the store's advisory lock; stop it, or go through its API"
     )]
@@ -599,9 +604,10 @@ pub trait ReportStore: Send + Sync {
 /// Accounts and their tokens: who may do what.
 pub trait AccountStore: Send + Sync {
     /// A count that moves whenever this handle's writer applies account or token changes made
-    /// through another handle (a standby's, handed over by the shared store's intake): a cache
-    /// of accounts or tokens kept beside the store is stale once it has moved. Stores where
-    /// every change goes through the handle itself leave it at 0.
+    /// through another handle (a standby's, handed over by the shared store's intake): odd
+    /// while such a change is being committed (a cache keeps nothing read then), and a cache of
+    /// accounts or tokens kept beside the store is stale once it has moved. Stores where every
+    /// change goes through the handle itself leave it at 0.
     fn accounts_changed(&self) -> u64 {
         0
     }

@@ -34,11 +34,13 @@ pub(super) const MIGRATION: &str = r#"CREATE TABLE intake_requests (
          id BIGSERIAL PRIMARY KEY,
          kind TEXT NOT NULL,
          made_ms BIGINT NOT NULL,
+         nonce BYTEA NOT NULL,
          payload BYTEA,
          outcome TEXT,
          done_ms BIGINT
      );
      CREATE INDEX intake_pending ON intake_requests (id) WHERE outcome IS NULL;
+     CREATE UNIQUE INDEX intake_nonce ON intake_requests (nonce);
      CREATE TABLE intake_rows (
          request BIGINT NOT NULL REFERENCES intake_requests (id) ON DELETE CASCADE,
          pos INTEGER NOT NULL,
@@ -143,10 +145,7 @@ impl Intake {
     /// The records' leaves, in order.
     pub(crate) fn records(&self, batch: Vec<NewRecord>) -> Result<Vec<u64>, StoreError> {
         let n = batch.len() as u64;
-        let (reply, rx) = tokio::sync::oneshot::channel();
-        self.send(Request::Records(batch, reply));
-        let first = rx.blocking_recv().unwrap_or(Err(StoreError::Closed))?;
-        let first = first.first().map_or(0, |o| o.log_index());
+        let first = self.one(|reply| Request::Records(batch, reply))?;
         Ok((first..first + n).collect())
     }
 
@@ -238,18 +237,39 @@ fn forward(
             }
         };
         if !new.is_empty() {
-            match enqueue(c, schema, &new) {
+            let nonces: Vec<Vec<u8>> = new
+                .iter()
+                .map(|_| rand::random::<[u8; 16]>().to_vec())
+                .collect();
+            let since = Instant::now();
+            match enqueue(c, schema, &new, &nonces) {
                 Ok(ids) => {
-                    let since = Instant::now();
                     for (id, r) in ids.into_iter().zip(new) {
                         let reply = r.reply();
                         waiting.insert(id, Waiting { reply, since });
                     }
                 }
                 Err(e) => {
+                    // The commit may have happened with only its answer lost: what the intake
+                    // holds is waited for as any, and only what it does not is refused.
                     conn = None;
-                    for r in new {
-                        let _ = r.reply().send(Err(StoreError::Unwritten(e.to_string())));
+                    let found = connected(&mut conn, url, schema).and_then(|c| queued(c, &nonces));
+                    for (r, nonce) in new.into_iter().zip(&nonces) {
+                        let reply = r.reply();
+                        match &found {
+                            Ok(found) => match found.get(nonce) {
+                                Some(id) => {
+                                    waiting.insert(*id, Waiting { reply, since });
+                                }
+                                None => {
+                                    let _ = reply.send(Err(StoreError::Unwritten(e.to_string())));
+                                }
+                            },
+                            Err(again) => {
+                                let _ = reply
+                                    .send(Err(StoreError::Unknown(format!("{e}; then {again}"))));
+                            }
+                        }
                     }
                     continue;
                 }
@@ -291,12 +311,29 @@ fn connected<'a>(
     Ok(conn.as_mut().unwrap())
 }
 
-/// Commits `new` to the intake and tells the writer; their request ids, in order.
-fn enqueue(c: &mut Client, schema: &str, new: &[Request]) -> Result<Vec<i64>, StoreError> {
+/// The requests of these nonces the intake holds, by nonce.
+fn queued(c: &mut Client, nonces: &[Vec<u8>]) -> Result<HashMap<Vec<u8>, i64>, StoreError> {
+    Ok(c.query(
+        "SELECT nonce, id FROM intake_requests WHERE nonce = ANY($1)",
+        &[&nonces],
+    )?
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect())
+}
+
+/// Commits `new` to the intake (each with its nonce, by which a commit whose answer was lost
+/// is found again) and tells the writer; their request ids, in order.
+fn enqueue(
+    c: &mut Client,
+    schema: &str,
+    new: &[Request],
+    nonces: &[Vec<u8>],
+) -> Result<Vec<i64>, StoreError> {
     let made = now_ms();
     let mut tx = c.transaction()?;
     let mut ids = Vec::with_capacity(new.len());
-    for r in new {
+    for (r, nonce) in new.iter().zip(nonces) {
         let kind = match r {
             Request::Observations(..) => OBSERVATIONS,
             Request::MissionRecords(..) => MISSION_RECORDS,
@@ -313,8 +350,9 @@ fn enqueue(c: &mut Client, schema: &str, new: &[Request]) -> Result<Vec<i64>, St
         };
         let id: i64 = tx
             .query_one(
-                "INSERT INTO intake_requests (kind, made_ms, payload) VALUES ($1, $2, $3) RETURNING id",
-                &[&kind, &made, &payload],
+                "INSERT INTO intake_requests (kind, made_ms, nonce, payload) VALUES ($1, $2, $3, $4)
+                 RETURNING id",
+                &[&kind, &made, nonce, &payload],
             )?
             .get(0);
         let mut rows = IntakeRows::default();

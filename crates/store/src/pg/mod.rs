@@ -884,10 +884,16 @@ impl GroupCommit for PgWriter {
                 &[kind, n],
             )?;
         }
-        tx.commit()?;
+        // Odd while the change commits: a cache reads the store meanwhile and keeps nothing,
+        // and what it kept before is stale from the first step on.
         if accounts_changed {
-            self.1.fetch_add(1, Ordering::Release);
+            self.1.fetch_add(1, Ordering::AcqRel);
         }
+        let committed = tx.commit();
+        if accounts_changed {
+            self.1.fetch_add(1, Ordering::AcqRel);
+        }
+        committed?;
         let written = kinds.iter().map(|(_, n)| *n as usize).sum();
         Ok((results, written))
     }
