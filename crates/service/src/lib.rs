@@ -339,7 +339,7 @@ impl Service {
                 // process, asks the store every time.
                 let changed = self.store.accounts_changed();
                 // Odd: a change is committing; read the store and keep nothing.
-                let usable = self.store.writes() && changed % 2 == 0;
+                let usable = self.store.writes() && changed.is_multiple_of(2);
                 let cached = if usable {
                     let t = self.tokens.read().unwrap();
                     if t.0 == changed {
