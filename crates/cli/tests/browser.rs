@@ -5,21 +5,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Server, get};
+use common::{Server, artifacts, browse, get};
 use serde_json::Value;
-
-fn artifacts() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .unwrap()
-        .join("browser-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// `truceline demo` on a free port, a simulated hour every six seconds.
 fn demo(data: &Path) -> Server {
@@ -47,22 +37,6 @@ fn wait_for_incidents(base: &str, at_least: u64) -> u64 {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-}
-
-/// Runs one browser script; its last line of standard output is what it saw, as JSON.
-fn browse(script: &str, args: &[&str]) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
-    let out = Command::new("node")
-        .arg(path.join(script))
-        .args(args)
-        .current_dir(&path)
-        .output()
-        .expect("node (scripts/deps.sh installs it)");
-    let said = String::from_utf8_lossy(&out.stdout).to_string();
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{script}: {said}\n{err}");
-    eprintln!("{script}: {said}");
-    serde_json::from_str(said.lines().last().unwrap_or("null")).unwrap()
 }
 
 #[test]
@@ -359,7 +333,16 @@ fn a_degraded_server_says_why_on_the_dashboard() {
     let shots = artifacts();
     let seen = browse(
         "health.mjs",
-        &[&server.base, shots.to_str().unwrap(), "chief", password],
+        &[
+            &server.base,
+            shots.to_str().unwrap(),
+            "chief",
+            password,
+            "degraded",
+            // the server's reason, and the page's own words
+            "the store cannot write",
+            "The server is degraded",
+        ],
     );
     assert!(
         seen["health"].as_str().unwrap().contains("disk is full"),

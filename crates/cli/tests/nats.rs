@@ -1,7 +1,7 @@
 //! A field office on NATS JetStream (SPEC 9): a three-node JetStream cluster on loopback is
 //! headquarters' transport, a site's server talks to a leaf node of its own, and the leaf node's
 //! link to the cluster runs through a proxy the test cuts. While cut, the site keeps accepting
-//! (10,000 observations) and headquarters shows it lagging; restored, every observation reaches
+//! (10,000 observations) and headquarters shows it lagging, on the dashboard too; restored, every observation reaches
 //! headquarters exactly once and its log verifies.
 //!
 //! `TRUCELINE_NATS_OBSERVATIONS` sets how many are written while cut (10,000 here).
@@ -219,6 +219,10 @@ fn a_site_cut_off_keeps_accepting_and_headquarters_gets_each_observation_once() 
     let site_data = dir.path().join("site");
     std::fs::create_dir_all(&hq_data).unwrap();
     std::fs::create_dir_all(&site_data).unwrap();
+    // The chief signs in to the dashboard with a password.
+    let password = "correct horse battery";
+    accounts(&hq_data);
+    set_password(&hq_data, "chief", password);
     let hq = serve(
         &hq_data,
         &[
@@ -279,6 +283,20 @@ fn a_site_cut_off_keeps_accepting_and_headquarters_gets_each_observation_once() 
                     .any(|w| w.as_str().unwrap().contains("north-1 is lagging"))
             })
     });
+    // And so does the dashboard, above the map, in the page's words and the server's.
+    let seen = browse(
+        "health.mjs",
+        &[
+            &hq.base,
+            artifacts().to_str().unwrap(),
+            "chief",
+            password,
+            "lagging",
+            "Field offices are behind",
+            "north-1 is lagging",
+        ],
+    );
+    assert_eq!(seen["expected_errors"], 0, "{seen}");
     // The public is told that an office is behind, not which: where the mission's offices are
     // is for its staff.
     let public = health(&hq.base, None);

@@ -560,26 +560,63 @@ async fn post_observations(
             return Err(e.into());
         }
     };
-    let accepted = count_outcomes(&st, &outcomes);
-    let results: Vec<Value> = observations
-        .iter()
-        .zip(&outcomes)
-        .enumerate()
-        .map(|(i, (o, r))| {
-            json!({
-                "line": i + 1,
-                "id": o.id,
-                "status": if matches!(r, Outcome::Accepted { .. }) { "accepted" } else { "duplicate" },
-                "log_index": r.log_index(),
+    count_outcomes(&st, &outcomes);
+    let answer = WriteAnswer::new(
+        observations.iter().map(|o| (o.id.as_str(), None)),
+        &outcomes,
+    );
+    Ok(Json(answer).into_response())
+}
+
+/// The answer to a write of lines: how many were kept new, how many were already there, and
+/// each line's fate and log index. Typed rather than built as a JSON value: a batch of 10,000
+/// answers 10,000 lines, and the value's maps cost intake a few per cent (fields in the order
+/// the value wrote them, so the bytes are the same).
+#[derive(serde::Serialize)]
+pub(crate) struct WriteAnswer<'a> {
+    accepted: usize,
+    duplicates: usize,
+    results: Vec<LineAnswer<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct LineAnswer<'a> {
+    id: &'a str,
+    line: usize,
+    log_index: u64,
+    status: &'static str,
+    /// A mission record's type.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+}
+
+impl<'a> WriteAnswer<'a> {
+    /// `lines`: each line's id (and a record's type), in the order of `outcomes`.
+    pub(crate) fn new(
+        lines: impl Iterator<Item = (&'a str, Option<&'static str>)>,
+        outcomes: &[Outcome],
+    ) -> Self {
+        let results: Vec<LineAnswer<'a>> = lines
+            .zip(outcomes)
+            .enumerate()
+            .map(|(i, ((id, kind), o))| LineAnswer {
+                id,
+                line: i + 1,
+                log_index: o.log_index(),
+                status: match o {
+                    Outcome::Accepted { .. } => "accepted",
+                    Outcome::Duplicate { .. } => "duplicate",
+                },
+                kind,
             })
-        })
-        .collect();
-    Ok(Json(json!({
-        "accepted": accepted,
-        "duplicates": outcomes.len() - accepted,
-        "results": results,
-    }))
-    .into_response())
+            .collect();
+        let accepted = results.iter().filter(|r| r.status == "accepted").count();
+        WriteAnswer {
+            accepted,
+            duplicates: results.len() - accepted,
+            results,
+        }
+    }
 }
 
 fn envelope(o: &StoredObservation) -> Value {

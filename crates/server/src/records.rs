@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 use truceline_records::RecordType;
 use truceline_service::accounts::Caller;
 use truceline_service::records::RecordFilter;
-use truceline_store::Outcome;
 
 use crate::{
     ApiError, AppState, bad_param, in_blocking, on_service, page_cursor, page_limit, parse_lines,
@@ -36,7 +35,7 @@ pub(crate) async fn post_records(
     axum::Extension(caller): axum::Extension<Caller>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let single = write_type(&headers)?;
     let bytes = read_body(
         body,
@@ -71,29 +70,13 @@ pub(crate) async fn post_records(
     let records = Arc::new(records);
     let kept = records.clone();
     let outcomes = on_service(&st, move |svc| svc.submit_records(&caller, &kept)).await?;
-    let accepted = outcomes
-        .iter()
-        .filter(|o| matches!(o, Outcome::Accepted { .. }))
-        .count();
-    let results: Vec<Value> = records
-        .iter()
-        .zip(&outcomes)
-        .enumerate()
-        .map(|(i, (r, o))| {
-            json!({
-                "line": i + 1,
-                "id": r.id,
-                "type": r.record_type().as_str(),
-                "status": if matches!(o, Outcome::Accepted { .. }) { "accepted" } else { "duplicate" },
-                "log_index": o.log_index(),
-            })
-        })
-        .collect();
-    Ok(Json(json!({
-        "accepted": accepted,
-        "duplicates": outcomes.len() - accepted,
-        "results": results,
-    })))
+    let answer = crate::WriteAnswer::new(
+        records
+            .iter()
+            .map(|r| (r.id.as_str(), Some(r.record_type().as_str()))),
+        &outcomes,
+    );
+    Ok(axum::response::IntoResponse::into_response(Json(answer)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

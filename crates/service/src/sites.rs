@@ -63,8 +63,9 @@ impl Sites {
             .filter_map(|(s, at)| {
                 let silent = at.elapsed();
                 if silent >= SILENT {
+                    // What it holds now is unknown: it has not said since.
                     Some(format!(
-                        "site {} is lagging: not heard for {} s ({} observations were waiting there to be forwarded)",
+                        "site {} is lagging: not heard for {} s (when last heard, {} observations were waiting there to be forwarded)",
                         s.site,
                         silent.as_secs(),
                         s.waiting()

@@ -473,3 +473,29 @@ pub fn load(
         .collect();
     (acked, threads)
 }
+
+/// Where the browser tests keep their screenshots: `target/browser-artifacts/`.
+pub fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("browser-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs one browser script; its last line of standard output is what it saw, as JSON.
+pub fn browse(script: &str, args: &[&str]) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
+    let out = Command::new("node")
+        .arg(path.join(script))
+        .args(args)
+        .current_dir(&path)
+        .output()
+        .expect("node (scripts/deps.sh installs it)");
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{script}: {said}\n{err}");
+    eprintln!("{script}: {said}");
+    serde_json::from_str(said.lines().last().unwrap_or("null")).unwrap()
+}
