@@ -126,6 +126,13 @@ PY
 rows=()
 for n in "${steps[@]}"; do
   echo "history of $n days" >&2
+  # A kept store only grows: one that already holds more days would be measured under a
+  # smaller size's name.
+  held=$(cat "$keep/data.days" 2>/dev/null || echo 0)
+  if [ "$held" -gt "$n" ]; then
+    echo "the store in $keep holds $held days, more than $n: measure $held or more, or set TRUCELINE_SCALE_DIR to a new directory" >&2
+    exit 2
+  fi
   grow "$bin" "$keep/data" "$n"
   rows+=("this|$(measure "$bin" "$keep/data" "$n")")
   # The store goes on to the next size from here: the hour posted stays in it.
