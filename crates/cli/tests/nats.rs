@@ -264,14 +264,7 @@ fn a_site_cut_off_keeps_accepting_and_headquarters_gets_each_observation_once() 
             .iter()
             .map(|id| format!("{}\n", simple_observation(id)))
             .collect();
-        let mut r = with_token(
-            agent().post(format!("{}/api/v1/observations", site.base)),
-            Some(&site_token),
-        )
-        .header("Content-Type", "application/x-ndjson")
-        .send(&body)
-        .unwrap();
-        let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        let (_, v) = post(&site.base, &body, "application/x-ndjson");
         assert_eq!(v["accepted"], chunk.len() as u64, "{v}");
     }
     // Headquarters shows the site lagging (200: it is not degraded itself).
@@ -486,23 +479,15 @@ fn sites_reach_headquarters_only_over_tls_with_their_own_credentials() {
         &["--site", "north-1", "--nats", &stray_url],
     );
 
-    let post = |s: &Server, ids: std::ops::Range<usize>, tag: &str| {
-        let token = s.tokens.as_ref().unwrap().monitor.clone();
+    let post_to = |s: &Server, ids: std::ops::Range<usize>, tag: &str| {
         let body: String = ids
             .map(|i| format!("{}\n", simple_observation(&format!("{tag}-{i}"))))
             .collect();
-        let mut r = with_token(
-            agent().post(format!("{}/api/v1/observations", s.base)),
-            Some(&token),
-        )
-        .header("Content-Type", "application/x-ndjson")
-        .send(&body)
-        .unwrap();
-        let v: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        let (_, v) = post(&s.base, &body, "application/x-ndjson");
         assert!(v["accepted"].as_u64().unwrap() > 0, "{v}");
     };
-    post(&site, 0..200, "tls");
-    post(&stray, 0..20, "stray");
+    post_to(&site, 0..200, "tls");
+    post_to(&stray, 0..20, "stray");
     let hq_count = || {
         SqliteStore::open_read_only(&hq_data)
             .ok()

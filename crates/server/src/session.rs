@@ -143,25 +143,14 @@ fn whoami(caller: &Caller) -> serde_json::Value {
 )]
 pub async fn sign_out(State(st): State<Arc<AppState>>, req: Request) -> Response {
     if let Some(secret) = session_cookie(&req).map(str::to_string) {
-        let svc = st.service.clone();
         // A store write: off the async workers. Not ended, the session would still be good
         // elsewhere: the caller is told, and may sign out again.
-        let ended =
-            tokio::task::spawn_blocking(move || svc.sessions.sign_out(svc.store.as_ref(), &secret))
-                .await;
-        match ended {
-            Ok(Ok(())) => {}
-            Ok(Err(truceline_service::accounts::AccountError::Store(e))) => {
-                return ApiError::store(e).into_response();
-            }
-            Ok(Err(e)) => {
-                return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-                    .into_response();
-            }
-            Err(e) => {
-                return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-                    .into_response();
-            }
+        let ended = crate::on_service(&st, move |svc| {
+            Ok(svc.sessions.sign_out(svc.store.as_ref(), &secret)?)
+        })
+        .await;
+        if let Err(e) = ended {
+            return e.into_response();
         }
     }
     let mut r = StatusCode::NO_CONTENT.into_response();
