@@ -634,52 +634,50 @@ fn mission_record(r: &postgres::Row) -> NewMissionRecord {
 
 /// A request's outcome as the intake keeps it (JSON): `{"ok": [[accepted, log index], …]}`,
 /// `{"conflict": [index, id]}`, `{"invalid" | "exists" | "not_found" | "error": message}`.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kept {
+    Ok(Vec<(bool, u64)>),
+    Conflict(usize, String),
+    Invalid(String),
+    Exists(String),
+    NotFound(String),
+    Error(String),
+}
+
 fn encode(r: &Result<Vec<Outcome>, StoreError>) -> String {
-    let v = match r {
-        Ok(out) => serde_json::json!({"ok": out.iter().map(|o| match o {
-            Outcome::Accepted { log_index } => (true, *log_index),
-            Outcome::Duplicate { log_index } => (false, *log_index),
-        }).collect::<Vec<_>>()}),
-        Err(StoreError::Conflict { index, id }) => serde_json::json!({"conflict": (index, id)}),
-        Err(StoreError::Invalid(m)) => serde_json::json!({"invalid": m}),
-        Err(StoreError::Exists(m)) => serde_json::json!({"exists": m}),
-        Err(StoreError::NotFound(m)) => serde_json::json!({"not_found": m}),
-        Err(e) => serde_json::json!({"error": e.to_string()}),
+    let kept = match r {
+        Ok(out) => Kept::Ok(
+            out.iter()
+                .map(|o| (matches!(o, Outcome::Accepted { .. }), o.log_index()))
+                .collect(),
+        ),
+        Err(StoreError::Conflict { index, id }) => Kept::Conflict(*index, id.clone()),
+        Err(StoreError::Invalid(m)) => Kept::Invalid(m.clone()),
+        Err(StoreError::Exists(m)) => Kept::Exists(m.clone()),
+        Err(StoreError::NotFound(m)) => Kept::NotFound(m.clone()),
+        Err(e) => Kept::Error(e.to_string()),
     };
-    v.to_string()
+    serde_json::to_string(&kept).expect("an outcome is JSON")
 }
 
 fn decode(s: &str) -> Result<Vec<Outcome>, StoreError> {
-    let bad =
-        || StoreError::Inconsistent(format!("an intake outcome this program cannot read: {s}"));
-    let v: serde_json::Value = serde_json::from_str(s).map_err(|_| bad())?;
-    if let Some(out) = v.get("ok") {
-        let pairs: Vec<(bool, u64)> = serde_json::from_value(out.clone()).map_err(|_| bad())?;
-        return Ok(pairs
+    match serde_json::from_str(s) {
+        Ok(Kept::Ok(pairs)) => Ok(pairs
             .into_iter()
             .map(|(accepted, log_index)| match accepted {
                 true => Outcome::Accepted { log_index },
                 false => Outcome::Duplicate { log_index },
             })
-            .collect());
-    }
-    if let Some(c) = v.get("conflict") {
-        let (index, id): (usize, String) = serde_json::from_value(c.clone()).map_err(|_| bad())?;
-        return Err(StoreError::Conflict { index, id });
-    }
-    let text = |k: &str| v.get(k).and_then(|m| m.as_str()).map(str::to_string);
-    if let Some(m) = text("invalid") {
-        return Err(StoreError::Invalid(m));
-    }
-    if let Some(m) = text("exists") {
-        return Err(StoreError::Exists(m));
-    }
-    if let Some(m) = text("not_found") {
-        return Err(StoreError::NotFound(m));
-    }
-    match v.get("error").and_then(|m| m.as_str()) {
-        Some(m) => Err(StoreError::Unwritten(m.to_string())),
-        None => Err(bad()),
+            .collect()),
+        Ok(Kept::Conflict(index, id)) => Err(StoreError::Conflict { index, id }),
+        Ok(Kept::Invalid(m)) => Err(StoreError::Invalid(m)),
+        Ok(Kept::Exists(m)) => Err(StoreError::Exists(m)),
+        Ok(Kept::NotFound(m)) => Err(StoreError::NotFound(m)),
+        Ok(Kept::Error(m)) => Err(StoreError::Unwritten(m)),
+        Err(_) => Err(StoreError::Inconsistent(format!(
+            "an intake outcome this program cannot read: {s}"
+        ))),
     }
 }
 
@@ -737,4 +735,51 @@ fn listen(conn: &mut Option<Client>, url: &str, schema: &str) -> Result<bool, St
         &[],
     )?
     .get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Outcomes are kept in the database between a standby and the writer (perhaps of two
+    /// builds): the JSON stays as documented and reads back as it was.
+    #[test]
+    fn outcomes_are_kept_as_documented_and_read_back() {
+        let cases: Vec<(Result<Vec<Outcome>, StoreError>, &str)> = vec![
+            (
+                Ok(vec![
+                    Outcome::Accepted { log_index: 7 },
+                    Outcome::Duplicate { log_index: 2 },
+                ]),
+                r#"{"ok":[[true,7],[false,2]]}"#,
+            ),
+            (
+                Err(StoreError::Conflict {
+                    index: 3,
+                    id: "o-1".into(),
+                }),
+                r#"{"conflict":[3,"o-1"]}"#,
+            ),
+            (
+                Err(StoreError::Invalid("bad".into())),
+                r#"{"invalid":"bad"}"#,
+            ),
+            (Err(StoreError::Exists("a".into())), r#"{"exists":"a"}"#),
+            (
+                Err(StoreError::NotFound("b".into())),
+                r#"{"not_found":"b"}"#,
+            ),
+        ];
+        for (outcome, text) in cases {
+            assert_eq!(encode(&outcome), text);
+            assert_eq!(format!("{:?}", decode(text)), format!("{outcome:?}"));
+        }
+        let failed = encode(&Err(StoreError::Closed));
+        assert!(failed.starts_with(r#"{"error":""#), "{failed}");
+        assert!(matches!(decode(&failed), Err(StoreError::Unwritten(_))));
+        assert!(matches!(
+            decode(r#"{"later":1}"#),
+            Err(StoreError::Inconsistent(_))
+        ));
+    }
 }

@@ -160,14 +160,11 @@ const MIGRATIONS: &[&str] = &[
 pub struct PostgresStore {
     url: String,
     schema: String,
-    writer: Arc<Writer>,
+    /// The writer, the log's head and whether this handle writes: shared with the threads
+    /// that write for it.
+    shared: Shared,
     readers: Mutex<Vec<Client>>,
-    head: Head,
-    grown: tokio::sync::watch::Sender<u64>,
     nodes: crate::log::NodeCache,
-    /// Whether this handle writes (it holds the schema's advisory lock): from the start, or
-    /// since a standby took over.
-    writes: Arc<AtomicBool>,
     /// Whether writes are refused as a standby's (rather than a read-only handle's).
     standby: bool,
     /// Set when the handle goes: a standby stops waiting.
@@ -175,7 +172,6 @@ pub struct PostgresStore {
     waiting: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// A standby's way to the writer for what it takes (see [`intake`]).
     intake: intake::Intake,
-    accounts_changed: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// What a handle shares with the threads that write for it: its own writer, or a standby's
@@ -185,6 +181,8 @@ struct Shared {
     writer: Arc<Writer>,
     head: Head,
     grown: tokio::sync::watch::Sender<u64>,
+    /// Whether this handle writes (it holds the schema's advisory lock): from the start, or
+    /// since a standby took over.
     writes: Arc<AtomicBool>,
     /// Account changes the writer applied for standbys (see [`AccountStore::accounts_changed`]).
     accounts_changed: Arc<std::sync::atomic::AtomicU64>,
@@ -256,7 +254,7 @@ impl PostgresStore {
             // The writer is still making the store: its first migration takes the lock first.
             std::thread::sleep(STANDBY_POLL);
         }
-        follow(&mut conn, &store.head, &store.grown)?;
+        follow(&mut conn, &store.shared.head, &store.shared.grown)?;
         let (shared, gone) = (store.shared(), store.gone.clone());
         let (url_owned, schema_name) = (url.to_string(), schema.to_string());
         let thread = std::thread::Builder::new()
@@ -306,33 +304,29 @@ impl PostgresStore {
         PostgresStore {
             url: url.to_string(),
             schema: schema.to_string(),
-            writer: Arc::new(Writer::none()),
             readers: Mutex::new(readers),
             intake: intake::Intake::new(url, schema, head.clone(), grown.clone()),
-            head,
-            grown,
+            shared: Shared {
+                writer: Arc::new(Writer::none()),
+                head,
+                grown,
+                writes: Arc::new(AtomicBool::new(false)),
+                accounts_changed: Default::default(),
+            },
             nodes: Default::default(),
-            writes: Arc::new(AtomicBool::new(false)),
             standby,
             gone: Arc::new(AtomicBool::new(false)),
             waiting: Mutex::new(None),
-            accounts_changed: Default::default(),
         }
     }
 
     fn shared(&self) -> Shared {
-        Shared {
-            writer: self.writer.clone(),
-            head: self.head.clone(),
-            grown: self.grown.clone(),
-            writes: self.writes.clone(),
-            accounts_changed: self.accounts_changed.clone(),
-        }
+        self.shared.clone()
     }
 
     /// Whether this handle is the store's writer now.
     pub fn is_writer(&self) -> bool {
-        self.writes.load(Ordering::Acquire)
+        self.shared.writes.load(Ordering::Acquire)
     }
 
     /// Drops the schema and everything in it: for tests' throwaway stores.
@@ -350,7 +344,7 @@ impl PostgresStore {
         map: impl FnOnce(u64) -> T,
     ) -> Result<T, StoreError> {
         self.may_write(what)?;
-        self.writer.job(make, map)
+        self.shared.writer.job(make, map)
     }
 
     /// Refuses a write unless this handle is the writer.
@@ -402,7 +396,7 @@ impl PostgresStore {
         crate::log::Reads {
             conn: c,
             cache: &self.nodes,
-            head: *self.head.lock().unwrap(),
+            head: *self.shared.head.lock().unwrap(),
         }
     }
 }
@@ -414,7 +408,7 @@ impl Drop for PostgresStore {
             let _ = t.join();
         }
         // The writer's connection, and with it the writer's lock, go with it.
-        self.writer.close();
+        self.shared.writer.close();
     }
 }
 

@@ -20,7 +20,7 @@ fn stored_row(r: &Row) -> StoredObservation {
 impl ObservationStore for PostgresStore {
     fn submit(&self, batch: Vec<NewObservation>) -> Pending {
         match self.may_write("keeping observations") {
-            Ok(()) => self.writer.observations(batch),
+            Ok(()) => self.shared.writer.observations(batch),
             Err(StoreError::Standby(_)) => self.intake.observations(batch),
             Err(e) => {
                 let (tx, rx) = tokio::sync::oneshot::channel();
@@ -31,7 +31,7 @@ impl ObservationStore for PostgresStore {
     }
 
     fn close(&self) {
-        self.writer.close();
+        self.shared.writer.close();
     }
 
     fn get(&self, id: &str) -> Result<Option<StoredObservation>, StoreError> {
@@ -252,7 +252,7 @@ impl ObservationStore for PostgresStore {
 
 impl LogStore for PostgresStore {
     fn log_head(&self) -> (u64, Hash) {
-        *self.head.lock().unwrap()
+        *self.shared.head.lock().unwrap()
     }
 
     fn writes(&self) -> bool {
@@ -260,7 +260,7 @@ impl LogStore for PostgresStore {
     }
 
     fn watch_log(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.grown.subscribe()
+        self.shared.grown.subscribe()
     }
 
     fn log_root(&self, size: u64) -> Result<Hash, StoreError> {
@@ -317,7 +317,7 @@ impl LogStore for PostgresStore {
     }
 
     fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError> {
-        let head = self.head.lock().unwrap().0;
+        let head = self.shared.head.lock().unwrap().0;
         self.with_reader(|c| {
             Ok(c.query_opt(
                 "SELECT size, note FROM checkpoints WHERE size <= $1 ORDER BY size DESC LIMIT 1",
@@ -537,7 +537,8 @@ fn token_row(r: &Row) -> Result<Token, StoreError> {
 
 impl AccountStore for PostgresStore {
     fn accounts_changed(&self) -> u64 {
-        self.accounts_changed
+        self.shared
+            .accounts_changed
             .load(std::sync::atomic::Ordering::Acquire)
     }
 
@@ -685,7 +686,7 @@ impl RecordStore for PostgresStore {
         batch: Vec<NewMissionRecord>,
     ) -> Result<Vec<Outcome>, StoreError> {
         let pending = match self.may_write("keeping records") {
-            Ok(()) => self.writer.mission_records(batch),
+            Ok(()) => self.shared.writer.mission_records(batch),
             Err(StoreError::Standby(_)) => self.intake.mission_records(batch),
             Err(e) => return Err(e),
         };
