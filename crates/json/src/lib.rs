@@ -146,7 +146,7 @@ impl Seed<'_> {
     }
 
     fn text<E: de::Error>(&self, s: &str, key: Option<&str>) -> Result<(), E> {
-        if let Some(c) = s.chars().find(|&c| is_refused(c)) {
+        if let Some(c) = refused_char(s) {
             let shown = key.map(|k| k.escape_default().to_string());
             let what = if key.is_some() { "key" } else { "string" };
             return Err(self.refuse(
@@ -168,9 +168,23 @@ impl Seed<'_> {
     }
 }
 
-/// C0 controls but tab, line feed and carriage return; DEL; C1 controls.
-fn is_refused(c: char) -> bool {
-    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || ('\u{7f}'..='\u{9f}').contains(&c)
+/// The first character strict reading refuses in a string or a key: a C0 control but tab,
+/// line feed and carriage return; DEL; a C1 control.
+///
+/// ```
+/// assert_eq!(truceline_json::refused_char("a\u{9b}b"), Some('\u{9b}'));
+/// assert_eq!(truceline_json::refused_char("línea\t1\n"), None);
+/// ```
+pub fn refused_char(s: &str) -> Option<char> {
+    // By bytes: every string of every observation passes here. In UTF-8 a C1 control is 0xC2
+    // followed by 0x80..=0x9F, and 0xC2 always starts a character.
+    let b = s.as_bytes();
+    let at = b.iter().enumerate().position(|(i, &c)| {
+        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+            || c == 0x7f
+            || (c == 0xC2 && matches!(b.get(i + 1), Some(0x80..=0x9F)))
+    })?;
+    s[at..].chars().next()
 }
 
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
@@ -332,6 +346,15 @@ mod tests {
     }
 
     proptest! {
+        /// The byte scan finds the character a scan by characters finds.
+        #[test]
+        fn refused_char_agrees_with_characters(s in "\\PC{0,6}|[\\x00-\\u{a0}é]{0,8}") {
+            let by_char = s.chars().find(|&c| {
+                (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || ('\u{7f}'..='\u{9f}').contains(&c)
+            });
+            prop_assert_eq!(refused_char(&s), by_char);
+        }
+
         /// On text serde_json reads, strict reading gives the same value unless it refuses, and
         /// it refuses only for a repeated key or a control character.
         #[test]

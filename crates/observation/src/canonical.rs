@@ -43,8 +43,7 @@ fn write(out: &mut Vec<u8>, v: &Value) -> Result<(), CanonicalError> {
                 .as_f64()
                 .filter(|x| x.is_finite())
                 .ok_or_else(|| CanonicalError::NotFinite(n.to_string()))?;
-            let mut buf = ryu_js::Buffer::new();
-            out.extend_from_slice(buf.format(x).as_bytes());
+            number(out, x);
         }
         Value::String(s) => string(out, s),
         Value::Array(a) => {
@@ -62,7 +61,13 @@ fn write(out: &mut Vec<u8>, v: &Value) -> Result<(), CanonicalError> {
     Ok(())
 }
 
-fn string(out: &mut Vec<u8>, s: &str) {
+/// A finite number as ECMAScript writes it.
+pub(crate) fn number(out: &mut Vec<u8>, x: f64) {
+    let mut buf = ryu_js::Buffer::new();
+    out.extend_from_slice(buf.format_finite(x).as_bytes());
+}
+
+pub(crate) fn string(out: &mut Vec<u8>, s: &str) {
     serde_json::to_writer(&mut *out, s).expect("writing to a Vec does not fail");
 }
 

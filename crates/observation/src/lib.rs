@@ -27,6 +27,7 @@
 //! ```
 
 pub mod canonical;
+mod direct;
 mod parse;
 
 use std::collections::BTreeSet;

@@ -35,7 +35,10 @@ const FIELDS: [&str; 20] = [
 
 /// Reads and checks one observation from its JSON text.
 pub fn parse(json: &[u8], vocab: &Vocabulary) -> Result<Observation, FieldError> {
-    parse_value(json_value(json, "observation")?, vocab)
+    match crate::direct::read(json, vocab) {
+        Some(o) => Ok(o),
+        None => parse_value(json_value(json, "observation")?, vocab),
+    }
 }
 
 /// Checks one observation already parsed as JSON.
@@ -64,20 +67,11 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
         .name("kind", Kind::from_name, Kind::ALL, Kind::as_str)?
         .ok_or_else(|| missing("kind"))?;
     let subtype = o.name("subtype", Subtype::from_name, Subtype::ALL, Subtype::as_str)?;
-    if subtype.is_some() && kind != Kind::Explosion {
-        return Err(FieldError::new(
-            "subtype",
-            format!(
-                "a subtype is given only for kind \"explosion\"; this observation's kind is \"{}\"",
-                kind.as_str()
-            ),
-        ));
-    }
     let count = match map.get("count") {
         None => 1,
-        Some(v) => match v.as_u64() {
-            Some(n) if (1..=MAX_COUNT as u64).contains(&n) => n as u32,
-            _ => {
+        Some(v) => match v.as_u64().and_then(count_of) {
+            Some(n) => n,
+            None => {
                 return Err(FieldError::new(
                     "count",
                     format!(
@@ -88,21 +82,6 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
             }
         },
     };
-    if let Some(end) = time_end {
-        let window = end.as_second() - time.as_second();
-        if end <= time {
-            return Err(FieldError::new(
-                "time_end",
-                format!("expected a time after `time` ({time}), found {end}"),
-            ));
-        }
-        if window > MAX_WINDOW_S {
-            return Err(FieldError::new(
-                "time_end",
-                format!("the window from `time` is {window} s; expected at most 24 hours"),
-            ));
-        }
-    }
     let observer_position = o.lonlat("observer_position")?;
     let bearing_deg = o.number("bearing_deg", 0.0, 360.0, true, "degrees from true north")?;
     let bearing_sigma_deg = o.number("bearing_sigma_deg", 0.0, 180.0, false, "degrees")?;
@@ -123,41 +102,10 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
         }
     };
     let distance_m = o.distance("distance_m")?;
-    if observer_position.is_none() {
-        let needed_by = if bearing.is_some() {
-            Some("bearing_deg")
-        } else if distance_m.is_some() {
-            Some("distance_m")
-        } else {
-            None
-        };
-        if let Some(f) = needed_by {
-            return Err(FieldError::new(
-                "observer_position",
-                format!("required with `{f}`: where the observer was, as {{\"lon\", \"lat\"}}"),
-            ));
-        }
-    }
     let location = o.location("location")?;
-    if location.is_none() && observer_position.is_none() {
-        return Err(FieldError::new(
-            "location",
-            "an observation must say where: give `location` {\"lon\", \"lat\", \"uncertainty_m\"} \
-             for an event sensed directly, or `observer_position` {\"lon\", \"lat\"}",
-        ));
-    }
     let weapon = o.member("weapon", &vocab.weapons, "weapon class")?;
     let party = o.member("party", &vocab.parties, "party")?;
     let serial = o.text("serial", MAX_SERIAL_LEN)?;
-    if serial.is_some() && kind != Kind::Weapon {
-        return Err(FieldError::new(
-            "serial",
-            format!(
-                "a serial is given only for kind \"weapon\"; this observation's kind is \"{}\"",
-                kind.as_str()
-            ),
-        ));
-    }
     let notes = o.text("notes", MAX_NOTES_LEN)?;
     let media = o.media("media")?;
     let signature = o.signed()?;
@@ -167,7 +115,7 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
             format!("cannot be put in canonical form ({e}); expected finite numbers"),
         )
     })?;
-    Ok(Observation {
+    let o = Observation {
         id,
         observer,
         source,
@@ -187,7 +135,137 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
         media,
         signature,
         canonical,
-    })
+    };
+    relations(&o)?;
+    Ok(o)
+}
+
+/// The checks between fields, once each field is valid on its own.
+pub(crate) fn relations(o: &Observation) -> Result<(), FieldError> {
+    let kind = o.kind.as_str();
+    if o.subtype.is_some() && o.kind != Kind::Explosion {
+        return Err(FieldError::new(
+            "subtype",
+            format!(
+                "a subtype is given only for kind \"explosion\"; this observation's kind is \"{kind}\""
+            ),
+        ));
+    }
+    if let Some(end) = o.time_end {
+        let time = o.time;
+        let window = end.as_second() - time.as_second();
+        if end <= time {
+            return Err(FieldError::new(
+                "time_end",
+                format!("expected a time after `time` ({time}), found {end}"),
+            ));
+        }
+        if window > MAX_WINDOW_S {
+            return Err(FieldError::new(
+                "time_end",
+                format!("the window from `time` is {window} s; expected at most 24 hours"),
+            ));
+        }
+    }
+    if o.observer_position.is_none() {
+        let needed_by = if o.bearing.is_some() {
+            Some("bearing_deg")
+        } else if o.distance_m.is_some() {
+            Some("distance_m")
+        } else {
+            None
+        };
+        if let Some(f) = needed_by {
+            return Err(FieldError::new(
+                "observer_position",
+                format!("required with `{f}`: where the observer was, as {{\"lon\", \"lat\"}}"),
+            ));
+        }
+    }
+    if o.location.is_none() && o.observer_position.is_none() {
+        return Err(FieldError::new(
+            "location",
+            "an observation must say where: give `location` {\"lon\", \"lat\", \"uncertainty_m\"} \
+             for an event sensed directly, or `observer_position` {\"lon\", \"lat\"}",
+        ));
+    }
+    if o.serial.is_some() && o.kind != Kind::Weapon {
+        return Err(FieldError::new(
+            "serial",
+            format!(
+                "a serial is given only for kind \"weapon\"; this observation's kind is \"{kind}\""
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A `count` in range.
+pub(crate) fn count_of(n: u64) -> Option<u32> {
+    (1..=MAX_COUNT as u64).contains(&n).then_some(n as u32)
+}
+
+/// Ids appear in URLs and file names: a bounded set of characters that need no escaping
+/// (`.` and `..` alone name a folder's self and parent in paths and URLs).
+pub(crate) fn id_ok(s: &str) -> bool {
+    !s.is_empty()
+        && !matches!(s, "." | "..")
+        && s.len() <= MAX_ID_LEN
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:~-".contains(&b))
+}
+
+/// Why a time was refused.
+pub(crate) enum TimeFault {
+    Unreadable,
+    /// Plausible years only: a typo such as 0026 or 2206 is an error, not a fact.
+    Year,
+}
+
+pub(crate) fn timestamp(s: &str) -> Result<jiff::Timestamp, TimeFault> {
+    let t: jiff::Timestamp = s.parse().map_err(|_| TimeFault::Unreadable)?;
+    let year = t.to_zoned(jiff::tz::TimeZone::UTC).year();
+    if !(1990..=2100).contains(&year) {
+        return Err(TimeFault::Year);
+    }
+    Ok(t)
+}
+
+/// `x` finite and in `[lo, hi]` (or `(lo, hi]` when `lo_inclusive` is false).
+pub(crate) fn in_range(x: f64, lo: f64, hi: f64, lo_inclusive: bool) -> bool {
+    x.is_finite() && x <= hi && if lo_inclusive { x >= lo } else { x > lo }
+}
+
+/// An assessed distance's bounds agree (each already in range).
+pub(crate) fn distance_ok(min: f64, max: f64) -> bool {
+    max > 0.0 && max >= min
+}
+
+/// 64 lower-case hexadecimal digits.
+pub(crate) fn sha256_ok(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A media type such as `image/jpeg`.
+pub(crate) fn mime_ok(s: &str) -> bool {
+    s.len() <= 100
+        && s.split_once('/').is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"/.+-_".contains(&c))
+        })
+}
+
+/// 64 bytes in standard base64 with padding are 88 characters ending in "==".
+pub(crate) fn signature_ok(s: &str) -> bool {
+    s.len() == 88
+        && s.ends_with("==")
+        && s[..86]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
 /// The JSON text of one `what` (an observation, a record), strictly read, or where it is wrong.
@@ -245,18 +323,11 @@ impl Fields<'_> {
         }
     }
 
-    /// Ids appear in URLs and file names: a bounded set of characters that need no escaping.
     pub fn id(&self, f: &str) -> Result<Option<String>, FieldError> {
         let Some(s) = self.string(f)? else {
             return Ok(None);
         };
-        // `.` and `..` name a folder's self and parent in paths and URLs.
-        let ok = !s.is_empty()
-            && !matches!(s, "." | "..")
-            && s.len() <= MAX_ID_LEN
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._:~-".contains(&b));
-        if !ok {
+        if !id_ok(s) {
             return Err(FieldError::new(
                 f,
                 format!(
@@ -291,23 +362,19 @@ impl Fields<'_> {
         let Some(s) = self.string(f)? else {
             return Ok(None);
         };
-        let t: jiff::Timestamp = s.parse().map_err(|_| {
-            FieldError::new(
+        match timestamp(s) {
+            Ok(t) => Ok(Some(t)),
+            Err(TimeFault::Unreadable) => Err(FieldError::new(
                 f,
                 format!(
                     "expected an RFC 3339 time with its offset, such as \"2026-11-24T10:00:00Z\", found {s:?}"
                 ),
-            )
-        })?;
-        // Plausible years only: a typo such as 0026 or 2206 is an error, not a fact.
-        let year = t.to_zoned(jiff::tz::TimeZone::UTC).year();
-        if !(1990..=2100).contains(&year) {
-            return Err(FieldError::new(
+            )),
+            Err(TimeFault::Year) => Err(FieldError::new(
                 f,
                 format!("expected a time between 1990 and 2100, found {s:?}"),
-            ));
+            )),
         }
-        Ok(Some(t))
     }
 
     /// A finite number in `[lo, hi]` (or `(lo, hi]` when `lo_inclusive` is false).
@@ -375,7 +442,7 @@ impl Fields<'_> {
                 .ok_or_else(|| missing(&sub(f, k)))
         };
         let (min, max) = (get("min")?, get("max")?);
-        if max <= 0.0 || max < min {
+        if !distance_ok(min, max) {
             return Err(FieldError::new(
                 sub(f, "max"),
                 format!("expected a distance above 0 and at least `min` ({min}), found {max}"),
@@ -410,8 +477,8 @@ impl Fields<'_> {
         let Some(s) = self.string(f)? else {
             return Ok(None);
         };
-        let n = s.chars().count();
-        if n > max {
+        if !text_ok(s, max) {
+            let n = s.chars().count();
             return Err(FieldError::new(
                 f,
                 format!("expected at most {max} characters, found {n}"),
@@ -459,11 +526,7 @@ impl Fields<'_> {
                 let named = |e: FieldError| FieldError::new(sub(&path, &e.field), e.message);
                 let sha256 = inner.string("sha256").map_err(named)?;
                 let sha256 = sha256.ok_or_else(|| missing(&sub(&path, "sha256")))?;
-                if sha256.len() != 64
-                    || !sha256
-                        .bytes()
-                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-                {
+                if !sha256_ok(sha256) {
                     return Err(FieldError::new(
                         sub(&path, "sha256"),
                         "expected 64 lower-case hexadecimal digits (a SHA-256 digest)",
@@ -471,15 +534,7 @@ impl Fields<'_> {
                 }
                 let mime = inner.string("mime").map_err(named)?;
                 let mime = mime.ok_or_else(|| missing(&sub(&path, "mime")))?;
-                let valid = mime.len() <= 100
-                    && mime.split_once('/').is_some_and(|(a, b)| {
-                        !a.is_empty()
-                            && !b.is_empty()
-                            && mime
-                                .bytes()
-                                .all(|c| c.is_ascii_alphanumeric() || b"/.+-_".contains(&c))
-                    });
-                if !valid {
+                if !mime_ok(mime) {
                     return Err(FieldError::new(
                         sub(&path, "mime"),
                         format!(
@@ -516,13 +571,7 @@ impl Fields<'_> {
         let Some(s) = self.string(f)? else {
             return Ok(None);
         };
-        // 64 bytes in standard base64 with padding are 88 characters ending in "==".
-        let ok = s.len() == 88
-            && s.ends_with("==")
-            && s[..86]
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
-        if !ok {
+        if !signature_ok(s) {
             return Err(FieldError::new(
                 f,
                 "expected base64 of a 64-byte Ed25519 signature (88 characters)",
@@ -568,9 +617,7 @@ pub fn number_in(
     let Some(v) = m.get(key) else {
         return Ok(None);
     };
-    let x = v
-        .as_f64()
-        .filter(|x| x.is_finite() && *x <= hi && if lo_inclusive { *x >= lo } else { *x > lo });
+    let x = v.as_f64().filter(|&x| in_range(x, lo, hi, lo_inclusive));
     x.map(Some).ok_or_else(|| {
         let range = if lo_inclusive {
             format!("from {lo} to {hi} {unit}")
@@ -587,4 +634,9 @@ pub fn number_in(
             format!("expected a number {range}, found {}", describe(v)),
         )
     })
+}
+
+/// At most `max` characters (counted only when the bytes alone do not settle it).
+pub(crate) fn text_ok(s: &str, max: usize) -> bool {
+    s.len() <= max || s.chars().count() <= max
 }
