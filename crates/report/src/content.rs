@@ -573,7 +573,7 @@ pub(crate) fn build(
         checkpoint,
         cosigned_by,
         observations: counts.observations,
-        fused_observations: store.fused_observations()?.unwrap_or(0),
+        fused_observations: store.fused()?.map_or(0, |f| f.observations),
     };
     let mut notes = Vec::new();
     if a.illustrative {

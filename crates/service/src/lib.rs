@@ -36,7 +36,7 @@ use truceline_store::{NewObservation, Outcome, Store, StoreError, StoredObservat
 
 pub use evidence::{CosignError, Cosigned, LogState};
 pub use keys::{KeyError, KeyRegistry};
-pub use online::{Change, Fuser, OnlineFusion, Published, vocabulary};
+pub use online::{Change, Fuser, OnlineFusion, Published, Start, vocabulary};
 pub use reports::DaySettings;
 
 /// What the pages show about the agreement in force.

@@ -48,6 +48,23 @@ pub struct Published {
     pub live_from_ms: Option<i64>,
     /// The days (see `truceline_fusion::day_of`) the last round fused.
     pub fused_days: Vec<i64>,
+    /// How the first round began; `None` before it.
+    pub start: Option<Start>,
+}
+
+/// How fusion took up the store's incidents when it started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// They were fused from every stored observation.
+    Current,
+    /// They were fused from every observation up to a record position, and this many were
+    /// stored after it (while no server ran, by `import --data`, or as a stop cut a round
+    /// short): those were read on from there, the days they fall in fused again like a late
+    /// report's.
+    ReadOn { observations: u64 },
+    /// Where they stop was not known (never fused, or stored by an older version or an
+    /// interrupted whole fusion): the whole store was fused again, day by day.
+    Whole,
 }
 
 /// What listeners to the published incidents are told.
@@ -143,7 +160,7 @@ impl Fuser {
         last: Option<u64>,
         total: u64,
     ) -> Result<Option<usize>, StoreError> {
-        if store.fused_observations()? == Some(total) {
+        if store.fused()?.map(|f| f.observations) == Some(total) {
             return Ok(None);
         }
         let mut write = IncidentWrite {
@@ -195,6 +212,7 @@ impl Fuser {
             }
         }
         write.fused_observations = total;
+        write.fused_through = last;
         store.put_incidents(write)?;
         Ok(Some(n))
     }
@@ -379,6 +397,8 @@ pub struct OnlineFusion {
     generation: std::sync::atomic::AtomicU64,
     /// What intake parsed, for the next round to take instead of parsing it again.
     pub parsed: Parsed,
+    /// The most new observations a round reads ([`ROUND_READ`] but in tests).
+    round_read: usize,
 }
 
 impl OnlineFusion {
@@ -392,6 +412,15 @@ impl OnlineFusion {
             running: Default::default(),
             generation: Default::default(),
             parsed: Parsed::default(),
+            round_read: ROUND_READ,
+        }
+    }
+
+    /// Rounds of at most `n` new observations (for tests of reading in parts).
+    pub fn with_round_read(self, n: usize) -> OnlineFusion {
+        OnlineFusion {
+            round_read: n.max(1),
+            ..self
         }
     }
 
@@ -468,13 +497,25 @@ impl OnlineFusion {
         )
     }
 
-    /// The first round: the store's incidents brought up to date (a whole fusion only when
-    /// they were behind it), then the latest two days read back to be held.
-    fn start(&self, store: &dyn Store, e: &mut Engine) -> Result<(), StoreError> {
+    /// The first round: where the store's incidents stop (a whole fusion only when that is
+    /// not known), then the latest two days read back to be held.
+    fn start(&self, store: &dyn Store, e: &mut Engine) -> Result<Start, StoreError> {
         let (last, total) = store.high_water()?;
-        self.fuser.fuse_store_upto(store, last, total)?;
-        e.after = last;
-        e.observations = total;
+        let (start, after, fused) = match store.fused()? {
+            Some(f) if f.observations == total => (Start::Current, last, total),
+            // The rounds read on from there: in parts of `ROUND_READ`, each day a part falls in
+            // read back and fused again, held only for that part.
+            Some(f) if f.through.is_some() && f.observations < total => {
+                let observations = total - f.observations;
+                (Start::ReadOn { observations }, f.through, f.observations)
+            }
+            _ => {
+                self.fuser.fuse_store_upto(store, last, total)?;
+                (Start::Whole, last, total)
+            }
+        };
+        (e.after, e.observations) = (after, fused);
+        tracing::info!(?start, "fusion took up the stored incidents");
         if let Some((_, hi)) = store.time_span()? {
             e.watermark = Some(hi);
             let today = day_of_ms(hi);
@@ -485,7 +526,7 @@ impl OnlineFusion {
             }
         }
         e.started = true;
-        Ok(())
+        Ok(start)
     }
 
     /// Reads a day back from the store: its observations up to the read position, and what
@@ -599,26 +640,50 @@ impl OnlineFusion {
         }
     }
 
-    /// One round: reads what the store gained since the last and fuses again the days it
-    /// touched. Returns whether anything changed.
+    /// Reads what the store gained since the last round and fuses again the days it touched,
+    /// in parts of at most [`ROUND_READ`] observations (a part may end a page of 10,000 later).
+    /// Returns whether anything changed.
     pub fn refresh(&self, store: &dyn Store) -> Result<bool, StoreError> {
         let mut guard = self.engine.lock().unwrap();
         let e = &mut *guard;
-        let first = !e.started;
-        if first {
-            self.start(store, e)?;
+        let start = if e.started {
+            None
+        } else {
+            Some(self.start(store, e)?)
+        };
+        let mut changed = false;
+        loop {
+            let (did, more) = self.round(store, e, start.filter(|_| !changed))?;
+            changed |= did;
+            if !more {
+                return Ok(changed);
+            }
         }
+    }
+
+    /// One round over at most [`ROUND_READ`] new observations (the first publishes, new or
+    /// not, and says how it started). Returns whether anything changed and whether more are
+    /// stored than it read.
+    fn round(
+        &self,
+        store: &dyn Store,
+        e: &mut Engine,
+        first: Option<Start>,
+    ) -> Result<(bool, bool), StoreError> {
         let (mut new, mut leaves) = (Vec::new(), Vec::new());
-        e.after = read_observations_after(
+        let through_before = e.after;
+        let more;
+        (e.after, more) = read_observations_after(
             store,
             &self.fuser.vocab,
             Some(&self.parsed),
             e.after,
+            self.round_read,
             &mut new,
             &mut leaves,
         )?;
-        if new.is_empty() && !first {
-            return Ok(false);
+        if new.is_empty() && first.is_none() {
+            return Ok((false, more));
         }
         let started = std::time::Instant::now();
         let ahead = lookahead_ms(&self.fuser.config);
@@ -716,7 +781,8 @@ impl OnlineFusion {
         let upserted: HashSet<&str> = write.upsert.iter().map(|r| r.record.id.as_str()).collect();
         write.remove.retain(|id| !upserted.contains(id.as_str()));
         write.fused_observations = e.observations;
-        if let Err(err) = put_in_parts(store, write, before) {
+        write.fused_through = e.after;
+        if let Err(err) = put_in_parts(store, write, before, through_before) {
             // What the held days say they published is no longer what the store holds: start
             // again from the store at the next round.
             *e = Engine::default();
@@ -747,8 +813,10 @@ impl OnlineFusion {
             seconds = started.elapsed().as_secs_f64(),
             "fused"
         );
+        let mut state = self.state.write().unwrap();
+        let start = first.or(state.start);
         let old = std::mem::replace(
-            &mut *self.state.write().unwrap(),
+            &mut *state,
             Published {
                 incidents,
                 by_id,
@@ -757,8 +825,10 @@ impl OnlineFusion {
                 observations: e.observations,
                 live_from_ms: e.days.keys().next().map(|d| d * DAY_MS),
                 fused_days,
+                start,
             },
         );
+        drop(state);
         // Let go of outside the lock: dropping a day of incidents takes a while.
         drop(old);
         // After the new incidents are both stored and published: a reader that saw the new
@@ -770,9 +840,13 @@ impl OnlineFusion {
         for c in changes {
             let _ = self.events.send(c);
         }
-        Ok(true)
+        Ok((true, more))
     }
 }
+
+/// The most new observations one round reads: what a round holds beyond its days is bounded
+/// whatever was stored while fusion did not run (a year imported offline is read on in parts).
+pub const ROUND_READ: usize = 250_000;
 
 /// The most incidents one write of a round carries. A round's write shares the store's single
 /// writer with intake, and each of its writes is part of one group commit: a day's 12,000
@@ -781,14 +855,15 @@ impl OnlineFusion {
 pub const INCIDENTS_PER_WRITE: usize = 500;
 
 /// Stores a round's incidents in parts of [`INCIDENTS_PER_WRITE`]. Only the last part records
-/// how many observations the incidents were fused from; the others keep `before`, what the
-/// previous round's were: a crash between parts leaves the store saying its incidents are not
-/// those of all its observations, and the next start fuses them again whole (see
-/// [`Fuser::fuse_store`]).
+/// what the incidents were fused from; the others keep what the previous round's were (`before`
+/// observations, through `through_before`): a crash between parts leaves the store saying
+/// where its incidents stopped, and the next start reads on from there, fusing the days of
+/// this round again.
 fn put_in_parts(
     store: &dyn Store,
     mut write: IncidentWrite,
     before: u64,
+    through_before: Option<u64>,
 ) -> Result<(), StoreError> {
     if !write.replace_all {
         while write.upsert.len() > INCIDENTS_PER_WRITE {
@@ -799,6 +874,7 @@ fn put_in_parts(
                 remove: Vec::new(),
                 replace_all: false,
                 fused_observations: before,
+                fused_through: through_before,
             })?;
         }
     }
@@ -806,18 +882,21 @@ fn put_in_parts(
 }
 
 /// Appends the stored observations after record position `after` that still read under
-/// `vocab`, in record order, with their log indices, to `obs` and `leaf_of`; returns the
-/// position the next read resumes after.
+/// `vocab`, in record order, with their log indices, to `obs` and `leaf_of`, a page of 10,000
+/// at a time until at least `max` were read; returns the position the next read resumes after
+/// and whether more may be stored after it.
 pub fn read_observations_after(
     store: &dyn ObservationStore,
     vocab: &Vocabulary,
     parsed: Option<&Parsed>,
     after: Option<u64>,
+    max: usize,
     obs: &mut Vec<Observation>,
     leaf_of: &mut Vec<u64>,
-) -> Result<Option<u64>, StoreError> {
+) -> Result<(Option<u64>, bool), StoreError> {
+    let had = obs.len();
     let mut q = Query {
-        limit: 10_000,
+        limit: max.clamp(1, 10_000),
         after,
         ..Query::default()
     };
@@ -829,8 +908,9 @@ pub fn read_observations_after(
         }
         parse_into(vocab, parsed, page.items, Some(u64::MAX), obs, leaf_of);
         match page.next {
+            Some(_) if obs.len() - had >= max => return Ok((last, true)),
             Some(n) => q.after = Some(n),
-            None => return Ok(last),
+            None => return Ok((last, false)),
         }
     }
 }

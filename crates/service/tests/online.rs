@@ -6,7 +6,7 @@ use std::path::Path;
 
 use truceline_fusion::{DAY_MS, day_of};
 use truceline_observation::Observation;
-use truceline_service::{Fuser, OnlineFusion, vocabulary};
+use truceline_service::{Fuser, OnlineFusion, Start, vocabulary};
 use truceline_store::{IncidentStore, NewObservation, ObservationStore, SqliteStore};
 
 fn agreement() -> truceline_agreement::Agreement {
@@ -125,29 +125,98 @@ fn online_fusion_by_day_publishes_the_batch_incidents_holds_two_days_and_reopens
 
     // What is stored is the batch's incidents, but for the last window, still open.
     let window_ms = (online.window_s() * 1000.0) as i64;
-    let mut stored: Vec<String> = store
-        .incidents_between(i64::MIN, i64::MAX)
-        .unwrap()
-        .into_iter()
-        .map(|r| serde_json::to_string(&r.record).unwrap())
-        .collect();
-    let mut expected: Vec<String> = batch
-        .iter()
-        .filter(|r| r.time_ms() + 2 * window_ms < watermark)
-        .map(|r| serde_json::to_string(r).unwrap())
-        .collect();
-    stored.retain(|s| {
-        let r: truceline_incident::IncidentRecord = serde_json::from_str(s).unwrap();
-        r.time_ms() + 2 * window_ms < watermark
-    });
-    stored.sort();
-    expected.sort();
+    let (stored, expected) = closed_incidents(&store, &batch, window_ms, watermark);
     assert!(expected.len() > 100, "{} incidents", expected.len());
     assert_eq!(stored.len(), expected.len());
     assert!(
         stored == expected,
         "the online incidents differ from the batch's"
     );
+}
+
+/// The stored incidents but those within two windows of `watermark` (still open), as sorted
+/// JSON, against the batch's of the same observations.
+fn closed_incidents(
+    store: &SqliteStore,
+    batch: &[truceline_incident::IncidentRecord],
+    window_ms: i64,
+    watermark: i64,
+) -> (Vec<String>, Vec<String>) {
+    let closed = |r: &truceline_incident::IncidentRecord| r.time_ms() + 2 * window_ms < watermark;
+    let mut stored: Vec<String> = store
+        .incidents_between(i64::MIN, i64::MAX)
+        .unwrap()
+        .into_iter()
+        .filter(|r| closed(&r.record))
+        .map(|r| serde_json::to_string(&r.record).unwrap())
+        .collect();
+    let mut expected: Vec<String> = batch
+        .iter()
+        .filter(|r| closed(r))
+        .map(|r| serde_json::to_string(r).unwrap())
+        .collect();
+    stored.sort();
+    expected.sort();
+    (stored, expected)
+}
+
+/// A server stops; observations of an earlier day are imported into its store while it is
+/// down (`import --data`). At the next start fusion reads on from where it stopped — those
+/// observations alone, their day fused again like a late report's — and not the whole store,
+/// and what it stores is still the batch's incidents. A store whose incidents do not say where
+/// they stop is fused whole.
+#[test]
+fn a_start_reads_on_from_where_fusion_stopped() {
+    let a = agreement();
+    let obs = scenario(&a);
+    let first_day = day_of(obs[0].time);
+    let engine = truceline_zones::ZoneEngine::new(&a).unwrap();
+    let batch = truceline_assess::fuse_and_assess(&a, &engine, &obs, &Default::default());
+    let (offline, online_part): (Vec<&Observation>, Vec<&Observation>) =
+        obs.iter().partition(|o| {
+            let t = o.time.as_millisecond() - first_day * DAY_MS;
+            (10 * 3_600_000..16 * 3_600_000).contains(&t)
+        });
+    assert!(offline.len() >= 20, "{} imported offline", offline.len());
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let submit = |o: &[&Observation]| {
+        store
+            .submit_blocking(o.iter().map(|o| NewObservation::from(*o)).collect())
+            .unwrap();
+    };
+    submit(&online_part);
+    let before = OnlineFusion::new(Fuser::new(a.clone()).unwrap());
+    before.refresh(&store).unwrap();
+    assert_eq!(before.state.read().unwrap().start, Some(Start::Whole));
+    drop(before);
+
+    submit(&offline);
+    // Read in parts, as a large import is: each part's days fused again in turn.
+    let after = OnlineFusion::new(Fuser::new(a.clone()).unwrap()).with_round_read(7);
+    after.refresh(&store).unwrap();
+    let (start, fused_days, watermark) = {
+        let p = after.state.read().unwrap();
+        (p.start, p.fused_days.clone(), p.watermark_ms.unwrap())
+    };
+    assert_eq!(
+        start,
+        Some(Start::ReadOn {
+            observations: offline.len() as u64
+        })
+    );
+    assert!(fused_days.contains(&first_day), "{fused_days:?}");
+    let window_ms = (after.window_s() * 1000.0) as i64;
+    let (stored, expected) = closed_incidents(&store, &batch, window_ms, watermark);
+    assert!(expected.len() > 100, "{} incidents", expected.len());
+    assert!(stored == expected, "the incidents differ from the batch's");
+    drop(after);
+
+    // Nothing new: the incidents are current.
+    let again = OnlineFusion::new(Fuser::new(a.clone()).unwrap());
+    again.refresh(&store).unwrap();
+    assert_eq!(again.state.read().unwrap().start, Some(Start::Current));
 }
 
 fn day_of_ms(ms: i64) -> i64 {

@@ -442,7 +442,7 @@ pub fn every_accepted_record_is_a_leaf_and_proofs_verify(store: &dyn Store) {
 }
 
 pub fn incidents_are_replaced_revised_and_removed(store: &dyn Store) {
-    assert_eq!(store.fused_observations().unwrap(), None);
+    assert_eq!(store.fused().unwrap(), None);
     let t = "2026-11-24T10:00:00Z";
     let ms = 1_795_514_400_000; // t
     store
@@ -454,10 +454,17 @@ pub fn incidents_are_replaced_revised_and_removed(store: &dyn Store) {
             ],
             replace_all: true,
             fused_observations: 7,
+            fused_through: Some(12),
             ..Default::default()
         })
         .unwrap();
-    assert_eq!(store.fused_observations().unwrap(), Some(7));
+    let fused = |observations, through| {
+        Some(Fused {
+            observations,
+            through,
+        })
+    };
+    assert_eq!(store.fused().unwrap(), fused(7, Some(12)));
     let day = store.incidents_between(ms - 1000, ms + 1000).unwrap();
     assert_eq!(day.len(), 2);
     let tallies = store.incident_tallies(ms - 1000, ms + 1000).unwrap();
@@ -485,14 +492,18 @@ pub fn incidents_are_replaced_revised_and_removed(store: &dyn Store) {
     let points = store.incident_points(0, i64::MAX).unwrap();
     assert_eq!(points.len(), 2);
     assert_eq!(points[0].count, 5);
+    // A write that does not know where its observations end says so.
+    assert_eq!(store.fused().unwrap(), fused(9, None));
     // Removing what is not there changes nothing.
     store
         .put_incidents(IncidentWrite {
             remove: vec!["b".into()],
             fused_observations: 9,
+            fused_through: Some(15),
             ..Default::default()
         })
         .unwrap();
+    assert_eq!(store.fused().unwrap(), fused(9, Some(15)));
     // Totals follow every change; a row is found by id and paged in (time, id) order.
     assert_eq!(store.incident_totals().unwrap(), (2, 2));
     assert_eq!(store.incident("a").unwrap().unwrap().record.count, 5);

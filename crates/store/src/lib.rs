@@ -244,6 +244,17 @@ pub struct IncidentWrite {
     pub replace_all: bool,
     /// How many observations the incidents were fused from.
     pub fused_observations: u64,
+    /// The record position of the last of them, when they are every observation up to it
+    /// (what fusion read in record order): a later start reads on from there instead of
+    /// fusing the whole store again. `None`: not known (the next start fuses it all).
+    pub fused_through: Option<u64>,
+}
+
+/// What the stored incidents were fused from (see [`IncidentWrite`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fused {
+    pub observations: u64,
+    pub through: Option<u64>,
 }
 
 /// Stored incidents of one kind and subtype in a time window.
@@ -567,8 +578,8 @@ pub trait LogStore: Send + Sync {
 pub trait IncidentStore: Send + Sync {
     /// Applies a change to the stored incidents.
     fn put_incidents(&self, w: IncidentWrite) -> Result<(), StoreError>;
-    /// How many observations the stored incidents were fused from; `None` if never fused.
-    fn fused_observations(&self) -> Result<Option<u64>, StoreError>;
+    /// What the stored incidents were fused from; `None` if never fused.
+    fn fused(&self) -> Result<Option<Fused>, StoreError>;
     /// Stored incidents with `time` in `[from_ms, to_ms)`, in (time, id) order, with their
     /// observations' log indices.
     fn incidents_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<IncidentRow>, StoreError>;

@@ -1219,7 +1219,14 @@ fn write_incidents(c: &mut impl GenericClient, w: &IncidentWrite) -> Result<(), 
     }
     set_state(c, "incident_count", count)?;
     set_state(c, "violation_count", violations)?;
-    set_state(c, "fused_observations", w.fused_observations as i64)
+    set_state(c, "fused_observations", w.fused_observations as i64)?;
+    match w.fused_through {
+        Some(p) => set_state(c, "fused_through", p as i64),
+        None => {
+            c.execute("DELETE FROM store_state WHERE key = 'fused_through'", &[])?;
+            Ok(())
+        }
+    }
 }
 
 fn write_accounts(c: &mut impl GenericClient, w: &AccountWrite) -> Result<(), StoreError> {

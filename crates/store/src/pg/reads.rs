@@ -348,13 +348,22 @@ impl IncidentStore for PostgresStore {
         self.write_job(|r| Job::Incidents(w, r), "storing incidents", |_| ())
     }
 
-    fn fused_observations(&self) -> Result<Option<u64>, StoreError> {
+    fn fused(&self) -> Result<Option<Fused>, StoreError> {
         self.with_reader(|c| {
-            Ok(c.query_opt(
-                "SELECT value FROM store_state WHERE key = 'fused_observations'",
+            let rows = c.query(
+                "SELECT key, value FROM store_state
+                 WHERE key IN ('fused_observations', 'fused_through')",
                 &[],
-            )?
-            .map(|r| r.get::<_, i64>(0) as u64))
+            )?;
+            let read = |key: &str| {
+                rows.iter()
+                    .find(|r| r.get::<_, &str>(0) == key)
+                    .map(|r| r.get::<_, i64>(1) as u64)
+            };
+            Ok(read("fused_observations").map(|observations| Fused {
+                observations,
+                through: read("fused_through"),
+            }))
         })
     }
 

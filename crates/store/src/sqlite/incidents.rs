@@ -10,14 +10,23 @@ impl IncidentStore for SqliteStore {
         self.write_job(|r| Job::Incidents(w, r), "storing incidents", |_| ())
     }
 
-    fn fused_observations(&self) -> Result<Option<u64>, StoreError> {
+    fn fused(&self) -> Result<Option<Fused>, StoreError> {
         self.with_reader(|c| {
-            Ok(
-                c.prepare_cached("SELECT value FROM store_state WHERE key = 'fused_observations'")?
-                    .query_row([], |r| r.get::<_, i64>(0))
-                    .optional()?
-                    .map(|v| v as u64),
-            )
+            let mut state = c.prepare_cached("SELECT value FROM store_state WHERE key = ?1")?;
+            let mut read = |key: &str| {
+                state
+                    .query_row([key], |r| r.get::<_, i64>(0))
+                    .optional()
+                    .map(|v| v.map(|v| v as u64))
+            };
+            let Some(observations) = read("fused_observations")? else {
+                return Ok(None);
+            };
+            let through = read("fused_through")?;
+            Ok(Some(Fused {
+                observations,
+                through,
+            }))
         })
     }
 
@@ -153,9 +162,10 @@ pub(super) fn write_incidents(conn: &Connection, w: &IncidentWrite) -> Result<()
         conn.prepare_cached("INSERT OR REPLACE INTO store_state (key, value) VALUES (?1, ?2)")?;
     state.execute(params!["incident_count", count])?;
     state.execute(params!["violation_count", violations])?;
-    conn.execute(
-        "INSERT OR REPLACE INTO store_state (key, value) VALUES ('fused_observations', ?1)",
-        [w.fused_observations as i64],
-    )?;
+    state.execute(params!["fused_observations", w.fused_observations as i64])?;
+    match w.fused_through {
+        Some(p) => state.execute(params!["fused_through", p as i64])?,
+        None => conn.execute("DELETE FROM store_state WHERE key = 'fused_through'", [])?,
+    };
     Ok(())
 }
