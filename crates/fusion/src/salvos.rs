@@ -33,6 +33,16 @@ pub(crate) const PAIR_TOL_S: f64 = 1.7;
 /// rounds' scatter about the salvo's common place (150 m is 0.44 s of sound).
 pub(crate) const ROUND_SIGMA_S: f64 = 0.5;
 
+/// What pairing a report with a round is worth, against its squared residual over
+/// [`ROUND_SIGMA_S`]²: it saves a round of its own, and a report at the edge of the tolerance
+/// still pairs.
+pub(crate) const PAIR_GAIN: f64 = (PAIR_TOL_S / ROUND_SIGMA_S) * (PAIR_TOL_S / ROUND_SIGMA_S) + 1.0;
+
+/// A pairing's score: [`PAIR_GAIN`] a pair less the squared residuals over [`ROUND_SIGMA_S`]².
+pub(crate) fn pairing_score(paired: usize, squared: f64) -> f64 {
+    paired as f64 * PAIR_GAIN - squared / (ROUND_SIGMA_S * ROUND_SIGMA_S)
+}
+
 /// The share of the rounds' median interval that a sequence's shift may spread by. Measured with
 /// `bench/fusion/ripple_curve.sh` and the harness (`bench/fusion/run.sh`): a fixed spread of half
 /// the gate let the rounds of ripples 2 s apart slip by one (their B-cubed F1 0.78 on 6-hour
@@ -64,24 +74,21 @@ pub(crate) struct Chains {
     row: Vec<(f64, u32)>,
 }
 
-/// Pairs a sequence, shifted by `d`, with rounds within `tol`, keeping the order of both (an
-/// observer hears one launcher's rounds in the order they were fired): of such pairings the one
-/// with the most `gain` per pair less squared residuals over `sigma`². Returns as [`pair`] does.
-/// Only the rounds within `tol` of each report are visited, so a pairing costs about as much as
+/// Pairs a sequence, shifted by `d`, with rounds within [`PAIR_TOL_S`], keeping the order of
+/// both (an observer hears one launcher's rounds in the order they were fired): of such
+/// pairings the one of the highest [`pairing_score`]. Returns as [`pair`] does.
+/// Only the rounds within the tolerance of each report are visited, so a pairing costs about as much as
 /// [`pair`]'s: the chains ending before the band of the current report are final and kept as one
 /// best (`front`), as the band only moves on with time.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn pair_in_order(
     rounds: &[(f64, usize)],
     seq: &[(f64, usize)],
     d: f64,
-    tol: f64,
-    gain: f64,
-    sigma: f64,
     chains: &mut Chains,
     out: &mut Vec<Option<usize>>,
 ) -> (usize, f64) {
     const NONE: u32 = u32::MAX;
+    let (tol, gain, sigma) = (PAIR_TOL_S, PAIR_GAIN, ROUND_SIGMA_S);
     let m = rounds.len();
     out.clear();
     out.resize(seq.len(), None);
@@ -215,9 +222,6 @@ impl Salvo {
         let placed = self.shifts.iter().flatten();
         let n = placed.clone().count().max(1);
         let d0 = placed.sum::<f64>() / n as f64;
-        // Pairing a report saves a round of its own; the gain is such that a report at the
-        // edge of the tolerance still pairs.
-        let gain = (PAIR_TOL_S / ROUND_SIGMA_S).powi(2) + 1.0;
         // The shift's own spread: half the gate it is allowed within.
         // Where rounds come close together (a rocket launcher's ripple, evenly spaced), a
         // sequence slipped by one round pairs about as well as the right one and only this
@@ -228,16 +232,7 @@ impl Salvo {
         let in_order = close(interval);
         let mut pair_at = |d: f64, out: &mut Vec<Option<usize>>| {
             if in_order {
-                pair_in_order(
-                    &times,
-                    seq,
-                    d,
-                    PAIR_TOL_S,
-                    gain,
-                    ROUND_SIGMA_S,
-                    &mut self.chains,
-                    out,
-                )
+                pair_in_order(&times, seq, d, &mut self.chains, out)
             } else {
                 pair(&times, seq, d, PAIR_TOL_S, &mut self.used, out)
             }
@@ -271,7 +266,7 @@ impl Salvo {
                 .total_cmp(&(b - d0).abs())
                 .then(a.total_cmp(b))
         });
-        let most = seq.len().min(times.len()) as f64 * gain;
+        let most = seq.len().min(times.len()) as f64 * PAIR_GAIN;
         let mut best: Option<(f64, f64)> = None; // (score, shift)
         let mut pairs = std::mem::take(&mut self.pairs);
         for &d in &candidates {
@@ -280,7 +275,7 @@ impl Salvo {
                 break;
             }
             let (paired, sq) = pair_at(d, &mut pairs);
-            let score = paired as f64 * gain - sq / (ROUND_SIGMA_S * ROUND_SIGMA_S) - prior;
+            let score = pairing_score(paired, sq) - prior;
             if best.is_none_or(|(bs, _)| score > bs) {
                 best = Some((score, d));
             }
@@ -388,20 +383,10 @@ pub(crate) fn pair(
 mod tests {
     use super::*;
 
-    /// [`pair_in_order`] at no shift, with the gain and spread the salvos use.
+    /// [`pair_in_order`] at no shift.
     fn in_order(rounds: &[(f64, usize)], seq: &[(f64, usize)]) -> (usize, f64, Vec<Option<usize>>) {
-        let gain = (PAIR_TOL_S / ROUND_SIGMA_S).powi(2) + 1.0;
         let (mut chains, mut out) = (Chains::default(), Vec::new());
-        let (n, cost) = pair_in_order(
-            rounds,
-            seq,
-            0.0,
-            PAIR_TOL_S,
-            gain,
-            ROUND_SIGMA_S,
-            &mut chains,
-            &mut out,
-        );
+        let (n, cost) = pair_in_order(rounds, seq, 0.0, &mut chains, &mut out);
         (n, cost, out)
     }
 
@@ -420,8 +405,7 @@ mod tests {
             .enumerate()
             .map(|(k, &t)| (t, 100 + k))
             .collect();
-        let gain = (PAIR_TOL_S / ROUND_SIGMA_S).powi(2) + 1.0;
-        let score = |n: usize, cost: f64| n as f64 * gain - cost / (ROUND_SIGMA_S * ROUND_SIGMA_S);
+        let score = pairing_score;
         let (mut used, mut out) = (Vec::new(), Vec::new());
         let (n, cost) = pair(&rounds, &seq, 0.0, PAIR_TOL_S, &mut used, &mut out);
         assert_eq!(out, vec![Some(1), Some(2), Some(3), Some(4), None]);

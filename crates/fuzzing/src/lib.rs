@@ -190,16 +190,19 @@ fn vocab() -> Vocabulary {
     Vocabulary::new(["ua", "ru"], ["mlrs", "tanks", "mortars_le_120mm"])
 }
 
-/// An accepted observation's canonical form is accepted again and is its own canonical form.
+/// An accepted observation's canonical form is accepted again, the same observation. The
+/// reading straight into the typed form answers what the full reading through a JSON value
+/// answers, accepted or refused, on any input.
 pub fn observation_json(data: &[u8]) {
     let vocab = vocab();
-    let Ok(o) = truceline_observation::parse(data, &vocab) else {
+    let read = truceline_observation::parse(data, &vocab);
+    assert_eq!(read, truceline_observation::parse_full(data, &vocab));
+    let Ok(o) = read else {
         return;
     };
     let again = truceline_observation::parse(&o.canonical, &vocab)
         .unwrap_or_else(|e| panic!("its canonical form is refused: {e}"));
-    assert_eq!(o.canonical, again.canonical);
-    assert_eq!(o.id, again.id);
+    assert_eq!(o, again);
 }
 
 /// An accepted record (SPEC 6) is accepted again from its canonical form, the same record.

@@ -2,7 +2,7 @@
 //! second for `parse` (straight into the typed form, the full reading only for what that path
 //! hands back) and for the full reading through a JSON value, and their ratio, best of three
 //! passes each, alternated.
-use truceline_observation::{Vocabulary, fields::json_value, parse, parse_value};
+use truceline_observation::{Vocabulary, parse, parse_full};
 
 fn main() {
     let path = std::env::args().nth(1).expect("usage: parse_speed FILE");
@@ -20,7 +20,7 @@ fn main() {
         parse(l, &vocab).expect("valid");
     };
     let full = |l: &[u8]| {
-        parse_value(json_value(l, "observation").expect("JSON"), &vocab).expect("valid");
+        parse_full(l, &vocab).expect("valid");
     };
     let (mut best_direct, mut best_full) = (0f64, 0f64);
     for _ in 0..3 {

@@ -341,7 +341,7 @@ impl Members {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::{json_value, parse_value};
+    use crate::parse::parse_full;
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
@@ -501,8 +501,7 @@ mod tests {
     }
 
     fn check(text: &str) -> Result<(), TestCaseError> {
-        let full =
-            json_value(text.as_bytes(), "observation").and_then(|v| parse_value(v, &vocab()));
+        let full = parse_full(text.as_bytes(), &vocab());
         match read(text.as_bytes(), &vocab()) {
             Some(o) => prop_assert_eq!(Ok(o), full, "{}", text),
             // Only what the full path refuses, or text with an escape, is handed back.

@@ -32,7 +32,7 @@ mod parse;
 
 use std::collections::BTreeSet;
 
-pub use parse::{parse, parse_value};
+pub use parse::{parse, parse_full, parse_value};
 
 /// The words observations are read with, for other records read the same way.
 pub mod fields {

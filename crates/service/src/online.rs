@@ -323,12 +323,9 @@ impl Parsed {
     }
 
     /// How many it holds.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.held.lock().unwrap().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -979,7 +976,7 @@ mod tests {
         let (obs, leaf_of) = read();
         assert_eq!(obs, vec![marker, b.clone()]);
         assert_eq!(leaf_of, vec![1, 2]);
-        assert!(parsed.is_empty(), "taken, not copied");
+        assert_eq!(parsed.len(), 0, "taken, not copied");
         // Read again (a day read back), it is parsed from the store.
         let (obs, _) = read();
         assert_eq!(obs, vec![a, b]);
