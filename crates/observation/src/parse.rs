@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::*;
 
 /// Fields an observation may carry, in the order messages list them.
-const FIELDS: [&str; 20] = [
+pub(crate) const FIELDS: [&str; 20] = [
     "id",
     "observer",
     "source",
