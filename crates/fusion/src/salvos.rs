@@ -71,7 +71,6 @@ pub(crate) struct Chains {
     end: Vec<(f64, u32)>,
     /// (report, round, previous node) of every pair tried.
     nodes: Vec<(u32, u32, u32)>,
-    row: Vec<(f64, u32)>,
 }
 
 /// Pairs a sequence, shifted by `d`, with rounds within [`PAIR_TOL_S`], keeping the order of
@@ -92,45 +91,42 @@ pub(crate) fn pair_in_order(
     let m = rounds.len();
     out.clear();
     out.resize(seq.len(), None);
-    let Chains { end, nodes, row } = chains;
+    let Chains { end, nodes } = chains;
     end.clear();
     end.resize(m, (0.0, NONE));
     nodes.clear();
     let (mut front, mut front_best) = (0usize, (0.0f64, NONE));
+    // The sequence is in time order, so the band's start only moves on.
+    let mut lo = 0;
     for (k, &(t, _)) in seq.iter().enumerate() {
         let t = t + d;
-        let lo = rounds.partition_point(|x| x.0 < t - tol - 1e-6);
-        while front < lo.min(m) {
+        while lo < m && rounds[lo].0 < t - tol - 1e-6 {
+            lo += 1;
+        }
+        while front < lo {
             if end[front].0 > front_best.0 {
                 front_best = end[front];
             }
             front += 1;
         }
         // This report's pairs extend the best chain over rounds before each: those of earlier
-        // reports only, so they are all scored before any is kept.
-        row.clear();
+        // reports only, so a round's chain is taken as it stood before this report's pair on it.
         let mut run = front_best;
         let mut r = lo;
         while r < m && rounds[r].0 <= t + tol + 1e-6 {
+            let before = end[r];
             let e = (rounds[r].0 - t).abs();
             if e <= tol {
+                let score = run.0 + gain - e * e / (sigma * sigma);
+                if score > before.0 {
+                    end[r] = (score, nodes.len() as u32);
+                }
                 nodes.push((k as u32, r as u32, run.1));
-                row.push((
-                    run.0 + gain - e * e / (sigma * sigma),
-                    (nodes.len() - 1) as u32,
-                ));
-            } else {
-                row.push((f64::NEG_INFINITY, NONE));
             }
-            if end[r].0 > run.0 {
-                run = end[r];
+            if before.0 > run.0 {
+                run = before;
             }
             r += 1;
-        }
-        for (j, &x) in row.iter().enumerate() {
-            if x.0 > end[lo + j].0 {
-                end[lo + j] = x;
-            }
         }
     }
     let best = end[front.min(m)..]
@@ -150,14 +146,16 @@ pub(crate) fn pair_in_order(
     (n, cost)
 }
 
-/// The median interval between consecutive rounds (in time order), infinite for fewer than two.
-pub(crate) fn median_interval(times: &[(f64, usize)]) -> f64 {
-    let mut gaps: Vec<f64> = times.windows(2).map(|w| w[1].0 - w[0].0).collect();
+/// The median interval between consecutive rounds (in time order), infinite for fewer than two
+/// (the upper of the middle two for an even count). `gaps` is scratch.
+pub(crate) fn median_interval(times: &[(f64, usize)], gaps: &mut Vec<f64>) -> f64 {
+    gaps.clear();
+    gaps.extend(times.windows(2).map(|w| w[1].0 - w[0].0));
     if gaps.is_empty() {
         return f64::INFINITY;
     }
-    gaps.sort_by(f64::total_cmp);
-    gaps[gaps.len() / 2]
+    let mid = gaps.len() / 2;
+    *gaps.select_nth_unstable_by(mid, f64::total_cmp).1
 }
 
 /// The rounds of a salvo being found, from each observer's sequence of event times in turn
@@ -182,6 +180,9 @@ pub(crate) struct Salvo {
     pub(crate) candidates: Vec<f64>,
     pub(crate) used: Vec<bool>,
     pub(crate) pairs: Vec<Option<usize>>,
+    /// The best pairing found so far for the sequence being placed.
+    pub(crate) best_pairs: Vec<Option<usize>>,
+    pub(crate) gaps: Vec<f64>,
     pub(crate) chains: Chains,
 }
 
@@ -197,6 +198,8 @@ impl Salvo {
             candidates: Vec::new(),
             used: Vec::new(),
             pairs: Vec::new(),
+            best_pairs: Vec::new(),
+            gaps: Vec::new(),
             chains: Chains::default(),
         }
     }
@@ -227,7 +230,7 @@ impl Salvo {
         // sequence slipped by one round pairs about as well as the right one and only this
         // prior tells them apart: the spread is then held to a fraction of the rounds' interval
         // (`RIPPLE_SHIFT_SHARE`), not below `MIN_SHIFT_SIGMA_S`.
-        let interval = median_interval(&times);
+        let interval = median_interval(&times, &mut self.gaps);
         let shift_sigma = (0.5 * gate).min((RIPPLE_SHIFT_SHARE * interval).max(MIN_SHIFT_SIGMA_S));
         let in_order = close(interval);
         let mut pair_at = |d: f64, out: &mut Vec<Option<usize>>| {
@@ -269,6 +272,7 @@ impl Salvo {
         let most = seq.len().min(times.len()) as f64 * PAIR_GAIN;
         let mut best: Option<(f64, f64)> = None; // (score, shift)
         let mut pairs = std::mem::take(&mut self.pairs);
+        let mut kept = std::mem::take(&mut self.best_pairs);
         for &d in &candidates {
             let prior = ((d - d0) / shift_sigma).powi(2);
             if best.is_some_and(|(bs, _)| most - prior <= bs) {
@@ -278,12 +282,19 @@ impl Salvo {
             let score = pairing_score(paired, sq) - prior;
             if best.is_none_or(|(bs, _)| score > bs) {
                 best = Some((score, d));
+                std::mem::swap(&mut pairs, &mut kept);
             }
         }
-        let d = best.map_or(d0, |b| b.1);
-        pair_at(d, &mut pairs);
+        // The first candidate is always tried: `best` is set and `kept` its pairing.
+        let d = match best {
+            Some((_, d)) => d,
+            None => {
+                pair_at(d0, &mut kept);
+                d0
+            }
+        };
         for (j, &(t, m)) in seq.iter().enumerate() {
-            match pairs[j] {
+            match kept[j] {
                 Some(k) => {
                     let round = &mut self.rounds[times[k].1];
                     round.0 += t + d;
@@ -293,6 +304,7 @@ impl Salvo {
             }
         }
         self.pairs = pairs;
+        self.best_pairs = kept;
         self.shifts[s] = Some(d);
         self.times = times;
         self.candidates = candidates;
@@ -314,7 +326,7 @@ impl Salvo {
     pub(crate) fn close(&self) -> bool {
         let mut times = Vec::new();
         self.round_times(&mut times);
-        close(median_interval(&times))
+        close(median_interval(&times, &mut Vec::new()))
     }
 
     /// Places each sequence again against the rounds the others make.
