@@ -89,11 +89,14 @@ impl ReportArgs {
         };
         if writable {
             let started = std::time::Instant::now();
-            if let Some(n) = service.fuse_store()? {
-                eprintln!(
-                    "fused the store's observations into {n} incidents in {:.1} s",
-                    started.elapsed().as_secs_f64()
-                );
+            let took = || started.elapsed().as_secs_f64();
+            match service.fuse_store()? {
+                Some(truceline_service::Start::ReadOn { observations }) => eprintln!(
+                    "fused the {observations} observations stored after the store's incidents (their days again) in {:.1} s",
+                    took()
+                ),
+                Some(_) => eprintln!("fused the store's observations in {:.1} s", took()),
+                None => {}
             }
             service.checkpoint_now()?;
         }

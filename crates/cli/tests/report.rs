@@ -84,6 +84,88 @@ fn report(data: &Path, audience: &str, format: &str) -> Vec<u8> {
     ])
 }
 
+/// The batch engine's incidents of the mission day `DATE` from the observations in `obs`.
+fn batch_day(obs: &Path) -> Vec<Value> {
+    let fused = ok(&[
+        "fuse",
+        "--agreement",
+        agreement().to_str().unwrap(),
+        "--in",
+        obs.to_str().unwrap(),
+    ]);
+    let (from, to): (jiff::Timestamp, jiff::Timestamp) =
+        (FROM.parse().unwrap(), TO.parse().unwrap());
+    String::from_utf8(fused)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| {
+            let t: jiff::Timestamp = v["time"].as_str().unwrap().parse().unwrap();
+            t >= from && t < to
+        })
+        .collect()
+}
+
+/// Observations imported into a reported store (no server running) are fused on their own at
+/// the next report — the days they fall in again, not the whole store — and the report counts
+/// what the batch engine makes of all the observations.
+#[test]
+fn an_offline_import_after_a_report_is_fused_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (obs, data) = scenario(dir.path());
+    let d = data.to_str().unwrap();
+    let a = agreement();
+    let reported = |what: &str| {
+        let out = run(&["report", "--data", d, "--date", DATE, "--format", "json"]);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{err}");
+        assert!(err.contains(what), "{what:?} not in: {err}");
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    reported("fused the store's observations in");
+    // Two more hours of the same day, imported while nothing runs.
+    let more = dir.path().join("more.ndjson");
+    ok(&[
+        "simulate",
+        "--agreement",
+        a.to_str().unwrap(),
+        "--seed",
+        "12",
+        "--hours",
+        "2",
+        "--start",
+        "2026-11-24T06:00:00Z",
+        "--fire-missions-per-hour",
+        "8",
+        "--observations",
+        more.to_str().unwrap(),
+        "--truth",
+        "/dev/null",
+    ]);
+    ok(&[
+        "import",
+        more.to_str().unwrap(),
+        "--data",
+        d,
+        "--agreement",
+        a.to_str().unwrap(),
+    ]);
+    let n = std::fs::read_to_string(&more).unwrap().lines().count();
+    assert!(n > 20, "{n}");
+    let r = reported(&format!(
+        "fused the {n} observations stored after the store's incidents"
+    ));
+    let all = dir.path().join("all.ndjson");
+    let text = std::fs::read_to_string(&obs).unwrap() + &std::fs::read_to_string(&more).unwrap();
+    std::fs::write(&all, text).unwrap();
+    let day = batch_day(&all);
+    assert!(day.len() > 100, "{}", day.len());
+    assert_eq!(r["summary"]["incidents"], day.len() as u64);
+    // Current now: nothing is fused again.
+    let out = run(&["report", "--data", d, "--date", DATE, "--format", "json"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("fused"));
+}
+
 /// The ids of the records the scenario drew.
 fn record_ids(dir: &Path) -> Vec<String> {
     std::fs::read_to_string(dir.join("records.ndjson"))
@@ -136,24 +218,7 @@ fn daily_report_end_to_end() {
     let d = data.to_str().unwrap();
 
     // The incidents the report should count, from the batch engine on the same observations.
-    let fused = ok(&[
-        "fuse",
-        "--agreement",
-        agreement().to_str().unwrap(),
-        "--in",
-        obs.to_str().unwrap(),
-    ]);
-    let (from, to): (jiff::Timestamp, jiff::Timestamp) =
-        (FROM.parse().unwrap(), TO.parse().unwrap());
-    let day: Vec<Value> = String::from_utf8(fused)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|v| {
-            let t: jiff::Timestamp = v["time"].as_str().unwrap().parse().unwrap();
-            t >= from && t < to
-        })
-        .collect();
+    let day = batch_day(&obs);
     assert!(day.len() > 100, "{}", day.len());
     let violating: Vec<&Value> = day
         .iter()

@@ -415,11 +415,17 @@ impl Service {
         }
     }
 
-    /// Fuses the whole store if its stored incidents are behind it, for commands that run
-    /// without a server (the same engine and write as online fusion's first round). Returns how
-    /// many incidents were stored, `None` if they were current; blocking.
-    pub fn fuse_store(&self) -> Result<Option<usize>, ServiceError> {
-        Ok(self.fusion.fuser().fuse_store(self.store.as_ref())?)
+    /// Brings the stored incidents up to date if they are behind the store, for commands that
+    /// run without a server, as online fusion's first round does: reading on from where they
+    /// stop (the days of what was stored after it fused again), or fusing the whole store when
+    /// that is not known. Returns how it went, `None` if they were current; blocking.
+    pub fn fuse_store(&self) -> Result<Option<Start>, ServiceError> {
+        let (_, total) = self.store.high_water()?;
+        if self.store.fused()?.is_some_and(|f| f.observations == total) {
+            return Ok(None);
+        }
+        self.fusion.refresh(self.store.as_ref())?;
+        Ok(self.fusion.state.read().unwrap().start)
     }
 
     /// A published incident by id: a held day's from memory, an older one from the store;
