@@ -7,7 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::{accounts, with_token};
+use common::{accounts, free_port, with_token};
 
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("truceline")
@@ -253,11 +253,7 @@ fn the_server_publishes_the_batch_incidents_whatever_the_arrival_order() {
         .map(String::from)
         .collect();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let tokens = accounts(&dir.path().join("data"));
     let mut child = Command::new(bin())

@@ -16,12 +16,25 @@ pub fn agreement() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/donbas/agreement.toml")
 }
 
+/// A port free now and never handed out before in this process. The tests of one file run on
+/// threads of one process and each server binds its port only once started: without the
+/// record, two servers started together could be given the same port, and the one that lost
+/// the bind would have its requests answered by the other (a test saw its valid token refused
+/// by another test's server).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap();
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 pub fn agent() -> ureq::Agent {
