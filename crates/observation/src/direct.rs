@@ -15,8 +15,8 @@ use serde::{Deserialize, Deserializer};
 
 use crate::canonical::{number, string};
 use crate::parse::{
-    count_of, distance_ok, id_ok, in_range, mime_ok, relations, sha256_ok, signature_ok, text_ok,
-    timestamp,
+    BEARING_DEG, BEARING_SIGMA_DEG, DISTANCE_M, LAT, LON, UNCERTAINTY_M, count_of, distance_ok,
+    id_ok, mime_ok, relations, sha256_ok, signature_ok, text_ok, timestamp,
 };
 use crate::*;
 
@@ -154,7 +154,7 @@ pub(crate) fn read(json: &[u8], vocab: &Vocabulary) -> Option<Observation> {
     let bearing = match (r.bearing_deg, r.bearing_sigma_deg) {
         (None, None) => None,
         (Some(deg), Some(sigma_deg)) => {
-            let ok = in_range(deg, 0.0, 360.0, true) && in_range(sigma_deg, 0.0, 180.0, false);
+            let ok = BEARING_DEG.hold(deg) && BEARING_SIGMA_DEG.hold(sigma_deg);
             Some(ok.then_some(Bearing { deg, sigma_deg })?)
         }
         _ => return None,
@@ -162,9 +162,7 @@ pub(crate) fn read(json: &[u8], vocab: &Vocabulary) -> Option<Observation> {
     let distance_m = match &r.distance_m {
         None => None,
         Some(d) => {
-            let ok = in_range(d.min, 0.0, MAX_DISTANCE_M, true)
-                && in_range(d.max, 0.0, MAX_DISTANCE_M, true)
-                && distance_ok(d.min, d.max);
+            let ok = DISTANCE_M.hold(d.min) && DISTANCE_M.hold(d.max) && distance_ok(d.min, d.max);
             Some(ok.then_some(DistanceRange {
                 min: d.min,
                 max: d.max,
@@ -175,7 +173,7 @@ pub(crate) fn read(json: &[u8], vocab: &Vocabulary) -> Option<Observation> {
         None => None,
         Some(l) => {
             let p = lon_lat(l.lon, l.lat)?;
-            in_range(l.uncertainty_m, 0.0, MAX_UNCERTAINTY_M, false).then_some(())?;
+            UNCERTAINTY_M.hold(l.uncertainty_m).then_some(())?;
             Some(Location {
                 lon: p.lon,
                 lat: p.lat,
@@ -244,8 +242,7 @@ pub(crate) fn read(json: &[u8], vocab: &Vocabulary) -> Option<Observation> {
 }
 
 fn lon_lat(lon: f64, lat: f64) -> Option<LonLat> {
-    (in_range(lon, -180.0, 180.0, true) && in_range(lat, -90.0, 90.0, true))
-        .then_some(LonLat { lon, lat })
+    (LON.hold(lon) && LAT.hold(lat)).then_some(LonLat { lon, lat })
 }
 
 /// The RFC 8785 form of what was read: members in the order of their names, numbers as

@@ -92,8 +92,8 @@ pub fn parse_value(value: Value, vocab: &Vocabulary) -> Result<Observation, Fiel
         },
     };
     let observer_position = o.lonlat("observer_position")?;
-    let bearing_deg = o.number("bearing_deg", 0.0, 360.0, true, "degrees from true north")?;
-    let bearing_sigma_deg = o.number("bearing_sigma_deg", 0.0, 180.0, false, "degrees")?;
+    let bearing_deg = o.within("bearing_deg", BEARING_DEG, "degrees from true north")?;
+    let bearing_sigma_deg = o.within("bearing_sigma_deg", BEARING_SIGMA_DEG, "degrees")?;
     let bearing = match (bearing_deg, bearing_sigma_deg) {
         (Some(deg), Some(sigma_deg)) => Some(Bearing { deg, sigma_deg }),
         (None, None) => None,
@@ -244,6 +244,35 @@ pub(crate) fn timestamp(s: &str) -> Result<jiff::Timestamp, TimeFault> {
 pub(crate) fn in_range(x: f64, lo: f64, hi: f64, lo_inclusive: bool) -> bool {
     x.is_finite() && x <= hi && if lo_inclusive { x >= lo } else { x > lo }
 }
+
+/// The range of one of an observation's numbers, for both readings of it.
+#[derive(Clone, Copy)]
+pub(crate) struct Bounds {
+    pub lo: f64,
+    pub hi: f64,
+    pub lo_inclusive: bool,
+}
+
+impl Bounds {
+    pub(crate) fn hold(self, x: f64) -> bool {
+        in_range(x, self.lo, self.hi, self.lo_inclusive)
+    }
+}
+
+const fn bounds(lo: f64, hi: f64, lo_inclusive: bool) -> Bounds {
+    Bounds {
+        lo,
+        hi,
+        lo_inclusive,
+    }
+}
+
+pub(crate) const BEARING_DEG: Bounds = bounds(0.0, 360.0, true);
+pub(crate) const BEARING_SIGMA_DEG: Bounds = bounds(0.0, 180.0, false);
+pub(crate) const DISTANCE_M: Bounds = bounds(0.0, MAX_DISTANCE_M, true);
+pub(crate) const UNCERTAINTY_M: Bounds = bounds(0.0, MAX_UNCERTAINTY_M, false);
+pub(crate) const LON: Bounds = bounds(-180.0, 180.0, true);
+pub(crate) const LAT: Bounds = bounds(-90.0, 90.0, true);
 
 /// An assessed distance's bounds agree (each already in range).
 pub(crate) fn distance_ok(min: f64, max: f64) -> bool {
@@ -398,6 +427,10 @@ impl Fields<'_> {
         number_in(self.0, f, "", lo, hi, lo_inclusive, unit)
     }
 
+    fn within(&self, f: &str, b: Bounds, unit: &str) -> Result<Option<f64>, FieldError> {
+        number_within(self.0, f, "", b, unit)
+    }
+
     pub fn object(&self, f: &str) -> Result<Option<&Map<String, Value>>, FieldError> {
         match self.0.get(f) {
             None => Ok(None),
@@ -424,16 +457,8 @@ impl Fields<'_> {
         };
         only_keys(m, f, &["lon", "lat", "uncertainty_m"])?;
         let (lon, lat) = lon_lat(m, f)?;
-        let uncertainty_m = number_in(
-            m,
-            "uncertainty_m",
-            f,
-            0.0,
-            MAX_UNCERTAINTY_M,
-            false,
-            "metres",
-        )?
-        .ok_or_else(|| missing(&sub(f, "uncertainty_m")))?;
+        let uncertainty_m = number_within(m, "uncertainty_m", f, UNCERTAINTY_M, "metres")?
+            .ok_or_else(|| missing(&sub(f, "uncertainty_m")))?;
         Ok(Some(Location {
             lon,
             lat,
@@ -447,8 +472,7 @@ impl Fields<'_> {
         };
         only_keys(m, f, &["min", "max"])?;
         let get = |k: &str| {
-            number_in(m, k, f, 0.0, MAX_DISTANCE_M, true, "metres")?
-                .ok_or_else(|| missing(&sub(f, k)))
+            number_within(m, k, f, DISTANCE_M, "metres")?.ok_or_else(|| missing(&sub(f, k)))
         };
         let (min, max) = (get("min")?, get("max")?);
         if !distance_ok(min, max) {
@@ -603,9 +627,9 @@ pub fn only_keys(m: &Map<String, Value>, parent: &str, keys: &[&str]) -> Result<
 }
 
 pub fn lon_lat(m: &Map<String, Value>, parent: &str) -> Result<(f64, f64), FieldError> {
-    let lon = number_in(m, "lon", parent, -180.0, 180.0, true, "degrees")?
+    let lon = number_within(m, "lon", parent, LON, "degrees")?
         .ok_or_else(|| missing(&sub(parent, "lon")))?;
-    let lat = number_in(m, "lat", parent, -90.0, 90.0, true, "degrees")?
+    let lat = number_within(m, "lat", parent, LAT, "degrees")?
         .ok_or_else(|| missing(&sub(parent, "lat")))?;
     Ok((lon, lat))
 }
@@ -648,4 +672,15 @@ pub fn number_in(
 /// At most `max` characters (counted only when the bytes alone do not settle it).
 pub(crate) fn text_ok(s: &str, max: usize) -> bool {
     s.len() <= max || s.chars().count() <= max
+}
+
+/// [`number_in`] over an observation's own [`Bounds`].
+fn number_within(
+    m: &Map<String, Value>,
+    key: &str,
+    parent: &str,
+    b: Bounds,
+    unit: &str,
+) -> Result<Option<f64>, FieldError> {
+    number_in(m, key, parent, b.lo, b.hi, b.lo_inclusive, unit)
 }
