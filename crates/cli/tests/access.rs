@@ -337,8 +337,8 @@ fn a_bad_revoked_or_disabled_token_is_refused_at_once_and_monitors_submit_only_a
         "nothing written"
     );
     assert_eq!(submit("tl_not-a-token", "op7-north").0, 401);
-    // Revoked: refused from the next request on. (The CLI writes to the store, so the server is
-    // stopped for it: revoking through the API is still to come.)
+    // Revoked with the command line: refused from the next request on. (The CLI writes to the
+    // store, so the server is stopped for it; revoking through the API, live, is tested below.)
     drop(server);
     let id = bin_run(&["tokens", "list", "--account", "op7"]);
     let id = id.split('\t').next().unwrap().to_string();

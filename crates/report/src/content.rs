@@ -103,7 +103,10 @@ pub struct BuiltFrom {
 /// Ceasefire violations: incidents breaking at least one rule, and the events they stand for.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Summary {
+    /// Incidents counted: those the analysts rejected as false alarms are not.
     pub incidents: u64,
+    /// Incidents of the day the analysts rejected as false alarms: listed, counted in no figure.
+    pub rejected: u64,
     pub violations: u64,
     /// Of `violations`, those resting on one observation alone: nobody else corroborated them,
     /// and a lone report may be a false alarm (fusion cannot tell the two apart).
@@ -244,6 +247,12 @@ pub(crate) fn build(
     let week: Vec<MissionDay> = (1..=7).map(|k| day.shifted(-k)).collect::<Result<_, _>>()?;
     let month: Vec<MissionDay> = (0..30).map(|k| day.shifted(-k)).collect::<Result<_, _>>()?;
     let (samples, line_km) = coverage::sample_line(&a.line_of_contact.geometry, 1000.0);
+    // What the analysts decided. An incident they rejected as a false alarm (their latest
+    // decision on it) is listed with that decision and counted in no figure, on this day or on
+    // the days it is compared with.
+    let reviews = reviews_of(store)?;
+    let rejected = rejected_between(store, &reviews, month[29].from_ms(), day.to_ms())?;
+    let is_rejected = |id: &str| reviews.get(id).is_some_and(|r| r.status() == "rejected");
     // The store's reads are independent of one another: they run side by side, each on a
     // reader connection of its own (most of the report's time is in them).
     let (points, (tallies, (covers, rows))) = {
@@ -274,9 +283,28 @@ pub(crate) fn build(
         )
     };
     let (cov_today, cov_before) = covers?;
-    let tallies = tallies?;
+    let mut tallies = tallies?;
+    for p in &rejected {
+        if let Some(d) = month
+            .iter()
+            .position(|m| (m.from_ms()..m.to_ms()).contains(&p.time_ms))
+        {
+            take_out(&mut tallies[d], p);
+        }
+    }
     let (today, earlier) = {
-        let all = points?;
+        let mut all = points?;
+        for p in &rejected {
+            // In time order: only points of the same time can be the same.
+            let at = all.partition_point(|q| q.time_ms < p.time_ms);
+            if let Some(k) = all[at..]
+                .iter()
+                .take_while(|q| q.time_ms == p.time_ms)
+                .position(|q| q == p)
+            {
+                all.remove(at + k);
+            }
+        }
         let split = all.partition_point(|p| p.time_ms < day.from_ms());
         let (before, now) = all.split_at(split);
         (now.to_vec(), before.to_vec())
@@ -394,12 +422,12 @@ pub(crate) fn build(
             })
             .collect()
     };
-    let reviews = reviews_of(store, &numbers)?;
     // Serials read on weapons seen in violation of a withdrawal line, to trace to their site.
     let mut serials: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (v, _) in &parsed {
         if v.kind != truceline_incident::Kind::Weapon
             || !v.violations.iter().any(|x| x.rule == "withdrawal")
+            || is_rejected(&v.id)
         {
             continue;
         }
@@ -413,7 +441,12 @@ pub(crate) fn build(
             }
         }
     }
-    let day_incidents: Vec<IncidentRecord> = parsed.iter().map(|(v, _)| v.clone()).collect();
+    // Harm is linked only with incidents that stand.
+    let day_incidents: Vec<IncidentRecord> = parsed
+        .iter()
+        .filter(|(v, _)| !is_rejected(&v.id))
+        .map(|(v, _)| v.clone())
+        .collect();
     let (records, record_notes) = crate::records::build(
         store,
         ctx,
@@ -471,9 +504,13 @@ pub(crate) fn build(
             replies: said,
         });
     }
-    let rejected = lines.iter().filter(|l| l.review == "rejected").count();
+    let rejected_today = lines.iter().filter(|l| l.review == "rejected").count();
     let mut single_observation = 0;
     for ((v, leaves), line) in parsed.iter().zip(lines) {
+        if line.review == "rejected" {
+            incidents.push(line);
+            continue;
+        }
         let violating = !line.violations.is_empty();
         if violating && leaves.len() == 1 {
             single_observation += 1;
@@ -532,7 +569,8 @@ pub(crate) fn build(
     let violation_events = sum_v(&now_t);
     let previous_day = sum_v(&before_t[0]);
     let summary = Summary {
-        incidents: incidents.len() as u64,
+        incidents: (incidents.len() - rejected_today) as u64,
+        rejected: rejected_today as u64,
         violations: now_t.iter().map(|t| t.violating_incidents).sum(),
         single_observation,
         violation_events,
@@ -592,9 +630,9 @@ pub(crate) fn build(
     notes.push("A violation is an incident that breaks at least one rule of the agreement; events count each round or shot an incident stands for.".into());
     notes.push("Coverage: an observer counts as active in an hour in which it reported; its reach is 15 km (acoustic), 20 km (radar), 10 km (post), 5 km (patrol, camera) or 2 km (UAV). Rates adjusted for coverage divide by the share of the line within reach, averaged over the day.".into());
     notes.push("Regions are Natural Earth first-level areas simplified to about 500 m; borders are shown as internationally recognised (UN General Assembly resolution 68/262).".into());
-    if rejected > 0 {
+    if rejected_today > 0 {
         notes.push(format!(
-            "{rejected} of the day's incidents were rejected by the analysts as false alarms: they are listed with that decision, and the figures above still count them."
+            "{rejected_today} of the day's incidents were rejected by the analysts as false alarms: they are listed with that decision and counted in no figure of this report; incidents of earlier days rejected so far are left out of the comparisons too."
         ));
     }
     if audience == Audience::Public {
@@ -636,12 +674,9 @@ pub(crate) fn build(
     })
 }
 
-/// The decisions and replies on the incidents numbered in this report. Both are kept as the
-/// analysts and parties make them, a handful a day: all are read and those of other days left.
-fn reviews_of(
-    store: &dyn Store,
-    numbers: &std::collections::HashMap<&str, usize>,
-) -> Result<std::collections::HashMap<String, Review>, ReportError> {
+/// The decisions and replies on incidents, by incident. Both are kept as the analysts and
+/// parties make them, a handful a day: all are read.
+fn reviews_of(store: &dyn Store) -> Result<std::collections::HashMap<String, Review>, ReportError> {
     let mut kept = Vec::new();
     for kind in ["decision", "reply"] {
         kept.extend(store.records(&truceline_store::RecordQuery {
@@ -651,14 +686,44 @@ fn reviews_of(
     }
     let (reviews, _unread) = Review::gather(
         kept.iter()
-            .filter(|r| {
-                r.subject
-                    .as_deref()
-                    .is_some_and(|s| numbers.contains_key(s))
-            })
             .map(|r| (r.kind.as_str(), r.record.as_slice(), r.log_index)),
     );
     Ok(reviews)
+}
+
+/// The incidents with `time` in `[from_ms, to_ms)` whose latest decision rejected them, as the
+/// store indexes them (what the day's tallies and points count).
+fn rejected_between(
+    store: &dyn Store,
+    reviews: &std::collections::HashMap<String, Review>,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<IncidentPoint>, ReportError> {
+    let mut out = Vec::new();
+    for (id, review) in reviews {
+        if review.status() != "rejected" {
+            continue;
+        }
+        // Gone if fusion has since merged it into another.
+        if let Some(row) = store.incident(id)? {
+            let p = IncidentPoint::of(&row.record);
+            if (from_ms..to_ms).contains(&p.time_ms) {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Takes a rejected incident out of its day's tallies; a kind left with none is dropped.
+fn take_out(tallies: &mut Vec<Tally>, p: &IncidentPoint) {
+    if let Some(t) = tallies
+        .iter_mut()
+        .find(|t| t.kind == p.kind && t.subtype == p.subtype)
+    {
+        t.remove(u64::from(p.count), p.violations > 0, p.attributed);
+    }
+    tallies.retain(|t| t.incidents > 0);
 }
 
 /// Replaces incident ids in a stated basis by the incidents' numbers in this report ("#12");

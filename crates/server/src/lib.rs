@@ -1078,9 +1078,11 @@ async fn acled_incidents(
 ) -> Result<Response, ApiError> {
     let (csv, next) = in_blocking(move || {
         // The mission's id (for the casualty links) beside the incident as the caller sees it.
+        // ACLED's rows are events: an incident the analysts rejected as a false alarm is none.
         let (page, next, _) = page_of(&st, &p, &view, |i| {
-            st.service
-                .shown_incident(i, &view)
+            (!st.service.rejected(&i.id))
+                .then(|| st.service.shown_incident(i, &view))
+                .flatten()
                 .map(|shown| (i.id.clone(), shown))
                 .into_iter()
                 .collect()

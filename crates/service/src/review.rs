@@ -117,6 +117,15 @@ impl Service {
         self.reviews.read().unwrap().get(id).cloned()
     }
 
+    /// Whether the analysts' latest decision on an incident rejected it as a false alarm.
+    pub fn rejected(&self, id: &str) -> bool {
+        self.reviews
+            .read()
+            .unwrap()
+            .get(id)
+            .is_some_and(|r| r.status() == "rejected")
+    }
+
     /// Until when the attributed party may reply (see [`Review::reply_deadline`]).
     pub fn reply_deadline(&self, rec: &IncidentRecord, review: Option<&Review>) -> jiff::Timestamp {
         Review::reply_deadline(review, rec, self.reply_window)

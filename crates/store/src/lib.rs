@@ -270,6 +270,30 @@ pub struct Tally {
     pub attributed_incidents: u64,
 }
 
+impl Tally {
+    /// Counts in one incident standing for `count` events.
+    pub fn add(&mut self, count: u64, violating: bool, attributed: bool) {
+        self.incidents += 1;
+        self.events += count;
+        self.violating_incidents += u64::from(violating);
+        self.violating_events += if violating { count } else { 0 };
+        self.attributed_incidents += u64::from(attributed);
+    }
+
+    /// Takes out one incident [`add`](Self::add) counted in.
+    pub fn remove(&mut self, count: u64, violating: bool, attributed: bool) {
+        let less = |x: &mut u64, by: u64| *x = x.saturating_sub(by);
+        less(&mut self.incidents, 1);
+        less(&mut self.events, count);
+        less(&mut self.violating_incidents, u64::from(violating));
+        less(
+            &mut self.violating_events,
+            if violating { count } else { 0 },
+        );
+        less(&mut self.attributed_incidents, u64::from(attributed));
+    }
+}
+
 /// One observer active in one hour of a window: what coverage is computed from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObserverHour {

@@ -41,11 +41,7 @@ impl ReportStore for SqliteStore {
                         out.last_mut().expect("just pushed")
                     }
                 };
-                t.incidents += 1;
-                t.events += count;
-                t.violating_incidents += u64::from(violating);
-                t.violating_events += if violating { count } else { 0 };
-                t.attributed_incidents += u64::from(attributed);
+                t.add(count, violating, attributed);
             }
             // SQLite's order (BINARY collation, NULL first) is Rust's for these.
             out.sort_by(|x, y| (&x.kind, &x.subtype).cmp(&(&y.kind, &y.subtype)));
