@@ -421,6 +421,12 @@ fn daily_report_end_to_end() {
             text.contains(storage) && text.contains(movement),
             "{lang} pdf: {text:.400}"
         );
+        // The map and the chart are drawn in it, their text set as text.
+        assert!(
+            text.contains("Line of contact (as the agreement draws it)")
+                && text.contains("50 km (scale true within 1 %)"),
+            "{lang} pdf: the map's legend"
+        );
         let f = dir.path().join(format!("r-{lang}.pdf"));
         std::fs::write(&f, &pdf).unwrap();
         let out = Command::new("pdftoppm")
@@ -455,6 +461,37 @@ fn daily_report_end_to_end() {
                 "{lang} page {page}: {ink} of the page is ink"
             );
         }
+        // In colour, the map fills much of the first page: the parties' areas, the sea, the
+        // incidents (the rest of the PDF is set in grey).
+        let out = Command::new("pdftoppm")
+            .args(["-f", "1", "-l", "1", "-r", "30"])
+            .arg(&f)
+            .arg(dir.path().join(format!("colour-{lang}")))
+            .output()
+            .expect("pdftoppm (poppler-utils)");
+        assert!(out.status.success());
+        let ppm = std::fs::read(dir.path().join(format!("colour-{lang}-1.ppm")))
+            .or_else(|_| std::fs::read(dir.path().join(format!("colour-{lang}-01.ppm"))))
+            .unwrap();
+        let mut lines = 0;
+        let start = ppm
+            .iter()
+            .position(|b| {
+                lines += (*b == b'\n') as u32;
+                lines == 3
+            })
+            .unwrap()
+            + 1;
+        let rgb: Vec<&[u8]> = ppm[start..].chunks_exact(3).collect();
+        let coloured = rgb
+            .iter()
+            .filter(|p| p[0].abs_diff(p[1]).max(p[1].abs_diff(p[2])) > 4)
+            .count() as f64
+            / rgb.len() as f64;
+        assert!(
+            coloured > 0.15,
+            "{lang}: {coloured} of the first page is in colour"
+        );
     }
 
     // The map draws each incident once: as a point with its ellipse where sparse, or in a dense

@@ -36,6 +36,30 @@ impl Sentences {
         (line, edition)
     }
 
+    /// What the map shows: ellipses, and where incidents are dense, how many instead.
+    pub fn map_caption(r: &Report, drawn: &crate::svg::Drawn, w: &Words) -> String {
+        let mut caption = w.map_caption.to_string();
+        if drawn.dense_cells > 0 {
+            caption.push(' ');
+            caption.push_str(&fill(
+                w.map_density,
+                &[
+                    &drawn.as_density,
+                    &drawn.dense_cells,
+                    &crate::svg::DENSE,
+                    &format!("{:.1}", drawn.cell_km),
+                    &drawn.as_ellipses,
+                    &drawn.long_unbounded,
+                    &(crate::svg::LONG_M / 1000.0),
+                ],
+            ));
+        }
+        if r.audience == Audience::Public {
+            caption.push_str(w.map_public);
+        }
+        caption
+    }
+
     pub fn in_progress(r: &Report, w: &Words) -> Option<String> {
         let d = &r.mission_day;
         d.in_progress_as_of.as_ref().map(|as_of| {
@@ -104,6 +128,37 @@ pub enum Block {
     /// A quieter paragraph (a caption, a note under a table).
     Small(String),
     Table(Table),
+    /// A picture (self-contained SVG) with its caption, and the id its HTML carries.
+    Figure {
+        id: &'static str,
+        svg: String,
+        caption: String,
+    },
+}
+
+/// The day's map and the thirty days' chart, each under its heading.
+pub fn figures(r: &Report, ctx: &Context, w: &Words) -> Vec<Block> {
+    let (map, drawn) = crate::svg::map(r, ctx);
+    vec![
+        Block::Heading {
+            id: "map-heading",
+            text: w.map.into(),
+        },
+        Block::Figure {
+            id: "map",
+            svg: map,
+            caption: Sentences::map_caption(r, &drawn, w),
+        },
+        Block::Heading {
+            id: "chart-heading",
+            text: w.thirty_days.into(),
+        },
+        Block::Figure {
+            id: "chart",
+            svg: crate::svg::chart(r),
+            caption: w.chart_caption.into(),
+        },
+    ]
 }
 
 /// A table: its header, which columns hold numbers (set right), and its rows.
@@ -142,6 +197,13 @@ pub fn html(out: &mut String, blocks: &[Block]) {
             }
             Block::Small(t) => {
                 let _ = write!(out, r#"<p class="sub">{}</p>"#, esc(t));
+            }
+            Block::Figure { id, svg, caption } => {
+                let _ = write!(
+                    out,
+                    r#"<figure id="{id}">{svg}<figcaption>{}</figcaption></figure>"#,
+                    esc(caption)
+                );
             }
             Block::Table(t) => {
                 out.push_str("<table><thead><tr>");

@@ -3,11 +3,11 @@
 
 use std::fmt::Write;
 
+use crate::Context;
 use crate::content::{Report, Row};
 use crate::doc::{Sentences, pct};
 use crate::lang::{Lang, Words, fill};
-use crate::svg::{self, esc};
-use crate::{Audience, Context};
+use crate::svg::esc;
 
 const STYLE: &str = r#"
 :root { --ink: #1d1d1f; --muted: #5f6368; --rule: #d9d9de; --accent: #5b2a86; }
@@ -122,45 +122,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
     );
     let _ = write!(o, "<p>{}</p>", Sentences::summary(r, w));
 
-    let (map_svg, drawn) = svg::map(r, ctx);
-    let _ = write!(
-        o,
-        r#"<h2>{}</h2><figure id="map">{}<figcaption>{}{}{}</figcaption></figure>"#,
-        w.map,
-        map_svg,
-        w.map_caption,
-        if drawn.dense_cells > 0 {
-            format!(
-                " {}",
-                fill(
-                    w.map_density,
-                    &[
-                        &drawn.as_density,
-                        &drawn.dense_cells,
-                        &svg::DENSE,
-                        &format!("{:.1}", drawn.cell_km),
-                        &drawn.as_ellipses,
-                        &drawn.long_unbounded,
-                        &(svg::LONG_M / 1000.0)
-                    ]
-                )
-            )
-        } else {
-            String::new()
-        },
-        if r.audience == Audience::Public {
-            w.map_public
-        } else {
-            ""
-        }
-    );
-    let _ = write!(
-        o,
-        r#"<h2>{}</h2><figure id="chart">{}<figcaption>{}</figcaption></figure>"#,
-        w.thirty_days,
-        svg::chart(r),
-        w.chart_caption
-    );
+    crate::doc::html(&mut o, &crate::doc::figures(r, ctx, w));
 
     let _ = write!(o, "<h2>{}</h2>", w.by_region);
     row_table(&mut o, w, w.region, &r.by_region);

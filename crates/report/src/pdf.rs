@@ -2,18 +2,20 @@
 //! subset by `krilla`, so Ukrainian and Russian print as they read), with the page number and
 //! the report's title at each foot. Written in two passes: a layout into pages of drawing
 //! commands (text measured with `ttf-parser`, wrapped by words, tables fitted to the width and
-//! their header repeated on each page), then the PDF. No creation date: the same report gives
-//! the same bytes.
+//! their header repeated on each page), then the PDF. The map and the chart are the HTML
+//! edition's own SVG, drawn as vectors by `krilla-svg` (their text in the same embedded font).
+//! No creation date: the same report gives the same bytes.
 
 use std::sync::LazyLock;
 
 use krilla::Document;
 use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
 use krilla::text::{Font, TextDirection};
+use krilla_svg::{SurfaceExt, SvgSettings};
 
 use crate::Context;
 use crate::content::Report;
@@ -30,6 +32,10 @@ const BOTTOM: f32 = PAGE_H - MARGIN - 18.0;
 const BODY: f32 = 9.0;
 const CELL: f32 = 7.2;
 const PAD: f32 = 2.5;
+/// A heading's height with the space about it (see [`Layout::heading`]).
+const HEADING_H: f32 = 10.0 + 12.5 * 1.3 + 5.0;
+/// Room kept under a picture for the first lines of its caption.
+const CAPTION_H: f32 = 2.0 * BODY * 1.35;
 
 /// Glyph advances of one face, for measuring text.
 struct Metrics {
@@ -58,10 +64,24 @@ impl Metrics {
     }
 }
 
+/// How the pictures' SVG is read: its text (`sans-serif`) set in the bundled font.
+fn svg_options() -> usvg::Options<'static> {
+    let mut o = usvg::Options {
+        font_family: "DejaVu Sans".into(),
+        ..Default::default()
+    };
+    let db = o.fontdb_mut();
+    db.load_font_data(REGULAR.to_vec());
+    db.load_font_data(BOLD.to_vec());
+    db.set_sans_serif_family("DejaVu Sans");
+    o
+}
+
 static METRICS: LazyLock<(Metrics, Metrics)> =
     LazyLock::new(|| (Metrics::new(REGULAR), Metrics::new(BOLD)));
 
-fn measure(s: &str, size: f32, bold: bool) -> f32 {
+/// How wide `s` is set in the bundled face at `size`.
+pub(crate) fn measure(s: &str, size: f32, bold: bool) -> f32 {
     let m = if bold { &METRICS.1 } else { &METRICS.0 };
     m.width(s, size)
 }
@@ -118,12 +138,20 @@ enum Cmd {
         h: f32,
         gray: u8,
     },
+    Picture {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        tree: Box<usvg::Tree>,
+    },
 }
 
 /// Pages being laid out.
 struct Layout {
     pages: Vec<Vec<Cmd>>,
     y: f32,
+    svg: usvg::Options<'static>,
 }
 
 impl Layout {
@@ -131,6 +159,7 @@ impl Layout {
         Layout {
             pages: vec![Vec::new()],
             y: MARGIN,
+            svg: svg_options(),
         }
     }
 
@@ -313,14 +342,74 @@ impl Layout {
         self.y += 6.0;
     }
 
-    fn blocks(&mut self, blocks: &[Block]) {
-        for b in blocks {
-            match b {
-                Block::Heading { text, .. } => self.heading(text),
-                Block::Para(t) => self.lines(t, BODY, false, 0x1d, 2.0, 4.0),
-                Block::Small(t) => self.lines(t, BODY - 1.0, false, 0x5f, 0.0, 4.0),
-                Block::Table(t) => self.table(t),
+    /// A picture read and sized: the width of the text, narrower if it would not fit a page.
+    fn picture(&self, svg: &str) -> Option<(usvg::Tree, f32, f32)> {
+        match usvg::Tree::from_str(svg, &self.svg) {
+            Ok(tree) => {
+                let size = tree.size();
+                let most_h = BOTTOM - MARGIN - 80.0;
+                let w = (PAGE_W - 2.0 * MARGIN).min(most_h * size.width() / size.height());
+                let h = w * size.height() / size.width();
+                Some((tree, w, h))
             }
+            // The report's own SVG: a picture that does not read is a bug the tests catch; the
+            // caption still says what it would have shown.
+            Err(e) => {
+                debug_assert!(false, "the report's SVG reads: {e}");
+                None
+            }
+        }
+    }
+
+    /// A picture, its caption under it (`room`: made already).
+    fn figure(&mut self, picture: Option<(usvg::Tree, f32, f32)>, caption: &str) {
+        if let Some((tree, w, h)) = picture {
+            self.room(h + CAPTION_H);
+            let y = self.y;
+            self.page().push(Cmd::Picture {
+                x: MARGIN,
+                y,
+                w,
+                h,
+                tree: Box::new(tree),
+            });
+            self.y += h + 4.0;
+        }
+        self.lines(caption, BODY - 1.0, false, 0x5f, 0.0, 6.0);
+    }
+
+    fn blocks(&mut self, blocks: &[Block]) {
+        let mut k = 0;
+        while k < blocks.len() {
+            match (&blocks[k], blocks.get(k + 1)) {
+                // A heading goes to the next page with its picture rather than stay alone.
+                (Block::Heading { text, .. }, Some(Block::Figure { svg, caption, .. })) => {
+                    let picture = self.picture(svg).map(|(tree, w, h)| {
+                        // Drawn a little smaller rather than leave most of a page empty.
+                        let left = BOTTOM - self.y - HEADING_H - CAPTION_H;
+                        let k = if left < h && left >= 0.75 * h {
+                            left / h
+                        } else {
+                            1.0
+                        };
+                        (tree, w * k, h * k)
+                    });
+                    let h = picture.as_ref().map_or(0.0, |p| p.2);
+                    self.room(HEADING_H + h + CAPTION_H);
+                    self.heading(text);
+                    self.figure(picture, caption);
+                    k += 1;
+                }
+                (Block::Heading { text, .. }, _) => self.heading(text),
+                (Block::Para(t), _) => self.lines(t, BODY, false, 0x1d, 2.0, 4.0),
+                (Block::Small(t), _) => self.lines(t, BODY - 1.0, false, 0x5f, 0.0, 4.0),
+                (Block::Table(t), _) => self.table(t),
+                (Block::Figure { svg, caption, .. }, _) => {
+                    let picture = self.picture(svg);
+                    self.figure(picture, caption);
+                }
+            }
+            k += 1;
         }
     }
 }
@@ -335,7 +424,7 @@ fn party<'a>(r: &'a Report, w: &'a Words, id: Option<&str>) -> String {
     }
 }
 
-/// Everything the PDF says, as blocks: the HTML edition's sections, less the map and chart.
+/// Everything the PDF says, as blocks: the HTML edition's sections.
 fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
     let w = lang.words();
     let mut b = Vec::new();
@@ -358,6 +447,7 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
     ]);
     b.push(Block::Table(cards));
     b.push(Block::Para(Sentences::summary(r, w)));
+    b.extend(crate::doc::figures(r, ctx, w));
     for (id, title, first, rows) in [
         ("by-region", w.by_region, w.region, &r.by_region),
         ("by-area", w.by_area, w.area, &r.by_area),
@@ -595,6 +685,13 @@ fn emit(pages: Vec<Vec<Cmd>>, title: &str) -> Vec<u8> {
                         surface.set_fill(Some(fill_gray(gray)));
                         surface.draw_path(&path);
                     }
+                }
+                Cmd::Picture { x, y, w, h, tree } => {
+                    surface.push_transform(&Transform::from_translate(x, y));
+                    if let Some(size) = Size::from_wh(w, h) {
+                        surface.draw_svg(&tree, size, SvgSettings::default());
+                    }
+                    surface.pop();
                 }
                 Cmd::Text {
                     x,

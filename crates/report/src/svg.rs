@@ -505,9 +505,15 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
         );
         ly += 18.0;
     }
+    // As wide as its longest label in DejaVu Sans, one of the widest faces a browser may set
+    // `sans-serif` in (and the PDF's).
+    let width = items
+        .iter()
+        .map(|(_, label)| 40.0 + crate::pdf::measure(label, 11.0, false) as f64 + 10.0)
+        .fold(330.0, f64::max);
     let _ = write!(
         s,
-        r##"<g font-family="sans-serif" font-size="11" fill="#222"><rect x="8" y="6" width="330" height="{:.0}" fill="#ffffff" fill-opacity="0.85" stroke="#bbb"/>{legend}</g>"##,
+        r##"<g font-family="sans-serif" font-size="11" fill="#222"><rect x="8" y="6" width="{width:.0}" height="{:.0}" fill="#ffffff" fill-opacity="0.85" stroke="#bbb"/>{legend}</g>"##,
         ly - 4.0
     );
     let caption = if a.illustrative {
