@@ -150,6 +150,10 @@ pub struct LimitArgs {
     /// Expensive reads (reports, the map's columns) computed at once; default: the cores.
     #[arg(long)]
     expensive_reads: Option<usize>,
+    /// Incidents one page of incidents reads at most (then on to the end of that hour): filters
+    /// that match little answer a short page and a cursor instead of reading the whole store.
+    #[arg(long, default_value_t = 20_000)]
+    page_read: usize,
 }
 
 impl LimitArgs {
@@ -166,6 +170,7 @@ impl LimitArgs {
             per_account: self.rate_per_account.0,
             sign_in: self.sign_in_rate.0,
             expensive: self.expensive_reads.unwrap_or(d.expensive).max(1),
+            page_read: self.page_read.max(1),
             ..d
         }
     }

@@ -434,3 +434,174 @@ fn expensive_reads_are_computed_once_for_all_who_ask() {
     );
     assert_eq!(status, 404, "{v}");
 }
+
+/// Every page of `/api/v1/incidents?QUERY` as `token` is shown it, following `next_cursor`:
+/// the incidents, and each page's (count, cursor).
+fn every_page(base: &str, query: &str, token: &str) -> (Vec<Value>, Vec<(usize, Option<String>)>) {
+    let (mut all, mut pages) = (Vec::new(), Vec::new());
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            None => format!("/api/v1/incidents?limit=1000{query}"),
+            Some(c) => format!("/api/v1/incidents?limit=1000{query}&cursor={c}"),
+        };
+        let (status, _, v) = call(base, "GET", &path, Some(token), None);
+        assert_eq!(status, 200, "{path}: {v}");
+        let items = v["incidents"].as_array().unwrap().clone();
+        cursor = v["next_cursor"].as_str().map(str::to_string);
+        pages.push((items.len(), cursor.clone()));
+        all.extend(items);
+        if cursor.is_none() {
+            return (all, pages);
+        }
+        assert!(pages.len() < 1000, "paging ends");
+    }
+}
+
+/// A filter that matches little cannot make one page read the whole store: past its budget
+/// (`--page-read`, here 40 incidents) a page stops at the next hour and says where to go on, at
+/// that hour rather than at an incident a view may not see; followed, the pages give exactly
+/// the incidents the filter matches, for the mission and for a liaison.
+#[test]
+fn a_page_of_incidents_reads_a_bounded_part_of_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, data) = simulated_morning(dir.path(), 5, 4);
+    run_ok(&[
+        "report",
+        "--data",
+        data.to_str().unwrap(),
+        "--date",
+        "2026-11-24",
+    ]);
+    let stored: Vec<truceline_incident::IncidentRecord> = {
+        let store = truceline_store::SqliteStore::open_read_only(&data).unwrap();
+        truceline_store::IncidentStore::incidents_between(&store, i64::MIN, i64::MAX)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.record)
+            .collect()
+    };
+    assert!(stored.len() > 200, "{}", stored.len());
+    let s = serve(&data, &["--page-read", "40"]);
+    let t = s.tokens.clone().unwrap();
+    let ids = |v: &[Value]| -> Vec<String> {
+        v.iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let hour_cursors = |pages: &[(usize, Option<String>)]| {
+        pages
+            .iter()
+            .filter_map(|(_, c)| c.as_deref()?.strip_suffix('.'))
+            .map(|t| t.parse::<i64>().unwrap())
+            .collect::<Vec<i64>>()
+    };
+
+    // Unfiltered: every incident once, in (time, id) order, a page an hour or so.
+    let (all, pages) = every_page(&s.base, "", &t.analyst);
+    let want: Vec<String> = stored.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(ids(&all), want);
+    assert!(pages.len() >= 4, "{pages:?}");
+
+    // A box far from the fire: no incident, in short pages that end at hours.
+    let (none, pages) = every_page(&s.base, "&bbox=30.0,45.0,30.1,45.1", &t.analyst);
+    assert!(none.is_empty());
+    let hours = hour_cursors(&pages);
+    assert!(hours.len() >= 3, "{pages:?}");
+    assert!(hours.iter().all(|t| t % 3_600_000 == 0), "{hours:?}");
+    assert!(hours.windows(2).all(|w| w[0] < w[1]), "{hours:?}");
+
+    // A box over the west of the line: exactly the incidents inside it.
+    let inside = |r: &truceline_incident::IncidentRecord| {
+        (37.0..=38.2).contains(&r.location.lon) && (47.0..=49.0).contains(&r.location.lat)
+    };
+    let (some, _) = every_page(&s.base, "&bbox=37.0,47.0,38.2,49.0", &t.analyst);
+    let want: Vec<String> = stored
+        .iter()
+        .filter(|r| inside(r))
+        .map(|r| r.id.clone())
+        .collect();
+    assert!(!want.is_empty() && want.len() < stored.len());
+    assert_eq!(ids(&some), want);
+
+    // A liaison of ua: its view's incidents, each once, under shown ids; a cursor names an hour
+    // or an incident it was shown, never the mission's id of one it was not.
+    let (theirs, pages) = every_page(&s.base, "&bbox=37.0,47.0,38.2,49.0", &t.liaison);
+    let expected = stored
+        .iter()
+        .filter(|r| inside(r))
+        .filter(|r| {
+            r.attribution.party.as_deref() == Some("ua") || r.control.as_deref() == Some("ua")
+        })
+        .count();
+    let shown = ids(&theirs);
+    assert_eq!(shown.len(), expected);
+    assert_eq!(
+        shown
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        shown.len()
+    );
+    assert!(shown.iter().all(|id| id.starts_with("pi-")));
+    for (_, c) in &pages {
+        if let Some(c) = c {
+            let (_, id) = c.split_once('.').unwrap();
+            assert!(id.is_empty() || shown.iter().any(|s| s == id), "{c}");
+        }
+    }
+
+    // Observations are filtered by the store as it reads, ten times as many positions a page
+    // (400 here): a box far from the fire is answered in short pages too, and a box with some
+    // in it gives each of them once.
+    let observations = |query: &str| {
+        let (mut got, mut pages) = (Vec::new(), 0);
+        let mut cursor = String::new();
+        loop {
+            let path = format!("/api/v1/observations?limit=1000{query}{cursor}");
+            let (status, _, v) = call(&s.base, "GET", &path, Some(&t.analyst), None);
+            assert_eq!(status, 200, "{path}: {v}");
+            got.extend(
+                v["observations"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| o["log_index"].as_u64().unwrap()),
+            );
+            pages += 1;
+            match v["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => return (got, pages),
+            }
+        }
+    };
+    let store = truceline_store::SqliteStore::open_read_only(&data).unwrap();
+    let unbounded = |bbox: [f64; 4]| -> Vec<u64> {
+        truceline_store::ObservationStore::query(
+            &store,
+            &truceline_store::Query {
+                bbox: Some(bbox),
+                limit: 1_000_000,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .items
+        .iter()
+        .map(|o| o.log_index)
+        .collect()
+    };
+    let (none, pages) = observations("&bbox=30.0,45.0,30.1,45.1");
+    assert!(none.is_empty());
+    let stored_obs = truceline_store::ObservationStore::high_water(&store)
+        .unwrap()
+        .1;
+    assert!(
+        pages as u64 >= stored_obs / 400,
+        "{pages} pages of {stored_obs}"
+    );
+    let (some, _) = observations("&bbox=37.0,47.0,38.2,49.0");
+    let want = unbounded([37.0, 47.0, 38.2, 49.0]);
+    assert!(!want.is_empty());
+    assert_eq!(some, want);
+}

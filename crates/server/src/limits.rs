@@ -86,6 +86,9 @@ pub struct Limits {
     pub expensive_wait: Duration,
     /// Bytes of expensive answers kept.
     pub cache_bytes: u64,
+    /// Incidents a page of incidents reads before it stops at the next hour, however few its
+    /// filters matched (its cursor then names that hour).
+    pub page_read: usize,
 }
 
 impl Default for Limits {
@@ -111,6 +114,7 @@ impl Default for Limits {
             expensive: std::thread::available_parallelism().map_or(2, |n| n.get()),
             expensive_wait: Duration::from_secs(15),
             cache_bytes: 128 * 1024 * 1024,
+            page_read: 20_000,
         }
     }
 }

@@ -329,6 +329,7 @@ pub fn queries_filter_and_page(store: &dyn Store) {
         bbox: Some([37.0, 47.0, 37.15, 49.0]),
         limit: 100,
         after: None,
+        read: None,
     };
     let got: Vec<u64> = store
         .query(&q)
@@ -338,6 +339,39 @@ pub fn queries_filter_and_page(store: &dyn Store) {
         .map(|o| o.log_index)
         .collect();
     assert_eq!(got, vec![10, 12, 14]);
+    // A bounded read: a box that holds the last records alone is answered in short pages, each
+    // reading 60 positions and naming the last it read, until past the last record; together
+    // they hold what one unbounded page does.
+    let late = Query {
+        bbox: Some([39.3, 47.0, 40.0, 49.0]),
+        limit: 100,
+        ..Query::default()
+    };
+    let whole: Vec<u64> = store
+        .query(&late)
+        .unwrap()
+        .items
+        .iter()
+        .map(|o| o.log_index)
+        .collect();
+    assert_eq!(whole, (230..250).collect::<Vec<u64>>());
+    let mut q = Query {
+        read: Some(60),
+        ..late
+    };
+    let (mut got, mut pages) = (Vec::new(), Vec::new());
+    loop {
+        let page = store.query(&q).unwrap();
+        got.extend(page.items.iter().map(|o| o.log_index));
+        pages.push((page.items.len(), page.next));
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(got, whole);
+    assert_eq!(pages[0], (0, Some(60)), "{pages:?}");
+    assert_eq!(pages.len(), 5, "{pages:?}");
     // A span of time, in record order, and the whole span.
     let got: Vec<u64> = store
         .observations_between(10_000, 13_000)

@@ -157,6 +157,10 @@ pub struct Query {
     pub limit: usize,
     /// Resume after this position (the cursor of the previous page).
     pub after: Option<u64>,
+    /// Read at most this many positions past `after`: filters that match little then answer a
+    /// short page (or none) whose `next` is the last position read, rather than read the whole
+    /// store for one page. `None`: no bound.
+    pub read: Option<u64>,
 }
 
 /// One page of a query and the cursor of the next, if there may be more.

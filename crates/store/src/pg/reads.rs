@@ -92,6 +92,12 @@ impl ObservationStore for PostgresStore {
         if let Some(obs) = &q.observer {
             arg(&mut sql, " AND observer = ?", Box::new(obs.clone()));
         }
+        let bound = q
+            .read
+            .map(|r| after.saturating_add(r.min(i64::MAX as u64) as i64));
+        if let Some(b) = bound {
+            arg(&mut sql, " AND seq <= ?", Box::new(b));
+        }
         arg(
             &mut sql,
             " ORDER BY seq LIMIT ?",
@@ -105,7 +111,13 @@ impl ObservationStore for PostgresStore {
                 items.truncate(limit);
                 items.last().map(|o| o.position)
             } else {
-                None
+                // Cut short by the bound: on from it, if anything lies past it.
+                let last: Option<i64> = c
+                    .query_opt("SELECT max(seq) FROM observations", &[])?
+                    .and_then(|r| r.get(0));
+                bound
+                    .filter(|&b| last.is_some_and(|l| l > b))
+                    .map(|b| b as u64)
             };
             Ok(Page { items, next })
         })

@@ -52,6 +52,13 @@ impl ObservationStore for SqliteStore {
         let mut sql = String::from("SELECT seq, received_ms, body FROM observations WHERE seq > ?");
         let after = q.after.map_or(0, |p| p as i64);
         let mut args: Vec<rusqlite::types::Value> = vec![after.into()];
+        let bound = q
+            .read
+            .map(|r| after.saturating_add(r.min(i64::MAX as u64) as i64));
+        if let Some(b) = bound {
+            sql.push_str(" AND seq <= ?");
+            args.push(b.into());
+        }
         if let Some([w, s, e, n]) = q.bbox {
             sql.push_str(" AND lon >= ? AND lon <= ? AND lat >= ? AND lat <= ?");
             args.extend([w.into(), e.into(), s.into(), n.into()]);
@@ -80,7 +87,12 @@ impl ObservationStore for SqliteStore {
                 items.truncate(limit);
                 items.last().map(|o| o.position)
             } else {
-                None
+                // Cut short by the bound: on from it, if anything lies past it.
+                let last: Option<i64> =
+                    c.query_row("SELECT max(seq) FROM observations", [], |r| r.get(0))?;
+                bound
+                    .filter(|&b| last.is_some_and(|l| l > b))
+                    .map(|b| b as u64)
             };
             Ok(Page { items, next })
         })
