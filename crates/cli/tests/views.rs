@@ -470,12 +470,37 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
         Some(json!({})),
     );
     assert_eq!(s, 201, "{r}");
-    let (s, feed) = call(base, "GET", "/api/v1/public/incidents", "", None);
-    assert_eq!(s, 200);
-    let items = feed["incidents"].as_array().unwrap();
+    // Paged: each incident once, a cursor naming only what the public was shown.
+    let (mut items, mut cursor, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let (s, feed) = call(
+            base,
+            "GET",
+            &format!("/api/v1/public/incidents?limit=40{cursor}"),
+            "",
+            None,
+        );
+        assert_eq!(s, 200, "{feed}");
+        assert_no_observer("the public feed", &feed.to_string(), &ids, &places);
+        let page = feed["incidents"].as_array().unwrap();
+        assert!(page.len() <= 40);
+        items.extend(page.iter().cloned());
+        pages += 1;
+        match feed["next_cursor"].as_str() {
+            Some(c) => {
+                let (_, id) = c.split_once('.').unwrap();
+                assert!(id.is_empty() || page.iter().any(|i| i["id"] == id), "{c}");
+                cursor = format!("&cursor={c}");
+            }
+            None => break,
+        }
+    }
     assert_eq!(items.len(), full.len());
+    assert!(pages > 1);
+    let shown: std::collections::BTreeSet<&str> =
+        items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(shown.len(), items.len(), "each incident once");
     assert!(items.iter().all(|i| i["mission_day"] == DATE));
-    assert_no_observer("the public feed", &feed.to_string(), &ids, &places);
     let (s, ev) = public_evidence();
     assert_eq!(s, 200, "{ev}");
     assert!(!ev["items"].as_array().unwrap().is_empty(), "{ev}");

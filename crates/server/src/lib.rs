@@ -956,7 +956,7 @@ fn page_of<T>(
     st: &AppState,
     p: &IncidentParams,
     view: &View,
-    each: impl Fn(&IncidentRecord) -> Vec<T>,
+    each: impl Fn(&IncidentRecord) -> Result<Vec<T>, ApiError>,
 ) -> Result<(Vec<T>, Option<String>, Value), ApiError> {
     let q = p.common()?;
     let shown_id = |inc: &IncidentRecord| match view {
@@ -1045,7 +1045,7 @@ fn page_of<T>(
             if !p.matches(&q, inc) {
                 continue;
             }
-            let items = each(inc);
+            let items = each(inc)?;
             if items.is_empty() {
                 continue;
             }
@@ -1089,7 +1089,7 @@ async fn list_incidents(
     }
     let (items, next, meta) = in_blocking(move || {
         page_of(&st, &p, &view, |i| {
-            st.service.incident_json(i, &view).into_iter().collect()
+            Ok(st.service.incident_json(i, &view).into_iter().collect())
         })
     })
     .await?;
@@ -1108,12 +1108,12 @@ async fn acled_incidents(
         // The mission's id (for the casualty links) beside the incident as the caller sees it.
         // ACLED's rows are events: an incident the analysts rejected as a false alarm is none.
         let (page, next, _) = page_of(&st, &p, &view, |i| {
-            (!st.service.rejected(&i.id))
+            Ok((!st.service.rejected(&i.id))
                 .then(|| st.service.shown_incident(i, &view))
                 .flatten()
                 .map(|shown| (i.id.clone(), shown))
                 .into_iter()
-                .collect()
+                .collect())
         })?;
         let span = page.iter().map(|(_, i)| i.time_ms()).fold(None, |acc, t| {
             Some(acc.map_or((t, t), |(lo, hi): (i64, i64)| (lo.min(t), hi.max(t))))
@@ -1181,7 +1181,7 @@ async fn list_violations(
     let rule = p.rule.clone();
     let (items, next, meta) = in_blocking(move || {
         page_of(&st, &p, &View::Full, |i| {
-            i.violations
+            Ok(i.violations
                 .iter()
                 .filter(|v| rule.as_deref().is_none_or(|r| v.rule == r))
                 .map(|v| {
@@ -1190,7 +1190,7 @@ async fn list_violations(
                         "kind": i.kind, "rule": v.rule, "party": v.party, "zone": v.zone,
                     })
                 })
-                .collect()
+                .collect())
         })
     })
     .await?;
@@ -1379,24 +1379,45 @@ pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// `GET /api/v1/public/incidents?from=&to=`: the public feed.
+/// `GET /api/v1/public/incidents?from=&to=&bbox=&kind=&party=&limit=&cursor=`: the public feed,
+/// paged as the incident list is (a year of published days is not one answer).
 #[utoipa::path(
     get,
     path = "/api/v1/public/incidents",
     tag = "incidents",
     params(IncidentParams),
-    responses((status = 200, description = "Incidents of days whose public report is published", body = serde_json::Value), crate::openapi::Refused)
+    responses((status = 200, description = "A page of the incidents of days whose public report is published, with `next_cursor`", body = serde_json::Value), crate::openapi::Refused)
 )]
 async fn public_incidents(
     State(st): State<Arc<AppState>>,
     Query(p): Query<IncidentParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let q = p.common()?;
-    let items = on_service(&st, move |s| s.public_incidents(q.from_ms, q.to_ms)).await?;
+    let (items, next) = in_blocking(move || public_page(&st, &p, |v| v)).await?;
     Ok(Json(json!({
         "incidents": items,
+        "next_cursor": next,
         "note": "Incidents of mission days whose public report is published, as the public edition shows them: no observer, locations at the centre of a 0.01 degree cell.",
     })))
+}
+
+/// A page of the public feed, each incident as `shape` makes it of its public JSON. Blocking.
+pub(crate) fn public_page<T>(
+    st: &AppState,
+    p: &IncidentParams,
+    shape: impl Fn(Value) -> T,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    // Whether each mission day's public report is published, asked once a page.
+    let days = std::cell::RefCell::new(std::collections::HashMap::new());
+    let (items, next, _) = page_of(st, p, &View::Public, |i| {
+        Ok(st
+            .service
+            .public_feed_item(i, &mut days.borrow_mut())
+            .map_err(ApiError::from)?
+            .map(&shape)
+            .into_iter()
+            .collect())
+    })?;
+    Ok((items, next))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -422,41 +422,34 @@ pub(crate) async fn items(
                     .collect();
                 page_by_offset(all, cursor.as_ref(), limit)
             }
-            _ => match incident_access(&caller) {
-                IncidentAccess::View(view) => {
-                    let p = IncidentParams {
-                        // Checked above; the JSON API's paging reads it as given.
-                        bbox: q.get("bbox").cloned(),
-                        from: span.0.and_then(iso),
-                        to: span.1.and_then(iso),
-                        kind: None,
-                        party: None,
-                        rule: None,
-                        limit: Some(limit.to_string()),
-                        cursor,
-                        format: None,
-                    };
-                    let (items, next, _) = page_of(&st, &p, &view, |i| {
-                        st.service
-                            .incident_json(i, &view)
-                            .map(incident_feature)
-                            .into_iter()
-                            .collect()
-                    })?;
-                    Ok((items, next))
+            _ => {
+                let p = IncidentParams {
+                    // Checked above; the JSON API's paging reads it as given.
+                    bbox: q.get("bbox").cloned(),
+                    from: span.0.and_then(iso),
+                    to: span.1.and_then(iso),
+                    kind: None,
+                    party: None,
+                    rule: None,
+                    limit: Some(limit.to_string()),
+                    cursor,
+                    format: None,
+                };
+                match incident_access(&caller) {
+                    IncidentAccess::View(view) => {
+                        let (items, next, _) = page_of(&st, &p, &view, |i| {
+                            Ok(st
+                                .service
+                                .incident_json(i, &view)
+                                .map(incident_feature)
+                                .into_iter()
+                                .collect())
+                        })?;
+                        Ok((items, next))
+                    }
+                    IncidentAccess::Published => crate::public_page(&st, &p, incident_feature),
                 }
-                IncidentAccess::Published => {
-                    let all: Vec<Value> = st
-                        .service
-                        .public_incidents(span.0, span.1)
-                        .map_err(ApiError::from)?
-                        .into_iter()
-                        .map(incident_feature)
-                        .filter(|f| area.is_none_or(|b| touches(f, &b)))
-                        .collect();
-                    page_by_offset(all, cursor.as_ref(), limit)
-                }
-            },
+            }
         }
     })
     .await?;

@@ -8,7 +8,7 @@
 //! observer). That id is a keyed hash: the key is derived from the log's private key, so it is
 //! stable across restarts, and nobody without it can test guesses of observation ids against it.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -172,14 +172,10 @@ impl Service {
     /// The incident shown under `id` to the public: only if the report of its mission day is
     /// published; blocking.
     pub fn public_incident(&self, id: &str) -> Result<Option<Value>, ServiceError> {
-        let Some(rec) = self.incident_for(&View::Public, id)? else {
-            return Ok(None);
-        };
-        let date = self.day.containing(rec.time)?.date.to_string();
-        Ok(self.incident_json(&rec, &View::Public).map(|mut v| {
-            v["mission_day"] = json!(date);
-            v
-        }))
+        match self.incident_for(&View::Public, id)? {
+            Some(rec) => self.public_feed_item(&rec, &mut HashMap::new()),
+            None => Ok(None),
+        }
     }
 
     /// Whether the public edition of the report of mission day `date` is published; blocking.
@@ -201,30 +197,28 @@ impl Service {
         Ok(yes)
     }
 
-    /// The incidents of the public feed: those of days whose public report is published, as
-    /// the public edition shows them, in time order; blocking.
-    pub fn public_incidents(
+    /// `rec` as the public feed shows it, with its mission day, if that day's public report is
+    /// published; `days` keeps what was found of each day, for the next incident.
+    pub fn public_feed_item(
         &self,
-        from_ms: Option<i64>,
-        to_ms: Option<i64>,
-    ) -> Result<Vec<Value>, ServiceError> {
-        let candidates = self.incidents_between(from_ms, to_ms)?;
-        let mut open: HashSet<String> = HashSet::new();
-        let mut out = Vec::new();
-        for rec in &candidates {
-            let date = self.day.containing(rec.time)?.date.to_string();
-            if open.contains(&date) {
-                continue;
+        rec: &IncidentRecord,
+        days: &mut HashMap<String, bool>,
+    ) -> Result<Option<Value>, ServiceError> {
+        let date = self.day.containing(rec.time)?.date.to_string();
+        let published = match days.get(&date) {
+            Some(&p) => p,
+            None => {
+                let p = self.published(&date)?;
+                days.insert(date.clone(), p);
+                p
             }
-            if !self.published(&date)? {
-                open.insert(date);
-                continue;
-            }
-            if let Some(mut v) = self.incident_json(rec, &View::Public) {
-                v["mission_day"] = json!(date);
-                out.push(v);
-            }
+        };
+        if !published {
+            return Ok(None);
         }
-        Ok(out)
+        Ok(self.incident_json(rec, &View::Public).map(|mut v| {
+            v["mission_day"] = json!(date);
+            v
+        }))
     }
 }
