@@ -181,6 +181,47 @@ fn record_ids(dir: &Path) -> Vec<String> {
 }
 
 /// A PDF's text, read back by poppler's `pdftotext` (a reader that is not ours).
+/// Page `page` of the PDF at `f` drawn by poppler's renderer at 40 dpi: its pixels, a byte
+/// each in grey, three (RGB) in colour.
+fn rendered(f: &Path, page: u32, grey: bool) -> Vec<u8> {
+    let out_dir = tempfile::tempdir().unwrap();
+    let prefix = out_dir.path().join("page");
+    let page_arg = page.to_string();
+    let mut cmd = Command::new("pdftoppm");
+    cmd.args(["-f", &page_arg, "-l", &page_arg, "-r", "40"]);
+    if grey {
+        cmd.arg("-gray");
+    }
+    let out = cmd
+        .arg(f)
+        .arg(&prefix)
+        .output()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // pdftoppm names the file after the page, padded to the document's page count.
+    let image = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .next()
+        .expect("a page drawn");
+    let bytes = std::fs::read(image).unwrap();
+    // A binary PGM or PPM: three header lines, then the pixels.
+    let mut lines = 0;
+    let start = bytes
+        .iter()
+        .position(|b| {
+            lines += (*b == b'\n') as u32;
+            lines == 3
+        })
+        .unwrap()
+        + 1;
+    bytes[start..].to_vec()
+}
+
 fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("r.pdf");
@@ -429,32 +470,8 @@ fn daily_report_end_to_end() {
         );
         let f = dir.path().join(format!("r-{lang}.pdf"));
         std::fs::write(&f, &pdf).unwrap();
-        let out = Command::new("pdftoppm")
-            .args(["-f", "1", "-l", "2", "-r", "40", "-gray"])
-            .arg(&f)
-            .arg(dir.path().join(format!("page-{lang}")))
-            .output()
-            .expect("pdftoppm (poppler-utils)");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         for page in 1..=2 {
-            let pgm = std::fs::read(dir.path().join(format!("page-{lang}-{page}.pgm")))
-                .or_else(|_| std::fs::read(dir.path().join(format!("page-{lang}-0{page}.pgm"))))
-                .unwrap();
-            // A binary PGM: three header lines, then a byte a pixel.
-            let mut lines = 0;
-            let start = pgm
-                .iter()
-                .position(|b| {
-                    lines += (*b == b'\n') as u32;
-                    lines == 3
-                })
-                .unwrap()
-                + 1;
-            let pixels = &pgm[start..];
+            let pixels = rendered(&f, page, true);
             let ink = pixels.iter().filter(|p| **p < 128).count() as f64 / pixels.len() as f64;
             assert!(
                 ink > 0.005 && ink < 0.5,
@@ -463,26 +480,8 @@ fn daily_report_end_to_end() {
         }
         // In colour, the map fills much of the first page: the parties' areas, the sea, the
         // incidents (the rest of the PDF is set in grey).
-        let out = Command::new("pdftoppm")
-            .args(["-f", "1", "-l", "1", "-r", "30"])
-            .arg(&f)
-            .arg(dir.path().join(format!("colour-{lang}")))
-            .output()
-            .expect("pdftoppm (poppler-utils)");
-        assert!(out.status.success());
-        let ppm = std::fs::read(dir.path().join(format!("colour-{lang}-1.ppm")))
-            .or_else(|_| std::fs::read(dir.path().join(format!("colour-{lang}-01.ppm"))))
-            .unwrap();
-        let mut lines = 0;
-        let start = ppm
-            .iter()
-            .position(|b| {
-                lines += (*b == b'\n') as u32;
-                lines == 3
-            })
-            .unwrap()
-            + 1;
-        let rgb: Vec<&[u8]> = ppm[start..].chunks_exact(3).collect();
+        let pixels = rendered(&f, 1, false);
+        let rgb: Vec<&[u8]> = pixels.chunks_exact(3).collect();
         let coloured = rgb
             .iter()
             .filter(|p| p[0].abs_diff(p[1]).max(p[1].abs_diff(p[2])) > 4)

@@ -2,30 +2,13 @@
 //! same observations, only the current and the previous day are held, and a report that comes
 //! late for a closed day reopens that day alone.
 
-use std::path::Path;
+mod common;
 
+use common::agreement;
 use truceline_fusion::{DAY_MS, day_of};
 use truceline_observation::Observation;
 use truceline_service::{Fuser, OnlineFusion, Start, vocabulary};
 use truceline_store::{IncidentStore, NewObservation, ObservationStore, SqliteStore};
-
-fn agreement() -> truceline_agreement::Agreement {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/donbas");
-    let files = truceline_agreement::MemoryFiles(
-        std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| {
-                let p = e.ok()?.path();
-                Some((
-                    p.file_name()?.to_str()?.to_string(),
-                    std::fs::read_to_string(&p).ok()?,
-                ))
-            })
-            .collect(),
-    );
-    let toml = std::fs::read_to_string(dir.join("agreement.toml")).unwrap();
-    truceline_agreement::load("agreement.toml", &toml, &files).expect("a valid agreement")
-}
 
 /// Sixty quiet hours over three UTC days, parsed.
 fn scenario(a: &truceline_agreement::Agreement) -> Vec<Observation> {

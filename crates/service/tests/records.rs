@@ -2,33 +2,16 @@
 //! type, fused and kept, gives sections that add up, and the public edition shows casualties
 //! only as totals and names no patrol and no record.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+mod common;
 
+use common::agreement;
+use std::collections::BTreeMap;
 use truceline_records::RecordType;
 use truceline_report::{Audience, Context, MissionDay};
 use truceline_service::{Fuser, vocabulary};
 use truceline_store::{
     NewMissionRecord, NewObservation, ObservationStore, RecordStore, SqliteStore,
 };
-
-fn agreement() -> truceline_agreement::Agreement {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/donbas");
-    let files = truceline_agreement::MemoryFiles(
-        std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| {
-                let p = e.ok()?.path();
-                Some((
-                    p.file_name()?.to_str()?.to_string(),
-                    std::fs::read_to_string(&p).ok()?,
-                ))
-            })
-            .collect(),
-    );
-    let toml = std::fs::read_to_string(dir.join("agreement.toml")).unwrap();
-    truceline_agreement::load("agreement.toml", &toml, &files).expect("a valid agreement")
-}
 
 fn sum<'a>(m: impl IntoIterator<Item = &'a u64>) -> u64 {
     m.into_iter().sum()

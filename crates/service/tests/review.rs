@@ -2,32 +2,15 @@
 //! with that decision and counted in no figure — the day's, nor the comparisons with the days
 //! before — while one rejected and then confirmed again counts as before.
 
-use std::path::Path;
+mod common;
 
+use common::agreement;
 use truceline_incident::review::{Entry, Verdict};
 use truceline_report::{Audience, Context, MissionDay, Report};
 use truceline_service::{Fuser, vocabulary};
 use truceline_store::{
     IncidentStore, NewObservation, NewRecord, ObservationStore, RecordStore, SqliteStore,
 };
-
-fn agreement() -> truceline_agreement::Agreement {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/donbas");
-    let files = truceline_agreement::MemoryFiles(
-        std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| {
-                let p = e.ok()?.path();
-                Some((
-                    p.file_name()?.to_str()?.to_string(),
-                    std::fs::read_to_string(&p).ok()?,
-                ))
-            })
-            .collect(),
-    );
-    let toml = std::fs::read_to_string(dir.join("agreement.toml")).unwrap();
-    truceline_agreement::load("agreement.toml", &toml, &files).expect("a valid agreement")
-}
 
 /// Keeps a decision on `incident` as the service does (a log record about it).
 fn decide(store: &SqliteStore, incident: &str, v: Verdict, at: &str) {
