@@ -504,10 +504,10 @@ pub(crate) fn build(
             replies: said,
         });
     }
-    let rejected_today = lines.iter().filter(|l| l.review == "rejected").count();
+    let rejected_today = parsed.iter().filter(|(v, _)| is_rejected(&v.id)).count();
     let mut single_observation = 0;
     for ((v, leaves), line) in parsed.iter().zip(lines) {
-        if line.review == "rejected" {
+        if is_rejected(&v.id) {
             incidents.push(line);
             continue;
         }

@@ -64,8 +64,9 @@ impl Metrics {
     }
 }
 
-/// How the pictures' SVG is read: its text (`sans-serif`) set in the bundled font.
-fn svg_options() -> usvg::Options<'static> {
+/// How the pictures' SVG is read: its text (`sans-serif`) set in the bundled font. Made once:
+/// loading the faces is the same work for every report.
+static SVG_OPTIONS: LazyLock<usvg::Options<'static>> = LazyLock::new(|| {
     let mut o = usvg::Options {
         font_family: "DejaVu Sans".into(),
         ..Default::default()
@@ -75,7 +76,7 @@ fn svg_options() -> usvg::Options<'static> {
     db.load_font_data(BOLD.to_vec());
     db.set_sans_serif_family("DejaVu Sans");
     o
-}
+});
 
 static METRICS: LazyLock<(Metrics, Metrics)> =
     LazyLock::new(|| (Metrics::new(REGULAR), Metrics::new(BOLD)));
@@ -151,7 +152,6 @@ enum Cmd {
 struct Layout {
     pages: Vec<Vec<Cmd>>,
     y: f32,
-    svg: usvg::Options<'static>,
 }
 
 impl Layout {
@@ -159,7 +159,6 @@ impl Layout {
         Layout {
             pages: vec![Vec::new()],
             y: MARGIN,
-            svg: svg_options(),
         }
     }
 
@@ -344,7 +343,7 @@ impl Layout {
 
     /// A picture read and sized: the width of the text, narrower if it would not fit a page.
     fn picture(&self, svg: &str) -> Option<(usvg::Tree, f32, f32)> {
-        match usvg::Tree::from_str(svg, &self.svg) {
+        match usvg::Tree::from_str(svg, &SVG_OPTIONS) {
             Ok(tree) => {
                 let size = tree.size();
                 let most_h = BOTTOM - MARGIN - 80.0;

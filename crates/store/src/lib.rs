@@ -163,6 +163,15 @@ pub struct Query {
     pub read: Option<u64>,
 }
 
+impl Query {
+    /// The last position a page may read ([`read`](Self::read) past `after`), if bounded.
+    pub(crate) fn read_bound(&self) -> Option<i64> {
+        let after = self.after.map_or(0, |p| p as i64);
+        self.read
+            .map(|r| after.saturating_add(r.min(i64::MAX as u64) as i64))
+    }
+}
+
 /// One page of a query and the cursor of the next, if there may be more.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {

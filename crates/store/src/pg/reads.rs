@@ -92,9 +92,7 @@ impl ObservationStore for PostgresStore {
         if let Some(obs) = &q.observer {
             arg(&mut sql, " AND observer = ?", Box::new(obs.clone()));
         }
-        let bound = q
-            .read
-            .map(|r| after.saturating_add(r.min(i64::MAX as u64) as i64));
+        let bound = q.read_bound();
         if let Some(b) = bound {
             arg(&mut sql, " AND seq <= ?", Box::new(b));
         }
@@ -110,14 +108,14 @@ impl ObservationStore for PostgresStore {
             let next = if items.len() > limit {
                 items.truncate(limit);
                 items.last().map(|o| o.position)
-            } else {
+            } else if let Some(b) = bound {
                 // Cut short by the bound: on from it, if anything lies past it.
                 let last: Option<i64> = c
                     .query_opt("SELECT max(seq) FROM observations", &[])?
                     .and_then(|r| r.get(0));
-                bound
-                    .filter(|&b| last.is_some_and(|l| l > b))
-                    .map(|b| b as u64)
+                last.is_some_and(|l| l > b).then_some(b as u64)
+            } else {
+                None
             };
             Ok(Page { items, next })
         })

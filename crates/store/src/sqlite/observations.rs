@@ -52,9 +52,7 @@ impl ObservationStore for SqliteStore {
         let mut sql = String::from("SELECT seq, received_ms, body FROM observations WHERE seq > ?");
         let after = q.after.map_or(0, |p| p as i64);
         let mut args: Vec<rusqlite::types::Value> = vec![after.into()];
-        let bound = q
-            .read
-            .map(|r| after.saturating_add(r.min(i64::MAX as u64) as i64));
+        let bound = q.read_bound();
         if let Some(b) = bound {
             sql.push_str(" AND seq <= ?");
             args.push(b.into());
@@ -86,13 +84,13 @@ impl ObservationStore for SqliteStore {
             let next = if items.len() > limit {
                 items.truncate(limit);
                 items.last().map(|o| o.position)
-            } else {
+            } else if let Some(b) = bound {
                 // Cut short by the bound: on from it, if anything lies past it.
                 let last: Option<i64> =
                     c.query_row("SELECT max(seq) FROM observations", [], |r| r.get(0))?;
-                bound
-                    .filter(|&b| last.is_some_and(|l| l > b))
-                    .map(|b| b as u64)
+                last.is_some_and(|l| l > b).then_some(b as u64)
+            } else {
+                None
             };
             Ok(Page { items, next })
         })
