@@ -438,14 +438,24 @@ fn expensive_reads_are_computed_once_for_all_who_ask() {
 /// Every page of `/api/v1/incidents?QUERY` as `token` is shown it, following `next_cursor`:
 /// the incidents, and each page's (count, cursor).
 fn every_page(base: &str, query: &str, token: &str) -> (Vec<Value>, Vec<(usize, Option<String>)>) {
+    pages_of(base, "/api/v1/incidents", query, Some(token))
+}
+
+/// Every page of the incident list at `list`, followed from its first.
+fn pages_of(
+    base: &str,
+    list: &str,
+    query: &str,
+    token: Option<&str>,
+) -> (Vec<Value>, Vec<(usize, Option<String>)>) {
     let (mut all, mut pages) = (Vec::new(), Vec::new());
     let mut cursor: Option<String> = None;
     loop {
         let path = match &cursor {
-            None => format!("/api/v1/incidents?limit=1000{query}"),
-            Some(c) => format!("/api/v1/incidents?limit=1000{query}&cursor={c}"),
+            None => format!("{list}?limit=1000{query}"),
+            Some(c) => format!("{list}?limit=1000{query}&cursor={c}"),
         };
-        let (status, _, v) = call(base, "GET", &path, Some(token), None);
+        let (status, _, v) = call(base, "GET", &path, token, None);
         assert_eq!(status, 200, "{path}: {v}");
         let items = v["incidents"].as_array().unwrap().clone();
         cursor = v["next_cursor"].as_str().map(str::to_string);
@@ -604,4 +614,92 @@ fn a_page_of_incidents_reads_a_bounded_part_of_the_store() {
     let want = unbounded([37.0, 47.0, 38.2, 49.0]);
     assert!(!want.is_empty());
     assert_eq!(some, want);
+}
+
+/// The public feed passes over a mission day whose public report is not published in one read,
+/// not one page for each `--page-read` of its incidents: over three mission days with only the
+/// middle one published, it gives exactly that day's incidents, and the days around it cost a
+/// page each.
+#[test]
+fn the_public_feed_passes_over_unpublished_days_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2026-11-23 15:00 UTC to 2026-11-24 19:00 UTC: the end of mission day 2026-11-23 (which
+    // ends at 19:30 Kyiv time, 17:30 UTC), all of 2026-11-24 and the start of 2026-11-25.
+    let (_, data) = simulated(dir.path(), 6, "2026-11-23T15:00:00Z", 28, 2);
+    run_ok(&["report", "--data", data.to_str().unwrap()]);
+    let (before, during, after) = {
+        let store = truceline_store::SqliteStore::open_read_only(&data).unwrap();
+        let count = |from: &str, to: &str| {
+            let ms = |t: &str| t.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+            truceline_store::IncidentStore::incidents_between(&store, ms(from), ms(to))
+                .unwrap()
+                .len()
+        };
+        (
+            count("2026-11-23T00:00:00Z", "2026-11-23T17:30:00Z"),
+            count("2026-11-23T17:30:00Z", "2026-11-24T17:30:00Z"),
+            count("2026-11-24T17:30:00Z", "2026-11-26T00:00:00Z"),
+        )
+    };
+    // Each day around the published one would take pages of its own were it read through.
+    assert!(before > 40 && after > 40, "{before} {after}");
+    let s = serve(&data, &["--page-read", "40"]);
+    let t = s.tokens.clone().unwrap();
+    let (status, _, r) = call(
+        &s.base,
+        "POST",
+        "/api/v1/reports/daily/2026-11-24/publish?audience=public",
+        Some(&t.chief),
+        Some(("application/json", b"{}")),
+    );
+    assert_eq!(status, 201, "{r}");
+
+    let (items, pages) = pages_of(&s.base, "/api/v1/public/incidents", "", None);
+    assert_eq!(items.len(), during, "{pages:?}");
+    assert!(items.iter().all(|i| i["mission_day"] == "2026-11-24"));
+    let shown: std::collections::BTreeSet<&str> =
+        items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(shown.len(), items.len(), "each incident once");
+    // The published day's pages are bounded as any are (40 incidents read, then on to the
+    // hour); the unpublished days add one empty page each, whose cursor is the day's end.
+    let empty: Vec<Option<&str>> = pages
+        .iter()
+        .filter(|(n, _)| *n == 0)
+        .map(|(_, c)| c.as_deref())
+        .collect();
+    assert!(empty.len() <= 3, "{pages:?}");
+    let ends = [
+        "2026-11-23T17:30:00Z",
+        "2026-11-24T17:30:00Z",
+        "2026-11-25T17:30:00Z",
+    ]
+    .map(|t| {
+        format!(
+            "{}.",
+            t.parse::<jiff::Timestamp>().unwrap().as_millisecond()
+        )
+    });
+    assert!(
+        empty
+            .iter()
+            .flatten()
+            .all(|c| ends.iter().any(|e| e == c) || c.split_once('.').unwrap().1.is_empty()),
+        "{pages:?}"
+    );
+    assert!(
+        pages
+            .first()
+            .is_some_and(|(n, c)| *n == 0 && c.as_deref() == Some(ends[0].as_str())),
+        "{pages:?}"
+    );
+
+    // Asked from inside a day not published, the feed starts at the next day's start.
+    let from = "2026-11-24T18:00:00Z";
+    let (late, _) = pages_of(
+        &s.base,
+        "/api/v1/public/incidents",
+        &format!("&from={from}"),
+        None,
+    );
+    assert!(late.is_empty(), "{late:?}");
 }

@@ -944,6 +944,12 @@ impl IncidentParams {
 }
 
 /// The start of the hour after the one `t_ms` is in.
+/// How many incidents a page asks the store for at a time.
+const BATCH: usize = 500;
+/// What passing over a mission day costs a public page of its budget: two queries (the day's
+/// first incident, whether its report is published), counted as this many incidents read.
+const DAY_PASSED: usize = 100;
+
 fn hour_after(t_ms: i64) -> i64 {
     (t_ms.div_euclid(3_600_000) + 1) * 3_600_000
 }
@@ -1008,6 +1014,11 @@ fn page_of<T>(
     // see). It may then hold fewer than `limit` items, or none.
     let mut read = 0usize;
     let mut stop_at: Option<i64> = None;
+    // The public sees only days whose public report is published; an unpublished day is
+    // passed over whole, for `DAY_PASSED` of the budget.
+    let mut days = std::collections::HashMap::new();
+    // Past a day passed over, only where the next incident lies is wanted.
+    let mut want = BATCH;
     'pages: loop {
         let batch = st
             .service
@@ -1016,7 +1027,7 @@ fn page_of<T>(
                 after.as_ref().map(|(t, id)| (*t, id.as_str())),
                 from,
                 to,
-                500,
+                std::mem::replace(&mut want, BATCH),
             )
             .map_err(ApiError::store)?;
         let Some(end) = batch.last() else { break };
@@ -1028,6 +1039,22 @@ fn page_of<T>(
             {
                 next = (end < to).then(|| format!("{end}."));
                 break 'pages;
+            }
+            if *view == View::Public
+                && let Some(end) = st
+                    .service
+                    .public_resume(inc.time, &mut days)
+                    .map_err(ApiError::from)?
+            {
+                read += DAY_PASSED;
+                if end >= to || read >= st.guards.limits.page_read {
+                    next = (end < to).then(|| format!("{end}."));
+                    break 'pages;
+                }
+                after = Some((end, String::new()));
+                skip = None;
+                want = 1;
+                continue 'pages;
             }
             read += 1;
             if read == st.guards.limits.page_read {

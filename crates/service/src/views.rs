@@ -197,6 +197,34 @@ impl Service {
         Ok(yes)
     }
 
+    /// Whether mission day `date`'s public report is published, asked of the store once for
+    /// each day `days` has not seen.
+    fn published_in(
+        &self,
+        date: &str,
+        days: &mut HashMap<String, bool>,
+    ) -> Result<bool, ServiceError> {
+        if let Some(&p) = days.get(date) {
+            return Ok(p);
+        }
+        let p = self.published(date)?;
+        days.insert(date.to_string(), p);
+        Ok(p)
+    }
+
+    /// Where the public feed reads on from when it meets an incident at `t`: `None` if that
+    /// mission day's public report is published, else the day's end in ms, since nothing of
+    /// the day is public (a year with few days published is then a few reads, not one for
+    /// every incident of the year).
+    pub fn public_resume(
+        &self,
+        t: jiff::Timestamp,
+        days: &mut HashMap<String, bool>,
+    ) -> Result<Option<i64>, ServiceError> {
+        let day = self.day.containing(t)?;
+        Ok((!self.published_in(&day.date.to_string(), days)?).then(|| day.to_ms()))
+    }
+
     /// `rec` as the public feed shows it, with its mission day, if that day's public report is
     /// published; `days` keeps what was found of each day, for the next incident.
     pub fn public_feed_item(
@@ -205,15 +233,7 @@ impl Service {
         days: &mut HashMap<String, bool>,
     ) -> Result<Option<Value>, ServiceError> {
         let date = self.day.containing(rec.time)?.date.to_string();
-        let published = match days.get(&date) {
-            Some(&p) => p,
-            None => {
-                let p = self.published(&date)?;
-                days.insert(date.clone(), p);
-                p
-            }
-        };
-        if !published {
+        if !self.published_in(&date, days)? {
             return Ok(None);
         }
         Ok(self.incident_json(rec, &View::Public).map(|mut v| {

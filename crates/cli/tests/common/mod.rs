@@ -314,10 +314,21 @@ pub fn run_ok(args: &[&str]) -> String {
 /// A simulated morning of 2026-11-24 from 07:00 UTC (ten fire missions an hour) imported into
 /// `dir/data`; returns the observations' file and the data directory.
 pub fn simulated_morning(dir: &Path, seed: u64, hours: u32) -> (PathBuf, PathBuf) {
+    simulated(dir, seed, "2026-11-24T07:00:00Z", hours, 10)
+}
+
+/// [`simulated_morning`] from `start`, with `missions` fire missions an hour.
+pub fn simulated(
+    dir: &Path,
+    seed: u64,
+    start: &str,
+    hours: u32,
+    missions: u32,
+) -> (PathBuf, PathBuf) {
     let obs = dir.join("obs.ndjson");
     let data = dir.join("data");
     let a = agreement();
-    let (seed, hours) = (seed.to_string(), hours.to_string());
+    let (seed, hours, missions) = (seed.to_string(), hours.to_string(), missions.to_string());
     run_ok(&[
         "simulate",
         "--agreement",
@@ -327,9 +338,9 @@ pub fn simulated_morning(dir: &Path, seed: u64, hours: u32) -> (PathBuf, PathBuf
         "--hours",
         &hours,
         "--start",
-        "2026-11-24T07:00:00Z",
+        start,
         "--fire-missions-per-hour",
-        "10",
+        &missions,
         "--observations",
         obs.to_str().unwrap(),
         "--truth",
