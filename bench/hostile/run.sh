@@ -21,10 +21,22 @@ for r in monitor analyst chief witness; do tok[$r]=$($bin tokens issue "$r" --da
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # The server's descriptors as in the run that found the problem.
 ulimit -n 20000 2>/dev/null || true
-RUST_LOG=error $bin serve --agreement $a --data "$work/d" --listen 127.0.0.1:$port 2>"$work/server.log" &
-server=$!
-for _ in $(seq 600); do
-  [ "$(curl -s http://127.0.0.1:$port/healthz | python3 -c 'import json,sys; print(json.load(sys.stdin).get("fusion"))' 2>/dev/null)" = running ] && break
-  sleep 0.5
-done
+# $@: more flags for serve.
+start_server() {
+  RUST_LOG=error $bin serve --agreement $a --data "$work/d" --listen 127.0.0.1:$port "$@" 2>>"$work/server.log" &
+  server=$!
+  for _ in $(seq 600); do
+    [ "$(curl -s http://127.0.0.1:$port/healthz | python3 -c 'import json,sys; print(json.load(sys.stdin).get("fusion"))' 2>/dev/null)" = running ] && break
+    sleep 0.5
+  done
+}
+start_server
 python3 bench/hostile/attacks.py "$port" "$server" "${tok[monitor]}" "${tok[analyst]}" "${tok[chief]}" "${tok[witness]}"
+
+# Pages that read to their budget, under the deployed limits and, restarted on the same data,
+# with as many read at once as are asked: what the bound on pages at once buys intake.
+echo
+python3 bench/hostile/pages.py "$port" "${tok[monitor]}" "${tok[analyst]}" "pages: deployed limits"
+kill $server; wait $server 2>/dev/null || true
+start_server --page-reads 10000
+python3 bench/hostile/pages.py "$port" "${tok[monitor]}" "${tok[analyst]}" "pages: --page-reads 10000"

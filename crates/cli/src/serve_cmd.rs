@@ -154,6 +154,10 @@ pub struct LimitArgs {
     /// that match little answer a short page and a cursor instead of reading the whole store.
     #[arg(long, default_value_t = 20_000)]
     page_read: usize,
+    /// Pages of the lists (incidents, violations, observations, the public feed, OGC items)
+    /// read at once, each waiting at most 15 s for its turn; default: twice the cores.
+    #[arg(long)]
+    page_reads: Option<usize>,
 }
 
 impl LimitArgs {
@@ -171,6 +175,7 @@ impl LimitArgs {
             sign_in: self.sign_in_rate.0,
             expensive: self.expensive_reads.unwrap_or(d.expensive).max(1),
             page_read: self.page_read.max(1),
+            pages: self.page_reads.unwrap_or(d.pages).max(1),
             ..d
         }
     }

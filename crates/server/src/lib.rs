@@ -835,7 +835,7 @@ async fn list_observations(
         ..params.query()?
     };
     let store = st.service.store.clone();
-    let page = blocking(move || store.query(&q)).await?;
+    let page = crate::limits::page(&st, move || store.query(&q).map_err(ApiError::store)).await?;
     let items: Vec<Value> = page.items.iter().map(envelope).collect();
     Ok(Json(json!({
         "observations": items,
@@ -1114,7 +1114,8 @@ async fn list_incidents(
             ));
         }
     }
-    let (items, next, meta) = in_blocking(move || {
+    let st2 = st.clone();
+    let (items, next, meta) = crate::limits::page(&st2, move || {
         page_of(&st, &p, &view, |i| {
             Ok(st.service.incident_json(i, &view).into_iter().collect())
         })
@@ -1131,7 +1132,8 @@ async fn acled_incidents(
     view: View,
     raw: Option<String>,
 ) -> Result<Response, ApiError> {
-    let (csv, next) = in_blocking(move || {
+    let st2 = st.clone();
+    let (csv, next) = crate::limits::page(&st2, move || {
         // The mission's id (for the casualty links) beside the incident as the caller sees it.
         // ACLED's rows are events: an incident the analysts rejected as a false alarm is none.
         let (page, next, _) = page_of(&st, &p, &view, |i| {
@@ -1206,7 +1208,8 @@ async fn list_violations(
     Query(p): Query<IncidentParams>,
 ) -> Result<Json<Value>, ApiError> {
     let rule = p.rule.clone();
-    let (items, next, meta) = in_blocking(move || {
+    let st2 = st.clone();
+    let (items, next, meta) = crate::limits::page(&st2, move || {
         page_of(&st, &p, &View::Full, |i| {
             Ok(i.violations
                 .iter()
@@ -1419,7 +1422,8 @@ async fn public_incidents(
     State(st): State<Arc<AppState>>,
     Query(p): Query<IncidentParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let (items, next) = in_blocking(move || public_page(&st, &p, |v| v)).await?;
+    let st2 = st.clone();
+    let (items, next) = crate::limits::page(&st2, move || public_page(&st, &p, |v| v)).await?;
     Ok(Json(json!({
         "incidents": items,
         "next_cursor": next,

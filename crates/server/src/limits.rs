@@ -20,6 +20,11 @@
 //!   each waiting at most [`Limits::expensive_wait`] for its turn (503 with `Retry-After`), and
 //!   their answers cached by what they were drawn from ([`truceline_service::Service::data_version`]),
 //!   with one computation for any number of identical requests at once.
+//! - **Pages** (the lists of incidents and observations, their OGC and public forms): each
+//!   reads at most [`Limits::page_read`] and at most [`Limits::pages`] are read at once, each
+//!   waiting at most [`Limits::expensive_wait`] for its turn (503 with `Retry-After`), so that
+//!   many clients asking for pages that read to their budget share a few threads' time, not
+//!   every core's, and intake goes on beside them.
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -89,6 +94,8 @@ pub struct Limits {
     /// Incidents a page of incidents reads before it stops at the next hour, however few its
     /// filters matched (its cursor then names that hour).
     pub page_read: usize,
+    /// Pages read at once.
+    pub pages: usize,
 }
 
 impl Default for Limits {
@@ -115,6 +122,7 @@ impl Default for Limits {
             expensive_wait: Duration::from_secs(15),
             cache_bytes: 128 * 1024 * 1024,
             page_read: 20_000,
+            pages: 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
 }
@@ -140,6 +148,7 @@ pub struct Guards {
     per_account: Option<DefaultKeyedRateLimiter<String>>,
     sign_in: Option<DefaultKeyedRateLimiter<IpAddr>>,
     expensive: Semaphore,
+    pages: Arc<Semaphore>,
     cache: moka::future::Cache<String, Cached>,
     /// Connections open now, and reserved connections by age.
     open: Arc<AtomicUsize>,
@@ -169,6 +178,7 @@ impl Guards {
             per_account: keyed(limits.per_account),
             sign_in: keyed(limits.sign_in),
             expensive: Semaphore::new(limits.expensive.max(1)),
+            pages: Arc::new(Semaphore::new(limits.pages.max(1))),
             cache: moka::future::Cache::builder()
                 .max_capacity(limits.cache_bytes)
                 .weigher(|k: &String, v: &Cached| {
@@ -355,6 +365,45 @@ pub(crate) async fn expensive(
             "internal",
             "an expensive read left nothing in its cache entry",
         )),
+    }
+}
+
+/// A page of a list, read on a blocking thread once one of [`Limits::pages`] turns is free.
+pub(crate) async fn page<T: Send + 'static>(
+    st: &AppState,
+    read: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let turn = st
+        .guards
+        .page_turn()
+        .await
+        .inspect_err(|_| st.metrics.limited("pages"))?;
+    // Held by the read itself: a request given up on (its client gone, its time over) keeps
+    // its turn until the read it started ends.
+    crate::in_blocking(move || {
+        let _turn = turn;
+        read()
+    })
+    .await
+}
+
+impl Guards {
+    /// A turn to read a page, waited for at most [`Limits::expensive_wait`] (503 then).
+    async fn page_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        let turn = self.pages.clone().acquire_owned();
+        match tokio::time::timeout(self.limits.expensive_wait, turn).await {
+            Ok(Ok(turn)) => Ok(turn),
+            _ => Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "{} pages are being read and this one waited {} s for its turn; try again",
+                    self.limits.pages,
+                    self.limits.expensive_wait.as_secs_f64()
+                ),
+            )
+            .retry_after(2)),
+        }
     }
 }
 
@@ -596,5 +645,35 @@ struct Open(Arc<AtomicUsize>);
 impl Drop for Open {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Past `pages` reads at once, a page waits for a turn and, none coming, is refused with
+    /// 503 and `Retry-After`; a turn given back lets the next in.
+    #[tokio::test]
+    async fn pages_past_the_limit_wait_then_are_refused() {
+        let g = Guards::new(Limits {
+            pages: 2,
+            expensive_wait: Duration::from_millis(100),
+            ..Limits::default()
+        });
+        let first = g.page_turn().await.unwrap();
+        let _second = g.page_turn().await.unwrap();
+        let refused = g.page_turn().await.unwrap_err().into_response();
+        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(refused.headers()[header::RETRY_AFTER], "2");
+        // A turn given back while one waits goes to it.
+        let waiting = tokio::spawn(async move {
+            let t = g.page_turn().await.map(drop);
+            (g, t)
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        drop(first);
+        let (_, got) = waiting.await.unwrap();
+        assert!(got.is_ok());
     }
 }

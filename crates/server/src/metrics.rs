@@ -95,7 +95,7 @@ impl Default for Metrics {
         let limited = Family::<ByLabel, Counter>::default();
         registry.register(
             "limited_requests",
-            "Requests refused by a rate limit (address, account, sign_in) or because expensive reads were all busy (expensive)",
+            "Requests refused by a rate limit (address, account, sign_in) or because expensive reads (expensive) or pages (pages) were all busy",
             limited.clone(),
         );
         let refused_heads = Family::<ByLabel, Counter>::default();

@@ -392,7 +392,7 @@ pub(crate) async fn items(
         .unwrap_or((None, None));
     let cursor = q.get("cursor").cloned();
     let st2 = st.clone();
-    let (features, next) = in_blocking(move || -> Result<_, ApiError> {
+    let (features, next) = crate::limits::page(&st, move || -> Result<_, ApiError> {
         let st = st2;
         match c.id {
             "zones" => {
