@@ -7,9 +7,7 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
-use truceline_disclosure::{
-    Evidence, Item, SALT_BYTES, canonical_commit, commit, new_salt, verify,
-};
+use truceline_disclosure::{Evidence, Item, commit, new_salt, verify};
 use truceline_log::note::{Algorithm, Signer};
 use truceline_log::{Frontier, inclusion_proof, leaf_bytes, leaf_hash};
 
@@ -128,11 +126,9 @@ fn bench(c: &mut Criterion) {
 /// What the store does for each observation: fresh salts, the committed form from the
 /// canonical bytes, no disclosures kept.
 fn store_commit(canonical: &[u8]) -> Vec<u8> {
-    let n = truceline_disclosure::fields_of(canonical).unwrap();
-    let mut salts = vec![0u8; n * SALT_BYTES];
-    rand::fill(&mut salts[..]);
-    canonical_commit(canonical, &salts, false)
+    truceline_disclosure::commit_fresh(canonical, |s| rand::fill(s))
         .unwrap()
+        .1
         .committed
 }
 

@@ -82,6 +82,28 @@ pub fn fields_of(body: &[u8]) -> Result<usize, String> {
     members(body).map(|m| m.len())
 }
 
+/// Commits a canonical JSON object under fresh salts, which `fill` writes ([`SALT_BYTES`] a
+/// member); answers the salts and the committed form, no disclosures kept. The store's path:
+/// the object is read once, not once to count its members and again to commit them.
+///
+/// ```
+/// use truceline_disclosure::{canonical_commit, commit_fresh};
+/// let body = br#"{"bearing_deg":212.5,"id":"op3-0001"}"#;
+/// let (salts, c) = commit_fresh(body, |s| s.fill(7)).unwrap();
+/// assert_eq!(salts, [7u8; 32]);
+/// assert_eq!(c, canonical_commit(body, &salts, false).unwrap());
+/// ```
+pub fn commit_fresh(
+    body: &[u8],
+    fill: impl FnOnce(&mut [u8]),
+) -> Result<(Vec<u8>, Commitment), String> {
+    let members = members(body)?;
+    let mut salts = vec![0u8; members.len() * SALT_BYTES];
+    fill(&mut salts);
+    let c = commit_members(&members, &salts, false)?;
+    Ok((salts, c))
+}
+
 /// Commits a canonical JSON object under `salts` ([`SALT_BYTES`] a member, in the members'
 /// order); with `disclosures`, each field's disclosure is kept too (the store needs only the
 /// committed form to log, and the disclosures to serve evidence).
@@ -101,7 +123,14 @@ pub fn canonical_commit(
     salts: &[u8],
     disclosures: bool,
 ) -> Result<Commitment, String> {
-    let members = members(body)?;
+    commit_members(&members(body)?, salts, disclosures)
+}
+
+fn commit_members(
+    members: &[Member<'_>],
+    salts: &[u8],
+    disclosures: bool,
+) -> Result<Commitment, String> {
     if salts.len() != members.len() * SALT_BYTES {
         return Err(format!(
             "{} bytes of salts for {} fields ({SALT_BYTES} each)",

@@ -38,7 +38,7 @@ use truceline_log::checkpoint::{self, SignedCheckpoint};
 use truceline_log::note::Verifier;
 use truceline_log::{Hash, leaf_hash, verify_inclusion};
 
-pub use canonical::{SALT_BYTES, canonical_commit, fields_of, salt_text};
+pub use canonical::{SALT_BYTES, canonical_commit, commit_fresh, fields_of, salt_text};
 
 /// The committed form's version tag.
 pub const COMMITMENT: &str = "truceline-sd/1";

@@ -20,11 +20,7 @@ use crate::StoreError;
 /// Commits `body` (canonical JSON, an object) with fresh salts; returns the salts as stored and
 /// the committed form (its disclosures are made again from the salts when they are served).
 pub fn commit_new(body: &[u8]) -> Result<(Vec<u8>, Commitment), StoreError> {
-    let n = truceline_disclosure::fields_of(body).map_err(invalid)?;
-    let mut salts = vec![0u8; n * SALT_BYTES];
-    rand::fill(&mut salts[..]);
-    let c = truceline_disclosure::canonical_commit(body, &salts, false).map_err(invalid)?;
-    Ok((salts, c))
+    truceline_disclosure::commit_fresh(body, |s| rand::fill(s)).map_err(invalid)
 }
 
 /// The commitment of a stored body under its stored salts, with every disclosure.
