@@ -62,10 +62,21 @@ pub struct ServeArgs {
     /// sends.
     #[arg(long, requires = "cot_listen")]
     cot_account: Option<String>,
-    /// Federation: send incidents to this TAK server (HOST:PORT, plain TCP), as the public is
-    /// shown them.
+    /// Federation: send incidents to this TAK server (HOST:PORT), as the public is shown them;
+    /// plain TCP, or TLS with --cot-upstream-cert.
     #[arg(long)]
     cot_upstream: Option<String>,
+    /// The client certificate the TAK server's administrator issued for this server: a PKCS#12
+    /// bundle (`.p12`, as TAK Server writes them) or PEM with the certificate and its key. TLS
+    /// to --cot-upstream then, with --cot-upstream-ca. A bundle's password is read from
+    /// TRUCELINE_COT_UPSTREAM_PASSWORD (TAK Server's default `atakatak` when unset).
+    #[arg(long, requires_all = ["cot_upstream", "cot_upstream_ca"])]
+    cot_upstream_cert: Option<PathBuf>,
+    /// The authority the TAK server's certificate must chain to: its trust store (`.p12`,
+    /// under the same password) or PEM. The server's certificate must also name the host of
+    /// --cot-upstream.
+    #[arg(long, requires = "cot_upstream_cert")]
+    cot_upstream_ca: Option<PathBuf>,
     /// Serve Cursor on Target over TLS on this address (TAK's convention, usually port 8089):
     /// each device presents the client certificate `truceline users cert` issued it and acts
     /// as that account. The server's certificate is issued at start by the mission's authority
@@ -248,6 +259,9 @@ impl ServeArgs {
             None => server,
         };
         server.cot_upstream = self.cot_upstream.clone();
+        if let (Some(cert), Some(ca)) = (&self.cot_upstream_cert, &self.cot_upstream_ca) {
+            server.cot_upstream_tls = Some(std::sync::Arc::new(upstream_tls(cert, ca)?));
+        }
         server.ais = self.ais_listen;
         let link = self.nats.as_ref().map(|url| truceline_nats::Link {
             url: url.clone(),
@@ -392,8 +406,9 @@ pub struct Server {
     pub(crate) stop: tokio::sync::watch::Sender<bool>,
     /// The Cursor on Target port and the account what arrives there acts as.
     cot: Option<(SocketAddr, Option<String>)>,
-    /// A TAK server incidents are sent to (federation).
+    /// A TAK server incidents are sent to (federation), and the TLS it is reached over.
     pub cot_upstream: Option<String>,
+    pub cot_upstream_tls: Option<std::sync::Arc<truceline_server::tls::ClientConfig>>,
     /// The TLS Cursor on Target port and its configuration.
     pub cot_tls: Option<(SocketAddr, truceline_server::tls::ServerConfig)>,
     /// Where AIS receivers' raw NMEA is taken.
@@ -505,6 +520,7 @@ impl Server {
             stop,
             cot: None,
             cot_upstream: None,
+            cot_upstream_tls: None,
             cot_tls: None,
             ais: None,
         })
@@ -596,6 +612,7 @@ impl Server {
                 tracing::info!(upstream = %addr, "sending incidents to a TAK server");
                 tokio::spawn(truceline_server::cot::upstream(
                     addr,
+                    self.cot_upstream_tls.clone(),
                     self.state.clone(),
                     self.stop.subscribe(),
                 ));
@@ -631,4 +648,19 @@ impl Server {
         tracing::info!("stopped; every acknowledged observation is committed");
         Ok(())
     }
+}
+
+/// The TLS configuration for federation from the files a TAK server's administrator issued.
+fn upstream_tls(cert: &Path, ca: &Path) -> anyhow::Result<truceline_server::tls::ClientConfig> {
+    let password =
+        std::env::var("TRUCELINE_COT_UPSTREAM_PASSWORD").unwrap_or_else(|_| "atakatak".to_string());
+    let read = |flag: &str, p: &Path| {
+        std::fs::read(p).with_context(|| format!("--{flag}: cannot read {}", p.display()))
+    };
+    let (chain, key) = truceline_pki::identity(&read("cot-upstream-cert", cert)?, &password)
+        .with_context(|| format!("--cot-upstream-cert {}", cert.display()))?;
+    let roots = truceline_pki::trusted(&read("cot-upstream-ca", ca)?, &password)
+        .with_context(|| format!("--cot-upstream-ca {}", ca.display()))?;
+    truceline_server::tls::upstream_config(chain, key, roots)
+        .context("--cot-upstream-cert and --cot-upstream-ca")
 }

@@ -1777,32 +1777,42 @@ fn cursor_on_target_over_tls_with_certificates_from_the_missions_authority() {
     );
 }
 
-/// Federation (SPEC 7): a server with `--cot-upstream` sends its incidents to an existing TAK
-/// server — PyPI's `taky`, plain TCP — and a pytak client of that TAK server receives them:
-/// neutral, in the public redaction, an incident fused while connected arriving live.
-#[test]
-fn incidents_federate_to_a_taky_server_and_reach_its_clients() {
-    let dir = tempfile::tempdir().unwrap();
+/// A running `taky` (PyPI's TAK server), killed when dropped.
+struct Taky(std::process::Child);
+
+impl Drop for Taky {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts taky in `dir` on a free port: plain TCP, or TLS requiring a client certificate when
+/// given the files of its `[ssl]` section (the authority it trusts, its certificate and key).
+fn taky(dir: &std::path::Path, ssl: Option<[&std::path::Path; 3]>) -> (Taky, u16) {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let tak_port = free_port();
-    let conf = dir.path().join("taky.conf");
+    let port = free_port();
+    let ssl = match ssl {
+        None => "enabled = false\n".to_string(),
+        Some([ca, cert, key]) => format!(
+            "enabled = true\nclient_cert_required = true\nca = {}\ncert = {}\nkey = {}\ncert_db = {}\n",
+            ca.display(),
+            cert.display(),
+            key.display(),
+            dir.join("cert-db.txt").display()
+        ),
+    };
+    let conf = dir.join("taky.conf");
     std::fs::write(
         &conf,
         format!(
             "[taky]\nhostname = 127.0.0.1\nnode_id = TAKY\nbind_ip = 127.0.0.1\nroot_dir = {root}\n\n\
-             [cot_server]\nport = {tak_port}\n\n[dp_server]\nupload_path = {root}/dp-user\n\n[ssl]\nenabled = false\n",
-            root = dir.path().display()
+             [cot_server]\nport = {port}\n\n[dp_server]\nupload_path = {root}/dp-user\n\n[ssl]\n{ssl}",
+            root = dir.display()
         ),
     )
     .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _taky = Kill(
+    let child = Taky(
         std::process::Command::new(repo.join("target/pyenv/bin/taky"))
             .arg("-c")
             .arg(&conf)
@@ -1812,21 +1822,25 @@ fn incidents_federate_to_a_taky_server_and_reach_its_clients() {
             .expect("taky (PyPI, installed by scripts/deps.sh into target/pyenv)"),
     );
     let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", tak_port)).is_err() {
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(std::time::Instant::now() < until, "taky did not start");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let (obs, data) = simulated_morning(dir.path(), 5, 2);
-    let (ids, places) = observers(&std::fs::read_to_string(&obs).unwrap());
-    let server = serve(&data, &["--cot-upstream", &format!("127.0.0.1:{tak_port}")]);
-    let t = server.tokens.clone().unwrap();
-    let live = format!(
-        "weapon at {}",
-        (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(10)).strftime("%Y-%m-%d")
-    );
-    let client = pytak(tak_port, 60.0, &[], Some(&live));
+    (child, port)
+}
+
+/// What taky's client received of a live incident made after it connected: the incidents,
+/// each checked neutral, under a public id, naming no observer.
+fn federated(
+    server: &Server,
+    client: std::process::Child,
+    live: &str,
+    tag: &str,
+    obs: &std::path::Path,
+) {
+    let (ids, places) = observers(&std::fs::read_to_string(obs).unwrap());
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    a_live_incident(&server.base, &t.monitor, "fed");
+    a_live_incident(&server.base, &server.tokens.as_ref().unwrap().monitor, tag);
     let got = pytak_result(client);
     let incidents: Vec<&Value> = got["received"]
         .as_array()
@@ -1837,7 +1851,7 @@ fn incidents_federate_to_a_taky_server_and_reach_its_clients() {
     assert!(
         incidents
             .iter()
-            .any(|e| e["remarks"].as_str().unwrap().contains(&live)),
+            .any(|e| e["remarks"].as_str().unwrap().contains(live)),
         "taky's client got our live incident: {got}"
     );
     for e in &incidents {
@@ -1852,6 +1866,129 @@ fn incidents_federate_to_a_taky_server_and_reach_its_clients() {
         .collect();
     assert!(!xml.contains("a-h-"));
     assert_no_observer("the events federated to taky", &xml, &ids, &places);
+}
+
+fn live_marker() -> String {
+    format!(
+        "weapon at {}",
+        (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(10)).strftime("%Y-%m-%d")
+    )
+}
+
+/// Federation (SPEC 7): a server with `--cot-upstream` sends its incidents to an existing TAK
+/// server — PyPI's `taky`, plain TCP — and a pytak client of that TAK server receives them:
+/// neutral, in the public redaction, an incident fused while connected arriving live.
+#[test]
+fn incidents_federate_to_a_taky_server_and_reach_its_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_taky, tak_port) = taky(dir.path(), None);
+    let (obs, data) = simulated_morning(dir.path(), 5, 2);
+    let server = serve(&data, &["--cot-upstream", &format!("127.0.0.1:{tak_port}")]);
+    let live = live_marker();
+    let client = pytak(tak_port, 60.0, &[], Some(&live));
+    federated(&server, client, &live, "fed", &obs);
+}
+
+/// Federation over TLS, as TAK servers are run: taky on its TLS port requiring a client
+/// certificate from its own authority. Truceline connects with the `.p12` bundle and trust
+/// store that authority issued (`--cot-upstream-cert`, `--cot-upstream-ca`, the password from
+/// the environment), and taky's own TLS client (pytak with a data package) gets the incidents.
+/// A Truceline told to trust another authority does not send to it: the TAK server's
+/// certificate is checked, not taken on trust.
+#[test]
+fn incidents_federate_to_a_taky_server_over_tls_with_its_client_certificate() {
+    use truceline_pki::{Authority, Package, data_package, pkcs12_with_key, truststore};
+    let dir = tempfile::tempdir().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let year = now + time::Duration::days(365);
+    let tak = Authority::new("TAK server (test)", now).unwrap();
+    let put = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let server_cert = tak.server(&["127.0.0.1".into()], now, year).unwrap();
+    let ca = put("tak-ca.pem", tak.cert_pem().as_bytes());
+    let cert = put("tak.crt", server_cert.cert_pem.as_bytes());
+    let key = put("tak.key", server_cert.key_pem.as_bytes());
+    let (_taky, tak_port) = taky(dir.path(), Some([&ca, &cert, &key]));
+
+    let password = "issued by the TAK admin";
+    let ours = tak.client("truceline", now, year).unwrap();
+    let p12 = put(
+        "truceline.p12",
+        &pkcs12_with_key(&ours, &tak, password).unwrap(),
+    );
+    let trust = put("truststore-tak.p12", &truststore(&tak, password).unwrap());
+    let viewer = tak.client("viewer", now, year).unwrap();
+    let package = put(
+        "viewer.zip",
+        &data_package(&Package {
+            account: "viewer",
+            host: "127.0.0.1",
+            port: tak_port,
+            client_p12: &pkcs12_with_key(&viewer, &tak, password).unwrap(),
+            truststore_p12: &truststore(&tak, password).unwrap(),
+            password,
+            uid: "viewer-package",
+        })
+        .unwrap(),
+    );
+
+    let (obs, data) = simulated_morning(dir.path(), 5, 2);
+    let upstream = format!("127.0.0.1:{tak_port}");
+    let server = serve_env(
+        &data,
+        &[
+            "--cot-upstream",
+            &upstream,
+            "--cot-upstream-cert",
+            p12.to_str().unwrap(),
+            "--cot-upstream-ca",
+            trust.to_str().unwrap(),
+        ],
+        &[("TRUCELINE_COT_UPSTREAM_PASSWORD", password.as_ref())],
+    );
+    let live = live_marker();
+    let client = pytak_to(package.to_str().unwrap(), 60.0, &[], Some(&live));
+    federated(&server, client, &live, "tls", &obs);
+    drop(server);
+
+    // Trusting another authority: the handshake fails on taky's certificate, and says so.
+    // (The identity as PEM this time: the certificate and its key in one file.)
+    let other = Authority::new("Someone else", now).unwrap();
+    let wrong = put("other-ca.pem", other.cert_pem().as_bytes());
+    let pem = put(
+        "truceline.pem",
+        format!("{}{}", ours.cert_pem, ours.key_pem).as_bytes(),
+    );
+    let log = dir.path().join("refused.log");
+    let _refused = serve_logged(
+        &data,
+        &[
+            "--cot-upstream",
+            &upstream,
+            "--cot-upstream-cert",
+            pem.to_str().unwrap(),
+            "--cot-upstream-ca",
+            wrong.to_str().unwrap(),
+        ],
+        &log,
+    );
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("cannot reach the TAK server") {
+            assert!(text.contains("TLS handshake"), "{text}");
+            assert!(!text.contains("connected to the TAK server"), "{text}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "no refusal logged: {text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
 
 /// A new incident now: a weapon seen from a UAV ten minutes ago, published once a later report

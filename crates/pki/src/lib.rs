@@ -189,6 +189,113 @@ impl Authority {
     }
 }
 
+/// A TLS client identity as a TAK server's administrator hands it out, read for federation
+/// (`serve --cot-upstream-cert`): a PKCS#12 bundle (the private key, its certificate and perhaps
+/// the chain, under `password`; TAK Server's scripts write them under `atakatak` by default),
+/// or PEM text holding the certificate chain (leaf first) and the private key. Answers the chain,
+/// leaf first, and the key.
+pub fn identity(
+    bytes: &[u8],
+    password: &str,
+) -> Result<
+    (
+        Vec<rustls_pki_types::CertificateDer<'static>>,
+        rustls_pki_types::PrivateKeyDer<'static>,
+    ),
+    PkiError,
+> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    if is_pem(bytes) {
+        let chain = pem_certificates(bytes)?;
+        let key = PrivateKeyDer::from_pem_slice(bytes).map_err(|e| PkiError::Invalid {
+            field: "key",
+            message: format!("no private key in the PEM ({e}): expected PKCS#8, PKCS#1 or SEC1"),
+        })?;
+        return Ok((chain, key));
+    }
+    let store = read_p12(bytes, password)?;
+    let (_, entry) = store.private_key_chain().ok_or_else(|| {
+        PkiError::Pkcs12(
+            "no private key in the bundle: expected a client certificate's .p12".into(),
+        )
+    })?;
+    let chain: Vec<CertificateDer<'static>> = entry
+        .chain()
+        .iter()
+        .map(|c| CertificateDer::from(c.as_der().to_vec()))
+        .collect();
+    if chain.is_empty() {
+        return Err(PkiError::Pkcs12(
+            "the bundle's key has no certificate".into(),
+        ));
+    }
+    Ok((chain, PrivateKeyDer::Pkcs8(entry.key().to_vec().into())))
+}
+
+/// The certificates to trust, read from a PKCS#12 trust store (TAK's `truststore-*.p12`,
+/// under `password`) or PEM text.
+pub fn trusted(
+    bytes: &[u8],
+    password: &str,
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, PkiError> {
+    if is_pem(bytes) {
+        return pem_certificates(bytes);
+    }
+    let store = read_p12(bytes, password)?;
+    let certs: Vec<_> = store
+        .entries()
+        .flat_map(|(_, e)| match e {
+            p12_keystore::KeyStoreEntry::Certificate(c) => vec![c.as_der().to_vec().into()],
+            // A bundle with a key: the authority is the end of its chain.
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(k) => k
+                .chain()
+                .iter()
+                .skip(1)
+                .map(|c| c.as_der().to_vec().into())
+                .collect(),
+            p12_keystore::KeyStoreEntry::Secret(_) => vec![],
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(PkiError::Pkcs12(
+            "no certificate to trust in the bundle".into(),
+        ));
+    }
+    Ok(certs)
+}
+
+fn is_pem(bytes: &[u8]) -> bool {
+    bytes.trim_ascii_start().starts_with(b"-----BEGIN")
+}
+
+fn pem_certificates(
+    bytes: &[u8],
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, PkiError> {
+    use rustls_pki_types::pem::PemObject;
+    let certs = rustls_pki_types::CertificateDer::pem_slice_iter(bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| PkiError::Invalid {
+            field: "certificate",
+            message: format!("unreadable PEM: {e}"),
+        })?;
+    if certs.is_empty() {
+        return Err(PkiError::Invalid {
+            field: "certificate",
+            message: "no certificate in the PEM: expected -----BEGIN CERTIFICATE-----".into(),
+        });
+    }
+    Ok(certs)
+}
+
+fn read_p12(bytes: &[u8], password: &str) -> Result<p12_keystore::KeyStore, PkiError> {
+    p12_keystore::KeyStore::from_pkcs12(bytes, password).map_err(|e| {
+        PkiError::Pkcs12(format!(
+            "cannot open the bundle ({e}): expected PKCS#12 under the password given, or PEM"
+        ))
+    })
+}
+
 /// The DER of the first certificate in PEM text.
 fn der_of_pem(pem: &str) -> Result<Vec<u8>, PkiError> {
     use rustls_pki_types::pem::PemObject;
@@ -394,6 +501,54 @@ mod tests {
         assert_eq!(issuer(&a.cert_der), issuer(&b.cert_der));
         assert!(issuer(&a.cert_der).contains("Test mission certificate authority"));
         assert_ne!(a.cert_der, b.cert_der);
+    }
+
+    /// What a TAK server's administrator hands out for a connection reads back: the client's
+    /// bundle (key, certificate, chain) and the trust store under their password, or PEM; a
+    /// wrong password or a file of something else is refused, saying what was expected.
+    #[test]
+    fn a_tak_client_bundle_and_trust_store_read_back_as_pkcs12_or_pem() {
+        let ca = Authority::new("TAK server", now()).unwrap();
+        let me = ca
+            .client("truceline", now(), now() + Duration::days(1))
+            .unwrap();
+        let p12 = pkcs12_with_key(&me, &ca, "atakatak").unwrap();
+        let (chain, key) = identity(&p12, "atakatak").unwrap();
+        assert_eq!(chain[0].as_ref(), &me.cert_der[..]);
+        assert_eq!(key.secret_der(), &me.key_der[..]);
+        assert_eq!(
+            trusted(&truststore(&ca, "atakatak").unwrap(), "atakatak").unwrap(),
+            vec![ca.cert_der().to_vec().into()]
+        );
+        // The client's own bundle also names the authority at the end of its chain.
+        assert!(
+            trusted(&p12, "atakatak")
+                .unwrap()
+                .iter()
+                .any(|c| c.as_ref() == ca.cert_der())
+        );
+
+        let pem = format!("{}{}", me.cert_pem, me.key_pem);
+        let (chain, key) = identity(pem.as_bytes(), "").unwrap();
+        assert_eq!(
+            (chain[0].as_ref(), key.secret_der()),
+            (&me.cert_der[..], &me.key_der[..])
+        );
+        assert_eq!(
+            trusted(ca.cert_pem().as_bytes(), "").unwrap(),
+            vec![ca.cert_der().to_vec().into()]
+        );
+
+        let wrong = identity(&p12, "not it").unwrap_err().to_string();
+        assert!(wrong.contains("password"), "{wrong}");
+        assert!(
+            identity(me.cert_pem.as_bytes(), "")
+                .unwrap_err()
+                .to_string()
+                .contains("private key")
+        );
+        assert!(trusted(b"-----BEGIN NOTHING-----\n", "").is_err());
+        assert!(trusted(b"not a bundle", "atakatak").is_err());
     }
 
     #[test]

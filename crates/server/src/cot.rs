@@ -345,51 +345,34 @@ async fn client<S>(
 }
 
 /// Federation: keeps a connection to an existing TAK server (`--cot-upstream HOST:PORT`, plain
-/// TCP) and sends it the incidents as clients of this port get them, in the public redaction
-/// (a TAK server's other users are outside the mission): the held picture on each connection,
-/// then each change. What the TAK server sends back is read and not kept (its users report
-/// through their own accounts). Reconnects with a back-off of 1 s doubling to a minute.
+/// TCP, or TLS with the client certificate its administrator issued when `tls` is given) and
+/// sends it the incidents as clients of this port get them, in the public redaction (a TAK
+/// server's other users are outside the mission): the held picture on each connection, then
+/// each change. What the TAK server sends back is read and not kept (its users report through
+/// their own accounts). Reconnects with a back-off of 1 s doubling to a minute; a TLS
+/// handshake must finish within [`crate::tls::HANDSHAKE_TIMEOUT`].
 pub async fn upstream(
     addr: String,
+    tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
     st: Arc<AppState>,
     mut closing: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_secs(1);
     loop {
-        match TcpStream::connect(&addr).await {
-            Ok(sock) => {
-                tracing::info!(upstream = %addr, "cot: connected to the TAK server");
-                backoff = Duration::from_secs(1);
-                let _ = sock.set_nodelay(true);
-                let (mut rd, mut wr) = sock.into_split();
-                let (tx, mut rx) = mpsc::channel::<String>(QUEUE);
-                let sender = tokio::spawn(send_incidents(
-                    st.service.clone(),
-                    View::Public,
-                    None,
-                    tx,
-                    closing.clone(),
-                ));
-                let mut buf = vec![0u8; 16 * 1024];
-                loop {
-                    tokio::select! {
-                        s = rx.recv() => match s {
-                            Some(s) => if wr.write_all(s.as_bytes()).await.is_err() { break },
-                            None => break,
-                        },
-                        r = rd.read(&mut buf) => match r {
-                            Ok(0) | Err(_) => break,
-                            Ok(_) => {}
-                        },
-                        _ = closing.changed() => { sender.abort(); return; }
-                    }
-                }
-                sender.abort();
-                tracing::warn!(upstream = %addr, "cot: the TAK server connection ended");
-            }
+        let connected = connect_upstream(&addr, tls.clone()).await;
+        if connected.is_ok() {
+            backoff = Duration::from_secs(1);
+        }
+        let closed = match connected {
+            Ok(Upstream::Plain(s)) => federate(s, &addr, &st, &mut closing).await,
+            Ok(Upstream::Tls(s)) => federate(*s, &addr, &st, &mut closing).await,
             Err(e) => {
-                tracing::warn!(upstream = %addr, error = %e, "cot: cannot reach the TAK server")
+                tracing::warn!(upstream = %addr, error = %e, "cot: cannot reach the TAK server");
+                false
             }
+        };
+        if closed {
+            return;
         }
         tokio::select! {
             _ = tokio::time::sleep(backoff) => {}
@@ -397,6 +380,72 @@ pub async fn upstream(
         }
         backoff = (backoff * 2).min(Duration::from_secs(60));
     }
+}
+
+enum Upstream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+async fn connect_upstream(
+    addr: &str,
+    tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
+) -> Result<Upstream, String> {
+    let sock = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    let _ = sock.set_nodelay(true);
+    let Some(cfg) = tls else {
+        return Ok(Upstream::Plain(sock));
+    };
+    let host = addr
+        .rsplit_once(':')
+        .map_or(addr, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let name = rustls_pki_types::ServerName::try_from(host.to_string()).map_err(|e| {
+        format!("{host:?} is not a host name or address to check the certificate against: {e}")
+    })?;
+    let handshake = tokio_rustls::TlsConnector::from(cfg).connect(name, sock);
+    match tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, handshake).await {
+        Ok(Ok(s)) => Ok(Upstream::Tls(Box::new(s))),
+        Ok(Err(e)) => Err(format!("TLS handshake: {e}")),
+        Err(_) => Err("TLS handshake: no answer within 10 s".into()),
+    }
+}
+
+/// Sends the incidents over one connection until it ends; `true` if the server is closing.
+async fn federate<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    stream: S,
+    addr: &str,
+    st: &Arc<AppState>,
+    closing: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    tracing::info!(upstream = %addr, "cot: connected to the TAK server");
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    let (tx, mut rx) = mpsc::channel::<String>(QUEUE);
+    let sender = tokio::spawn(send_incidents(
+        st.service.clone(),
+        View::Public,
+        None,
+        tx,
+        closing.clone(),
+    ));
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        tokio::select! {
+            s = rx.recv() => match s {
+                Some(s) => if wr.write_all(s.as_bytes()).await.is_err() { break },
+                None => break,
+            },
+            r = rd.read(&mut buf) => match r {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            },
+            _ = closing.changed() => { sender.abort(); return true; }
+        }
+    }
+    sender.abort();
+    tracing::warn!(upstream = %addr, "cot: the TAK server connection ended");
+    false
 }
 
 /// What a received event comes to.

@@ -17,7 +17,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::server::TlsStream;
 
-pub use tokio_rustls::rustls::ServerConfig;
+pub use tokio_rustls::rustls::{ClientConfig, ServerConfig};
 
 /// How long a client has to finish its handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -153,4 +153,24 @@ pub fn cot_config(
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier)
         .with_single_cert(certs, key)?)
+}
+
+/// The client configuration for federation to a TAK server over TLS (`serve --cot-upstream`
+/// with `--cot-upstream-cert`): Truceline presents `chain` (leaf first) and `key`, as issued
+/// by the TAK server's administrator, and trusts the server only if its certificate chains to
+/// one of `roots` and names the host it was reached at.
+pub fn upstream_config(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    roots: Vec<CertificateDer<'static>>,
+) -> Result<rustls::ClientConfig, TlsError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut store = rustls::RootCertStore::empty();
+    for r in roots {
+        store.add(r)?;
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(store)
+        .with_client_auth_cert(chain, key)?)
 }
