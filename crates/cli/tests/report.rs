@@ -462,12 +462,35 @@ fn daily_report_end_to_end() {
             text.contains(storage) && text.contains(movement),
             "{lang} pdf: {text:.400}"
         );
-        // The map and the chart are drawn in it, their text set as text.
+        // The map and the chart are drawn in it, their text set as text, in its language.
+        let legend = truceline_report::lang::Lang::parse(lang).unwrap().legend();
+        let scale = truceline_report::lang::fill(legend.scale, &[&50]);
         assert!(
-            text.contains("Line of contact (as the agreement draws it)")
-                && text.contains("50 km (scale true within 1 %)"),
+            text.contains(legend.line_of_contact) && text.contains(&scale),
             "{lang} pdf: the map's legend"
         );
+        let chart = &html[html.find(r#"class="chart""#).unwrap()..];
+        let chart = &chart[..chart.find("</svg>").unwrap()];
+        assert!(chart.contains(&truceline_report::lang::fill(legend.chart_title, &[&DATE])));
+        if lang != "en" {
+            for english in [
+                "Line of contact",
+                "scale true",
+                "Area controlled by",
+                "ILLUSTRATIVE",
+            ] {
+                assert!(
+                    !text.contains(english) && !html.contains(english),
+                    "{lang}: {english}"
+                );
+            }
+            for kind in ["explosion", "burst", "shot"] {
+                assert!(
+                    !chart.contains(&format!(">{kind}<")) && !chart.contains(&format!(" {kind}<")),
+                    "{lang} chart: {kind}"
+                );
+            }
+        }
         let f = dir.path().join(format!("r-{lang}.pdf"));
         std::fs::write(&f, &pdf).unwrap();
         for page in 1..=2 {

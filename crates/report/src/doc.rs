@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::content::Report;
-use crate::lang::{Words, fill};
+use crate::lang::{Lang, Words, fill};
 use crate::svg::esc;
 use crate::{Audience, Context};
 
@@ -137,8 +137,9 @@ pub enum Block {
 }
 
 /// The day's map and the thirty days' chart, each under its heading.
-pub fn figures(r: &Report, ctx: &Context, w: &Words) -> Vec<Block> {
-    let (map, drawn) = crate::svg::map(r, ctx);
+pub fn figures(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
+    let w = lang.words();
+    let (map, drawn) = crate::svg::map(r, ctx, lang);
     vec![
         Block::Heading {
             id: "map-heading",
@@ -155,7 +156,7 @@ pub fn figures(r: &Report, ctx: &Context, w: &Words) -> Vec<Block> {
         },
         Block::Figure {
             id: "chart",
-            svg: crate::svg::chart(r),
+            svg: crate::svg::chart(r, lang),
             caption: w.chart_caption.into(),
         },
     ]

@@ -122,7 +122,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
     );
     let _ = write!(o, "<p>{}</p>", Sentences::summary(r, w));
 
-    crate::doc::html(&mut o, &crate::doc::figures(r, ctx, w));
+    crate::doc::html(&mut o, &crate::doc::figures(r, ctx, lang));
 
     let _ = write!(o, "<h2>{}</h2>", w.by_region);
     row_table(&mut o, w, w.region, &r.by_region);

@@ -87,6 +87,15 @@ impl Lang {
         }
     }
 
+    /// The words of the map's legend and the chart, in this language.
+    pub fn legend(self) -> &'static Legend {
+        match self {
+            Lang::En => &LEGEND_EN,
+            Lang::Uk => &LEGEND_UK,
+            Lang::Ru => &LEGEND_RU,
+        }
+    }
+
     pub fn words(self) -> &'static Words {
         match self {
             Lang::En => &EN,
@@ -230,6 +239,104 @@ pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
 }
 
 /// Every word and sentence of a report, in one language.
+/// The words drawn inside the map and the chart (their own pictures, so apart from the text's
+/// [`Words`]); templates are filled by [`fill`].
+#[derive(Debug)]
+pub struct Legend {
+    /// "Map of the incidents of {date}", the map's accessible title.
+    pub map_title: &'static str,
+    /// "{km} km (scale true within 1 %)".
+    pub scale: &'static str,
+    pub line_of_contact: &'static str,
+    pub buffer_zone: &'static str,
+    /// "Area controlled by {party}".
+    pub controlled_by: &'static str,
+    pub border: &'static str,
+    pub oblast: &'static str,
+    /// "{kind} (violation), with its 95 % ellipse".
+    pub violation: &'static str,
+    pub no_rule: &'static str,
+    pub storage_site: &'static str,
+    /// "{site} ({party}): {n} declared, {m} missing today", a site's tooltip.
+    pub site_title: &'static str,
+    pub restriction: &'static str,
+    pub hazard: &'static str,
+    pub damage: &'static str,
+    pub window: &'static str,
+    /// "{n} or more incidents within {km} km: their number, darker for more".
+    pub dense: &'static str,
+    pub sources: &'static str,
+    pub sources_illustrative: &'static str,
+    /// "Violation events per day by kind, 30 days to {date}", the chart's accessible title.
+    pub chart_title: &'static str,
+}
+
+pub static LEGEND_EN: Legend = Legend {
+    map_title: "Map of the incidents of {}",
+    scale: "{} km (scale true within 1 %)",
+    line_of_contact: "Line of contact (as the agreement draws it)",
+    buffer_zone: "Buffer zone and disengagement areas",
+    controlled_by: "Area controlled by {}",
+    border: "International border (UN GA res. 68/262)",
+    oblast: "Oblast boundary",
+    violation: "{} (violation), with its 95 % ellipse",
+    no_rule: "Incident breaking no rule",
+    storage_site: "Weapons storage site (larger: weapons missing today)",
+    site_title: "{} ({}): {} declared, {} missing today",
+    restriction: "Restriction of the mission's movement",
+    hazard: "Mine or unexploded ordnance",
+    damage: "Damage to a civilian object",
+    window: "Local ceasefire window for repairs",
+    dense: "{} or more incidents within {} km: their number, darker for more",
+    sources: "Boundaries: Natural Earth (public domain).",
+    sources_illustrative: "ILLUSTRATIVE line and areas, not official. Boundaries: Natural Earth (public domain).",
+    chart_title: "Violation events per day by kind, 30 days to {}",
+};
+
+pub static LEGEND_UK: Legend = Legend {
+    map_title: "Карта інцидентів {}",
+    scale: "{} км (масштаб точний у межах 1 %)",
+    line_of_contact: "Лінія зіткнення (як її проводить угода)",
+    buffer_zone: "Буферна зона та райони розведення",
+    controlled_by: "Район під контролем: {}",
+    border: "Міжнародний кордон (рез. ГА ООН 68/262)",
+    oblast: "Межа області",
+    violation: "{} (порушення), з еліпсом 95 %",
+    no_rule: "Інцидент без порушення правил",
+    storage_site: "Місце зберігання озброєнь (більше: бракує озброєнь сьогодні)",
+    site_title: "{} ({}): заявлено {}, сьогодні бракує {}",
+    restriction: "Обмеження пересування місії",
+    hazard: "Міна або нерозірваний боєприпас",
+    damage: "Пошкодження цивільного об'єкта",
+    window: "Локальне вікно тиші для ремонту",
+    dense: "{} і більше інцидентів у межах {} км: їхня кількість, темніше — більше",
+    sources: "Кордони: Natural Earth (суспільне надбання).",
+    sources_illustrative: "ІЛЮСТРАТИВНІ лінія та райони, не офіційні. Кордони: Natural Earth (суспільне надбання).",
+    chart_title: "Події порушень за добу за видами, 30 днів до {}",
+};
+
+pub static LEGEND_RU: Legend = Legend {
+    map_title: "Карта инцидентов за {}",
+    scale: "{} км (масштаб точен в пределах 1 %)",
+    line_of_contact: "Линия соприкосновения (как её проводит соглашение)",
+    buffer_zone: "Буферная зона и районы разведения",
+    controlled_by: "Район под контролем: {}",
+    border: "Международная граница (рез. ГА ООН 68/262)",
+    oblast: "Граница области",
+    violation: "{} (нарушение), с эллипсом 95 %",
+    no_rule: "Инцидент без нарушения правил",
+    storage_site: "Место хранения вооружений (крупнее: недостаёт вооружений сегодня)",
+    site_title: "{} ({}): заявлено {}, сегодня недостаёт {}",
+    restriction: "Ограничение передвижения миссии",
+    hazard: "Мина или неразорвавшийся боеприпас",
+    damage: "Повреждение гражданского объекта",
+    window: "Локальное окно тишины для ремонта",
+    dense: "{} и более инцидентов в пределах {} км: их число, темнее — больше",
+    sources: "Границы: Natural Earth (общественное достояние).",
+    sources_illustrative: "ИЛЛЮСТРАТИВНЫЕ линия и районы, не официальные. Границы: Natural Earth (общественное достояние).",
+    chart_title: "События нарушений в сутки по видам, 30 дней до {}",
+};
+
 pub struct Words {
     /// "in {}" a place, "{} km {} of {}" it (distance, compass point, name).
     pub place_in: &'static str,

@@ -446,7 +446,7 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
     ]);
     b.push(Block::Table(cards));
     b.push(Block::Para(Sentences::summary(r, w)));
-    b.extend(crate::doc::figures(r, ctx, w));
+    b.extend(crate::doc::figures(r, ctx, lang));
     for (id, title, first, rows) in [
         ("by-region", w.by_region, w.region, &r.by_region),
         ("by-area", w.by_area, w.area, &r.by_area),

@@ -12,6 +12,7 @@ use truceline_zones::display::{Aeqd, band};
 
 use crate::Context;
 use crate::content::Report;
+use crate::lang::{Lang, fill};
 
 /// Colours by kind (Okabe–Ito, distinguishable with colour-blindness) in drawing order.
 pub const KINDS: [(&str, &str); 9] = [
@@ -25,15 +26,6 @@ pub const KINDS: [(&str, &str); 9] = [
     ("movement", "#999999"),
     ("other", "#000000"),
 ];
-
-/// A kind as a reader reads it: "muzzle flash", "explosion (impact)".
-pub fn kind_label(kind: &str, subtype: Option<&str>) -> String {
-    let kind = kind.replace('_', " ");
-    match subtype {
-        Some(st) => format!("{kind} ({st})"),
-        None => kind,
-    }
-}
 
 pub fn kind_colour(kind: &str) -> &'static str {
     KINDS
@@ -158,15 +150,16 @@ pub struct Drawn {
 }
 
 /// The map, and how it drew the incidents (ellipses where sparse, density where dense).
-pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
+pub fn map(report: &Report, ctx: &Context, lang: Lang) -> (String, Drawn) {
+    let l = lang.legend();
     let a = &ctx.agreement;
     let f = Frame::around(&a.line_of_contact.geometry, 960.0);
     let (w, h) = (f.width, f.height);
     let mut s = String::with_capacity(64 * 1024 + report.incidents.len() * 160);
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="map-title" class="map"><title id="map-title">Map of the incidents of {date}</title><defs><clipPath id="frame"><rect width="{w}" height="{h}"/></clipPath><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#7a5c99" stroke-width="1.2" stroke-opacity="0.45"/></pattern></defs><rect width="{w}" height="{h}" fill="#dbe7f0"/><g clip-path="url(#frame)">"##,
-        date = esc(&report.mission_day.date)
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="map-title" class="map"><title id="map-title">{title}</title><defs><clipPath id="frame"><rect width="{w}" height="{h}"/></clipPath><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#7a5c99" stroke-width="1.2" stroke-opacity="0.45"/></pattern></defs><rect width="{w}" height="{h}" fill="#dbe7f0"/><g clip-path="url(#frame)">"##,
+        title = esc(&fill(l.map_title, &[&report.mission_day.date]))
     );
     // Land and parties' areas.
     s.push_str(r##"<g id="countries" fill="#f6f4ef" stroke="none">"##);
@@ -292,8 +285,9 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
     s.push_str("</g>");
     let _ = write!(
         s,
-        r##"<path id="line-of-contact" d="{}" fill="none" stroke="#5b2a86" stroke-width="2.2"><title>Line of contact</title></path>"##,
-        path_lines(&f, &a.line_of_contact.geometry)
+        r##"<path id="line-of-contact" d="{}" fill="none" stroke="#5b2a86" stroke-width="2.2"><title>{}</title></path>"##,
+        path_lines(&f, &a.line_of_contact.geometry),
+        esc(l.line_of_contact)
     );
     s.push_str(r#"<g id="incidents">"#);
     for i in report.incidents.iter().filter(|i| !dense(i)) {
@@ -303,7 +297,7 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
             r#"<circle cx="{x:.1}" cy="{y:.1}" r="2.2" fill="{}"><title>{} {}: {}</title></circle>"#,
             colour_of(i),
             i.number,
-            esc(&i.kind),
+            esc(&lang.code(&i.kind)),
             esc(&i.place)
         );
     }
@@ -315,12 +309,12 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
         let (x, y) = f.xy(site.location[0], site.location[1]);
         let _ = write!(
             s,
-            r##"<circle class="site" cx="{x:.1}" cy="{y:.1}" r="{:.1}" fill="#ffffff" stroke="#1b7837" stroke-width="2.4"><title>{} ({}): {} declared, {} missing today</title></circle>"##,
+            r##"<circle class="site" cx="{x:.1}" cy="{y:.1}" r="{:.1}" fill="#ffffff" stroke="#1b7837" stroke-width="2.4"><title>{}</title></circle>"##,
             5.0 + (site.missing_today as f64).min(6.0),
-            esc(&site.name),
-            esc(&site.party),
-            site.declared,
-            site.missing_today
+            esc(&fill(
+                l.site_title,
+                &[&site.name, &site.party, &site.declared, &site.missing_today]
+            ))
         );
     }
     for r in &rec.movement.items {
@@ -329,7 +323,7 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
             s,
             r##"<path class="restriction" d="M{x:.1} {:.1} l5 8.5 h-10 z" fill="#7f3c8d" stroke="#ffffff" stroke-width="0.8"><title>{}</title></path>"##,
             y - 5.5,
-            esc(&r.kind)
+            esc(&lang.code(&r.kind))
         );
     }
     for h in &rec.hazards.items {
@@ -338,7 +332,7 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
             s,
             r##"<path class="hazard" d="M{x:.1} {:.1} l5 5 l-5 5 l-5 -5 z" fill="#d73027" stroke="#ffffff" stroke-width="0.8"><title>{}</title></path>"##,
             y - 5.0,
-            esc(&h.hazard)
+            esc(&lang.code(&h.hazard))
         );
     }
     for d in &rec.damage.items {
@@ -348,7 +342,7 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
             r##"<rect class="damage" x="{:.1}" y="{:.1}" width="7" height="7" fill="#8c510a" stroke="#ffffff" stroke-width="0.8"><title>{}</title></rect>"##,
             x - 3.5,
             y - 3.5,
-            esc(&d.what)
+            esc(&lang.code(&d.what))
         );
     }
     for w in &rec.windows.items {
@@ -365,10 +359,11 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
     let bar = km * 1000.0 / f.m_per_px;
     let _ = write!(
         s,
-        r##"<g font-family="sans-serif" font-size="12" fill="#222"><rect x="16" y="{y0}" width="{bar:.1}" height="5" fill="#222"/><text x="16" y="{yt}">{km:.0} km (scale true within 1 %)</text><text x="{nx}" y="34" font-size="16" text-anchor="middle">N</text><path d="M{nx} 38 l-6 16 l6 -5 l6 5 z" fill="#222"/></g>"##,
+        r##"<g font-family="sans-serif" font-size="12" fill="#222"><rect x="16" y="{y0}" width="{bar:.1}" height="5" fill="#222"/><text x="16" y="{yt}">{scale}</text><text x="{nx}" y="34" font-size="16" text-anchor="middle">N</text><path d="M{nx} 38 l-6 16 l6 -5 l6 5 z" fill="#222"/></g>"##,
         y0 = h - 24.0,
         yt = h - 30.0,
-        nx = w - 28.0
+        nx = w - 28.0,
+        scale = esc(&fill(l.scale, &[&km]))
     );
     type Swatch = Box<dyn Fn(f64) -> String>;
     let mut items: Vec<(Swatch, String)> = vec![
@@ -378,7 +373,7 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
                     r##"<line x1="16" x2="34" y1="{y}" y2="{y}" stroke="#5b2a86" stroke-width="2.2"/>"##
                 )
             }),
-            "Line of contact (as the agreement draws it)".into(),
+            l.line_of_contact.into(),
         ),
         (
             Box::new(|y| {
@@ -387,19 +382,19 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
                     y - 5.0
                 )
             }),
-            "Buffer zone and disengagement areas".into(),
+            l.buffer_zone.into(),
         ),
     ];
     for (k, p) in a.parties.iter().enumerate() {
-        let fill = PARTY_FILLS[k % PARTY_FILLS.len()];
+        let colour = PARTY_FILLS[k % PARTY_FILLS.len()];
         items.push((
             Box::new(move |y| {
                 format!(
-                    r##"<rect x="16" y="{}" width="18" height="10" fill="{fill}" stroke="#bbb"/>"##,
+                    r##"<rect x="16" y="{}" width="18" height="10" fill="{colour}" stroke="#bbb"/>"##,
                     y - 5.0
                 )
             }),
-            format!("Area controlled by {}", p.name),
+            fill(l.controlled_by, &[&p.name]),
         ));
     }
     items.push((
@@ -408,11 +403,11 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
                 r##"<line x1="16" x2="34" y1="{y}" y2="{y}" stroke="#3a3a3a" stroke-width="1.4"/>"##
             )
         }),
-        "International border (UN GA res. 68/262)".into(),
+        l.border.into(),
     ));
     items.push((
         Box::new(|y| format!(r##"<line x1="16" x2="34" y1="{y}" y2="{y}" stroke="#8a8a8a" stroke-dasharray="4 3"/>"##)),
-        "Oblast boundary".into(),
+        l.oblast.into(),
     ));
     let mut kinds: Vec<&str> = report
         .incidents
@@ -426,18 +421,18 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
         let colour = kind_colour(k);
         items.push((
             Box::new(move |y| format!(r##"<circle cx="25" cy="{y}" r="4" fill="{colour}"/>"##)),
-            format!("{} (violation), with its 95 % ellipse", kind_label(k, None)),
+            fill(l.violation, &[&lang.kind(k, None)]),
         ));
     }
     items.push((
         Box::new(|y| format!(r##"<circle cx="25" cy="{y}" r="4" fill="#7f7f7f"/>"##)),
-        "Incident breaking no rule".into(),
+        l.no_rule.into(),
     ));
     let rec = &report.records;
     if !rec.storage.sites.is_empty() {
         items.push((
             Box::new(|y| format!(r##"<circle cx="25" cy="{y}" r="5" fill="#fff" stroke="#1b7837" stroke-width="2.4"/>"##)),
-            "Weapons storage site (larger: weapons missing today)".into(),
+            l.storage_site.into(),
         ));
     }
     if !rec.movement.items.is_empty() {
@@ -448,7 +443,7 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
                     y - 5.5
                 )
             }),
-            "Restriction of the mission's movement".into(),
+            l.restriction.into(),
         ));
     }
     if !rec.hazards.items.is_empty() {
@@ -459,7 +454,7 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
                     y - 5.0
                 )
             }),
-            "Mine or unexploded ordnance".into(),
+            l.hazard.into(),
         ));
     }
     if !rec.damage.items.is_empty() {
@@ -470,13 +465,13 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
                     y - 3.5
                 )
             }),
-            "Damage to a civilian object".into(),
+            l.damage.into(),
         ));
     }
     if !rec.windows.items.is_empty() {
         items.push((
             Box::new(|y| format!(r##"<circle cx="25" cy="{y}" r="6" fill="none" stroke="#4575b4" stroke-width="2" stroke-dasharray="3 2"/>"##)),
-            "Local ceasefire window for repairs".into(),
+            l.window.into(),
         ));
     }
     if drawn.dense_cells > 0 {
@@ -487,10 +482,7 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
                     y - 7.0
                 )
             }),
-            format!(
-                "{DENSE} or more incidents within {:.1} km: their number, darker for more",
-                drawn.cell_km
-            ),
+            fill(l.dense, &[&DENSE, &format!("{:.1}", drawn.cell_km)]),
         ));
     }
     let mut legend = String::new();
@@ -516,11 +508,11 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
         r##"<g font-family="sans-serif" font-size="11" fill="#222"><rect x="8" y="6" width="{width:.0}" height="{:.0}" fill="#ffffff" fill-opacity="0.85" stroke="#bbb"/>{legend}</g>"##,
         ly - 4.0
     );
-    let caption = if a.illustrative {
-        "ILLUSTRATIVE line and areas, not official. Boundaries: Natural Earth (public domain)."
+    let caption = esc(if a.illustrative {
+        l.sources_illustrative
     } else {
-        "Boundaries: Natural Earth (public domain)."
-    };
+        l.sources
+    });
     let _ = write!(
         s,
         r##"<text x="{:.0}" y="{:.0}" font-family="sans-serif" font-size="11" fill="#444" text-anchor="end">{caption}</text></svg>"##,
@@ -531,7 +523,8 @@ pub fn map(report: &Report, ctx: &Context) -> (String, Drawn) {
 }
 
 /// Violation events a day for 30 days, stacked by kind.
-pub fn chart(report: &Report) -> String {
+pub fn chart(report: &Report, lang: Lang) -> String {
+    let l = lang.legend();
     let (w, h) = (960.0, 300.0);
     let (left, right, top, bottom) = (56.0, 16.0, 20.0, 64.0);
     let days = &report.daily;
@@ -544,8 +537,8 @@ pub fn chart(report: &Report) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="chart-title" class="chart" font-family="sans-serif" font-size="11"><title id="chart-title">Violation events per day by kind, 30 days to {}</title><rect width="{w}" height="{h}" fill="#fff"/>"##,
-        esc(&report.mission_day.date)
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="chart-title" class="chart" font-family="sans-serif" font-size="11"><title id="chart-title">{}</title><rect width="{w}" height="{h}" fill="#fff"/>"##,
+        esc(&fill(l.chart_title, &[&report.mission_day.date]))
     );
     let mut v = 0.0;
     while v <= top_v + 1e-9 {
@@ -574,7 +567,7 @@ pub fn chart(report: &Report) -> String {
                 r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{:.1}" height="{bh:.1}" fill="{colour}"><title>{}: {n} {}</title></rect>"#,
                 slot * 0.7,
                 esc(&d.date),
-                kind_label(kind, None)
+                esc(&lang.kind(kind, None))
             );
         }
         if k % 5 == days.len().saturating_sub(1) % 5 {
@@ -596,15 +589,16 @@ pub fn chart(report: &Report) -> String {
         {
             continue;
         }
-        let label = kind_label(kind, None);
+        let label = lang.kind(kind, None);
         let _ = write!(
             s,
             r##"<rect x="{lx:.0}" y="{:.0}" width="10" height="10" fill="{colour}"/><text x="{:.0}" y="{:.0}" fill="#222">{label}</text>"##,
             h - 22.0,
             lx + 14.0,
-            h - 13.0
+            h - 13.0,
+            label = esc(&label)
         );
-        lx += 24.0 + 7.0 * label.len() as f64;
+        lx += 24.0 + crate::pdf::measure(&label, 11.0, false) as f64;
     }
     s.push_str("</svg>");
     s
