@@ -112,6 +112,10 @@ pub struct ServeArgs {
     /// The private key (PEM) of `--nats-cert`.
     #[arg(long, requires = "nats_cert")]
     nats_key: Option<PathBuf>,
+    /// A NATS credentials file (`.creds`: a user's JWT and NKey seed, as `nsc` writes them) for
+    /// a NATS server run with decentralised authentication (operator, accounts, users).
+    #[arg(long, requires = "nats")]
+    nats_creds: Option<PathBuf>,
     /// At headquarters, the monitor account forwarded observations are stored as.
     #[arg(long, requires = "nats", conflicts_with = "site")]
     nats_account: Option<String>,
@@ -267,14 +271,20 @@ impl ServeArgs {
             url: url.clone(),
             ca: self.nats_ca.clone(),
             client_cert: self.nats_cert.clone().zip(self.nats_key.clone()),
+            creds: self.nats_creds.clone(),
         });
-        for f in [&self.nats_ca, &self.nats_cert, &self.nats_key]
-            .into_iter()
-            .flatten()
+        for f in [
+            &self.nats_ca,
+            &self.nats_cert,
+            &self.nats_key,
+            &self.nats_creds,
+        ]
+        .into_iter()
+        .flatten()
         {
             std::fs::metadata(f).with_context(|| {
                 format!(
-                    "--nats-ca/--nats-cert/--nats-key: cannot read {}",
+                    "--nats-ca/--nats-cert/--nats-key/--nats-creds: cannot read {}",
                     f.display()
                 )
             })?;

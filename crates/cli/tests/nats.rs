@@ -528,3 +528,195 @@ fn sites_reach_headquarters_only_over_tls_with_their_own_credentials() {
         }
     }
 }
+
+/// A JWT of NATS's decentralised authentication (what `nsc` writes): `nats` claims about
+/// `subject`, signed by `issuer`'s NKey.
+fn nats_jwt(issuer: &nkeys::KeyPair, subject: &str, name: &str, nats: Value) -> String {
+    use base64::Engine;
+    let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let claims = json!({
+        "jti": format!("{name}-{}", &subject[..12]),
+        "iat": jiff::Timestamp::now().as_second(),
+        "iss": issuer.public_key(),
+        "name": name,
+        "sub": subject,
+        "nats": nats,
+    });
+    let signed = format!(
+        "{}.{}",
+        b64(br#"{"typ":"JWT","alg":"ed25519-nkey"}"#),
+        b64(claims.to_string().as_bytes())
+    );
+    let sig = issuer.sign(signed.as_bytes()).unwrap();
+    format!("{signed}.{}", b64(&sig))
+}
+
+/// A `.creds` file: the user's JWT and its seed, in `nsc`'s layout.
+fn creds(jwt: &str, user: &nkeys::KeyPair) -> String {
+    format!(
+        "-----BEGIN NATS USER JWT-----\n{jwt}\n------END NATS USER JWT------\n\n\
+         ************************* IMPORTANT *************************\n\
+         NKEY Seed printed below can be used to sign and prove identity.\n\n\
+         -----BEGIN USER NKEY SEED-----\n{}\n------END USER NKEY SEED------\n",
+        user.seed().unwrap()
+    )
+}
+
+/// Decentralised authentication, as NATS deployments run it: the NATS server trusts an
+/// operator, whose account holds the users; headquarters and a site each connect with the
+/// `.creds` file issued to their user (`--nats-creds`), the site's allowed to publish only on its
+/// own subjects. A site whose credentials were signed by an account the operator never issued
+/// gets nothing through, and no server writes a seed in its log.
+#[test]
+fn sites_reach_headquarters_with_nats_credentials_files() {
+    use nkeys::KeyPair;
+    let dir = tempfile::tempdir().unwrap();
+    let operator = KeyPair::new_operator();
+    let (account, system, stranger) = (
+        KeyPair::new_account(),
+        KeyPair::new_account(),
+        KeyPair::new_account(),
+    );
+    let unlimited = json!({"subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1,
+        "wildcards": true, "conn": -1, "leaf": -1});
+    let mut js = unlimited.clone();
+    for k in ["mem_storage", "disk_storage", "streams", "consumer"] {
+        js[k] = json!(-1);
+    }
+    let account_jwt = |kp: &KeyPair, name: &str, limits: &Value| {
+        nats_jwt(
+            &operator,
+            &kp.public_key(),
+            name,
+            json!({"type": "account", "version": 2,
+            "limits": limits, "default_permissions": {"pub": {}, "sub": {}}}),
+        )
+    };
+    let user = |issuer: &KeyPair, name: &str, permissions: Value| -> (String, KeyPair) {
+        let kp = KeyPair::new_user();
+        let mut nats = json!({"type": "user", "version": 2, "subs": -1, "data": -1, "payload": -1,
+            "pub": {}, "sub": {}});
+        for (k, v) in permissions.as_object().unwrap() {
+            nats[k] = v.clone();
+        }
+        let path = dir.path().join(format!("{name}.creds"));
+        let jwt = nats_jwt(issuer, &kp.public_key(), name, nats);
+        std::fs::write(&path, creds(&jwt, &kp)).unwrap();
+        (path.to_str().unwrap().to_string(), kp)
+    };
+    let (hq_creds, hq_user) = user(&account, "hq", json!({}));
+    let (site_creds, site_user) = user(
+        &account,
+        "north-1",
+        json!({"pub": {"allow": ["truceline.obs.north-1", "truceline.site.north-1.status"]},
+               "sub": {"allow": ["_INBOX.>"]}}),
+    );
+    let (stray_creds, stray_user) = user(&stranger, "north-1-stray", json!({}));
+    let port = free_port();
+    let _nats = start_nats(
+        &dir.path().join("nats.conf"),
+        &format!(
+            "server_name: hq\nlisten: 127.0.0.1:{port}\n\
+             jetstream {{ store_dir: \"{}\" }}\n\
+             operator: \"{}\"\nsystem_account: {}\nresolver: MEMORY\n\
+             resolver_preload: {{\n  {}: \"{}\"\n  {}: \"{}\"\n}}\n",
+            dir.path().join("js").display(),
+            nats_jwt(
+                &operator,
+                &operator.public_key(),
+                "mission",
+                json!({"type": "operator", "version": 2})
+            ),
+            system.public_key(),
+            account.public_key(),
+            account_jwt(&account, "mission", &js),
+            system.public_key(),
+            account_jwt(&system, "SYS", &unlimited),
+        ),
+    );
+    wait_port(port);
+    let url = format!("nats://127.0.0.1:{port}");
+    let (hq_data, site_data, stray_data) = (
+        dir.path().join("hq"),
+        dir.path().join("site"),
+        dir.path().join("stray"),
+    );
+    for d in [&hq_data, &site_data, &stray_data] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let logs = |name: &str| dir.path().join(format!("{name}.log"));
+    let hq = serve_logged(
+        &hq_data,
+        &[
+            "--nats",
+            &url,
+            "--nats-creds",
+            &hq_creds,
+            "--nats-account",
+            "ingest",
+        ],
+        &logs("hq"),
+    );
+    let site = serve_logged(
+        &site_data,
+        &[
+            "--site",
+            "north-1",
+            "--nats",
+            &url,
+            "--nats-creds",
+            &site_creds,
+        ],
+        &logs("site"),
+    );
+    let stray = serve_logged(
+        &stray_data,
+        &[
+            "--site",
+            "north-1",
+            "--nats",
+            &url,
+            "--nats-creds",
+            &stray_creds,
+        ],
+        &logs("stray"),
+    );
+    let post_to = |s: &Server, ids: std::ops::Range<usize>, tag: &str| {
+        let body: String = ids
+            .map(|i| format!("{}\n", simple_observation(&format!("{tag}-{i}"))))
+            .collect();
+        let (_, v) = post(&s.base, &body, "application/x-ndjson");
+        assert!(v["accepted"].as_u64().unwrap() > 0, "{v}");
+    };
+    post_to(&site, 0..200, "creds");
+    post_to(&stray, 0..20, "stray");
+    let hq_count = || {
+        SqliteStore::open_read_only(&hq_data)
+            .ok()
+            .and_then(|s| s.counts().ok())
+            .map_or(0, |c| c.observations)
+    };
+    wait_for("the site's observations at headquarters", 60, || {
+        hq_count() >= 200
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(hq_count(), 200);
+    let stray_token = stray.tokens.as_ref().unwrap().monitor.clone();
+    let own = health(&stray.base, Some(&stray_token));
+    assert!(
+        own["warnings"].to_string().contains("20 observations"),
+        "{own}"
+    );
+    drop(site);
+    drop(stray);
+    drop(hq);
+    for name in ["hq", "site", "stray"] {
+        let log = std::fs::read_to_string(logs(name)).unwrap_or_default();
+        for kp in [&hq_user, &site_user, &stray_user] {
+            assert!(
+                !log.contains(&kp.seed().unwrap()),
+                "{name}'s log shows a seed"
+            );
+        }
+    }
+}

@@ -111,12 +111,15 @@ where
 /// `TOKEN@`) in it, percent-encoded, are sent as the server's `authorization` asks. With `ca`
 /// the server's certificate must chain to that authority (and TLS is required); with
 /// `client_cert` this server presents its own certificate and key (mutual TLS, which the NATS
-/// server may map to a user: `verify_and_map`). Logs show the URL without its password.
+/// server may map to a user: `verify_and_map`). With `creds`, a NATS credentials file (a user's
+/// JWT and its NKey seed, as `nsc` writes them for decentralised authentication) proves who this
+/// server is instead. Logs show the URL without its password, and never the seed.
 #[derive(Debug, Clone, Default)]
 pub struct Link {
     pub url: String,
     pub ca: Option<std::path::PathBuf>,
     pub client_cert: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    pub creds: Option<std::path::PathBuf>,
 }
 
 impl Link {
@@ -160,6 +163,16 @@ impl Link {
             (Some(user), Some(pass)) => o = o.user_and_password(decode(user)?, decode(pass)?),
             (Some(token), None) => o = o.token(decode(token)?),
             _ => {}
+        }
+        if let Some(path) = &self.creds {
+            let bad = |e: std::io::Error| {
+                NatsError::Nats(format!(
+                    "--nats-creds {}: {e} (expected a NATS credentials file: the user's JWT and its NKey seed)",
+                    path.display()
+                ))
+            };
+            let text = std::fs::read_to_string(path).map_err(bad)?;
+            o = o.credentials(&text).map_err(bad)?;
         }
         if let Some(ca) = &self.ca {
             o = o.add_root_certificates(ca.clone()).require_tls(true);
