@@ -56,7 +56,7 @@ pub struct Entry {
 }
 
 /// The decisions and replies on one incident, oldest first.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Review {
     pub decisions: Vec<Entry>,
     pub replies: Vec<Entry>,
@@ -112,19 +112,44 @@ impl Review {
         let mut out: HashMap<String, Review> = HashMap::new();
         let mut unread = Vec::new();
         for (kind, bytes, log_index) in records {
-            let Ok(mut e) = serde_json::from_slice::<Entry>(bytes) else {
+            if !Review::add(&mut out, kind, bytes, log_index) {
                 unread.push(log_index);
-                continue;
-            };
-            e.log_index = log_index;
-            let review = out.entry(e.incident.clone()).or_default();
-            if kind == "decision" {
-                review.decisions.push(e);
-            } else {
-                review.replies.push(e);
             }
         }
         (out, unread)
+    }
+
+    /// Adds one kept decision or reply (`kind`, its canonical JSON, its log index) to
+    /// `reviews`, in log order, unless it is there already: a server that kept it holds it
+    /// before it reads it back among what others kept. `false` if the record does not read.
+    pub fn add(
+        reviews: &mut HashMap<String, Review>,
+        kind: &str,
+        bytes: &[u8],
+        log_index: u64,
+    ) -> bool {
+        let Ok(mut e) = serde_json::from_slice::<Entry>(bytes) else {
+            return false;
+        };
+        e.log_index = log_index;
+        reviews
+            .entry(e.incident.clone())
+            .or_default()
+            .insert(kind, e);
+        true
+    }
+
+    /// Puts a decision (`kind` `decision`) or a reply among this review's in log order, unless
+    /// one of the same log index is there.
+    pub fn insert(&mut self, kind: &str, e: Entry) {
+        let list = if kind == "decision" {
+            &mut self.decisions
+        } else {
+            &mut self.replies
+        };
+        if let Err(at) = list.binary_search_by_key(&e.log_index, |x| x.log_index) {
+            list.insert(at, e);
+        }
     }
 
     /// The party that may reply: the analysts' attribution if one stands, else assessment's.
@@ -160,6 +185,40 @@ mod tests {
             time: t.parse().unwrap(),
             log_index: 0,
         }
+    }
+
+    /// Records read back in any order, some twice (kept by this server, then read back among
+    /// what the others kept), give the same reviews as reading them all once in log order.
+    #[test]
+    fn records_added_in_any_order_or_twice_give_the_reviews_of_one_reading() {
+        let kept: Vec<(&str, Vec<u8>, u64)> = [
+            ("decision", Verdict::Confirm, "2026-11-25T11:00:00Z", 3),
+            ("reply", Verdict::Confirm, "2026-11-25T12:00:00Z", 5),
+            ("decision", Verdict::Reject, "2026-11-25T13:00:00Z", 8),
+            ("decision", Verdict::Attribute, "2026-11-25T14:00:00Z", 9),
+        ]
+        .into_iter()
+        .map(|(kind, v, t, i)| {
+            let mut e = decision(v, Some("ru"), t);
+            if kind == "reply" {
+                (e.decision, e.text) = (None, Some("no".into()));
+            }
+            (kind, serde_json::to_vec(&e).unwrap(), i)
+        })
+        .collect();
+        let (once, unread) = Review::gather(kept.iter().map(|(k, b, i)| (*k, b.as_slice(), *i)));
+        assert!(unread.is_empty());
+        let mut followed = HashMap::new();
+        for n in [2, 0, 3, 0, 1, 2] {
+            let (kind, bytes, i) = &kept[n];
+            assert!(Review::add(&mut followed, kind, bytes, *i));
+        }
+        assert_eq!(followed, once);
+        let r = &followed["inc-1"];
+        let order: Vec<u64> = r.decisions.iter().map(|d| d.log_index).collect();
+        assert_eq!((order, r.replies.len()), (vec![3, 8, 9], 1));
+        assert_eq!(r.status(), "attributed");
+        assert!(!Review::add(&mut followed, "decision", b"not json", 10));
     }
 
     #[test]

@@ -165,7 +165,7 @@ pub fn read_audit(
         subject: None,
         from_ms: q.from_ms,
         to_ms: q.to_ms.map(|t| t.saturating_add(slack)),
-        newest: None,
+        ..Default::default()
     })?;
     let mut out = Vec::new();
     for r in records {

@@ -196,12 +196,11 @@ pub(crate) fn spawn_checkpoints(
         |_| std::time::Duration::from_secs(1),
         // Rests only after signing: at most one checkpoint a second.
         move || {
-            // A standby signs nothing (the writer does) but follows the decisions the writer
-            // keeps, so that it shows them, and has them when it takes over.
-            if !service.store.writes()
-                && let Err(e) = service.load_reviews()
-            {
-                tracing::warn!(error = %e, "standing by: decisions and replies not followed");
+            // Every server follows the decisions and replies the others keep (a standby signs
+            // nothing but shows them; a writer that took over has those kept just before):
+            // only the records new since the last read, one indexed query.
+            if let Err(e) = service.follow_reviews() {
+                tracing::warn!(error = %e, "decisions and replies of other servers not followed");
             }
             let r = service.log.checkpoint_now(service.store.as_ref());
             match &r {

@@ -184,6 +184,8 @@ pub struct Service {
     pub require_signatures: bool,
     /// Decisions and replies by incident id, as kept (see [`review`]).
     reviews: std::sync::RwLock<std::collections::HashMap<String, review::Review>>,
+    /// The log index of the latest decision or reply read back from the store.
+    reviews_read: std::sync::atomic::AtomicU64,
     /// The key of ids shown outside the mission (see [`views`]).
     view_key: [u8; 32],
     /// Mission days whose public report is published (a publication is never withdrawn).
@@ -220,6 +222,7 @@ impl Service {
             reply_window: review::DEFAULT_REPLY_WINDOW,
             require_signatures: false,
             reviews: Default::default(),
+            reviews_read: Default::default(),
             view_key: views::view_key(&log.signer),
             published_days: Default::default(),
             audit: Default::default(),

@@ -94,13 +94,7 @@ fn text_field(field: &'static str, v: Option<&str>) -> Result<Option<String>, Se
 impl Service {
     /// Reads every decision and reply kept; called once at start. Blocking.
     pub fn load_reviews(&self) -> Result<(), ServiceError> {
-        let mut kept = Vec::new();
-        for kind in ["decision", "reply"] {
-            kept.extend(self.store.records(&RecordQuery {
-                kind,
-                ..Default::default()
-            })?);
-        }
+        let kept = self.kept_reviews(None)?;
         let (map, unread) = Review::gather(
             kept.iter()
                 .map(|r| (r.kind.as_str(), r.record.as_slice(), r.log_index)),
@@ -108,8 +102,54 @@ impl Service {
         for log_index in unread {
             tracing::warn!(log_index, "a decision or reply record not read");
         }
-        *self.reviews.write().unwrap() = map;
+        let mut reviews = self.reviews.write().unwrap();
+        *reviews = map;
+        self.reviews_read.store(
+            kept.iter().map(|r| r.log_index).max().unwrap_or(0),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         Ok(())
+    }
+
+    /// Reads the decisions and replies kept since the last read (by any server of the store)
+    /// into the reviews: what a standby shows, and what a writer that took over from another
+    /// holds. Reads only the new records, whatever the mission's history.
+    pub fn follow_reviews(&self) -> Result<(), ServiceError> {
+        let read = self.reviews_read.load(std::sync::atomic::Ordering::Relaxed);
+        let kept = self.kept_reviews(Some(read))?;
+        if kept.is_empty() {
+            return Ok(());
+        }
+        let mut reviews = self.reviews.write().unwrap();
+        for r in &kept {
+            if !Review::add(&mut reviews, &r.kind, &r.record, r.log_index) {
+                tracing::warn!(
+                    log_index = r.log_index,
+                    "a decision or reply record not read"
+                );
+            }
+        }
+        self.reviews_read.fetch_max(
+            kept.iter().map(|r| r.log_index).max().unwrap_or(read),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        Ok(())
+    }
+
+    /// The decisions, then the replies, kept after log index `after` (all of them for `None`).
+    fn kept_reviews(
+        &self,
+        after: Option<u64>,
+    ) -> Result<Vec<truceline_store::StoredRecord>, ServiceError> {
+        let mut kept = Vec::new();
+        for kind in ["decision", "reply"] {
+            kept.extend(self.store.records(&RecordQuery {
+                kind,
+                after,
+                ..Default::default()
+            })?);
+        }
+        Ok(kept)
     }
 
     /// The review of an incident, if any.
@@ -331,11 +371,10 @@ impl Service {
         entry.log_index = index;
         {
             let mut reviews = self.reviews.write().unwrap();
-            let review = reviews.entry(rec.id.clone()).or_default();
-            match kind {
-                "decision" => review.decisions.push(entry),
-                _ => review.replies.push(entry),
-            }
+            reviews
+                .entry(rec.id.clone())
+                .or_default()
+                .insert(kind, entry);
         }
         // Listeners hear of the incident again, with its review.
         if let Ok(json) = serde_json::to_string(rec) {

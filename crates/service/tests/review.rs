@@ -147,3 +147,101 @@ fn a_rejected_incident_is_listed_and_counted_in_no_figure() {
     );
     assert!(!r0.notes.iter().any(|n| n.contains("rejected")));
 }
+
+/// Servers of one store follow the decisions each other keeps (a standby shows them; a writer
+/// that took over has them), reading only what is new: one keeps a decision, the other sees it
+/// once it follows; the other's own decision, read back among the new, is not counted twice;
+/// both end with the reviews a server started afterwards reads whole.
+#[test]
+fn servers_of_one_store_follow_each_others_decisions() {
+    use std::sync::Arc;
+    use truceline_service::accounts::Caller;
+    use truceline_service::review::Decision;
+    use truceline_service::{KeyRegistry, LogState, Service};
+    let a = agreement();
+    let engine = truceline_zones::ZoneEngine::new(&a).unwrap();
+    let params = truceline_simulate::Params {
+        seed: 31,
+        hours: 3.0,
+        fire_missions_per_hour: 6.0,
+        ..Default::default()
+    };
+    let start: jiff::Timestamp = "2026-11-24T08:00:00Z".parse().unwrap();
+    let scenario = truceline_simulate::Network::new(&a, &engine, &params).simulate(&params, start);
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("data")).unwrap();
+    let vocab = vocabulary(&a);
+    store
+        .submit_blocking(
+            scenario
+                .observations
+                .iter()
+                .map(|v| {
+                    let o = truceline_observation::parse(v.to_string().as_bytes(), &vocab);
+                    NewObservation::from(&o.unwrap())
+                })
+                .collect(),
+        )
+        .unwrap();
+    Fuser::new(a.clone()).unwrap().fuse_store(&store).unwrap();
+    let ids: Vec<String> = store
+        .incidents_between(i64::MIN, i64::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.record.id)
+        .take(2)
+        .collect();
+    let store: Arc<dyn truceline_store::Store> = Arc::new(store);
+    let keys = dir.path().join("keys");
+    let server = || {
+        let signer = truceline_service::keys::log_signer(&keys, None).unwrap();
+        let log = LogState::new(signer, KeyRegistry::open(&keys), store.as_ref());
+        let s = Service::new(store.clone(), &a, log).unwrap();
+        s.load_reviews().unwrap();
+        s
+    };
+    let (one, two) = (server(), server());
+    let now = jiff::Timestamp::now();
+    let decide = |s: &Service, id: &str, decision: Verdict| {
+        s.decide(
+            &Caller::Open,
+            id,
+            &Decision {
+                decision,
+                party: None,
+                basis: Some("checked".into()),
+            },
+            now,
+        )
+        .unwrap()
+    };
+    let statuses = |s: &Service| -> Vec<(String, Vec<u64>)> {
+        ids.iter()
+            .map(|id| {
+                let r = s.review(id).unwrap_or_default();
+                (
+                    r.status().to_string(),
+                    r.decisions.iter().map(|d| d.log_index).collect(),
+                )
+            })
+            .collect()
+    };
+    let first = decide(&one, &ids[0], Verdict::Confirm);
+    assert!(two.review(&ids[0]).is_none());
+    two.follow_reviews().unwrap();
+    assert_eq!(statuses(&two)[0], ("confirmed".to_string(), vec![first]));
+    // The second server's own decisions, then the first's, each read back by both.
+    let second = decide(&two, &ids[0], Verdict::Reject);
+    let third = decide(&two, &ids[1], Verdict::Confirm);
+    let fourth = decide(&one, &ids[1], Verdict::Reject);
+    for s in [&one, &two, &one, &two] {
+        s.follow_reviews().unwrap();
+    }
+    let want = vec![
+        ("rejected".to_string(), vec![first, second]),
+        ("rejected".to_string(), vec![third, fourth]),
+    ];
+    assert_eq!(statuses(&one), want);
+    assert_eq!(statuses(&two), want);
+    assert_eq!(statuses(&server()), want);
+}

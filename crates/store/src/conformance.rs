@@ -661,7 +661,7 @@ pub fn records_are_leaves_found_by_kind_and_subject(store: &dyn Store) {
                 subject,
                 from_ms,
                 to_ms,
-                newest: None,
+                ..Default::default()
             })
             .unwrap()
             .iter()
@@ -686,6 +686,32 @@ pub fn records_are_leaves_found_by_kind_and_subject(store: &dyn Store) {
         (newest(1), newest(2), newest(9)),
         (vec![3], vec![1, 3], vec![1, 3])
     );
+    // Followed from a log index: only those logged after it, oldest first, with the other
+    // filters still applied.
+    let after = |a, subject| {
+        store
+            .records(&RecordQuery {
+                kind: "decision",
+                subject,
+                after: Some(a),
+                ..Default::default()
+            })
+            .unwrap()
+            .iter()
+            .map(|r| r.log_index)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        (
+            after(0, None),
+            after(1, None),
+            after(2, None),
+            after(3, None)
+        ),
+        (vec![1, 3], vec![3], vec![3], vec![])
+    );
+    assert_eq!(after(0, Some("inc-a")), vec![1]);
+    assert_eq!(after(1, Some("inc-a")), Vec::<u64>::new());
     assert_eq!(q("decision", Some("inc-a"), None, None), vec![1]);
     assert_eq!(q("decision", None, Some(3_000), None), vec![3]);
     assert_eq!(q("decision", None, None, Some(4_000)), vec![1]);

@@ -711,6 +711,8 @@ pub struct RecordQuery<'a> {
     /// At most this many, the newest (still answered oldest first): what a server reads back
     /// at start without reading a year of them.
     pub newest: Option<usize>,
+    /// Only those logged after this log index: what a server that read them before follows.
+    pub after: Option<u64>,
 }
 
 /// One of the mission's other records (SPEC 6) to keep: checked and canonical.

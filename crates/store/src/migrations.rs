@@ -162,6 +162,9 @@ pub const MIGRATIONS: &[&str] = &[
          account TEXT NOT NULL,
          expires_ms INTEGER NOT NULL
      );",
+    // 12: records of a kind found by where they are in the log, so that a server follows the
+    // decisions and replies others keep by reading only the new ones.
+    "CREATE INDEX records_log ON records(kind, log_index);",
 ];
 
 /// The schema version this program writes.

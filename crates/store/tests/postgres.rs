@@ -228,7 +228,7 @@ fn a_standby_takes_writes_and_acknowledges_what_the_writer_logged() {
             subject: None,
             from_ms: None,
             to_ms: None,
-            newest: None,
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(kept.len(), 2);

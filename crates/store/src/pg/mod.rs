@@ -154,6 +154,9 @@ const MIGRATIONS: &[&str] = &[
          account TEXT NOT NULL,
          expires_ms BIGINT NOT NULL
      );",
+    // 4: records of a kind found by where they are in the log (a server follows the decisions
+    // and replies others keep by reading only the new ones).
+    "CREATE INDEX records_log ON records (kind, log_index);",
 ];
 
 /// The shared PostgreSQL store of one schema.

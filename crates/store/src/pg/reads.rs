@@ -680,7 +680,7 @@ impl RecordStore for PostgresStore {
                 .query(
                     "SELECT kind, subject, account, time_ms, record, log_index FROM records
                      WHERE kind = $1 AND ($2::text IS NULL OR subject = $2)
-                       AND time_ms >= $3 AND time_ms < $4
+                       AND time_ms >= $3 AND time_ms < $4 AND log_index > $6
                      ORDER BY id DESC LIMIT $5",
                     &[
                         &q.kind,
@@ -688,6 +688,7 @@ impl RecordStore for PostgresStore {
                         &q.from_ms.unwrap_or(i64::MIN),
                         &q.to_ms.unwrap_or(i64::MAX),
                         &newest,
+                        &q.after.map_or(-1, |a| a.min(i64::MAX as u64) as i64),
                     ],
                 )?
                 .iter()

@@ -93,19 +93,27 @@ impl RecordStore for SqliteStore {
 
     fn records(&self, q: &RecordQuery<'_>) -> Result<Vec<StoredRecord>, StoreError> {
         self.with_reader(|c| {
-            let mut stmt = c.prepare_cached(
+            // Following (`after`) walks the kind's records by log index from where it stopped;
+            // otherwise they are found by time (there `?6` is -1: both take the same parameters).
+            let mut stmt = c.prepare_cached(if q.after.is_some() {
+                "SELECT kind, subject, account, time_ms, record, log_index FROM records
+                 WHERE kind = ?1 AND log_index > ?6 AND (?2 IS NULL OR subject = ?2)
+                   AND time_ms >= ?3 AND time_ms < ?4
+                 ORDER BY log_index DESC LIMIT ?5"
+            } else {
                 "SELECT kind, subject, account, time_ms, record, log_index FROM records
                  WHERE kind = ?1 AND (?2 IS NULL OR subject = ?2)
-                   AND time_ms >= ?3 AND time_ms < ?4
-                 ORDER BY id DESC LIMIT ?5",
-            )?;
+                   AND time_ms >= ?3 AND time_ms < ?4 AND ?6 = -1
+                 ORDER BY id DESC LIMIT ?5"
+            })?;
             let rows = stmt.query_map(
                 params![
                     q.kind,
                     q.subject,
                     q.from_ms.unwrap_or(i64::MIN),
                     q.to_ms.unwrap_or(i64::MAX),
-                    q.newest.map_or(-1, |n| n.min(i64::MAX as usize) as i64)
+                    q.newest.map_or(-1, |n| n.min(i64::MAX as usize) as i64),
+                    q.after.map_or(-1, |a| a.min(i64::MAX as u64) as i64)
                 ],
                 |r| {
                     Ok(StoredRecord {
