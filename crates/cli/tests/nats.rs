@@ -479,33 +479,7 @@ fn sites_reach_headquarters_only_over_tls_with_their_own_credentials() {
         &["--site", "north-1", "--nats", &stray_url],
     );
 
-    let post_to = |s: &Server, ids: std::ops::Range<usize>, tag: &str| {
-        let body: String = ids
-            .map(|i| format!("{}\n", simple_observation(&format!("{tag}-{i}"))))
-            .collect();
-        let (_, v) = post(&s.base, &body, "application/x-ndjson");
-        assert!(v["accepted"].as_u64().unwrap() > 0, "{v}");
-    };
-    post_to(&site, 0..200, "tls");
-    post_to(&stray, 0..20, "stray");
-    let hq_count = || {
-        SqliteStore::open_read_only(&hq_data)
-            .ok()
-            .and_then(|s| s.counts().ok())
-            .map_or(0, |c| c.observations)
-    };
-    wait_for("the site's observations at headquarters", 60, || {
-        hq_count() >= 200
-    });
-    // The stray site had as long and more: nothing of it arrived; it still holds its own.
-    std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(hq_count(), 200);
-    let stray_token = stray.tokens.as_ref().unwrap().monitor.clone();
-    let own = health(&stray.base, Some(&stray_token));
-    assert!(
-        own["warnings"].to_string().contains("20 observations"),
-        "{own}"
-    );
+    only_the_site_gets_through(&site, &stray, &hq_data, "tls");
     let chief = hq.tokens.as_ref().unwrap().chief.clone();
     wait_for("the site heard at headquarters", 30, || {
         health(&hq.base, Some(&chief))["sites"]
@@ -527,6 +501,38 @@ fn sites_reach_headquarters_only_over_tls_with_their_own_credentials() {
             );
         }
     }
+}
+
+/// 200 observations posted to `site` and 20 to `stray`: the site's reach headquarters (whose
+/// store is at `hq_data`); the stray's, given as long and more, do not, and it says it holds
+/// them. `tag` keeps the ids apart.
+fn only_the_site_gets_through(site: &Server, stray: &Server, hq_data: &Path, tag: &str) {
+    let post_to = |s: &Server, ids: std::ops::Range<usize>, tag: &str| {
+        let body: String = ids
+            .map(|i| format!("{}\n", simple_observation(&format!("{tag}-{i}"))))
+            .collect();
+        let (_, v) = post(&s.base, &body, "application/x-ndjson");
+        assert!(v["accepted"].as_u64().unwrap() > 0, "{v}");
+    };
+    post_to(site, 0..200, tag);
+    post_to(stray, 0..20, &format!("{tag}-stray"));
+    let hq_count = || {
+        SqliteStore::open_read_only(hq_data)
+            .ok()
+            .and_then(|s| s.counts().ok())
+            .map_or(0, |c| c.observations)
+    };
+    wait_for("the site's observations at headquarters", 60, || {
+        hq_count() >= 200
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(hq_count(), 200);
+    let stray_token = stray.tokens.as_ref().unwrap().monitor.clone();
+    let own = health(&stray.base, Some(&stray_token));
+    assert!(
+        own["warnings"].to_string().contains("20 observations"),
+        "{own}"
+    );
 }
 
 /// A JWT of NATS's decentralised authentication (what `nsc` writes): `nats` claims about
@@ -681,32 +687,7 @@ fn sites_reach_headquarters_with_nats_credentials_files() {
         ],
         &logs("stray"),
     );
-    let post_to = |s: &Server, ids: std::ops::Range<usize>, tag: &str| {
-        let body: String = ids
-            .map(|i| format!("{}\n", simple_observation(&format!("{tag}-{i}"))))
-            .collect();
-        let (_, v) = post(&s.base, &body, "application/x-ndjson");
-        assert!(v["accepted"].as_u64().unwrap() > 0, "{v}");
-    };
-    post_to(&site, 0..200, "creds");
-    post_to(&stray, 0..20, "stray");
-    let hq_count = || {
-        SqliteStore::open_read_only(&hq_data)
-            .ok()
-            .and_then(|s| s.counts().ok())
-            .map_or(0, |c| c.observations)
-    };
-    wait_for("the site's observations at headquarters", 60, || {
-        hq_count() >= 200
-    });
-    std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(hq_count(), 200);
-    let stray_token = stray.tokens.as_ref().unwrap().monitor.clone();
-    let own = health(&stray.base, Some(&stray_token));
-    assert!(
-        own["warnings"].to_string().contains("20 observations"),
-        "{own}"
-    );
+    only_the_site_gets_through(&site, &stray, &hq_data, "creds");
     drop(site);
     drop(stray);
     drop(hq);

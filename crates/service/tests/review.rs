@@ -46,20 +46,20 @@ fn region_events(r: &Report) -> u64 {
     r.by_region.iter().map(|x| x.events).sum()
 }
 
-#[test]
-fn a_rejected_incident_is_listed_and_counted_in_no_figure() {
+/// A store at `dir` holding `hours` simulated from `start` (seed `seed`, six fire missions an
+/// hour), fused.
+fn fused_store(dir: &std::path::Path, seed: u64, hours: f64, start: &str) -> SqliteStore {
     let a = agreement();
     let engine = truceline_zones::ZoneEngine::new(&a).unwrap();
     let params = truceline_simulate::Params {
-        seed: 29,
-        hours: 48.0,
+        seed,
+        hours,
         fire_missions_per_hour: 6.0,
         ..Default::default()
     };
-    let start: jiff::Timestamp = "2026-11-23T16:00:00Z".parse().unwrap();
+    let start: jiff::Timestamp = start.parse().unwrap();
     let scenario = truceline_simulate::Network::new(&a, &engine, &params).simulate(&params, start);
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
+    let store = SqliteStore::open(dir).unwrap();
     let vocab = vocabulary(&a);
     store
         .submit_blocking(
@@ -73,7 +73,15 @@ fn a_rejected_incident_is_listed_and_counted_in_no_figure() {
                 .collect(),
         )
         .unwrap();
-    Fuser::new(a.clone()).unwrap().fuse_store(&store).unwrap();
+    Fuser::new(a).unwrap().fuse_store(&store).unwrap();
+    store
+}
+
+#[test]
+fn a_rejected_incident_is_listed_and_counted_in_no_figure() {
+    let a = agreement();
+    let dir = tempfile::tempdir().unwrap();
+    let store = fused_store(dir.path(), 29, 48.0, "2026-11-23T16:00:00Z");
 
     let ctx = Context::new(a.clone());
     let day = MissionDay::new("2026-11-24", "Europe/Kyiv", "19:30").unwrap();
@@ -159,31 +167,8 @@ fn servers_of_one_store_follow_each_others_decisions() {
     use truceline_service::review::Decision;
     use truceline_service::{KeyRegistry, LogState, Service};
     let a = agreement();
-    let engine = truceline_zones::ZoneEngine::new(&a).unwrap();
-    let params = truceline_simulate::Params {
-        seed: 31,
-        hours: 3.0,
-        fire_missions_per_hour: 6.0,
-        ..Default::default()
-    };
-    let start: jiff::Timestamp = "2026-11-24T08:00:00Z".parse().unwrap();
-    let scenario = truceline_simulate::Network::new(&a, &engine, &params).simulate(&params, start);
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("data")).unwrap();
-    let vocab = vocabulary(&a);
-    store
-        .submit_blocking(
-            scenario
-                .observations
-                .iter()
-                .map(|v| {
-                    let o = truceline_observation::parse(v.to_string().as_bytes(), &vocab);
-                    NewObservation::from(&o.unwrap())
-                })
-                .collect(),
-        )
-        .unwrap();
-    Fuser::new(a.clone()).unwrap().fuse_store(&store).unwrap();
+    let store = fused_store(&dir.path().join("data"), 31, 3.0, "2026-11-24T08:00:00Z");
     let ids: Vec<String> = store
         .incidents_between(i64::MIN, i64::MAX)
         .unwrap()

@@ -669,18 +669,23 @@ pub fn records_are_leaves_found_by_kind_and_subject(store: &dyn Store) {
             .collect::<Vec<_>>()
     };
     assert_eq!(q("decision", None, None, None), vec![1, 3]);
-    // The newest only, still oldest first.
-    let newest = |n| {
+    let decisions = |q: RecordQuery| {
         store
             .records(&RecordQuery {
                 kind: "decision",
-                newest: Some(n),
-                ..Default::default()
+                ..q
             })
             .unwrap()
             .iter()
             .map(|r| r.log_index)
             .collect::<Vec<_>>()
+    };
+    // The newest only, still oldest first.
+    let newest = |n| {
+        decisions(RecordQuery {
+            newest: Some(n),
+            ..Default::default()
+        })
     };
     assert_eq!(
         (newest(1), newest(2), newest(9)),
@@ -689,17 +694,11 @@ pub fn records_are_leaves_found_by_kind_and_subject(store: &dyn Store) {
     // Followed from a log index: only those logged after it, oldest first, with the other
     // filters still applied.
     let after = |a, subject| {
-        store
-            .records(&RecordQuery {
-                kind: "decision",
-                subject,
-                after: Some(a),
-                ..Default::default()
-            })
-            .unwrap()
-            .iter()
-            .map(|r| r.log_index)
-            .collect::<Vec<_>>()
+        decisions(RecordQuery {
+            subject,
+            after: Some(a),
+            ..Default::default()
+        })
     };
     assert_eq!(
         (
