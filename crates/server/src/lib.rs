@@ -834,8 +834,10 @@ async fn list_observations(
         read: Some(10 * st.guards.limits.page_read as u64),
         ..params.query()?
     };
-    let store = st.service.store.clone();
-    let page = crate::limits::page(&st, move || store.query(&q).map_err(ApiError::store)).await?;
+    let page = crate::limits::page(st, move |st| {
+        st.service.store.query(&q).map_err(ApiError::store)
+    })
+    .await?;
     let items: Vec<Value> = page.items.iter().map(envelope).collect();
     Ok(Json(json!({
         "observations": items,
@@ -943,13 +945,13 @@ impl IncidentParams {
     }
 }
 
-/// The start of the hour after the one `t_ms` is in.
 /// How many incidents a page asks the store for at a time.
 const BATCH: usize = 500;
 /// What passing over a mission day costs a public page of its budget: two queries (the day's
 /// first incident, whether its report is published), counted as this many incidents read.
 const DAY_PASSED: usize = 100;
 
+/// The start of the hour after the one `t_ms` is in.
 fn hour_after(t_ms: i64) -> i64 {
     (t_ms.div_euclid(3_600_000) + 1) * 3_600_000
 }
@@ -1114,9 +1116,8 @@ async fn list_incidents(
             ));
         }
     }
-    let st2 = st.clone();
-    let (items, next, meta) = crate::limits::page(&st2, move || {
-        page_of(&st, &p, &view, |i| {
+    let (items, next, meta) = crate::limits::page(st, move |st| {
+        page_of(st, &p, &view, |i| {
             Ok(st.service.incident_json(i, &view).into_iter().collect())
         })
     })
@@ -1132,11 +1133,10 @@ async fn acled_incidents(
     view: View,
     raw: Option<String>,
 ) -> Result<Response, ApiError> {
-    let st2 = st.clone();
-    let (csv, next) = crate::limits::page(&st2, move || {
+    let (csv, next) = crate::limits::page(st, move |st| {
         // The mission's id (for the casualty links) beside the incident as the caller sees it.
         // ACLED's rows are events: an incident the analysts rejected as a false alarm is none.
-        let (page, next, _) = page_of(&st, &p, &view, |i| {
+        let (page, next, _) = page_of(st, &p, &view, |i| {
             Ok((!st.service.rejected(&i.id))
                 .then(|| st.service.shown_incident(i, &view))
                 .flatten()
@@ -1208,9 +1208,8 @@ async fn list_violations(
     Query(p): Query<IncidentParams>,
 ) -> Result<Json<Value>, ApiError> {
     let rule = p.rule.clone();
-    let st2 = st.clone();
-    let (items, next, meta) = crate::limits::page(&st2, move || {
-        page_of(&st, &p, &View::Full, |i| {
+    let (items, next, meta) = crate::limits::page(st, move |st| {
+        page_of(st, &p, &View::Full, |i| {
             Ok(i.violations
                 .iter()
                 .filter(|v| rule.as_deref().is_none_or(|r| v.rule == r))
@@ -1422,8 +1421,7 @@ async fn public_incidents(
     State(st): State<Arc<AppState>>,
     Query(p): Query<IncidentParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let st2 = st.clone();
-    let (items, next) = crate::limits::page(&st2, move || public_page(&st, &p, |v| v)).await?;
+    let (items, next) = crate::limits::page(st, move |st| public_page(st, &p, |v| v)).await?;
     Ok(Json(json!({
         "incidents": items,
         "next_cursor": next,

@@ -370,8 +370,8 @@ pub(crate) async fn expensive(
 
 /// A page of a list, read on a blocking thread once one of [`Limits::pages`] turns is free.
 pub(crate) async fn page<T: Send + 'static>(
-    st: &AppState,
-    read: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+    st: Arc<AppState>,
+    read: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let turn = st
         .guards
@@ -382,7 +382,7 @@ pub(crate) async fn page<T: Send + 'static>(
     // its turn until the read it started ends.
     crate::in_blocking(move || {
         let _turn = turn;
-        read()
+        read(&st)
     })
     .await
 }

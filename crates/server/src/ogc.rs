@@ -391,12 +391,10 @@ pub(crate) async fn items(
         .transpose()?
         .unwrap_or((None, None));
     let cursor = q.get("cursor").cloned();
-    let st2 = st.clone();
-    let (features, next) = crate::limits::page(&st, move || -> Result<_, ApiError> {
-        let st = st2;
+    let (features, next) = crate::limits::page(st.clone(), move |st| -> Result<_, ApiError> {
         match c.id {
             "zones" => {
-                let all: Vec<Value> = zones(&st)
+                let all: Vec<Value> = zones(st)
                     .features
                     .iter()
                     .filter(|f| area.is_none_or(|b| touches(f, &b)))
@@ -437,7 +435,7 @@ pub(crate) async fn items(
                 };
                 match incident_access(&caller) {
                     IncidentAccess::View(view) => {
-                        let (items, next, _) = page_of(&st, &p, &view, |i| {
+                        let (items, next, _) = page_of(st, &p, &view, |i| {
                             Ok(st
                                 .service
                                 .incident_json(i, &view)
@@ -447,7 +445,7 @@ pub(crate) async fn items(
                         })?;
                         Ok((items, next))
                     }
-                    IncidentAccess::Published => crate::public_page(&st, &p, incident_feature),
+                    IncidentAccess::Published => crate::public_page(st, &p, incident_feature),
                 }
             }
         }
