@@ -1435,12 +1435,11 @@ pub(crate) fn public_page<T>(
     p: &IncidentParams,
     shape: impl Fn(Value) -> T,
 ) -> Result<(Vec<T>, Option<String>), ApiError> {
-    // Whether each mission day's public report is published, asked once a page.
-    let days = std::cell::RefCell::new(std::collections::HashMap::new());
+    // A public page reads only days whose public report is published (see `page_of`).
     let (items, next, _) = page_of(st, p, &View::Public, |i| {
         Ok(st
             .service
-            .public_feed_item(i, &mut days.borrow_mut())
+            .public_json(i)
             .map_err(ApiError::from)?
             .map(&shape)
             .into_iter()

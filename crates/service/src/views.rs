@@ -173,7 +173,7 @@ impl Service {
     /// published; blocking.
     pub fn public_incident(&self, id: &str) -> Result<Option<Value>, ServiceError> {
         match self.incident_for(&View::Public, id)? {
-            Some(rec) => self.public_feed_item(&rec, &mut HashMap::new()),
+            Some(rec) => self.public_json(&rec),
             None => Ok(None),
         }
     }
@@ -225,17 +225,11 @@ impl Service {
         Ok((!self.published_in(&day.date.to_string(), days)?).then(|| day.to_ms()))
     }
 
-    /// `rec` as the public feed shows it, with its mission day, if that day's public report is
-    /// published; `days` keeps what was found of each day, for the next incident.
-    pub fn public_feed_item(
-        &self,
-        rec: &IncidentRecord,
-        days: &mut HashMap<String, bool>,
-    ) -> Result<Option<Value>, ServiceError> {
+    /// `rec` as the public feed shows it, with its mission day. Only for an incident whose
+    /// day's public report is published, which the callers have established: `incident_for`
+    /// checks it, and the feed's pages pass over the other days ([`Self::public_resume`]).
+    pub fn public_json(&self, rec: &IncidentRecord) -> Result<Option<Value>, ServiceError> {
         let date = self.day.containing(rec.time)?.date.to_string();
-        if !self.published_in(&date, days)? {
-            return Ok(None);
-        }
         Ok(self.incident_json(rec, &View::Public).map(|mut v| {
             v["mission_day"] = json!(date);
             v
