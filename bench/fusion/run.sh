@@ -25,6 +25,7 @@ scenarios=(
   "8 % false, seed 5|--seed 5 --false-alarm-rate 0.08|"
   "1.5× fire, seed 6|--seed 6 --fire-missions-per-hour 100 --small-arms-per-hour 45|"
   "0 % false, seed 7|--seed 7 --false-alarm-rate 0|"
+  "posts 5 km, 30 missions, seed 10|--seed 10 --post-spacing-km 5 --fire-missions-per-hour 30|"
   "ripples 2–2.5 s, seed 8|--seed 8 --ripples-per-hour 4 --ripple-spacing-min-s 2 --ripple-spacing-max-s 2.5 --ripple-rounds-max 20|"
   "ripples 0.5–2.5 s, seed 9|--seed 9 --ripples-per-hour 4|"
 )
@@ -55,6 +56,8 @@ cols = [("real events", "real_events", "{:,}"), ("events seen", "events_seen", "
         ("count error", "count_error", "{:+.1%}"),
         ("  of it false alarms", "false_alarm_incidents_share", "{:+.1%}"),
         ("  the rest", "count_error_without_false_alarm_incidents", "{:+.1%}"),
+        ("    explosions", "count_error_explosions", "{:+.1%}"), ("    small arms", "count_error_small_arms", "{:+.1%}"),
+        ("    weapons seen", "count_error_weapons", "{:+.1%}"),
         ("naive count error", "naive_count_error", "{:+.0%}"),
         ("B-cubed P", "bcubed_precision", "{:.3f}"), ("B-cubed R", "bcubed_recall", "{:.3f}"),
         ("B-cubed F1", "bcubed_f1", "{:.3f}"), ("  ripple rounds seen", "ripple_rounds_seen", "{:,}"),

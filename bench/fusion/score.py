@@ -9,7 +9,8 @@ the engine rather than repeats it.
 - count error: (events the incidents stand for - real events seen) / real events seen. An
   incident stands for one event, or for `count` events when it is a window (`time_end`).
   Beside it, as a diagnostic, the share of incidents made only of false alarms and the count
-  error without them.
+  error without them, and that error by class of event (explosions, small arms, weapons seen):
+  errors of opposite sign in two classes would cancel in the whole.
 - clustering: B-cubed precision, recall and F1 over observations. An observation's true cluster
   is the first event that lists it (a windowed observation is listed by several); a false alarm
   is a cluster of its own.
@@ -149,6 +150,16 @@ def main(obs_path, truth_path, inc_path):
     # Diagnostic: incidents made only of false alarms, which nothing in a single report can
     # tell from a real event heard by one observer.
     false_only = sum(1 for i in incs if all(true_of[o].startswith("false:") for o in i["observations"]))
+    # The same by class: what the incidents not made only of false alarms claim of each.
+    def klass(kind):
+        return {"explosion": "explosions", "burst": "small_arms", "shot": "small_arms", "weapon": "weapons"}.get(kind, "other")
+    seen_by = Counter(klass(e["kind"]) for e in seen)
+    claimed_by = Counter()
+    for i in incs:
+        if not all(true_of[o].startswith("false:") for o in i["observations"]):
+            claimed_by[klass(i["kind"])] += i["count"] if i.get("time_end") else 1
+    by_class = {f"count_error_{k}": (claimed_by[k] - seen_by[k]) / seen_by[k] if seen_by[k] else float("nan")
+                for k in ("explosions", "small_arms", "weapons")}
 
     out = {
         "real_events": len(truth),
@@ -166,6 +177,7 @@ def main(obs_path, truth_path, inc_path):
         "false_alarm_incidents_share": false_only / len(seen),
         # The count error of the rest: how well real events are counted once each.
         "count_error_without_false_alarm_incidents": (claimed - false_only - len(seen)) / len(seen),
+        **by_class,
         "bcubed_precision": prec,
         "bcubed_recall": rec,
         "bcubed_f1": f1,
