@@ -19,7 +19,9 @@
 //! kind whose windows overlap (allowing for the clock error and sound delay) and whose bearings
 //! agree on a place are one incident whose count is the **largest** of their counts, not the
 //! sum: each observer counted the same exchange. Single observations of the same kind within
-//! the window and area are folded into it.
+//! the window and area are folded into it. What other observers heard at times the largest
+//! count's reports leave out adds to it (see `incidents`): the count is a lower bound on the
+//! events heard, never a guess at what nobody reported.
 
 #[allow(unused_imports)]
 use super::*;

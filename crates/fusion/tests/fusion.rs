@@ -500,7 +500,10 @@ fn bursts_heard_apart_from_the_largest_count_add_to_it() {
         assert_eq!(f.incidents.len(), 1, "{:?}", f.incidents);
         // The same reports in the other order count the same.
         obs.reverse();
-        assert_eq!(fuse(&obs, &Config::default()).incidents[0].count, f.incidents[0].count);
+        assert_eq!(
+            fuse(&obs, &Config::default()).incidents[0].count,
+            f.incidents[0].count
+        );
         f.incidents[0].count
     };
     // One burst inside the window, two a minute and more after it: 5 + 2.
