@@ -379,6 +379,21 @@ fn window(
     parse(json.as_bytes(), &vocab()).unwrap()
 }
 
+/// A single burst an acoustic sensor at `at` heard of fire at `ev`, `t` seconds after 10:00, its
+/// clock `clock` seconds off.
+fn burst(
+    id: &str,
+    sensor: &str,
+    at: (f64, f64),
+    ev: (f64, f64),
+    t: f64,
+    clock: f64,
+) -> Observation {
+    heard(
+        id, sensor, "acoustic", at, ev, t, clock, 1.0, 2.0, "burst", None,
+    )
+}
+
 #[test]
 fn windows_of_one_exchange_count_the_largest_not_the_sum() {
     let ex = exchange();
@@ -402,18 +417,13 @@ fn windows_of_one_exchange_count_the_largest_not_the_sum() {
     ];
     // Three single bursts an acoustic sensor heard in the same minutes.
     for (k, t) in [150.0, 220.0, 400.0].iter().enumerate() {
-        obs.push(heard(
+        obs.push(burst(
             &format!("s{k}"),
             "ac1",
-            "acoustic",
             dest(ex, 110.0, 2500.0),
             dest(ex, 90.0 * k as f64, 100.0),
             *t,
             0.3,
-            1.0,
-            2.0,
-            "burst",
-            None,
         ));
     }
     let f = fuse(&obs, &Config::default());
@@ -447,18 +457,13 @@ fn single_reports_folded_into_a_window_count_by_observer_not_in_all() {
     let sensors = [("ac1", 110.0, 2500.0), ("ac2", 250.0, 2200.0)];
     for (k, t) in [150.0, 220.0, 400.0, 150.0, 220.0].iter().enumerate() {
         let (name, az, d) = sensors[usize::from(k >= 3)];
-        obs.push(heard(
+        obs.push(burst(
             &format!("s{k}"),
             name,
-            "acoustic",
             dest(ex, az, d),
             dest(ex, 90.0 * (k % 3) as f64, 100.0),
             *t,
             0.0,
-            1.0,
-            2.0,
-            "burst",
-            None,
         ));
     }
     let f = fuse(&obs, &Config::default());
@@ -482,18 +487,13 @@ fn bursts_heard_apart_from_the_largest_count_add_to_it() {
             "2026-11-25T10:04:00Z",
         )];
         for (k, t) in sensor_times.iter().enumerate() {
-            obs.push(heard(
+            obs.push(burst(
                 &format!("s{k}"),
                 "ac1",
-                "acoustic",
                 dest(ex, 110.0, 2000.0),
                 dest(ex, 60.0 * k as f64, 40.0),
                 *t,
                 0.0,
-                1.0,
-                2.0,
-                "burst",
-                None,
             ));
         }
         let f = fuse(&obs, &Config::default());
