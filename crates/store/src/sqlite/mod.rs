@@ -254,8 +254,14 @@ impl GroupCommit for SqliteWriter {
         } else {
             WAL_PAGES_FEW
         };
-        if pages != self.wal_pages {
-            self.conn.pragma_update(None, "wal_autocheckpoint", pages)?;
+        // How often to checkpoint is not worth failing the group's writes for: should the
+        // pragma fail, the last figure stands and is tried again on the next group.
+        if pages != self.wal_pages
+            && self
+                .conn
+                .pragma_update(None, "wal_autocheckpoint", pages)
+                .is_ok()
+        {
             self.wal_pages = pages;
         }
         commit_group(&mut self.conn, jobs, frontier)
