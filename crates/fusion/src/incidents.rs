@@ -125,35 +125,39 @@ fn window_count(timed: &[&Obs], at: Option<(f64, f64)>, c: &Config) -> u32 {
     let reports: Vec<(usize, f64, f64, u32, bool)> = timed
         .iter()
         .map(|p| {
-            let lag = match (at, p.sound, p.pos) {
-                (Some(a), true, Some(q)) => distance(q, a) / c.speed_of_sound,
-                _ => 0.0,
-            };
             let end = p.t_end.unwrap_or(p.t);
-            (p.observer, p.t - lag, end - lag, p.count, p.t_end.is_some())
+            let lag = match (p.sound, at, p.pos) {
+                (false, ..) => Some(0.0),
+                (true, Some(a), Some(q)) => Some(distance(q, a) / c.speed_of_sound),
+                // Heard from somewhere unknown, or of an event not located: when the sound
+                // left is not known, so the report is apart from none.
+                _ => None,
+            };
+            let (s, e) = match lag {
+                Some(lag) => (p.t - lag, end - lag),
+                None => (f64::NEG_INFINITY, f64::INFINITY),
+            };
+            (p.observer, s, e, p.count, p.t_end.is_some())
         })
         .collect();
-    // Each observer's own figure, and when it first heard the exchange.
-    let mut own: HashMap<usize, (Tally, f64)> = HashMap::new();
-    for &(o, start, _, n, windowed) in &reports {
-        let (tally, first) = own.entry(o).or_insert((Tally::default(), f64::INFINITY));
-        tally.add(n, windowed);
-        *first = first.min(start);
+    // Each observer's own figure.
+    let mut own: HashMap<usize, Tally> = HashMap::new();
+    for &(o, _, _, n, windowed) in &reports {
+        own.entry(o).or_default().add(n, windowed);
     }
-    // Most counted first; among equals, the first to report (not the observer's number, which
-    // follows the input's order: the same input in any order gives the same count).
-    let mut anchors: Vec<(u32, f64, usize)> = own
-        .iter()
-        .map(|(&o, (tally, first))| (tally.events(), *first, o))
-        .collect();
-    anchors.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.total_cmp(&b.1)));
+    let mut anchors: Vec<(u32, usize)> = own.iter().map(|(&o, t)| (t.events(), o)).collect();
+    anchors.sort_unstable_by_key(|a| std::cmp::Reverse(a.0));
     let largest = anchors.first().map_or(1, |a| a.0.max(1));
-    // The few observers that counted most are the only anchors worth trying; it also keeps a
-    // window of thousands of reports from costing their square.
+    // The few observers that counted most are the only anchors worth trying, with any that
+    // counted as many as the last of them (an observer's number follows the input's order, so
+    // choosing among equals by it would make the count depend on that order). At most
+    // `MAX_ANCHORS`, so that a window of thousands of reports does not cost their square.
+    let least = anchors.get(ANCHORS - 1).map_or(0, |a| a.0);
     anchors
         .iter()
-        .take(ANCHORS)
-        .map(|&(n, _, a)| {
+        .take_while(|a| a.0 >= least)
+        .take(MAX_ANCHORS)
+        .map(|&(n, a)| {
             let mut covered: Vec<(f64, f64)> = reports
                 .iter()
                 .filter(|r| r.0 == a)
@@ -223,8 +227,11 @@ impl Tally {
     }
 }
 
-/// Observers tried as the one whose count others add to.
+/// Observers tried as the one whose count others add to (and those that counted as many).
 const ANCHORS: usize = 3;
+
+/// The most observers tried so, however many counted as many.
+const MAX_ANCHORS: usize = 16;
 
 /// How far apart in event time two reports of an exchange must be to be of different events:
 /// sound crossing an exchange's ground (fire from both sides, a kilometre or so each side of the
