@@ -336,7 +336,11 @@ pub(crate) async fn expensive(
                     Ok(Ok(p)) => p,
                     _ => {
                         st2.metrics.limited("expensive");
-                        return Err(busy_error(g));
+                        return Err(busy_error(
+                            format!("{} expensive reads are being computed", g.limits.expensive),
+                            g.limits.expensive_wait,
+                            5,
+                        ));
                     }
                 };
             let st3 = st2.clone();
@@ -393,31 +397,26 @@ impl Guards {
         let turn = self.pages.clone().acquire_owned();
         match tokio::time::timeout(self.limits.expensive_wait, turn).await {
             Ok(Ok(turn)) => Ok(turn),
-            _ => Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                format!(
-                    "{} pages are being read and this one waited {} s for its turn; try again",
-                    self.limits.pages,
-                    self.limits.expensive_wait.as_secs_f64()
-                ),
-            )
-            .retry_after(2)),
+            _ => Err(busy_error(
+                format!("{} pages are being read", self.limits.pages),
+                self.limits.expensive_wait,
+                2,
+            )),
         }
     }
 }
 
-fn busy_error(g: &Guards) -> ApiError {
+/// 503 `busy`: `what` holds every turn and this request waited `wait` for one.
+fn busy_error(what: String, wait: Duration, retry_after: u64) -> ApiError {
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "busy",
         format!(
-            "{} expensive reads are being computed and this one waited {} s for its turn; try again",
-            g.limits.expensive,
-            g.limits.expensive_wait.as_secs()
+            "{what} and this one waited {} s for its turn; try again",
+            wait.as_secs_f64()
         ),
     )
-    .retry_after(5)
+    .retry_after(retry_after)
 }
 
 /// What an expensive answer is drawn from, so that it is computed again only when that changed.
