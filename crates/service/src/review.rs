@@ -94,33 +94,30 @@ fn text_field(field: &'static str, v: Option<&str>) -> Result<Option<String>, Se
 impl Service {
     /// Reads every decision and reply kept; called once at start. Blocking.
     pub fn load_reviews(&self) -> Result<(), ServiceError> {
-        let kept = self.kept_reviews(None)?;
-        let (map, unread) = Review::gather(
-            kept.iter()
-                .map(|r| (r.kind.as_str(), r.record.as_slice(), r.log_index)),
-        );
-        for log_index in unread {
-            tracing::warn!(log_index, "a decision or reply record not read");
-        }
-        let mut reviews = self.reviews.write().unwrap();
-        *reviews = map;
-        self.reviews_read.store(
-            kept.iter().map(|r| r.log_index).max().unwrap_or(0),
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        Ok(())
+        self.read_reviews(None)
     }
 
     /// Reads the decisions and replies kept since the last read (by any server of the store)
     /// into the reviews: what a standby shows, and what a writer that took over from another
     /// holds. Reads only the new records, whatever the mission's history.
     pub fn follow_reviews(&self) -> Result<(), ServiceError> {
-        let read = self.reviews_read.load(std::sync::atomic::Ordering::Relaxed);
-        let kept = self.kept_reviews(Some(read))?;
-        if kept.is_empty() {
+        self.read_reviews(Some(
+            self.reviews_read.load(std::sync::atomic::Ordering::Relaxed),
+        ))
+    }
+
+    /// Reads the decisions and replies kept after log index `after` into the reviews; for
+    /// `None`, all of them, in place of those held (under one lock: a reader sees the old
+    /// reviews or the new, never part of them).
+    fn read_reviews(&self, after: Option<u64>) -> Result<(), ServiceError> {
+        let kept = self.kept_reviews(after)?;
+        if after.is_some() && kept.is_empty() {
             return Ok(());
         }
         let mut reviews = self.reviews.write().unwrap();
+        if after.is_none() {
+            reviews.clear();
+        }
         for r in &kept {
             if !Review::add(&mut reviews, &r.kind, &r.record, r.log_index) {
                 tracing::warn!(
@@ -129,10 +126,16 @@ impl Service {
                 );
             }
         }
-        self.reviews_read.fetch_max(
-            kept.iter().map(|r| r.log_index).max().unwrap_or(read),
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        let last = kept.iter().map(|r| r.log_index).max().unwrap_or(0);
+        match after {
+            None => self
+                .reviews_read
+                .store(last, std::sync::atomic::Ordering::Relaxed),
+            Some(_) => {
+                self.reviews_read
+                    .fetch_max(last, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
         Ok(())
     }
 
