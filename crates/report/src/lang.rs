@@ -238,7 +238,6 @@ pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
     out
 }
 
-/// Every word and sentence of a report, in one language.
 /// The words drawn inside the map and the chart (their own pictures, so apart from the text's
 /// [`Words`]); templates are filled by [`fill`].
 #[derive(Debug)]
@@ -337,6 +336,7 @@ pub static LEGEND_RU: Legend = Legend {
     chart_title: "События нарушений в сутки по видам, 30 дней до {}",
 };
 
+/// Every word and sentence of a report, in one language.
 pub struct Words {
     /// "in {}" a place, "{} km {} of {}" it (distance, compass point, name).
     pub place_in: &'static str,
