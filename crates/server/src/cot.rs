@@ -408,7 +408,10 @@ async fn connect_upstream(
     match tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, handshake).await {
         Ok(Ok(s)) => Ok(Upstream::Tls(Box::new(s))),
         Ok(Err(e)) => Err(format!("TLS handshake: {e}")),
-        Err(_) => Err("TLS handshake: no answer within 10 s".into()),
+        Err(_) => Err(format!(
+            "TLS handshake: no answer within {} s",
+            crate::tls::HANDSHAKE_TIMEOUT.as_secs()
+        )),
     }
 }
 
