@@ -147,7 +147,6 @@ fn window_count(timed: &[&Obs], at: Option<(f64, f64)>, c: &Config) -> u32 {
     }
     let mut anchors: Vec<(u32, usize)> = own.iter().map(|(&o, t)| (t.events(), o)).collect();
     anchors.sort_unstable_by_key(|a| std::cmp::Reverse(a.0));
-    let largest = anchors.first().map_or(1, |a| a.0.max(1));
     // The few observers that counted most are the only anchors worth trying, with any that
     // counted as many as the last of them (an observer's number follows the input's order, so
     // choosing among equals by it would make the count depend on that order). At most
@@ -201,8 +200,10 @@ fn window_count(timed: &[&Obs], at: Option<(f64, f64)>, c: &Config) -> u32 {
             n.saturating_add(beyond)
         })
         .max()
-        .unwrap_or(largest)
-        .max(largest)
+        // Every anchor gives at least its own count, the first the largest; a window stands
+        // for one event at least.
+        .unwrap_or(0)
+        .max(1)
 }
 
 /// What one observer reported of an exchange: its largest window and its single reports. They
