@@ -216,7 +216,12 @@ impl<'a> Assessor<'a> {
 
     fn assess_one(&self, inc: &Incident, obs: &[Observation]) -> Assessment {
         let c = self.engine.classify(inc.location.0, inc.location.1);
-        let control = c.control.map(|p| self.engine.party_id(p).to_string());
+        // An incident placed only at its observer's position is in no known area: the area
+        // there is its observer's, which is not the incident's and not to be shown.
+        let control = c
+            .control
+            .filter(|_| inc.basis != Basis::ObserverOnly)
+            .map(|p| self.engine.party_id(p).to_string());
         let allegation_only = inc
             .observations
             .iter()

@@ -421,6 +421,48 @@ fn daily_report_end_to_end() {
         assert!(i["error_ellipse_m"][1].as_f64().unwrap() >= 700.0);
         assert!(!i["log_indices"].as_array().unwrap().is_empty());
     }
+    // An incident that only its observer's position places is, in the restricted edition, at
+    // that position; in the public one, at the centre of a 0.25° cell with an ellipse of 17 km
+    // or more, and in no party's area (the area would be its observer's).
+    let stood: BTreeSet<String> = std::fs::read_to_string(&obs)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let p = &v["observer_position"];
+            Some(format!("{},{}", p["lon"].as_f64()?, p["lat"].as_f64()?))
+        })
+        .collect();
+    let at = |i: &Value| format!("{},{}", i["location"][0], i["location"][1]);
+    let mut unplaced = 0;
+    for (ri, pi) in r["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(p["incidents"].as_array().unwrap())
+    {
+        assert_eq!(ri["number"], pi["number"]);
+        if !stood.contains(&at(ri)) {
+            continue;
+        }
+        unplaced += 1;
+        assert!(ri["control"].is_null() && pi["control"].is_null(), "{pi}");
+        for c in pi["location"].as_array().unwrap() {
+            let x = c.as_f64().unwrap() / 0.25 - 0.5;
+            assert!(
+                (x - x.round()).abs() < 1e-6,
+                "{c} is not a 0.25° cell's centre: {pi}"
+            );
+        }
+        assert!(
+            pi["error_ellipse_m"][1].as_f64().unwrap() >= 17_000.0,
+            "{pi}"
+        );
+    }
+    assert!(
+        unplaced > 0,
+        "the scenario has incidents placed by no bearing"
+    );
 
     // The report in Ukrainian and Russian, as HTML and as PDF: the sections in each language,
     // the PDF's pages drawn by poppler's renderer with ink on them.

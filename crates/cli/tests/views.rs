@@ -64,6 +64,43 @@ fn assert_no_observer(what: &str, text: &str, ids: &[String], places: &[String])
     }
 }
 
+/// Fails unless each incident `shown` outside the mission whose only place is its observer's
+/// (`observer_only`) is shown at the centre of a 0.25° cell with an ellipse of 17 km or more and
+/// names no area; and unless there are such incidents, in the mission's own view (`full`) too.
+fn assert_unplaced_coarse(what: &str, shown: &[Value], full: &[Value]) {
+    let unplaced = |v: &[Value]| -> Vec<Value> {
+        v.iter()
+            .filter(|i| i["location_basis"] == "observer_only")
+            .cloned()
+            .collect()
+    };
+    let (shown, full) = (unplaced(shown), unplaced(full));
+    assert!(
+        !shown.is_empty(),
+        "{what}: the scenario has incidents placed by no bearing"
+    );
+    assert_eq!(shown.len(), full.len(), "{what}");
+    assert!(
+        full.iter().all(|i| i["control"].is_null()),
+        "the area an observer stood in"
+    );
+    for s in shown {
+        assert!(s["control"].is_null(), "{what}: {s}");
+        for k in ["lon", "lat"] {
+            let x = s["location"][k].as_f64().unwrap();
+            let cells = x / 0.25 - 0.5;
+            assert!(
+                (cells - cells.round()).abs() < 1e-6,
+                "{what}: {k} {x} of {s}"
+            );
+        }
+        assert!(
+            s["error_ellipse_m"]["minor"].as_f64().unwrap() >= 17_000.0,
+            "{what}: {s}"
+        );
+    }
+}
+
 #[test]
 fn liaison_view_public_feed_decisions_replies_and_audit() {
     let dir = tempfile::tempdir().unwrap();
@@ -501,6 +538,7 @@ fn liaison_view_public_feed_decisions_replies_and_audit() {
         items.iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(shown.len(), items.len(), "each incident once");
     assert!(items.iter().all(|i| i["mission_day"] == DATE));
+    assert_unplaced_coarse("the public feed", &items, &full);
     let (s, ev) = public_evidence();
     assert_eq!(s, 200, "{ev}");
     assert!(!ev["items"].as_array().unwrap().is_empty(), "{ev}");

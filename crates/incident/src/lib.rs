@@ -59,6 +59,15 @@ pub const PUBLIC_GRID_DEG: f64 = 0.01;
 /// The least 95 % semi-axis shown outside the mission, in metres.
 pub const PUBLIC_MIN_AXIS_M: f64 = 700.0;
 
+/// An incident that nothing but its observer's own position places ([`Basis::ObserverOnly`]: a
+/// lone bearing without a distance, or a report with neither) is shown outside the mission in a
+/// cell this many degrees wide (about 28 km north–south and 19 km east–west at 48° N): its
+/// location *is* where a monitor stood, and a finer cell would publish that.
+pub const PUBLIC_UNPLACED_GRID_DEG: f64 = 0.25;
+/// The least 95 % semi-axis shown outside the mission for such an incident, in metres: about
+/// the cell's half-diagonal, since the event is anywhere its observer could hear or see.
+pub const PUBLIC_UNPLACED_AXIS_M: f64 = 17_000.0;
+
 /// A location and ellipse as shown outside the mission: the centre of its
 /// [`PUBLIC_GRID_DEG`] cell, the ellipse widened to at least [`PUBLIC_MIN_AXIS_M`].
 ///
@@ -70,17 +79,21 @@ pub const PUBLIC_MIN_AXIS_M: f64 = 700.0;
 /// assert_eq!((e.major, e.minor), (700.0, 700.0));
 /// ```
 pub fn public_location(at: LonLat, ellipse: Option<Ellipse>) -> (LonLat, Ellipse) {
-    let cell =
-        |x: f64| ((((x / PUBLIC_GRID_DEG).floor() + 0.5) * PUBLIC_GRID_DEG) * 1e4).round() / 1e4;
+    in_cell(at, ellipse, PUBLIC_GRID_DEG, PUBLIC_MIN_AXIS_M)
+}
+
+/// `at` moved to the centre of its cell `grid` degrees wide, `ellipse` widened to `min_axis`.
+fn in_cell(at: LonLat, ellipse: Option<Ellipse>, grid: f64, min_axis: f64) -> (LonLat, Ellipse) {
+    let cell = |x: f64| ((((x / grid).floor() + 0.5) * grid) * 1e4).round() / 1e4;
     let e = match ellipse {
         Some(e) => Ellipse {
-            major: e.major.max(PUBLIC_MIN_AXIS_M),
-            minor: e.minor.max(PUBLIC_MIN_AXIS_M),
+            major: e.major.max(min_axis),
+            minor: e.minor.max(min_axis),
             azimuth_deg: e.azimuth_deg,
         },
         None => Ellipse {
-            major: PUBLIC_MIN_AXIS_M,
-            minor: PUBLIC_MIN_AXIS_M,
+            major: min_axis,
+            minor: min_axis,
             azimuth_deg: 0.0,
         },
     };
@@ -94,9 +107,44 @@ pub fn public_location(at: LonLat, ellipse: Option<Ellipse>) -> (LonLat, Ellipse
 }
 
 impl IncidentRecord {
+    /// Where the incident is shown outside the mission: as [`public_location`], or, for an
+    /// incident placed only at its observer's position, the centre of a
+    /// [`PUBLIC_UNPLACED_GRID_DEG`] cell with an ellipse of at least [`PUBLIC_UNPLACED_AXIS_M`].
+    ///
+    /// ```
+    /// use truceline_incident::{Basis, IncidentRecord};
+    ///
+    /// let line = r#"{"attribution":{"basis":"origin not established","confidence":0.0,"party":null},"control":null,"count":1,"error_ellipse_m":null,"id":"inc-a1","kind":"explosion","location":{"lat":48.1234,"lon":37.8123},"location_basis":"observer_only","observations":["a1"],"subtype":null,"time":"2026-11-25T10:00:00Z","time_end":null,"violations":[],"weapon":null}"#;
+    /// let mut r: IncidentRecord = serde_json::from_str(line).unwrap();
+    /// let (at, e) = r.public_place();
+    /// assert_eq!((at.lon, at.lat, e.major), (37.875, 48.125, 17_000.0));
+    /// r.location_basis = Basis::Wedge;
+    /// assert_eq!(r.public_place().0.lon, 37.815);
+    /// ```
+    pub fn public_place(&self) -> (LonLat, Ellipse) {
+        match self.location_basis {
+            Basis::ObserverOnly => in_cell(
+                self.location,
+                self.error_ellipse_m,
+                PUBLIC_UNPLACED_GRID_DEG,
+                PUBLIC_UNPLACED_AXIS_M,
+            ),
+            _ => public_location(self.location, self.error_ellipse_m),
+        }
+    }
+
     /// `time` in milliseconds since the Unix epoch.
     pub fn time_ms(&self) -> i64 {
         self.time.as_millisecond()
+    }
+
+    /// The party controlling the incident's place, where its place is known: an incident placed
+    /// only at its observer's position has none, as that would be the observer's.
+    pub fn place_control(&self) -> Option<&str> {
+        match self.location_basis {
+            Basis::ObserverOnly => None,
+            _ => self.control.as_deref(),
+        }
     }
 
     /// The attributed party, if any.

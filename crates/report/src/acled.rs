@@ -153,7 +153,7 @@ pub fn row(inc: &IncidentRecord, ctx: &Context, fatalities: u64) -> Vec<String> 
             format!(" ({admin1})")
         },
     );
-    if let Some(c) = &inc.control {
+    if let Some(c) = inc.place_control() {
         notes.push_str(&format!(" In the area held by {}.", party_name(c)));
     }
     match &inc.attribution.party {

@@ -801,7 +801,7 @@ fn incident_line(
     let (mut lon, mut lat) = (v.location.lon, v.location.lat);
     let mut ellipse = v.error_ellipse_m.map(|e| [e.major, e.minor, e.azimuth_deg]);
     if !restricted {
-        let (at, e) = truceline_incident::public_location(v.location, v.error_ellipse_m);
+        let (at, e) = v.public_place();
         (lon, lat) = (at.lon, at.lat);
         ellipse = Some([e.major, e.minor, e.azimuth_deg]);
     }
@@ -824,7 +824,7 @@ fn incident_line(
         weapon: v.weapon.clone(),
         place: ctx.gazetteer.describe(lon, lat),
         region: ctx.regions.region_of(lon, lat).map(|r| r.name.clone()),
-        control: v.control.clone(),
+        control: v.place_control().map(str::to_string),
         location: [lon, lat],
         error_ellipse_m: ellipse,
         attribution: a.party.clone(),

@@ -539,7 +539,7 @@ impl<'a> Columns<'a> {
         self.subtype.push(inc.subtype.map(|s| s.as_str()));
         self.count_events.push(inc.count.into());
         self.weapon.push(inc.weapon.as_deref());
-        self.control.push(inc.control.as_deref());
+        self.control.push(inc.place_control());
         self.party.push(inc.party());
         self.confidence.push(round(inc.attribution.confidence, 2));
         self.violations.push(inc.violations.len() as u32);

@@ -74,7 +74,7 @@ impl Service {
             View::Full | View::Public => true,
             View::Liaison(party) => {
                 Review::reply_party(review, rec) == Some(party.as_str())
-                    || rec.control.as_deref() == Some(party.as_str())
+                    || rec.place_control() == Some(party.as_str())
             }
         }
     }
@@ -85,11 +85,12 @@ impl Service {
     }
 
     /// `rec` as shown outside the mission: its id keyed, its observations gone, its place
-    /// rounded, incidents its basis cites named by their shown ids.
+    /// rounded (coarsely where its place is its observer's, whose area is then not named
+    /// either), incidents its basis cites named by their shown ids.
     pub fn redact(&self, rec: &IncidentRecord) -> IncidentRecord {
-        let (location, ellipse) =
-            truceline_incident::public_location(rec.location, rec.error_ellipse_m);
+        let (location, ellipse) = rec.public_place();
         let mut r = rec.clone();
+        r.control = rec.place_control().map(str::to_string);
         r.id = self.public_id(&rec.id);
         r.observations.clear();
         r.location = location;

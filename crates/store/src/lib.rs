@@ -239,7 +239,7 @@ impl IncidentPoint {
             count: r.count,
             violations: r.violations.len() as u32,
             attributed: r.attribution.party.is_some(),
-            control: r.control.clone(),
+            control: r.place_control().map(str::to_string),
             lon: r.location.lon,
             lat: r.location.lat,
         }
