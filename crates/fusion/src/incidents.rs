@@ -119,7 +119,11 @@ pub(crate) fn incident(
 /// bound that shortfall from below without guessing at what nobody reported.
 ///
 /// Times are the events' (each report's sound delay from `at`, the incident's place, taken off),
-/// and two reports are apart only when they are more than [`APART_S`] apart.
+/// and two reports are apart only when they are more than [`APART_S`] apart. A window's `time`
+/// and `time_end` are read as its first and last events sensed (SPEC 2.2: `time` is when it was
+/// sensed): where another observer's window overlaps the anchor's, each of its ends apart from
+/// the anchor's reports is one event more. A window logged with rounded times would be
+/// overcounted by at most those two.
 fn window_count(timed: &[&Obs], at: Option<(f64, f64)>, c: &Config) -> u32 {
     // (observer, start, end, count, windowed) of each report, in event time.
     let reports: Vec<(usize, f64, f64, u32, bool)> = timed
@@ -179,16 +183,27 @@ fn window_count(timed: &[&Obs], at: Option<(f64, f64)>, c: &Config) -> u32 {
             // `APART_S` apart: reports in different runs are of different events. A run adds
             // the most one observer reported in it (its window and its singles may be the same
             // events, so the larger of the two).
-            let mut rest: Vec<&(usize, f64, f64, u32, bool)> = reports
-                .iter()
-                .filter(|r| r.0 != a && apart(r.1, r.2))
-                .collect();
+            // A window that overlaps the anchor's still had an event at each of its ends (what
+            // was heard first and last): an end apart from the anchor's reports is one event
+            // more, as a single report at that time.
+            let mut rest: Vec<(usize, f64, f64, u32, bool)> = Vec::new();
+            for &r in reports.iter().filter(|r| r.0 != a) {
+                if apart(r.1, r.2) {
+                    rest.push(r);
+                } else if r.4 {
+                    for end in [r.1, r.2] {
+                        if apart(end, end) {
+                            rest.push((r.0, end, end, 1, false));
+                        }
+                    }
+                }
+            }
             rest.sort_unstable_by(|x, y| x.1.total_cmp(&y.1));
             let mut beyond = 0;
             let mut run: HashMap<usize, Tally> = HashMap::new();
             let mut run_end = f64::NEG_INFINITY;
             let most = |run: &HashMap<usize, Tally>| run.values().map(Tally::events).max();
-            for &&(o, s, e, k, windowed) in &rest {
+            for &(o, s, e, k, windowed) in &rest {
                 if s - APART_S > run_end {
                     beyond = most(&run).unwrap_or(0).saturating_add(beyond);
                     run.clear();

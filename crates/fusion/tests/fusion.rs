@@ -449,8 +449,10 @@ fn single_reports_folded_into_a_window_count_by_observer_not_in_all() {
         "op1",
         dest(ex, 200.0, 1800.0),
         2,
-        "2026-11-25T10:02:00Z",
-        "2026-11-25T10:09:00Z",
+        // Heard 5 s after the first and the last of the sensors' bursts left (10:02:30 and
+        // 10:06:40): the post's two are among them.
+        "2026-11-25T10:02:35Z",
+        "2026-11-25T10:06:45Z",
     )];
     // Three bursts one sensor heard and two of them another heard: at least three bursts, not
     // five.
@@ -511,8 +513,43 @@ fn bursts_heard_apart_from_the_largest_count_add_to_it() {
     // The post's window ends at 10:04:00 as the post heard it, about 5 s after the sound left;
     // a burst 3 s after that end may be its last, and is not added.
     assert_eq!(count(&[150.0, 240.0 - 1800.0 / 343.0 + 3.0, 330.0]), 6);
-    // Sensors' bursts that are as many as the window's and inside it: the window's count.
-    assert_eq!(count(&[130.0, 150.0, 170.0, 190.0, 210.0]), 5);
+}
+
+#[test]
+fn a_window_reaching_past_the_largest_adds_the_events_at_its_ends() {
+    let ex = exchange();
+    // Posts 1.8 km and 1.5 km from the exchange: their windows' times are heard times, about
+    // 5 s after the sound left.
+    let count = |start: &str, end: &str| {
+        let mut obs = vec![
+            window(
+                "w1",
+                "op1",
+                dest(ex, 200.0, 1800.0),
+                8,
+                "2026-11-25T10:03:00Z",
+                "2026-11-25T10:06:00Z",
+            ),
+            window("w2", "op2", dest(ex, 20.0, 1500.0), 4, start, end),
+        ];
+        let f = fuse(&obs, &Config::default());
+        assert_eq!(f.incidents.len(), 1, "{:?}", f.incidents);
+        obs.reverse();
+        assert_eq!(
+            fuse(&obs, &Config::default()).incidents[0].count,
+            f.incidents[0].count
+        );
+        f.incidents[0].count
+    };
+    // Inside the largest window: the same exchange as it counted.
+    assert_eq!(count("2026-11-25T10:03:30Z", "2026-11-25T10:05:30Z"), 8);
+    // Last heard a minute after the largest window's end: that burst is one more.
+    assert_eq!(count("2026-11-25T10:04:00Z", "2026-11-25T10:07:00Z"), 9);
+    // First heard a minute before it and last a minute after: two more.
+    assert_eq!(count("2026-11-25T10:02:00Z", "2026-11-25T10:07:00Z"), 10);
+    // An end 3 s past the largest window's (within the clocks' and the sound's slack) may be
+    // its last burst, and adds nothing.
+    assert_eq!(count("2026-11-25T10:04:00Z", "2026-11-25T10:06:03Z"), 8);
 }
 
 #[test]
