@@ -45,7 +45,8 @@ pub(crate) fn positions(inputs: usize, all: &[Obs]) -> Vec<usize> {
 /// estimate itself missed.
 pub const CALIBRATED_CLOCK_ERROR_S: f64 = 0.75;
 
-/// Estimates each observer's clock error from incidents located by three or more observers:
+/// Estimates each observer's clock error from incidents located by three or more observers,
+/// each in it once:
 /// an observer's residual in one is how far the event time its report implies falls from the
 /// mean of the others'. The median over at least five incidents is its clock error relative to
 /// the network; with fewer, none is estimated.
@@ -80,10 +81,18 @@ pub(crate) fn clock_errors(
     let mut residuals: Vec<Vec<f64>> = vec![Vec::new(); prior.len()];
     let at = positions(inputs, all);
     for g in groups {
-        if g.members.len() < 3 {
+        let members: Vec<&Obs> = g.members.iter().map(|&i| &all[at[i]]).collect();
+        // Heard once by each of three or more observers: an observer in it twice heard two
+        // events (a window with the single reports of an exchange of fire), whose times are
+        // not one event's.
+        if members.len() < 3
+            || members
+                .iter()
+                .enumerate()
+                .any(|(k, p)| members[..k].iter().any(|q| q.observer == p.observer))
+        {
             continue;
         }
-        let members: Vec<&Obs> = g.members.iter().map(|&i| &all[at[i]]).collect();
         let Some(fix) = locate_group(&members, g.near, c) else {
             continue;
         };

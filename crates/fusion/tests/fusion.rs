@@ -513,6 +513,40 @@ fn bursts_heard_apart_from_the_largest_count_add_to_it() {
     // The post's window ends at 10:04:00 as the post heard it, about 5 s after the sound left;
     // a burst 3 s after that end may be its last, and is not added.
     assert_eq!(count(&[150.0, 240.0 - 1800.0 / 343.0 + 3.0, 330.0]), 6);
+    // Sensors' bursts that are as many as the window's and span it (the window's first and last
+    // left about 114.8 s and 234.8 s after 10:00): the window's count.
+    assert_eq!(count(&[115.0, 145.0, 175.0, 205.0, 235.0]), 5);
+    // Inside it but not at its ends: the window's first and last are bursts the sensor did not
+    // report, two more.
+    assert_eq!(count(&[130.0, 150.0, 170.0, 190.0, 210.0]), 7);
+}
+
+/// A window and the single bursts of the same exchange are many events: their times say
+/// nothing of a clock. (Taken as one event's, they once set a sensor's clock 20 s off.)
+#[test]
+fn an_exchange_of_fire_does_not_set_clocks() {
+    let ex = exchange();
+    let mut obs = vec![window(
+        "w1",
+        "op1",
+        dest(ex, 200.0, 1800.0),
+        5,
+        "2026-11-25T10:02:00Z",
+        "2026-11-25T10:04:00Z",
+    )];
+    for (k, t) in [115.0, 145.0, 175.0, 205.0, 235.0].iter().enumerate() {
+        obs.push(burst(
+            &format!("s{k}"),
+            "ac1",
+            dest(ex, 110.0, 2000.0),
+            dest(ex, 60.0 * k as f64, 40.0),
+            *t,
+            0.0,
+        ));
+    }
+    let f = fuse(&obs, &Config::default());
+    assert_eq!(f.incidents.len(), 1, "{:?}", f.incidents);
+    assert!(f.clocks.iter().all(|(_, c)| c.is_empty()), "{:?}", f.clocks);
 }
 
 #[test]
