@@ -473,31 +473,38 @@ fn single_reports_folded_into_a_window_count_by_observer_not_in_all() {
     assert_eq!(f.incidents[0].count, 3, "the most one observer reported");
 }
 
+/// A post's window of five bursts, 10:02–10:04 as it heard them, and the single bursts an
+/// acoustic sensor heard of the same exchange, left `sensor_times` seconds after 10:00.
+fn window_and_bursts(sensor_times: &[f64]) -> Vec<Observation> {
+    let ex = exchange();
+    let mut obs = vec![window(
+        "w1",
+        "op1",
+        dest(ex, 200.0, 1800.0),
+        5,
+        "2026-11-25T10:02:00Z",
+        "2026-11-25T10:04:00Z",
+    )];
+    for (k, t) in sensor_times.iter().enumerate() {
+        obs.push(burst(
+            &format!("s{k}"),
+            "ac1",
+            dest(ex, 110.0, 2000.0),
+            dest(ex, 60.0 * k as f64, 40.0),
+            *t,
+            0.0,
+        ));
+    }
+    obs
+}
+
 /// A post that counted an exchange's first minutes did not count the bursts a sensor heard after
 /// its window closed: those add to its count. A burst heard a few seconds from the window's edge
 /// may be one the post counted (sound and clocks blur the edge), so it adds nothing.
 #[test]
 fn bursts_heard_apart_from_the_largest_count_add_to_it() {
-    let ex = exchange();
     let count = |sensor_times: &[f64]| {
-        let mut obs = vec![window(
-            "w1",
-            "op1",
-            dest(ex, 200.0, 1800.0),
-            5,
-            "2026-11-25T10:02:00Z",
-            "2026-11-25T10:04:00Z",
-        )];
-        for (k, t) in sensor_times.iter().enumerate() {
-            obs.push(burst(
-                &format!("s{k}"),
-                "ac1",
-                dest(ex, 110.0, 2000.0),
-                dest(ex, 60.0 * k as f64, 40.0),
-                *t,
-                0.0,
-            ));
-        }
+        let mut obs = window_and_bursts(sensor_times);
         let f = fuse(&obs, &Config::default());
         assert_eq!(f.incidents.len(), 1, "{:?}", f.incidents);
         // The same reports in the other order count the same.
@@ -525,26 +532,10 @@ fn bursts_heard_apart_from_the_largest_count_add_to_it() {
 /// nothing of a clock. (Taken as one event's, they once set a sensor's clock 20 s off.)
 #[test]
 fn an_exchange_of_fire_does_not_set_clocks() {
-    let ex = exchange();
-    let mut obs = vec![window(
-        "w1",
-        "op1",
-        dest(ex, 200.0, 1800.0),
-        5,
-        "2026-11-25T10:02:00Z",
-        "2026-11-25T10:04:00Z",
-    )];
-    for (k, t) in [115.0, 145.0, 175.0, 205.0, 235.0].iter().enumerate() {
-        obs.push(burst(
-            &format!("s{k}"),
-            "ac1",
-            dest(ex, 110.0, 2000.0),
-            dest(ex, 60.0 * k as f64, 40.0),
-            *t,
-            0.0,
-        ));
-    }
-    let f = fuse(&obs, &Config::default());
+    let f = fuse(
+        &window_and_bursts(&[115.0, 145.0, 175.0, 205.0, 235.0]),
+        &Config::default(),
+    );
     assert_eq!(f.incidents.len(), 1, "{:?}", f.incidents);
     assert!(f.clocks.iter().all(|(_, c)| c.is_empty()), "{:?}", f.clocks);
 }
