@@ -20,8 +20,9 @@
 //! agree on a place are one incident whose count is the **largest** of their counts, not the
 //! sum: each observer counted the same exchange. Single observations of the same kind within
 //! the window and area are folded into it. What other observers heard at times the largest
-//! count's reports leave out adds to it (see `incidents`): the count is a lower bound on the
-//! events heard, never a guess at what nobody reported.
+//! count's reports leave out adds to it, a window's first and last events among them (see
+//! `incidents`): the count is a lower bound on the events heard, never a guess at what nobody
+//! reported.
 
 #[allow(unused_imports)]
 use super::*;
