@@ -1425,7 +1425,7 @@ async fn public_incidents(
     Ok(Json(json!({
         "incidents": items,
         "next_cursor": next,
-        "note": "Incidents of mission days whose public report is published, as the public edition shows them: no observer, locations at the centre of a 0.01 degree cell.",
+        "note": "Incidents of mission days whose public report is published, as the public edition shows them: no observer, locations at the centre of a 0.01 degree cell (of a 0.25 degree cell for an incident that only its observer's position places).",
     })))
 }
 

@@ -70,7 +70,7 @@ const ZONES: Collection = Collection {
 const INCIDENTS: Collection = Collection {
     id: "incidents",
     title: "Incidents",
-    description: "Incidents fused from the mission's observations, located at their estimate with the 95 % error ellipse in `error_ellipse_m`, judged against the agreement and attributed as far as the evidence allows. Outside the mission: places rounded to a 0.01° grid, no observation named.",
+    description: "Incidents fused from the mission's observations, located at their estimate with the 95 % error ellipse in `error_ellipse_m`, judged against the agreement and attributed as far as the evidence allows. Outside the mission: places rounded to a 0.01° grid (a 0.25° grid for an incident that only its observer's position places), no observation named.",
 };
 const RECORDS: Collection = Collection {
     id: "records",
