@@ -322,10 +322,12 @@ pub(crate) fn build(
             .region_of(p.lon, p.lat)
             .map_or("outside the mapped regions".to_string(), |r| r.name.clone())
     };
+    // No area: outside both, or placed only at its observer's position (whose area is not the
+    // incident's); the stored points do not tell the two apart.
     let area_of = |p: &IncidentPoint| {
         p.control
             .as_deref()
-            .map_or("outside both areas".to_string(), party_name)
+            .map_or("outside both areas, or not located".to_string(), party_name)
     };
     let compare = |key: &dyn Fn(&IncidentPoint) -> String| -> Vec<Row> {
         let now = points_by(&today, key);
