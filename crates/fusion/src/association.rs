@@ -473,7 +473,7 @@ impl Open {
 pub fn associate(obs: &[Observation], c: &Config, clocks: &ClockOffsets) -> Vec<Vec<usize>> {
     let observers = Observers::new(obs);
     let base = convert(obs, &observers);
-    associate_prepared(obs, &prepare(obs, &base, &observers.offsets(clocks)), c)
+    associate_prepared(obs, &prepare(obs, &base, &observers.offsets(clocks), 1), c)
         .into_iter()
         .map(|g| g.members)
         .collect()

@@ -59,7 +59,7 @@ pub fn estimate_clocks(
     let observers = Observers::new(obs);
     let base = convert(obs, &observers);
     let prior = observers.offsets(prior);
-    let all = prepare(obs, &base, &prior);
+    let all = prepare(obs, &base, &prior, 1);
     let groups: Vec<Group> = groups
         .iter()
         .map(|g| Group {

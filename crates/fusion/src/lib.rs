@@ -171,21 +171,8 @@ pub fn fuse_span(obs: &[Observation], c: &Config) -> SpanFusion {
     let observers = Observers::new(obs);
     let base = convert(obs, &observers);
     let stride = calibration_stride(obs.len(), observers.names.len());
-    let sample = |all: Vec<Obs>| -> Vec<Obs> {
-        if stride == 1 {
-            return all;
-        }
-        all.into_iter()
-            .filter(|o| {
-                (o.t / CALIBRATION_BLOCK_S)
-                    .floor()
-                    .rem_euclid(stride as f64)
-                    == 0.0
-            })
-            .collect()
-    };
     let none = vec![None; observers.names.len()];
-    let all = sample(prepare(obs, &base, &none));
+    let all = prepare(obs, &base, &none, stride);
     let first = associate_prepared(obs, &all, c);
     let mut clocks = clock_errors(obs.len(), &all, &first, c, &none);
     let tight = Config {
@@ -193,10 +180,10 @@ pub fn fuse_span(obs: &[Observation], c: &Config) -> SpanFusion {
         ..c.clone()
     };
     // Once more on the corrected clocks: the second estimate rests on cleaner incidents.
-    let all = sample(prepare(obs, &base, &clocks));
+    let all = prepare(obs, &base, &clocks, stride);
     let second = associate_prepared(obs, &all, &tight);
     clocks = clock_errors(obs.len(), &all, &second, c, &clocks);
-    let all = prepare(obs, &base, &clocks);
+    let all = prepare(obs, &base, &clocks, 1);
     let at = positions(obs.len(), &all);
     let incidents = associate_prepared(obs, &all, &tight)
         .into_iter()

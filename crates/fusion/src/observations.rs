@@ -103,12 +103,23 @@ pub(crate) fn convert(obs: &[Observation], observers: &Observers) -> Vec<Obs> {
 }
 
 /// The observations with their observers' clocks corrected (an event's end is left as
-/// reported), in the order they were sensed: by corrected time, then id.
-pub(crate) fn prepare(obs: &[Observation], base: &[Obs], clocks: &[Option<f64>]) -> Vec<Obs> {
-    // Sorted as small keys, then gathered: cheaper than moving whole observations about.
+/// reported), in the order they were sensed: by corrected time, then id. With a `stride` above
+/// one, only the calibration sample: the observations of one block of [`CALIBRATION_BLOCK_S`]
+/// (by corrected time) in `stride`.
+pub(crate) fn prepare(
+    obs: &[Observation],
+    base: &[Obs],
+    clocks: &[Option<f64>],
+    stride: usize,
+) -> Vec<Obs> {
+    // Sorted as small keys, then gathered: cheaper than moving whole observations about; the
+    // sample is taken before the sort, which then sees a fraction of the input.
     let mut keys: Vec<(f64, usize)> = base
         .iter()
         .map(|o| (o.t - clocks[o.observer].unwrap_or(0.0), o.index))
+        .filter(|&(t, _)| {
+            stride == 1 || (t / CALIBRATION_BLOCK_S).floor().rem_euclid(stride as f64) == 0.0
+        })
         .collect();
     // Ids are unique, so the order is total and an unstable sort gives the same result.
     keys.sort_unstable_by(|a, b| {

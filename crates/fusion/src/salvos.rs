@@ -246,9 +246,15 @@ impl Salvo {
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.clear();
         candidates.push(d0);
-        for r in &times {
-            for &(t, _) in seq {
+        for &(t, _) in seq {
+            // The rounds in time order: only those within the gate of this report's shifted
+            // time are looked at (the margin keeps one that rounding puts at the edge).
+            let lo = times.partition_point(|r| r.0 < t + d0 - gate - 1e-3);
+            for r in &times[lo..] {
                 let d = r.0 - t;
+                if d - d0 > gate + 1e-3 {
+                    break;
+                }
                 if (d - d0).abs() <= gate {
                     candidates.push(d);
                 }
@@ -263,17 +269,12 @@ impl Salvo {
             }
             keep
         });
-        candidates.sort_by(|a, b| {
-            (a - d0)
-                .abs()
-                .total_cmp(&(b - d0).abs())
-                .then(a.total_cmp(b))
-        });
+        let nearest = nearest_first(&candidates, d0);
         let most = seq.len().min(times.len()) as f64 * PAIR_GAIN;
         let mut best: Option<(f64, f64)> = None; // (score, shift)
         let mut pairs = std::mem::take(&mut self.pairs);
         let mut kept = std::mem::take(&mut self.best_pairs);
-        for &d in &candidates {
+        for d in nearest {
             let prior = ((d - d0) / shift_sigma).powi(2);
             if best.is_some_and(|(bs, _)| most - prior <= bs) {
                 break;
@@ -347,6 +348,33 @@ impl Salvo {
         rounds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1[0].cmp(&b.1[0])));
         rounds
     }
+}
+
+/// The shifts of `sorted` (ascending) nearest `d0` first, the lower of two as near: what sorting
+/// them by distance would give, walked outwards from `d0` instead of sorted again — the search
+/// over shifts mostly stops after the first few.
+pub(crate) fn nearest_first(sorted: &[f64], d0: f64) -> impl Iterator<Item = f64> + '_ {
+    let mid = sorted.partition_point(|&d| d < d0);
+    let (mut left, mut right) = (mid, mid);
+    std::iter::from_fn(move || {
+        let l = (left > 0).then(|| d0 - sorted[left - 1]);
+        let r = (right < sorted.len()).then(|| sorted[right] - d0);
+        match (l, r) {
+            (Some(l), Some(r)) if r < l => {
+                right += 1;
+                Some(sorted[right - 1])
+            }
+            (Some(_), _) => {
+                left -= 1;
+                Some(sorted[left])
+            }
+            (None, Some(_)) => {
+                right += 1;
+                Some(sorted[right - 1])
+            }
+            (None, None) => None,
+        }
+    })
 }
 
 /// Pairs a sequence, shifted by `d`, one to one with rounds within `tol`, in time order; returns
@@ -429,6 +457,30 @@ mod tests {
             score(n, cost) > greedy,
             "{} against {greedy}",
             score(n, cost)
+        );
+    }
+
+    #[test]
+    fn shifts_are_tried_nearest_the_mean_first() {
+        let mut sorted = vec![-3.0, -1.25, -0.5, 0.0, 0.5, 0.75, 1.0, 2.0, 2.5];
+        let d0 = 0.5;
+        // Two shifts as near as each other: the lower first. The mean itself twice: both first.
+        sorted.push(d0);
+        sorted.sort_by(f64::total_cmp);
+        let walked: Vec<f64> = nearest_first(&sorted, d0).collect();
+        let mut by_distance = sorted.clone();
+        by_distance.sort_by(|a, b| {
+            (a - d0)
+                .abs()
+                .total_cmp(&(b - d0).abs())
+                .then(a.total_cmp(b))
+        });
+        assert_eq!(walked, by_distance);
+        assert_eq!(&walked[..5], &[0.5, 0.5, 0.75, 0.0, 1.0]);
+        assert_eq!(nearest_first(&[], 1.0).count(), 0);
+        assert_eq!(
+            nearest_first(&[3.0, 4.0], 5.0).collect::<Vec<_>>(),
+            vec![4.0, 3.0]
         );
     }
 
