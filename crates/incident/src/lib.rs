@@ -147,6 +147,12 @@ impl IncidentRecord {
         }
     }
 
+    /// Whether `location` is where the event was, as far as the evidence goes: not for an
+    /// incident placed only at its observer's position.
+    pub fn is_placed(&self) -> bool {
+        self.location_basis != Basis::ObserverOnly
+    }
+
     /// The attributed party, if any.
     pub fn party(&self) -> Option<&str> {
         self.attribution.party.as_deref()

@@ -286,11 +286,19 @@ fn compare(today: f64, before: &[DayTotals], f: impl Fn(&DayTotals) -> f64) -> C
     }
 }
 
-/// Fire incidents inside a window's area and time: `(window index, incident index)`.
-fn in_windows(windows: &[&Record], incidents: &[(i64, Kind, LonLat)]) -> Vec<(usize, usize)> {
+/// Fire incidents (time, kind, place where known) inside a window's area and time, as
+/// `(window index, incident index)`. An incident without a place (only its observer's position)
+/// is in none.
+fn in_windows(
+    windows: &[&Record],
+    incidents: &[(i64, Kind, Option<LonLat>)],
+) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for (w, r) in windows.iter().enumerate() {
         for (k, (t, kind, at)) in incidents.iter().enumerate() {
+            let Some(at) = at else {
+                continue;
+            };
             let Ok(time) = jiff::Timestamp::from_millisecond(*t) else {
                 continue;
             };
@@ -640,7 +648,8 @@ pub(crate) fn build(
         casualties.items = Some(casualty_items);
     }
 
-    // Local ceasefire windows: fire inside one's area and time.
+    // Local ceasefire windows: fire inside one's area and time. Only fire whose place is known:
+    // an incident placed at its observer's position was heard from there, not fired there.
     let mut windows_section = Windows::default();
     let in_force = |r: &Record, from_ms: i64, to_ms: i64| match &r.body {
         Body::Window { from, to, .. } => {
@@ -652,13 +661,13 @@ pub(crate) fn build(
         .iter()
         .filter(|r| in_force(r, day.from_ms(), day.to_ms()))
         .collect();
-    let today_fire: Vec<(i64, Kind, LonLat)> = incidents
+    let today_fire: Vec<(i64, Kind, Option<LonLat>)> = incidents
         .iter()
         .map(|i| {
-            let at = LonLat {
+            let at = i.is_placed().then_some(LonLat {
                 lon: i.location.lon,
                 lat: i.location.lat,
-            };
+            });
             (i.time_ms(), i.kind, at)
         })
         .collect();
@@ -698,17 +707,17 @@ pub(crate) fn build(
             .iter()
             .filter(|r| in_force(r, d.from_ms(), d.to_ms()))
             .collect();
-        let fire: Vec<(i64, Kind, LonLat)> = earlier
+        let fire: Vec<(i64, Kind, Option<LonLat>)> = earlier
             .iter()
             .filter(|p| p.time_ms >= d.from_ms() && p.time_ms < d.to_ms())
             .filter_map(|p| {
                 Some((
                     p.time_ms,
                     Kind::from_name(&p.kind)?,
-                    LonLat {
+                    p.placed.then_some(LonLat {
                         lon: p.lon,
                         lat: p.lat,
-                    },
+                    }),
                 ))
             })
             .collect();
@@ -739,4 +748,38 @@ pub(crate) fn build(
         },
         notes,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use truceline_records::Area;
+
+    /// Fire heard inside a window's area but placed only at the monitor who heard it was heard
+    /// there, not fired there: it breaks no window; the same fire located there does.
+    #[test]
+    fn fire_placed_only_at_its_observer_breaks_no_window() {
+        let t = |s: &str| -> jiff::Timestamp { s.parse().unwrap() };
+        let w = Record {
+            id: "w1".into(),
+            time: t("2026-11-24T06:00:00Z"),
+            observer: None,
+            notes: None,
+            signature: None,
+            canonical: Vec::new(),
+            body: Body::Window {
+                from: t("2026-11-24T08:00:00Z"),
+                to: t("2026-11-24T16:00:00Z"),
+                purpose: "water main".into(),
+                area: Area::ring(&[(37.7, 48.0), (37.9, 48.0), (37.9, 48.2), (37.7, 48.2)]),
+            },
+        };
+        let at = LonLat {
+            lon: 37.8,
+            lat: 48.1,
+        };
+        let ms = t("2026-11-24T09:00:00Z").as_millisecond();
+        let fire = [(ms, Kind::Explosion, None), (ms, Kind::Explosion, Some(at))];
+        assert_eq!(in_windows(&[&w], &fire), vec![(0, 1)]);
+    }
 }

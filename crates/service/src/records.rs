@@ -260,12 +260,14 @@ impl Service {
 
     /// The local ceasefire windows an incident broke (fire inside one's area while in force),
     /// as shown beside the incident to anyone who may see it: a window's purpose and hours are
-    /// the parties' own agreement, not the mission's secret. Blocking.
+    /// the parties' own agreement, not the mission's secret. None for an incident placed only
+    /// at its observer's position: it was heard from there, not fired there, and naming the
+    /// window would say where the monitor stood. Blocking.
     pub fn windows_broken(
         &self,
         incident: &truceline_incident::IncidentRecord,
     ) -> Result<Vec<serde_json::Value>, ServiceError> {
-        if !truceline_records::window::is_fire(incident.kind) {
+        if !truceline_records::window::is_fire(incident.kind) || !incident.is_placed() {
             return Ok(Vec::new());
         }
         let stored = self.store.mission_records(&MissionQuery {

@@ -246,3 +246,48 @@ fn a_scenario_with_every_record_type_gives_sections_that_add_up_and_a_public_edi
         }
     }
 }
+
+/// Fire placed only at the monitor who heard it (a lone bearing) was heard from inside a local
+/// ceasefire window's area, not fired there: the incident view lists no window it broke — which
+/// would also tell a party where the monitor stood — while the same incident located there does.
+#[test]
+fn an_incident_placed_only_at_its_observer_breaks_no_window() {
+    use std::sync::Arc;
+    use truceline_incident::{Basis, IncidentRecord};
+    use truceline_service::{KeyRegistry, LogState, Service};
+
+    let a = agreement();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let window = truceline_records::parse(
+        br#"{"id":"w1","type":"window","time":"2026-11-24T06:00:00Z","from":"2026-11-24T08:00:00Z","to":"2026-11-24T16:00:00Z","purpose":"water main","area":{"type":"Polygon","coordinates":[[[37.7,48.0],[37.9,48.0],[37.9,48.2],[37.7,48.2],[37.7,48.0]]]}}"#,
+        &vocabulary(&a),
+    )
+    .unwrap();
+    store
+        .submit_mission_records(vec![NewMissionRecord {
+            id: window.id.clone(),
+            kind: window.record_type().as_str().into(),
+            time_ms: window.time.as_millisecond(),
+            account: "mon".into(),
+            body: window.canonical.clone(),
+        }])
+        .unwrap();
+    let store: Arc<dyn truceline_store::Store> = Arc::new(store);
+    let keys = dir.path().join("keys");
+    let signer = truceline_service::keys::log_signer(&keys, None).unwrap();
+    let log = LogState::new(signer, KeyRegistry::open(&keys), store.as_ref());
+    let service = Service::new(store.clone(), &a, log).unwrap();
+    let mut incident: IncidentRecord = serde_json::from_str(
+        r#"{"attribution":{"basis":"origin not established","confidence":0.0,"party":null},"control":null,"count":1,"error_ellipse_m":null,"id":"inc-1","kind":"explosion","location":{"lat":48.1,"lon":37.8},"location_basis":"fix","observations":["a1"],"subtype":null,"time":"2026-11-24T09:00:00Z","time_end":null,"violations":[],"weapon":null}"#,
+    )
+    .unwrap();
+    let broken = service.windows_broken(&incident).unwrap();
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    assert_eq!(broken[0]["purpose"], "water main");
+    incident.location_basis = Basis::ObserverOnly;
+    assert_eq!(
+        service.windows_broken(&incident).unwrap(),
+        Vec::<serde_json::Value>::new()
+    );
+}

@@ -526,6 +526,21 @@ pub fn incidents_are_replaced_revised_and_removed(store: &dyn Store) {
     let points = store.incident_points(0, i64::MAX).unwrap();
     assert_eq!(points.len(), 2);
     assert_eq!(points[0].count, 5);
+    assert!(points.iter().all(|p| p.placed));
+    // Placed only at its observer's position: no place a rule can be judged by, and no area.
+    let mut heard = incident("c", "2026-11-25T10:00:00Z", "explosion", 1, true);
+    heard.record.location_basis = Basis::ObserverOnly;
+    store
+        .put_incidents(IncidentWrite {
+            upsert: vec![heard],
+            fused_observations: 9,
+            ..Default::default()
+        })
+        .unwrap();
+    let points = store.incident_points(0, i64::MAX).unwrap();
+    let c = points.iter().find(|p| p.time_ms > ms).unwrap();
+    assert_eq!((c.placed, c.control.as_deref()), (false, None));
+    assert!(points.iter().filter(|p| p.time_ms == ms).all(|p| p.placed));
     // A write that does not know where its observations end says so.
     assert_eq!(store.fused().unwrap(), fused(9, None));
     // Removing what is not there changes nothing.

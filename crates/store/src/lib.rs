@@ -227,6 +227,9 @@ pub struct IncidentPoint {
     pub control: Option<String>,
     pub lon: f64,
     pub lat: f64,
+    /// Whether `lon`, `lat` is where the event was: false for an incident placed only at its
+    /// observer's position, which no rule about a place can be judged by.
+    pub placed: bool,
 }
 
 impl IncidentPoint {
@@ -242,6 +245,7 @@ impl IncidentPoint {
             control: r.place_control().map(str::to_string),
             lon: r.location.lon,
             lat: r.location.lat,
+            placed: r.is_placed(),
         }
     }
 }

@@ -165,6 +165,15 @@ pub const MIGRATIONS: &[&str] = &[
     // 12: records of a kind found by where they are in the log, so that a server follows the
     // decisions and replies others keep by reading only the new ones.
     "CREATE INDEX records_log ON records(kind, log_index);",
+    // 13: whether an incident's place is where the event was (not only its observer's
+    // position), in the covering time index: reports judge places by it. Such an incident is in
+    // no party's area (an older program stored its observer's).
+    "ALTER TABLE incidents ADD COLUMN placed INTEGER NOT NULL DEFAULT 1;
+     UPDATE incidents SET placed = 0, control = NULL
+         WHERE json_extract(body, '$.location_basis') = 'observer_only';
+     DROP INDEX incidents_time;
+     CREATE INDEX incidents_time ON incidents(
+         time_ms, kind, subtype, count, violations, attributed, control, lon, lat, placed);",
 ];
 
 /// The schema version this program writes.

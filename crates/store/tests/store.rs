@@ -129,3 +129,54 @@ fn a_closed_store_refuses_writes() {
         Err(StoreError::Closed)
     ));
 }
+
+/// A store written before incidents said whether their place is the event's learns it from
+/// their bodies on upgrade: one placed only at its observer's position is judged by no place.
+#[test]
+fn an_upgraded_store_knows_which_incidents_are_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |id: &str, basis: &str| {
+        format!(
+            r#"{{"attribution":{{"basis":"origin not established","confidence":0.0,"party":null}},"control":"ua","count":1,"error_ellipse_m":null,"id":"{id}","kind":"explosion","location":{{"lat":48.1234,"lon":37.8123}},"location_basis":"{basis}","observations":["a1"],"subtype":null,"time":"2026-11-25T10:00:00Z","time_end":null,"violations":[],"weapon":null}}"#
+        )
+    };
+    let row = |id: &str, basis: &str| IncidentRow {
+        record: serde_json::from_str(&line(id, basis)).unwrap(),
+        leaves: vec![0],
+    };
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store
+            .put_incidents(IncidentWrite {
+                upsert: vec![row("heard", "observer_only"), row("fixed", "fix")],
+                replace_all: true,
+                fused_observations: 2,
+                ..Default::default()
+            })
+            .unwrap();
+        store.close();
+    }
+    // The schema as it was before: no such column, and the observer's area stored as the
+    // incident's.
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    conn.execute_batch(
+        "UPDATE incidents SET control = 'ua';
+         DROP INDEX incidents_time;
+         ALTER TABLE incidents DROP COLUMN placed;
+         CREATE INDEX incidents_time ON incidents(
+             time_ms, kind, subtype, count, violations, attributed, control, lon, lat);",
+    )
+    .unwrap();
+    conn.pragma_update(None, "user_version", migrations::latest() - 1)
+        .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let points = store.incident_points(0, i64::MAX).unwrap();
+    let placed: Vec<(bool, Option<&str>)> = points
+        .iter()
+        .map(|p| (p.placed, p.control.as_deref()))
+        .collect();
+    assert_eq!(points.len(), 2);
+    assert!(placed.contains(&(true, Some("ua"))), "{placed:?}");
+    assert!(placed.contains(&(false, None)), "{placed:?}");
+}

@@ -157,6 +157,12 @@ const MIGRATIONS: &[&str] = &[
     // 4: records of a kind found by where they are in the log (a server follows the decisions
     // and replies others keep by reading only the new ones).
     "CREATE INDEX records_log ON records (kind, log_index);",
+    // 5: whether an incident's place is where the event was, not only its observer's position:
+    // reports judge places by it. Such an incident is in no party's area (an older program
+    // stored its observer's).
+    "ALTER TABLE incidents ADD COLUMN placed BOOLEAN NOT NULL DEFAULT true;
+     UPDATE incidents SET placed = false, control = NULL
+         WHERE body::jsonb ->> 'location_basis' = 'observer_only';",
 ];
 
 /// The shared PostgreSQL store of one schema.
@@ -1182,12 +1188,13 @@ fn write_incidents(c: &mut impl GenericClient, w: &IncidentWrite) -> Result<(), 
     }
     let up = c.prepare(
         "INSERT INTO incidents (id, time_ms, kind, subtype, count, violations, attributed, control,
-                                lon, lat, body, leaves)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                lon, lat, body, leaves, placed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (id) DO UPDATE SET time_ms = excluded.time_ms, kind = excluded.kind,
              subtype = excluded.subtype, count = excluded.count, violations = excluded.violations,
              attributed = excluded.attributed, control = excluded.control, lon = excluded.lon,
-             lat = excluded.lat, body = excluded.body, leaves = excluded.leaves",
+             lat = excluded.lat, body = excluded.body, leaves = excluded.leaves,
+             placed = excluded.placed",
     )?;
     for r in &w.upsert {
         if let Some(old) = c.query_opt(
@@ -1215,6 +1222,7 @@ fn write_incidents(c: &mut impl GenericClient, w: &IncidentWrite) -> Result<(), 
                 &p.lat,
                 &body,
                 &leaves,
+                &p.placed,
             ],
         )?;
         count += 1;

@@ -469,7 +469,8 @@ impl ReportStore for PostgresStore {
     fn incident_points(&self, from_ms: i64, to_ms: i64) -> Result<Vec<IncidentPoint>, StoreError> {
         self.with_reader(|c| {
             Ok(c.query(
-                "SELECT time_ms, kind, subtype, count, violations, attributed, control, lon, lat
+                "SELECT time_ms, kind, subtype, count, violations, attributed, control, lon, lat,
+                        placed
                  FROM incidents WHERE time_ms >= $1 AND time_ms < $2 ORDER BY time_ms",
                 &[&from_ms, &to_ms],
             )?
@@ -484,6 +485,7 @@ impl ReportStore for PostgresStore {
                 control: r.get(6),
                 lon: r.get(7),
                 lat: r.get(8),
+                placed: r.get(9),
             })
             .collect())
         })

@@ -123,12 +123,13 @@ pub(super) fn write_incidents(conn: &Connection, w: &IncidentWrite) -> Result<()
     }
     let mut up = conn.prepare_cached(
         "INSERT INTO incidents (id, time_ms, kind, subtype, count, violations, attributed, control,
-                                lon, lat, body, leaves)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                                lon, lat, body, leaves, placed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT(id) DO UPDATE SET time_ms = excluded.time_ms, kind = excluded.kind,
              subtype = excluded.subtype, count = excluded.count, violations = excluded.violations,
              attributed = excluded.attributed, control = excluded.control, lon = excluded.lon,
-             lat = excluded.lat, body = excluded.body, leaves = excluded.leaves",
+             lat = excluded.lat, body = excluded.body, leaves = excluded.leaves,
+             placed = excluded.placed",
     )?;
     for r in &w.upsert {
         if let Some(v) = old
@@ -153,7 +154,8 @@ pub(super) fn write_incidents(conn: &Connection, w: &IncidentWrite) -> Result<()
             c.lon,
             c.lat,
             body,
-            leaves
+            leaves,
+            c.placed
         ])?;
         count += 1;
         violations += i64::from(c.violations);

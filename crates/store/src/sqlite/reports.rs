@@ -52,7 +52,8 @@ impl ReportStore for SqliteStore {
     fn incident_points(&self, from_ms: i64, to_ms: i64) -> Result<Vec<IncidentPoint>, StoreError> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT time_ms, kind, subtype, count, violations, attributed, control, lon, lat
+                "SELECT time_ms, kind, subtype, count, violations, attributed, control, lon, lat,
+                        placed
                  FROM incidents INDEXED BY incidents_time WHERE time_ms >= ?1 AND time_ms < ?2
                  ORDER BY time_ms",
             )?;
@@ -67,6 +68,7 @@ impl ReportStore for SqliteStore {
                     control: r.get(6)?,
                     lon: r.get(7)?,
                     lat: r.get(8)?,
+                    placed: r.get(9)?,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
