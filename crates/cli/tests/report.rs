@@ -305,6 +305,28 @@ fn daily_report_end_to_end() {
             .sum();
         assert_eq!(sum, events, "{table}");
     }
+    // An incident placed only at its observer's position is in no party's area: its own row.
+    let area_row = |name: &str| {
+        r["by_area"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == name)
+            .map_or(0, |x| x["events"].as_u64().unwrap())
+    };
+    let unplaced: u64 = violating
+        .iter()
+        .filter(|v| v["location_basis"] == "observer_only")
+        .map(|v| v["count"].as_u64().unwrap())
+        .sum();
+    assert!(unplaced > 0);
+    assert_eq!(area_row(truceline_report::NOT_LOCATED), unplaced);
+    let outside: u64 = violating
+        .iter()
+        .filter(|v| v["location_basis"] != "observer_only" && v["control"].is_null())
+        .map(|v| v["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(area_row(truceline_report::OUTSIDE_BOTH_AREAS), outside);
     let sum: u64 = r["by_kind"]
         .as_array()
         .unwrap()

@@ -12,6 +12,13 @@ use crate::{Audience, Context, MissionDay, ReportError};
 
 pub use truceline_incident::{PUBLIC_GRID_DEG, PUBLIC_MIN_AXIS_M};
 
+/// The row of `by_area` for incidents located outside both parties' areas.
+pub const OUTSIDE_BOTH_AREAS: &str = "outside both areas";
+
+/// The row of `by_area` for incidents placed only at the position of the monitor who reported
+/// them: where they were is not known well enough to name an area.
+pub const NOT_LOCATED: &str = "not located";
+
 /// The whole report, in the order every format presents it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -23,6 +30,8 @@ pub struct Report {
     pub summary: Summary,
     pub coverage: CoverageInfo,
     pub by_region: Vec<Row>,
+    /// By the area of the party that controls the place; [`OUTSIDE_BOTH_AREAS`] and
+    /// [`NOT_LOCATED`] (placed only at the position of the monitor who reported it) apart.
     pub by_area: Vec<Row>,
     pub by_kind: Vec<KindRow>,
     pub weapons: Vec<WeaponRow>,
@@ -322,12 +331,12 @@ pub(crate) fn build(
             .region_of(p.lon, p.lat)
             .map_or("outside the mapped regions".to_string(), |r| r.name.clone())
     };
-    // No area: outside both, or placed only at its observer's position (whose area is not the
-    // incident's); the stored points do not tell the two apart.
-    let area_of = |p: &IncidentPoint| {
-        p.control
-            .as_deref()
-            .map_or("outside both areas, or not located".to_string(), party_name)
+    // An incident placed only at its observer's position is in no party's area: the
+    // observer's is not the incident's.
+    let area_of = |p: &IncidentPoint| match (p.placed, p.control.as_deref()) {
+        (false, _) => NOT_LOCATED.to_string(),
+        (true, Some(party)) => party_name(party),
+        (true, None) => OUTSIDE_BOTH_AREAS.to_string(),
     };
     let compare = |key: &dyn Fn(&IncidentPoint) -> String| -> Vec<Row> {
         let now = points_by(&today, key);
