@@ -360,19 +360,16 @@ pub(crate) fn nearest_first(sorted: &[f64], d0: f64) -> impl Iterator<Item = f64
         let l = (left > 0).then(|| d0 - sorted[left - 1]);
         let r = (right < sorted.len()).then(|| sorted[right] - d0);
         match (l, r) {
-            (Some(l), Some(r)) if r < l => {
-                right += 1;
-                Some(sorted[right - 1])
-            }
-            (Some(_), _) => {
+            (None, None) => None,
+            // The lower side on a tie.
+            (Some(l), r) if r.is_none_or(|r| l <= r) => {
                 left -= 1;
                 Some(sorted[left])
             }
-            (None, Some(_)) => {
+            _ => {
                 right += 1;
                 Some(sorted[right - 1])
             }
-            (None, None) => None,
         }
     })
 }

@@ -141,10 +141,7 @@ impl IncidentRecord {
     /// The party controlling the incident's place, where its place is known: an incident placed
     /// only at its observer's position has none, as that would be the observer's.
     pub fn place_control(&self) -> Option<&str> {
-        match self.location_basis {
-            Basis::ObserverOnly => None,
-            _ => self.control.as_deref(),
-        }
+        self.control.as_deref().filter(|_| self.is_placed())
     }
 
     /// Whether `location` is where the event was, as far as the evidence goes: not for an
