@@ -537,16 +537,36 @@ fn daily_report_end_to_end() {
         let chart = &chart[..chart.find("</svg>").unwrap()];
         assert!(chart.contains(&truceline_report::lang::fill(legend.chart_title, &[&DATE])));
         if lang != "en" {
+            // The report's own words are all translated: the stated bases of attribution and
+            // the heads they are tallied by, the rows of no area, the rules broken, the notes.
+            // Names from the data (parties, places, weapons) stay as the data gives them.
             for english in [
                 "Line of contact",
                 "scale true",
                 "Area controlled by",
                 "ILLUSTRATIVE",
+                "outgoing fire",
+                "origin not established",
+                "outside both areas",
+                "not located",
+                "withdrawal (",
+                "A violation is an incident",
+                "Map data",
             ] {
                 assert!(
                     !text.contains(english) && !html.contains(english),
                     "{lang}: {english}"
                 );
+            }
+            let l = truceline_report::lang::Lang::parse(lang).unwrap();
+            for translated in [
+                l.row_name(truceline_report::NOT_LOCATED).to_string(),
+                l.basis("linked to outgoing fire"),
+                l.basis("origin not established"),
+                l.violation("ceasefire"),
+                l.words().map_data.to_string(),
+            ] {
+                assert!(html.contains(&translated), "{lang}: {translated}");
             }
             for kind in ["explosion", "burst", "shot"] {
                 assert!(

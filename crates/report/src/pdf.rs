@@ -464,7 +464,7 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
         ]);
         for row in rows {
             t.row(vec![
-                row.name.clone(),
+                lang.row_name(&row.name).to_string(),
                 row.violations.to_string(),
                 row.events.to_string(),
                 row.previous_day.to_string(),
@@ -523,7 +523,7 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
     b.push(Block::Para(Sentences::attribution(r, w)));
     let mut t = Table::new(&[(w.basis, false), (w.violations, true)]);
     for (basis, n) in &at.bases {
-        t.row(vec![basis.clone(), n.to_string()]);
+        t.row(vec![lang.basis(basis), n.to_string()]);
     }
     b.push(Block::Table(t));
     b.extend(crate::records_doc::sections(r, ctx, lang));
@@ -563,7 +563,11 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
                 Some(p) => format!("{} ({:.0} %)", party(r, w, Some(p)), i.confidence * 100.0),
                 None => w.not_attributed.into(),
             },
-            i.violations.join("; "),
+            i.violations
+                .iter()
+                .map(|v| lang.violation(v))
+                .collect::<Vec<_>>()
+                .join("; "),
         ]);
     }
     if r.incidents.is_empty() {
@@ -628,8 +632,10 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
         text: w.notes.into(),
     });
     for n in &r.notes {
-        b.push(Block::Small(format!("• {n}")));
+        b.push(Block::Small(format!("• {}", n.text(lang))));
     }
+    // GeoNames' licence (CC BY 4.0) asks for its credit wherever its places are shown.
+    b.push(Block::Small(w.map_data.into()));
     b
 }
 

@@ -325,7 +325,7 @@ pub(crate) fn build(
     earlier: &[truceline_store::IncidentPoint],
     serials: &BTreeMap<String, Vec<String>>,
     audience: Audience,
-) -> Result<(RecordsSection, Vec<String>), ReportError> {
+) -> Result<(RecordsSection, Vec<crate::content::Note>), ReportError> {
     let vocab = vocabulary(&ctx.agreement);
     let public = audience == Audience::Public;
     let mut notes = Vec::new();
@@ -375,10 +375,7 @@ pub(crate) fn build(
         Some(day.to_ms()),
     )?;
     if u1 + u2 + u3 > 0 {
-        notes.push(format!(
-            "{} stored records no longer read under the agreement in force and are left out of these sections.",
-            u1 + u2 + u3
-        ));
+        notes.push(crate::content::Note::UnreadRecords(u1 + u2 + u3));
     }
 
     // Storage sites, replayed in time order; each day's findings kept for the comparison.

@@ -147,13 +147,13 @@ fn a_rejected_incident_is_listed_and_counted_in_no_figure() {
     let chart = |r: &Report| r.daily[28].by_kind.values().sum::<u64>();
     assert_eq!(chart(&r1), chart(&r0) - u64::from(earlier.count));
     assert!(
-        r1.notes
-            .iter()
-            .any(|n| n.starts_with("1 of the day's incidents were rejected")),
+        r1.notes.iter().any(|n| n
+            .to_string()
+            .starts_with("1 of the day's incidents were rejected")),
         "{:?}",
         r1.notes
     );
-    assert!(!r0.notes.iter().any(|n| n.contains("rejected")));
+    assert!(!r0.notes.iter().any(|n| n.to_string().contains("rejected")));
 }
 
 /// Servers of one store follow the decisions each other keeps (a standby shows them; a writer
