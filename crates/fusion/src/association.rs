@@ -429,9 +429,24 @@ impl Open {
             _ => 0.0,
         };
         let gate = c.time_gate_s() + (2.0 * pos_sigma / c.speed_of_sound).min(SPLIT_SHIFT_MAX_S);
-        let mut salvo = Salvo::new(&seqs[0], seqs.len());
+        // Each sequence's line of sight to the common place (see `Salvo::sight`).
+        let sight: Vec<[f64; 2]> = seqs
+            .iter()
+            .map(|seq| {
+                let o = &all[seq[0].1];
+                match (&self.whereabouts, o.sound, o.pos) {
+                    (Whereabouts::Fix { plane, .. }, true, Some(p)) => {
+                        let (e, n, _) = plane.towards(p, [0.0, 0.0]);
+                        let d = e.hypot(n);
+                        if d > 1.0 { [e / d, n / d] } else { [0.0, 0.0] }
+                    }
+                    _ => [0.0, 0.0],
+                }
+            })
+            .collect();
+        let mut salvo = Salvo::new(&seqs[0], sight, pos_sigma / c.speed_of_sound);
         for (s, seq) in seqs.iter().enumerate().skip(1) {
-            salvo.place(s, seq, gate);
+            salvo.place(s, seq, gate, false);
         }
         if salvo.close() {
             salvo.refine(&seqs, gate);

@@ -158,6 +158,9 @@ pub(crate) fn median_interval(times: &[(f64, usize)], gaps: &mut Vec<f64>) -> f6
     *gaps.select_nth_unstable_by(mid, f64::total_cmp).1
 }
 
+/// A member of a round: the observation, its shifted event time and its sequence.
+pub(crate) type Member = (usize, f64, usize);
+
 /// The rounds of a salvo being found, from each observer's sequence of event times in turn
 /// (the longest first). A sequence takes one shift — what is left of its observer's clock
 /// error, and the common place's error along its line of sight — and each of its reports joins
@@ -165,16 +168,20 @@ pub(crate) fn median_interval(times: &[(f64, usize)], gaps: &mut Vec<f64>) -> f6
 ///
 /// A sequence is placed by the shift that best explains it: each report paired with a round
 /// gains what a round of its own would cost, less its squared residual; the shift pays for its
-/// distance from the mean of the shifts before it, so that an observer that missed a round does
-/// not slip its whole sequence by one.
-/// A member of a round: the observation, its shifted event time and its sequence.
-pub(crate) type Member = (usize, f64, usize);
-
+/// distance from the shift the others predict for it ([`Salvo::predict`]), so that an observer
+/// that missed a round does not slip its whole sequence by one.
 pub(crate) struct Salvo {
     /// Each round's summed event time (shifted) and its members.
     pub(crate) rounds: Vec<(f64, Vec<Member>)>,
     /// Each sequence's shift, once placed.
     pub(crate) shifts: Vec<Option<f64>>,
+    /// Each sequence's line of sight: the unit vector (east, north) from its observer to the
+    /// common place, zero where its event time does not depend on the place (light, or no
+    /// known position). An error δ in the place shifts a sequence by its line of sight · δ
+    /// over the speed of sound, the same δ for all: see [`Salvo::predict`].
+    pub(crate) sight: Vec<[f64; 2]>,
+    /// The place's error per axis over the speed of sound, seconds: the prior of that δ.
+    pub(crate) place_sigma_s: f64,
     /// Scratch, reused across shifts.
     pub(crate) times: Vec<(f64, usize)>,
     pub(crate) candidates: Vec<f64>,
@@ -187,13 +194,16 @@ pub(crate) struct Salvo {
 }
 
 impl Salvo {
-    /// The first sequence as it is, a round for each of its reports; `n` sequences in all.
-    pub(crate) fn new(first: &[(f64, usize)], n: usize) -> Salvo {
-        let mut shifts = vec![None; n];
+    /// The first sequence as it is, a round for each of its reports; one line of sight a
+    /// sequence (see [`Salvo::sight`]).
+    pub(crate) fn new(first: &[(f64, usize)], sight: Vec<[f64; 2]>, place_sigma_s: f64) -> Salvo {
+        let mut shifts = vec![None; sight.len()];
         shifts[0] = Some(0.0);
         Salvo {
             rounds: first.iter().map(|&(t, m)| (t, vec![(m, t, 0)])).collect(),
             shifts,
+            sight,
+            place_sigma_s,
             times: Vec::new(),
             candidates: Vec::new(),
             used: Vec::new(),
@@ -218,19 +228,27 @@ impl Salvo {
         self.shifts[s] = None;
     }
 
-    /// Places sequence `s` within `gate` of the mean shift of those placed.
-    pub(crate) fn place(&mut self, s: usize, seq: &[(f64, usize)], gate: f64) {
+    /// Places sequence `s` within `gate` of the shift expected of it: the mean of those placed,
+    /// or with `by_sight` what their lines of sight predict ([`Salvo::predict`]). The first
+    /// placement of each sequence expects the mean: the shifts placed by then are few, and were
+    /// placed against rounds the later sequences had yet to correct, so that a fit to their lines
+    /// of sight extrapolates their errors (on `bench/fusion/ripple_curve.sh`, ripples 1.5 and
+    /// 2.5 s apart lost 0.019 and 0.020 of the rounds' F1 with it). [`Salvo::refine`] places
+    /// each again by its line of sight, against all the others.
+    pub(crate) fn place(&mut self, s: usize, seq: &[(f64, usize)], gate: f64, by_sight: bool) {
         let mut times = std::mem::take(&mut self.times);
         self.round_times(&mut times);
-        let placed = self.shifts.iter().flatten();
-        let n = placed.clone().count().max(1);
-        let d0 = placed.sum::<f64>() / n as f64;
         // The shift's own spread: half the gate it is allowed within.
         // Where rounds come close together (a rocket launcher's ripple, evenly spaced), a
         // sequence slipped by one round pairs about as well as the right one and only this
         // prior tells them apart: the spread is then held to a fraction of the rounds' interval
         // (`RIPPLE_SHIFT_SHARE`), not below `MIN_SHIFT_SIGMA_S`.
         let interval = median_interval(&times, &mut self.gaps);
+        let d0 = if by_sight {
+            self.predict(s, 0.5 * interval)
+        } else {
+            self.mean_shift()
+        };
         let shift_sigma = (0.5 * gate).min((RIPPLE_SHIFT_SHARE * interval).max(MIN_SHIFT_SIGMA_S));
         let in_order = close(interval);
         let mut pair_at = |d: f64, out: &mut Vec<Option<usize>>| {
@@ -311,6 +329,73 @@ impl Salvo {
         self.candidates = candidates;
     }
 
+    /// The shift sequence `s` is expected to take, from those placed: each is a common offset
+    /// plus its line of sight · g, where g is the place's error over the speed of sound (the
+    /// same for every observer, and nearer ones and farther ones shifted opposite ways), plus
+    /// what calibration left of its clock ([`MIN_SHIFT_SIGMA_S`]). The offset and g are fitted
+    /// by least squares with g held to the place's uncertainty, so that with few sequences
+    /// placed this is their mean; with more, an observer far along a line of sight the others
+    /// do not share is expected where the place's error puts it, not at their mean.
+    pub(crate) fn predict(&self, s: usize, slip: f64) -> f64 {
+        let sight = self.sight[s];
+        let placed = || {
+            self.shifts
+                .iter()
+                .enumerate()
+                .filter_map(|(q, d)| d.map(|d| (self.sight[q], d)))
+        };
+        let n = placed().count();
+        let mean = self.mean_shift();
+        if n < 2 || sight == [0.0, 0.0] {
+            return mean;
+        }
+        let Some(t) = self.fit(placed()) else {
+            return mean;
+        };
+        let at = |t: [f64; 3], x: [f64; 2]| t[0] + t[1] * x[0] + t[2] * x[1];
+        // A sequence that slipped by a round (`slip` or more off the fit) says nothing of the
+        // place's error: the fit is made again without it.
+        let kept = || placed().filter(move |&(x, d)| (d - at(t, x)).abs() < slip);
+        if kept().count() == n {
+            return at(t, sight);
+        }
+        match self.fit(kept()) {
+            Some(t) if kept().count() >= 2 => at(t, sight),
+            _ => mean,
+        }
+    }
+
+    /// The mean shift of the sequences placed, 0 for none.
+    fn mean_shift(&self) -> f64 {
+        let (n, sum) = self
+            .shifts
+            .iter()
+            .flatten()
+            .fold((0, 0.0), |(n, sum), d| (n + 1, sum + d));
+        sum / n.max(1) as f64
+    }
+
+    /// The offset and g of [`Salvo::predict`], fitted to (line of sight, shift) pairs.
+    fn fit(&self, placed: impl Iterator<Item = ([f64; 2], f64)>) -> Option<[f64; 3]> {
+        let w = 1.0 / (MIN_SHIFT_SIGMA_S * MIN_SHIFT_SIGMA_S);
+        let ridge = 1.0 / (self.place_sigma_s * self.place_sigma_s).max(1e-12);
+        // The normal equations of (offset, g_east, g_north).
+        let mut a = [[0.0; 3]; 3];
+        let mut b = [0.0; 3];
+        for (sight, d) in placed {
+            let x = [1.0, sight[0], sight[1]];
+            for i in 0..3 {
+                for j in 0..3 {
+                    a[i][j] += w * x[i] * x[j];
+                }
+                b[i] += w * x[i] * d;
+            }
+        }
+        a[1][1] += ridge;
+        a[2][2] += ridge;
+        solve3(a, b)
+    }
+
     /// Each round's time, the mean of its members', with its index, in time order.
     fn round_times(&self, times: &mut Vec<(f64, usize)>) {
         times.clear();
@@ -334,7 +419,7 @@ impl Salvo {
     pub(crate) fn refine(&mut self, seqs: &[Vec<(f64, usize)>], gate: f64) {
         for (s, seq) in seqs.iter().enumerate() {
             self.remove(s);
-            self.place(s, seq, gate);
+            self.place(s, seq, gate, true);
         }
     }
 
@@ -348,6 +433,35 @@ impl Salvo {
         rounds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1[0].cmp(&b.1[0])));
         rounds
     }
+}
+
+/// The solution of `a x = b` for a symmetric positive definite 3 × 3 `a`, by Cholesky; `None`
+/// if `a` is not positive definite.
+fn solve3(a: [[f64; 3]; 3], b: [f64; 3]) -> Option<[f64; 3]> {
+    let mut l = [[0.0; 3]; 3];
+    for i in 0..3 {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = a[i][i] - s;
+                if d <= 0.0 {
+                    return None;
+                }
+                l[i][i] = d.sqrt();
+            } else {
+                l[i][j] = (a[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    let mut y = [0.0; 3];
+    for i in 0..3 {
+        y[i] = (b[i] - (0..i).map(|k| l[i][k] * y[k]).sum::<f64>()) / l[i][i];
+    }
+    let mut x = [0.0; 3];
+    for i in (0..3).rev() {
+        x[i] = (y[i] - (i + 1..3).map(|k| l[k][i] * x[k]).sum::<f64>()) / l[i][i];
+    }
+    Some(x)
 }
 
 /// The shifts of `sorted` (ascending) nearest `d0` first, the lower of two as near: what sorting
@@ -479,6 +593,65 @@ mod tests {
             nearest_first(&[3.0, 4.0], 5.0).collect::<Vec<_>>(),
             vec![4.0, 3.0]
         );
+    }
+
+    /// Observers around a place that is 600 m off to the east: those east of it hear the
+    /// rounds 1.75 s early, those west of it as late, those north and south on time. Once
+    /// observers on both sides are placed, one far to the east is expected where the place's
+    /// error puts it, not at the others' mean; with one placed, at that one's shift.
+    #[test]
+    fn a_sequence_is_expected_where_the_place_error_puts_its_line_of_sight() {
+        let g = 600.0 / 343.0;
+        // Lines of sight, observer to place: west of the place looks east, and so on.
+        let sight = vec![
+            [-1.0, 0.0],
+            [0.0, -1.0],
+            [1.0, 0.0],
+            [0.0, 1.0],
+            [-1.0, 0.0],
+        ];
+        let first = [(0.0, 0)];
+        let mut salvo = Salvo::new(&first, sight, 800.0 / 343.0);
+        // The true shift of each: its line of sight · g, with g = −δ/c for δ 600 m east.
+        let truth = |q: usize| -g * salvo.sight[q][0];
+        salvo.shifts = vec![Some(truth(0)), None, None, None, None];
+        assert_eq!(salvo.predict(4, 1.0), truth(0));
+        salvo.shifts = vec![
+            Some(truth(0)),
+            Some(truth(1)),
+            Some(truth(2)),
+            Some(truth(3)),
+            None,
+        ];
+        let mean = (0..4).map(truth).sum::<f64>() / 4.0;
+        let d0 = salvo.predict(4, 1.0);
+        assert!(
+            (d0 - truth(4)).abs() < 0.2 * (mean - truth(4)).abs(),
+            "predicted {d0}, true {}, mean {mean}",
+            truth(4)
+        );
+        // A sequence slipped by a round (2 s here) is left out of the fit.
+        let sight5 = [
+            [-1.0, 0.0],
+            [0.0, -1.0],
+            [1.0, 0.0],
+            [0.0, 1.0],
+            [0.0, -1.0],
+            [-1.0, 0.0],
+        ];
+        let mut slipped = Salvo::new(&first, sight5.to_vec(), 800.0 / 343.0);
+        let truth5 = |q: usize| -g * sight5[q][0];
+        slipped.shifts = (0..5).map(|q| Some(truth5(q))).chain([None]).collect();
+        slipped.shifts[4] = Some(truth5(4) + 2.0);
+        let d0 = slipped.predict(5, 1.0);
+        assert!(
+            (d0 - truth5(5)).abs() < 0.1,
+            "predicted {d0}, true {}",
+            truth5(5)
+        );
+        // Light, or an observer of unknown position: the others' mean.
+        salvo.sight[4] = [0.0, 0.0];
+        assert!((salvo.predict(4, 1.0) - mean).abs() < 1e-12);
     }
 
     #[test]
