@@ -552,6 +552,8 @@ fn daily_report_end_to_end() {
                 "withdrawal (",
                 "A violation is an incident",
                 "Map data",
+                " m, ",
+                " km²",
             ] {
                 assert!(
                     !text.contains(english) && !html.contains(english),
@@ -565,6 +567,8 @@ fn daily_report_end_to_end() {
                 l.basis("origin not established"),
                 l.violation("ceasefire"),
                 l.words().map_data.to_string(),
+                // An ellipse's metres.
+                " м, ".to_string(),
             ] {
                 assert!(html.contains(&translated), "{lang}: {translated}");
             }

@@ -230,9 +230,9 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
     );
     for i in &r.incidents {
         let kind = lang.kind(&i.kind, i.subtype.as_deref());
-        let ellipse = i.error_ellipse_m.map_or("—".to_string(), |[ma, mi, az]| {
-            format!("{ma:.0} × {mi:.0} m, {az:.0}°")
-        });
+        let ellipse = i
+            .error_ellipse_m
+            .map_or("—".to_string(), |e| lang.ellipse(e));
         let attribution = match &i.attribution {
             Some(p) => format!(
                 "{} ({:.0} %)",

@@ -121,6 +121,18 @@ impl Lang {
             )
     }
 
+    /// An error ellipse `[major, minor, azimuth]` (metres, degrees) as a report writes it.
+    pub fn ellipse(self, [major, minor, azimuth]: [f64; 3]) -> String {
+        fill(
+            self.words().ellipse_text,
+            &[
+                &format!("{major:.0}"),
+                &format!("{minor:.0}"),
+                &format!("{azimuth:.0}"),
+            ],
+        )
+    }
+
     /// The name of a row of the tables by region and by area in this language: the rows of no
     /// region or area are the report's words, the others names from the data.
     pub fn row_name(self, name: &str) -> &str {
@@ -672,6 +684,10 @@ pub struct Words {
     pub note_regions: &'static str,
     pub note_rejected: &'static str,
     pub note_public: &'static str,
+    /// An error ellipse: major and minor axes in metres, azimuth of the major axis.
+    pub ellipse_text: &'static str,
+    /// An area in square kilometres.
+    pub area_km2: &'static str,
 }
 
 pub static EN: Words = Words {
@@ -825,6 +841,8 @@ pub static EN: Words = Words {
     note_regions: "Regions are Natural Earth first-level areas simplified to about 500 m; borders are shown as internationally recognised (UN General Assembly resolution 68/262).",
     note_rejected: "{} of the day's incidents were rejected by the analysts as false alarms: they are listed with that decision and counted in no figure of this report; incidents of earlier days rejected so far are left out of the comparisons too.",
     note_public: "Public edition: no observer is named or placed; incident locations are moved to the centre of a {}° grid cell and their ellipses widened to at least {} m. Every count can be checked against the evidence log through the cited leaf indices and checkpoint.",
+    ellipse_text: "{} × {} m, {}°",
+    area_km2: "{} km²",
 };
 
 pub static UK: Words = Words {
@@ -978,6 +996,8 @@ pub static UK: Words = Words {
     note_regions: "Регіони — адміністративні одиниці першого рівня Natural Earth, спрощені приблизно до 500 м; кордони показано як міжнародно визнані (резолюція Генеральної Асамблеї ООН 68/262).",
     note_rejected: "Інцидентів дня, які аналітики відхилили як хибні тривоги: {}; вони наведені з цим рішенням і не входять до жодного показника звіту; відхилені досі інциденти попередніх днів також не входять до порівнянь.",
     note_public: "Публічне видання: жодного спостерігача не названо й не розміщено; місця інцидентів перенесено до центру комірки сітки {}°, а їхні еліпси розширено щонайменше до {} м. Кожен показник можна перевірити за журналом доказів через наведені індекси листків і контрольну точку.",
+    ellipse_text: "{} × {} м, {}°",
+    area_km2: "{} км²",
 };
 
 pub static RU: Words = Words {
@@ -1131,6 +1151,8 @@ pub static RU: Words = Words {
     note_regions: "Регионы — административные единицы первого уровня Natural Earth, упрощённые примерно до 500 м; границы показаны как международно признанные (резолюция Генеральной Ассамблеи ООН 68/262).",
     note_rejected: "Инцидентов дня, которые аналитики отклонили как ложные тревоги: {}; они приведены с этим решением и не входят ни в один показатель отчёта; отклонённые до сих пор инциденты предыдущих дней также не входят в сравнения.",
     note_public: "Публичное издание: ни один наблюдатель не назван и не размещён; места инцидентов перенесены в центр ячейки сетки {}°, а их эллипсы расширены как минимум до {} м. Каждый показатель можно проверить по журналу доказательств через указанные индексы листьев и контрольную точку.",
+    ellipse_text: "{} × {} м, {}°",
+    area_km2: "{} км²",
 };
 
 #[cfg(test)]

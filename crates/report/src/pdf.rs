@@ -556,9 +556,7 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
                 ctx.gazetteer
                     .describe_in(i.location[0], i.location[1], lang)
             },
-            i.error_ellipse_m.map_or("—".into(), |[ma, mi, az]| {
-                format!("{ma:.0} × {mi:.0} m, {az:.0}°")
-            }),
+            i.error_ellipse_m.map_or("—".into(), |e| lang.ellipse(e)),
             match &i.attribution {
                 Some(p) => format!("{} ({:.0} %)", party(r, w, Some(p)), i.confidence * 100.0),
                 None => w.not_attributed.into(),

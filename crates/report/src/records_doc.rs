@@ -299,7 +299,7 @@ pub(crate) fn sections(r: &Report, ctx: &crate::Context, lang: Lang) -> Vec<Bloc
             t.row(vec![
                 hhmm(&i.time),
                 match i.area_km2 {
-                    Some(km2) => format!("{} ({km2} km²)", code(&i.hazard)),
+                    Some(km2) => format!("{} ({})", code(&i.hazard), fill(w.area_km2, &[&km2])),
                     None => code(&i.hazard),
                 },
                 place(ctx, lang, i.location),
@@ -333,7 +333,11 @@ pub(crate) fn sections(r: &Report, ctx: &crate::Context, lang: Lang) -> Vec<Bloc
             t.row(vec![
                 i.purpose.clone(),
                 format!("{} – {}", hhmm(&i.from), hhmm(&i.to)),
-                format!("{} ({} km²)", place(ctx, lang, i.location), i.area_km2),
+                format!(
+                    "{} ({})",
+                    place(ctx, lang, i.location),
+                    fill(w.area_km2, &[&i.area_km2])
+                ),
                 if fire.is_empty() {
                     "—".into()
                 } else {
