@@ -355,13 +355,13 @@ impl Salvo {
         let at = |t: [f64; 3], x: [f64; 2]| t[0] + t[1] * x[0] + t[2] * x[1];
         // A sequence that slipped by a round (`slip` or more off the fit) says nothing of the
         // place's error: the fit is made again without it.
-        let kept = || placed().filter(move |&(x, d)| (d - at(t, x)).abs() < slip);
-        if kept().count() == n {
-            return at(t, sight);
-        }
-        match self.fit(kept()) {
-            Some(t) if kept().count() >= 2 => at(t, sight),
-            _ => mean,
+        let near = |&(x, d): &([f64; 2], f64)| (d - at(t, x)).abs() < slip;
+        match placed().filter(near).count() {
+            k if k == n => at(t, sight),
+            k if k < 2 => mean,
+            _ => self
+                .fit(placed().filter(near))
+                .map_or(mean, |t| at(t, sight)),
         }
     }
 

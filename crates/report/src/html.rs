@@ -279,12 +279,7 @@ pub fn html(r: &Report, ctx: &Context, lang: Lang) -> String {
             ellipse,
             esc(&lang.basis(&i.basis)),
             esc(&attribution),
-            esc(&i
-                .violations
-                .iter()
-                .map(|v| lang.violation(v))
-                .collect::<Vec<_>>()
-                .join("; ")),
+            esc(&lang.violations(&i.violations)),
             leaves
         );
     }

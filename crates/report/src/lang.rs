@@ -145,6 +145,14 @@ impl Lang {
         }
     }
 
+    /// An incident line's broken rules, `;`-separated, each as [`Lang::violation`] says it.
+    pub fn violations(self, vs: &[String]) -> String {
+        vs.iter()
+            .map(|v| self.violation(v))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// A broken rule as an incident line states it, `withdrawal (withdrawal:mlrs)`: the rule in
     /// this language, the zone by its id in the agreement.
     pub fn violation(self, v: &str) -> String {

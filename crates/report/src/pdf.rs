@@ -561,11 +561,7 @@ fn report_blocks(r: &Report, ctx: &Context, lang: Lang) -> Vec<Block> {
                 Some(p) => format!("{} ({:.0} %)", party(r, w, Some(p)), i.confidence * 100.0),
                 None => w.not_attributed.into(),
             },
-            i.violations
-                .iter()
-                .map(|v| lang.violation(v))
-                .collect::<Vec<_>>()
-                .join("; "),
+            lang.violations(&i.violations),
         ]);
     }
     if r.incidents.is_empty() {
