@@ -147,7 +147,10 @@ impl<'a> Assessor<'a> {
             // Every candidate launch is measured from the impact: one tangent plane there, and
             // no trigonometry per launch.
             let plane = truceline_fusion::local::Plane::new(inc.location);
-            let mut parties = Vec::new();
+            // The party of the first candidate, and whether another named a different one: a
+            // reference, not a copy, for each of the dozens of launches a busy hour offers.
+            let mut party: Option<&str> = None;
+            let mut several = false;
             let mut best: Option<(usize, f64)> = None;
             for &l in &by_time[start..] {
                 let launch = &incidents[l];
@@ -171,18 +174,20 @@ impl<'a> Assessor<'a> {
                 }
                 // An unattributed launch has no party to pass on, and a party does not shell
                 // the ground it holds.
-                if out[l].attribution.party.is_none() || out[l].attribution.party == out[k].control
-                {
+                let Some(p) = out[l].attribution.party.as_deref() else {
+                    continue;
+                };
+                if Some(p) == out[k].control.as_deref() {
                     continue;
                 }
-                parties.push(out[l].attribution.party.clone());
+                several |= party.is_some_and(|q| q != p);
+                party.get_or_insert(p);
                 if best.is_none_or(|(_, bd)| d < bd) {
                     best = Some((l, d));
                 }
             }
-            parties.dedup();
-            let attribution = match (best, parties.len()) {
-                (Some((l, d)), 1) => Attribution {
+            let attribution = match (best, several) {
+                (Some((l, d)), false) => Attribution {
                     party: out[l].attribution.party.clone(),
                     confidence: out[l].attribution.confidence,
                     basis: format!(

@@ -562,11 +562,12 @@ pub(crate) fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -
         });
     }
     // No two groups share a first member: the order is total.
-    groups.sort_unstable_by(|a, b| {
-        let (x, y) = (&obs[a.members[0]], &obs[b.members[0]]);
-        x.time.cmp(&y.time).then_with(|| x.id.cmp(&y.id))
-    });
-    groups
+    let firsts: Vec<usize> = groups.iter().map(|g| g.members[0]).collect();
+    let mut groups: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
+    time_and_id_order(obs, &firsts)
+        .into_iter()
+        .filter_map(|k| groups[k].take())
+        .collect()
 }
 
 /// Locates a group from where its episode was, or from the measurements alone.

@@ -87,13 +87,8 @@ pub fn fuse_day(obs: &[Observation], day: i64, c: &Config) -> DayFusion {
 /// engine, and what `truceline fuse` runs. Incidents are in day order, each day's in incident
 /// order; their observation indices are into `obs`.
 pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
-    let mut order: Vec<usize> = (0..obs.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
-        obs[a]
-            .time
-            .cmp(&obs[b].time)
-            .then_with(|| obs[a].id.cmp(&obs[b].id))
-    });
+    let all: Vec<usize> = (0..obs.len()).collect();
+    let order = time_and_id_order(obs, &all);
     let days: Vec<i64> = order.iter().map(|&i| day_of(obs[i].time)).collect();
     // One day, the common case of a short input: no copy.
     if days.first() == days.last() {

@@ -102,7 +102,7 @@ pub(crate) fn incident(
         time_end: t_end.map(ts),
         location,
         cov: fix.map(|f| f.cov),
-        ellipse: fix.map(|f| f.ellipse),
+        ellipse: fix.map(|f| f.ellipse()),
         basis,
         count,
         weapon,

@@ -20,7 +20,7 @@
 //! ];
 //! let fix = locate(&m, 30_000.0).unwrap();
 //! assert!(azimuth_distance(fix.position, event).1 < 1.0);
-//! assert!(fix.ellipse.major > fix.ellipse.minor);
+//! assert!(fix.ellipse().major > fix.ellipse().minor);
 //! ```
 
 use crate::local::{Plane, angle_diff};
@@ -61,7 +61,14 @@ pub struct Fix {
     pub position: (f64, f64),
     /// Covariance of east and north, m².
     pub cov: [[f64; 2]; 2],
-    pub ellipse: Ellipse,
+}
+
+impl Fix {
+    /// The 95 % error ellipse of the covariance. Worked out on demand: fusion solves a place
+    /// many times while it gathers observations and wants the ellipse of the last solution only.
+    pub fn ellipse(&self) -> Ellipse {
+        ellipse(self.cov)
+    }
 }
 
 /// The chi-square quantile of 2 degrees of freedom at 95 %.
@@ -401,7 +408,6 @@ pub(crate) fn locate_terms(
     Some(Fix {
         position: plane.to_lonlat(x),
         cov,
-        ellipse: ellipse(cov),
     })
 }
 

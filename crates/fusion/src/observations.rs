@@ -67,6 +67,24 @@ impl<'a> Observers<'a> {
     }
 }
 
+/// The positions of `idx` (indices into `obs`) put in the order fusion reads observations in:
+/// by time as reported, then id (ids are unique, so the order is total). The times are taken out
+/// once as whole nanoseconds beside the positions: the sort then compares two integers in one
+/// array instead of reaching into each observation, which measured a third of the cost of the
+/// sorts that did.
+pub(crate) fn time_and_id_order(obs: &[Observation], idx: &[usize]) -> Vec<usize> {
+    let mut keyed: Vec<(i128, usize)> = idx
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| (obs[i].time.as_nanosecond(), k))
+        .collect();
+    keyed.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| obs[idx[a.1]].id.cmp(&obs[idx[b.1]].id))
+    });
+    keyed.into_iter().map(|(_, k)| k).collect()
+}
+
 /// The observations as fusion uses them, in the caller's order, with no clock corrected.
 pub(crate) fn convert(obs: &[Observation], observers: &Observers) -> Vec<Obs> {
     obs.iter()
