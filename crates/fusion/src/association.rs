@@ -32,10 +32,14 @@ use super::*;
 pub(crate) enum Whereabouts {
     /// Located at the origin of `plane`, the tangent plane there (distances and azimuths to the
     /// place are taken in it, without a trigonometric call), with the covariance of east and
-    /// north.
+    /// north, and the place's uncertainty as one figure ([`mean_sigma`]), alone and widened for
+    /// a salvo's rounds ([`SALVO_SCATTER_M`]): every observation that could join is tested
+    /// against them, a dozen times for each time the place moves.
     Fix {
         cov: [[f64; 2]; 2],
         plane: Plane,
+        sigma: f64,
+        salvo_sigma: f64,
     },
     /// Only a direction from one observer, with the tangent plane at the observer (its origin)
     /// and the direction's sine and cosine, for crossing it with other rays without
@@ -55,9 +59,12 @@ pub(crate) enum Whereabouts {
 
 impl Whereabouts {
     pub(crate) fn fix(at: (f64, f64), cov: [[f64; 2]; 2]) -> Whereabouts {
+        let sigma = mean_sigma(&cov);
         Whereabouts::Fix {
             cov,
             plane: Plane::new(at),
+            sigma,
+            salvo_sigma: sigma.hypot(SALVO_SCATTER_M),
         }
     }
 }
@@ -128,7 +135,9 @@ impl Open {
     pub(crate) fn add(&mut self, m: usize, all: &[Obs], c: &Config) {
         self.take_in(m, all);
         if !self.members.len().is_power_of_two()
-            && let Whereabouts::Fix { cov, plane, .. } = self.whereabouts
+            && let Whereabouts::Fix {
+                cov, plane, sigma, ..
+            } = self.whereabouts
         {
             let mut ms = Vec::with_capacity(3);
             all[m].terms(&mut ms);
@@ -136,7 +145,7 @@ impl Open {
             // order (a few per cent of the step at the distances observers hear from). A third
             // of the sigma sent half the additions of a salvo's rounds to a full solution, with
             // the same association (seeds 1, 4 and 5).
-            let max_step = mean_sigma(&cov).max(1.0);
+            let max_step = sigma.max(1.0);
             if let Some((next, cov)) =
                 crate::locate::update_terms(&plane, cov, &ms, c.max_range_m, max_step)
             {
@@ -164,9 +173,9 @@ impl Open {
         let fix = match &self.whereabouts {
             Whereabouts::Fix { plane, .. } => {
                 locate_terms(&terms_of(members()), plane.origin, c.max_range_m, 1)
-                    .or_else(|| locate(&measurements_of(members()), c.max_range_m))
+                    .or_else(|| locate_anew(members(), c))
             }
-            _ => locate(&measurements_of(members()), c.max_range_m),
+            _ => locate_anew(members(), c),
         };
         self.whereabouts = match fix {
             Some(fix) => Whereabouts::fix(fix.position, fix.cov),
@@ -218,15 +227,16 @@ impl Open {
         self.class.meet(o.class)?;
         let gate_t = c.time_gate_s();
         match &self.whereabouts {
-            Whereabouts::Fix { cov, plane, .. } => {
+            Whereabouts::Fix {
+                plane,
+                sigma,
+                salvo_sigma,
+                ..
+            } => {
                 // A salvo's place is the rounds' common place: a report of one of its rounds is
                 // judged against it widened by how far the rounds and the place fitted to a mix
                 // of them may lie from it.
-                let pos_sigma = if self.salvo {
-                    mean_sigma(cov).hypot(SALVO_SCATTER_M)
-                } else {
-                    mean_sigma(cov)
-                };
+                let pos_sigma = if self.salvo { *salvo_sigma } else { *sigma };
                 // The cheap tests first, distance and then time: they turn most episodes away
                 // before any trigonometric call or logarithm.
                 let seen = match o.pos {
@@ -425,7 +435,7 @@ impl Open {
         // size over the speed of sound (nearer observers one way, farther ones the other): the
         // shift an observer's sequence may take allows for that as well as for its clock.
         let pos_sigma = match &self.whereabouts {
-            Whereabouts::Fix { cov, .. } => mean_sigma(cov),
+            Whereabouts::Fix { sigma, .. } => *sigma,
             _ => 0.0,
         };
         let gate = c.time_gate_s() + (2.0 * pos_sigma / c.speed_of_sound).min(SPLIT_SHIFT_MAX_S);
@@ -576,6 +586,16 @@ pub(crate) fn locate_group(members: &[&Obs], near: Option<(f64, f64)>, c: &Confi
     match near {
         // As `locate::locate_from`.
         Some(at) => locate_terms(&terms_of(members()), at, c.max_range_m, MAX_ITERATIONS),
-        None => locate(&measurements_of(members()), c.max_range_m),
+        None => locate_anew(members(), c),
     }
+}
+
+/// As [`locate`](crate::locate::locate), from a start the measurements give, on the solver's terms the observations
+/// already hold (not worked out again from their measurements).
+fn locate_anew<'a>(
+    members: impl ExactSizeIterator<Item = &'a Obs> + Clone,
+    c: &Config,
+) -> Option<Fix> {
+    let start = initial_guess(&measurements_of(members.clone()), c.max_range_m)?;
+    locate_terms(&terms_of(members), start, c.max_range_m, MAX_ITERATIONS)
 }

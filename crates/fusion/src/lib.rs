@@ -34,8 +34,8 @@ use truceline_observation::{Kind, Observation, Source, Subtype};
 
 use crate::local::{Plane, angle_diff, azimuth_distance, distance};
 use crate::locate::{
-    Ellipse, Fix, MAX_ITERATIONS, Measurement, Term, bearing_dir, crossing, locate, locate_terms,
-    range_log_mean_sigma, range_residual,
+    Ellipse, Fix, MAX_ITERATIONS, Measurement, Term, bearing_dir, crossing, initial_guess,
+    locate_terms, range_log_mean_sigma, range_residual,
 };
 
 pub use association::associate;

@@ -43,8 +43,31 @@ pub fn azimuth_distance(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
     let phi = (0.5 * (a.1 + b.1)).to_radians();
     // The mid-point azimuth, turned back by half the meridians' convergence to `a`'s north.
     let conv = 0.5 * (b.0 - a.0).to_radians() * phi.sin();
-    let az = (atan2(e, n) - conv).to_degrees().rem_euclid(360.0);
+    let az = wrap((atan2(e, n) - conv).to_degrees(), 360.0);
     (az, e.hypot(n))
+}
+
+/// `x.rem_euclid(period)`, to the bit, without the library's remainder (a hundred-odd
+/// instructions) for the angles fusion meets, within a turn of the range `[0, period)`: there
+/// the remainder is one exact subtraction or the same addition.
+///
+/// ```
+/// use truceline_fusion::local::wrap;
+/// for x in [-360.0, -359.5, -1e-20, -0.0, 0.0, 12.5, 359.9, 360.0, 719.0, 720.0, 1e6, -1e6] {
+///     assert_eq!(wrap(x, 360.0).to_bits(), x.rem_euclid(360.0).to_bits(), "{x}");
+/// }
+/// ```
+#[inline]
+pub fn wrap(x: f64, period: f64) -> f64 {
+    if (0.0..period).contains(&x) {
+        x
+    } else if x > -period && x < 0.0 {
+        x + period
+    } else if (period..2.0 * period).contains(&x) {
+        x - period
+    } else {
+        x.rem_euclid(period)
+    }
 }
 
 /// Distance in metres from `a` to `b`, as [`azimuth_distance`] without the azimuth.

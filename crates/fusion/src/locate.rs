@@ -263,7 +263,7 @@ pub fn ellipse(cov: [[f64; 2]; 2]) -> Ellipse {
     let (l1, l2) = (mean + diff, (mean - diff).max(0.0));
     // Major axis direction in east/north, as an azimuth from north.
     let theta = 0.5 * (2.0 * b).atan2(a - c); // angle from east
-    let azimuth = (90.0 - theta.to_degrees()).rem_euclid(180.0);
+    let azimuth = crate::local::wrap(90.0 - theta.to_degrees(), 180.0);
     Ellipse {
         major: (CHI2_95 * l1).sqrt(),
         minor: (CHI2_95 * l2).sqrt(),
@@ -373,6 +373,19 @@ pub(crate) fn locate_terms(
             -(hinv[0][0] * g[0] + hinv[0][1] * g[1]),
             -(hinv[1][0] * g[0] + hinv[1][1] * g[1]),
         ];
+        // Converged when the step is a hundredth of the place's sigma (the root of the
+        // covariance's mean variance), or half a metre: far below what the place's error
+        // allows, and a warm start's last iteration. A step that small is taken as it is: the
+        // measurements are not evaluated once more to check that it lowers the cost, nor for
+        // the covariance there, which a step of a hundredth of a sigma does not change.
+        let converged = 0.25_f64.max(0.5e-4 * (hinv[0][0] + hinv[1][1]));
+        if step[0] * step[0] + step[1] * step[1] < converged {
+            let next = [x[0] + step[0], x[1] + step[1]];
+            if in_bounds(ms, &plane, next, max_range_m) {
+                x = next;
+            }
+            break;
+        }
         // Step halving: accept only steps that lower the robust cost and stay in bounds.
         let mut accepted = None;
         for _ in 0..8 {
@@ -396,11 +409,8 @@ pub(crate) fn locate_terms(
             x = [0.0, 0.0];
             (h, g, cost) = normal_equations(ms, &plane, x);
         }
-        // Converged when the step is a hundredth of the place's sigma (the root of the
-        // covariance's mean variance), or half a metre: far below what the place's error
-        // allows, and a warm start's last iteration.
-        let len2 = step[0] * step[0] + step[1] * step[1];
-        if len2 < 0.25_f64.max(0.5e-4 * (hinv[0][0] + hinv[1][1])) {
+        // A step halved to that size has converged too.
+        if step[0] * step[0] + step[1] * step[1] < converged {
             break;
         }
     }

@@ -7,6 +7,12 @@ use super::*;
 
 /// Whether every observation of `b`, added one by one, fits `a`.
 pub(crate) fn all_fit(a: &Open, b: &Open, all: &[Obs], c: &Config) -> bool {
+    // Most pairs a merge tries fail on the first member: test it before copying `a`.
+    if let Some(&m) = b.members.first()
+        && a.fit(&all[m], all, c).is_none()
+    {
+        return false;
+    }
     let mut trial = a.clone();
     b.members.iter().all(|&m| {
         let ok = trial.fit(&all[m], all, c).is_some();
@@ -27,13 +33,20 @@ pub(crate) fn same_place_and_time(a: &Open, b: &Open, all: &[Obs], c: &Config) -
     if (a.windowed != b.windowed && !folding) || a.class.meet(b.class).is_none() {
         return false;
     }
-    let Whereabouts::Fix { cov, plane } = &a.whereabouts else {
+    let Whereabouts::Fix {
+        plane, sigma: sa, ..
+    } = &a.whereabouts
+    else {
         return false;
     };
-    let sa = mean_sigma(cov);
+    let sa = *sa;
     let place_ok = match &b.whereabouts {
-        Whereabouts::Fix { cov: bc, plane: bp } => {
-            let sb = mean_sigma(bc);
+        Whereabouts::Fix {
+            plane: bp,
+            sigma: sb,
+            ..
+        } => {
+            let sb = *sb;
             distance(plane.origin, bp.origin) <= c.gate * sa.hypot(sb) + SALVO_SPREAD_M
         }
         Whereabouts::Ray {

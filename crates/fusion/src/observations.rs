@@ -136,7 +136,8 @@ pub(crate) fn prepare(
         .iter()
         .map(|o| (o.t - clocks[o.observer].unwrap_or(0.0), o.index))
         .filter(|&(t, _)| {
-            stride == 1 || (t / CALIBRATION_BLOCK_S).floor().rem_euclid(stride as f64) == 0.0
+            // The block's number as an integer: a remainder of floats is a library call.
+            stride == 1 || ((t / CALIBRATION_BLOCK_S).floor() as i64).rem_euclid(stride as i64) == 0
         })
         .collect();
     // Ids are unique, so the order is total and an unstable sort gives the same result.
