@@ -157,7 +157,7 @@ impl Term {
 /// The sine and cosine of an azimuth in degrees, as [`crossing`] (and the solver's form of a
 /// bearing) take them.
 pub fn bearing_dir(deg: f64) -> (f64, f64) {
-    deg.to_radians().sin_cos()
+    crate::local::sin_cos(deg.to_radians())
 }
 
 fn terms(ms: &[Measurement]) -> Vec<Term> {
