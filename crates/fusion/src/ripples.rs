@@ -33,7 +33,13 @@ fn ripple_class(class: Class) -> bool {
 /// drops the groups left empty. `at` maps the caller's indices into `all`.
 pub(crate) fn corroborate(groups: &mut Vec<Group>, all: &[Obs], at: &[usize], c: &Config) {
     let windowed = |g: &Group| g.members.iter().any(|&m| all[at[m]].t_end.is_some());
-    if !groups.iter().any(windowed) {
+    // Only a window of fire with a bearing can move; with none (small-arms windows are the
+    // usual ones), the located rounds need not be listed.
+    let can_move = |m: &usize| {
+        let w = &all[at[*m]];
+        w.t_end.is_some() && w.pos.is_some() && w.bearing.is_some() && ripple_class(w.class)
+    };
+    if !groups.iter().any(|g| g.members.iter().any(can_move)) {
         return;
     }
     let mut rounds: Vec<Round> = groups
