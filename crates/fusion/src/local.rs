@@ -20,11 +20,6 @@ const A: f64 = 6_378_137.0;
 const F: f64 = 1.0 / 298.257_223_563;
 const E2: f64 = F * (2.0 - F);
 
-/// Meridional and prime-vertical radii of curvature at latitude `lat` (radians).
-pub fn radii(lat: f64) -> (f64, f64) {
-    radii_at_sine(lat.sin())
-}
-
 /// Steps of the table [`sin_cos`] starts from, per radian: a power of two, so that each entry's
 /// angle and the remainder from it are exact.
 const SIN_COS_STEPS: f64 = 64.0;
@@ -73,8 +68,8 @@ pub fn sin_cos(x: f64) -> (f64, f64) {
     (s0 + (c0 * sd - s0 * q), c0 - (s0 * sd + c0 * q))
 }
 
-/// As [`radii`], from the latitude's sine: a caller that needs the cosine too takes both from
-/// one `sin_cos`, one library call instead of two.
+/// Meridional and prime-vertical radii of curvature at the latitude whose sine is `s`: its
+/// callers need the cosine too, and take both from one [`sin_cos`].
 fn radii_at_sine(s: f64) -> (f64, f64) {
     let w = (1.0 - E2 * s * s).sqrt();
     (A * (1.0 - E2) / (w * w * w), A / w)

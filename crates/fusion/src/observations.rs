@@ -67,6 +67,15 @@ impl<'a> Observers<'a> {
     }
 }
 
+/// Two observations (indices into `obs`) in the order fusion reads observations in: by time as
+/// reported, then id (see [`time_and_id_order`] for many at once).
+pub(crate) fn time_and_id(obs: &[Observation], a: usize, b: usize) -> std::cmp::Ordering {
+    obs[a]
+        .time
+        .cmp(&obs[b].time)
+        .then_with(|| obs[a].id.cmp(&obs[b].id))
+}
+
 /// The positions of `idx` (indices into `obs`) put in the order fusion reads observations in:
 /// by time as reported, then id (ids are unique, so the order is total). The times are taken out
 /// once as whole nanoseconds beside the positions: the sort then compares two integers in one

@@ -29,16 +29,35 @@ fn ripple_class(class: Class) -> bool {
     matches!(class, Class::Launch | Class::Impact | Class::Explosion)
 }
 
+/// What a windowed report of fire with a bearing, the only kind that can join a round, is
+/// matched by: the end of its window, its observer's position, its bearing and the bearing's
+/// sigma, degrees.
+struct WindowOfFire {
+    end: f64,
+    pos: (f64, f64),
+    deg: f64,
+    sigma: f64,
+}
+
+fn window_of_fire(w: &Obs) -> Option<WindowOfFire> {
+    match (w.t_end, w.pos, w.bearing) {
+        (Some(end), Some(pos), Some((deg, sigma))) if ripple_class(w.class) => Some(WindowOfFire {
+            end,
+            pos,
+            deg,
+            sigma,
+        }),
+        _ => None,
+    }
+}
+
 /// Moves each windowed report of fire into the earliest located round it can have heard, and
 /// drops the groups left empty. `at` maps the caller's indices into `all`.
 pub(crate) fn corroborate(groups: &mut Vec<Group>, all: &[Obs], at: &[usize], c: &Config) {
     let windowed = |g: &Group| g.members.iter().any(|&m| all[at[m]].t_end.is_some());
     // Only a window of fire with a bearing can move; with none (small-arms windows are the
     // usual ones), the located rounds need not be listed.
-    let can_move = |m: &usize| {
-        let w = &all[at[*m]];
-        w.t_end.is_some() && w.pos.is_some() && w.bearing.is_some() && ripple_class(w.class)
-    };
+    let can_move = |m: &usize| window_of_fire(&all[at[*m]]).is_some();
     if !groups.iter().any(|g| g.members.iter().any(can_move)) {
         return;
     }
@@ -80,12 +99,15 @@ pub(crate) fn corroborate(groups: &mut Vec<Group>, all: &[Obs], at: &[usize], c:
     for (k, g) in groups.iter().enumerate() {
         for &m in &g.members {
             let w = &all[at[m]];
-            let (Some(end), Some(pos), Some((deg, sigma))) = (w.t_end, w.pos, w.bearing) else {
+            let Some(WindowOfFire {
+                end,
+                pos,
+                deg,
+                sigma,
+            }) = window_of_fire(w)
+            else {
                 continue;
             };
-            if !ripple_class(w.class) {
-                continue;
-            }
             // Rounds whose sound can have reached the observer within its window.
             let lo = rounds.partition_point(|r| r.t < w.t - gate_t - flight);
             let heard = rounds[lo..]
