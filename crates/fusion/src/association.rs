@@ -553,13 +553,13 @@ pub(crate) fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -
             // In (time, id) order, not input order: the same incidents from any ordering,
             // down to the last bit of their computed positions.
             let mut g: Vec<usize> = g.iter().map(|&m| all[m].index).collect();
-            g.sort_by(|&a, &b| time_and_id(obs, a, b));
+            g.sort_unstable_by(|&a, &b| time_and_id(obs, a, b));
             Group { members: g, near }
         })
         .collect();
     ripples::corroborate(&mut groups, all, &positions(obs.len(), all), c);
     for g in &mut groups {
-        g.members.sort_by(|&a, &b| time_and_id(obs, a, b));
+        g.members.sort_unstable_by(|&a, &b| time_and_id(obs, a, b));
     }
     // No two groups share a first member: the order is total.
     let firsts: Vec<usize> = groups.iter().map(|g| g.members[0]).collect();

@@ -114,7 +114,7 @@ pub(crate) fn clock_errors(
             if r.len() < 5 {
                 return None;
             }
-            r.sort_by(f64::total_cmp);
+            r.sort_unstable_by(f64::total_cmp);
             // Relative to the mean of the others, an observer's residual overstates its own
             // error by the others' average: scaled back by (n−1)/n it is near enough.
             Some(prior.unwrap_or(0.0) + r[r.len() / 2])

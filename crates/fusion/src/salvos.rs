@@ -278,7 +278,7 @@ impl Salvo {
                 }
             }
         }
-        candidates.sort_by(f64::total_cmp);
+        candidates.sort_unstable_by(f64::total_cmp);
         let mut last = f64::NEG_INFINITY;
         candidates.retain(|&d| {
             let keep = d - last > SHIFT_STEP_S || d == d0;
@@ -296,6 +296,14 @@ impl Salvo {
             let prior = ((d - d0) / shift_sigma).powi(2);
             if best.is_some_and(|(bs, _)| most - prior <= bs) {
                 break;
+            }
+            // A shift whose bound falls short of the best cannot beat it. The margin, far above
+            // rounding and far below any difference of scores, keeps the bound's summation
+            // order from turning away a shift that ties.
+            if let Some((bs, _)) = best
+                && !could_reach(&times, seq, d, bs + prior - 1e-6)
+            {
+                continue;
             }
             let (paired, sq) = pair_at(d, &mut pairs);
             let score = pairing_score(paired, sq) - prior;
@@ -405,7 +413,7 @@ impl Salvo {
                 .enumerate()
                 .map(|(r, x)| (x.0 / x.1.len() as f64, r)),
         );
-        times.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        times.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     }
 
     /// Whether the rounds found so far are close (see [`close`]).
@@ -430,7 +438,7 @@ impl Salvo {
             .into_iter()
             .map(|(sum, ms)| (sum / ms.len() as f64, ms.into_iter().map(|x| x.0).collect()))
             .collect();
-        rounds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1[0].cmp(&b.1[0])));
+        rounds.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1[0].cmp(&b.1[0])));
         rounds
     }
 }
@@ -462,6 +470,44 @@ fn solve3(a: [[f64; 3]; 3], b: [f64; 3]) -> Option<[f64; 3]> {
         x[i] = (y[i] - (i + 1..3).map(|k| l[k][i] * x[k]).sum::<f64>()) / l[i][i];
     }
     Some(x)
+}
+
+/// Whether a pairing of `seq`, shifted by `d`, could score `floor` or more ([`pairing_score`]):
+/// each report is credited with its nearest round, as if no other report wanted that round and
+/// order did not matter. That is an upper bound on what [`pair`] and [`pair_in_order`] find (a
+/// report paired with any round within [`PAIR_TOL_S`] is worth at most what its nearest one
+/// would be, and at least 1), in one walk over the two lists instead of a pairing: most shifts a
+/// search tries cannot beat the best found, and this turns them away first. It gives up as soon
+/// as even pairing the rest perfectly could not reach `floor`. `seq` and `rounds` are in time
+/// order.
+pub(crate) fn could_reach(
+    rounds: &[(f64, usize)],
+    seq: &[(f64, usize)],
+    d: f64,
+    floor: f64,
+) -> bool {
+    let (tol, gain, sigma) = (PAIR_TOL_S, PAIR_GAIN, ROUND_SIGMA_S);
+    let mut bound = 0.0;
+    let mut next = 0;
+    for (k, &(t, _)) in seq.iter().enumerate() {
+        if bound + (seq.len() - k) as f64 * gain < floor {
+            return false;
+        }
+        // As the pairings compute it, so that the bound holds to the bit.
+        let t = t + d;
+        while next < rounds.len() && rounds[next].0 < t {
+            next += 1;
+        }
+        let after = rounds.get(next).map_or(f64::INFINITY, |r| (r.0 - t).abs());
+        let before = next
+            .checked_sub(1)
+            .map_or(f64::INFINITY, |r| (rounds[r].0 - t).abs());
+        let e = after.min(before);
+        if e <= tol {
+            bound += gain - e * e / (sigma * sigma);
+        }
+    }
+    bound >= floor
 }
 
 /// The shifts of `sorted` (ascending) nearest `d0` first, the lower of two as near: what sorting
@@ -662,5 +708,41 @@ mod tests {
         let (n, _, out) = in_order(&rounds, &seq);
         assert_eq!(n, 2);
         assert_eq!(out, vec![Some(0), Some(1)]);
+    }
+
+    /// Times in order, from gaps of 0.05 to 3 s: ripples, salvos and everything between.
+    fn in_time_order(gaps: Vec<f64>, first_id: usize) -> Vec<(f64, usize)> {
+        let mut t = 0.0;
+        gaps.into_iter()
+            .enumerate()
+            .map(|(k, g)| {
+                t += g;
+                (t, first_id + k)
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// The bound that turns shifts away is never below what either pairing finds there, and
+        /// reaches that score: no shift that could win is turned away.
+        #[test]
+        fn could_reach_bounds_both_pairings(
+            rounds in proptest::collection::vec(0.05f64..3.0, 1..40),
+            seq in proptest::collection::vec(0.05f64..3.0, 1..40),
+            d in -5.0f64..5.0,
+        ) {
+            let (rounds, seq) = (in_time_order(rounds, 0), in_time_order(seq, 100));
+            let (mut chains, mut used, mut out) = (Chains::default(), Vec::new(), Vec::new());
+            let (n, sq) = pair_in_order(&rounds, &seq, d, &mut chains, &mut out);
+            let ordered = pairing_score(n, sq);
+            let (n, sq) = pair(&rounds, &seq, d, PAIR_TOL_S, &mut used, &mut out);
+            let greedy = pairing_score(n, sq);
+            for score in [ordered, greedy] {
+                proptest::prop_assert!(could_reach(&rounds, &seq, d, score - 1e-6));
+            }
+            // And it does turn some away: nothing reaches more than every report paired exactly.
+            let most = seq.len() as f64 * PAIR_GAIN;
+            proptest::prop_assert!(!could_reach(&rounds, &seq, d, most + 1.0));
+        }
     }
 }
