@@ -413,12 +413,14 @@ impl Open {
     /// rounds of those before it by the shift (within the clock gate) that best explains it
     /// (see [`Salvo`]); what pairs joins a round, what does not starts one.
     pub(crate) fn split(self, all: &[Obs], c: &Config) -> Vec<Vec<usize>> {
+        // `salvo` says whether some observer is in it twice: most episodes are one event, and
+        // are not taken apart by observer to learn so.
+        if self.windowed || !self.salvo {
+            return vec![self.members];
+        }
         let mut by_observer: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
         for &m in &self.members {
             by_observer.entry(all[m].observer).or_default().push(m);
-        }
-        if self.windowed || by_observer.values().all(|v| v.len() == 1) {
-            return vec![self.members];
         }
         let tau = |m: usize| match &self.whereabouts {
             Whereabouts::Fix { plane, .. } => all[m].event_time_at(plane, c),
