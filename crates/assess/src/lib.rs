@@ -60,6 +60,19 @@ pub struct Assessor<'a> {
     agreement: &'a Agreement,
     engine: &'a ZoneEngine,
     max_range_m: f64,
+    /// Each party's [`located_basis`] at a share of one, the share nearly every located launch
+    /// has: written once, not formatted for each (a float's formatting is a few thousand
+    /// instructions).
+    located_fully: Vec<String>,
+}
+
+/// Why a located launch is attributed to the party holding `share` of its error distribution.
+fn located_basis(party_name: &str, share: f64) -> String {
+    format!(
+        "outgoing fire located in the area {} controls ({:.0} % of the location's error distribution)",
+        party_name,
+        share * 100.0
+    )
 }
 
 /// Quantiles of the standard normal at (k + 0.5) / 9.
@@ -88,6 +101,11 @@ impl<'a> Assessor<'a> {
             agreement,
             engine,
             max_range_m,
+            located_fully: agreement
+                .parties
+                .iter()
+                .map(|p| located_basis(&p.name, 1.0))
+                .collect(),
         }
     }
 
@@ -258,11 +276,11 @@ impl<'a> Assessor<'a> {
                     Some((p, share)) if share >= MIN_CONFIDENCE => Attribution {
                         party: Some(self.agreement.parties[p].id.clone()),
                         confidence: share,
-                        basis: format!(
-                            "outgoing fire located in the area {} controls ({:.0} % of the location's error distribution)",
-                            self.agreement.parties[p].name,
-                            share * 100.0
-                        ),
+                        basis: if share == 1.0 {
+                            self.located_fully[p].clone()
+                        } else {
+                            located_basis(&self.agreement.parties[p].name, share)
+                        },
                     },
                     Some((_, share)) => Attribution {
                         party: None,
