@@ -137,7 +137,7 @@ impl Open {
     pub(crate) fn add(&mut self, m: usize, all: &[Obs], c: &Config) {
         self.take_in(m, all);
         let n = self.members.len();
-        if !(n.is_power_of_two() && n.trailing_zeros() % 2 == 0)
+        if !(n.is_power_of_two() && n.trailing_zeros().is_multiple_of(2))
             && let Whereabouts::Fix {
                 cov, plane, sigma, ..
             } = self.whereabouts
