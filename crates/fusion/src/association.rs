@@ -222,12 +222,19 @@ impl Open {
         }
     }
 
+    /// Whether `o` is of a kind that can join at all: a window with windows, a single report
+    /// with single reports, and of a compatible class. Most open episodes fail this, and the
+    /// association loop asks it before the call to [`Open::fit`].
+    #[inline]
+    pub(crate) fn admits(&self, o: &Obs) -> bool {
+        self.windowed == o.t_end.is_some() && self.class.meet(o.class).is_some()
+    }
+
     /// How well `o` fits, as a sum of squared normalised residuals, or `None` if it does not.
     pub(crate) fn fit(&self, o: &Obs, all: &[Obs], c: &Config) -> Option<f64> {
-        if self.windowed != o.t_end.is_some() {
+        if !self.admits(o) {
             return None;
         }
-        self.class.meet(o.class)?;
         let gate_t = c.time_gate_s();
         match &self.whereabouts {
             Whereabouts::Fix {
@@ -534,6 +541,7 @@ pub(crate) fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -
         let best = open
             .iter()
             .enumerate()
+            .filter(|(_, h)| h.admits(o))
             .filter_map(|(k, h)| h.fit(o, all, c).map(|s| (k, s)))
             .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         match best {
