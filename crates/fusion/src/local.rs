@@ -329,7 +329,8 @@ mod tests {
                 "atan2({}, {}) = {} vs {}", y, x, ours, libc);
         }
 
-        /// The branch-only wrap gives what the modulo gives, for any pair of angles.
+        /// The tabled sine and cosine agree with the C library's to one unit in the last place
+        /// of one, over every latitude and bearing fusion meets and beyond the table's reach.
         #[test]
         fn sin_cos_agrees_with_the_c_library(x in -8.0f64..8.0) {
             // One unit in the last place of a value near one: sines and cosines are used as
@@ -340,11 +341,13 @@ mod tests {
                 "sin_cos({}) = ({}, {}) vs ({}, {})", x, s, c, ls, lc);
         }
 
+        /// The branch-only wrap gives the library's remainder to the bit.
         #[test]
         fn wrap_is_the_euclidean_remainder(x in -2000.0f64..2000.0, period in prop::sample::select(vec![180.0, 360.0])) {
             prop_assert_eq!(wrap(x, period).to_bits(), x.rem_euclid(period).to_bits());
         }
 
+        /// The difference of two angles wraps as the modulo does, for any pair of angles.
         #[test]
         fn angle_diff_wraps_like_the_modulo(a in -1000.0f64..1000.0, b in -1000.0f64..1000.0) {
             let m = (a - b).rem_euclid(360.0);
