@@ -183,17 +183,9 @@ fn residual(m: &Term, plane: &Plane, x: [f64; 2]) -> (f64, [f64; 2]) {
         Term::Bearing {
             from,
             rad,
-            sigma_rad: s,
+            sigma_rad,
             ..
-        } => {
-            let (e, n, conv) = plane.towards(from, x);
-            let d = (e * e + n * n).sqrt().max(1.0);
-            let r = wrap_pi(crate::local::atan2(e, n) - conv - rad) / s;
-            // d(az)/dx: perpendicular to the line of sight, 1/d. The line of sight's direction
-            // turned by the small convergence to the observer's north, to first order.
-            let (sin, cos) = (e / d - conv * n / d, n / d + conv * e / d);
-            (r, [cos / (d * s), -sin / (d * s)])
-        }
+        } => bearing_residual(plane.towards(from, x), rad, sigma_rad),
         Term::Range { from, mu, s } => {
             let (e, n, _) = plane.towards(from, x);
             let d = (e * e + n * n).sqrt().max(1.0);
@@ -203,6 +195,17 @@ fn residual(m: &Term, plane: &Plane, x: [f64; 2]) -> (f64, [f64; 2]) {
         // A point gives two residuals; `normal_equations` and `information` take it apart.
         Term::Point { .. } => (0.0, [0.0, 0.0]),
     }
+}
+
+/// As [`residual`], for a bearing of `rad` ± `s` radians from an observer that `towards` gives.
+#[inline]
+fn bearing_residual((e, n, conv): (f64, f64, f64), rad: f64, s: f64) -> (f64, [f64; 2]) {
+    let d = (e * e + n * n).sqrt().max(1.0);
+    let r = wrap_pi(crate::local::atan2(e, n) - conv - rad) / s;
+    // d(az)/dx: perpendicular to the line of sight, 1/d. The line of sight's direction turned by
+    // the small convergence to the observer's north, to first order.
+    let (sin, cos) = (e / d - conv * n / d, n / d + conv * e / d);
+    (r, [cos / (d * s), -sin / (d * s)])
 }
 
 /// An angle in radians brought into (−π, π].
@@ -390,12 +393,11 @@ pub(crate) fn locate_terms(
         let mut accepted = None;
         for _ in 0..8 {
             let next = [x[0] + step[0], x[1] + step[1]];
-            if in_bounds(ms, &plane, next, max_range_m) {
-                let (h2, g2, c2) = normal_equations(ms, &plane, next);
-                if c2 <= cost + 1e-9 {
-                    accepted = Some((next, h2, g2, c2));
-                    break;
-                }
+            if let Some((h2, g2, c2)) = normal_equations_within(ms, &plane, next, Some(max_range_m))
+                && c2 <= cost + 1e-9
+            {
+                accepted = Some((next, h2, g2, c2));
+                break;
             }
             step = [step[0] * 0.5, step[1] * 0.5];
         }
@@ -534,14 +536,16 @@ pub fn crossing(
 
 fn in_bounds(ms: &[Term], plane: &Plane, x: [f64; 2], max_range_m: f64) -> bool {
     ms.iter().all(|m| match m {
-        Term::Bearing { from, dir, .. } => {
-            let (e, n, _) = plane.towards(*from, x);
-            // Ahead of the observer: within 90° of its bearing, i.e. a positive projection.
-            let (s, c) = *dir;
-            e * e + n * n <= max_range_m * max_range_m && e * s + n * c > 0.0
-        }
+        Term::Bearing { from, dir, .. } => ahead_within(plane.towards(*from, x), *dir, max_range_m),
         _ => true,
     })
+}
+
+/// Whether a place, seen from an observer as `towards` gives it, lies within `max_range_m` and
+/// ahead of the observer's bearing `dir` (within 90° of it: a positive projection).
+#[inline]
+fn ahead_within((e, n, _): (f64, f64, f64), (s, c): (f64, f64), max_range_m: f64) -> bool {
+    e * e + n * n <= max_range_m * max_range_m && e * s + n * c > 0.0
 }
 
 /// Huber weight for a residual in sigmas.
@@ -552,6 +556,18 @@ fn huber(r: f64) -> f64 {
 
 /// The robust normal equations at `x`: JᵀWJ, JᵀWr and the robust cost.
 fn normal_equations(ms: &[Term], plane: &Plane, x: [f64; 2]) -> ([[f64; 2]; 2], [f64; 2], f64) {
+    normal_equations_within(ms, plane, x, None).expect("no bounds to fail")
+}
+
+/// As [`normal_equations`], or `None` where `x` is out of the bounds of the measurements
+/// within `max_range_m` (see [`in_bounds`]): one pass over them, each line of sight worked out
+/// once for both.
+fn normal_equations_within(
+    ms: &[Term],
+    plane: &Plane,
+    x: [f64; 2],
+    max_range_m: Option<f64>,
+) -> Option<([[f64; 2]; 2], [f64; 2], f64)> {
     let mut h = [[0.0; 2]; 2];
     let mut g = [0.0; 2];
     let mut cost = 0.0;
@@ -570,18 +586,33 @@ fn normal_equations(ms: &[Term], plane: &Plane, x: [f64; 2]) -> ([[f64; 2]; 2], 
         }
     };
     for m in ms {
-        match m {
+        match *m {
             Term::Point { at, sigma_m } => {
-                let p = plane.to_xy(*at);
-                let s = *sigma_m;
+                let p = plane.to_xy(at);
+                let s = sigma_m;
                 add((x[0] - p[0]) / s, [1.0 / s, 0.0]);
                 add((x[1] - p[1]) / s, [0.0, 1.0 / s]);
             }
-            _ => {
+            Term::Bearing {
+                from,
+                rad,
+                sigma_rad,
+                dir,
+            } => {
+                let towards = plane.towards(from, x);
+                if let Some(max) = max_range_m
+                    && !ahead_within(towards, dir, max)
+                {
+                    return None;
+                }
+                let (r, j) = bearing_residual(towards, rad, sigma_rad);
+                add(r, j);
+            }
+            Term::Range { .. } => {
                 let (r, j) = residual(m, plane, x);
                 add(r, j);
             }
         }
     }
-    (h, g, cost)
+    Some((h, g, cost))
 }

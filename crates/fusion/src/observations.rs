@@ -80,14 +80,17 @@ pub(crate) fn time_and_id(obs: &[Observation], a: usize, b: usize) -> std::cmp::
 /// by time as reported, then id (ids are unique, so the order is total). The times are taken out
 /// once as whole nanoseconds beside the positions: the sort then compares two integers in one
 /// array instead of reaching into each observation, which measured a third of the cost of the
-/// sorts that did.
+/// sorts that did. Ids are unique, so a stable sort gives the same order as any other; it is
+/// the stable one because its input (a file, a day of the store) nearly always comes in time
+/// order already, whose runs it merges where an unstable sort partitions it all again (1.3 % of
+/// fusion's instructions on a day of 47,000 observations).
 pub(crate) fn time_and_id_order(obs: &[Observation], idx: &[usize]) -> Vec<usize> {
     let mut keyed: Vec<(i128, usize)> = idx
         .iter()
         .enumerate()
         .map(|(k, &i)| (obs[i].time.as_nanosecond(), k))
         .collect();
-    keyed.sort_unstable_by(|a, b| {
+    keyed.sort_by(|a, b| {
         a.0.cmp(&b.0)
             .then_with(|| obs[idx[a.1]].id.cmp(&obs[idx[b.1]].id))
     });
@@ -129,6 +132,18 @@ pub(crate) fn convert(obs: &[Observation], observers: &Observers) -> Vec<Obs> {
         .collect()
 }
 
+/// A float's bits as an integer in [`f64::total_cmp`]'s order: sorting by it compares one integer,
+/// not two floats taken apart.
+fn ordered_bits(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | 1 << 63 }
+}
+
+/// The float [`ordered_bits`] made.
+fn from_ordered_bits(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
 /// The observations with their observers' clocks corrected (an event's end is left as
 /// reported), in the order they were sensed: by corrected time, then id. With a `stride` above
 /// one, only the calibration sample: the observations of one block of [`CALIBRATION_BLOCK_S`]
@@ -141,25 +156,35 @@ pub(crate) fn prepare(
 ) -> Vec<Obs> {
     // Sorted as small keys, then gathered: cheaper than moving whole observations about; the
     // sample is taken before the sort, which then sees a fraction of the input.
-    let mut keys: Vec<(f64, usize)> = base
+    let mut keys: Vec<(u64, usize)> = base
         .iter()
         .map(|o| (o.t - clocks[o.observer].unwrap_or(0.0), o.index))
         .filter(|&(t, _)| {
             // The block's number as an integer: a remainder of floats is a library call.
             stride == 1 || ((t / CALIBRATION_BLOCK_S).floor() as i64).rem_euclid(stride as i64) == 0
         })
+        .map(|(t, i)| (ordered_bits(t), i))
         .collect();
-    // Ids are unique, so the order is total and an unstable sort gives the same result.
-    keys.sort_unstable_by(|a, b| {
-        a.0.total_cmp(&b.0)
-            .then_with(|| obs[a.1].id.cmp(&obs[b.1].id))
-    });
-    keys.into_iter()
-        .map(|(t, i)| Obs {
-            t,
-            ..base[i].clone()
-        })
-        .collect()
+    // By time alone, as integers, then each run of equal times by id: ids are unique, so the
+    // order is total and an unstable sort gives the same result, and ties are rare.
+    keys.sort_unstable_by_key(|k| k.0);
+    let mut start = 0;
+    while start < keys.len() {
+        let mut end = start + 1;
+        while end < keys.len() && keys[end].0 == keys[start].0 {
+            end += 1;
+        }
+        if end - start > 1 {
+            keys[start..end].sort_unstable_by(|a, b| obs[a.1].id.cmp(&obs[b.1].id));
+        }
+        start = end;
+    }
+    let keys = keys.into_iter().map(|(k, i)| (from_ordered_bits(k), i));
+    keys.map(|(t, i)| Obs {
+        t,
+        ..base[i].clone()
+    })
+    .collect()
 }
 
 impl Obs {
@@ -234,4 +259,38 @@ pub(crate) fn measurements_of<'a>(
         o.measurements(&mut ms);
     }
     ms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The integers sort as `total_cmp` sorts the floats, and give each float back to the bit.
+        #[test]
+        fn ordered_bits_keep_the_total_order(a in any::<f64>(), b in any::<f64>()) {
+            prop_assert_eq!(ordered_bits(a).cmp(&ordered_bits(b)), a.total_cmp(&b));
+            prop_assert_eq!(from_ordered_bits(ordered_bits(a)).to_bits(), a.to_bits());
+        }
+    }
+
+    /// Signed zeros, infinities and NaNs keep `total_cmp`'s order too.
+    #[test]
+    fn ordered_bits_of_the_edge_values() {
+        let xs = [
+            f64::NAN.copysign(-1.0),
+            f64::NEG_INFINITY,
+            -1.0,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            1.0,
+            f64::INFINITY,
+            f64::NAN,
+        ];
+        for w in xs.windows(2) {
+            assert!(ordered_bits(w[0]) < ordered_bits(w[1]), "{} {}", w[0], w[1]);
+        }
+    }
 }
