@@ -599,16 +599,6 @@ fn locate_anew<'a>(
     members: impl ExactSizeIterator<Item = &'a Obs> + Clone,
     c: &Config,
 ) -> Option<Fix> {
-    // One report alone is located only by a point, or a bearing with a distance (as
-    // `initial_guess` finds): a new episode of a single bearing, the usual one, needs no list of
-    // measurements to learn that it has no start.
-    if members.len() == 1
-        && let Some(o) = members.clone().next()
-        && o.point.is_none()
-        && !(o.pos.is_some() && o.bearing.is_some() && o.range.is_some())
-    {
-        return None;
-    }
     let start = initial_guess(&measurements_of(members.clone()), c.max_range_m)?;
     locate_terms(&terms_of(members), start, c.max_range_m, MAX_ITERATIONS)
 }

@@ -168,23 +168,17 @@ pub(crate) fn prepare(
     // By time alone, as integers, then each run of equal times by id: ids are unique, so the
     // order is total and an unstable sort gives the same result, and ties are rare.
     keys.sort_unstable_by_key(|k| k.0);
-    let mut start = 0;
-    while start < keys.len() {
-        let mut end = start + 1;
-        while end < keys.len() && keys[end].0 == keys[start].0 {
-            end += 1;
+    for tied in keys.chunk_by_mut(|a, b| a.0 == b.0) {
+        if tied.len() > 1 {
+            tied.sort_unstable_by(|a, b| obs[a.1].id.cmp(&obs[b.1].id));
         }
-        if end - start > 1 {
-            keys[start..end].sort_unstable_by(|a, b| obs[a.1].id.cmp(&obs[b.1].id));
-        }
-        start = end;
     }
-    let keys = keys.into_iter().map(|(k, i)| (from_ordered_bits(k), i));
-    keys.map(|(t, i)| Obs {
-        t,
-        ..base[i].clone()
-    })
-    .collect()
+    keys.into_iter()
+        .map(|(k, i)| Obs {
+            t: from_ordered_bits(k),
+            ..base[i].clone()
+        })
+        .collect()
 }
 
 impl Obs {
