@@ -19,6 +19,8 @@
 //! is not attributed: its sound does not tell which side fired. "Unattributed" is an honest
 //! answer, and the basis says why in words.
 
+use std::borrow::Cow;
+
 use truceline_agreement::Agreement;
 use truceline_fusion::{Basis, Class, Incident};
 use truceline_observation::{Observation, Source};
@@ -32,28 +34,32 @@ pub const MIN_CONFIDENCE: f64 = 0.8;
 /// Slowest and fastest mean speeds of a round over its flight, m/s.
 const FLIGHT_SPEED: (f64, f64) = (150.0, 1000.0);
 
+// An assessment borrows its parties' and zones' ids from the agreement and the zone engine, and
+// most of its bases are fixed sentences: a day's assessments are made without a string of their
+// own, and each is copied once, into its record.
+
 #[derive(Debug, Clone, PartialEq)]
-pub struct Violation {
+pub struct Violation<'a> {
     /// `ceasefire`, `withdrawal` or the zone's rule (`no_armed_presence`).
     pub rule: &'static str,
-    pub party: Option<String>,
+    pub party: Option<&'a str>,
     /// The zone broken (`withdrawal:<class>`, or an agreement zone's id).
-    pub zone: Option<String>,
+    pub zone: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Attribution {
-    pub party: Option<String>,
+pub struct Attribution<'a> {
+    pub party: Option<&'a str>,
     pub confidence: f64,
-    pub basis: String,
+    pub basis: Cow<'a, str>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Assessment {
+pub struct Assessment<'a> {
     /// The party controlling the incident's place.
-    pub control: Option<String>,
-    pub attribution: Attribution,
-    pub violations: Vec<Violation>,
+    pub control: Option<&'a str>,
+    pub attribution: Attribution<'a>,
+    pub violations: Vec<Violation<'a>>,
 }
 
 pub struct Assessor<'a> {
@@ -139,7 +145,7 @@ impl<'a> Assessor<'a> {
     }
 
     /// Judges every incident; impacts are linked to the outgoing fire among `incidents`.
-    pub fn assess_all(&self, incidents: &[Incident], obs: &[Observation]) -> Vec<Assessment> {
+    pub fn assess_all(&self, incidents: &[Incident], obs: &[Observation]) -> Vec<Assessment<'a>> {
         // First the incidents that can stand alone, then impacts, which lean on launches.
         let mut out: Vec<Assessment> = incidents
             .iter()
@@ -192,10 +198,10 @@ impl<'a> Assessor<'a> {
                 }
                 // An unattributed launch has no party to pass on, and a party does not shell
                 // the ground it holds.
-                let Some(p) = out[l].attribution.party.as_deref() else {
+                let Some(p) = out[l].attribution.party else {
                     continue;
                 };
-                if Some(p) == out[k].control.as_deref() {
+                if Some(p) == out[k].control {
                     continue;
                 }
                 several |= party.is_some_and(|q| q != p);
@@ -206,14 +212,14 @@ impl<'a> Assessor<'a> {
             }
             let attribution = match (best, several) {
                 (Some((l, d)), false) => Attribution {
-                    party: out[l].attribution.party.clone(),
+                    party: out[l].attribution.party,
                     confidence: out[l].attribution.confidence,
-                    basis: format!(
+                    basis: Cow::Owned(format!(
                         "linked to outgoing fire {} located {:.1} km away {:.0} s earlier, a flight time a weapon of the agreement can take; every launch that could have fired it is attributed to the same party",
                         incidents[l].id,
                         d / 1000.0,
                         inc.time.duration_since(incidents[l].time).as_secs_f64()
-                    ),
+                    )),
                 },
                 (Some(_), _) => Attribution {
                     party: None,
@@ -227,24 +233,24 @@ impl<'a> Assessor<'a> {
                 },
             };
             out[k].attribution = attribution;
-            let party = out[k].attribution.party.clone();
+            let party = out[k].attribution.party;
             for v in &mut out[k].violations {
                 if v.rule == "ceasefire" {
-                    v.party = party.clone();
+                    v.party = party;
                 }
             }
         }
         out
     }
 
-    fn assess_one(&self, inc: &Incident, obs: &[Observation]) -> Assessment {
+    fn assess_one(&self, inc: &Incident, obs: &[Observation]) -> Assessment<'a> {
         let c = self.engine.classify(inc.location.0, inc.location.1);
         // An incident placed only at its observer's position is in no known area: the area
         // there is its observer's, which is not the incident's and not to be shown.
         let control = c
             .control
             .filter(|_| inc.basis != Basis::ObserverOnly)
-            .map(|p| self.engine.party_id(p).to_string());
+            .map(|p| self.engine.party_id(p));
         let allegation_only = inc
             .observations
             .iter()
@@ -274,21 +280,21 @@ impl<'a> Assessor<'a> {
             match inc.class {
                 Class::Launch if located => match self.holder(inc) {
                     Some((p, share)) if share >= MIN_CONFIDENCE => Attribution {
-                        party: Some(self.agreement.parties[p].id.clone()),
+                        party: Some(&self.agreement.parties[p].id),
                         confidence: share,
-                        basis: if share == 1.0 {
+                        basis: Cow::Owned(if share == 1.0 {
                             self.located_fully[p].clone()
                         } else {
                             located_basis(&self.agreement.parties[p].name, share)
-                        },
+                        }),
                     },
                     Some((_, share)) => Attribution {
                         party: None,
                         confidence: 0.0,
-                        basis: format!(
+                        basis: Cow::Owned(format!(
                             "outgoing fire whose location is too uncertain to place on one side (at most {:.0} % in one party's area)",
                             share * 100.0
-                        ),
+                        )),
                     },
                     None => Attribution {
                         party: None,
@@ -304,12 +310,12 @@ impl<'a> Assessor<'a> {
                 },
                 Class::Weapon if inc.basis == Basis::Direct => match self.holder(inc) {
                     Some((p, share)) if share >= MIN_CONFIDENCE => Attribution {
-                        party: Some(self.agreement.parties[p].id.clone()),
+                        party: Some(&self.agreement.parties[p].id),
                         confidence: share,
-                        basis: format!(
+                        basis: Cow::Owned(format!(
                             "weapon seen directly on ground {} controls",
                             self.agreement.parties[p].name
-                        ),
+                        )),
                     },
                     _ => Attribution {
                         party: None,
@@ -336,14 +342,14 @@ impl<'a> Assessor<'a> {
         if fire && inc.time >= self.agreement.effective_from {
             violations.push(Violation {
                 rule: "ceasefire",
-                party: attribution.party.clone(),
+                party: attribution.party,
                 zone: None,
             });
         }
         // Presence: a weapon seen, or the origin of fire.
         let presence = inc.class == Class::Weapon || (inc.class == Class::Launch && located);
         if presence && inc.basis != Basis::Wedge {
-            let party = attribution.party.clone().or_else(|| control.clone());
+            let party = attribution.party.or(control);
             for z in c.zones.iter() {
                 let info = &self.engine.zones()[z];
                 match &info.source {
@@ -353,8 +359,8 @@ impl<'a> Assessor<'a> {
                         {
                             violations.push(Violation {
                                 rule: "withdrawal",
-                                party: party.clone(),
-                                zone: Some(info.id.clone()),
+                                party,
+                                zone: Some(&info.id),
                             });
                         }
                     }
@@ -362,8 +368,8 @@ impl<'a> Assessor<'a> {
                         let zone = &self.agreement.zones[*zi];
                         violations.push(Violation {
                             rule: zone.rule.as_str(),
-                            party: party.clone(),
-                            zone: Some(zone.id.clone()),
+                            party,
+                            zone: Some(&zone.id),
                         });
                     }
                 }
@@ -404,12 +410,12 @@ pub fn assess_records(
 }
 
 /// Incidents and their assessments, in incident order.
-pub struct Judged {
+pub struct Judged<'a> {
     pub fusion: truceline_fusion::Fusion,
-    pub assessments: Vec<Assessment>,
+    pub assessments: Vec<Assessment<'a>>,
 }
 
-impl Judged {
+impl Judged<'_> {
     /// Each incident as its SPEC 2.4 record.
     pub fn records(&self, obs: &[Observation]) -> Vec<IncidentRecord> {
         self.fusion
@@ -423,12 +429,12 @@ impl Judged {
 
 /// Fuses observations and judges the incidents, keeping fusion's working form beside the
 /// assessments (the harness reads both).
-pub fn fuse_and_judge(
-    agreement: &Agreement,
-    engine: &ZoneEngine,
+pub fn fuse_and_judge<'a>(
+    agreement: &'a Agreement,
+    engine: &'a ZoneEngine,
     obs: &[Observation],
     config: &truceline_fusion::Config,
-) -> Judged {
+) -> Judged<'a> {
     let fusion = truceline_fusion::fuse(obs, config);
     // Day by day, as online fusion judges them: an impact is linked to launches of its own day.
     let assessor = Assessor::new(agreement, engine);
@@ -453,11 +459,11 @@ pub fn record(inc: &Incident, a: &Assessment, obs: &[Observation]) -> IncidentRe
     };
     IncidentRecord {
         attribution: truceline_incident::Attribution {
-            basis: a.attribution.basis.clone(),
+            basis: a.attribution.basis.to_string(),
             confidence: round(a.attribution.confidence, 3),
-            party: a.attribution.party.clone(),
+            party: a.attribution.party.map(str::to_string),
         },
-        control: a.control.clone(),
+        control: a.control.map(str::to_string),
         count: inc.count,
         error_ellipse_m: inc.ellipse.map(|e| truceline_incident::Ellipse {
             azimuth_deg: round(e.azimuth_deg, 1),
@@ -483,9 +489,9 @@ pub fn record(inc: &Incident, a: &Assessment, obs: &[Observation]) -> IncidentRe
             .violations
             .iter()
             .map(|v| truceline_incident::Violation {
-                party: v.party.clone(),
+                party: v.party.map(str::to_string),
                 rule: v.rule.to_string(),
-                zone: v.zone.clone(),
+                zone: v.zone.map(str::to_string),
             })
             .collect(),
         weapon: inc.weapon.clone(),
@@ -528,7 +534,7 @@ mod tests {
             observations: vec![0],
         };
         let a = Assessment {
-            control: Some("b".into()),
+            control: Some("b"),
             attribution: Attribution {
                 party: None,
                 confidence: 0.123_456,
@@ -537,7 +543,7 @@ mod tests {
             violations: vec![Violation {
                 rule: "ceasefire",
                 party: None,
-                zone: Some("withdrawal:mlrs".into()),
+                zone: Some("withdrawal:mlrs"),
             }],
         };
         let direct = serde_json::to_string(&record(&inc, &a, std::slice::from_ref(&obs))).unwrap();

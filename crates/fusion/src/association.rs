@@ -64,7 +64,7 @@ impl Whereabouts {
             cov,
             plane: Plane::new(at),
             sigma,
-            salvo_sigma: sigma.hypot(SALVO_SCATTER_M),
+            salvo_sigma: norm(sigma, SALVO_SCATTER_M),
         }
     }
 }
@@ -100,8 +100,12 @@ pub(crate) const MAX_ROUND_GAP_S: f64 = 12.0;
 
 impl Open {
     pub(crate) fn new(o: &Obs, idx: usize, c: &Config, all: &[Obs]) -> Open {
+        // Room for a few members: most episodes that take a second take a third, and a
+        // vector of one would be moved on the first.
+        let mut members = Vec::with_capacity(4);
+        members.push(idx);
         let mut h = Open {
-            members: vec![idx],
+            members,
             class: o.class,
             whereabouts: Whereabouts::Nowhere,
             t_min: o.t,
@@ -142,7 +146,7 @@ impl Open {
                 cov, plane, sigma, ..
             } = self.whereabouts
         {
-            let mut ms = Vec::with_capacity(3);
+            let mut ms = arrayvec::ArrayVec::<Term, 3>::new();
             all[m].terms(&mut ms);
             // A step within the place's own sigma: the linearisation's error over it is second
             // order (a few per cent of the step at the distances observers hear from). A third
@@ -174,10 +178,10 @@ impl Open {
         let members = || self.members.iter().map(|&m| &all[m]);
         // Start from where the episode was: one more observation moves it little.
         let fix = match &self.whereabouts {
-            Whereabouts::Fix { plane, .. } => {
-                locate_terms(&terms_of(members()), plane.origin, c.max_range_m, 1)
-                    .or_else(|| locate_anew(members(), c))
-            }
+            Whereabouts::Fix { plane, .. } => with_gathered(members(), |ts| {
+                locate_terms(ts, plane.origin, c.max_range_m, 1)
+            })
+            .or_else(|| locate_anew(members(), c)),
             _ => locate_anew(members(), c),
         };
         self.whereabouts = match fix {
@@ -320,7 +324,7 @@ impl Open {
                 // The same observer again, the same way: more of the same episode (a salvo).
                 if o.observer == first.observer {
                     let (d2, s2) = o.bearing?;
-                    let r = angle_diff(d2, *deg) / sigma_deg.hypot(s2);
+                    let r = angle_diff(d2, *deg) / norm(*sigma_deg, s2);
                     let dt = self.outside(o.t);
                     return (r.abs() <= c.gate && dt <= 0.5).then_some(r * r + 1.0);
                 }
@@ -330,7 +334,7 @@ impl Open {
                 if let (Some(p), Some((d2, s2))) = (o.pos, o.bearing)
                     && plane.distance_from(p) < COLOCATED_M
                 {
-                    let r = angle_diff(d2, *deg) / sigma_deg.hypot(s2);
+                    let r = angle_diff(d2, *deg) / norm(*sigma_deg, s2);
                     let span = c.max_range_m / c.speed_of_sound + c.time_gate_s();
                     let dt = o.t - self.t_min;
                     return (r.abs() <= c.gate && dt > -span && dt < span + MAX_ROUND_GAP_S)
@@ -341,7 +345,7 @@ impl Open {
                     (Some(p), Some((d2, s2)), _) => {
                         let (x, s, t) = crossing(plane, *dir, p, o.bearing_dir?, c.max_range_m)?;
                         let cut = angle_diff(*deg, d2).to_radians().sin().abs().max(0.05);
-                        let e = (s * sigma_deg.to_radians()).hypot(t * s2.to_radians()) / cut;
+                        let e = norm(s * sigma_deg.to_radians(), t * s2.to_radians()) / cut;
                         (x, e)
                     }
                     (_, _, Some((q, sq))) => {
@@ -419,26 +423,41 @@ impl Open {
     /// the sound's travel from one common place. Each observer's sequence is aligned to the
     /// rounds of those before it by the shift (within the clock gate) that best explains it
     /// (see [`Salvo`]); what pairs joins a round, what does not starts one.
-    pub(crate) fn split(self, all: &[Obs], c: &Config) -> Vec<Vec<usize>> {
+    ///
+    /// The events go to `out`, not a vector of their own: most episodes are one, and a vector
+    /// for each would be an allocation for nothing.
+    pub(crate) fn split(
+        self,
+        all: &[Obs],
+        c: &Config,
+        out: &mut Vec<Vec<usize>>,
+        scratch: &mut Scratch,
+    ) {
         // `salvo` says whether some observer is in it twice: most episodes are one event, and
         // are not taken apart by observer to learn so.
         if self.windowed || !self.salvo {
-            return vec![self.members];
-        }
-        let mut by_observer: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-        for &m in &self.members {
-            by_observer.entry(all[m].observer).or_default().push(m);
+            out.push(self.members);
+            return;
         }
         let tau = |m: usize| match &self.whereabouts {
             Whereabouts::Fix { plane, .. } => all[m].event_time_at(plane, c),
             _ => all[m].t,
         };
-        let mut seqs: Vec<Vec<(f64, usize)>> = by_observer
-            .into_values()
-            .map(|v| {
-                let mut s: Vec<(f64, usize)> = v.into_iter().map(|m| (tau(m), m)).collect();
-                s.sort_by(|a, b| a.0.total_cmp(&b.0));
-                s
+        // Each observer's reports in event time, one after another in one vector: a sequence
+        // is a slice of it.
+        let mut reports: Vec<(usize, f64, usize)> = self
+            .members
+            .iter()
+            .map(|&m| (all[m].observer, tau(m), m))
+            .collect();
+        reports.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let timed: Vec<(f64, usize)> = reports.iter().map(|&(_, t, m)| (t, m)).collect();
+        let mut seqs: Vec<&[(f64, usize)]> = reports
+            .chunk_by(|a, b| a.0 == b.0)
+            .scan(0, |start, run| {
+                let seq = &timed[*start..*start + run.len()];
+                *start += run.len();
+                Some(seq)
             })
             .collect();
         // The longest sequence first: it saw the most rounds.
@@ -459,21 +478,27 @@ impl Open {
                 match (&self.whereabouts, o.sound, o.pos) {
                     (Whereabouts::Fix { plane, .. }, true, Some(p)) => {
                         let (e, n, _) = plane.towards(p, [0.0, 0.0]);
-                        let d = e.hypot(n);
+                        let d = norm(e, n);
                         if d > 1.0 { [e / d, n / d] } else { [0.0, 0.0] }
                     }
                     _ => [0.0, 0.0],
                 }
             })
             .collect();
-        let mut salvo = Salvo::new(&seqs[0], sight, pos_sigma / c.speed_of_sound);
+        let mut salvo = Salvo::reusing(
+            seqs[0],
+            sight,
+            pos_sigma / c.speed_of_sound,
+            std::mem::take(scratch),
+        );
         for (s, seq) in seqs.iter().enumerate().skip(1) {
             salvo.place(s, seq, gate, false);
         }
         if salvo.close() {
             salvo.refine(&seqs, gate);
         }
-        let mut rounds = salvo.into_rounds();
+        let (mut rounds, left) = salvo.into_parts();
+        *scratch = left;
         // A report that paired with nothing is more likely a round its observer heard late or
         // early than a round nobody else heard: it joins the nearest round that lacks its
         // observer, if one is within twice the pairing tolerance.
@@ -501,7 +526,7 @@ impl Open {
             }
             k += 1;
         }
-        rounds.into_iter().map(|(_, m)| m).collect()
+        out.extend(rounds.into_iter().map(|(_, m)| m));
     }
 }
 
@@ -553,23 +578,24 @@ pub(crate) fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -
     }
     closed.extend(open);
     let episodes = merge(closed, all, c);
-    let mut groups: Vec<Group> = episodes
-        .into_iter()
-        .flat_map(|h| {
-            let near = match h.whereabouts {
-                Whereabouts::Fix { plane, .. } => Some(plane.origin),
-                _ => None,
-            };
-            h.split(all, c).into_iter().map(move |g| (g, near))
-        })
-        .map(|(g, near)| {
+    let mut groups: Vec<Group> = Vec::with_capacity(episodes.len());
+    let (mut events, mut scratch) = (Vec::new(), Scratch::default());
+    for h in episodes {
+        let near = match h.whereabouts {
+            Whereabouts::Fix { plane, .. } => Some(plane.origin),
+            _ => None,
+        };
+        h.split(all, c, &mut events, &mut scratch);
+        groups.extend(events.drain(..).map(|mut g| {
             // In (time, id) order, not input order: the same incidents from any ordering,
             // down to the last bit of their computed positions.
-            let mut g: Vec<usize> = g.iter().map(|&m| all[m].index).collect();
+            for m in &mut g {
+                *m = all[*m].index;
+            }
             g.sort_unstable_by(|&a, &b| time_and_id(obs, a, b));
             Group { members: g, near }
-        })
-        .collect();
+        }));
+    }
     ripples::corroborate(&mut groups, all, &positions(obs.len(), all), c);
     for g in &mut groups {
         g.members.sort_unstable_by(|&a, &b| time_and_id(obs, a, b));
@@ -588,7 +614,9 @@ pub(crate) fn locate_group(members: &[&Obs], near: Option<(f64, f64)>, c: &Confi
     let members = || members.iter().copied();
     match near {
         // As `locate::locate_from`.
-        Some(at) => locate_terms(&terms_of(members()), at, c.max_range_m, MAX_ITERATIONS),
+        Some(at) => with_gathered(members(), |ts| {
+            locate_terms(ts, at, c.max_range_m, MAX_ITERATIONS)
+        }),
         None => locate_anew(members(), c),
     }
 }
@@ -599,6 +627,8 @@ fn locate_anew<'a>(
     members: impl ExactSizeIterator<Item = &'a Obs> + Clone,
     c: &Config,
 ) -> Option<Fix> {
-    let start = initial_guess(&measurements_of(members.clone()), c.max_range_m)?;
-    locate_terms(&terms_of(members), start, c.max_range_m, MAX_ITERATIONS)
+    let start = with_gathered(members.clone(), |ms| initial_guess(ms, c.max_range_m))?;
+    with_gathered(members, |ts| {
+        locate_terms(ts, start, c.max_range_m, MAX_ITERATIONS)
+    })
 }

@@ -41,33 +41,35 @@ pub(crate) fn incident(
     // Windowed reports of fire beside reports of one round corroborate that round (see
     // `ripples`): they point at its place but add nothing to its time or count.
     let rounds = class != Class::SmallArms && prepared.iter().any(|p| p.t_end.is_none());
-    let timed: Vec<&Obs> = if rounds {
+    // The reports that time the event: walked over again rather than copied, as nearly every
+    // incident's are all of its reports.
+    let timed = || {
         prepared
             .iter()
             .copied()
-            .filter(|p| p.t_end.is_none())
-            .collect()
-    } else {
-        prepared.clone()
+            .filter(move |p| !rounds || p.t_end.is_none())
     };
-    let times: Vec<f64> = timed
-        .iter()
+    let n = timed().count();
+    let t = timed()
         .map(|p| match fix {
             Some(_) => p.event_time(location, c),
             None => p.t,
         })
-        .collect();
-    let t = times.iter().sum::<f64>() / times.len() as f64;
-    let t_end = timed
-        .iter()
+        .sum::<f64>()
+        / n as f64;
+    let t_end = timed()
         .filter_map(|p| p.t_end)
         .fold(None, |m: Option<f64>, e| Some(m.map_or(e, |m| m.max(e))));
     let count = if t_end.is_some() {
-        window_count(&timed, fix.as_ref().map(|_| location), c)
+        window_count(
+            &timed().collect::<Vec<_>>(),
+            fix.as_ref().map(|_| location),
+            c,
+        )
     } else {
         // Sensed at one instant: what one observer counted at once (two tanks in one sighting)
         // stands; several observers of the same instant saw the same things, so the largest.
-        timed.iter().map(|p| p.count).max().unwrap_or(1)
+        timed().map(|p| p.count).max().unwrap_or(1)
     };
     let mut weapons: Vec<&str> = members
         .iter()

@@ -32,7 +32,7 @@ use std::collections::HashMap;
 
 use truceline_observation::{Kind, Observation, Source, Subtype};
 
-use crate::local::{Plane, angle_diff, azimuth_distance, distance};
+use crate::local::{Plane, angle_diff, azimuth_distance, distance, norm};
 use crate::locate::{
     Ellipse, Fix, MAX_ITERATIONS, Measurement, Term, bearing_dir, crossing, initial_guess,
     locate_terms, range_log_mean_sigma, range_residual,

@@ -23,7 +23,7 @@
 //! assert!(fix.ellipse().major > fix.ellipse().minor);
 //! ```
 
-use crate::local::{Plane, angle_diff};
+use crate::local::{Plane, angle_diff, norm};
 
 /// One piece of evidence about where an event was.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -328,7 +328,7 @@ pub(crate) fn update_terms(
         -(cov[1][0] * g[0] + cov[1][1] * g[1]),
     ];
     // A NaN step fails too.
-    let len = step[0].hypot(step[1]);
+    let len = norm(step[0], step[1]);
     if len.is_nan() || len > max_step_m {
         return None;
     }
@@ -406,7 +406,7 @@ pub(crate) fn locate_terms(
         };
         (x, h, g, cost) = (next, h2, g2, c2);
         // The plane's offsets are exact near its origin: far from it, start a new one there.
-        if x[0].hypot(x[1]) > RECENTRE_M {
+        if norm(x[0], x[1]) > RECENTRE_M {
             plane = Plane::new(plane.to_lonlat(x));
             x = [0.0, 0.0];
             (h, g, cost) = normal_equations(ms, &plane, x);

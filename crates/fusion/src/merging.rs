@@ -47,7 +47,7 @@ pub(crate) fn same_place_and_time(a: &Open, b: &Open, all: &[Obs], c: &Config) -
             ..
         } => {
             let sb = *sb;
-            distance(plane.origin, bp.origin) <= c.gate * sa.hypot(sb) + SALVO_SPREAD_M
+            distance(plane.origin, bp.origin) <= c.gate * norm(sa, sb) + SALVO_SPREAD_M
         }
         Whereabouts::Ray {
             deg,
@@ -57,7 +57,7 @@ pub(crate) fn same_place_and_time(a: &Open, b: &Open, all: &[Obs], c: &Config) -
         } => {
             let (az, d) = azimuth_distance(from.origin, plane.origin);
             let ang = ((sa + SALVO_SPREAD_M) / d.max(1.0)).atan().to_degrees();
-            d <= c.max_range_m && angle_diff(az, *deg).abs() <= c.gate * sigma_deg.hypot(ang)
+            d <= c.max_range_m && angle_diff(az, *deg).abs() <= c.gate * norm(*sigma_deg, ang)
         }
         _ => false,
     };

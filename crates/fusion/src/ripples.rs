@@ -123,7 +123,7 @@ pub(crate) fn corroborate(groups: &mut Vec<Group>, all: &[Obs], at: &[usize], c:
                     let spread = (SALVO_SPREAD_M / d.max(1.0)).atan().to_degrees();
                     arrives >= w.t - gate_t
                         && arrives <= end + gate_t
-                        && angle_diff(az, deg).abs() <= c.gate * sigma.hypot(spread)
+                        && angle_diff(az, deg).abs() <= c.gate * norm(sigma, spread)
                 });
             if let Some(r) = heard {
                 moves.push((k, m, r.group));

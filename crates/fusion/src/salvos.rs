@@ -161,6 +161,14 @@ pub(crate) fn median_interval(times: &[(f64, usize)], gaps: &mut Vec<f64>) -> f6
 /// A member of a round: the observation, its shifted event time and its sequence.
 pub(crate) type Member = (usize, f64, usize);
 
+/// A round of one member, with room for the few more observers that hear a round (a vector of
+/// one would be moved on the first, as a salvo's rounds are mostly heard by several).
+fn new_round(first: Member) -> (f64, Vec<Member>) {
+    let mut members = Vec::with_capacity(4);
+    members.push(first);
+    (first.1, members)
+}
+
 /// The rounds of a salvo being found, from each observer's sequence of event times in turn
 /// (the longest first). A sequence takes one shift — what is left of its observer's clock
 /// error, and the common place's error along its line of sight — and each of its reports joins
@@ -182,35 +190,47 @@ pub(crate) struct Salvo {
     pub(crate) sight: Vec<[f64; 2]>,
     /// The place's error per axis over the speed of sound, seconds: the prior of that δ.
     pub(crate) place_sigma_s: f64,
-    /// Scratch, reused across shifts.
-    pub(crate) times: Vec<(f64, usize)>,
-    pub(crate) candidates: Vec<f64>,
-    pub(crate) used: Vec<bool>,
-    pub(crate) pairs: Vec<Option<usize>>,
+    /// Scratch, reused across shifts and kept from one salvo to the next.
+    pub(crate) scratch: Scratch,
+}
+
+/// The vectors [`Salvo::place`] works in: emptied, not freed, so that a day's salvos are placed
+/// without allocating for each.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    times: Vec<(f64, usize)>,
+    candidates: Vec<f64>,
+    used: Vec<bool>,
+    pairs: Vec<Option<usize>>,
     /// The best pairing found so far for the sequence being placed.
-    pub(crate) best_pairs: Vec<Option<usize>>,
-    pub(crate) gaps: Vec<f64>,
-    pub(crate) chains: Chains,
+    best_pairs: Vec<Option<usize>>,
+    gaps: Vec<f64>,
+    chains: Chains,
 }
 
 impl Salvo {
     /// The first sequence as it is, a round for each of its reports; one line of sight a
     /// sequence (see [`Salvo::sight`]).
+    #[cfg(test)]
     pub(crate) fn new(first: &[(f64, usize)], sight: Vec<[f64; 2]>, place_sigma_s: f64) -> Salvo {
+        Salvo::reusing(first, sight, place_sigma_s, Scratch::default())
+    }
+
+    /// As [`Salvo::new`], working in the scratch a salvo before left ([`Salvo::into_parts`]).
+    pub(crate) fn reusing(
+        first: &[(f64, usize)],
+        sight: Vec<[f64; 2]>,
+        place_sigma_s: f64,
+        scratch: Scratch,
+    ) -> Salvo {
         let mut shifts = vec![None; sight.len()];
         shifts[0] = Some(0.0);
         Salvo {
-            rounds: first.iter().map(|&(t, m)| (t, vec![(m, t, 0)])).collect(),
+            rounds: first.iter().map(|&(t, m)| new_round((m, t, 0))).collect(),
             shifts,
             sight,
             place_sigma_s,
-            times: Vec::new(),
-            candidates: Vec::new(),
-            used: Vec::new(),
-            pairs: Vec::new(),
-            best_pairs: Vec::new(),
-            gaps: Vec::new(),
-            chains: Chains::default(),
+            scratch,
         }
     }
 
@@ -236,14 +256,14 @@ impl Salvo {
     /// 2.5 s apart lost 0.019 and 0.020 of the rounds' F1 with it). [`Salvo::refine`] places
     /// each again by its line of sight, against all the others.
     pub(crate) fn place(&mut self, s: usize, seq: &[(f64, usize)], gate: f64, by_sight: bool) {
-        let mut times = std::mem::take(&mut self.times);
+        let mut times = std::mem::take(&mut self.scratch.times);
         self.round_times(&mut times);
         // The shift's own spread: half the gate it is allowed within.
         // Where rounds come close together (a rocket launcher's ripple, evenly spaced), a
         // sequence slipped by one round pairs about as well as the right one and only this
         // prior tells them apart: the spread is then held to a fraction of the rounds' interval
         // (`RIPPLE_SHIFT_SHARE`), not below `MIN_SHIFT_SIGMA_S`.
-        let interval = median_interval(&times, &mut self.gaps);
+        let interval = median_interval(&times, &mut self.scratch.gaps);
         let d0 = if by_sight {
             self.predict(s, 0.5 * interval)
         } else {
@@ -253,15 +273,15 @@ impl Salvo {
         let in_order = close(interval);
         let mut pair_at = |d: f64, out: &mut Vec<Option<usize>>| {
             if in_order {
-                pair_in_order(&times, seq, d, &mut self.chains, out)
+                pair_in_order(&times, seq, d, &mut self.scratch.chains, out)
             } else {
-                pair(&times, seq, d, PAIR_TOL_S, &mut self.used, out)
+                pair(&times, seq, d, PAIR_TOL_S, &mut self.scratch.used, out)
             }
         };
         // The shifts that put a report on a round, nearest the mean first: a shift farther off
         // can only win by pairing more, so the search stops where even pairing every report
         // could not make up for the distance.
-        let mut candidates = std::mem::take(&mut self.candidates);
+        let mut candidates = std::mem::take(&mut self.scratch.candidates);
         candidates.clear();
         candidates.push(d0);
         for &(t, _) in seq {
@@ -290,8 +310,8 @@ impl Salvo {
         let nearest = nearest_first(&candidates, d0);
         let most = seq.len().min(times.len()) as f64 * PAIR_GAIN;
         let mut best: Option<(f64, f64)> = None; // (score, shift)
-        let mut pairs = std::mem::take(&mut self.pairs);
-        let mut kept = std::mem::take(&mut self.best_pairs);
+        let mut pairs = std::mem::take(&mut self.scratch.pairs);
+        let mut kept = std::mem::take(&mut self.scratch.best_pairs);
         for d in nearest {
             let prior = ((d - d0) / shift_sigma).powi(2);
             if best.is_some_and(|(bs, _)| most - prior <= bs) {
@@ -327,14 +347,14 @@ impl Salvo {
                     round.0 += t + d;
                     round.1.push((m, t + d, s));
                 }
-                None => self.rounds.push((t + d, vec![(m, t + d, s)])),
+                None => self.rounds.push(new_round((m, t + d, s))),
             }
         }
-        self.pairs = pairs;
-        self.best_pairs = kept;
+        self.scratch.pairs = pairs;
+        self.scratch.best_pairs = kept;
         self.shifts[s] = Some(d);
-        self.times = times;
-        self.candidates = candidates;
+        self.scratch.times = times;
+        self.scratch.candidates = candidates;
     }
 
     /// The shift sequence `s` is expected to take, from those placed: each is a common offset
@@ -417,29 +437,31 @@ impl Salvo {
     }
 
     /// Whether the rounds found so far are close (see [`close`]).
-    pub(crate) fn close(&self) -> bool {
-        let mut times = Vec::new();
+    pub(crate) fn close(&mut self) -> bool {
+        let mut times = std::mem::take(&mut self.scratch.times);
         self.round_times(&mut times);
-        close(median_interval(&times, &mut Vec::new()))
+        let close = close(median_interval(&times, &mut self.scratch.gaps));
+        self.scratch.times = times;
+        close
     }
 
     /// Places each sequence again against the rounds the others make.
-    pub(crate) fn refine(&mut self, seqs: &[Vec<(f64, usize)>], gate: f64) {
+    pub(crate) fn refine(&mut self, seqs: &[&[(f64, usize)]], gate: f64) {
         for (s, seq) in seqs.iter().enumerate() {
             self.remove(s);
             self.place(s, seq, gate, true);
         }
     }
 
-    /// The rounds found: (time, members), in time order.
-    pub(crate) fn into_rounds(self) -> Vec<(f64, Vec<usize>)> {
+    /// The rounds found: (time, members), in time order; and the scratch for the next salvo.
+    pub(crate) fn into_parts(self) -> (Vec<(f64, Vec<usize>)>, Scratch) {
         let mut rounds: Vec<(f64, Vec<usize>)> = self
             .rounds
             .into_iter()
             .map(|(sum, ms)| (sum / ms.len() as f64, ms.into_iter().map(|x| x.0).collect()))
             .collect();
         rounds.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1[0].cmp(&b.1[0])));
-        rounds
+        (rounds, self.scratch)
     }
 }
 
