@@ -82,6 +82,8 @@ pub(crate) struct Open {
     /// Latest time any member was sensed (the end of its window, for a counted one).
     pub(crate) sensed_end: f64,
     pub(crate) windowed: bool,
+    /// The observations that can join: [`admission`] bits, from the class and `windowed`.
+    pub(crate) admitting: u64,
     /// Some observer is in it twice: it holds several rounds.
     pub(crate) salvo: bool,
 }
@@ -89,6 +91,24 @@ pub(crate) struct Open {
 /// The place's uncertainty as one figure, metres: the root of the covariance's mean variance.
 pub(crate) fn mean_sigma(cov: &[[f64; 2]; 2]) -> f64 {
     (0.5 * (cov[0][0] + cov[1][1])).max(0.0).sqrt()
+}
+
+/// An observation's bit among those an episode admits: its class's, among the single reports'
+/// or, for a window, the windows'.
+#[inline]
+pub(crate) fn admission(o: &Obs) -> u64 {
+    admission_of(o.class, o.t_end.is_some())
+}
+
+#[inline]
+fn admission_of(class: Class, windowed: bool) -> u64 {
+    1 << (class.number() + if windowed { 32 } else { 0 })
+}
+
+/// The [`admission`] bits of what can join an episode of `class`: a window with windows, a
+/// single report with single reports, and of a class it meets.
+pub(crate) fn admitting(class: Class, windowed: bool) -> u64 {
+    u64::from(class.meets()) << if windowed { 32 } else { 0 }
 }
 
 /// The most a sequence's shift is widened for the place's uncertainty, seconds: less than the
@@ -112,6 +132,7 @@ impl Open {
             t_max: o.t,
             sensed_end: o.sensed_end(),
             windowed: o.t_end.is_some(),
+            admitting: admitting(o.class, o.t_end.is_some()),
             salvo: false,
         };
         h.refresh(all, c);
@@ -130,6 +151,7 @@ impl Open {
         self.members.push(m);
         self.sensed_end = self.sensed_end.max(all[m].sensed_end());
         self.class = self.class.meet(all[m].class).unwrap_or(self.class);
+        self.admitting = admitting(self.class, self.windowed);
     }
 
     /// Takes in member `m`. The place is updated by one recursive least-squares step where that
@@ -231,7 +253,7 @@ impl Open {
     /// association loop asks it before the call to [`Open::fit`].
     #[inline]
     pub(crate) fn admits(&self, o: &Obs) -> bool {
-        self.windowed == o.t_end.is_some() && self.class.meet(o.class).is_some()
+        self.admitting & admission(o) != 0
     }
 
     /// How well `o` fits, as a sum of squared normalised residuals, or `None` if it does not.
@@ -553,28 +575,43 @@ pub(crate) struct Group {
 pub(crate) fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -> Vec<Group> {
     let mut open: Vec<Open> = Vec::new();
     let mut closed: Vec<Open> = Vec::new();
+    let mut next_close = f64::INFINITY;
     for (i, o) in all.iter().enumerate() {
-        // Close what can no longer grow.
-        let mut k = 0;
-        while k < open.len() {
-            if open[k].closes_at(c) < o.t {
-                closed.push(open.swap_remove(k));
-            } else {
-                k += 1;
+        let bit = admission(o);
+        // Close what can no longer grow: looked for only once the earliest an episode could
+        // close has passed, not at every observation. (`next_close` may be early, never late:
+        // an episode's closing moves when it takes a member, and the minimum is then taken
+        // with it again.)
+        if o.t > next_close {
+            next_close = f64::INFINITY;
+            let mut k = 0;
+            while k < open.len() {
+                let at = open[k].closes_at(c);
+                if at < o.t {
+                    closed.push(open.swap_remove(k));
+                } else {
+                    next_close = next_close.min(at);
+                    k += 1;
+                }
             }
         }
         let best = open
             .iter()
             .enumerate()
-            .filter(|(_, h)| h.admits(o))
+            .filter(|(_, h)| h.admitting & bit != 0)
             .filter_map(|(k, h)| h.fit(o, all, c).map(|s| (k, s)))
             .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        match best {
+        let k = match best {
             Some((k, _)) => {
                 open[k].add(i, all, c);
+                k
             }
-            None => open.push(Open::new(o, i, c, all)),
-        }
+            None => {
+                open.push(Open::new(o, i, c, all));
+                open.len() - 1
+            }
+        };
+        next_close = next_close.min(open[k].closes_at(c));
     }
     closed.extend(open);
     let episodes = merge(closed, all, c);
@@ -631,4 +668,37 @@ fn locate_anew<'a>(
     with_gathered(members, |ts| {
         locate_terms(ts, start, c.max_range_m, MAX_ITERATIONS)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bits say what [`Class::meet`] and the windows say, for every pair of classes.
+    #[test]
+    fn admission_bits_agree_with_meet() {
+        let classes: Vec<Class> = [
+            Class::Launch,
+            Class::Impact,
+            Class::Explosion,
+            Class::SmallArms,
+            Class::Weapon,
+        ]
+        .into_iter()
+        .chain(Kind::ALL.iter().map(|&k| Class::Other(k)))
+        .collect();
+        let mut admitted = 0;
+        for &a in &classes {
+            for &b in &classes {
+                for (wa, wb) in [(false, false), (false, true), (true, false), (true, true)] {
+                    let bits = admitting(a, wa) & admission_of(b, wb) != 0;
+                    let rule = wa == wb && a.meet(b).is_some();
+                    assert_eq!(bits, rule, "{a:?} (window {wa}) admits {b:?} (window {wb})");
+                    admitted += usize::from(bits);
+                }
+            }
+        }
+        // Each class with itself, twice (windows and not), and explosions with either end.
+        assert_eq!(admitted, 2 * classes.len() + 2 * 4);
+    }
 }

@@ -123,6 +123,29 @@ impl Class {
         }
     }
 
+    /// A number for each class, below 32: its bit in [`Class::meets`].
+    const fn number(self) -> u32 {
+        match self {
+            Class::Launch => 0,
+            Class::Impact => 1,
+            Class::Explosion => 2,
+            Class::SmallArms => 3,
+            Class::Weapon => 4,
+            Class::Other(k) => 5 + k as u32,
+        }
+    }
+
+    /// The classes `self` meets ([`Class::meet`]), as a bit for each [`Class::number`]: one
+    /// test of a bit, where association asks it of every open episode for every observation.
+    pub(crate) fn meets(self) -> u32 {
+        let bit = |c: Class| 1 << c.number();
+        match self {
+            Class::Explosion => bit(Class::Explosion) | bit(Class::Launch) | bit(Class::Impact),
+            Class::Launch | Class::Impact => bit(self) | bit(Class::Explosion),
+            _ => bit(self),
+        }
+    }
+
     pub fn is_fire(self) -> bool {
         matches!(
             self,

@@ -134,13 +134,13 @@ pub(crate) fn convert(obs: &[Observation], observers: &Observers) -> Vec<Obs> {
 
 /// A float's bits as an integer in [`f64::total_cmp`]'s order: sorting by it compares one integer,
 /// not two floats taken apart.
-fn ordered_bits(x: f64) -> u64 {
+pub(crate) fn ordered_bits(x: f64) -> u64 {
     let b = x.to_bits();
     if b >> 63 == 1 { !b } else { b | 1 << 63 }
 }
 
 /// The float [`ordered_bits`] made.
-fn from_ordered_bits(k: u64) -> f64 {
+pub(crate) fn from_ordered_bits(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 

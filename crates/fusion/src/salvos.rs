@@ -199,7 +199,9 @@ pub(crate) struct Salvo {
 #[derive(Default)]
 pub(crate) struct Scratch {
     times: Vec<(f64, usize)>,
-    candidates: Vec<f64>,
+    /// Candidate shifts as [`ordered_bits`], which sort as integers.
+    candidates: Vec<u64>,
+    shifts: Vec<f64>,
     used: Vec<bool>,
     pairs: Vec<Option<usize>>,
     /// The best pairing found so far for the sequence being placed.
@@ -283,7 +285,7 @@ impl Salvo {
         // could not make up for the distance.
         let mut candidates = std::mem::take(&mut self.scratch.candidates);
         candidates.clear();
-        candidates.push(d0);
+        candidates.push(ordered_bits(d0));
         for &(t, _) in seq {
             // The rounds in time order: only those within the gate of this report's shifted
             // time are looked at (the margin keeps one that rounding puts at the edge).
@@ -294,20 +296,21 @@ impl Salvo {
                     break;
                 }
                 if (d - d0).abs() <= gate {
-                    candidates.push(d);
+                    candidates.push(ordered_bits(d));
                 }
             }
         }
-        candidates.sort_unstable_by(f64::total_cmp);
+        candidates.sort_unstable();
+        let mut shifts = std::mem::take(&mut self.scratch.shifts);
+        shifts.clear();
         let mut last = f64::NEG_INFINITY;
-        candidates.retain(|&d| {
-            let keep = d - last > SHIFT_STEP_S || d == d0;
-            if keep {
+        for d in candidates.iter().map(|&k| from_ordered_bits(k)) {
+            if d - last > SHIFT_STEP_S || d == d0 {
+                shifts.push(d);
                 last = d;
             }
-            keep
-        });
-        let nearest = nearest_first(&candidates, d0);
+        }
+        let nearest = nearest_first(&shifts, d0);
         let most = seq.len().min(times.len()) as f64 * PAIR_GAIN;
         let mut best: Option<(f64, f64)> = None; // (score, shift)
         let mut pairs = std::mem::take(&mut self.scratch.pairs);
@@ -355,6 +358,7 @@ impl Salvo {
         self.shifts[s] = Some(d);
         self.scratch.times = times;
         self.scratch.candidates = candidates;
+        self.scratch.shifts = shifts;
     }
 
     /// The shift sequence `s` is expected to take, from those placed: each is a common offset
