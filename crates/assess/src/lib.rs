@@ -81,6 +81,13 @@ fn located_basis(party_name: &str, share: f64) -> String {
     )
 }
 
+/// A launch an impact may be linked to.
+struct Candidate<'a> {
+    index: usize,
+    party: &'a str,
+    location: (f64, f64),
+}
+
 /// Quantiles of the standard normal at (k + 0.5) / 9.
 const Q: [f64; 9] = [
     -1.5932, -0.9674, -0.5895, -0.2822, 0.0, 0.2822, 0.5895, 0.9674, 1.5932,
@@ -151,23 +158,31 @@ impl<'a> Assessor<'a> {
             .iter()
             .map(|inc| self.assess_one(inc, obs))
             .collect();
-        let launches: Vec<usize> = incidents
+        // The launches that can pass a party on to an impact: located, and attributed (an
+        // unattributed launch has none to pass on), each with its party and place beside it so
+        // that the dozens a busy hour offers an impact are read from one list.
+        let mut by_time: Vec<Candidate<'a>> = incidents
             .iter()
             .enumerate()
             .filter(|(_, i)| {
                 i.class == Class::Launch && matches!(i.basis, Basis::Fix | Basis::Direct)
             })
-            .map(|(k, _)| k)
+            .filter_map(|(k, i)| {
+                Some(Candidate {
+                    index: k,
+                    party: out[k].attribution.party?,
+                    location: i.location,
+                })
+            })
             .collect();
-        let mut by_time = launches.clone();
-        by_time.sort_by_key(|&k| incidents[k].time);
+        by_time.sort_by_key(|c| incidents[c.index].time);
         for (k, inc) in incidents.iter().enumerate() {
             if inc.class != Class::Impact || !matches!(inc.basis, Basis::Fix | Basis::Direct) {
                 continue;
             }
             let earliest =
                 inc.time - jiff::SignedDuration::from_secs_f64(self.max_range_m / FLIGHT_SPEED.0);
-            let start = by_time.partition_point(|&l| incidents[l].time < earliest);
+            let start = by_time.partition_point(|c| incidents[c.index].time < earliest);
             // Every candidate launch is measured from the impact: one tangent plane there, and
             // no trigonometry per launch.
             let plane = truceline_fusion::local::Plane::new(inc.location);
@@ -176,12 +191,16 @@ impl<'a> Assessor<'a> {
             let mut party: Option<&str> = None;
             let mut several = false;
             let mut best: Option<(usize, f64)> = None;
-            for &l in &by_time[start..] {
-                let launch = &incidents[l];
-                if launch.time >= inc.time {
+            for c in &by_time[start..] {
+                let (l, p, location) = (c.index, c.party, c.location);
+                if incidents[l].time >= inc.time {
                     break;
                 }
-                let flight = inc.time.duration_since(launch.time).as_secs_f64();
+                // A party does not shell the ground it holds.
+                if Some(p) == out[k].control {
+                    continue;
+                }
+                let flight = inc.time.duration_since(incidents[l].time).as_secs_f64();
                 let out_of_reach = |d: f64, margin: f64| {
                     d > self.max_range_m * margin
                         || flight * margin < d / FLIGHT_SPEED.1
@@ -189,19 +208,11 @@ impl<'a> Assessor<'a> {
                 };
                 // The plane's distance is within a few tenths of a percent of the true one out
                 // to a weapon's range: a gate with a margin, then the true distance.
-                if out_of_reach(plane.distance_from(launch.location), 1.02) {
+                if out_of_reach(plane.distance_from(location), 1.02) {
                     continue;
                 }
-                let d = truceline_fusion::local::distance(launch.location, inc.location);
+                let d = truceline_fusion::local::distance(location, inc.location);
                 if out_of_reach(d, 1.0) {
-                    continue;
-                }
-                // An unattributed launch has no party to pass on, and a party does not shell
-                // the ground it holds.
-                let Some(p) = out[l].attribution.party else {
-                    continue;
-                };
-                if Some(p) == out[k].control {
                     continue;
                 }
                 several |= party.is_some_and(|q| q != p);
