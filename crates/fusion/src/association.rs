@@ -82,7 +82,7 @@ pub(crate) struct Open {
     /// Latest time any member was sensed (the end of its window, for a counted one).
     pub(crate) sensed_end: f64,
     pub(crate) windowed: bool,
-    /// The observations that can join: [`admission`] bits, from the class and `windowed`.
+    /// The observations that can join: [`admission_of`] bits, from the class and `windowed`.
     pub(crate) admitting: u64,
     /// Some observer is in it twice: it holds several rounds.
     pub(crate) salvo: bool,
@@ -94,18 +94,12 @@ pub(crate) fn mean_sigma(cov: &[[f64; 2]; 2]) -> f64 {
 }
 
 /// An observation's bit among those an episode admits: its class's, among the single reports'
-/// or, for a window, the windows'.
-#[inline]
-pub(crate) fn admission(o: &Obs) -> u64 {
-    admission_of(o.class, o.t_end.is_some())
-}
-
-#[inline]
-fn admission_of(class: Class, windowed: bool) -> u64 {
+/// or, for a window, the windows' (kept in [`Obs::admission`]).
+pub(crate) fn admission_of(class: Class, windowed: bool) -> u64 {
     1 << (class.number() + if windowed { 32 } else { 0 })
 }
 
-/// The [`admission`] bits of what can join an episode of `class`: a window with windows, a
+/// The [`admission_of`] bits of what can join an episode of `class`: a window with windows, a
 /// single report with single reports, and of a class it meets.
 pub(crate) fn admitting(class: Class, windowed: bool) -> u64 {
     u64::from(class.meets()) << if windowed { 32 } else { 0 }
@@ -253,7 +247,7 @@ impl Open {
     /// association loop asks it before the call to [`Open::fit`].
     #[inline]
     pub(crate) fn admits(&self, o: &Obs) -> bool {
-        self.admitting & admission(o) != 0
+        self.admitting & o.admission != 0
     }
 
     /// How well `o` fits, as a sum of squared normalised residuals, or `None` if it does not.
@@ -577,7 +571,7 @@ pub(crate) fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -
     let mut closed: Vec<Open> = Vec::new();
     let mut next_close = f64::INFINITY;
     for (i, o) in all.iter().enumerate() {
-        let bit = admission(o);
+        let bit = o.admission;
         // Close what can no longer grow: looked for only once the earliest an episode could
         // close has passed, not at every observation. (`next_close` may be early, never late:
         // an episode's closing moves when it takes a member, and the minimum is then taken

@@ -17,6 +17,9 @@ pub(crate) struct Obs {
     /// Travels at the speed of sound (heard) rather than light (seen).
     pub(crate) sound: bool,
     pub(crate) class: Class,
+    /// Its bit among the observations an episode admits ([`admission_of`]): asked of every
+    /// open episode it is weighed against.
+    pub(crate) admission: u64,
     pub(crate) count: u32,
     pub(crate) pos: Option<(f64, f64)>,
     pub(crate) bearing: Option<(f64, f64)>,
@@ -113,13 +116,16 @@ pub(crate) fn convert(obs: &[Observation], observers: &Observers) -> Vec<Obs> {
                 Some(Source::Camera | Source::Uav | Source::Satellite)
             );
             let secs = |t: jiff::Timestamp| t.as_millisecond() as f64 / 1000.0;
+            let t_end = o.time_end.filter(|_| o.count > 1).map(secs);
+            let class = Class::of(o);
             Obs {
                 index,
                 observer: observers.of[index],
                 t: secs(o.time),
-                t_end: o.time_end.filter(|_| o.count > 1).map(secs),
+                t_end,
                 sound,
-                class: Class::of(o),
+                class,
+                admission: admission_of(class, t_end.is_some()),
                 count: o.count,
                 pos: o.observer_position.map(|p| (p.lon, p.lat)),
                 bearing: o.bearing.map(|b| (b.deg, b.sigma_deg)),

@@ -92,7 +92,8 @@ pub(crate) fn corroborate(groups: &mut Vec<Group>, all: &[Obs], at: &[usize], c:
     if rounds.is_empty() {
         return;
     }
-    rounds.sort_by(|a, b| a.t.total_cmp(&b.t).then(a.group.cmp(&b.group)));
+    // By time, as integers (`ordered_bits`); the group breaks ties, so any sort gives this order.
+    rounds.sort_unstable_by_key(|r| (ordered_bits(r.t), r.group));
     let gate_t = c.time_gate_s();
     let flight = c.max_range_m / c.speed_of_sound;
     let mut moves: Vec<(usize, usize, usize)> = Vec::new(); // (from group, member, to group)
