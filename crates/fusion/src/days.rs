@@ -125,7 +125,7 @@ pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
         // Fusion does not depend on the order of its input: in index order, a day that is one
         // run of the caller's slice (a file in time order) is fused in place, not copied.
         let mut input = input;
-        input.sort_unstable();
+        sort_distinct(&mut input);
         let copied: Vec<Observation>;
         let subset: &[Observation] = match (input.first(), input.last()) {
             (Some(&lo), Some(&hi)) if hi - lo + 1 == input.len() => &obs[lo..=hi],
@@ -150,4 +150,48 @@ pub fn fuse(obs: &[Observation], c: &Config) -> Fusion {
         start = end;
     }
     out
+}
+
+/// Sorts distinct indices: by marking them over their span where it is short (a day of a file
+/// in time order spans little more than itself; a sort of its tens of thousands was 0.8 % of
+/// fusing it), by sorting otherwise.
+fn sort_distinct(v: &mut Vec<usize>) {
+    let (Some(&lo), Some(&hi)) = (v.iter().min(), v.iter().max()) else {
+        return;
+    };
+    let span = hi - lo + 1;
+    if span > 4 * v.len() {
+        v.sort_unstable();
+        return;
+    }
+    let mut seen = vec![false; span];
+    for &i in v.iter() {
+        seen[i - lo] = true;
+    }
+    v.clear();
+    v.extend((lo..=hi).filter(|&i| seen[i - lo]));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The same order as a sort, whether the indices are dense (marked) or sparse (sorted).
+        #[test]
+        fn sort_distinct_sorts(set in proptest::collection::btree_set(0usize..5_000, 0..300), dense in any::<bool>()) {
+            let mut v: Vec<usize> = if dense {
+                (0..set.len()).map(|k| 1_000 + k).collect()
+            } else {
+                set.into_iter().collect()
+            };
+            let sorted = v.clone();
+            v.reverse();
+            let third = v.len() / 3;
+            v.rotate_left(third);
+            sort_distinct(&mut v);
+            prop_assert_eq!(v, sorted);
+        }
+    }
 }

@@ -304,6 +304,10 @@ pub fn atan2(y: f64, x: f64) -> f64 {
 /// The signed difference `a − b` of two angles in degrees, in (−180, 180].
 pub fn angle_diff(a: f64, b: f64) -> f64 {
     let d = a - b;
+    // Most differences are in the range already: one test for those.
+    if d > -180.0 && d <= 180.0 {
+        return d;
+    }
     // Angles within a turn of each other, as fusion's are, need one correction at most.
     let d = if d > 180.0 {
         d - 360.0

@@ -211,6 +211,10 @@ fn bearing_residual((e, n, conv): (f64, f64, f64), rad: f64, s: f64) -> (f64, [f
 /// An angle in radians brought into (−π, π].
 fn wrap_pi(a: f64) -> f64 {
     use std::f64::consts::{PI, TAU};
+    // Nearly every residual is within the range already: one test for those.
+    if a > -PI && a <= PI {
+        return a;
+    }
     let a = if a > PI { a - TAU } else { a };
     let a = if a <= -PI { a + TAU } else { a };
     if a.abs() <= PI {

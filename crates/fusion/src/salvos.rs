@@ -437,7 +437,10 @@ impl Salvo {
                 .enumerate()
                 .map(|(r, x)| (x.0 / x.1.len() as f64, r)),
         );
-        times.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        // A stable sort, though the index makes the order total: the rounds come nearly in time
+        // order already (a placement moves their means a little and adds late ones at the end),
+        // and it merges the runs where the unstable one partitioned them all again.
+        times.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     }
 
     /// Whether the rounds found so far are close (see [`close`]).
