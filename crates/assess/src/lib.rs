@@ -85,7 +85,6 @@ fn located_basis(party_name: &str, share: f64) -> String {
 struct Candidate<'a> {
     index: usize,
     party: &'a str,
-    location: (f64, f64),
 }
 
 /// Quantiles of the standard normal at (k + 0.5) / 9.
@@ -159,19 +158,17 @@ impl<'a> Assessor<'a> {
             .map(|inc| self.assess_one(inc, obs))
             .collect();
         // The launches that can pass a party on to an impact: located, and attributed (an
-        // unattributed launch has none to pass on), each with its party and place beside it so
-        // that the dozens a busy hour offers an impact are read from one list.
+        // unattributed launch has none to pass on), each with its party beside it.
         let mut by_time: Vec<Candidate<'a>> = incidents
             .iter()
             .enumerate()
             .filter(|(_, i)| {
                 i.class == Class::Launch && matches!(i.basis, Basis::Fix | Basis::Direct)
             })
-            .filter_map(|(k, i)| {
+            .filter_map(|(k, _)| {
                 Some(Candidate {
                     index: k,
                     party: out[k].attribution.party?,
-                    location: i.location,
                 })
             })
             .collect();
@@ -192,7 +189,8 @@ impl<'a> Assessor<'a> {
             let mut several = false;
             let mut best: Option<(usize, f64)> = None;
             for c in &by_time[start..] {
-                let (l, p, location) = (c.index, c.party, c.location);
+                let (l, p) = (c.index, c.party);
+                let location = incidents[l].location;
                 if incidents[l].time >= inc.time {
                     break;
                 }

@@ -571,7 +571,6 @@ pub(crate) fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -
     let mut closed: Vec<Open> = Vec::new();
     let mut next_close = f64::INFINITY;
     for (i, o) in all.iter().enumerate() {
-        let bit = o.admission;
         // Close what can no longer grow: looked for only once the earliest an episode could
         // close has passed, not at every observation. (`next_close` may be early, never late:
         // an episode's closing moves when it takes a member, and the minimum is then taken
@@ -592,7 +591,7 @@ pub(crate) fn associate_prepared(obs: &[Observation], all: &[Obs], c: &Config) -
         let best = open
             .iter()
             .enumerate()
-            .filter(|(_, h)| h.admitting & bit != 0)
+            .filter(|(_, h)| h.admits(o))
             .filter_map(|(k, h)| h.fit(o, all, c).map(|s| (k, s)))
             .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         let k = match best {

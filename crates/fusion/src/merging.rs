@@ -117,8 +117,7 @@ pub(crate) fn merge(eps: Vec<Open>, all: &[Obs], c: &Config) -> Vec<Open> {
         .map(|(k, e)| (std::cmp::Reverse(e.members.len()), k))
         .collect();
     order.sort_unstable();
-    let order: Vec<usize> = order.into_iter().map(|(_, k)| k).collect();
-    for &i in &order {
+    for &(_, i) in &order {
         if !alive[i] {
             continue;
         }
