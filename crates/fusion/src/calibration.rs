@@ -114,10 +114,13 @@ pub(crate) fn clock_errors(
             if r.len() < 5 {
                 return None;
             }
-            r.sort_unstable_by(f64::total_cmp);
+            // The median as the element a sort would put at the middle (the upper of the two
+            // middle ones for an even count), found without sorting the rest.
+            let mid = r.len() / 2;
+            let median = *r.select_nth_unstable_by(mid, f64::total_cmp).1;
             // Relative to the mean of the others, an observer's residual overstates its own
             // error by the others' average: scaled back by (n−1)/n it is near enough.
-            Some(prior.unwrap_or(0.0) + r[r.len() / 2])
+            Some(prior.unwrap_or(0.0) + median)
         })
         .collect()
 }

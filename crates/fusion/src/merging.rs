@@ -102,7 +102,8 @@ pub(crate) fn merge(eps: Vec<Open>, all: &[Obs], c: &Config) -> Vec<Open> {
         .enumerate()
         .map(|(k, e)| (ordered_bits(e.t_min), e.members[0], k))
         .collect();
-    keys.sort_unstable();
+    // Episodes close about in the order they start.
+    sort_nearly_in_order(&mut keys, |&k| k);
     let mut slots: Vec<Option<Open>> = eps.into_iter().map(Some).collect();
     let mut eps: Vec<Open> = keys
         .iter()

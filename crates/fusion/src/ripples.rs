@@ -16,6 +16,7 @@ use super::*;
 
 /// A located round a window may have heard: the event time at its place, its place, its class,
 /// and its group.
+#[derive(Clone, Copy)]
 struct Round {
     t: f64,
     place: (f64, f64),
@@ -93,7 +94,7 @@ pub(crate) fn corroborate(groups: &mut Vec<Group>, all: &[Obs], at: &[usize], c:
         return;
     }
     // By time, as integers (`ordered_bits`); the group breaks ties, so any sort gives this order.
-    rounds.sort_unstable_by_key(|r| (ordered_bits(r.t), r.group));
+    sort_nearly_in_order(&mut rounds, |r| (ordered_bits(r.t), r.group));
     let gate_t = c.time_gate_s();
     let flight = c.max_range_m / c.speed_of_sound;
     let mut moves: Vec<(usize, usize, usize)> = Vec::new(); // (from group, member, to group)

@@ -94,6 +94,8 @@ pub(crate) fn pair_in_order(
     let Chains { end, nodes } = chains;
     end.clear();
     end.resize(m, (0.0, NONE));
+    // As long as `rounds`, so that one check of an index serves both.
+    let end = &mut end[..m];
     nodes.clear();
     let (mut front, mut front_best) = (0usize, (0.0f64, NONE));
     // The sequence is in time order, so the band's start only moves on.
