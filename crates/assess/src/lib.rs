@@ -83,7 +83,7 @@ fn located_basis(party_name: &str, share: f64) -> String {
 
 /// A launch an impact may be linked to: its incident and its party's place in the agreement's
 /// list (numbers, not ids, compared for each of the dozens of launches a busy hour offers an
-/// impact: a comparison of ids was a library call, 0.6 % of a day's fusion and judgement).
+/// impact: a comparison of ids was a library call, 1 % of fusion and judgement on a day of ripples).
 struct Candidate {
     index: usize,
     party: usize,
