@@ -211,14 +211,9 @@ pub(crate) fn prepare(
         })
         .map(|(t, i)| (ordered_bits(t), i))
         .collect();
-    // By time alone, as integers, then each run of equal times by id: ids are unique, so the
-    // order is total and an unstable sort gives the same result, and ties are rare.
-    sort_nearly_in_order(&mut keys, |k| k.0);
-    for tied in keys.chunk_by_mut(|a, b| a.0 == b.0) {
-        if tied.len() > 1 {
-            tied.sort_unstable_by(|a, b| obs[a.1].id.cmp(&obs[b.1].id));
-        }
-    }
+    // By time, as integers, then id: ids are unique, so the order is total (as in
+    // `time_and_id_order`; the ids are read only for equal times, which are rare).
+    sort_nearly_in_order(&mut keys, |&(t, i)| (t, obs[i].id.as_str()));
     keys.into_iter()
         .map(|(k, i)| Obs {
             t: from_ordered_bits(k),
